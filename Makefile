@@ -1,0 +1,58 @@
+# Guanjia — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do if command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run run-demo migrate demo test test-pg lint format bench messages clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.13 is needed"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(BIN)/.installed ## create .venv and install the pinned dependencies
+
+migrate: install ## apply database migrations
+	$(BIN)/guanjia migrate --no-input -v 0
+
+demo: migrate ## load the Jinzhou demo (idempotent) and print the demo accounts
+	$(BIN)/guanjia load_demo
+
+run: demo ## set everything up and serve http://127.0.0.1:8000 with the worker (Ctrl-C stops)
+	$(BIN)/guanjia collectstatic --no-input -v 0
+	$(BIN)/guanjia serve --host $(HOST) --port $(PORT)
+
+test: install ## the whole suite on SQLite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-pg: install ## the whole suite on PostgreSQL ($(PG_URL))
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy guanjia
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## ledger benchmark on PostgreSQL (100,000 projects)
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ledger.py
+
+messages: install ## refresh and compile the translations
+	cd guanjia && ../$(BIN)/guanjia makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
+	cd guanjia && ../$(BIN)/guanjia compilemessages
+
+clean: ## remove the virtual environment and local data
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,1 @@
+"""Guanjia (管家): investment promotion and project service for a city."""

@@ -1,0 +1,107 @@
+"""People: one user model with a role and the scope the role applies to."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("City admin")
+    AREA_OFFICIAL = "area_official", _("Area official")
+    STEWARD = "steward", _("Project steward")
+    HANDLER = "handler", _("Department handler")
+    LEADER = "leader", _("Leader")
+    ENTERPRISE = "enterprise", _("Enterprise contact")
+
+
+# Roles that may change the ledger; the others read within their scope (403 on writes).
+WRITER_ROLES = {Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD}
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=60)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="department_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STEWARD)
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The subtree a staff member works in (a city for bureau staff, a county for its officials).
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("enterprise"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def can_write(self) -> bool:
+        return self.is_superuser or self.role in WRITER_ROLES
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def user_for(self, raw: str) -> "User | None":
+        token = self.filter(key_hash=_hash_token(raw), revoked=False).select_related("user").first()
+        if token is None or not token.user.is_active:
+            return None
+        return token.user
+
+
+class ApiToken(models.Model):
+    """A machine's bearer token; only its hash is stored, the raw value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple["ApiToken", str]:
+        raw = "gj_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw))
+        return token, raw

@@ -1,0 +1,84 @@
+"""Django admin is for configuration by city admins only; every change there is audited."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from guanjia.accounts.scope import is_admin
+
+from .audit import record, snapshot
+from .models import AuditAction, AuditEntry
+
+
+def _admin_only(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_authenticated and is_admin(user))  # type: ignore[arg-type]
+
+
+# Staff status is not how we grant the admin: the city admin role is.
+admin.site.has_permission = _admin_only  # type: ignore[method-assign]
+admin.site.site_header = "Guanjia 管家"
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """ModelAdmin that records create, update and delete in the audit log."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _admin_only(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _admin_only(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return _admin_only(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _admin_only(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _admin_only(request)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if change:
+            after = snapshot(obj)
+            diff = {k for k in after if before and before.get(k) != after[k]}
+            if diff:
+                record(request.user, AuditAction.UPDATE, obj,
+                       before={k: before.get(k) for k in diff} if before else None,
+                       after={k: after[k] for k in diff}, note="admin")
+        else:
+            record(request.user, AuditAction.CREATE, obj, note="admin")
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record(request.user, AuditAction.DELETE, obj, note="admin")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "object_id", "actor__username"]
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _admin_only(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _admin_only(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

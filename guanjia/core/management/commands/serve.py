@@ -1,0 +1,64 @@
+"""Serve the platform: gunicorn for the web, plus the task worker; Ctrl-C stops both."""
+
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run the web server (gunicorn) and the background worker together."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--no-worker", action="store_true", help="serve the web only")
+
+    def commands(self, options: dict[str, Any]) -> list[list[str]]:
+        web = [
+            sys.executable, "-m", "gunicorn", "guanjia.wsgi:application",
+            "--bind", f"{options['host']}:{options['port']}",
+            "--workers", str(options["web_workers"]), "--threads", "4",
+            "--access-logfile", "-", "--graceful-timeout", "10",
+        ]
+        cmds = [web]
+        if not options["no_worker"]:
+            if settings.TASKS_BACKEND == "rq":
+                cmds.append([sys.executable, "-m", "guanjia", "rqworker", "default"])
+            else:
+                cmds.append([sys.executable, "-m", "guanjia", "db_worker", "--interval", "1"])
+        return cmds
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        procs = [subprocess.Popen(cmd) for cmd in self.commands(options)]  # noqa: S603
+        self.stdout.write(f"Guanjia is serving on http://{options['host']}:{options['port']}/ "
+                          "(Ctrl-C stops)")
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for p in procs:
+                try:
+                    p.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        failed = [p.returncode for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise SystemExit(1)

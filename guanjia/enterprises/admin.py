@@ -1,0 +1,55 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.admin import AuditedAdmin
+
+from . import services
+from .models import Contact, CreditCodeWhitelist, Enterprise
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+class MergeForm(forms.Form):
+    reason = forms.CharField(label=_("reason"))
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(AuditedAdmin):
+    list_display = ["name", "credit_code", "ownership", "capital_origin", "home_city", "region"]
+    list_filter = ["ownership", "capital_origin", "region"]
+    search_fields = ["name", "credit_code"]
+    inlines = [ContactInline]
+    actions = ["merge_selected"]
+
+    @admin.action(description=_("Merge the selected enterprises into the oldest one"))
+    def merge_selected(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+        chosen = list(queryset.order_by("pk"))
+        if len(chosen) < 2:
+            self.message_user(request, _("choose at least two enterprises"), messages.ERROR)
+            return
+        keep, rest = chosen[0], chosen[1:]
+        try:
+            for dupe in rest:
+                services.merge(keep, dupe, request.user, reason=str(_("merged in admin")))
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, _("merged into %(name)s") % {"name": keep.name})
+
+
+@admin.register(CreditCodeWhitelist)
+class CreditCodeWhitelistAdmin(AuditedAdmin):
+    list_display = ["code", "reason", "added_by", "added_at"]
+    search_fields = ["code", "reason"]
+    readonly_fields = ["added_by"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

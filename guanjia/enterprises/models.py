@@ -1,0 +1,139 @@
+"""Enterprises, their contacts and the whitelist of real credit codes that fail the check."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import creditcode
+
+
+class Ownership(models.TextChoices):
+    CENTRAL_SOE = "central_soe", _("Central SOE")
+    CENTRAL_SOE_SUB = "central_soe_sub", _("Central SOE subsidiary")
+    LOCAL_SOE = "local_soe", _("Local SOE")
+    PRIVATE = "private", _("Private")
+    FOREIGN = "foreign", _("Foreign")
+    JOINT_VENTURE = "joint_venture", _("Joint venture")
+
+
+class CapitalOrigin(models.TextChoices):
+    STATE = "state", _("State capital")
+    PRIVATE = "private", _("Private capital")
+    FOREIGN = "foreign", _("Foreign capital")
+
+
+class CreditCodeWhitelist(models.Model):
+    """A real code that fails the GB 32100 check (old registrations exist); kept with a reason."""
+
+    code = models.CharField(_("credit code"), max_length=18, unique=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("whitelisted credit code")
+        verbose_name_plural = _("whitelisted credit codes")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        self.code = creditcode.normalise(self.code)
+        if len(self.code) != 18:
+            raise ValidationError({"code": _("a credit code has 18 characters")})
+        if not self.reason.strip():
+            raise ValidationError({"reason": _("say why this code is genuine")})
+
+
+def validate_credit_code(value: str) -> None:
+    """Raise a ValidationError naming every problem unless the code is whitelisted."""
+    code = creditcode.normalise(value)
+    found = creditcode.problems(code)
+    if found and not CreditCodeWhitelist.objects.filter(code=code).exists():
+        raise ValidationError(found, code="invalid_credit_code")
+
+
+class Enterprise(models.Model):
+    name = models.CharField(_("name"), max_length=120, db_index=True)
+    # Unique where present; blank for a foreign investor not yet registered in China.
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True,
+    )
+    ownership = models.CharField(
+        _("ownership"), max_length=20, choices=Ownership.choices, default=Ownership.PRIVATE
+    )
+    capital_origin = models.CharField(
+        _("capital origin"), max_length=20, choices=CapitalOrigin.choices,
+        default=CapitalOrigin.PRIVATE,
+    )
+    home_city = models.CharField(_("home city"), max_length=40, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("local region"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="enterprises",
+        help_text=_("Where the enterprise is registered or settled in this city, if it is."),
+    )
+    industry = models.ForeignKey(
+        "industries.Industry", verbose_name=_("industry"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="enterprises",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    steward = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("steward"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="stewarded_enterprises",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.credit_code:
+            self.credit_code = creditcode.normalise(self.credit_code)
+            try:
+                validate_credit_code(self.credit_code)
+            except ValidationError as exc:
+                raise ValidationError({"credit_code": exc.messages}) from exc
+        else:
+            self.credit_code = None
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: lists show enough to recognise a number, not to dial it."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+class Contact(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=40)
+    title = models.CharField(_("title"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""

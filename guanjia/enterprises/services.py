@@ -1,0 +1,92 @@
+"""Changing enterprises: create, update and merge duplicates, all audited."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from guanjia.core.audit import audited_save, record, snapshot
+from guanjia.core.models import AuditAction
+
+from . import creditcode
+from .models import Contact, Enterprise
+
+
+def find_duplicate(credit_code: str | None, exclude_pk: int | None = None) -> Enterprise | None:
+    if not credit_code:
+        return None
+    qs = Enterprise.objects.filter(credit_code=creditcode.normalise(credit_code))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def _check_unique(enterprise: Enterprise) -> None:
+    dupe = find_duplicate(enterprise.credit_code, enterprise.pk)
+    if dupe is not None:
+        raise ValidationError(
+            {"credit_code": _("this credit code already belongs to “%(name)s” (no. %(pk)s)")
+             % {"name": dupe.name, "pk": dupe.pk}},
+            code="duplicate_credit_code",
+        )
+
+
+@transaction.atomic
+def create_enterprise(actor: Any, **fields: Any) -> Enterprise:
+    enterprise = Enterprise(**fields)
+    enterprise.clean()
+    _check_unique(enterprise)
+    return audited_save(enterprise, actor)  # type: ignore[return-value]
+
+
+@transaction.atomic
+def update_enterprise(enterprise: Enterprise, actor: Any, **fields: Any) -> Enterprise:
+    for name, value in fields.items():
+        setattr(enterprise, name, value)
+    enterprise.clean()
+    _check_unique(enterprise)
+    return audited_save(enterprise, actor)  # type: ignore[return-value]
+
+
+@transaction.atomic
+def add_contact(enterprise: Enterprise, actor: Any, **fields: Any) -> Contact:
+    contact = Contact(enterprise=enterprise, **fields)
+    return audited_save(contact, actor)  # type: ignore[return-value]
+
+
+@transaction.atomic
+def merge(keep: Enterprise, duplicate: Enterprise, actor: Any, reason: str) -> Enterprise:
+    """Fold a duplicate into the enterprise we keep: projects, signings, contacts, users move.
+
+    The duplicate's credit code is kept if the survivor has none.
+    """
+    from guanjia.events.models import Event, Signing
+    from guanjia.projects.models import Project
+
+    if keep.pk == duplicate.pk:
+        raise ValidationError(_("an enterprise cannot be merged into itself"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("say why these are the same enterprise")})
+    before = {"kept": snapshot(keep), "merged": snapshot(duplicate)}
+    Project.objects.filter(enterprise=duplicate).update(enterprise=keep)
+    for project in Project.objects.filter(partners=duplicate):
+        project.partners.remove(duplicate)
+        if project.enterprise_id != keep.pk:
+            project.partners.add(keep)
+    for signing in Signing.objects.filter(enterprises=duplicate):
+        signing.enterprises.remove(duplicate)
+        signing.enterprises.add(keep)
+    for event in Event.objects.filter(participants=duplicate):
+        event.participants.remove(duplicate)
+        event.participants.add(keep)
+    Contact.objects.filter(enterprise=duplicate).update(enterprise=keep)
+    duplicate.users.update(enterprise=keep)
+    code = duplicate.credit_code
+    record(actor, AuditAction.MERGE, keep, before=before, after=snapshot(keep), note=reason)
+    record(actor, AuditAction.DELETE, duplicate, note=_("merged into %(pk)s") % {"pk": keep.pk})
+    duplicate.delete()
+    if code and not keep.credit_code:
+        keep.credit_code = code
+        audited_save(keep, actor, note=reason)
+    return keep

@@ -1,0 +1,67 @@
+"""Who sees and changes which projects. Outsiders get 404, read-only users 403 on writes."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from guanjia.accounts.models import Role, User
+from guanjia.accounts.scope import AREA_ROLES, region_q
+
+from .models import Project, ProjectQuerySet
+
+
+def visible_q(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    if user.role in AREA_ROLES:
+        return region_q(user, "region")
+    if user.role == Role.STEWARD:
+        return Q(steward=user) | Q(enterprise__steward=user)
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        return Q(enterprise_id=user.enterprise_id) | Q(partners=user.enterprise_id)
+    return Q(pk__in=[])
+
+
+def projects_for(user: User) -> ProjectQuerySet:
+    """Every project the user may see."""
+    q = visible_q(user)
+    qs = Project.objects.filter(q)
+    if user.role == Role.ENTERPRISE:
+        qs = qs.distinct()  # the partner join can repeat rows
+    return qs
+
+
+def can_edit(user: User, project: Project) -> bool:
+    if user.is_superuser:
+        return True
+    if user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL):
+        return True  # within scope, which `get_project` has checked
+    if user.role == Role.STEWARD:
+        return project.steward_id == user.pk or project.enterprise.steward_id == user.pk
+    return False
+
+
+def get_project(user: User, pk: int, *, write: bool = False) -> Project:
+    """The project if the user may see it (else 404); with write=True, 403 unless editable."""
+    try:
+        project = projects_for(user).select_related(
+            "enterprise", "region", "industry", "steward", "leader"
+        ).get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such project") from None
+    if write and not can_edit(user, project):
+        raise PermissionDenied("you may read this project but not change it")
+    return project
+
+
+def can_create_in(user: User, region_id: int | None) -> bool:
+    """Whether the user may put a new project in this region."""
+    if user.is_superuser:
+        return True
+    if user.role not in (Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD):
+        return False
+    from guanjia.regions.models import Region
+
+    return Region.objects.filter(pk=region_id).filter(region_q(user, "")).exists() if region_id else False

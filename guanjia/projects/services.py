@@ -1,0 +1,129 @@
+"""Changing projects: every mutation is atomic and audited; stages move only via `transition`."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.core.audit import audited_save, record, snapshot
+from guanjia.core.models import AuditAction
+
+from . import stages
+from .models import Project, StageChange
+from .stages import Stage
+
+
+class TransitionError(ValidationError):
+    """A stage move that the lifecycle does not allow; the message says why."""
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+@transaction.atomic
+def create_project(actor: Any, *, stage: str = Stage.LEAD, stage_on: dt.date | None = None,
+                   partners: list[Any] | None = None, **fields: Any) -> Project:
+    """Create a project at its starting stage, stamping that stage's date."""
+    project = Project(stage=stage, **fields)
+    on = stage_on or today()
+    if getattr(project, stages.DATE_FIELD[stage]) is None:
+        setattr(project, stages.DATE_FIELD[stage], on)
+    audited_save(project, actor)
+    if partners:
+        project.partners.set(partners)
+    StageChange.objects.create(
+        project=project, from_stage="", to_stage=stage, effective_on=on, actor=_actor(actor),
+        evidence=_("entered in the ledger"),
+    )
+    return project
+
+
+@transaction.atomic
+def update_project(project: Project, actor: Any, **fields: Any) -> Project:
+    """Change a project's facts (never its stage: that is `transition`)."""
+    if "stage" in fields:
+        raise TransitionError(_("change the stage with a stage move, not an edit"))
+    partners = fields.pop("partners", None)
+    for name, value in fields.items():
+        setattr(project, name, value)
+    audited_save(project, actor)
+    if partners is not None:
+        project.partners.set(partners)
+    return project
+
+
+def _actor(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def transition(project: Project, to_stage: str, actor: Any, *, on: dt.date | None = None,
+               evidence: str = "", reason: str = "") -> StageChange:
+    """Move a project to another stage.
+
+    1. Lock the row and re-read the current stage (two clerks may click at once).
+    2. Check the move: forward along the allowed map, or a correction backwards with a reason.
+    3. Stamp the stage date; a correction clears the dates of the stages it undoes.
+    4. Record the stage change and the audit entry.
+    """
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    from_stage = project.stage
+    on = on or today()
+    if to_stage not in Stage.values:
+        raise TransitionError(_("“%(stage)s” is not a stage") % {"stage": to_stage})
+    if to_stage == from_stage:
+        raise TransitionError(_("the project is already at this stage"))
+    correction = stages.is_correction(from_stage, to_stage)
+    if correction and not reason.strip():
+        raise TransitionError(_("going back to an earlier stage is a correction: give a reason"))
+    if not correction and not stages.is_forward(from_stage, to_stage):
+        raise TransitionError(
+            _("a project cannot move from “%(from)s” to “%(to)s”")
+            % {"from": Stage(from_stage).label, "to": Stage(to_stage).label}
+        )
+    if to_stage == Stage.WITHDRAWN and not reason.strip():
+        raise TransitionError(_("say why the project is withdrawn"))
+    previous = project.stage_date(from_stage)
+    if not correction and previous and on < previous:
+        raise TransitionError(
+            _("the date %(on)s is before the project reached its current stage (%(prev)s)")
+            % {"on": on, "prev": previous}
+        )
+    if on > today():
+        raise TransitionError(_("a stage cannot be reached in the future"))
+
+    before = snapshot(project)
+    project.stage = to_stage
+    if correction:
+        keep = set(stages.reached(to_stage))
+        for stage in Stage.values:
+            if stage not in keep:
+                setattr(project, stages.DATE_FIELD[stage], None)
+        project.withdrawn_reason = ""
+    else:
+        setattr(project, stages.DATE_FIELD[to_stage], on)
+        if to_stage == Stage.WITHDRAWN:
+            project.withdrawn_reason = reason
+    project.save()
+    after = snapshot(project)
+    changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
+    change = StageChange.objects.create(
+        project=project, from_stage=from_stage, to_stage=to_stage, effective_on=on,
+        actor=_actor(actor), evidence=evidence, is_correction=correction, reason=reason,
+    )
+    record(
+        actor, AuditAction.TRANSITION, project,
+        before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed},
+        note=reason or evidence,
+    )
+    return change
+
+
+def allowed_moves(project: Project) -> list[str]:
+    """Forward stages the project may move to now, in lifecycle order."""
+    targets = stages.NEXT.get(project.stage, set())
+    return [s for s in Stage.values if s in targets]
