@@ -169,7 +169,23 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Django 6.1 mailers: the console by default; EMAIL_BACKEND=...smtp.EmailBackend plus
+# EMAIL_HOST etc. sends real mail.
+MAILERS = {
+    "default": {
+        "BACKEND": envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "OPTIONS": {
+            k: v
+            for k, v in {
+                "host": os.getenv("EMAIL_HOST"),
+                "port": int(os.getenv("EMAIL_PORT", "0")) or None,
+                "username": os.getenv("EMAIL_HOST_USER"),
+                "password": os.getenv("EMAIL_HOST_PASSWORD"),
+            }.items()
+            if v
+        },
+    }
+}
 
 # Domain settings a city can change without code.
 GUANJIA_CITY_CODE = envstr("GUANJIA_CITY_CODE", "210700")
