@@ -1,4 +1,9 @@
-from django.urls import path
+from django.urls import include, path
+
+from . import views
 
 app_name = "ledger"
-urlpatterns: list = []
+urlpatterns = [
+    # The web helper fills these in; the Excel pages live in urls_excel.py.
+    path("", include("guanjia.ledger.urls_excel")),
+]

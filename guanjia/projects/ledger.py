@@ -1,0 +1,107 @@
+"""The ledger's filters, search, sort and summary: one definition for the web, API and Excel."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from guanjia.regions.models import Region
+
+from .models import ProjectQuerySet, StallKind, stalled_q
+from .stages import Stage
+
+# Sort keys users may ask for → ORDER BY fields (a leading "-" in the key reverses it).
+SORTS: dict[str, list[str]] = {
+    "name": ["name", "id"],
+    "investment": ["total_investment_wan", "id"],
+    "stage": ["stage", "id"],
+    "signed_on": ["signed_on", "id"],
+    "region": ["region__path", "id"],
+    "updated": ["updated_at", "id"],
+    "id": ["id"],
+}
+DEFAULT_SORT = "-id"
+
+
+@dataclass
+class LedgerFilter:
+    region: str = ""  # a region id or code; includes everything under it
+    industry: str = ""  # an industry id or code
+    stage: str = ""
+    level: str = ""
+    stalled: str = ""  # "1" for any stall list, or a StallKind value
+    q: str = ""  # project or enterprise name, or a credit code
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def from_params(cls, params: Any) -> "LedgerFilter":
+        """Build from a QueryDict or dict; unknown values are ignored, not errors."""
+        get = params.get
+        return cls(
+            region=(get("region") or "").strip(),
+            industry=(get("industry") or "").strip(),
+            stage=(get("stage") or "").strip(),
+            level=(get("level") or "").strip(),
+            stalled=(get("stalled") or "").strip(),
+            q=(get("q") or "").strip()[:100],
+            sort=(get("sort") or DEFAULT_SORT).strip(),
+        )
+
+    def apply(self, qs: ProjectQuerySet, today: dt.date | None = None) -> ProjectQuerySet:
+        if self.region:
+            region = _region(self.region)
+            qs = qs.filter(region__path__startswith=region.path) if region else qs.none()
+        if self.industry:
+            key = "industry_id" if self.industry.isdigit() else "industry__code"
+            qs = qs.filter(**{key: self.industry})
+        if self.stage in Stage.values:
+            qs = qs.filter(stage=self.stage)
+        if self.level:
+            qs = qs.filter(level=self.level)
+        if self.stalled:
+            kind = self.stalled if self.stalled in StallKind.values else None
+            qs = qs.filter(stalled_q(today or timezone.localdate(), kind))
+        if self.q:
+            qs = qs.filter(
+                Q(name__icontains=self.q)
+                | Q(enterprise__name__icontains=self.q)
+                | Q(enterprise__credit_code=self.q.upper())
+            )
+        return qs.order_by(*self.ordering())
+
+    def ordering(self) -> list[str]:
+        key = self.sort.lstrip("-")
+        fields = SORTS.get(key)
+        if fields is None:
+            return ["-id"]
+        if self.sort.startswith("-"):
+            return [f"-{f}" for f in fields]
+        return fields
+
+
+def _region(value: str) -> Region | None:
+    qs = Region.objects.all()
+    if value.isdigit() and len(value) < 6:
+        return qs.filter(pk=int(value)).first()
+    return qs.filter(code=value).first() or (
+        qs.filter(pk=int(value)).first() if value.isdigit() else None
+    )
+
+
+@dataclass
+class Summary:
+    count: int
+    total_investment_wan: Decimal
+
+    @property
+    def total_investment_yi(self) -> Decimal:
+        return self.total_investment_wan / Decimal(10_000)
+
+
+def summarise(qs: ProjectQuerySet) -> Summary:
+    """Count and total investment of a filtered set (one query)."""
+    row = qs.order_by().aggregate(n=Count("id"), total=Sum("total_investment_wan"))
+    return Summary(count=row["n"], total_investment_wan=row["total"] or Decimal(0))
