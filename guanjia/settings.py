@@ -30,7 +30,9 @@ def envstr(name: str, default: str) -> str:
 
 DEBUG = envbool("DEBUG", "false")
 SECRET_KEY = envstr("SECRET_KEY", "dev-only-secret-key-change-me-in-production-0123456789")
-ALLOWED_HOSTS = [h for h in envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 VAR_DIR = Path(envstr("GUANJIA_VAR_DIR", str(PROJECT_DIR / "var")))
 
 INSTALLED_APPS = [
@@ -159,7 +161,9 @@ else:
 
 REDIS_URL = envstr("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

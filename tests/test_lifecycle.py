@@ -6,7 +6,7 @@ import time_machine
 
 from guanjia.core.models import AuditEntry
 from guanjia.projects import services
-from guanjia.projects.models import StageChange, StallKind, StallRule, Project
+from guanjia.projects.models import Project, StageChange, StallKind, StallRule
 from guanjia.projects.stages import Stage
 from guanjia.testing.factories import ProjectFactory
 
@@ -16,8 +16,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def project(linghai):
     return services.create_project(
-        None, name="针状焦项目", enterprise=ProjectFactory.build().enterprise.__class__.objects.create(
-            name="中国石油锦州石化分公司"), region=linghai, total_investment_wan=Decimal("100000"),
+        None,
+        name="针状焦项目",
+        enterprise=ProjectFactory.build().enterprise.__class__.objects.create(
+            name="中国石油锦州石化分公司"
+        ),
+        region=linghai,
+        total_investment_wan=Decimal("100000"),
         stage_on=dt.date(2023, 1, 5),
     )
 

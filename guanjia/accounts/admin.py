@@ -13,9 +13,11 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_filter = ["role", "region", "is_active"]
     search_fields = ["username", "display_name", "email"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
-        (_("Role and scope"), {"fields": ("role", "display_name", "phone", "region",
-                                          "enterprise", "department")}),
+        *(BaseUserAdmin.fieldsets or ()),
+        (
+            _("Role and scope"),
+            {"fields": ("role", "display_name", "phone", "region", "enterprise", "department")},
+        ),
     )
 
 

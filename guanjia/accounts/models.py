@@ -45,16 +45,28 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # The subtree a staff member works in (a city for bureau staff, a county for its officials).
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("region"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        "regions.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
 
     class Meta:

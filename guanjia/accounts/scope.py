@@ -19,6 +19,7 @@ def region_path(user: User) -> str | None:
         return None
     if user.region_id is None:
         return "/nowhere/"  # a staff member with no region sees nothing rather than everything
+    assert user.region is not None
     return user.region.path
 
 

@@ -46,9 +46,14 @@ class AuditedAdmin(admin.ModelAdmin):
             after = snapshot(obj)
             diff = {k for k in after if before and before.get(k) != after[k]}
             if diff:
-                record(request.user, AuditAction.UPDATE, obj,
-                       before={k: before.get(k) for k in diff} if before else None,
-                       after={k: after[k] for k in diff}, note="admin")
+                record(
+                    request.user,
+                    AuditAction.UPDATE,
+                    obj,
+                    before={k: before.get(k) for k in diff} if before else None,
+                    after={k: after[k] for k in diff},
+                    note="admin",
+                )
         else:
             record(request.user, AuditAction.CREATE, obj, note="admin")
 

@@ -10,17 +10,40 @@ YI_IN_WAN = Decimal(10_000)  # 1 亿元 = 10,000 万元
 WAN_PLACES = Decimal("0.0001")  # 万元 with four places is exact to the yuan
 MAX_WAN = Decimal(10) ** 14  # the model fields hold 18 digits, 4 after the point
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3,
-           "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8,
-           "捌": 8, "九": 9, "玖": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "壹": 1,
+    "二": 2,
+    "两": 2,
+    "贰": 2,
+    "三": 3,
+    "叁": 3,
+    "四": 4,
+    "肆": 4,
+    "五": 5,
+    "伍": 5,
+    "六": 6,
+    "陆": 6,
+    "七": 7,
+    "柒": 7,
+    "八": 8,
+    "捌": 8,
+    "九": 9,
+    "玖": 9,
+}
 _SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 
 # Unit words after the number, as multipliers of one yuan.
 _MONEY_UNITS = [
-    ("万亿元", Decimal(10) ** 12), ("万亿", Decimal(10) ** 12),
-    ("亿元", Decimal(10) ** 8), ("亿", Decimal(10) ** 8),
-    ("万元", Decimal(10) ** 4), ("万", Decimal(10) ** 4),
+    ("万亿元", Decimal(10) ** 12),
+    ("万亿", Decimal(10) ** 12),
+    ("亿元", Decimal(10) ** 8),
+    ("亿", Decimal(10) ** 8),
+    ("万元", Decimal(10) ** 4),
+    ("万", Decimal(10) ** 4),
     ("元", Decimal(1)),
 ]
 _APPROX = ("余", "多", "近", "约", "超", "逾", "左右", "以上")
@@ -103,9 +126,7 @@ def parse_amount_wan(text: str | int | float | Decimal, default_unit: str = "万
             result = value * yuan / WAN
             break
     else:
-        raise AmountError(
-            _("unknown unit “%(unit)s”: use 元, 万元 or 亿元") % {"unit": unit}
-        )
+        raise AmountError(_("unknown unit “%(unit)s”: use 元, 万元 or 亿元") % {"unit": unit})
     if result < 0:
         raise AmountError(_("an amount cannot be negative"))
     if result != result.quantize(WAN_PLACES):

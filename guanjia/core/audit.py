@@ -73,7 +73,9 @@ def audited_save(obj: models.Model, actor: Any, note: str = "") -> models.Model:
     changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
     if changed:
         record(
-            actor, AuditAction.UPDATE, obj,
+            actor,
+            AuditAction.UPDATE,
+            obj,
             before={k: before.get(k) for k in changed},
             after={k: after[k] for k in changed},
             note=note,

@@ -39,8 +39,10 @@ def problems(code: str) -> list[str]:
     expected = uscc.calc_check_digit(code[:17])
     if code[17] != expected:
         errors.append(
-            _("the check digit (character 18) is “%(got)s” but should be “%(want)s”; "
-              "a character may be mistyped")
+            _(
+                "the check digit (character 18) is “%(got)s” but should be “%(want)s”; "
+                "a character may be mistyped"
+            )
             % {"got": code[17], "want": expected}
         )
     return errors

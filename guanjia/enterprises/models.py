@@ -29,8 +29,12 @@ class CreditCodeWhitelist(models.Model):
     code = models.CharField(_("credit code"), max_length=18, unique=True)
     reason = models.CharField(_("reason"), max_length=300)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
@@ -61,30 +65,48 @@ class Enterprise(models.Model):
     name = models.CharField(_("name"), max_length=120, db_index=True)
     # Unique where present; blank for a foreign investor not yet registered in China.
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True,
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
     )
     ownership = models.CharField(
         _("ownership"), max_length=20, choices=Ownership.choices, default=Ownership.PRIVATE
     )
     capital_origin = models.CharField(
-        _("capital origin"), max_length=20, choices=CapitalOrigin.choices,
+        _("capital origin"),
+        max_length=20,
+        choices=CapitalOrigin.choices,
         default=CapitalOrigin.PRIVATE,
     )
     home_city = models.CharField(_("home city"), max_length=40, blank=True)
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("local region"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="enterprises",
+        "regions.Region",
+        verbose_name=_("local region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enterprises",
         help_text=_("Where the enterprise is registered or settled in this city, if it is."),
     )
     industry = models.ForeignKey(
-        "industries.Industry", verbose_name=_("industry"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="enterprises",
+        "industries.Industry",
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enterprises",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     steward = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("steward"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="stewarded_enterprises",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("steward"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stewarded_enterprises",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -26,8 +26,10 @@ def _check_unique(enterprise: Enterprise) -> None:
     dupe = find_duplicate(enterprise.credit_code, enterprise.pk)
     if dupe is not None:
         raise ValidationError(
-            {"credit_code": _("this credit code already belongs to “%(name)s” (no. %(pk)s)")
-             % {"name": dupe.name, "pk": dupe.pk}},
+            {
+                "credit_code": _("this credit code already belongs to “%(name)s” (no. %(pk)s)")
+                % {"name": dupe.name, "pk": dupe.pk}
+            },
             code="duplicate_credit_code",
         )
 

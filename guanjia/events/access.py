@@ -30,7 +30,9 @@ def can_edit(user: User, event: Event) -> bool:
     if user.is_superuser or user.role == Role.CITY_ADMIN:
         return True
     path = region_path(user)
-    return user.role == Role.AREA_OFFICIAL and path is not None and event.region.path.startswith(path)
+    return (
+        user.role == Role.AREA_OFFICIAL and path is not None and event.region.path.startswith(path)
+    )
 
 
 def get_event(user: User, pk: int, *, write: bool = False) -> Event:

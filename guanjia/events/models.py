@@ -1,6 +1,7 @@
 """Events (对接会, 推介会, 论坛) and signings, with the bureau's counting rule."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -21,7 +22,8 @@ class EventKind(models.TextChoices):
 class EventQuerySet(models.QuerySet["Event"]):
     def with_figures(self) -> "EventQuerySet":
         """Annotate the headline figures, each computed from records by its own subquery."""
-        participants = Event.participants.through.objects.filter(event=OuterRef("pk"))
+        # django-stubs cannot see through the auto-created through model's annotations.
+        participants: Any = Event.participants.through.objects.filter(event=OuterRef("pk"))
         enterprise_count = participants.values("event").annotate(n=Count("enterprise")).values("n")
         city_count = (
             participants.exclude(enterprise__home_city="")
@@ -39,7 +41,9 @@ class EventQuerySet(models.QuerySet["Event"]):
             city_count=Coalesce(Subquery(city_count), 0),
             signing_count=Coalesce(Subquery(signing_count), 0),
             signed_investment_wan=Coalesce(
-                Subquery(invested, output_field=models.DecimalField(max_digits=20, decimal_places=4)),
+                Subquery(
+                    invested, output_field=models.DecimalField(max_digits=20, decimal_places=4)
+                ),
                 Decimal(0),
                 output_field=models.DecimalField(max_digits=20, decimal_places=4),
             ),
@@ -48,18 +52,23 @@ class EventQuerySet(models.QuerySet["Event"]):
 
 class Event(models.Model):
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices,
-                            default=EventKind.MATCHMAKING)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=EventKind.choices, default=EventKind.MATCHMAKING
+    )
     date = models.DateField(_("date"), db_index=True)
     organiser = models.CharField(_("organiser"), max_length=120, blank=True)
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("host region"), on_delete=models.PROTECT,
+        "regions.Region",
+        verbose_name=_("host region"),
+        on_delete=models.PROTECT,
         related_name="events",
     )
     location = models.CharField(_("location"), max_length=120, blank=True)
     description = models.TextField(_("description"), blank=True)
     participants = models.ManyToManyField(
-        "enterprises.Enterprise", verbose_name=_("participating enterprises"), blank=True,
+        "enterprises.Enterprise",
+        verbose_name=_("participating enterprises"),
+        blank=True,
         related_name="events",
     )
 
@@ -83,19 +92,29 @@ class Signing(models.Model):
     """
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT,
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
         related_name="signings",
     )
     event = models.ForeignKey(
-        Event, verbose_name=_("event"), null=True, blank=True, on_delete=models.PROTECT,
+        Event,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="signings",
     )
     government = models.ForeignKey(
-        "regions.Region", verbose_name=_("signing government"), on_delete=models.PROTECT,
+        "regions.Region",
+        verbose_name=_("signing government"),
+        on_delete=models.PROTECT,
         related_name="signings",
     )
     enterprises = models.ManyToManyField(
-        "enterprises.Enterprise", verbose_name=_("signing enterprises"), blank=True,
+        "enterprises.Enterprise",
+        verbose_name=_("signing enterprises"),
+        blank=True,
         related_name="signings",
     )
     signed_on = models.DateField(_("signed on"), db_index=True)
@@ -104,7 +123,10 @@ class Signing(models.Model):
     is_first = models.BooleanField(_("first signing"), default=False, editable=False)
     counted_amount_wan = money_field(_("counted amount (10k yuan)"), editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -41,25 +41,42 @@ def recount(project: Project) -> None:
 
 
 @transaction.atomic
-def record_signing(actor: Any, *, project: Project, government: Any, signed_on: dt.date,
-                   amount_wan: Decimal, event: Event | None = None,
-                   enterprises: list[Any] | None = None, note: str = "") -> Signing:
+def record_signing(
+    actor: Any,
+    *,
+    project: Project,
+    government: Any,
+    signed_on: dt.date,
+    amount_wan: Decimal,
+    event: Event | None = None,
+    enterprises: list[Any] | None = None,
+    note: str = "",
+) -> Signing:
     """Record a signing; a project not yet signed moves to the signed stage.
 
     A re-signing or expansion of a project already under way leaves its stage alone.
     """
     if amount_wan is None or amount_wan < 0:
         raise ValidationError({"amount_wan": _("the contracted amount must be zero or more")})
-    signing = Signing(project=project, event=event, government=government, signed_on=signed_on,
-                      amount_wan=amount_wan, note=note,
-                      created_by=actor if getattr(actor, "pk", None) else None)
+    signing = Signing(
+        project=project,
+        event=event,
+        government=government,
+        signed_on=signed_on,
+        amount_wan=amount_wan,
+        note=note,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
     audited_save(signing, actor)
     signing.enterprises.set(enterprises or [project.enterprise])
     recount(project)
     project.refresh_from_db()
     if project.stage in (Stage.LEAD, Stage.NEGOTIATING):
         project_services.transition(
-            project, Stage.SIGNED, actor, on=signed_on,
+            project,
+            Stage.SIGNED,
+            actor,
+            on=signed_on,
             evidence=_("signing at %(event)s") % {"event": event} if event else _("signing"),
         )
     signing.refresh_from_db()

@@ -13,7 +13,9 @@ class Industry(models.Model):
     # GB/T 4754-2017 sections or divisions, comma separated ("C25,C26").
     gbt4754 = models.CharField(_("GB/T 4754 codes"), max_length=200, blank=True)
     aliases = models.CharField(
-        _("aliases"), max_length=300, blank=True,
+        _("aliases"),
+        max_length=300,
+        blank=True,
         help_text=_("Other names other offices use, comma separated; used when importing."),
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)

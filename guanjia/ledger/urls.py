@@ -1,7 +1,5 @@
 from django.urls import include, path
 
-from . import views
-
 app_name = "ledger"
 urlpatterns = [
     # The web helper fills these in; the Excel pages live in urls_excel.py.

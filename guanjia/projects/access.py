@@ -46,9 +46,11 @@ def can_edit(user: User, project: Project) -> bool:
 def get_project(user: User, pk: int, *, write: bool = False) -> Project:
     """The project if the user may see it (else 404); with write=True, 403 unless editable."""
     try:
-        project = projects_for(user).select_related(
-            "enterprise", "region", "industry", "steward", "leader"
-        ).get(pk=pk)
+        project = (
+            projects_for(user)
+            .select_related("enterprise", "region", "industry", "steward", "leader")
+            .get(pk=pk)
+        )
     except (Project.DoesNotExist, ValueError, TypeError):
         raise Http404("no such project") from None
     if write and not can_edit(user, project):
@@ -64,4 +66,8 @@ def can_create_in(user: User, region_id: int | None) -> bool:
         return False
     from guanjia.regions.models import Region
 
-    return Region.objects.filter(pk=region_id).filter(region_q(user, "")).exists() if region_id else False
+    return (
+        Region.objects.filter(pk=region_id).filter(region_q(user, "")).exists()
+        if region_id
+        else False
+    )

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -12,12 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from .stages import Stage
 
 
-def money_field(verbose_name: str, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]
+def money_field(verbose_name: Any, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]
     """万元 to the yuan: 18 digits with 4 after the point."""
     kwargs.setdefault("default", Decimal(0))
     return models.DecimalField(
-        verbose_name, max_digits=18, decimal_places=4,
-        validators=[MinValueValidator(Decimal(0))], **kwargs,
+        verbose_name,
+        max_digits=18,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal(0))],
+        **kwargs,
     )
 
 
@@ -51,7 +55,10 @@ class StallRule(models.Model):
 
     kind = models.CharField(_("list"), max_length=30, choices=StallKind.choices)
     level = models.CharField(
-        _("level"), max_length=20, choices=Level.choices, blank=True,
+        _("level"),
+        max_length=20,
+        choices=Level.choices,
+        blank=True,
         help_text=_("Blank applies to every level without a rule of its own."),
     )
     days = models.PositiveIntegerField(_("days allowed"))
@@ -67,7 +74,7 @@ class StallRule(models.Model):
 
 def stall_limits() -> dict[tuple[str, str], int]:
     """(kind, level) → days; level '' is the default for that kind."""
-    limits = {(kind, ""): days for kind, days in DEFAULT_STALL_DAYS.items()}
+    limits: dict[tuple[str, str], int] = {(kind, ""): days for kind, days in DEFAULT_STALL_DAYS.items()}
     for rule in StallRule.objects.all():
         limits[(rule.kind, rule.level)] = rule.days
     return limits
@@ -102,22 +109,34 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 class Project(models.Model):
     name = models.CharField(_("project name"), max_length=200)
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("investor"), on_delete=models.PROTECT,
+        "enterprises.Enterprise",
+        verbose_name=_("investor"),
+        on_delete=models.PROTECT,
         related_name="projects",
     )
     partners = models.ManyToManyField(
-        "enterprises.Enterprise", verbose_name=_("other enterprises"), blank=True,
+        "enterprises.Enterprise",
+        verbose_name=_("other enterprises"),
+        blank=True,
         related_name="partner_projects",
     )
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT,
+        "regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
         related_name="projects",
     )
     industry = models.ForeignKey(
-        "industries.Industry", verbose_name=_("industry"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="projects",
+        "industries.Industry",
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
     )
-    level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.GENERAL)
+    level = models.CharField(
+        _("level"), max_length=20, choices=Level.choices, default=Level.GENERAL
+    )
     total_investment_wan = money_field(_("total investment (10k yuan)"))
     plan_year = models.PositiveSmallIntegerField(_("plan year"), null=True, blank=True)
     planned_investment_year_wan = money_field(_("planned investment this year (10k yuan)"))
@@ -125,12 +144,20 @@ class Project(models.Model):
     funds_in_place_wan = money_field(_("funds in place (10k yuan)"))
     construction_content = models.TextField(_("construction content"), blank=True)
     steward = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("steward"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="stewarded_projects",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("steward"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stewarded_projects",
     )
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("leader in charge"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="led_projects",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader in charge"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_projects",
     )
     task_force = models.CharField(_("task force"), max_length=100, blank=True)
 
@@ -165,9 +192,7 @@ class Project(models.Model):
             models.Index(fields=["name"]),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(stage__in=Stage.values), name="project_stage_valid"
-            ),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="project_stage_valid"),
             models.CheckConstraint(
                 condition=Q(total_investment_wan__gte=0), name="project_investment_nonnegative"
             ),
@@ -184,7 +209,8 @@ class Project(models.Model):
         if self.pk is None:
             return []
         return [
-            kind for kind in STALL_WATCH
+            kind
+            for kind in STALL_WATCH
             if Project.objects.filter(pk=self.pk).filter(stalled_q(today, kind)).exists()
         ]
 
@@ -197,8 +223,12 @@ class StageChange(models.Model):
     to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
     effective_on = models.DateField(_("date"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     evidence = models.CharField(_("evidence"), max_length=300, blank=True)

@@ -25,8 +25,14 @@ def today() -> dt.date:
 
 
 @transaction.atomic
-def create_project(actor: Any, *, stage: str = Stage.LEAD, stage_on: dt.date | None = None,
-                   partners: list[Any] | None = None, **fields: Any) -> Project:
+def create_project(
+    actor: Any,
+    *,
+    stage: str = Stage.LEAD,
+    stage_on: dt.date | None = None,
+    partners: list[Any] | None = None,
+    **fields: Any,
+) -> Project:
     """Create a project at its starting stage, stamping that stage's date."""
     project = Project(stage=stage, **fields)
     on = stage_on or today()
@@ -36,7 +42,11 @@ def create_project(actor: Any, *, stage: str = Stage.LEAD, stage_on: dt.date | N
     if partners:
         project.partners.set(partners)
     StageChange.objects.create(
-        project=project, from_stage="", to_stage=stage, effective_on=on, actor=_actor(actor),
+        project=project,
+        from_stage="",
+        to_stage=stage,
+        effective_on=on,
+        actor=_actor(actor),
         evidence=_("entered in the ledger"),
     )
     return project
@@ -61,8 +71,15 @@ def _actor(actor: Any) -> Any:
 
 
 @transaction.atomic
-def transition(project: Project, to_stage: str, actor: Any, *, on: dt.date | None = None,
-               evidence: str = "", reason: str = "") -> StageChange:
+def transition(
+    project: Project,
+    to_stage: str,
+    actor: Any,
+    *,
+    on: dt.date | None = None,
+    evidence: str = "",
+    reason: str = "",
+) -> StageChange:
     """Move a project to another stage.
 
     1. Lock the row and re-read the current stage (two clerks may click at once).
@@ -112,12 +129,21 @@ def transition(project: Project, to_stage: str, actor: Any, *, on: dt.date | Non
     after = snapshot(project)
     changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
     change = StageChange.objects.create(
-        project=project, from_stage=from_stage, to_stage=to_stage, effective_on=on,
-        actor=_actor(actor), evidence=evidence, is_correction=correction, reason=reason,
+        project=project,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        effective_on=on,
+        actor=_actor(actor),
+        evidence=evidence,
+        is_correction=correction,
+        reason=reason,
     )
     record(
-        actor, AuditAction.TRANSITION, project,
-        before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed},
+        actor,
+        AuditAction.TRANSITION,
+        project,
+        before={k: before.get(k) for k in changed},
+        after={k: after[k] for k in changed},
         note=reason or evidence,
     )
     return change

@@ -16,11 +16,17 @@ class Stage(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-LINE = [
-    Stage.LEAD, Stage.NEGOTIATING, Stage.SIGNED, Stage.REGISTERED, Stage.APPROVALS,
-    Stage.CONSTRUCTION, Stage.OPERATION, Stage.FULL_CAPACITY,
+LINE: list[str] = [
+    Stage.LEAD,
+    Stage.NEGOTIATING,
+    Stage.SIGNED,
+    Stage.REGISTERED,
+    Stage.APPROVALS,
+    Stage.CONSTRUCTION,
+    Stage.OPERATION,
+    Stage.FULL_CAPACITY,
 ]
-ORDER = {stage: i for i, stage in enumerate(LINE)}
+ORDER: dict[str, int] = {stage: i for i, stage in enumerate(LINE)}
 
 # Forward moves. A signing may come straight from a lead (signed at a conference), and a
 # project can register with its approvals already in hand; anything else goes step by step.

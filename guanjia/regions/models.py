@@ -31,7 +31,11 @@ class Region(models.Model):
     short_name = models.CharField(_("short name"), max_length=30, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=RegionKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     # Materialised path of codes ("/210000/210700/210781/") makes "this area and below" one
@@ -41,7 +45,11 @@ class Region(models.Model):
     established_on = models.DateField(_("established on"), null=True, blank=True)
     abolished_on = models.DateField(_("abolished on"), null=True, blank=True)
     successor = models.ForeignKey(
-        "self", verbose_name=_("replaced by"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="predecessors",
     )
     note = models.CharField(_("note"), max_length=200, blank=True)

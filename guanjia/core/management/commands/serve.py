@@ -21,10 +21,20 @@ class Command(BaseCommand):
 
     def commands(self, options: dict[str, Any]) -> list[list[str]]:
         web = [
-            sys.executable, "-m", "gunicorn", "guanjia.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["web_workers"]), "--threads", "4",
-            "--access-logfile", "-", "--graceful-timeout", "10",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "guanjia.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["web_workers"]),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
         ]
         cmds = [web]
         if not options["no_worker"]:
@@ -36,8 +46,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         procs = [subprocess.Popen(cmd) for cmd in self.commands(options)]  # noqa: S603
-        self.stdout.write(f"Guanjia is serving on http://{options['host']}:{options['port']}/ "
-                          "(Ctrl-C stops)")
+        self.stdout.write(
+            f"Guanjia is serving on http://{options['host']}:{options['port']}/ (Ctrl-C stops)"
+        )
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
