@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    # Listed so the API docs page serves django-ninja's bundled Swagger UI from our static
+    # files instead of loading it from a CDN.
+    "ninja",
     "guanjia.core",
     "guanjia.accounts",
     "guanjia.regions",
