@@ -53,6 +53,12 @@ def sort_th(context: dict[str, Any], key: str, label: str, css: str = "") -> Saf
     else:
         arrow, state = "", "none"
     return format_html(
-        '<th class="{}" aria-sort="{}"><a href="?{}" data-sort="{}">{}{}</a></th>',
-        css, state, params.urlencode(), key, label, arrow,
+        '<th class="{}" aria-sort="{}"><a href="?{}" hx-get="?{}" data-sort="{}">{}{}</a></th>',
+        css,
+        state,
+        params.urlencode(),
+        params.urlencode(),
+        key,
+        label,
+        arrow,
     )

@@ -1,0 +1,60 @@
+"""The JSON API at /api/v1/: one NinjaAPI, its authentication, parser and error handlers."""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+from ninja.parser import Parser
+
+from . import enterprises, errors, events, projects, reference
+from .auth import BearerToken, BrowserSession
+
+DESCRIPTION = """\
+The project ledger of Guanjia: regions, industries, enterprises, projects and events.
+
+**Authentication**: `Authorization: Bearer <token>` (`guanjia token USERNAME` prints one), or
+the browser's log-in session, which also needs the `X-CSRFToken` header on writes.
+
+**Access** is the web's: outside your area a record is 404; read-only roles (leader,
+department handler, enterprise contact) get 403 on writes.
+
+**Money** is 万元 (10,000 yuan) as a decimal string with four places: `"6120000.0000"` is
+612亿元. Inputs also take numbers and texts with units (`"3.5亿元"`).
+
+**Errors** are `{"detail": "…"}` (401, 403, 404) or
+`{"detail": "…", "errors": [{"field": "credit_code", "message": "…"}]}` (400, 409, 422).
+"""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+class JsonParser(Parser):
+    """Numbers with a point stay exact Decimals (never floats); NaN and Infinity are refused."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return json.loads(  # type: ignore[no-any-return]
+            request.body, parse_float=Decimal, parse_constant=_refuse_constant
+        )
+
+
+api = NinjaAPI(
+    title="Guanjia API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=[BearerToken(), BrowserSession()],
+    parser=JsonParser(),
+    # "ninja" is in INSTALLED_APPS, so the docs page serves the bundled Swagger UI from our
+    # static files: no CDN, works offline and behind a strict firewall.
+    docs=Swagger(settings={"persistAuthorization": True}),
+)
+errors.install(api)
+api.add_router("", reference.router)
+api.add_router("/enterprises", enterprises.router)
+api.add_router("/projects", projects.router)
+api.add_router("/events", events.router)

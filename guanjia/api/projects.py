@@ -1,0 +1,207 @@
+"""Projects: the ledger with its filters, one project with its history, writes and stage moves."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, Case, Value, When
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from guanjia.accounts.models import Role, User
+from guanjia.enterprises.models import Enterprise
+from guanjia.industries.models import Industry
+from guanjia.projects import access, services
+from guanjia.projects.ledger import LedgerFilter, summarise
+from guanjia.projects.models import Project, stalled_q
+from guanjia.regions.models import Region
+
+from .common import caller, existing, industry_ref, page, person, region_ref, user_ref
+from .errors import ApiError, django_errors, field_error
+from .schemas import (
+    ErrorOut,
+    InvalidOut,
+    ProjectCreate,
+    ProjectFilters,
+    ProjectList,
+    ProjectOut,
+    ProjectUpdate,
+    TransitionIn,
+    money,
+)
+
+router = Router(tags=["projects"])
+
+WRITE_ERRORS = {400: InvalidOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut}
+STAGE_DATES = [
+    "lead_on", "negotiating_on", "signed_on", "registered_on", "approvals_on",
+    "construction_on", "operation_on", "full_capacity_on", "withdrawn_on",
+]  # fmt: skip
+RELATED = ("enterprise", "region", "industry", "steward")
+
+
+def with_stalled(qs: Any) -> Any:
+    """Annotate `is_stalled` in the same query: a CASE over the stall lists' conditions."""
+    return qs.annotate(
+        is_stalled=Case(
+            When(stalled_q(timezone.localdate()), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def project_item(p: Project) -> dict[str, Any]:
+    e = p.enterprise
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "enterprise": {"id": e.pk, "name": e.name, "credit_code": e.credit_code},
+        "region": region_ref(p.region),
+        "industry": industry_ref(p.industry),
+        "level": p.level,
+        "stage": p.stage,
+        **{name: getattr(p, name) for name in STAGE_DATES},
+        "total_investment_wan": money(p.total_investment_wan),
+        "plan_year": p.plan_year,
+        "planned_investment_year_wan": money(p.planned_investment_year_wan),
+        "completed_investment_year_wan": money(p.completed_investment_year_wan),
+        "funds_in_place_wan": money(p.funds_in_place_wan),
+        "steward": user_ref(p.steward),
+        "stalled": bool(p.is_stalled),  # type: ignore[attr-defined]
+        "updated_at": p.updated_at,
+    }
+
+
+def project_detail(pk: int) -> dict[str, Any]:
+    p = with_stalled(Project.objects.select_related(*RELATED, "leader")).get(pk=pk)
+    history = [
+        {
+            "from_stage": c.from_stage or None,
+            "to_stage": c.to_stage,
+            "effective_on": c.effective_on,
+            "is_correction": c.is_correction,
+            "evidence": c.evidence,
+            "reason": c.reason,
+            "actor": user_ref(c.actor),
+            "recorded_at": c.recorded_at,
+        }
+        for c in p.stage_changes.select_related("actor")
+    ]
+    partners = [
+        {"id": e.pk, "name": e.name, "credit_code": e.credit_code}
+        for e in p.partners.order_by("name", "id")
+    ]
+    return project_item(p) | {
+        "partners": partners,
+        "leader": user_ref(p.leader),
+        "task_force": p.task_force,
+        "construction_content": p.construction_content,
+        "withdrawn_reason": p.withdrawn_reason,
+        "allowed_moves": services.allowed_moves(p),
+        "stage_history": history,
+        "created_at": p.created_at,
+    }
+
+
+@router.get("", response={200: ProjectList, 401: ErrorOut, 422: InvalidOut})
+def list_projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict:
+    """The ledger: the web list's filters, search and sort, with the filtered set's total.
+
+    The number of SQL queries does not grow with `limit`.
+    """
+    ledger = LedgerFilter.from_params(filters.ledger_params())
+    qs = ledger.apply(access.projects_for(caller(request)))
+    summary = summarise(qs)
+    rows = page(with_stalled(qs.select_related(*RELATED)), filters.limit, filters.offset)
+    return {
+        "count": summary.count,
+        "total_investment_wan": money(summary.total_investment_wan),
+        "items": [project_item(p) for p in rows],
+    }
+
+
+@router.get("/{int:project_id}", response={200: ProjectOut, 401: ErrorOut, 404: ErrorOut})
+def get_project(request: HttpRequest, project_id: int) -> dict:
+    """One project with its partners, allowed moves and stage history."""
+    project = access.get_project(caller(request), project_id)
+    return project_detail(project.pk)
+
+
+def _resolve(user: User, fields: dict[str, Any]) -> dict[str, Any]:
+    """Turn the payload's ids into rows, checking each exists (422 naming the field)."""
+    resolved = dict(fields)
+    if "enterprise_id" in fields:
+        existing(Enterprise.objects.all(), fields["enterprise_id"], "enterprise_id")
+    if "region_id" in fields:
+        region = existing(Region.objects.active(), fields["region_id"], "region_id")
+        if not access.can_create_in(user, fields["region_id"]):
+            message = _("you may not put projects in %(region)s") % {"region": region}
+            raise ApiError(403, message, [field_error("region_id", message)])
+    if "industry_id" in fields:
+        existing(Industry.objects.all(), fields["industry_id"], "industry_id")
+    if "steward_id" in fields:
+        resolved["steward"] = person(resolved.pop("steward_id"), Role.STEWARD, "steward_id")
+    if "leader_id" in fields:
+        resolved["leader"] = person(resolved.pop("leader_id"), Role.LEADER, "leader_id")
+    if "partner_ids" in fields:
+        ids = set(resolved.pop("partner_ids") or [])
+        partners = list(Enterprise.objects.filter(pk__in=ids))
+        missing = ids - {e.pk for e in partners}
+        if missing:
+            raise ApiError(
+                422,
+                _("The input is not valid."),
+                [
+                    field_error(
+                        "partner_ids", _("there is no such record (id %(pk)s)") % {"pk": pk}
+                    )
+                    for pk in sorted(missing)
+                ],
+            )
+        resolved["partners"] = partners
+    return resolved
+
+
+@router.post("", response={201: ProjectOut} | WRITE_ERRORS)
+def create_project(request: HttpRequest, payload: ProjectCreate) -> tuple[int, dict]:
+    """Enter a project in the ledger at its starting stage (a lead unless `stage` says)."""
+    user = caller(request)
+    if not user.can_write:
+        raise PermissionDenied
+    fields = _resolve(user, payload.model_dump())
+    if user.role == Role.STEWARD and fields.get("steward") is None:
+        fields["steward"] = user  # a steward's new project is theirs, or they could not see it
+    project = services.create_project(user, **fields)
+    return 201, project_detail(project.pk)
+
+
+@router.patch("/{int:project_id}", response={200: ProjectOut} | WRITE_ERRORS)
+def update_project(request: HttpRequest, project_id: int, payload: ProjectUpdate) -> dict:
+    """Change a project's facts; fields left out stay as they are. Stages move by /transition."""
+    user = caller(request)
+    project = access.get_project(user, project_id, write=True)
+    fields = _resolve(user, payload.model_dump(exclude_unset=True))
+    services.update_project(project, user, **fields)
+    return project_detail(project.pk)
+
+
+@router.post(
+    "/{int:project_id}/transition",
+    response={200: ProjectOut, 409: InvalidOut} | WRITE_ERRORS,
+)
+def transition(request: HttpRequest, project_id: int, payload: TransitionIn) -> dict:
+    """Move a project to another stage; a refused move is a 409 naming `to_stage`."""
+    user = caller(request)
+    project = access.get_project(user, project_id, write=True)
+    try:
+        services.transition(
+            project, payload.to_stage, user,
+            on=payload.on, evidence=payload.evidence, reason=payload.reason,
+        )  # fmt: skip
+    except services.TransitionError as exc:
+        raise ApiError(
+            409, _("The stage move was refused."), django_errors(exc, default_field="to_stage")
+        ) from exc
+    return project_detail(project.pk)

@@ -1,0 +1,346 @@
+"""Forms for the ledger pages. They parse and check what a clerk typed; services change data."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.accounts.models import Role, User
+from guanjia.accounts.scope import region_path, region_q
+from guanjia.core.amounts import AmountError, parse_amount_wan
+from guanjia.enterprises import creditcode
+from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.models import Enterprise, Ownership, validate_credit_code
+from guanjia.industries.models import Industry
+from guanjia.projects.access import can_create_in
+from guanjia.projects.models import Level, Project, StallKind
+from guanjia.projects.services import allowed_moves
+from guanjia.projects.stages import LINE, ORDER, Stage
+from guanjia.regions.models import Region
+
+# A select of every enterprise would be megabytes at province scale; the form lists this many
+# (plus the ones already chosen) and the search box fetches the rest.
+ENTERPRISE_CHOICES_SHOWN = 200
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AmountField(forms.CharField):
+    """An amount typed as people write it ("3.5亿元", "35000"), cleaned to Decimal 万元."""
+
+    def __init__(self, *, default_unit: str = "万元", **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text", _("In 10k yuan, or with a unit: 3.5亿元, 35000万元, 800万元.")
+        )
+        super().__init__(**kwargs)
+        self.default_unit = default_unit
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return value
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None if self.required else Decimal(0)
+        text = str(text)
+        if len(text) > 40:
+            raise ValidationError(_("This is too long for an amount."), code="invalid_amount")
+        try:
+            return parse_amount_wan(text, self.default_unit)
+        except AmountError as exc:
+            raise ValidationError(str(exc), code="invalid_amount") from exc
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def scoped_regions(user: User) -> QuerySet[Region]:
+    """Active regions within the user's part of the tree."""
+    qs = Region.objects.active()
+    if user.is_superuser:
+        return qs
+    return qs.filter(region_q(user, ""))
+
+
+def region_choices(regions: QuerySet[Region]) -> list[tuple[str, str]]:
+    """Regions as select options, indented under their parents."""
+    regions_list = list(regions)
+    top = min((r.level for r in regions_list), default=0)
+    return [(str(r.pk), "\u3000" * (r.level - top) + r.name) for r in regions_list]
+
+
+def staff(role: str, user: User, keep: int | None = None) -> QuerySet[User]:
+    """Active users of a role in the user's city (plus `keep`, the one already assigned)."""
+    qs = User.objects.filter(role=role, is_active=True).order_by("display_name", "username")
+    if region_path(user) is None:
+        return qs
+    city = user.region.city() if user.region is not None else None
+    scope = Q(region__path__startswith=city.path) if city else Q(pk__in=[])
+    return qs.filter(scope | Q(pk=keep)) if keep else qs.filter(scope)
+
+
+class LedgerFilterForm(forms.Form):
+    """The ledger list's filters; only for showing them: `LedgerFilter` applies them."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Project, enterprise or credit code")}
+        ),
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=[("", _("All stages")), *Stage.choices]
+    )
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=[("", _("All levels")), *Level.choices]
+    )
+    stalled = forms.ChoiceField(
+        label=_("Stalled"),
+        required=False,
+        choices=[("", _("Any")), ("1", _("Stalled (any list)")), *StallKind.choices],
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "region").choices = [
+            ("", _("All regions")),
+            *region_choices(scoped_regions(user)),
+        ]
+        choice_field(self, "industry").choices = [
+            ("", _("All industries")),
+            *((str(i.pk), i.name) for i in Industry.objects.filter(active=True)),
+        ]
+
+
+class EnterpriseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or credit code")}),
+    )
+    ownership = forms.ChoiceField(
+        label=_("Ownership"),
+        required=False,
+        choices=[("", _("All kinds of ownership")), *Ownership.choices],
+    )
+
+
+def _chosen_ids(value: Any) -> list[int]:
+    values = value if isinstance(value, list | tuple) else [value]
+    ids = []
+    for v in values:
+        v = getattr(v, "pk", v)
+        if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
+            ids.append(int(v))
+    return ids
+
+
+class ProjectForm(forms.ModelForm):
+    """A project's facts. The stage is changed by a stage move, never here."""
+
+    total_investment_wan = AmountField(label=_("Total investment"))
+    planned_investment_year_wan = AmountField(
+        label=_("Planned investment this year"), required=False
+    )
+    completed_investment_year_wan = AmountField(
+        label=_("Completed investment this year"), required=False
+    )
+    funds_in_place_wan = AmountField(label=_("Funds in place"), required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "enterprise",
+            "partners",
+            "region",
+            "industry",
+            "level",
+            "total_investment_wan",
+            "plan_year",
+            "planned_investment_year_wan",
+            "completed_investment_year_wan",
+            "funds_in_place_wan",
+            "construction_content",
+            "steward",
+            "leader",
+            "task_force",
+        ]
+        widgets = {"construction_content": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        enterprises = enterprises_for(user).order_by("name")
+        model_choice_field(self, "enterprise").queryset = enterprises
+        model_choice_field(self, "partners").queryset = enterprises
+        self._show_some_enterprises("enterprise", enterprises)
+        self._show_some_enterprises("partners", enterprises)
+        model_choice_field(self, "region").queryset = scoped_regions(user)
+        model_choice_field(self, "industry").queryset = Industry.objects.filter(active=True)
+        model_choice_field(self, "steward").queryset = staff(
+            Role.STEWARD, user, self.instance.steward_id
+        )
+        model_choice_field(self, "leader").queryset = staff(
+            Role.LEADER, user, self.instance.leader_id
+        )
+
+    def _show_some_enterprises(self, name: str, qs: QuerySet[Enterprise]) -> None:
+        """Render the first enterprises by name plus the chosen ones; validation sees all."""
+        field = self.fields[name]
+        chosen = _chosen_ids(self[name].value())
+        shown = list(qs[:ENTERPRISE_CHOICES_SHOWN])
+        missing = set(chosen) - {e.pk for e in shown}
+        if missing:
+            shown = list(qs.filter(pk__in=missing)) + shown
+        choices = [(e.pk, e.name) for e in shown]
+        field.widget.choices = choices if name == "partners" else [("", "---------"), *choices]
+
+    def clean_steward(self) -> User | None:
+        steward = self.cleaned_data.get("steward")
+        if steward is None and self.user.role == Role.STEWARD and not self.instance.pk:
+            return self.user  # a steward who enters a project serves it
+        return steward
+
+
+class ProjectCreateForm(ProjectForm):
+    stage = forms.ChoiceField(
+        label=_("Starting stage"), choices=[(s, Stage(s).label) for s in LINE], initial=Stage.LEAD
+    )
+    stage_on = forms.DateField(
+        label=_("Stage reached on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty for today."),
+    )
+
+    field_order = [*ProjectForm.Meta.fields[:6], "stage", "stage_on"]
+
+    def clean_region(self) -> Region | None:
+        region = self.cleaned_data.get("region")
+        if region is not None and not can_create_in(self.user, region.pk):
+            raise ValidationError(
+                _("You cannot add projects in %(region)s."), params={"region": region}
+            )
+        return region
+
+    def clean_stage_on(self) -> dt.date | None:
+        on = self.cleaned_data.get("stage_on")
+        if on and on > timezone.localdate():
+            raise ValidationError(_("A stage cannot be reached in the future."))
+        return on
+
+
+def correction_targets(project: Project) -> list[str]:
+    """Earlier stages a project may be corrected back to (with a reason)."""
+    if project.stage == Stage.WITHDRAWN:
+        return [s for s in LINE if project.stage_date(s)] or list(LINE)
+    return list(LINE[: ORDER[project.stage]])
+
+
+class TransitionForm(forms.Form):
+    """A stage move. The choices offered are the lifecycle's; the service has the last word."""
+
+    to_stage = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        max_length=300,
+        help_text=_("The document, licence or meeting that shows the move."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=300,
+        help_text=_("Needed to withdraw a project or to correct it back to an earlier stage."),
+    )
+
+    def __init__(self, project: Project, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Offer only the moves that make sense; any other posted stage still reaches
+        # `transition`, whose refusal says why (rather than a bare "invalid choice").
+        groups: list[tuple[str, list[tuple[str, Any]]]] = []
+        forward = allowed_moves(project)
+        if forward:
+            groups.append((str(_("Next stage")), [(s, Stage(s).label) for s in forward]))
+        back = correction_targets(project)
+        if back:
+            groups.append(
+                (str(_("Correct back to (give a reason)")), [(s, Stage(s).label) for s in back])
+            )
+        self.fields["to_stage"].widget.choices = groups
+
+
+class EnterpriseForm(forms.ModelForm):
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        required=False,
+        max_length=40,
+        help_text=_(
+            "18 characters (GB 32100-2015). Leave empty for an investor not yet "
+            "registered in China."
+        ),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "name",
+            "credit_code",
+            "ownership",
+            "capital_origin",
+            "home_city",
+            "region",
+            "industry",
+            "address",
+            "description",
+            "steward",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        regions = scoped_regions(user)
+        if self.instance.region_id:
+            regions = Region.objects.filter(Q(pk__in=regions) | Q(pk=self.instance.region_id))
+        model_choice_field(self, "region").queryset = regions
+        model_choice_field(self, "industry").queryset = Industry.objects.filter(active=True)
+        model_choice_field(self, "steward").queryset = staff(
+            Role.STEWARD, user, self.instance.steward_id
+        )
+
+    def clean_credit_code(self) -> str | None:
+        code = creditcode.normalise(self.cleaned_data.get("credit_code") or "")
+        if not code:
+            return None
+        validate_credit_code(code)  # every problem, in words, unless the code is whitelisted
+        return code
+
+    def validate_unique(self) -> None:
+        # The service checks the code is new and names the enterprise that already has it,
+        # which helps more than the model's generic "already exists".
+        return

@@ -1,0 +1,171 @@
+"""Excel both ways: export the filtered ledger; upload, check, preview and commit an import."""
+
+import io
+import tempfile
+from pathlib import Path
+
+import xlsxwriter
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanjia.accounts.scope import require_writer
+from guanjia.projects.access import projects_for
+from guanjia.projects.ledger import LedgerFilter
+
+from . import importers
+from .exporters import export_filename, export_projects
+from .models import ImportJob
+from .tasks import start_commit, validate_import
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+RECENT_JOBS = 10
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> FileResponse:
+    """The ledger as the user sees it, with the list's filters and sort, as an .xlsx download."""
+    projects = LedgerFilter.from_params(request.GET).apply(projects_for(request.user))
+    # A temporary file rather than memory: the workbook for 100,000 projects is ~7 MB, and the
+    # file disappears when the response closes it.
+    target = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    export_projects(projects, target)
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=export_filename())
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Ledger file"),
+        help_text=gettext_lazy("An .xlsx, .xls or .ods file of at most 20 MB."),
+    )
+    sheet = forms.CharField(
+        label=gettext_lazy("Sheet"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Leave empty to read the first sheet."),
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(importers.EXTENSIONS):
+            raise forms.ValidationError(
+                _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
+                % {"name": upload.name}
+            )
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; at most %(max)s can be imported at once.")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_UPLOAD_BYTES)}
+            )
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest) -> HttpResponse:
+    """Upload a file; checking it runs in the background and the job page shows progress."""
+    require_writer(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(
+            user=request.user,
+            file=upload,
+            original_name=Path(upload.name).name[:200],
+            sheet=form.cleaned_data["sheet"].strip(),
+            language=get_language() or "",
+        )
+        transaction.on_commit(lambda: validate_import.enqueue(job.pk))
+        return redirect("ledger:import_job", pk=job.pk)
+    context = {
+        "form": form,
+        "columns": importers.COLUMNS,
+        "jobs": ImportJob.objects.filter(user=request.user)[:RECENT_JOBS],
+    }
+    return render(request, "ledger/import_start.html", context, status=400 if form.errors else 200)
+
+
+def _get_job(request: HttpRequest, pk: int) -> ImportJob:
+    """The user's own job; anybody else's is a 404, as if it did not exist."""
+    require_writer(request.user)
+    try:
+        return ImportJob.objects.get(pk=pk, user=request.user)
+    except ImportJob.DoesNotExist:
+        raise Http404("no such import") from None
+
+
+@login_required
+@require_GET
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress while the job runs; then the preview (or the result) of the file."""
+    job = _get_job(request, pk)
+    return render(request, "ledger/import_job.html", {"job": job, "result": job.result})
+
+
+@login_required
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar, polled by htmx; once the job is done the page reloads to the preview."""
+    job = _get_job(request, pk)
+    response = render(request, "ledger/import_progress.html", {"job": job})
+    if not job.is_running and request.headers.get("HX-Request"):
+        response["HX-Redirect"] = reverse("ledger:import_job", args=[job.pk])
+    return response
+
+
+@login_required
+@require_POST
+def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _get_job(request, pk)
+    if not start_commit(job):
+        messages.error(
+            request,
+            _("This file cannot be imported: it has errors, nothing new, or is already imported."),
+        )
+    return redirect("ledger:import_job", pk=job.pk)
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    """An empty ledger with our headers, and a second sheet explaining every column."""
+    require_writer(request.user)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = workbook.add_format({"bold": True, "bg_color": "#F0F4F8", "border": 1})
+    sheet = workbook.add_worksheet("项目台账")
+    for index, column in enumerate(importers.COLUMNS):
+        sheet.write_string(0, index, column.canonical, bold)
+        sheet.set_column(index, index, max(12, 2.2 * len(column.canonical)))
+    sheet.freeze_panes(1, 0)
+    notes = workbook.add_worksheet(_("Columns"))
+    for index, title in enumerate((_("Header"), _("Meaning"), _("Required"), _("Also accepted"))):
+        notes.write_string(0, index, title, bold)
+    for row, column in enumerate(importers.COLUMNS, start=1):
+        notes.write_row(
+            row,
+            0,
+            [
+                column.canonical,
+                str(column.label),
+                _("yes") if column.required else "",
+                "、".join(column.aliases),
+            ],
+        )
+    notes.set_column(0, 0, 22)
+    notes.set_column(1, 1, 32)
+    notes.set_column(3, 3, 60)
+    workbook.close()
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename="项目台账-导入模板.xlsx")

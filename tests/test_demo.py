@@ -1,0 +1,247 @@
+"""The Jinzhou demo: DOMAIN.md's figures come out of records, the accounts work, reruns are no-ops."""
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from guanjia.accounts.models import Role, User
+from guanjia.core.models import AuditEntry
+from guanjia.demo import data
+from guanjia.enterprises import creditcode
+from guanjia.enterprises.models import Contact, Enterprise
+from guanjia.events.models import Event, Signing
+from guanjia.projects.models import Level, Project, StageChange
+from guanjia.projects.stages import LINE, Stage
+
+pytestmark = pytest.mark.django_db
+
+# Hashing with PBKDF2 costs most of a second per password; the demo's logic does not change.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker):
+    """Load the demo once for this module, in a transaction rolled back after its last test."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def figures(demo_output):
+    return {e.name: e for e in Event.objects.with_figures()}
+
+
+def test_the_conference_has_129_enterprises_from_24_cities_and_44_signings_worth_612_yi(figures):
+    conference = figures["锦州市央地合作对接会"]
+    assert conference.date == dt.date(2023, 3, 23)
+    assert conference.organiser == "锦州市人民政府"
+    assert conference.enterprise_count == 129
+    assert conference.city_count == 24
+    assert conference.signing_count == 44
+    assert conference.signed_investment_wan == Decimal("6120000")
+
+
+def test_the_conference_cities_include_jinzhou_and_the_home_of_catl(demo_output):
+    conference = Event.objects.get(name=data.CONFERENCE_NAME)
+    cities = set(conference.participants.values_list("home_city", flat=True))
+    assert cities == set(data.CONFERENCE_CITIES)
+    assert {"锦州市", "宁德市", "北京市"} <= cities
+
+
+def test_the_forum_has_127_enterprises_and_34_signings_worth_105_16_yi(figures):
+    forum = figures["锦州市医药健康产业发展论坛"]
+    assert forum.date == dt.date(2023, 3, 29)
+    assert forum.enterprise_count == 127
+    assert forum.signing_count == 34
+    assert forum.signed_investment_wan == Decimal("1051600")
+
+
+def test_the_forum_is_mostly_biopharma(demo_output):
+    projects = Project.objects.filter(signings__event__name=data.FORUM_NAME)
+    biopharma = projects.filter(industry__name="生物医药").count()
+    assert biopharma >= 0.7 * projects.count()
+
+
+def test_all_nine_areas_signed_at_the_conference(demo_output):
+    governments = set(
+        Signing.objects.filter(event__name=data.CONFERENCE_NAME).values_list(
+            "government__code", flat=True
+        )
+    )
+    assert governments == set(data.AREAS)
+    assert len(governments) == 9
+
+
+def test_each_event_signing_is_the_first_signing_of_its_own_project(demo_output):
+    signings = Signing.objects.filter(event__isnull=False)
+    assert signings.count() == 44 + 34
+    assert not signings.filter(is_first=False).exists()
+    assert signings.values("project").distinct().count() == 78
+
+
+def test_the_heishan_wind_farm_is_in_operation_with_its_first_turbines_on_the_grid(demo_output):
+    project = Project.objects.select_related("region", "steward", "leader").get(
+        name="国家电投黑山400MW风电项目"
+    )
+    assert project.stage == Stage.OPERATION
+    assert project.operation_on is not None
+    assert project.region.name == "黑山县"
+    assert project.level == Level.PROVINCIAL
+    assert project.enterprise.name == "国家电力投资集团东北电力有限公司"
+    assert project.steward.username == "steward"
+    assert project.leader.username == "leader"
+    signing = project.signings.get()
+    assert signing.event.name == data.CONFERENCE_NAME
+    assert signing.government == project.region
+    change = StageChange.objects.get(project=project, to_stage=Stage.OPERATION)
+    assert change.evidence == "首批机组并网发电"
+
+
+def test_the_needle_coke_unit_is_under_construction_since_2023_03_24(demo_output):
+    project = Project.objects.get(name="中国石油锦州石化40万吨/年针状焦项目")
+    assert project.stage == Stage.CONSTRUCTION
+    assert project.construction_on == dt.date(2023, 3, 24)
+    assert project.level == Level.PROVINCIAL
+    assert project.enterprise.name == "中国石油锦州石化分公司"
+    assert project.signings.count() == 1
+    assert project.steward is not None and project.leader is not None
+    # The city gives provincial key builds four years: the flagship is not on a stall list.
+    assert project.stall_kinds(dt.date(2026, 11, 28)) == []
+
+
+def test_every_enterprise_has_a_valid_credit_code(demo_output):
+    codes = list(Enterprise.objects.values_list("credit_code", flat=True))
+    assert len(codes) > 250
+    assert all(code and creditcode.problems(code) == [] for code in codes)
+
+
+def test_the_enterprises_the_city_names_are_there_with_a_contact(demo_output):
+    names = [
+        "中国石油锦州石化分公司", "国家电力投资集团东北电力有限公司",
+        "宁德时代新能源科技股份有限公司", "锦州龙宇新材料有限公司", "锦州万得集团有限公司",
+        "锦州神工集团有限公司", "锦州凯美能源有限公司", "锦州阳光能源有限公司",
+        "锦州辽晶电子科技股份有限公司", "锦州奥鸿药业有限责任公司", "锦州九泰药业有限责任公司",
+    ]  # fmt: skip
+    found = {e.name: e for e in Enterprise.objects.filter(name__in=names)}
+    assert set(found) == set(names)
+    assert found["宁德时代新能源科技股份有限公司"].home_city == "宁德市"
+    assert found["中国石油锦州石化分公司"].ownership == "central_soe_sub"
+    for enterprise in found.values():
+        contact = Contact.objects.get(enterprise=enterprise, is_primary=True)
+        assert len(contact.phone) == 11 and contact.phone.startswith("1")
+        assert contact.masked_phone.count("*") == 4
+
+
+ROLES = [
+    ("admin", Role.CITY_ADMIN, "210700", "", ""),
+    ("official", Role.AREA_OFFICIAL, "210781", "", ""),
+    ("steward", Role.STEWARD, "210700", "", ""),
+    ("handler", Role.HANDLER, "210700", "自然资源局", ""),
+    ("leader", Role.LEADER, "210700", "", ""),
+    ("enterprise", Role.ENTERPRISE, None, "", "锦州九泰药业有限责任公司"),
+]
+
+
+@pytest.mark.parametrize(("username", "role", "region", "department", "enterprise"), ROLES)
+def test_each_demo_account_has_its_role_and_scope(
+    demo_output, username, role, region, department, enterprise
+):
+    user = User.objects.get(username=username)
+    assert user.role == role
+    assert (user.region.code if user.region else None) == region
+    assert (user.department.name if user.department else "") == department
+    assert (user.enterprise.name if user.enterprise else "") == enterprise
+    assert not user.is_staff and not user.is_superuser
+
+
+def test_each_demo_account_logs_in_with_the_printed_password(demo_output, client):
+    for account in data.ACCOUNTS[:6]:
+        assert account.password in demo_output
+        assert client.login(username=account.username, password=account.password), account
+        client.logout()
+
+
+def test_the_printed_table_lists_every_account_and_says_the_passwords_are_demo_only(
+    demo_output,
+):
+    for account in data.ACCOUNTS:
+        assert account.username in demo_output
+    assert "demo only" in demo_output or "演示" in demo_output
+
+
+def test_the_demo_steward_and_leader_have_plenty_to_do(demo_output):
+    steward, leader = User.objects.get(username="steward"), User.objects.get(username="leader")
+    assert Project.objects.filter(steward=steward).count() >= 50
+    assert Enterprise.objects.filter(steward=steward).count() >= 20
+    provincial = Project.objects.filter(level=Level.PROVINCIAL)
+    assert provincial.exists()
+    assert not provincial.exclude(leader=leader).exists()
+    assert User.objects.filter(role=Role.STEWARD).count() > 5
+
+
+def test_the_ledger_is_lively_with_every_stage_and_some_stalled(demo_output):
+    assert 250 <= Project.objects.count() <= 400
+    stages = set(Project.objects.values_list("stage", flat=True))
+    assert stages == set(Stage.values)
+    withdrawn = Project.objects.filter(stage=Stage.WITHDRAWN)
+    assert 1 <= withdrawn.count() <= 3
+    assert all(p.withdrawn_reason for p in withdrawn)
+    stalled = Project.objects.stalled(dt.date(2026, 11, 28)).count()
+    assert 0 < stalled < Project.objects.count() // 4
+    levels = set(Project.objects.values_list("level", flat=True))
+    assert levels == set(Level.values)
+
+
+def test_stage_dates_follow_the_lifecycle_after_signing(demo_output):
+    for project in Project.objects.exclude(signed_on=None):
+        dates = [project.stage_date(s) for s in LINE[LINE.index(Stage.SIGNED) :]]
+        reached = [d for d in dates if d is not None]
+        assert reached == sorted(reached), project
+        assert reached[-1] <= data.AS_OF, project
+        assert project.stage_date(project.stage) is not None, project
+
+
+def test_an_expansion_counts_only_its_increase(demo_output):
+    project = Project.objects.get(name="宁德时代锦州锂电池负极材料一体化项目")
+    first, expansion = project.signings.order_by("signed_on")
+    assert first.is_first and first.event.name == data.CONFERENCE_NAME
+    assert not expansion.is_first and expansion.event is None
+    assert expansion.counted_amount_wan == expansion.amount_wan - first.amount_wan
+
+
+def test_loading_again_changes_nothing(demo_output):
+    def counts():
+        return [
+            m.objects.count()
+            for m in (Project, Enterprise, Signing, Event, Contact, User, StageChange, AuditEntry)
+        ]
+
+    before = counts()
+    out = StringIO()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        call_command("load_demo", stdout=out)
+    assert counts() == before
+    assert "admin" in out.getvalue()
+
+
+def test_reset_passwords_restores_a_changed_demo_password(demo_output, client):
+    admin = User.objects.get(username="admin")
+    admin.set_password("something-else-entirely")
+    admin.save()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        call_command("load_demo", stdout=StringIO())
+        assert not client.login(username="admin", password="guanjia-admin-2023")
+        call_command("load_demo", "--reset-passwords", stdout=StringIO())
+        assert client.login(username="admin", password="guanjia-admin-2023")
