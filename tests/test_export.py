@@ -71,8 +71,16 @@ def test_it_writes_one_chinese_header_row_the_importer_recognises(ledger, tmp_pa
 
     rows = read(path)
     assert count == 2 and len(rows) == 3
-    assert rows[0][:8] == ["项目名称", "企业名称", "统一社会信用代码", "所属县区", "产业类别",
-                           "项目级别", "当前阶段", "总投资(万元)"]
+    assert rows[0][:8] == [
+        "项目名称",
+        "企业名称",
+        "统一社会信用代码",
+        "所属县区",
+        "产业类别",
+        "项目级别",
+        "当前阶段",
+        "总投资(万元)",
+    ]
     assert set(rows[0]) <= {c.canonical for c in IMPORT_COLUMNS}
 
 
@@ -150,7 +158,10 @@ def test_an_exported_ledger_imports_into_an_empty_one_with_the_same_facts(ledger
     assert coke.total_investment_wan == Decimal("350000.5")
     assert coke.completed_investment_year_wan == Decimal("30000.1234")
     assert (coke.stage, coke.construction_on, coke.level) == (
-        Stage.CONSTRUCTION, dt.date(2023, 3, 24), Level.PROVINCIAL)
+        Stage.CONSTRUCTION,
+        dt.date(2023, 3, 24),
+        Level.PROVINCIAL,
+    )
     assert coke.steward.username == "wang"
 
 
@@ -177,7 +188,8 @@ def test_the_download_is_named_for_today_in_rfc_5987_form(client, users, ledger)
     assert disposition.startswith("attachment")
     assert f"filename*=utf-8''{quote(name)}" in disposition
     assert response.headers["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 def test_the_download_holds_only_what_the_user_may_see(client, users, ledger):
@@ -220,12 +232,20 @@ def test_the_command_exports_everything(ledger, tmp_path):
 def test_the_command_filters_by_region_and_stage(ledger, tmp_path):
     path = tmp_path / "some.xlsx"
 
-    call_command("export-projects", str(path), "--region", "210781", "--stage", "开工",
-                 stdout=io.StringIO())
+    call_command(
+        "export-projects", str(path), "--region", "210781", "--stage", "开工", stdout=io.StringIO()
+    )
     assert [r[0] for r in read(path)[1:]] == ["40万吨/年针状焦项目"]
 
-    call_command("export-projects", str(path), "--region", "黑山县", "--stage", "construction",
-                 stdout=io.StringIO())
+    call_command(
+        "export-projects",
+        str(path),
+        "--region",
+        "黑山县",
+        "--stage",
+        "construction",
+        stdout=io.StringIO(),
+    )
     assert read(path)[1:] == []
 
 

@@ -20,12 +20,21 @@ from guanjia.ledger.models import ImportJob, ImportStatus
 from guanjia.projects.models import Level, Project, StageChange
 from guanjia.projects.stages import Stage
 from guanjia.testing.factories import EnterpriseFactory, ProjectFactory, credit_code
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["项目名称", "企业名称", "统一社会信用代码", "所属县区", "产业类别", "当前阶段",
-           "总投资(亿元)", "签约时间", "开工时间", "项目级别"]
+HEADERS = [
+    "项目名称",
+    "企业名称",
+    "统一社会信用代码",
+    "所属县区",
+    "产业类别",
+    "当前阶段",
+    "总投资(亿元)",
+    "签约时间",
+    "开工时间",
+    "项目级别",
+]
 CODE_A = credit_code("210781", 7001)
 CODE_B = credit_code("210726", 7002)
 
@@ -54,17 +63,24 @@ def write_xlsx(path: Path, rows: list[list], *, sheet: str = "台账", merge: st
 
 def write_ods(path: Path, rows: list[list]) -> Path:
     """A minimal OpenDocument spreadsheet, as LibreOffice or WPS saves one."""
+
     def cell(value) -> str:
         if value is None:
             return "<table:table-cell/>"
         if isinstance(value, dt.date):
-            return (f'<table:table-cell office:value-type="date" office:date-value="{value}">'
-                    f"<text:p>{value}</text:p></table:table-cell>")
+            return (
+                f'<table:table-cell office:value-type="date" office:date-value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
         if isinstance(value, int | float):
-            return (f'<table:table-cell office:value-type="float" office:value="{value}">'
-                    f"<text:p>{value}</text:p></table:table-cell>")
-        return (f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p>'
-                "</table:table-cell>")
+            return (
+                f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
+        return (
+            f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p>'
+            "</table:table-cell>"
+        )
 
     body = "".join(
         "<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows
@@ -86,8 +102,11 @@ def write_ods(path: Path, rows: list[list]) -> Path:
         "</manifest:manifest>"
     )
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
-                   compress_type=zipfile.ZIP_STORED)
+        z.writestr(
+            "mimetype",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
         z.writestr("META-INF/manifest.xml", manifest)
         z.writestr("content.xml", content)
     return path
@@ -96,10 +115,30 @@ def write_ods(path: Path, rows: list[list]) -> Path:
 def good_rows() -> list[list]:
     return [
         HEADERS,
-        ["40万吨/年针状焦项目", "中国石油锦州石化分公司", CODE_A, "凌海市", "石化", "开工", 3.5,
-         dt.date(2023, 3, 1), dt.date(2023, 3, 24), "省重点"],
-        ["黑山400MW风电项目", "国家电投东北公司", CODE_B, "黑山", "风电", "签约", "26.8亿元",
-         "2023/3/23", None, "市重点"],
+        [
+            "40万吨/年针状焦项目",
+            "中国石油锦州石化分公司",
+            CODE_A,
+            "凌海市",
+            "石化",
+            "开工",
+            3.5,
+            dt.date(2023, 3, 1),
+            dt.date(2023, 3, 24),
+            "省重点",
+        ],
+        [
+            "黑山400MW风电项目",
+            "国家电投东北公司",
+            CODE_B,
+            "黑山",
+            "风电",
+            "签约",
+            "26.8亿元",
+            "2023/3/23",
+            None,
+            "市重点",
+        ],
         ["动力电池材料项目", "宁德时代", None, "210711", "新能源", "在谈", 12, None, None, None],
     ]
 
@@ -140,7 +179,11 @@ def test_it_sets_stage_dates_region_industry_and_level(good_file, linghai, heish
     assert coke.industry == industries["石化及精细化工"]
     assert coke.level == Level.PROVINCIAL
     wind = Project.objects.get(name="黑山400MW风电项目")
-    assert (wind.stage, wind.signed_on, wind.region) == (Stage.SIGNED, dt.date(2023, 3, 23), heishan)
+    assert (wind.stage, wind.signed_on, wind.region) == (
+        Stage.SIGNED,
+        dt.date(2023, 3, 23),
+        heishan,
+    )
     assert wind.industry == industries["新能源"] and wind.level == Level.MUNICIPAL
     battery = Project.objects.get(name="动力电池材料项目")
     assert battery.stage == Stage.NEGOTIATING and battery.level == Level.GENERAL
@@ -215,8 +258,11 @@ def test_a_region_merged_down_several_rows_applies_to_each(tmp_path, linghai):
 
 
 def test_total_rows_are_skipped_not_reported_as_errors(tmp_path, regions):
-    rows = [["项目名称", "企业名称", "所属县区", "总投资(万元)"], ["甲项目", "甲公司", "凌海", 100],
-            ["合  计", None, None, 100]]
+    rows = [
+        ["项目名称", "企业名称", "所属县区", "总投资(万元)"],
+        ["甲项目", "甲公司", "凌海", 100],
+        ["合  计", None, None, 100],
+    ]
     result = run_import(write_xlsx(tmp_path / "t.xlsx", rows))
 
     assert result.ok and result.created == 1
@@ -228,17 +274,47 @@ def test_total_rows_are_skipped_not_reported_as_errors(tmp_path, regions):
 
 def test_another_offices_headers_are_understood(tmp_path, linghai, industries):
     rows = [
-        ["名称", "投资主体", "信用代码", "所在地区", "行业", "项目进度", "总投资额\n（万元）",
-         "签约日期", "级别", "本年计划投资(亿元)", "到位资金"],
-        ["锦州九泰原料药项目", "锦州九泰药业", CODE_A, "凌海", "医药", "已签约", 8000,
-         "2023年3月29日", "一般", 0.5, "3000"],
+        [
+            "名称",
+            "投资主体",
+            "信用代码",
+            "所在地区",
+            "行业",
+            "项目进度",
+            "总投资额\n（万元）",
+            "签约日期",
+            "级别",
+            "本年计划投资(亿元)",
+            "到位资金",
+        ],
+        [
+            "锦州九泰原料药项目",
+            "锦州九泰药业",
+            CODE_A,
+            "凌海",
+            "医药",
+            "已签约",
+            8000,
+            "2023年3月29日",
+            "一般",
+            0.5,
+            "3000",
+        ],
     ]
     result = run_import(write_xlsx(tmp_path / "另一个局.xlsx", rows))
 
     assert result.ok, result.errors
     assert {m.key for m in result.mapping} >= {
-        "name", "enterprise", "credit_code", "region", "industry", "stage",
-        "total_investment_wan", "signed_on", "level", "planned_investment_year_wan",
+        "name",
+        "enterprise",
+        "credit_code",
+        "region",
+        "industry",
+        "stage",
+        "total_investment_wan",
+        "signed_on",
+        "level",
+        "planned_investment_year_wan",
         "funds_in_place_wan",
     }
     project = Project.objects.get()
@@ -252,7 +328,10 @@ def test_another_offices_headers_are_understood(tmp_path, linghai, industries):
 
 
 def test_unknown_columns_are_reported_and_ignored(tmp_path, regions):
-    rows = [["序号", "项目名称", "企业名称", "所属县区", "备注2"], [1, "甲项目", "甲公司", "凌海", "请核实"]]
+    rows = [
+        ["序号", "项目名称", "企业名称", "所属县区", "备注2"],
+        [1, "甲项目", "甲公司", "凌海", "请核实"],
+    ]
 
     result = run_import(write_xlsx(tmp_path / "t.xlsx", rows))
 
@@ -282,7 +361,10 @@ def test_two_columns_meaning_the_same_are_refused_rather_than_guessed(tmp_path, 
 
 
 def test_an_amount_header_with_a_strange_unit_refuses_the_file(tmp_path, regions):
-    rows = [["项目名称", "企业名称", "所属县区", "总投资(万美元)"], ["甲项目", "甲公司", "凌海", 100]]
+    rows = [
+        ["项目名称", "企业名称", "所属县区", "总投资(万美元)"],
+        ["甲项目", "甲公司", "凌海", 100],
+    ]
 
     result = run_import(write_xlsx(tmp_path / "t.xlsx", rows))
 
@@ -306,8 +388,18 @@ def bad_rows() -> list[list]:
     return [
         ["2023年项目台账"],
         HEADERS,
-        ["好项目", "好企业", credit_code("210781", 7101), "凌海市", "新能源", "签约", 1,
-         dt.date(2023, 3, 1), None, None],  # row 3 is fine
+        [
+            "好项目",
+            "好企业",
+            credit_code("210781", 7101),
+            "凌海市",
+            "新能源",
+            "签约",
+            1,
+            dt.date(2023, 3, 1),
+            None,
+            None,
+        ],  # row 3 is fine
         ["金额错", "企业甲", None, "凌海市", None, "签约", "很多", None, None, None],  # row 4
         ["地区错", "企业乙", None, "火星区", None, "签约", 1, None, None, None],  # row 5
         ["阶段错", "企业丙", None, "凌海市", None, "筹备中", 1, None, None, None],  # row 6
@@ -316,10 +408,30 @@ def bad_rows() -> list[list]:
         [None, "企业己", None, "凌海市", None, "签约", 1, None, None, None],  # row 9
         ["级别错", "企业庚", None, "凌海市", None, "签约", 1, None, None, "国家级"],  # row 10
         ["老地名", "企业辛", None, "锦县", None, "签约", 1, None, None, None],  # row 11
-        ["日期超前", "企业壬", None, "凌海市", None, "在谈", 1, dt.date(2023, 3, 1), None,
-         None],  # row 12: a negotiating project has not been signed
-        ["开工早于签约", "企业癸", None, "凌海市", None, "开工", 1, dt.date(2023, 3, 1),
-         dt.date(2023, 2, 1), None],  # row 13
+        [
+            "日期超前",
+            "企业壬",
+            None,
+            "凌海市",
+            None,
+            "在谈",
+            1,
+            dt.date(2023, 3, 1),
+            None,
+            None,
+        ],  # row 12: a negotiating project has not been signed
+        [
+            "开工早于签约",
+            "企业癸",
+            None,
+            "凌海市",
+            None,
+            "开工",
+            1,
+            dt.date(2023, 3, 1),
+            dt.date(2023, 2, 1),
+            None,
+        ],  # row 13
     ]
 
 
@@ -355,8 +467,11 @@ def test_a_file_with_any_bad_cell_writes_nothing(tmp_path, regions, industries):
 
 
 def test_an_official_may_only_import_into_their_own_area(tmp_path, users):
-    rows = [["项目名称", "企业名称", "所属县区"], ["凌海项目", "甲公司", "凌海市"],
-            ["黑山项目", "乙公司", "黑山县"]]
+    rows = [
+        ["项目名称", "企业名称", "所属县区"],
+        ["凌海项目", "甲公司", "凌海市"],
+        ["黑山项目", "乙公司", "黑山县"],
+    ]
 
     result = run_import(write_xlsx(tmp_path / "t.xlsx", rows), users["official"])
 
@@ -365,8 +480,11 @@ def test_an_official_may_only_import_into_their_own_area(tmp_path, users):
 
 
 def test_a_withdrawn_row_needs_its_reason(tmp_path, regions):
-    rows = [["项目名称", "企业名称", "所属县区", "当前阶段", "终止原因"],
-            ["甲项目", "甲公司", "凌海", "终止", ""], ["乙项目", "乙公司", "凌海", "终止", "企业撤资"]]
+    rows = [
+        ["项目名称", "企业名称", "所属县区", "当前阶段", "终止原因"],
+        ["甲项目", "甲公司", "凌海", "终止", ""],
+        ["乙项目", "乙公司", "凌海", "终止", "企业撤资"],
+    ]
 
     result = run_import(write_xlsx(tmp_path / "t.xlsx", rows))
 
@@ -391,8 +509,13 @@ def test_rows_already_in_the_ledger_are_flagged_not_doubled(good_file, heishan):
 
 
 def test_a_row_repeating_an_earlier_row_is_flagged_once(tmp_path, regions):
-    rows = [["项目名称", "企业名称", "所属县区"], ["甲项目", "甲公司", "凌海"],
-            ["乙项目", "乙公司", "凌海"], ["甲 项目", "甲公司", "凌海"], ["甲项目", "甲公司", "凌海"]]
+    rows = [
+        ["项目名称", "企业名称", "所属县区"],
+        ["甲项目", "甲公司", "凌海"],
+        ["乙项目", "乙公司", "凌海"],
+        ["甲 项目", "甲公司", "凌海"],
+        ["甲项目", "甲公司", "凌海"],
+    ]
 
     result = run_import(write_xlsx(tmp_path / "t.xlsx", rows))
 
@@ -458,8 +581,9 @@ def test_the_command_dry_run_also_fails_on_errors(tmp_path, regions, industries)
     path = write_xlsx(tmp_path / "bad.xlsx", bad_rows())
 
     with pytest.raises(CommandError) as exc:
-        call_command("import-projects", str(path), "--dry-run", stdout=io.StringIO(),
-                     stderr=io.StringIO())
+        call_command(
+            "import-projects", str(path), "--dry-run", stdout=io.StringIO(), stderr=io.StringIO()
+        )
 
     assert exc.value.returncode == 2
 
@@ -469,12 +593,20 @@ def test_the_command_imports_as_a_user_within_their_area(tmp_path, users):
     path = write_xlsx(tmp_path / "t.xlsx", rows)
 
     with pytest.raises(CommandError):
-        call_command("import-projects", str(path), "--user", "t_official",
-                     stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "import-projects",
+            str(path),
+            "--user",
+            "t_official",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     call_command("import-projects", str(path), "--user", "t_admin", stdout=io.StringIO())
 
-    assert AuditEntry.objects.get(action="import", object_type="projects.project").actor == users[
-        "admin"]
+    assert (
+        AuditEntry.objects.get(action="import", object_type="projects.project").actor
+        == users["admin"]
+    )
 
 
 def test_the_command_refuses_a_missing_file_or_user(tmp_path, users):
@@ -521,15 +653,22 @@ def test_the_template_download_has_our_headers(admin_client):
 
     assert response.status_code == 200
     book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.get_sheet_by_index(0).to_python()[0][:3] == ["项目名称", "企业名称", "统一社会信用代码"]
+    assert book.get_sheet_by_index(0).to_python()[0][:3] == [
+        "项目名称",
+        "企业名称",
+        "统一社会信用代码",
+    ]
 
 
-def test_web_import_checks_previews_then_commits(admin_client, good_file, users,
-                                                django_capture_on_commit_callbacks):
+def test_web_import_checks_previews_then_commits(
+    admin_client, good_file, users, django_capture_on_commit_callbacks
+):
     response = upload(admin_client, good_file, django_capture_on_commit_callbacks)
 
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("ledger:import_job", args=[job.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "ledger:import_job", args=[job.pk]
+    )
     assert job.status == ImportStatus.VALIDATED and job.user == users["admin"]
     assert (job.progress_done, job.progress_total) == (3, 3)
     assert Path(job.file.path).is_relative_to(Path(job.file.storage.location) / "imports")
@@ -550,9 +689,13 @@ def test_web_import_checks_previews_then_commits(admin_client, good_file, users,
 
 
 def test_a_file_with_errors_shows_them_and_cannot_be_committed(
-        admin_client, tmp_path, regions, industries, django_capture_on_commit_callbacks):
-    upload(admin_client, write_xlsx(tmp_path / "bad.xlsx", bad_rows()),
-           django_capture_on_commit_callbacks)
+    admin_client, tmp_path, regions, industries, django_capture_on_commit_callbacks
+):
+    upload(
+        admin_client,
+        write_xlsx(tmp_path / "bad.xlsx", bad_rows()),
+        django_capture_on_commit_callbacks,
+    )
     job = ImportJob.objects.get()
 
     page = admin_client.get(reverse("ledger:import_job", args=[job.pk])).content.decode()
@@ -567,9 +710,14 @@ def test_a_file_with_errors_shows_them_and_cannot_be_committed(
 
 
 def test_the_progress_partial_polls_while_running_and_redirects_when_done(admin_client, users):
-    job = ImportJob.objects.create(user=users["admin"], file="imports/x.xlsx",
-                                   original_name="x.xlsx", status=ImportStatus.VALIDATING,
-                                   progress_done=500, progress_total=2000)
+    job = ImportJob.objects.create(
+        user=users["admin"],
+        file="imports/x.xlsx",
+        original_name="x.xlsx",
+        status=ImportStatus.VALIDATING,
+        progress_done=500,
+        progress_total=2000,
+    )
     url = reverse("ledger:import_progress", args=[job.pk])
 
     running = admin_client.get(url, headers={"HX-Request": "true"})
@@ -583,8 +731,9 @@ def test_the_progress_partial_polls_while_running_and_redirects_when_done(admin_
     assert "every 1s" not in done.content.decode()
 
 
-def test_an_upload_that_is_not_a_spreadsheet_is_refused_at_the_form(admin_client, tmp_path,
-                                                                    django_capture_on_commit_callbacks):
+def test_an_upload_that_is_not_a_spreadsheet_is_refused_at_the_form(
+    admin_client, tmp_path, django_capture_on_commit_callbacks
+):
     path = tmp_path / "notes.txt"
     path.write_text("hello")
 
@@ -607,8 +756,12 @@ def test_read_only_roles_cannot_import(client, users, role, immediate_tasks):
 
 
 def test_another_users_import_is_not_found(client, users, immediate_tasks):
-    job = ImportJob.objects.create(user=users["admin"], file="imports/x.xlsx",
-                                   original_name="x.xlsx", status=ImportStatus.VALIDATED)
+    job = ImportJob.objects.create(
+        user=users["admin"],
+        file="imports/x.xlsx",
+        original_name="x.xlsx",
+        status=ImportStatus.VALIDATED,
+    )
     client.force_login(users["official"])
 
     assert client.get(reverse("ledger:import_job", args=[job.pk])).status_code == 404

@@ -199,6 +199,18 @@ def test_without_htmx_the_whole_page_comes_with_the_filter_form(admin_client, le
     assert 'id="ledger-filters"' in html and 'hx-get="/projects/"' in html
 
 
+def test_the_sort_select_for_phones_follows_a_header_click(admin_client, ledger):
+    full = admin_client.get(LIST, {"sort": "-signed_on"}).content.decode()
+    assert re.search(r'<option value="-signed_on" selected>', full)
+    partial = admin_client.get(
+        LIST, {"sort": "name"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    oob = re.search(
+        r'<div class="field" id="sort-field" hx-swap-oob="true">.*?</div>', partial, re.S
+    )
+    assert '<option value="name" selected>' in oob.group(0)
+
+
 def test_the_region_filter_offers_only_the_users_area(client, users, ledger, linghai, heishan):
     client.force_login(users["official"])
     html = client.get(LIST).content.decode()
@@ -292,7 +304,7 @@ def test_the_project_page_shows_facts_timeline_history_and_signings(admin_client
     assert "营业执照" in html
     assert "央地合作对接会" in html and "first signing" in html
     # The audit history names the change.
-    assert "task force" in html and "针状焦专班" in html and "二期专班" in html
+    assert "Task force" in html and "针状焦专班" in html and "二期专班" in html
 
 
 def test_a_withdrawn_project_shows_its_reason_on_the_timeline(admin_client, signed_project, users):

@@ -7,7 +7,9 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
@@ -18,6 +20,7 @@ from guanjia.enterprises.access import enterprises_for
 from guanjia.enterprises.models import Enterprise, Ownership, validate_credit_code
 from guanjia.industries.models import Industry
 from guanjia.projects.access import can_create_in
+from guanjia.projects.ledger import DEFAULT_SORT
 from guanjia.projects.models import Level, Project, StallKind
 from guanjia.projects.services import allowed_moves
 from guanjia.projects.stages import LINE, ORDER, Stage
@@ -44,7 +47,6 @@ class AmountField(forms.CharField):
         )
         super().__init__(**kwargs)
         self.default_unit = default_unit
-        self.widget.attrs.setdefault("inputmode", "decimal")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Decimal):
@@ -97,6 +99,23 @@ def staff(role: str, user: User, keep: int | None = None) -> QuerySet[User]:
     return qs.filter(scope | Q(pk=keep)) if keep else qs.filter(scope)
 
 
+def _both_ways(key: str, label: Any) -> list[tuple[str, Any]]:
+    return [
+        (key, format_lazy("{} ↑", label)),
+        (f"-{key}", format_lazy("{} ↓", label)),
+    ]
+
+
+SORT_CHOICES: list[tuple[str, Any]] = [
+    (DEFAULT_SORT, _("Newest entries first")),
+    *_both_ways("name", _("Project name")),
+    *_both_ways("investment", _("Total investment")),
+    *_both_ways("stage", _("Stage")),
+    *_both_ways("signed_on", _("Signed on")),
+    *_both_ways("region", _("Region")),
+]
+
+
 class LedgerFilterForm(forms.Form):
     """The ledger list's filters; only for showing them: `LedgerFilter` applies them."""
 
@@ -121,8 +140,11 @@ class LedgerFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("1", _("Stalled (any list)")), *StallKind.choices],
     )
+    # The column headers sort too; this select is for phones, where the headers fold away.
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         choice_field(self, "region").choices = [
             ("", _("All regions")),
@@ -135,6 +157,10 @@ class LedgerFilterForm(forms.Form):
 
 
 class EnterpriseFilterForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -192,6 +218,7 @@ class ProjectForm(forms.ModelForm):
         widgets = {"construction_content": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
         enterprises = enterprises_for(user).order_by("name")
@@ -217,7 +244,9 @@ class ProjectForm(forms.ModelForm):
         if missing:
             shown = list(qs.filter(pk__in=missing)) + shown
         choices = [(e.pk, e.name) for e in shown]
-        field.widget.choices = choices if name == "partners" else [("", "---------"), *choices]
+        field.widget.choices = (
+            choices if name == "partners" else [("", BLANK_CHOICE_LABEL), *choices]
+        )
 
     def clean_steward(self) -> User | None:
         steward = self.cleaned_data.get("steward")
@@ -280,6 +309,7 @@ class TransitionForm(forms.Form):
     )
 
     def __init__(self, project: Project, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         # Offer only the moves that make sense; any other posted stage still reaches
         # `transition`, whose refusal says why (rather than a bare "invalid choice").
@@ -323,6 +353,7 @@ class EnterpriseForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         regions = scoped_regions(user)
         if self.instance.region_id:

@@ -13,6 +13,8 @@ Headers we do not recognise are reported, never guessed.
 """
 
 import datetime as dt
+import functools
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -21,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -31,7 +33,7 @@ from python_calamine import CalamineError, CalamineWorkbook, WorksheetNotFound
 
 from guanjia.accounts.models import User
 from guanjia.core.amounts import AmountError, parse_amount_wan
-from guanjia.core.audit import snapshot
+from guanjia.core.audit import _jsonable
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.models import CreditCodeWhitelist, Enterprise
@@ -552,8 +554,12 @@ def parse_amount(value: Cell, unit: str) -> Decimal:
 # --- Lookups ---------------------------------------------------------------------------------
 
 
+_SPACE = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "", text).lower()
+    return _SPACE.sub("", text).lower()
 
 
 class Lookups:
@@ -688,6 +694,7 @@ class Enterprises:
             ):
                 self.by_name.setdefault(name, []).append((pk, code))
         self.whitelisted = set(CreditCodeWhitelist.objects.values_list("code", flat=True))
+        self._problems: dict[str, list[str]] = {}
         self.new: list[dict[str, Any]] = []  # {"name", "credit_code"}
         self._new_by_code: dict[str, int] = {}
         self._new_by_name: dict[str, int] = {}
@@ -731,7 +738,10 @@ class Enterprises:
         return len(self.new) - 1
 
     def code_problems(self, code: str) -> list[str]:
-        return [] if code in self.whitelisted else creditcode.problems(code)
+        """What is wrong with a code (checked once per code: a file repeats them)."""
+        if code not in self._problems:
+            self._problems[code] = [] if code in self.whitelisted else creditcode.problems(code)
+        return self._problems[code]
 
 
 def _chunks(items: list[Any], size: int = 900) -> Iterable[list[Any]]:
@@ -1181,60 +1191,145 @@ class ProjectImporter:
         return ""
 
     def _write(self) -> int:
-        """Bulk-insert enterprises, projects, their first stage change and the audit entries."""
+        """Insert enterprises, projects, their first stage change and one audit entry each."""
         assert self._enterprises is not None
-        actor = self.user if self.user is not None and self.user.pk else None
+        actor_id = self.user.pk if self.user is not None and self.user.pk else None
         note = (
-            _("imported from %(file)s") % {"file": self.filename}
+            (_("imported from %(file)s") % {"file": self.filename})
             if self.filename
             else _("imported")
         )
         wanted = sorted({r.enterprise[1] for r in self._rows if r.enterprise[0] == "new"})
-        new = [Enterprise(**self._enterprises.new[i]) for i in wanted]
-        Enterprise.objects.bulk_create(new, batch_size=BATCH)
-        new_ids = {i: e.pk for i, e in zip(wanted, new, strict=True)}
-        projects = [
-            Project(
-                enterprise_id=new_ids[r.enterprise[1]]
-                if r.enterprise[0] == "new"
-                else r.enterprise[1],
-                stage=r.stage,
-                **r.fields,
-            )
-            for r in self._rows
-        ]
-        Project.objects.bulk_create(projects, batch_size=BATCH)
-        StageChange.objects.bulk_create(
+        enterprises = [self._enterprises.new[i] for i in wanted]
+        new_ids = dict(zip(wanted, insert_rows(Enterprise, enterprises), strict=True))
+        projects = []
+        for r in self._rows:
+            fields = {k: v.pk if k in ("region", "industry") else v for k, v in r.fields.items()}
+            for key in ("region", "industry"):
+                if key in fields:
+                    fields[f"{key}_id"] = fields.pop(key)
+            kind, ref = r.enterprise
+            fields["enterprise_id"] = new_ids[ref] if kind == "new" else ref
+            fields["stage"] = r.stage
+            projects.append(fields)
+        insert_rows(Project, projects)
+        insert_rows(
+            StageChange,
             [
-                StageChange(
-                    project_id=p.pk,
-                    from_stage="",
-                    to_stage=r.stage,
-                    effective_on=r.stage_on,
-                    actor=actor,
-                    evidence=note[:300],
-                )
+                {
+                    "project_id": p["id"],
+                    "from_stage": "",
+                    "to_stage": r.stage,
+                    "effective_on": r.stage_on,
+                    "actor_id": actor_id,
+                    "evidence": note[:300],
+                }
                 for p, r in zip(projects, self._rows, strict=True)
             ],
-            batch_size=BATCH,
         )
-        AuditEntry.objects.bulk_create(
-            [_audit(actor, e, note) for e in new] + [_audit(actor, p, note) for p in projects],
-            batch_size=BATCH,
+        insert_rows(
+            AuditEntry,
+            [
+                {
+                    "actor_id": actor_id,
+                    "action": AuditAction.IMPORT,
+                    "object_type": label,
+                    "object_id": str(row["id"]),
+                    "object_repr": row["name"][:300],
+                    "after": after,
+                    "note": note,
+                }
+                for label, model, rows in (
+                    ("enterprises.enterprise", Enterprise, enterprises),
+                    ("projects.project", Project, projects),
+                )
+                for row, after in zip(rows, row_snapshots(model, rows), strict=True)
+            ],
         )
         return len(projects)
 
 
-def _audit(actor: User | None, obj: Enterprise | Project, note: str) -> AuditEntry:
-    return AuditEntry(
-        actor=actor,
-        action=AuditAction.IMPORT,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:300],
-        after=snapshot(obj),
-        note=note,
-    )
+# --- Bulk inserts ----------------------------------------------------------------------------
+#
+# The rows are plain dicts, never model instances: bulk_create spends ~0.1 ms of Python per
+# row on a model like Project (an instance, a conversion per value, and on PostgreSQL arrays
+# quoted in Python for its UNNEST insert), and 10,000 projects with their stage changes and
+# audit entries took 4.7 s of CPU against a 5 s budget for the whole import. On PostgreSQL the
+# rows stream through COPY, which psycopg formats in C, with ids reserved from the table's
+# sequence first; elsewhere they go through bulk_create. Either way it happens inside the
+# caller's transaction, so an import stays all or nothing, and the database checks its
+# constraints as for any insert.
+
+
+def _defaults(model: type[Any], now: dt.datetime) -> dict[str, Any]:
+    """Every concrete field but the id, with the value a new instance would get."""
+    values: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        values[f.attname] = now if auto else f.get_default()
+    return values
+
+
+def insert_rows(model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows of {attname: value}; fill in defaults and the new ids, and return the ids."""
+    if not rows:
+        return []
+    defaults = _defaults(model, timezone.now())
+    for i, row in enumerate(rows):
+        rows[i] = row = {**defaults, **row}
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        ids = [obj.pk for obj in objs]
+        stamped = [name for name, value in defaults.items() if isinstance(value, dt.datetime)]
+        for row, obj in zip(rows, objs, strict=True):  # bulk_create stamped its own now()
+            row.update({name: getattr(obj, name) for name in stamped})
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+        _copy(model, [(meta.pk.attname, ids)], rows)
+    for row, pk in zip(rows, ids, strict=True):
+        row[meta.pk.attname] = pk
+    return ids
+
+
+def _copy(model: type[Any], extra: list[tuple[str, list[Any]]], rows: list[dict[str, Any]]) -> None:
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    getters: list[Callable[[dict[str, Any]], Any]] = [
+        (lambda row, name=f.attname: _jsonb(row[name]))
+        if f.get_internal_type() == "JSONField"
+        else operator.itemgetter(f.attname)
+        for f in fields
+    ]
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name, _v in extra)
+    columns += ", " + ", ".join(quote(f.column) for f in fields)
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for i, row in enumerate(rows):
+            copy.write_row([values[i] for _name, values in extra] + [get(row) for get in getters])
+
+
+def _jsonb(value: Any) -> Any:
+    from psycopg.types.json import Jsonb  # only reached on PostgreSQL
+
+    return None if value is None else Jsonb(value)
+
+
+def row_snapshots(model: type[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What core.audit.snapshot records for an instance with these values, for plain rows."""
+    fields = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not getattr(f, "audit_exclude", False) and f.name != "password"
+    ]
+    return [{name: _jsonable(row[name]) for name in fields} for row in rows]
 
 
 def run_import(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -147,10 +148,12 @@ def project_list(request: AuthedRequest) -> HttpResponse:
             for f in ("region", "industry", "stage", "level", "stalled", "q")
         ),
     }
+    form = LedgerFilterForm(user, request.GET)
     if _is_htmx(request):
+        context["sort_field"] = form["sort"]
         response = render(request, "ledger/_project_results.html", context)
     else:
-        context["form"] = LedgerFilterForm(user, request.GET)
+        context["form"] = form
         response = render(request, "ledger/project_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -351,7 +354,9 @@ def enterprise_options(request: AuthedRequest) -> HttpResponse:
         if current is not None:
             found.insert(0, current)
     return render(
-        request, "ledger/_enterprise_options.html", {"enterprises": found, "selected": selected}
+        request,
+        "ledger/_enterprise_options.html",
+        {"enterprises": found, "selected": selected, "empty_label": BLANK_CHOICE_LABEL},
     )
 
 
