@@ -197,7 +197,8 @@ def measure_import(rows: int) -> dict:
         ws.write_row(i + 1, 0, [
             f"导入基准项目{stamp}-{i:05d}", f"导入基准企业{i % 2000:04d}有限公司",
             make_code(f"91210781{(stamp % 1000):03d}{i % 2000:06d}"), areas[i % 6], "新能源",
-            stages[i % 4], round(1 + (i % 50) * 0.1, 2), "2024-05-01",
+            stages[i % 4], round(1 + (i % 50) * 0.1, 2),
+            "" if stages[i % 4] == "在谈" else "2024-05-01",
         ])
     wb.close()
     before = Project.objects.count()

@@ -11,6 +11,14 @@ from guanjia.testing.factories import DepartmentFactory, EnterpriseFactory, User
 PASSWORD = "pass-for-tests-1"
 
 
+def pytest_configure(config):
+    # The production hasher costs most of a second per password on a small machine; the
+    # suite creates hundreds of users, so it uses the fast (and insecure) one.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def regions(db):
     load_regions()

@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 
 from guanjia.accounts.models import ApiToken
 from guanjia.core.models import AuditEntry
-from guanjia.enterprises.creditcode import make_code
 from guanjia.enterprises.models import Enterprise
 from guanjia.events import services as event_services
 from guanjia.projects import services as project_services
@@ -24,7 +23,6 @@ from guanjia.testing.factories import (
     ContactFactory,
     EnterpriseFactory,
     EventFactory,
-    ProjectFactory,
     credit_code,
 )
 
@@ -219,13 +217,17 @@ def test_an_enterprise_shows_its_contacts_with_masked_phones(client, as_admin, o
 
 def test_creating_an_enterprise_needs_only_a_name_and_a_credit_code(client, admin, as_admin):
     code = credit_code("210781")
-    response = send(client, "post", "/enterprises", {"name": "凯美能源", "credit_code": code}, as_admin)
+    response = send(
+        client, "post", "/enterprises", {"name": "凯美能源", "credit_code": code}, as_admin
+    )
     assert response.status_code == 201
     body = response.json()
     enterprise = Enterprise.objects.get(pk=body["id"])
     assert enterprise.credit_code == code
     assert body["ownership"] == "private" and body["region"] is None
-    entry = AuditEntry.objects.get(object_type="enterprises.enterprise", object_id=str(enterprise.pk))
+    entry = AuditEntry.objects.get(
+        object_type="enterprises.enterprise", object_id=str(enterprise.pk)
+    )
     assert entry.action == "create" and entry.actor == admin
 
 
@@ -245,7 +247,9 @@ def test_creating_an_enterprise_takes_the_optional_facts(client, as_admin, lingh
 def test_a_bad_credit_code_is_a_422_naming_credit_code_with_the_reasons(client, as_admin):
     good = credit_code()
     bad = good[:17] + ("0" if good[17] != "0" else "1")
-    response = send(client, "post", "/enterprises", {"name": "某公司", "credit_code": bad}, as_admin)
+    response = send(
+        client, "post", "/enterprises", {"name": "某公司", "credit_code": bad}, as_admin
+    )
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == ["credit_code"]
@@ -381,7 +385,9 @@ def test_the_project_list_shows_stalled_projects(client, as_admin, linghai):
     assert body["count"] == 1
 
 
-def test_the_project_list_costs_the_same_queries_for_any_page_size(client, as_admin, linghai, users):
+def test_the_project_list_costs_the_same_queries_for_any_page_size(
+    client, as_admin, linghai, users
+):
     for i in range(3):
         make_project(linghai, name=f"小项目{i}", steward=users["steward"])
 
@@ -530,7 +536,9 @@ def test_a_refused_transition_is_a_409_naming_to_stage(client, as_admin, ledger,
 
 def test_an_unknown_stage_is_a_422(client, as_admin, ledger):
     coke = ledger["coke"]
-    response = send(client, "post", f"/projects/{coke.pk}/transition", {"to_stage": "done"}, as_admin)
+    response = send(
+        client, "post", f"/projects/{coke.pk}/transition", {"to_stage": "done"}, as_admin
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "to_stage"
 
@@ -700,9 +708,10 @@ def test_the_openapi_schema_is_valid_and_lists_the_paths(client, db):
         assert methods <= set(paths[path]), path
         for method in methods:
             assert paths[path][method]["security"], f"{method} {path} is not protected"
-            assert "200" in paths[path][method]["responses"] or "201" in paths[path][method][
-                "responses"
-            ]
+            assert (
+                "200" in paths[path][method]["responses"]
+                or "201" in paths[path][method]["responses"]
+            )
     components = schema["components"]["schemas"]
     for ref in _refs(schema):
         assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in components

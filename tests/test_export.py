@@ -23,6 +23,12 @@ from guanjia.testing.factories import EnterpriseFactory, ProjectFactory, UserFac
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The users fixture hashes six passwords; the default hasher makes that seconds each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def ledger(linghai, heishan, industries):
     steward = UserFactory(username="wang", display_name="王管家")

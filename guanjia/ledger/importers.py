@@ -14,22 +14,21 @@ Headers we do not recognise are reported, never guessed.
 
 import datetime as dt
 import functools
-import operator
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import DecimalField, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
-from python_calamine import CalamineError, CalamineWorkbook, WorksheetNotFound
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, WorksheetNotFound
 
 from guanjia.accounts.models import User
 from guanjia.core.amounts import AmountError, parse_amount_wan
@@ -432,8 +431,41 @@ class FileError(Exception):
 Cell = Any
 
 
-def read_sheet(source: Source, sheet: str = "") -> tuple[str, list[list[Cell]]]:
-    """The named (or first) sheet's cells with Excel's coordinates: rows[0] is row 1."""
+class SheetRows:
+    """A sheet's rows as Excel numbers them, read on demand, each from column A.
+
+    The cells stay in calamine's compact form until a row is asked for, so a 100,000-row file
+    does not become millions of Python objects at once; the rows can be walked more than once.
+    """
+
+    def __init__(self, sheet: CalamineSheet) -> None:
+        self.name = sheet.name
+        self._sheet = sheet
+        # iter_rows starts at row 1 but at the first used column.
+        self._offset = [""] * (sheet.start[1] if sheet.start else 0)
+        # A value merged down several rows (a region written once for a block of projects)
+        # is what the reader sees on each of those rows.
+        self._merges: dict[int, list[tuple[int, int]]] = {}
+        for (r0, c0), (r1, _c1) in sheet.merged_cell_ranges or []:
+            if r1 > r0:
+                self._merges.setdefault(r0, []).append((c0, r1))
+
+    def __iter__(self) -> Iterator[tuple[int, list[Cell]]]:
+        filling: list[tuple[int, int, Cell]] = []  # (column, last row, value)
+        for index, row in enumerate(self._sheet.iter_rows()):
+            cells = self._offset + row if self._offset else row
+            if filling:
+                filling = [f for f in filling if f[1] >= index]
+                for column, _last, value in filling:
+                    if column < len(cells) and cells[column] in ("", None):
+                        cells[column] = value
+            for column, last in self._merges.get(index, ()):
+                filling.append((column, last, cells[column] if column < len(cells) else ""))
+            yield index + 1, cells
+
+
+def read_sheet(source: Source, sheet: str = "") -> SheetRows:
+    """The named (or first) sheet of a workbook."""
     try:
         if isinstance(source, str | os.PathLike):
             workbook = CalamineWorkbook.from_path(source)
@@ -455,18 +487,7 @@ def read_sheet(source: Source, sheet: str = "") -> tuple[str, list[list[Cell]]]:
             ) from exc
         except CalamineError as exc:
             raise FileError(_("the sheet could not be read: %(reason)s") % {"reason": exc}) from exc
-        # skip_empty_area=False keeps Excel's row and column numbers for the error messages.
-        rows = found.to_python(skip_empty_area=False)
-        merged = found.merged_cell_ranges or []
-    # A value merged down several rows (a region written once for a block of projects) is
-    # what the reader sees on each of those rows.
-    for (r0, c0), (r1, _c1) in merged:
-        if r0 < len(rows) and c0 < len(rows[r0]):
-            value = rows[r0][c0]
-            for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
-                if c0 < len(rows[r]) and rows[r][c0] in ("", None):
-                    rows[r][c0] = value
-    return found.name, rows
+    return SheetRows(found)
 
 
 def _text(value: Cell) -> str:
@@ -587,9 +608,9 @@ class Lookups:
                     self.stages[_key(str(stage.label))] = stage.value
                 for level in Level:
                     self.levels[_key(str(level.label))] = level.value
-        for stage, words in stages.ALIASES.items():
+        for aliased, words in stages.ALIASES.items():
             for word in words:
-                self.stages[_key(word)] = stage
+                self.stages[_key(word)] = str(aliased)
         for stage in Stage:
             self.stages[_key(stage.value)] = stage.value
         for level in Level:
@@ -687,7 +708,7 @@ class Enterprises:
             for pk, name, code in Enterprise.objects.filter(credit_code__in=chunk).values_list(
                 "pk", "name", "credit_code"
             ):
-                self.by_code[code] = (pk, name)
+                self.by_code[str(code)] = (pk, name)
         for chunk in _chunks(sorted(names)):
             for pk, name, code in Enterprise.objects.filter(name__in=chunk).values_list(
                 "pk", "name", "credit_code"
@@ -756,6 +777,56 @@ def _project_name_key(name: str) -> str:
 # --- The importer ----------------------------------------------------------------------------
 
 
+def _left_to_right(error: RowError) -> tuple[int, str]:
+    """Errors of one row in the order of its columns, as the user reads them."""
+    return len(error.column), error.column
+
+
+def _raw(columns: dict[str, "MappedColumn"]) -> Callable[[list[Cell], str], Cell]:
+    """A function giving a row's cell for a column key ("" when absent)."""
+
+    def raw(row: list[Cell], key: str) -> Cell:
+        column = columns.get(key)
+        if column is None or column.index >= len(row):
+            return ""
+        return row[column.index]
+
+    return raw
+
+
+class _Body:
+    """The rows under the header that have anything in them, and what a first look finds."""
+
+    PRESCAN = ("credit_code", "enterprise", "steward", "leader")
+
+    def __init__(self, rows: SheetRows, header_row: int, columns: dict[str, MappedColumn]) -> None:
+        self._rows = rows
+        self._header_row = header_row
+        raw = _raw(columns)
+        self.count = 0
+        self.texts: dict[str, set[str]] = {key: set() for key in self.PRESCAN}
+        self.unnamed_with_values: set[int] = set()  # values under an empty header
+        named: set[int] = set()
+        for number, cells in rows:
+            if number == header_row:
+                named = {i for i, v in enumerate(cells) if _text(v)}
+            if number <= header_row or not any(_text(v) for v in cells):
+                continue
+            self.count += 1
+            for key in self.PRESCAN:
+                value = _text(raw(cells, key))
+                if value:
+                    self.texts[key].add(value)
+            for index in range(len(cells)):
+                if index not in named and _text(cells[index]):
+                    self.unnamed_with_values.add(index)
+
+    def __iter__(self) -> Iterator[tuple[int, list[Cell]]]:
+        for number, cells in self._rows:
+            if number > self._header_row and any(_text(v) for v in cells):
+                yield number, cells
+
+
 @dataclass
 class _Row:
     """A checked row, ready to write."""
@@ -793,12 +864,13 @@ class ProjectImporter:
         result = ImportResult()
         self._rows = []
         try:
-            result.sheet, cells = read_sheet(source, sheet)
+            rows = read_sheet(source, sheet)
         except FileError as exc:
             result.file_errors.append(str(exc))
             return result
-        header_index = self._find_header(cells)
-        if header_index is None:
+        result.sheet = rows.name
+        header = self._find_header(rows)
+        if header is None:
             result.file_errors.append(
                 _(
                     "no header row found: none of the first %(n)d rows has two recognised column "
@@ -807,33 +879,30 @@ class ProjectImporter:
                 % {"n": HEADER_SEARCH_ROWS}
             )
             return result
-        result.header_row = header_index + 1
-        columns = self._map_columns(cells, header_index, result)
+        result.header_row, header_cells = header
+        columns = self._map_columns(header_cells, result)
         if result.file_errors:
             return result
-        body = [
-            (i + 1, row)
-            for i, row in enumerate(cells[header_index + 1 :], header_index + 1)
-            if any(_text(v) for v in row)
-        ]
-        if not body:
+        body = _Body(rows, result.header_row, columns)
+        result.unknown_columns.extend(
+            UnknownColumn(index, "") for index in sorted(body.unnamed_with_values)
+        )
+        if not body.count:
             result.file_errors.append(_("there are no rows under the header"))
             return result
         self._check_rows(body, columns, result)
         return result
 
-    def _find_header(self, cells: list[list[Cell]]) -> int | None:
-        for index, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
-            keys = {header_key(v) for v in row} - {None}
-            if len(keys) >= 2:
-                return index
+    def _find_header(self, rows: SheetRows) -> tuple[int, list[Cell]] | None:
+        for number, cells in rows:
+            if number > HEADER_SEARCH_ROWS:
+                break
+            if len({header_key(v) for v in cells} - {None}) >= 2:
+                return number, cells
         return None
 
-    def _map_columns(
-        self, cells: list[list[Cell]], header_index: int, result: ImportResult
-    ) -> dict[str, MappedColumn]:
+    def _map_columns(self, header: list[Cell], result: ImportResult) -> dict[str, MappedColumn]:
         columns: dict[str, MappedColumn] = {}
-        header = cells[header_index]
         for index, value in enumerate(header):
             shown = re.sub(r"\s+", " ", _text(value))
             base, unit = normalise_header(value)
@@ -841,9 +910,7 @@ class ProjectImporter:
             if key is None:
                 if base in IGNORED_HEADERS:
                     result.mapping.append(MappedColumn(index, shown, ""))
-                elif base or any(
-                    index < len(r) and _text(r[index]) for r in cells[header_index + 1 :]
-                ):
+                elif base:
                     result.unknown_columns.append(UnknownColumn(index, shown))
                 continue
             column = BY_KEY[key]
@@ -888,25 +955,14 @@ class ProjectImporter:
         return columns
 
     def _check_rows(
-        self,
-        body: list[tuple[int, list[Cell]]],
-        columns: dict[str, MappedColumn],
-        result: ImportResult,
+        self, body: "_Body", columns: dict[str, MappedColumn], result: ImportResult
     ) -> None:
-        def raw(row: list[Cell], key: str) -> Cell:
-            column = columns.get(key)
-            if column is None or column.index >= len(row):
-                return ""
-            return row[column.index]
-
-        def texts(key: str) -> set[str]:
-            return {_text(raw(r, key)) for _n, r in body} - {""}
-
-        codes = {creditcode.normalise(c) for c in texts("credit_code")}
-        enterprises = Enterprises(codes, texts("enterprise"))
+        raw = _raw(columns)
+        codes = {creditcode.normalise(c) for c in body.texts["credit_code"]}
+        enterprises = Enterprises(codes, body.texts["enterprise"])
         self._enterprises = enterprises
         lookups = Lookups(self.user)
-        lookups.load_people(texts("steward") | texts("leader"))
+        lookups.load_people(body.texts["steward"] | body.texts["leader"])
         existing: dict[tuple[int, str], int] = {}
         for chunk in _chunks(sorted(enterprises.known_ids())):
             for pk, enterprise_id, name in Project.objects.filter(
@@ -915,7 +971,9 @@ class ProjectImporter:
                 existing.setdefault((enterprise_id, _project_name_key(name)), pk)
         seen: dict[tuple[tuple[str, int], str], int] = {}
 
-        total = len(body)
+        total = body.count
+        if self.progress:
+            self.progress(0, total)
         for done, (number, row) in enumerate(body, start=1):
             if self.progress and done % PROGRESS_EVERY == 0:
                 self.progress(done, total)
@@ -984,20 +1042,22 @@ class ProjectImporter:
             except CellError as exc:
                 fail("enterprise", str(exc))
         if enterprise is not None:
-            key = (enterprise, _project_name_key(name))
-            project_id = existing.get((enterprise[1], key[1])) if enterprise[0] == "id" else None
-            if project_id or key in seen:
+            identity = (enterprise, _project_name_key(name))
+            project_id = (
+                existing.get((enterprise[1], identity[1])) if enterprise[0] == "id" else None
+            )
+            if project_id or identity in seen:
                 result.duplicates.append(
                     Duplicate(
                         number,
                         name,
                         enterprise_name,
                         project_id=project_id,
-                        first_row=None if project_id else seen[key],
+                        first_row=None if project_id else seen[identity],
                     )
                 )
                 return None
-            seen[key] = number
+            seen[identity] = number
 
         fields: dict[str, Any] = {"name": name}
         region_text = text("region", required=True)
@@ -1063,7 +1123,11 @@ class ProjectImporter:
                     )
                 elif on:
                     dates[key] = on
-        stage = self._stage(row, raw, columns, lookups, dates, fail)
+        found_stage = self._stage(row, raw, columns, lookups, dates, fail)
+        if found_stage is None:  # reported; its dates cannot be checked against it
+            result.errors.extend(sorted(errors, key=_left_to_right))
+            return None
+        stage = found_stage
         if stage == Stage.WITHDRAWN and not reason:
             fail(
                 "stage" if "stage" in columns else "name",
@@ -1096,7 +1160,7 @@ class ProjectImporter:
                 )
             previous = (key, dates[key])
         if errors or enterprise is None:
-            result.errors.extend(errors)
+            result.errors.extend(sorted(errors, key=_left_to_right))
             return None
         # The current stage's date: its own column, else the latest date the row gives, else today.
         stage_on = dates.get(stages.DATE_FIELD[stage]) or max(dates.values(), default=self.today)
@@ -1113,14 +1177,15 @@ class ProjectImporter:
         lookups: Lookups,
         dates: dict[str, dt.date],
         fail: Callable[[str, str], None],
-    ) -> str:
+    ) -> str | None:
+        """The row's stage; None when the cell names none (the error is reported)."""
         value = _text(raw(row, "stage")) if "stage" in columns else ""
         if value:
             try:
                 return lookups.stage(value)
             except CellError as exc:
                 fail("stage", str(exc))
-                return Stage.LEAD
+                return None
         # No stage given: the furthest stage the row has a date for, else a lead.
         for key in reversed(DATE_KEYS):
             if key in dates:
@@ -1293,27 +1358,27 @@ def insert_rows(model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
                 [meta.db_table, meta.pk.column, len(rows)],
             )
             ids = [pk for (pk,) in cursor.fetchall()]
-        _copy(model, [(meta.pk.attname, ids)], rows)
+        _copy(model, ids, rows)
     for row, pk in zip(rows, ids, strict=True):
         row[meta.pk.attname] = pk
     return ids
 
 
-def _copy(model: type[Any], extra: list[tuple[str, list[Any]]], rows: list[dict[str, Any]]) -> None:
+def _copy(model: type[Any], ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """COPY rows, with their reserved ids, into the model's table (PostgreSQL only)."""
     quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    getters: list[Callable[[dict[str, Any]], Any]] = [
-        (lambda row, name=f.attname: _jsonb(row[name]))
-        if f.get_internal_type() == "JSONField"
-        else operator.itemgetter(f.attname)
-        for f in fields
-    ]
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name, _v in extra)
-    columns += ", " + ", ".join(quote(f.column) for f in fields)
-    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in fields]
+    json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+    columns = ", ".join(quote(f.column) for f in [meta.pk, *fields])
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for i, row in enumerate(rows):
-            copy.write_row([values[i] for _name, values in extra] + [get(row) for get in getters])
+        for pk, row in zip(ids, rows, strict=True):
+            values = [row[n] for n in names]
+            for i in json_at:
+                values[i] = _jsonb(values[i])
+            copy.write_row([pk, *values])
 
 
 def _jsonb(value: Any) -> Any:
@@ -1323,13 +1388,28 @@ def _jsonb(value: Any) -> Any:
 
 
 def row_snapshots(model: type[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What core.audit.snapshot records for an instance with these values, for plain rows."""
+    """What core.audit.snapshot records for an instance with these values, for plain rows.
+
+    Decimals are shown with their field's places, as they come back from the database.
+    """
     fields = [
-        f.attname
+        f
         for f in model._meta.concrete_fields
         if not getattr(f, "audit_exclude", False) and f.name != "password"
     ]
-    return [{name: _jsonable(row[name]) for name in fields} for row in rows]
+    places = {
+        f.attname: Decimal(1).scaleb(-f.decimal_places)
+        for f in fields
+        if isinstance(f, DecimalField)
+    }
+    snapshots = []
+    for row in rows:
+        values = {f.attname: row[f.attname] for f in fields}
+        for name, exp in places.items():
+            if values[name] is not None:
+                values[name] = Decimal(values[name]).quantize(exp)
+        snapshots.append({name: _jsonable(value) for name, value in values.items()})
+    return snapshots
 
 
 def run_import(

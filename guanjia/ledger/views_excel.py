@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
 from guanjia.projects.access import projects_for
 from guanjia.projects.ledger import LedgerFilter
@@ -30,9 +31,15 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 RECENT_JOBS = 10
 
 
+class AuthedRequest(HttpRequest):
+    """A request behind `login_required`: its user is a real `User`."""
+
+    user: User
+
+
 @login_required
 @require_GET
-def export(request: HttpRequest) -> FileResponse:
+def export(request: AuthedRequest) -> FileResponse:
     """The ledger as the user sees it, with the list's filters and sort, as an .xlsx download."""
     projects = LedgerFilter.from_params(request.GET).apply(projects_for(request.user))
     # A temporary file rather than memory: the workbook for 100,000 projects is ~7 MB, and the
@@ -72,7 +79,7 @@ class ImportForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthedRequest) -> HttpResponse:
     """Upload a file; checking it runs in the background and the job page shows progress."""
     require_writer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -95,7 +102,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/import_start.html", context, status=400 if form.errors else 200)
 
 
-def _get_job(request: HttpRequest, pk: int) -> ImportJob:
+def _get_job(request: AuthedRequest, pk: int) -> ImportJob:
     """The user's own job; anybody else's is a 404, as if it did not exist."""
     require_writer(request.user)
     try:
@@ -106,7 +113,7 @@ def _get_job(request: HttpRequest, pk: int) -> ImportJob:
 
 @login_required
 @require_GET
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     """Progress while the job runs; then the preview (or the result) of the file."""
     job = _get_job(request, pk)
     return render(request, "ledger/import_job.html", {"job": job, "result": job.result})
@@ -114,7 +121,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx; once the job is done the page reloads to the preview."""
     job = _get_job(request, pk)
     response = render(request, "ledger/import_progress.html", {"job": job})
@@ -125,7 +132,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def import_commit(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _get_job(request, pk)
     if not start_commit(job):
         messages.error(
@@ -137,7 +144,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthedRequest) -> FileResponse:
     """An empty ledger with our headers, and a second sheet explaining every column."""
     require_writer(request.user)
     buffer = io.BytesIO()

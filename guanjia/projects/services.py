@@ -16,6 +16,9 @@ from .models import Project, StageChange
 from .stages import Stage
 
 
+LIFECYCLE_FIELDS = ["stage", "withdrawn_reason", *stages.DATE_FIELD.values()]
+
+
 class TransitionError(ValidationError):
     """A stage move that the lifecycle does not allow; the message says why."""
 
@@ -58,7 +61,14 @@ def update_project(project: Project, actor: Any, **fields: Any) -> Project:
     if "stage" in fields:
         raise TransitionError(_("change the stage with a stage move, not an edit"))
     partners = fields.pop("partners", None)
+    # Lock the row and keep the stored stage and its dates: an edit made on a copy loaded
+    # before someone else's stage move must not undo that move.
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    for name in LIFECYCLE_FIELDS:
+        setattr(project, name, getattr(current, name))
     for name, value in fields.items():
+        if name in LIFECYCLE_FIELDS:
+            raise TransitionError(_("change the stage with a stage move, not an edit"))
         setattr(project, name, value)
     audited_save(project, actor)
     if partners is not None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guanjia.accounts.models import User
 from guanjia.industries.models import Industry
@@ -55,7 +56,10 @@ class Command(BaseCommand):
         if not path.parent.is_dir():
             raise CommandError(_("no such folder: %(path)s") % {"path": path.parent})
         count = export_projects(LedgerFilter.from_params(params).apply(projects), path)
-        self.stdout.write(_("Wrote %(n)d projects to %(path)s.") % {"n": count, "path": path})
+        self.stdout.write(
+            ngettext("Wrote %(n)d project to %(path)s.", "Wrote %(n)d projects to %(path)s.", count)
+            % {"n": count, "path": path}
+        )
 
     def _region(self, value: str) -> str:
         region = Region.objects.filter(Q(code=value) | Q(name=value) | Q(short_name=value)).first()

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guanjia.accounts.models import User
 from guanjia.ledger.importers import ImportResult, run_import
@@ -59,13 +60,21 @@ class Command(BaseCommand):
             )
         if options["dry_run"]:
             self.stdout.write(
-                _("Dry run: nothing written. %(n)d projects would be created.")
+                ngettext(
+                    "Dry run: nothing written. %(n)d project would be created.",
+                    "Dry run: nothing written. %(n)d projects would be created.",
+                    result.to_create,
+                )
                 % {"n": result.to_create}
             )
         else:
             self.stdout.write(
                 self.style.SUCCESS(
-                    _("Imported %(n)d projects (%(e)d new enterprises); %(d)d duplicates skipped.")
+                    ngettext(
+                        "Imported %(n)d project (new enterprises: %(e)d, duplicates skipped: %(d)d).",
+                        "Imported %(n)d projects (new enterprises: %(e)d, duplicates skipped: %(d)d).",
+                        result.created,
+                    )
                     % {
                         "n": result.created,
                         "e": result.new_enterprises,

@@ -1,0 +1,162 @@
+"""Take the README's screenshots from a fresh demo: `.venv/bin/python docs/screenshots.py`.
+
+1. Make a temporary SQLite database, migrate it and load the Jinzhou demo (about a minute).
+2. Serve it with `guanjia runserver --noreload --insecure` on a free loopback port.
+3. Log in as the demo admin in Debian's Chromium (Playwright, no browser download) and save
+   docs/ledger.png, docs/project.png, docs/event.png (1280 px wide) and docs/mobile-ledger.png
+   (375 px), each cut at 1600 px high so the PNGs stay small.
+4. Stop the server and remove the temporary database.
+
+--db PATH reuses (or keeps) a database instead, which saves the demo load on a second run.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+from playwright.sync_api import Page, sync_playwright
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+
+from guanjia.demo import data  # noqa: E402  (plain data: no Django set-up needed)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MAX_HEIGHT = 1600
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
+PROJECT = "国家电投黑山400MW风电项目"
+
+
+def guanjia(*args: str) -> list[str]:
+    """The `guanjia` command, run by this Python (the project's virtual environment)."""
+    return [sys.executable, "-m", "guanjia", *args]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped (exit code {server.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  (our own loopback URL)
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    raise SystemExit(f"the server did not answer at {url} within {timeout:.0f} s")
+
+
+def save(page: Page, name: str) -> Path:
+    """The page from the top, as wide as the window and at most MAX_HEIGHT high."""
+    width = page.viewport_size["width"] if page.viewport_size else DESKTOP["width"]
+    height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
+    path = DOCS / f"{name}.png"
+    page.screenshot(
+        path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height}
+    )
+    print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+    return path
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if "/login/" in page.url:
+        raise SystemExit(f"could not log in as {username}")
+
+
+def take(base_url: str) -> None:
+    admin = next(a for a in data.ACCOUNTS if a.username == "admin")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu"],
+        )
+        desktop = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)
+        page = desktop.new_page()
+        log_in(page, admin.username, admin.password)
+        page.goto("/projects/?sort=-investment")  # the largest projects, at every stage
+        save(page, "ledger")
+
+        page.goto(f"/projects/?q={quote(PROJECT)}")
+        with page.expect_navigation():
+            page.get_by_role("link", name=PROJECT, exact=True).click()
+        save(page, "project")
+
+        page.goto("/events/")
+        with page.expect_navigation():
+            page.get_by_role("link", name=data.CONFERENCE_NAME, exact=True).click()
+        page.locator("#figure-investment").wait_for()
+        save(page, "event")
+
+        phone = browser.new_context(
+            base_url=base_url, locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True
+        )
+        page = phone.new_page()
+        log_in(page, admin.username, admin.password)
+        page.goto("/projects/?sort=-investment")
+        save(page, "mobile-ledger")
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="SQLite file to use and keep (made if missing)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="guanjia-shots-"))
+    db = args.db.resolve() if args.db else workdir / "guanjia.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        SQLITE_PATH=str(db),
+        GUANJIA_VAR_DIR=str(workdir),
+        DJANGO_SETTINGS_MODULE="guanjia.settings",
+        DEBUG="false",
+        TASKS_BACKEND="immediate",
+    )
+    server = None
+    try:
+        subprocess.run(guanjia("migrate", "--no-input", "-v", "0"), env=env, check=True)  # noqa: S603
+        subprocess.run(guanjia("load_demo"), env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+        port = free_port()
+        server = subprocess.Popen(  # noqa: S603
+            guanjia("runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{base_url}/login/", server)
+        take(base_url)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+"""The API's access rules as a table: role × action × expected status, as the web has them.
+
+Outsiders get 404 (nothing leaks), read-only roles 403 on writes. The official works in 凌海市,
+the steward serves one 凌海 project, the enterprise contact belongs to 锦州测试自有企业.
+"""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from guanjia.accounts.models import ApiToken
+from guanjia.events import services as event_services
+from guanjia.projects import services as project_services
+from guanjia.testing.factories import EnterpriseFactory, credit_code
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+ROLES = ["admin", "official", "steward", "handler", "leader", "enterprise"]
+
+
+@pytest.fixture
+def world(users, linghai, heishan, own_enterprise):
+    """Three projects (the contact's own, a stewarded one in 凌海, one in 黑山) and two events."""
+    linghai_firm = EnterpriseFactory(name="凌海企业", region=linghai)
+    heishan_firm = EnterpriseFactory(name="黑山企业", region=heishan)
+
+    def project(name, enterprise, region, **fields):
+        return project_services.create_project(
+            None, name=name, enterprise=enterprise, region=region,
+            total_investment_wan=Decimal("10000"), stage_on=dt.date(2023, 1, 5), **fields,
+        )  # fmt: skip
+
+    own = project("自有企业项目", own_enterprise, linghai)
+    stewarded = project("凌海管家项目", linghai_firm, linghai, steward=users["steward"])
+    far = project("黑山风电项目", heishan_firm, heishan)
+
+    def event(name, region, participant, signed):
+        found = event_services.create_event(
+            None, participants=[participant], name=name, date=dt.date(2023, 3, 23), region=region
+        )
+        event_services.record_signing(
+            None, project=signed, government=region, signed_on=dt.date(2023, 3, 23),
+            amount_wan=Decimal("10000"), event=found,
+        )  # fmt: skip
+        return found
+
+    return {
+        "own project": own,
+        "凌海 project": stewarded,
+        "黑山 project": far,
+        "own enterprise": own_enterprise,
+        "凌海 enterprise": linghai_firm,
+        "黑山 enterprise": heishan_firm,
+        "凌海 event": event("凌海推介会", linghai, own_enterprise, own),
+        "黑山 event": event("黑山推介会", heishan, heishan_firm, far),
+        "凌海": linghai,
+        "黑山": heishan,
+    }
+
+
+@pytest.fixture
+def call(client, users):
+    """Call the API as a role, with that user's bearer token."""
+    tokens = {role: ApiToken.issue(user)[1] for role, user in users.items()}
+
+    def call(role, method, path, body=None):
+        headers = {"Authorization": f"Bearer {tokens[role]}"}
+        if body is None:
+            return getattr(client, method)(f"{API}{path}", headers=headers)
+        return getattr(client, method)(
+            f"{API}{path}", data=json.dumps(body), content_type="application/json",
+            headers=headers,
+        )  # fmt: skip
+
+    return call
+
+
+def expect(**by_role):
+    """One row of the table: the status for each role (all six must be given)."""
+    assert set(by_role) == set(ROLES)
+    return by_role
+
+
+# action → (method, path template, body builder, expected status per role)
+TABLE = {
+    "read the regions": (
+        "get", "/regions", None,
+        expect(admin=200, official=200, steward=200, handler=200, leader=200, enterprise=200),
+    ),
+    "read the industries": (
+        "get", "/industries", None,
+        expect(admin=200, official=200, steward=200, handler=200, leader=200, enterprise=200),
+    ),
+    "read the own enterprise's project": (
+        "get", "/projects/{own project}", None,
+        expect(admin=200, official=200, steward=404, handler=200, leader=200, enterprise=200),
+    ),
+    "read a 凌海 project": (
+        "get", "/projects/{凌海 project}", None,
+        expect(admin=200, official=200, steward=200, handler=200, leader=200, enterprise=404),
+    ),
+    "read a 黑山 project": (
+        "get", "/projects/{黑山 project}", None,
+        expect(admin=200, official=404, steward=404, handler=200, leader=200, enterprise=404),
+    ),
+    "edit a 凌海 project": (
+        "patch", "/projects/{凌海 project}", lambda w: {"task_force": "针状焦专班"},
+        expect(admin=200, official=200, steward=200, handler=403, leader=403, enterprise=404),
+    ),
+    "edit the own enterprise's project": (
+        "patch", "/projects/{own project}", lambda w: {"task_force": "专班"},
+        expect(admin=200, official=200, steward=404, handler=403, leader=403, enterprise=403),
+    ),
+    "edit a 黑山 project": (
+        "patch", "/projects/{黑山 project}", lambda w: {"task_force": "风电专班"},
+        expect(admin=200, official=404, steward=404, handler=403, leader=403, enterprise=404),
+    ),
+    "move a 凌海 project on": (
+        "post", "/projects/{凌海 project}/transition", lambda w: {"to_stage": "negotiating"},
+        expect(admin=200, official=200, steward=200, handler=403, leader=403, enterprise=404),
+    ),
+    "move a 黑山 project on": (
+        "post", "/projects/{黑山 project}/transition", lambda w: {"to_stage": "registered"},
+        expect(admin=200, official=404, steward=404, handler=403, leader=403, enterprise=404),
+    ),
+    "create a project in 凌海": (
+        "post", "/projects",
+        lambda w: {"name": "新项目", "enterprise_id": w["凌海 enterprise"].pk,
+                   "region_id": w["凌海"].pk},
+        expect(admin=201, official=201, steward=201, handler=403, leader=403, enterprise=403),
+    ),
+    "create a project in 黑山": (
+        "post", "/projects",
+        lambda w: {"name": "新项目", "enterprise_id": w["黑山 enterprise"].pk,
+                   "region_id": w["黑山"].pk},
+        expect(admin=201, official=403, steward=201, handler=403, leader=403, enterprise=403),
+    ),
+    "read the own enterprise": (
+        "get", "/enterprises/{own enterprise}", None,
+        expect(admin=200, official=200, steward=404, handler=200, leader=200, enterprise=200),
+    ),
+    "read a 黑山 enterprise": (
+        "get", "/enterprises/{黑山 enterprise}", None,
+        expect(admin=200, official=404, steward=404, handler=200, leader=200, enterprise=404),
+    ),
+    "edit the own enterprise": (
+        "patch", "/enterprises/{own enterprise}", lambda w: {"address": "凌海市"},
+        expect(admin=200, official=200, steward=404, handler=403, leader=403, enterprise=403),
+    ),
+    "edit a stewarded enterprise": (
+        "patch", "/enterprises/{凌海 enterprise}", lambda w: {"address": "凌海市"},
+        expect(admin=200, official=200, steward=200, handler=403, leader=403, enterprise=404),
+    ),
+    "edit a 黑山 enterprise": (
+        "patch", "/enterprises/{黑山 enterprise}", lambda w: {"address": "黑山县"},
+        expect(admin=200, official=404, steward=404, handler=403, leader=403, enterprise=404),
+    ),
+    "register an enterprise": (
+        "post", "/enterprises", lambda w: {"name": "新企业", "credit_code": credit_code()},
+        expect(admin=201, official=201, steward=201, handler=403, leader=403, enterprise=403),
+    ),
+    "register an enterprise in 黑山": (
+        "post", "/enterprises",
+        lambda w: {"name": "新企业", "credit_code": credit_code(), "region_id": w["黑山"].pk},
+        expect(admin=201, official=403, steward=201, handler=403, leader=403, enterprise=403),
+    ),
+    "read a 凌海 event": (
+        "get", "/events/{凌海 event}", None,
+        expect(admin=200, official=200, steward=200, handler=200, leader=200, enterprise=200),
+    ),
+    "read a 黑山 event": (
+        "get", "/events/{黑山 event}", None,
+        expect(admin=200, official=404, steward=200, handler=200, leader=200, enterprise=404),
+    ),
+}  # fmt: skip
+
+CASES = [
+    pytest.param(action, role, id=f"{role} may {action}: {table[3][role]}")
+    for action, table in TABLE.items()
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("action", "role"), CASES)
+def test_each_role_gets_what_the_table_says(world, call, action, role):
+    method, template, body, expected = TABLE[action]
+    path = template.format(**{key: getattr(value, "pk", value) for key, value in world.items()})
+    response = call(role, method, path, body(world) if body else None)
+    assert response.status_code == expected[role], response.content.decode()
+    if expected[role] >= 400:
+        assert "detail" in response.json()
+
+
+def test_a_refused_write_changes_nothing(world, call):
+    far = world["黑山 project"]
+    call("official", "patch", f"/projects/{far.pk}", {"task_force": "改"})
+    call("leader", "patch", f"/projects/{far.pk}", {"task_force": "改"})
+    call("handler", "post", f"/projects/{far.pk}/transition", {"to_stage": "registered"})
+    far.refresh_from_db()
+    assert far.task_force == "" and far.stage == "signed"
+
+
+LISTS = {
+    "admin": ["own project", "凌海 project", "黑山 project"],
+    "official": ["own project", "凌海 project"],
+    "steward": ["凌海 project"],
+    "handler": ["own project", "凌海 project", "黑山 project"],
+    "leader": ["own project", "凌海 project", "黑山 project"],
+    "enterprise": ["own project"],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_project_list_shows_each_role_only_its_projects(world, call, role):
+    body = call(role, "get", "/projects").json()
+    assert sorted(item["id"] for item in body["items"]) == sorted(
+        world[key].pk for key in LISTS[role]
+    )
+    assert body["count"] == len(LISTS[role])
+    assert body["total_investment_wan"] == f"{10000 * len(LISTS[role])}.0000"
+
+
+ENTERPRISE_LISTS = {
+    "admin": ["own enterprise", "凌海 enterprise", "黑山 enterprise"],
+    "official": ["own enterprise", "凌海 enterprise"],
+    "steward": ["凌海 enterprise"],
+    "handler": ["own enterprise", "凌海 enterprise", "黑山 enterprise"],
+    "leader": ["own enterprise", "凌海 enterprise", "黑山 enterprise"],
+    "enterprise": ["own enterprise"],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_enterprise_list_shows_each_role_only_its_enterprises(world, call, role):
+    body = call(role, "get", "/enterprises").json()
+    assert sorted(item["id"] for item in body["items"]) == sorted(
+        world[key].pk for key in ENTERPRISE_LISTS[role]
+    )
+
+
+EVENT_LISTS = {
+    "admin": ["凌海 event", "黑山 event"],
+    "official": ["凌海 event"],
+    "steward": ["凌海 event", "黑山 event"],
+    "handler": ["凌海 event", "黑山 event"],
+    "leader": ["凌海 event", "黑山 event"],
+    "enterprise": ["凌海 event"],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_event_list_shows_each_role_only_its_events(world, call, role):
+    body = call(role, "get", "/events").json()
+    assert sorted(item["id"] for item in body["items"]) == sorted(
+        world[key].pk for key in EVENT_LISTS[role]
+    )
+    assert body["count"] == len(EVENT_LISTS[role])
+
+
+def test_a_city_event_shows_an_official_the_figures_but_only_their_areas_signings(
+    world, call, city, users
+):
+    conference = event_services.create_event(
+        None, name="央地合作对接会", date=dt.date(2023, 3, 23), region=city
+    )
+    for key in ("凌海 project", "黑山 project"):
+        project = world[key]
+        event_services.record_signing(
+            None, project=project, government=project.region, signed_on=dt.date(2023, 3, 24),
+            amount_wan=Decimal("20000"), event=conference,
+        )  # fmt: skip
+    body = call("official", "get", f"/events/{conference.pk}").json()
+    assert [s["project"]["id"] for s in body["signings"]] == [world["凌海 project"].pk]
+    # The figures cover every signing: 凌海's first (20000) and 黑山's increase (10000).
+    assert body["signed_investment_wan"] == "30000.0000"
+    admin_view = call("admin", "get", f"/events/{conference.pk}").json()
+    assert len(admin_view["signings"]) == 2
