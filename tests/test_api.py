@@ -665,6 +665,19 @@ def test_a_bad_address_or_query_is_a_4xx_in_json(client, as_admin, ledger, path,
         assert response.json()["errors"][0]["field"]
 
 
+def test_a_wrong_method_is_a_405_in_json(client, as_admin, ledger):
+    response = client.delete(f"{API}/projects/{ledger['coke'].pk}", headers=as_admin)
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method DELETE is not allowed here."}
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "PATCH"}
+    assert Project.objects.filter(pk=ledger["coke"].pk).exists()
+
+
+def test_the_api_root_points_to_the_schema_and_the_docs(client, db):
+    body = client.get(f"{API}/").json()
+    assert body["openapi"] == f"{API}/openapi.json" and body["docs"] == f"{API}/docs"
+
+
 def test_a_nul_in_a_patch_or_a_huge_number_is_a_422(client, as_admin, ledger):
     pigment = ledger["pigment"]
     for body in ({"name": "a\x00b"}, {"plan_year": 10**30}, {"partner_ids": [0]}):

@@ -90,6 +90,12 @@ Amount = Annotated[
 ]
 
 
+def omittable(**constraints: Any) -> Any:
+    """An edit's field: it may be left out (unchanged) but, when sent, may not be null."""
+    # Pydantic does not validate defaults, so None means "not sent" without allowing null.
+    return Field(default=None, **constraints)
+
+
 class Input(Schema):
     # Unknown fields are errors: a client that sends "stage" in an edit must hear that it
     # was not applied (stages move through /transition), not believe it was.
@@ -236,17 +242,16 @@ class EnterpriseCreate(Input):
 
 
 class EnterpriseUpdate(Input):
-    # Every field is optional; a field left out is unchanged. `Field(default=None)` on a
-    # non-nullable type means "may be omitted, may not be null".
-    name: Text = Field(default=None, min_length=1)
-    credit_code: Text = Field(default=None, min_length=1)
-    ownership: Ownership = Field(default=None)
-    capital_origin: CapitalOrigin = Field(default=None)
-    home_city: Text = Field(default=None)
+    # Every field may be left out (unchanged); only region_id and industry_id may be null.
+    name: Text = omittable(min_length=1)
+    credit_code: Text = omittable(min_length=1)
+    ownership: Ownership = omittable()
+    capital_origin: CapitalOrigin = omittable()
+    home_city: Text = omittable()
     region_id: Id | None = None
     industry_id: Id | None = None
-    address: Text = Field(default=None)
-    description: Text = Field(default=None)
+    address: Text = omittable()
+    description: Text = omittable()
 
 
 # --- projects -------------------------------------------------------------------------
@@ -372,21 +377,21 @@ class ProjectCreate(Input):
 
 
 class ProjectUpdate(Input):
-    name: Text = Field(default=None, min_length=1)
-    enterprise_id: Id = Field(default=None)
-    region_id: Id = Field(default=None)
+    name: Text = omittable(min_length=1)
+    enterprise_id: Id = omittable()
+    region_id: Id = omittable()
     industry_id: Id | None = None
-    level: Level = Field(default=None)
-    total_investment_wan: Amount = Field(default=None)
+    level: Level = omittable()
+    total_investment_wan: Amount = omittable()
     plan_year: int | None = Field(None, ge=1900, le=2200)
-    planned_investment_year_wan: Amount = Field(default=None)
-    completed_investment_year_wan: Amount = Field(default=None)
-    funds_in_place_wan: Amount = Field(default=None)
-    construction_content: Text = Field(default=None)
-    task_force: Text = Field(default=None)
+    planned_investment_year_wan: Amount = omittable()
+    completed_investment_year_wan: Amount = omittable()
+    funds_in_place_wan: Amount = omittable()
+    construction_content: Text = omittable()
+    task_force: Text = omittable()
     steward_id: Id | None = None
     leader_id: Id | None = None
-    partner_ids: list[Id] = Field(default=None, max_length=100)
+    partner_ids: list[Id] = omittable(max_length=100)
 
 
 class TransitionIn(Input):

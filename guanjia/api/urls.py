@@ -1,8 +1,24 @@
-from django.http import HttpRequest, JsonResponse
-from django.urls import path, re_path
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path, re_path, reverse
 from django.utils.translation import gettext as _
 
 from .main import api
+
+
+def index(request: HttpRequest) -> JsonResponse:
+    """/api/v1/ itself says where the schema and the docs are."""
+    return JsonResponse(
+        {
+            "name": api.title,
+            "version": api.version,
+            "openapi": reverse("api:openapi-json"),
+            "docs": reverse("api:openapi-view"),
+        }
+    )
 
 
 def not_found(request: HttpRequest) -> JsonResponse:
@@ -10,7 +26,33 @@ def not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": _("Not found")}, status=404)
 
 
+def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a wrong method with a plain-text 405; give it the API's error body."""
+
+    @wraps(view)  # keeps csrf_exempt: the API's auth checks CSRF itself
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        body = {"detail": _("Method %(method)s is not allowed here.") % {"method": request.method}}
+        allowed = JsonResponse(body, status=405)
+        allowed["Allow"] = response["Allow"]
+        return allowed
+
+    return wrapped
+
+
+# Not `app_name`: a module-level name of that spelling would namespace this whole urlconf.
+_patterns, _app, _namespace = api.urls
+operations = [
+    URLPattern(p.pattern, json_405(p.callback), p.default_args, p.name)
+    if isinstance(p, URLPattern)
+    else p
+    for p in _patterns
+]
+
 urlpatterns = [
-    path("", api.urls),
+    path("", index),
+    path("", (operations, _app, _namespace)),
     re_path(r"", not_found),
 ]

@@ -31,7 +31,7 @@ from guanjia.events.access import events_for, get_event
 from guanjia.events.models import Signing
 from guanjia.projects import access as project_access
 from guanjia.projects import services as project_services
-from guanjia.projects.ledger import LedgerFilter, summarise
+from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
 from guanjia.projects.models import Project, stalled_q
 from guanjia.projects.stages import LINE, Stage
 
@@ -127,12 +127,10 @@ def _history_rows(obj: models.Model) -> list[dict[str, Any]]:
 def project_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     ledger_filter = LedgerFilter.from_params(request.GET)
-    qs = ledger_filter.apply(project_access.projects_for(user)).select_related(
-        "enterprise", "region", "industry"
-    )
+    qs = ledger_filter.apply(project_access.projects_for(user))
     summary = summarise(qs)
     page = _paginate(request, qs, summary.count)
-    rows = list(page.object_list)
+    rows = fetch_page(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
     # One query flags the stalled rows of this page, whatever its size.
     stalled_ids = set(
         Project.objects.filter(pk__in=[p.pk for p in rows])

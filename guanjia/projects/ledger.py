@@ -8,9 +8,10 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from guanjia.enterprises.models import Enterprise
 from guanjia.regions.models import Region
 
-from .models import ProjectQuerySet, StallKind, stalled_q
+from .models import Project, ProjectQuerySet, StallKind, stalled_q
 from .stages import Stage
 
 # Sort keys users may ask for → ORDER BY fields (a leading "-" in the key reverses it).
@@ -24,6 +25,7 @@ SORTS: dict[str, list[str]] = {
     "id": ["id"],
 }
 DEFAULT_SORT = "-id"
+SEARCH_ID_LIMIT = 500
 
 
 @dataclass
@@ -53,7 +55,9 @@ class LedgerFilter:
     def apply(self, qs: ProjectQuerySet, today: dt.date | None = None) -> ProjectQuerySet:
         if self.region:
             region = _region(self.region)
-            qs = qs.filter(region__path__startswith=region.path) if region else qs.none()
+            if region is None:
+                return qs.none()
+            qs = qs.filter(region__in=Region.objects.within(region).values("pk"))
         if self.industry:
             key = "industry_id" if self.industry.isdigit() else "industry__code"
             qs = qs.filter(**{key: self.industry})
@@ -65,11 +69,16 @@ class LedgerFilter:
             kind = self.stalled if self.stalled in StallKind.values else None
             qs = qs.filter(stalled_q(today or timezone.localdate(), kind))
         if self.q:
-            qs = qs.filter(
-                Q(name__icontains=self.q)
-                | Q(enterprise__name__icontains=self.q)
-                | Q(enterprise__credit_code=self.q.upper())
-            )
+            # The enterprise match is a subquery so that each side can use its own trigram
+            # index on PostgreSQL (an OR across a join cannot).
+            enterprises = Enterprise.objects.filter(
+                Q(name__icontains=self.q) | Q(credit_code=self.q.upper())
+            ).values_list("pk", flat=True)
+            # A short list of ids lets PostgreSQL OR two index scans together; a long one
+            # (a search for "有限公司") stays a subquery.
+            ids = list(enterprises[: SEARCH_ID_LIMIT + 1])
+            matched = ids if len(ids) <= SEARCH_ID_LIMIT else enterprises
+            qs = qs.filter(Q(name__icontains=self.q) | Q(enterprise__in=matched))
         return qs.order_by(*self.ordering())
 
     def ordering(self) -> list[str]:
@@ -105,3 +114,14 @@ def summarise(qs: ProjectQuerySet) -> Summary:
     """Count and total investment of a filtered set (one query)."""
     row = qs.order_by().aggregate(n=Count("id"), total=Sum("total_investment_wan"))
     return Summary(count=row["n"], total_investment_wan=row["total"] or Decimal(0))
+
+
+LIST_RELATED = ("enterprise", "region", "industry")
+
+
+def fetch_page(qs: ProjectQuerySet, offset: int, limit: int) -> list[Project]:
+    """One page of rows: the ids first (an index walk, cheap even at page 500), then the
+    joined rows for just those ids. Two queries whatever the page size or offset."""
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    by_id = Project.objects.select_related(*LIST_RELATED).in_bulk(ids)
+    return [by_id[pk] for pk in ids]

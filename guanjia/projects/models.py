@@ -74,7 +74,9 @@ class StallRule(models.Model):
 
 def stall_limits() -> dict[tuple[str, str], int]:
     """(kind, level) → days; level '' is the default for that kind."""
-    limits: dict[tuple[str, str], int] = {(kind, ""): days for kind, days in DEFAULT_STALL_DAYS.items()}
+    limits: dict[tuple[str, str], int] = {
+        (kind, ""): days for kind, days in DEFAULT_STALL_DAYS.items()
+    }
     for rule in StallRule.objects.all():
         limits[(rule.kind, rule.level)] = rule.days
     return limits

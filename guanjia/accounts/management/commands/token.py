@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import ApiToken, User
 
@@ -17,14 +18,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, username: str, name: str, **options: Any) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"no user called {username!r}")
+            raise CommandError(_("no user called “%(name)s”") % {"name": username})
         if not user.is_active:
-            raise CommandError(f"{username!r} is deactivated; activate the account first")
+            raise CommandError(
+                _("“%(name)s” is deactivated; activate the account first") % {"name": username}
+            )
         if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]
-            raise CommandError("the name is too long (60 characters at most)")
-        _, raw = ApiToken.issue(user, name=name)
+            raise CommandError(_("the name is too long (60 characters at most)"))
+        raw = ApiToken.issue(user, name=name)[1]
         # The raw token alone on stdout so scripts can capture it; the advice goes to stderr.
         self.stdout.write(raw)
         self.stderr.write(
-            "Store it now: it cannot be shown again. Send it as 'Authorization: Bearer <token>'."
+            _("Store it now: it cannot be shown again. Send it as 'Authorization: Bearer <token>'.")
         )
