@@ -168,7 +168,9 @@ def test_the_token_command_refuses_an_unknown_user(db):
 
 
 def test_regions_lists_the_areas_in_use_but_not_the_abolished_county(client, as_admin):
-    body = client.get(f"{API}/regions", headers=as_admin).json()
+    response = client.get(f"{API}/regions", headers=as_admin)
+    assert "凌海市" in response.content.decode()  # UTF-8 text, not \u escapes
+    body = response.json()
     by_code = {r["code"]: r for r in body["items"]}
     assert body["count"] == len(body["items"])
     assert by_code["210781"]["name"] == "凌海市"

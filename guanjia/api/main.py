@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 from . import enterprises, errors, events, projects, reference
 from .auth import BearerToken, BrowserSession
@@ -42,6 +43,12 @@ class JsonParser(Parser):
         )
 
 
+class Utf8JsonRenderer(JSONRenderer):
+    """Chinese names as UTF-8 text rather than \\u escapes: readable, and half the bytes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Guanjia API",
     version="1",
@@ -49,6 +56,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[BearerToken(), BrowserSession()],
     parser=JsonParser(),
+    renderer=Utf8JsonRenderer(),
     # "ninja" is in INSTALLED_APPS, so the docs page serves the bundled Swagger UI from our
     # static files: no CDN, works offline and behind a strict firewall.
     docs=Swagger(settings={"persistAuthorization": True}),

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,11 +12,12 @@ from guanjia.accounts.models import Role, User
 from guanjia.enterprises.models import Enterprise
 from guanjia.industries.models import Industry
 from guanjia.projects import access, services
-from guanjia.projects.ledger import LedgerFilter, summarise
+from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
 from guanjia.projects.models import Project, stalled_q
+from guanjia.projects.stages import DATE_FIELD
 from guanjia.regions.models import Region
 
-from .common import caller, existing, industry_ref, page, person, region_ref, user_ref
+from .common import caller, existing, industry_ref, person, region_ref, user_ref
 from .errors import ApiError, django_errors, field_error
 from .schemas import (
     ErrorOut,
@@ -34,25 +34,11 @@ from .schemas import (
 router = Router(tags=["projects"])
 
 WRITE_ERRORS = {400: InvalidOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut}
-STAGE_DATES = [
-    "lead_on", "negotiating_on", "signed_on", "registered_on", "approvals_on",
-    "construction_on", "operation_on", "full_capacity_on", "withdrawn_on",
-]  # fmt: skip
-RELATED = ("enterprise", "region", "industry", "steward")
+STAGE_DATES = list(DATE_FIELD.values())  # lead_on … full_capacity_on, withdrawn_on
+RELATED = ("enterprise", "region", "industry", "steward")  # for one project
 
 
-def with_stalled(qs: Any) -> Any:
-    """Annotate `is_stalled` in the same query: a CASE over the stall lists' conditions."""
-    return qs.annotate(
-        is_stalled=Case(
-            When(stalled_q(timezone.localdate()), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
-
-
-def project_item(p: Project) -> dict[str, Any]:
+def project_item(p: Project, stalled: bool) -> dict[str, Any]:
     e = p.enterprise
     return {
         "id": p.pk,
@@ -68,14 +54,15 @@ def project_item(p: Project) -> dict[str, Any]:
         "planned_investment_year_wan": money(p.planned_investment_year_wan),
         "completed_investment_year_wan": money(p.completed_investment_year_wan),
         "funds_in_place_wan": money(p.funds_in_place_wan),
-        "steward": user_ref(p.steward),
-        "stalled": bool(p.is_stalled),  # type: ignore[attr-defined]
+        "steward_id": p.steward_id,
+        "stalled": stalled,
         "updated_at": p.updated_at,
     }
 
 
 def project_detail(pk: int) -> dict[str, Any]:
-    p = with_stalled(Project.objects.select_related(*RELATED, "leader")).get(pk=pk)
+    p = Project.objects.select_related(*RELATED, "leader").get(pk=pk)
+    stalled = Project.objects.filter(pk=pk).filter(stalled_q(timezone.localdate())).exists()
     history = [
         {
             "from_stage": c.from_stage or None,
@@ -93,7 +80,8 @@ def project_detail(pk: int) -> dict[str, Any]:
         {"id": e.pk, "name": e.name, "credit_code": e.credit_code}
         for e in p.partners.order_by("name", "id")
     ]
-    return project_item(p) | {
+    return project_item(p, stalled) | {
+        "steward": user_ref(p.steward),
         "partners": partners,
         "leader": user_ref(p.leader),
         "task_force": p.task_force,
@@ -109,16 +97,24 @@ def project_detail(pk: int) -> dict[str, Any]:
 def list_projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict:
     """The ledger: the web list's filters, search and sort, with the filtered set's total.
 
-    The number of SQL queries does not grow with `limit`.
+    The number of SQL queries does not grow with `limit` or `offset`.
     """
     ledger = LedgerFilter.from_params(filters.ledger_params())
     qs = ledger.apply(access.projects_for(caller(request)))
     summary = summarise(qs)
-    rows = page(with_stalled(qs.select_related(*RELATED)), filters.limit, filters.offset)
+    rows = fetch_page(qs, filters.offset, filters.limit) if summary.count else []
+    if ledger.stalled:  # the filter kept only stalled projects
+        stalled = {p.pk for p in rows}
+    else:  # one query flags the stalled rows of this page, whatever its size
+        stalled = set(
+            Project.objects.filter(pk__in=[p.pk for p in rows])
+            .filter(stalled_q(timezone.localdate()))
+            .values_list("pk", flat=True)
+        )
     return {
         "count": summary.count,
         "total_investment_wan": money(summary.total_investment_wan),
-        "items": [project_item(p) for p in rows],
+        "items": [project_item(p, p.pk in stalled) for p in rows],
     }
 
 

@@ -279,7 +279,7 @@ class ProjectItem(Schema):
     planned_investment_year_wan: Money
     completed_investment_year_wan: Money
     funds_in_place_wan: Money
-    steward: UserRef | None
+    steward_id: int | None
     stalled: bool = Field(description="past a stall limit (signed not registered, …) today")
     updated_at: dt.datetime
 
@@ -296,6 +296,7 @@ class StageChangeOut(Schema):
 
 
 class ProjectOut(ProjectItem):
+    steward: UserRef | None
     partners: list[EnterpriseRef]
     leader: UserRef | None
     task_force: str

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from .main import api
 
+UTF8 = {"ensure_ascii": False}
+
 
 def index(request: HttpRequest) -> JsonResponse:
     """/api/v1/ itself says where the schema and the docs are."""
@@ -17,13 +19,14 @@ def index(request: HttpRequest) -> JsonResponse:
             "version": api.version,
             "openapi": reverse("api:openapi-json"),
             "docs": reverse("api:openapi-view"),
-        }
+        },
+        json_dumps_params=UTF8,
     )
 
 
 def not_found(request: HttpRequest) -> JsonResponse:
     """Any other address under /api/v1/ answers in JSON too, never with an HTML page."""
-    return JsonResponse({"detail": _("Not found")}, status=404)
+    return JsonResponse({"detail": _("Not found")}, status=404, json_dumps_params=UTF8)
 
 
 def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -35,7 +38,7 @@ def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if response.status_code != 405:
             return response
         body = {"detail": _("Method %(method)s is not allowed here.") % {"method": request.method}}
-        allowed = JsonResponse(body, status=405)
+        allowed = JsonResponse(body, status=405, json_dumps_params=UTF8)
         allowed["Allow"] = response["Allow"]
         return allowed
 

@@ -129,10 +129,10 @@ def parse_amount_wan(text: str | int | float | Decimal, default_unit: str = "万
         raise AmountError(_("unknown unit “%(unit)s”: use 元, 万元 or 亿元") % {"unit": unit})
     if result < 0:
         raise AmountError(_("an amount cannot be negative"))
-    if result != result.quantize(WAN_PLACES):
-        raise AmountError(_("an amount is kept to the yuan: “%(text)s” is finer") % {"text": text})
     if result >= MAX_WAN:
         raise AmountError(_("“%(text)s” is too large") % {"text": text})
+    if result != result.quantize(WAN_PLACES):
+        raise AmountError(_("an amount is kept to the yuan: “%(text)s” is finer") % {"text": text})
     return result.quantize(WAN_PLACES)
 
 

@@ -30,7 +30,11 @@ def enterprises_for(user: User) -> QuerySet[Enterprise]:
                 region_q(user, "event__region"), enterprise=OuterRef("pk")
             )
         )
-        return Enterprise.objects.filter(region_q(user, "region") | Q(has_project) | Q(at_event))
+        visible = region_q(user, "region") | Q(has_project) | Q(at_event)
+        if user.role == Role.CITY_ADMIN:
+            # Investors from elsewhere (no local region yet) are the bureau's to court.
+            visible |= Q(region__isnull=True)
+        return Enterprise.objects.filter(visible)
     if user.role == Role.STEWARD:
         from guanjia.projects.models import Project
 

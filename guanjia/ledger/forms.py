@@ -11,6 +11,7 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_path, region_q
@@ -25,6 +26,10 @@ from guanjia.projects.models import Level, Project, StallKind
 from guanjia.projects.services import allowed_moves
 from guanjia.projects.stages import LINE, ORDER, Stage
 from guanjia.regions.models import Region
+
+# Django 6.1's own zh_Hans catalogue lacks its new blank-choice label; marking it here puts
+# it in ours (LOCALE_PATHS wins over Django's), so every select reads in Chinese.
+gettext_noop("- Select an option -")
 
 # A select of every enterprise would be megabytes at province scale; the form lists this many
 # (plus the ones already chosen) and the search box fetches the rest.

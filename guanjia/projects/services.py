@@ -39,6 +39,8 @@ def create_project(
     """Create a project at its starting stage, stamping that stage's date."""
     project = Project(stage=stage, **fields)
     on = stage_on or today()
+    if on > today():
+        raise TransitionError({"stage_on": _("a stage cannot be reached in the future")})
     if getattr(project, stages.DATE_FIELD[stage]) is None:
         setattr(project, stages.DATE_FIELD[stage], on)
     audited_save(project, actor)
