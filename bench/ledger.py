@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,8 +103,12 @@ def generate(n_projects: int, n_enterprises: int) -> None:
             )
             if stage != Stage.WITHDRAWN and LINE.index(stage) >= LINE.index(Stage.SIGNED):
                 p.signed_on = start + dt.timedelta(days=30)
-                p.registered_on = p.signed_on + dt.timedelta(days=60) if LINE.index(stage) >= 3 else None
-                p.construction_on = p.signed_on + dt.timedelta(days=200) if LINE.index(stage) >= 5 else None
+                p.registered_on = (
+                    p.signed_on + dt.timedelta(days=60) if LINE.index(stage) >= 3 else None
+                )
+                p.construction_on = (
+                    p.signed_on + dt.timedelta(days=200) if LINE.index(stage) >= 5 else None
+                )
             setattr(p, f"{stage}_on", getattr(p, f"{stage}_on") or start)
             batch.append(p)
             if len(batch) == 10000:
@@ -170,8 +173,12 @@ def measure_pages(n: int) -> dict:
     out = {}
     for name, (c, url) in cases.items():
         times, queries, status = timed_get(c, url, n)
-        out[name] = {"p50_ms": pct(times, 0.5), "p95_ms": pct(times, 0.95), "queries": queries,
-                     "status": status}
+        out[name] = {
+            "p50_ms": pct(times, 0.5),
+            "p95_ms": pct(times, 0.95),
+            "queries": queries,
+            "status": status,
+        }
     return out
 
 
@@ -185,8 +192,16 @@ def measure_import(rows: int) -> dict:
     path = Path(tempfile.mkdtemp()) / "import.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet()
-    headers = ["项目名称", "企业名称", "统一社会信用代码", "所属县区", "产业类别", "当前阶段",
-               "总投资(亿元)", "签约时间"]
+    headers = [
+        "项目名称",
+        "企业名称",
+        "统一社会信用代码",
+        "所属县区",
+        "产业类别",
+        "当前阶段",
+        "总投资(亿元)",
+        "签约时间",
+    ]
     ws.write_row(0, 0, headers)
     from guanjia.enterprises.creditcode import make_code
 
@@ -194,12 +209,20 @@ def measure_import(rows: int) -> dict:
     areas = ["凌海市", "黑山县", "太和区", "古塔区", "北镇市", "义县"]
     stages = ["签约", "注册落地", "开工", "在谈"]
     for i in range(rows):
-        ws.write_row(i + 1, 0, [
-            f"导入基准项目{stamp}-{i:05d}", f"导入基准企业{i % 2000:04d}有限公司",
-            make_code(f"91210781{(stamp % 1000):03d}{i % 2000:06d}"), areas[i % 6], "新能源",
-            stages[i % 4], round(1 + (i % 50) * 0.1, 2),
-            "" if stages[i % 4] == "在谈" else "2024-05-01",
-        ])
+        ws.write_row(
+            i + 1,
+            0,
+            [
+                f"导入基准项目{stamp}-{i:05d}",
+                f"导入基准企业{i % 2000:04d}有限公司",
+                make_code(f"91210781{(stamp % 1000):03d}{i % 2000:06d}"),
+                areas[i % 6],
+                "新能源",
+                stages[i % 4],
+                round(1 + (i % 50) * 0.1, 2),
+                "" if stages[i % 4] == "在谈" else "2024-05-01",
+            ],
+        )
     wb.close()
     before = Project.objects.count()
     t0 = time.perf_counter()
@@ -207,8 +230,12 @@ def measure_import(rows: int) -> dict:
     elapsed = time.perf_counter() - t0
     created = Project.objects.count() - before
     Project.objects.filter(name__startswith=f"导入基准项目{stamp}-").delete()  # keep 100,000
-    return {"rows": rows, "seconds": round(elapsed, 2), "created": created,
-            "errors": len(getattr(result, "errors", []) or [])}
+    return {
+        "rows": rows,
+        "seconds": round(elapsed, 2),
+        "created": created,
+        "errors": len(getattr(result, "errors", []) or []),
+    }
 
 
 def measure_export(db_url: str) -> dict:
@@ -225,13 +252,17 @@ def measure_export(db_url: str) -> dict:
         "print(e, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, base, n)"
     )
     env = dict(os.environ, DATABASE_URL=db_url, PYTHONPATH=str(ROOT))
-    res = subprocess.run([sys.executable, "-c", code, str(out)], env=env, capture_output=True,
-                         text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(out)], env=env, capture_output=True, text=True, check=True
+    )
     seconds, peak_kb, base_kb, rows = res.stdout.strip().split()[-4:]
-    return {"rows": int(rows) if rows.isdigit() else rows, "seconds": round(float(seconds), 2),
-            "peak_rss_mb": round(int(peak_kb) / 1024, 1),
-            "startup_rss_mb": round(int(base_kb) / 1024, 1),
-            "file_mb": round(out.stat().st_size / 1e6, 1)}
+    return {
+        "rows": int(rows) if rows.isdigit() else rows,
+        "seconds": round(float(seconds), 2),
+        "peak_rss_mb": round(int(peak_kb) / 1024, 1),
+        "startup_rss_mb": round(int(base_kb) / 1024, 1),
+        "file_mb": round(out.stat().st_size / 1e6, 1),
+    }
 
 
 def main() -> None:
@@ -264,8 +295,11 @@ def main() -> None:
     figures["export"] = measure_export(url)
     figures["import"] = measure_import(args.import_rows)
     for name, row in figures["pages"].items():
-        print(f"{name:32s} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
-              f"queries {row['queries']:2d}  status {row['status']}", file=sys.stderr)
+        print(
+            f"{name:32s} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
+            f"queries {row['queries']:2d}  status {row['status']}",
+            file=sys.stderr,
+        )
     print(json.dumps(figures, ensure_ascii=False))
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.scope import is_admin
 
@@ -18,7 +19,8 @@ def _admin_only(request: HttpRequest) -> bool:
 
 # Staff status is not how we grant the admin: the city admin role is.
 admin.site.has_permission = _admin_only  # type: ignore[method-assign]
-admin.site.site_header = "Guanjia 管家"
+admin.site.site_header = _("Guanjia configuration")
+admin.site.site_title = _("Guanjia")
 
 
 class AuditedAdmin(admin.ModelAdmin):

@@ -15,7 +15,6 @@ from . import stages
 from .models import Project, StageChange
 from .stages import Stage
 
-
 LIFECYCLE_FIELDS = ["stage", "withdrawn_reason", *stages.DATE_FIELD.values()]
 
 

@@ -13,8 +13,9 @@ def test_admin_lands_on_the_ledger_in_chinese_and_can_switch_to_english(page, sh
 
     assert page.url.endswith("/projects/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.locator("h1")).to_have_text(tr("Project ledger"))
+    expect(page.locator("h1")).to_have_text("项目台账")
     expect(page.locator("nav.mainnav")).to_contain_text(tr("Enterprises"))
+    expect(page.locator("th a[data-sort=investment]")).to_have_text("总投资")
     expect(page.locator("#ledger-summary .count")).to_have_text("18")
     shot(page, "ledger-zh")
 
