@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from guanjia.accounts.models import Role, User
 from guanjia.enterprises import access, creditcode, services
@@ -137,7 +137,7 @@ def _reload(pk: int) -> Enterprise:
 
 
 @router.post("", response={201: EnterpriseOut} | WRITE_ERRORS)
-def create_enterprise(request: HttpRequest, payload: EnterpriseCreate) -> tuple[int, dict]:
+def create_enterprise(request: HttpRequest, payload: EnterpriseCreate) -> Status:
     """Register an enterprise: only `name` and `credit_code` are required.
 
     A bad credit code is a 422 naming `credit_code` with every reason; a code that is
@@ -152,7 +152,7 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseCreate) -> tuple[
     if user.role == Role.STEWARD:
         fields["steward"] = user  # so the steward who registers it also serves it
     enterprise = _save(lambda: services.create_enterprise(user, **fields), fields["credit_code"])
-    return 201, enterprise_detail(_reload(enterprise.pk))
+    return Status(201, enterprise_detail(_reload(enterprise.pk)))
 
 
 @router.patch("/{int:enterprise_id}", response={200: EnterpriseOut, 404: ErrorOut} | WRITE_ERRORS)

@@ -88,6 +88,38 @@ def _pydantic_field(loc: tuple | list) -> str | None:
     return ".".join(str(part) for part in rest) or None
 
 
+def _pydantic_message(error: dict[str, Any]) -> str:
+    """pydantic's English message for the common error types, in the user's language."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("this field is required")
+    if kind == "extra_forbidden":
+        return _("this field is not accepted here")
+    if kind in ("enum", "literal_error"):
+        return _("must be one of: %(choices)s") % {"choices": ctx.get("expected", "")}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("must be a whole number")
+    if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type"):
+        return _("must be a number")
+    if kind in (
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_type",
+        "date_from_datetime_inexact",
+    ):
+        return _("must be a date written YYYY-MM-DD")
+    if kind in ("string_type", "bool_type", "bool_parsing", "list_type", "dict_type", "model_type"):
+        return _("has the wrong type")
+    if kind == "string_too_long":
+        return _("is too long (at most %(n)s characters)") % {"n": ctx.get("max_length", "")}
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return _("is out of range")
+    if kind == "json_invalid":
+        return _("the request body is not valid JSON")
+    return str(error.get("msg", _("is not valid")))
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers that turn exceptions into the uniform bodies."""
 
@@ -100,7 +132,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        errors = [field_error(_pydantic_field(e["loc"]), e["msg"]) for e in exc.errors]
+        errors = [field_error(_pydantic_field(e["loc"]), _pydantic_message(e)) for e in exc.errors]
         return respond(request, 422, {"detail": _("The input is not valid."), "errors": errors})
 
     @api.exception_handler(DjangoValidationError)

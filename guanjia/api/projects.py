@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from guanjia.accounts.models import Role, User
 from guanjia.enterprises.models import Enterprise
@@ -161,7 +161,7 @@ def _resolve(user: User, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("", response={201: ProjectOut} | WRITE_ERRORS)
-def create_project(request: HttpRequest, payload: ProjectCreate) -> tuple[int, dict]:
+def create_project(request: HttpRequest, payload: ProjectCreate) -> Status:
     """Enter a project in the ledger at its starting stage (a lead unless `stage` says)."""
     user = caller(request)
     if not user.can_write:
@@ -170,7 +170,7 @@ def create_project(request: HttpRequest, payload: ProjectCreate) -> tuple[int, d
     if user.role == Role.STEWARD and fields.get("steward") is None:
         fields["steward"] = user  # a steward's new project is theirs, or they could not see it
     project = services.create_project(user, **fields)
-    return 201, project_detail(project.pk)
+    return Status(201, project_detail(project.pk))
 
 
 @router.patch("/{int:project_id}", response={200: ProjectOut} | WRITE_ERRORS)
