@@ -192,6 +192,7 @@ class Project(models.Model):
             models.Index(fields=["level"]),
             models.Index(fields=["-total_investment_wan"]),
             models.Index(fields=["name"]),
+            models.Index(fields=["updated_at"]),  # the ledger summary's cache version
         ]
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="project_stage_valid"),
