@@ -168,7 +168,6 @@ def measure_pages(n: int) -> dict:
         "ledger_filtered_page_20": (client, "/projects/?region=210781&stage=construction&page=20"),
         "ledger_search": (client, "/projects/?q=基准项目00012"),
         "ledger_sorted_by_investment": (client, "/projects/?sort=-investment&page=100"),
-        "ledger_page_size_100": (client, "/projects/?page_size=100"),
         "api_list_first_page": (api, "/api/v1/projects?limit=25"),
         "api_list_offset_12500": (api, "/api/v1/projects?limit=25&offset=12500"),
         "api_list_filtered": (api, "/api/v1/projects?limit=25&region=210781&stage=construction"),
