@@ -10,6 +10,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
+# django-tasks-rq runs tasks through its own job class; a plain rq worker cannot call them.
+RQ_WORKER = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+DB_WORKER = ["db_worker", "--interval", "1"]
+
+
 class Command(BaseCommand):
     help = "Run the web server (gunicorn) and the background worker together."
 
@@ -39,9 +44,9 @@ class Command(BaseCommand):
         cmds = [web]
         if not options["no_worker"]:
             if settings.TASKS_BACKEND == "rq":
-                cmds.append([sys.executable, "-m", "guanjia", "rqworker", "default"])
+                cmds.append([sys.executable, "-m", "guanjia", *RQ_WORKER])
             else:
-                cmds.append([sys.executable, "-m", "guanjia", "db_worker", "--interval", "1"])
+                cmds.append([sys.executable, "-m", "guanjia", *DB_WORKER])
         return cmds
 
     def handle(self, *args: Any, **options: Any) -> None:
