@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-
 # django-tasks-rq runs tasks through its own job class; a plain rq worker cannot call them.
 RQ_WORKER = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
 DB_WORKER = ["db_worker", "--interval", "1"]
