@@ -102,19 +102,11 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict:
     ledger = LedgerFilter.from_params(filters.ledger_params())
     qs = ledger.apply(access.projects_for(caller(request)))
     summary = summarise(qs)
-    rows = fetch_page(qs, filters.offset, filters.limit) if summary.count else []
-    if ledger.stalled:  # the filter kept only stalled projects
-        stalled = {p.pk for p in rows}
-    else:  # one query flags the stalled rows of this page, whatever its size
-        stalled = set(
-            Project.objects.filter(pk__in=[p.pk for p in rows])
-            .filter(stalled_q(timezone.localdate()))
-            .values_list("pk", flat=True)
-        )
+    rows = fetch_page(qs, filters.offset, filters.limit)
     return {
         "count": summary.count,
         "total_investment_wan": money(summary.total_investment_wan),
-        "items": [project_item(p, p.pk in stalled) for p in rows],
+        "items": [project_item(p, p.is_stalled) for p in rows],
     }
 
 

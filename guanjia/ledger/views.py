@@ -32,7 +32,7 @@ from guanjia.events.models import Signing
 from guanjia.projects import access as project_access
 from guanjia.projects import services as project_services
 from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
-from guanjia.projects.models import Project, stalled_q
+from guanjia.projects.models import Project
 from guanjia.projects.stages import LINE, Stage
 
 from .forms import (
@@ -131,15 +131,9 @@ def project_list(request: AuthedRequest) -> HttpResponse:
     summary = summarise(qs)
     page = _paginate(request, qs, summary.count)
     rows = fetch_page(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
-    # One query flags the stalled rows of this page, whatever its size.
-    stalled_ids = set(
-        Project.objects.filter(pk__in=[p.pk for p in rows])
-        .filter(stalled_q(timezone.localdate()))
-        .values_list("pk", flat=True)
-    )
     context = {
         "page": page,
-        "rows": [(p, p.pk in stalled_ids) for p in rows],
+        "rows": [(p, p.is_stalled) for p in rows],
         "summary": summary,
         "filtered": any(
             getattr(ledger_filter, f)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from guanjia.core.models import AuditEntry
@@ -157,7 +157,16 @@ LIST_RELATED = ("enterprise", "region", "industry")
 
 def fetch_page(qs: ProjectQuerySet, offset: int, limit: int) -> list[Project]:
     """One page of rows: the ids first (an index walk, cheap even at page 500), then the
-    joined rows for just those ids. Two queries whatever the page size or offset."""
+    joined rows for just those ids, each with `is_stalled` for today. Three queries (with the
+    stall rules) whatever the page size or offset."""
     ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
-    by_id = Project.objects.select_related(*LIST_RELATED).in_bulk(ids)
+    if not ids:
+        return []
+    stalled = Case(
+        When(stalled_q(timezone.localdate()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    rows = Project.objects.select_related(*LIST_RELATED).annotate(**{"is_stalled": stalled})
+    by_id = rows.in_bulk(ids)
     return [by_id[pk] for pk in ids]

@@ -181,6 +181,9 @@ class Project(models.Model):
 
     objects = ProjectQuerySet.as_manager()
 
+    # Set on rows fetched by guanjia.projects.ledger.fetch_page (not a column).
+    is_stalled: bool
+
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
