@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "guanjia.ledger",
     "guanjia.api",
     "guanjia.demo",
+    "guanjia.worktime",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,8 @@ MAILERS = {
 # Domain settings a city can change without code.
 GUANJIA_CITY_CODE = envstr("GUANJIA_CITY_CODE", "210700")
 GUANJIA_PAGE_SIZE = envint("GUANJIA_PAGE_SIZE", "25")
+# Working hours for the service clock: comma-separated spans in local time.
+GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")
 GUANJIA_SITE_NAME = _("Guanjia investment service platform")
 
 LOGGING = {
