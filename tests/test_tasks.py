@@ -58,9 +58,10 @@ def test_the_redis_queue_is_worked_by_an_rq_worker(env):
 def test_serve_starts_gunicorn_and_the_worker_for_the_configured_queue(settings):
     options = {"host": "127.0.0.1", "port": 8000, "web_workers": 2, "no_worker": False}
     settings.TASKS_BACKEND = "db"
-    web, worker = Command().commands(options)
+    web, scheduler, worker = Command().commands(options)
     assert web[1:3] == ["-m", "gunicorn"] and "127.0.0.1:8000" in web
+    assert scheduler[-1] == "scheduler"
     assert worker[-len(DB_WORKER) :] == DB_WORKER
     settings.TASKS_BACKEND = "rq"
-    assert Command().commands(options)[1][-len(RQ_WORKER) :] == RQ_WORKER
+    assert Command().commands(options)[2][-len(RQ_WORKER) :] == RQ_WORKER
     assert len(Command().commands(options | {"no_worker": True})) == 1

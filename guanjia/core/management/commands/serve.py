@@ -1,4 +1,4 @@
-"""Serve the platform: gunicorn for the web, plus the task worker; Ctrl-C stops both."""
+"""Serve the platform: gunicorn, the task worker and the scheduler; Ctrl-C stops them all."""
 
 import signal
 import subprocess
@@ -15,13 +15,15 @@ DB_WORKER = ["db_worker", "--interval", "1"]
 
 
 class Command(BaseCommand):
-    help = "Run the web server (gunicorn) and the background worker together."
+    help = "Run the web server (gunicorn), the background worker and the scheduler together."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--web-workers", type=int, default=2)
-        parser.add_argument("--no-worker", action="store_true", help="serve the web only")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="serve the web only (no worker, no scheduler)"
+        )
 
     def commands(self, options: dict[str, Any]) -> list[list[str]]:
         web = [
@@ -42,6 +44,7 @@ class Command(BaseCommand):
         ]
         cmds = [web]
         if not options["no_worker"]:
+            cmds.append([sys.executable, "-m", "guanjia", "scheduler"])
             if settings.TASKS_BACKEND == "rq":
                 cmds.append([sys.executable, "-m", "guanjia", *RQ_WORKER])
             else:
