@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guanjia.worktime.clock import WorkCalendar, parse_hours
-from guanjia.worktime.loading import load_holidays
+from guanjia.worktime.loading import exceptions, load_holidays
 from guanjia.worktime.models import CalendarDay, DayKind
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -19,15 +19,22 @@ def at(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def cal(django_db_setup, django_db_blocker) -> WorkCalendar:
-    """The 2023–2026 State Council schedule, loaded once (the rows are rolled back after)."""
-    from django.db import transaction
+def cal() -> WorkCalendar:
+    """The 2023–2026 State Council schedule, built once without the database."""
+    days = exceptions([2023, 2024, 2025, 2026])
+    return WorkCalendar(
+        holidays=frozenset(d for d, kind, _ in days if kind == DayKind.HOLIDAY),
+        workdays=frozenset(d for d, kind, _ in days if kind == DayKind.WORKDAY),
+        hours=tuple(parse_hours("08:30-12:00,13:30-17:30")),
+        tz=TZ,
+    )
 
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_holidays([2023, 2024, 2025, 2026])
-        calendar = WorkCalendar.load()
-        transaction.set_rollback(True)
-    return calendar
+
+def test_the_calendar_loaded_from_the_database_matches_the_package(db):
+    load_holidays([2024])
+    loaded = WorkCalendar.load()
+    assert dt.date(2024, 10, 1) in loaded.holidays
+    assert dt.date(2024, 9, 29) in loaded.workdays
 
 
 class TestHandChecked:

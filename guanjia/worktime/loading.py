@@ -8,14 +8,12 @@ from django.db import transaction
 from .models import CalendarDay, DayKind
 
 
-@transaction.atomic
-def load_holidays(years: list[int]) -> int:
-    """Add the year's holidays on weekdays and its 调休 working weekends; returns rows added.
+def exceptions(years: list[int]) -> list[tuple[dt.date, str, str]]:
+    """(date, kind, name) for the years' holidays on weekdays and 调休 working weekends.
 
-    Only exceptions to Monday–Friday are stored; days already in the table are left as an
-    admin set them. Years the package does not know are skipped (enter them by hand).
+    Years the package does not know are skipped (enter them by hand).
     """
-    added = 0
+    found = []
     for year in years:
         day = dt.date(year, 1, 1)
         try:
@@ -24,15 +22,24 @@ def load_holidays(years: list[int]) -> int:
             continue
         while day.year == year:
             is_holiday, name = chinese_calendar.get_holiday_detail(day)
-            kind = None
             if day.weekday() < 5 and is_holiday and name:
-                kind = DayKind.HOLIDAY
+                found.append((day, DayKind.HOLIDAY.value, name))
             elif day.weekday() >= 5 and not is_holiday:
-                kind = DayKind.WORKDAY
-            if kind:
-                _, created = CalendarDay.objects.get_or_create(
-                    date=day, defaults={"kind": kind, "name": name or ""}
-                )
-                added += created
+                found.append((day, DayKind.WORKDAY.value, name or ""))
             day += dt.timedelta(days=1)
+    return found
+
+
+@transaction.atomic
+def load_holidays(years: list[int]) -> int:
+    """Store the years' exceptions to Monday–Friday; returns rows added.
+
+    Days already in the table are left as an admin set them.
+    """
+    added = 0
+    for day, kind, name in exceptions(years):
+        _, created = CalendarDay.objects.get_or_create(
+            date=day, defaults={"kind": kind, "name": name}
+        )
+        added += created
     return added
