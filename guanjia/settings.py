@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "guanjia.api",
     "guanjia.demo",
     "guanjia.worktime",
+    "guanjia.requests",
+    "guanjia.servicerecords",
+    "guanjia.notifications",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "guanjia.notifications.context.unread",
             ],
         },
     },
@@ -122,7 +126,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "ledger:project_list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -149,6 +153,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Files people upload (request attachments): outside the web root, served by checked views.
+GUANJIA_PRIVATE_ROOT = Path(envstr("GUANJIA_PRIVATE_ROOT", str(VAR_DIR / "private")))
+GUANJIA_ATTACHMENT_MAX_BYTES = envint("GUANJIA_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
@@ -205,6 +212,13 @@ GUANJIA_PAGE_SIZE = envint("GUANJIA_PAGE_SIZE", "25")
 # Working hours for the service clock: comma-separated spans in local time.
 GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")
 GUANJIA_SITE_NAME = _("Guanjia investment service platform")
+
+# Notifications. Links in emails and webhooks are made absolute with the site's public URL.
+GUANJIA_BASE_URL = envstr("GUANJIA_BASE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "guanjia@localhost")
+# A webhook delivery is retried after 30 s, 1 min, 2 min, ... and given up after this many tries.
+GUANJIA_WEBHOOK_MAX_ATTEMPTS = envint("GUANJIA_WEBHOOK_MAX_ATTEMPTS", "6")
+GUANJIA_WEBHOOK_RETRY_SECONDS = envint("GUANJIA_WEBHOOK_RETRY_SECONDS", "30")
 
 LOGGING = {
     "version": 1,

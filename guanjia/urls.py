@@ -2,11 +2,20 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from django.views.generic import RedirectView
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import include, path, reverse
+
+
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Enterprise contacts and department handlers work the direct line; staff the ledger."""
+    role = getattr(request.user, "role", "")
+    if request.user.is_authenticated and role in ("enterprise", "handler"):
+        return HttpResponseRedirect(reverse("requests:queue"))
+    return HttpResponseRedirect(reverse("ledger:project_list"))
+
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="ledger:project_list", permanent=False)),
+    path("", home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -16,6 +25,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("guanjia.api.urls")),
+    path("open311/v2/", include("guanjia.requests.urls_open311")),
+    path("inbox/", include("guanjia.notifications.urls")),
+    path("requests/", include("guanjia.requests.urls")),
+    path("services/", include("guanjia.servicerecords.urls")),
     path("", include("guanjia.ledger.urls")),
 ]
 

@@ -26,6 +26,15 @@ def queue():
         yield default_task_backend
 
 
+@pytest.fixture(autouse=True)
+def only_the_heartbeat(monkeypatch):
+    """Other apps register periodic tasks too; these tests watch the heartbeat alone."""
+    from guanjia.core.management.commands.scheduler import discover
+
+    discover()  # import every tasks module now, so none registers during a test
+    monkeypatch.setattr(scheduling, "REGISTRY", {NAME: scheduling.REGISTRY[NAME]})
+
+
 def enqueued(queue) -> list[str]:
     return [r.task.module_path for r in queue.results]
 

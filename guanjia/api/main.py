@@ -10,11 +10,12 @@ from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from . import enterprises, errors, events, projects, reference
+from . import enterprises, errors, events, projects, reference, requests
 from .auth import BearerToken, BrowserSession
 
 DESCRIPTION = """\
-The project ledger of Guanjia: regions, industries, enterprises, projects and events.
+The project ledger of Guanjia: regions, industries, enterprises, projects and events; and
+enterprises' requests (诉求) through the direct line, with every step of their loop.
 
 **Authentication**: `Authorization: Bearer <token>` (`guanjia token USERNAME` prints one), or
 the browser's log-in session, which also needs the `X-CSRFToken` header on writes.
@@ -66,3 +67,4 @@ api.add_router("", reference.router)
 api.add_router("/enterprises", enterprises.router)
 api.add_router("/projects", projects.router)
 api.add_router("/events", events.router)
+api.add_router("/requests", requests.router)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditAction, AuditEntry
 
@@ -16,6 +17,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, FieldFile):
+        return value.name  # the stored path, not the file
     return value
 
 

@@ -32,9 +32,12 @@ from guanjia.projects.models import Level, Project, StallKind, StallRule
 from guanjia.projects.stages import LINE, Stage
 from guanjia.regions.loading import load_regions
 from guanjia.regions.models import Region
+from guanjia.requests.loading import load_categories
+from guanjia.worktime.loading import load_holidays
 
 from . import data
 from .data import Account, Firm
+from .requests_demo import build_requests
 
 SEED = 20230323
 
@@ -87,6 +90,13 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 Builder(seed, users).build()
                 outcome.loaded = True
             _ensure_users([a for a in data.ACCOUNTS if a.enterprise], departments, outcome)
+            if outcome.loaded:
+                # After the enterprise contact's account, so its requests are its own. The
+                # requests run up to now: the escalation sweep finds work on its first run.
+                today = timezone.localdate()
+                load_categories()
+                load_holidays(list(range(today.year - 1, today.year + 2)))
+                build_requests(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
     return outcome
 

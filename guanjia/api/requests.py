@@ -1,0 +1,586 @@
+"""Requests (诉求) through the direct line: list, read, submit, and every step of the loop.
+
+Access is the web's (`guanjia.requests.access`): a request the caller may not see is 404; a
+step the caller may not take is 403; a step the request's status does not allow now is 409;
+bad input for a step is 422 naming the field. Enterprise contacts never see the internal
+part of a timeline (bounces, extensions, reminders, escalations, supervision).
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja import Status as Created
+from pydantic import BeforeValidator
+
+from guanjia.accounts.models import Role, User
+from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.models import Enterprise
+from guanjia.projects.access import projects_for
+from guanjia.requests import access, services
+from guanjia.requests.models import (
+    OPEN_STATUSES,
+    Category,
+    EventKind,
+    ExtensionStatus,
+    Priority,
+    Rating,
+    ServiceRequest,
+    Source,
+)
+from guanjia.requests.models import Status as RequestStatus
+from guanjia.requests.open311 import make_title
+
+from .common import caller, page, region_ref, user_ref
+from .errors import ApiError, django_errors, field_error, invalid
+from .schemas import (
+    EnterpriseRef,
+    ErrorOut,
+    Id,
+    Input,
+    InvalidOut,
+    Page,
+    ProjectRef,
+    RegionRef,
+    Text,
+    UserRef,
+)
+
+router = Router(tags=["requests"])
+
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS = {400: InvalidOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut}
+RELATED = (
+    "category",
+    "enterprise",
+    "project",
+    "region",
+    "steward",
+    "assignee",
+    "department",
+    "submitted_by",
+)
+# Names in the services' errors → the names the API takes them under.
+FIELD_NAMES = {"to": "to_id", "project": "project_id", "enterprise": "enterprise_id"}
+
+
+# --- schemas ----------------------------------------------------------------------------
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+class DepartmentRef(Schema):
+    id: int
+    name: str
+
+
+class CategoryRef(Schema):
+    id: int
+    code: str = Field(description="also the Open311 service_code")
+    name: str
+
+
+class CategoryOut(CategoryRef):
+    description: str
+    group: str
+    default_priority: Priority
+    department: DepartmentRef | None = Field(description="the department that usually answers")
+
+
+class CategoryList(Schema):
+    count: int
+    items: list[CategoryOut]
+
+
+class RequestItem(Schema):
+    id: int
+    number: str = Field(description="e.g. ZT20260000012; the Open311 service_request_id")
+    title: str
+    status: RequestStatus
+    is_open: bool
+    priority: Priority
+    category: CategoryRef
+    enterprise: EnterpriseRef
+    project: ProjectRef | None
+    region: RegionRef = Field(description="the area that answers for it")
+    source: Source
+    submitted_at: dt.datetime
+    steward: UserRef | None
+    assignee: UserRef | None = Field(description="who holds it now")
+    department: DepartmentRef | None
+    due_at: dt.datetime | None = Field(description="the deadline that matters now")
+    resolve_due_at: dt.datetime | None = Field(description="null until dispatched")
+    rating: Rating | None
+    supervised: bool | None = Field(description="null for enterprise contacts")
+    escalation_level: int | None = Field(description="null for enterprise contacts")
+    updated_at: dt.datetime
+
+
+class TimelineEventOut(Schema):
+    id: int
+    kind: EventKind
+    from_status: RequestStatus | None
+    to_status: RequestStatus | None
+    actor: UserRef | None
+    at: dt.datetime
+    note: str
+    data: dict[str, Any]
+    internal: bool
+
+
+class ExtensionOut(Schema):
+    id: int
+    days: str = Field(description="working days, a decimal string")
+    reason: str
+    status: ExtensionStatus
+    asked_by: UserRef | None
+    asked_at: dt.datetime
+    decided_by: UserRef | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class RequestOut(RequestItem):
+    text: str
+    submitted_by: UserRef | None
+    answer: str
+    dispatched_at: dt.datetime | None
+    sign_due_at: dt.datetime | None
+    reply_due_at: dt.datetime | None
+    signed_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    replied_at: dt.datetime | None
+    on_time: bool | None
+    closed_at: dt.datetime | None
+    extension_days: str
+    rating_comment: str
+    rated_at: dt.datetime | None
+    reopen_count: int
+    revisit_required: bool
+    revisited_at: dt.datetime | None
+    bounce_reason: str | None = Field(description="null for enterprise contacts")
+    allowed_steps: list[str] = Field(description="the steps the caller may take now")
+    events: list[TimelineEventOut] = Field(description="the timeline, oldest first")
+    extensions: list[ExtensionOut] = Field(description="empty for enterprise contacts")
+    attachments: list[AttachmentOut]
+
+
+class RequestList(Schema):
+    count: int
+    items: list[RequestItem]
+
+
+class RequestFilters(Page):
+    status: Annotated[
+        RequestStatus | Literal["open", "closed"] | None, BeforeValidator(_blank_is_none)
+    ] = Field(None, description="a status, or open / closed")
+    category: str = Field("", pattern=r"^$|^[-\w]{1,40}$", description="a category's code or id")
+    q: Text = Field("", max_length=100, description="part of the number or the title")
+
+
+class RequestCreate(Input):
+    category: Text = Field(min_length=1, max_length=40, description="a category's code")
+    text: Text = Field(min_length=1, max_length=5000)
+    title: Text = Field(
+        "", max_length=200, description="the text's first line (60 characters) if left out"
+    )
+    project_id: Id | None = None
+    priority: Priority | None = Field(None, description="the category's default if left out")
+    enterprise_id: Id | None = Field(
+        None, description="staff submitting on an enterprise's behalf; contacts leave it out"
+    )
+
+
+class StepIn(Input):
+    to_id: Id | None = Field(None, description="dispatch, transfer, arbitrate (upheld)")
+    upheld: bool | None = Field(None, description="arbitrate")
+    note: Text = Field("", max_length=5000)
+    answer: Text = Field("", max_length=5000, description="reply, give_info")
+    question: Text = Field("", max_length=5000, description="ask_info")
+    rating: Rating | None = Field(None, description="rate")
+    comment: Text = Field("", max_length=500, description="rate; required when unsatisfied")
+    days: Decimal | None = Field(None, description="ask_extension: working days")
+    reason: Text = Field("", max_length=500, description="bounce, withdraw, ask_extension")
+    extension_id: Id | None = Field(
+        None, description="decide_extension; the pending one if left out"
+    )
+    approve: bool | None = Field(None, description="decide_extension")
+
+
+# What each step takes; the first group must be sent.
+STEP_FIELDS: dict[str, tuple[set[str], set[str]]] = {
+    "accept": (set(), {"note"}),
+    "dispatch": ({"to_id"}, {"note"}),
+    "sign": (set(), {"note"}),
+    "transfer": ({"to_id"}, {"note"}),
+    "bounce": (set(), {"reason"}),
+    "arbitrate": ({"upheld"}, {"note", "to_id"}),
+    "ask_info": (set(), {"question"}),
+    "give_info": (set(), {"answer"}),
+    "note": (set(), {"note"}),
+    "reply": (set(), {"answer"}),
+    "close": (set(), {"note"}),
+    "rate": ({"rating"}, {"comment"}),
+    "revisit": (set(), {"note"}),
+    "withdraw": (set(), {"reason"}),
+    "ask_extension": ({"days"}, {"reason"}),
+    "decide_extension": ({"approve"}, {"extension_id", "note"}),
+    "supervise": (set(), {"note"}),
+}
+
+
+# --- serialising ------------------------------------------------------------------------
+
+
+def _department(department: Any) -> dict[str, Any] | None:
+    return None if department is None else {"id": department.pk, "name": department.name}
+
+
+def _sees_internals(user: User) -> bool:
+    return user.role != Role.ENTERPRISE
+
+
+def request_item(sr: ServiceRequest, user: User) -> dict[str, Any]:
+    staff = _sees_internals(user)
+    e, c = sr.enterprise, sr.category
+    return {
+        "id": sr.pk,
+        "number": sr.number,
+        "title": sr.title,
+        "status": sr.status,
+        "is_open": sr.is_open,
+        "priority": sr.priority,
+        "category": {"id": c.pk, "code": c.code, "name": c.name},
+        "enterprise": {"id": e.pk, "name": e.name, "credit_code": e.credit_code},
+        "project": None if sr.project is None else {"id": sr.project.pk, "name": sr.project.name},
+        "region": region_ref(sr.region),
+        "source": sr.source,
+        "submitted_at": sr.submitted_at,
+        "steward": user_ref(sr.steward),
+        "assignee": user_ref(sr.assignee),
+        "department": _department(sr.department),
+        "due_at": sr.due_at,
+        "resolve_due_at": sr.resolve_due_at,
+        "rating": sr.rating or None,
+        "supervised": sr.supervised if staff else None,
+        "escalation_level": sr.escalation_level if staff else None,
+        "updated_at": sr.updated_at,
+    }
+
+
+def request_detail(pk: int, user: User) -> dict[str, Any]:
+    sr = ServiceRequest.objects.select_related(*RELATED).get(pk=pk)
+    staff = _sees_internals(user)
+    events = sr.events.select_related("actor")
+    attachments = sr.attachments.all()
+    if not staff:
+        events = events.filter(internal=False)
+        attachments = attachments.exclude(event__internal=True)
+    extensions = (
+        [
+            {
+                "id": x.pk,
+                "days": format(x.days, "f"),
+                "reason": x.reason,
+                "status": x.status,
+                "asked_by": user_ref(x.asked_by),
+                "asked_at": x.asked_at,
+                "decided_by": user_ref(x.decided_by),
+                "decided_at": x.decided_at,
+                "decision_note": x.decision_note,
+            }
+            for x in sr.extensions.select_related("asked_by", "decided_by")
+        ]
+        if staff
+        else []
+    )
+    return request_item(sr, user) | {
+        "text": sr.text,
+        "submitted_by": user_ref(sr.submitted_by),
+        "answer": sr.answer,
+        "dispatched_at": sr.dispatched_at,
+        "sign_due_at": sr.sign_due_at,
+        "reply_due_at": sr.reply_due_at,
+        "signed_at": sr.signed_at,
+        "first_response_at": sr.first_response_at,
+        "replied_at": sr.replied_at,
+        "on_time": sr.on_time,
+        "closed_at": sr.closed_at,
+        "extension_days": format(sr.extension_days, "f"),
+        "rating_comment": sr.rating_comment,
+        "rated_at": sr.rated_at,
+        "reopen_count": sr.reopen_count,
+        "revisit_required": sr.revisit_required,
+        "revisited_at": sr.revisited_at,
+        "bounce_reason": sr.bounce_reason if staff else None,
+        "allowed_steps": services.allowed_steps(user, sr),
+        "events": [
+            {
+                "id": ev.pk,
+                "kind": ev.kind,
+                "from_status": ev.from_status or None,
+                "to_status": ev.to_status or None,
+                "actor": user_ref(ev.actor),
+                "at": ev.at,
+                "note": ev.note,
+                "data": ev.data,
+                "internal": ev.internal,
+            }
+            for ev in events
+        ],
+        "extensions": extensions,
+        "attachments": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": reverse("requests:attachment", args=[sr.pk, a.pk]),
+            }
+            for a in attachments
+        ],
+    }
+
+
+def _refused(exc: services.RequestError) -> ApiError:
+    """A step's refusal: bad input for a field is 422; a step not allowed now is 409."""
+    errors = [
+        field_error(FIELD_NAMES.get(e["field"], e["field"]), e["message"])
+        for e in django_errors(exc)
+    ]
+    if hasattr(exc, "error_dict"):
+        return ApiError(422, _("The input is not valid."), errors)
+    return ApiError(409, _("The step was refused."), errors)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@router.get("/categories", response={200: CategoryList, 401: ErrorOut})
+def list_categories(request: HttpRequest) -> dict:
+    """The categories in use (the Open311 service list), in their order."""
+    items = [
+        {
+            "id": c.pk,
+            "code": c.code,
+            "name": c.name,
+            "description": c.description,
+            "group": c.group,
+            "default_priority": c.default_priority,
+            "department": _department(c.department),
+        }
+        for c in Category.objects.filter(active=True).select_related("department")
+    ]
+    return {"count": len(items), "items": items}
+
+
+def _filtered(qs: QuerySet[ServiceRequest], filters: RequestFilters) -> QuerySet[ServiceRequest]:
+    if filters.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.status == "closed":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        by = Q(category__code=filters.category)
+        if filters.category.isdigit() and len(filters.category) < 19:
+            by |= Q(category_id=int(filters.category))
+        qs = qs.filter(by)
+    if filters.q:
+        qs = qs.filter(Q(number__icontains=filters.q) | Q(title__icontains=filters.q))
+    return qs
+
+
+@router.get("", response={200: RequestList, 401: ErrorOut, 422: InvalidOut})
+def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
+    """Requests the caller may see, newest first, with the filtered set's count."""
+    user = caller(request)
+    qs = _filtered(access.requests_for(user), filters)
+    rows = page(
+        qs.select_related(*RELATED).order_by("-submitted_at", "-id"), filters.limit, filters.offset
+    )
+    return {"count": qs.count(), "items": [request_item(sr, user) for sr in rows]}
+
+
+@router.get("/{int:request_id}", response={200: RequestOut} | READ_ERRORS)
+def get_request(request: HttpRequest, request_id: int) -> dict:
+    """One request with its timeline, the steps the caller may take, and its attachments."""
+    user = caller(request)
+    sr = access.get_request(user, request_id)
+    return request_detail(sr.pk, user)
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _enterprise_for_submit(user: User, enterprise_id: int | None) -> tuple[Enterprise, str]:
+    """The enterprise the request is for, and the source it is recorded under."""
+    if user.role == Role.ENTERPRISE:
+        if user.enterprise is None:
+            raise PermissionDenied
+        if enterprise_id is not None and enterprise_id != user.enterprise_id:
+            raise invalid("enterprise_id", _("You can submit requests only for your enterprise."))
+        return user.enterprise, Source.API
+    if not user.can_write:
+        raise PermissionDenied
+    if enterprise_id is None:
+        raise invalid("enterprise_id", _("Say which enterprise the request is for."))
+    enterprise = enterprises_for(user).filter(pk=enterprise_id).first()
+    if enterprise is None:
+        raise invalid(
+            "enterprise_id", _("there is no such record (id %(pk)s)") % {"pk": enterprise_id}
+        )
+    return enterprise, Source.STAFF
+
+
+@router.post("", response={201: RequestOut} | WRITE_ERRORS)
+def submit_request(request: HttpRequest, payload: RequestCreate) -> Created:
+    """Submit a request: an enterprise contact for their enterprise, or staff on its behalf.
+
+    It goes to the enterprise's steward to accept; the clock starts when it is dispatched.
+    """
+    user = caller(request)
+    enterprise, source = _enterprise_for_submit(user, payload.enterprise_id)
+    category = Category.objects.filter(code=payload.category, active=True).first()
+    if category is None:
+        raise invalid("category", _("there is no category with this code in use"))
+    project = None
+    if payload.project_id is not None:
+        project = projects_for(user).filter(pk=payload.project_id).first()
+        if project is None:
+            raise invalid(
+                "project_id",
+                _("there is no such record (id %(pk)s)") % {"pk": payload.project_id},
+            )
+    try:
+        sr = services.submit(
+            user,
+            enterprise=enterprise,
+            category=category,
+            title=payload.title or make_title(payload.text),
+            text=payload.text,
+            project=project,
+            priority=payload.priority or "",
+            source=source,
+        )
+    except services.RequestError as exc:
+        raise _refused(exc) from exc
+    return Created(201, request_detail(sr.pk, user))
+
+
+def _check_step_input(step: str, sent: set[str]) -> None:
+    required, optional = STEP_FIELDS[step]
+    errors = [field_error(name, _("this field is required")) for name in sorted(required - sent)]
+    errors += [
+        field_error(name, _("this field is not accepted here"))
+        for name in sorted(sent - required - optional)
+    ]
+    if errors:
+        raise ApiError(422, _("The input is not valid."), errors)
+
+
+def _person(pk: int | None) -> User | None:
+    if pk is None:
+        return None
+    person = User.objects.filter(pk=pk, is_active=True).select_related("department").first()
+    if person is None:
+        raise invalid("to_id", _("there is no such record (id %(pk)s)") % {"pk": pk})
+    return person
+
+
+def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
+    """Call the service function of `step` with the body's fields."""
+    s = services
+    if step == "accept":
+        s.accept(sr, user, data.note)
+    elif step == "dispatch":
+        s.dispatch(sr, user, _person(data.to_id), data.note)  # type: ignore[arg-type]
+    elif step == "sign":
+        s.sign(sr, user, data.note)
+    elif step == "transfer":
+        s.transfer(sr, user, _person(data.to_id), data.note)  # type: ignore[arg-type]
+    elif step == "bounce":
+        s.bounce(sr, user, data.reason)
+    elif step == "arbitrate":
+        s.arbitrate(sr, user, upheld=bool(data.upheld), note=data.note, to=_person(data.to_id))
+    elif step == "ask_info":
+        s.ask_info(sr, user, data.question)
+    elif step == "give_info":
+        s.give_info(sr, user, data.answer)
+    elif step == "note":
+        s.add_note(sr, user, data.note)
+    elif step == "reply":
+        s.reply(sr, user, data.answer)
+    elif step == "close":
+        s.close(sr, user, data.note)
+    elif step == "rate":
+        s.rate(sr, user, str(data.rating), data.comment)
+    elif step == "revisit":
+        s.revisit(sr, user, data.note)
+    elif step == "withdraw":
+        s.withdraw(sr, user, data.reason)
+    elif step == "ask_extension":
+        s.ask_extension(sr, user, data.days, data.reason)
+    elif step == "decide_extension":
+        pending = sr.extensions.all()
+        if data.extension_id is None:
+            pending = pending.filter(status=ExtensionStatus.PENDING)
+        else:
+            pending = pending.filter(pk=data.extension_id)
+        extension = pending.first()
+        if extension is None:
+            raise invalid("extension_id", _("no extension of this request is waiting for this"))
+        s.decide_extension(extension, user, approve=bool(data.approve), note=data.note)
+    elif step == "supervise":
+        s.supervise(sr, user, data.note)
+
+
+@router.post(
+    "/{int:request_id}/steps/{step}",
+    response={200: RequestOut, 409: InvalidOut} | WRITE_ERRORS,
+)
+def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn) -> dict:
+    """Take one step of the loop; the body carries that step's fields.
+
+    Steps and their fields: accept (note), dispatch (to_id, note), sign (note), transfer
+    (to_id, note), bounce (reason), arbitrate (upheld, note, to_id when upheld), ask_info
+    (question), give_info (answer), note (note), reply (answer), close (note), rate (rating,
+    comment), revisit (note), withdraw (reason), ask_extension (days, reason),
+    decide_extension (approve, extension_id, note), supervise (note). `allowed_steps` in the
+    request's detail lists those the caller may take now.
+    """
+    user = caller(request)
+    sr = access.get_request(user, request_id)
+    if step not in STEP_FIELDS:
+        raise Http404("no such step")
+    if not access.can(user, step, sr):
+        raise PermissionDenied(step)
+    sources, _to = services.TRANSITIONS[step]
+    if sr.status not in sources:
+        message = _("This request is “%(status)s”: it cannot be “%(step)s” now.") % {
+            "status": sr.get_status_display(),
+            "step": services.step_label(step),
+        }
+        raise ApiError(409, _("The step was refused."), [field_error(None, message)])
+    _check_step_input(step, set(payload.model_dump(exclude_unset=True, exclude_none=True)))
+    try:
+        _take(step, sr, user, payload)
+    except services.RequestError as exc:
+        raise _refused(exc) from exc
+    return request_detail(sr.pk, user)

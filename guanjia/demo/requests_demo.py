@@ -1,0 +1,1275 @@
+"""The demo's project stewards and a year of enterprise requests (诉求), written in bulk.
+
+The step functions in guanjia.requests.services take tens of milliseconds a step; a year of
+requests (2,500 of them, some 20,000 timeline entries) would make `make run` wait minutes. So
+each request's story is computed here and written with bulk_create, using the same pieces the
+services use: the working calendar (guanjia.worktime), the SLA policies (sla.sla_for), the mark
+table (sla.SIGN_MARKS / sla.RESOLVE_MARKS and mark keys) and, for the requests still open,
+`sla.reschedule` itself, so deadlines and the sweep's next mark are what the services would
+have stored. Closed requests carry the reminders and escalations the sweep would have made.
+
+One `random.Random` seeded from the demo's seed drives every choice: the demo is reproducible
+up to "now", which the open requests are placed against so the sweep has real work on its
+first run (a few requests are just past a deadline nobody has acted on yet).
+"""
+
+import datetime as dt
+import itertools
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Model
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from guanjia.accounts.models import Department, Role, User
+from guanjia.core.models import AuditAction, AuditEntry
+from guanjia.enterprises.models import Enterprise
+from guanjia.projects.models import Project
+from guanjia.projects.stages import Stage
+from guanjia.regions.models import Region
+from guanjia.requests import sla
+from guanjia.requests.models import (
+    INTERNAL_EVENTS,
+    OPEN_STATUSES,
+    Category,
+    Escalation,
+    EventKind,
+    Priority,
+    Rating,
+    RequestEvent,
+    ServiceRequest,
+    Source,
+    Status,
+)
+from guanjia.worktime.clock import WorkCalendar
+
+from . import data
+
+STEWARDS_TOTAL = 687  # the city's project stewards (项目管家), the demo's own included
+REQUESTS_TOTAL = 2500
+
+# ---------------------------------------------------------------------------- what is asked
+
+# Per category: (title, text, answer). `{subject}` is the project's name, or 我公司.
+TOPICS: dict[str, list[tuple[str, str, str]]] = {
+    "land": [
+        ("项目用地规划条件出具慢",
+         "{subject}已完成立项备案，但规划条件至今未出具，土地无法进入招拍挂程序，请协调自然资源部门加快办理。",
+         "已协调市自然资源局，规划条件已出具并送达企业，土地出让方案同步启动编制。"),
+        ("新增建设用地指标落实",
+         "{subject}拟用地约120亩，所在片区年度用地指标紧张，恳请协调落实新增建设用地指标。",
+         "经市自然资源局统筹，已从年度计划中调剂安排用地指标，企业可按程序申请供地。"),
+        ("不动产权证书办理",
+         "{subject}土地已摘牌并缴清出让金，不动产权证书尚未办理，影响后续规划许可，请协助催办。",
+         "已对接不动产登记中心开通绿色通道，权证已办结，企业已领取。"),
+        ("施工临时用地审批",
+         "{subject}施工需临时占用相邻地块堆放材料约15亩，请协助办理临时用地审批。",
+         "临时用地申请已受理，经现场踏勘符合要求，批复已下达，使用期限两年。"),
+        ("红线内地上附着物清理进度慢",
+         "{subject}红线内仍有部分地上附着物未清理，影响场地平整，请协调属地加快征收清表。",
+         "已召开专题调度会，属地政府明确清表时间节点，地上附着物已全部清理完毕。"),
+    ],
+    "approval": [
+        ("项目备案信息变更未通过",
+         "{subject}建设内容调整需变更备案信息，线上系统提交后一直未通过，请帮助查明原因。",
+         "经核查为填报字段与原备案不一致，已指导企业重新提交，备案变更已办结。"),
+        ("建设工程规划许可证办理",
+         "{subject}设计方案已通过审查，申请办理建设工程规划许可证，希望并联审批、压缩时限。",
+         "已纳入并联审批，规划许可证已核发，较承诺时限提前三个工作日。"),
+        ("消防设计审查进度",
+         "{subject}消防设计文件已提交审查，请协助跟进审查进度。",
+         "已协调审查机构优先审查，审查意见已出具，企业按意见修改后通过。"),
+        ("施工图审查容缺受理",
+         "{subject}部分前置材料正在办理中，申请对施工图审查实行容缺受理，先行开展后续工作。",
+         "经审批部门研究同意容缺受理，企业需在30日内补齐材料。"),
+        ("生产许可证变更登记",
+         "{subject}新增生产线需办理生产许可证变更，请协助对接省级主管部门。",
+         "已与省级主管部门沟通，现场核查已安排，企业按清单准备材料即可。"),
+    ],
+    "energy": [
+        ("项目节能审查",
+         "{subject}节能报告已编制完成，请协调尽快组织节能审查。",
+         "市发展改革委已组织专家评审，节能审查意见已出具。"),
+        ("能耗指标不足",
+         "{subject}年综合能耗约3万吨标准煤，区域能耗指标紧张，请协调解决能耗指标。",
+         "经市级统筹，通过存量项目腾退置换解决部分指标，余量已纳入省级统筹申请。"),
+        ("参与绿色电力交易",
+         "{subject}希望参与绿色电力交易以降低能耗强度，请提供政策指导。",
+         "已组织供电公司和电力交易中心专题对接，企业已完成市场注册。"),
+        ("煤炭消费减量替代方案审核",
+         "{subject}需编制煤炭消费减量替代方案，请明确审核要求和办理流程。",
+         "已指导企业编制替代方案，经审核通过并出具确认意见。"),
+    ],
+    "environment": [
+        ("环评审批进度",
+         "{subject}环境影响报告书已报送，请协调加快技术评估和审批。",
+         "已协调生态环境部门提前介入，技术评估已完成，环评批复已下达。"),
+        ("排污许可证申领",
+         "{subject}即将投产，需申领排污许可证，请协助指导填报。",
+         "已安排专人上门指导填报，排污许可证已核发。"),
+        ("污染物排放总量指标",
+         "{subject}需申请挥发性有机物和氮氧化物排放总量指标，请协调落实。",
+         "总量指标已通过区域削减替代落实，确认文件已出具。"),
+        ("危险废物处置渠道",
+         "{subject}生产中产生的危险废物本地处置能力不足，请协助对接有资质的处置单位。",
+         "已协调市内两家持证单位与企业对接，处置协议已签订。"),
+    ],
+    "utilities": [
+        ("厂区双回路供电接入",
+         "{subject}生产工艺要求双回路供电，目前仅有单回路，请协调供电公司加快建设第二回路。",
+         "供电公司已完成方案设计，第二回路工程已开工，预计两个月内投运。"),
+        ("施工临时用电报装",
+         "{subject}已进场施工，临时用电报装申请已提交，请协助加快接电。",
+         "供电公司已现场勘查并完成接电，施工用电已保障。"),
+        ("天然气管网接入",
+         "{subject}需接入中压天然气管道，请协调燃气公司明确接入方案和时间。",
+         "燃气公司已出具接入方案，管线工程已纳入本月施工计划。"),
+        ("工业用水及蒸汽供应",
+         "{subject}投产后日用水量约2000吨，并需配套工业蒸汽，请协调供水和热源。",
+         "已协调园区水务公司和热电厂，供水管线和蒸汽管廊接入方案已确定。"),
+        ("冬季集中供暖入网",
+         "{subject}办公楼及宿舍需接入集中供暖，请协助办理入网手续。",
+         "供热公司已受理入网申请，管网接驳已完成，可按时供暖。"),
+    ],
+    "construction": [
+        ("施工许可证办理",
+         "{subject}施工图审查已通过，申请办理施工许可证，希望尽快开工。",
+         "施工许可证已核发，企业可正式开工建设。"),
+        ("厂外道路及雨污管网未配套",
+         "{subject}厂区外道路和雨污管网尚未建成，影响施工车辆通行和排水，请协调园区加快配套建设。",
+         "园区已将配套道路纳入本年度建设计划，临时便道已先行修通。"),
+        ("竣工联合验收",
+         "{subject}主体工程已完工，申请组织规划、消防、人防等联合验收。",
+         "已组织联合验收，一次性通过，验收意见已出具。"),
+        ("施工受周边群众阻挠",
+         "{subject}施工中周边个别村民以噪音为由阻工，请协调属地妥善处理。",
+         "属地乡镇已入户做工作，调整了夜间施工时段，施工已恢复正常。"),
+    ],
+    "finance": [
+        ("项目贷款对接",
+         "{subject}建设资金缺口约2亿元，希望对接银行项目贷款。",
+         "已组织三家银行开展银企对接，一家银行已完成授信审批。"),
+        ("流动资金贷款续贷",
+         "我公司流动资金贷款即将到期，请协助对接银行办理无还本续贷。",
+         "已协调合作银行办理无还本续贷，企业资金周转保持稳定。"),
+        ("政府性融资担保支持",
+         "我公司申请政府性融资担保支持，希望降低担保费率。",
+         "市融资担保公司已受理，担保费率按政策降至1%以下。"),
+        ("设备融资租赁对接",
+         "{subject}需购置生产设备约8000万元，希望对接融资租赁机构。",
+         "已推荐两家融资租赁公司，企业已选定合作方并完成签约。"),
+    ],
+    "policy": [
+        ("招商引资奖励兑现",
+         "{subject}已按协议完成固定资产投资，申请兑现招商引资奖励资金。",
+         "经审核符合兑现条件，奖励资金已拨付至企业账户。"),
+        ("技术改造专项资金申报",
+         "我公司申请省级技术改造专项资金补助，请指导申报材料准备。",
+         "已指导企业完成申报材料，项目已通过市级初审并推荐至省级。"),
+        ("高新技术企业认定辅导",
+         "我公司拟申报高新技术企业认定，请提供政策辅导。",
+         "已安排科技部门专人辅导，企业已完成申报。"),
+        ("稳岗返还资金未到账",
+         "我公司符合稳岗返还条件，但资金至今未到账，请帮助查询。",
+         "经人社部门核查，资金已于本月拨付，企业已确认到账。"),
+        ("节能环保设备税收抵免咨询",
+         "我公司购置节能环保专用设备，咨询企业所得税抵免政策如何享受。",
+         "已协调税务部门一对一辅导，企业已按规定享受抵免。"),
+    ],
+    "talent": [
+        ("技术工人招聘难",
+         "{subject}投产需招聘操作工约200人，本地招工困难，请协助组织专场招聘。",
+         "已举办专场招聘会，现场达成就业意向180余人。"),
+        ("人才公寓入住申请",
+         "我公司引进的研发人员需要住房，申请入住人才公寓。",
+         "已安排人才公寓20套，引进人员已入住。"),
+        ("引进人才子女入学",
+         "我公司引进的高层次人才子女需在锦州就读，请协助安排学校。",
+         "教育部门已协调安排就近入学。"),
+        ("校企合作订单培养",
+         "我公司希望与本地职业院校合作开展订单式培养。",
+         "已促成企业与本地职业技术学院签订校企合作协议。"),
+    ],
+    "market": [
+        ("本地配套企业对接",
+         "{subject}需要在本地采购零部件及包装材料，请协助对接本地配套企业。",
+         "已组织产销对接会，企业与5家本地供应商达成合作意向。"),
+        ("参加展会补贴咨询",
+         "我公司拟参加中国进出口商品交易会，咨询展位补贴政策。",
+         "商务部门已将企业纳入支持名单，展位费按50%给予补贴。"),
+        ("港口物流费用优惠",
+         "我公司产品经锦州港出口，希望协调给予集装箱物流费用优惠。",
+         "已与港口协商，给予企业阶段性物流费用优惠。"),
+        ("产品进入本地应用场景",
+         "我公司新产品希望在本地重点工程中示范应用，请协助对接使用单位。",
+         "已向相关单位推介企业产品，两家单位已开展试用。"),
+    ],
+    "rights": [
+        ("涉企检查过于频繁",
+         "近一个月内多个部门先后入企检查，影响正常生产，请协调合并检查。",
+         "已协调相关部门实行联合检查、无事不扰，本季度不再单独入企。"),
+        ("工程款项被拖欠",
+         "我公司承建的工程款逾期未付，请协助协调。",
+         "已约谈欠款单位，双方签订还款计划，首笔款项已支付。"),
+        ("商标被仿冒使用",
+         "我公司商标被他人仿冒使用，请求市场监管部门依法查处。",
+         "市场监管部门已立案查处，涉案产品已下架。"),
+        ("行政处罚裁量异议",
+         "我公司对一项轻微违法的处罚裁量有异议，请求复核。",
+         "已复核处罚依据，按首违不罚规定予以免罚。"),
+    ],
+    "other": [
+        ("公交线路延伸至园区",
+         "园区员工通勤不便，希望开通或延伸公交线路。",
+         "交通部门已调整线路，新增园区站点。"),
+        ("厂区周边道路照明",
+         "企业门前道路没有路灯，夜间通行存在安全隐患，请协调安装。",
+         "路灯已安装完毕并亮灯。"),
+        ("外籍专家工作许可办理",
+         "我公司外籍技术专家需办理工作许可和居留，请协助。",
+         "已开通绿色通道，工作许可和居留证件已办结。"),
+        ("企业更名后资质证照变更",
+         "我公司名称变更后，多项资质证照需同步变更，请协助一次办好。",
+         "已通过一窗通办完成全部证照变更。"),
+    ],
+}  # fmt: skip
+
+# What an enterprise asks about depends on where its project stands.
+CATEGORY_WEIGHTS: dict[str, dict[str, int]] = {
+    "none": {"policy": 3, "finance": 3, "talent": 2, "market": 2, "rights": 1, "other": 1,
+             "approval": 1},
+    "early": {"land": 3, "approval": 2, "policy": 2, "energy": 1, "environment": 1, "other": 1},
+    "approvals": {"land": 4, "approval": 4, "energy": 2, "environment": 3, "utilities": 2,
+                  "construction": 1, "finance": 1, "policy": 1},
+    "construction": {"construction": 4, "utilities": 4, "land": 1, "approval": 1, "finance": 2,
+                     "talent": 1, "environment": 1, "rights": 1},
+    "operation": {"policy": 3, "finance": 3, "talent": 3, "market": 3, "utilities": 2,
+                  "environment": 1, "rights": 2, "other": 1},
+}  # fmt: skip
+STAGE_GROUP: dict[str, str] = {
+    Stage.LEAD: "early", Stage.NEGOTIATING: "early", Stage.SIGNED: "approvals",
+    Stage.REGISTERED: "approvals", Stage.APPROVALS: "approvals",
+    Stage.CONSTRUCTION: "construction", Stage.OPERATION: "operation",
+    Stage.FULL_CAPACITY: "operation",
+}  # fmt: skip
+STAGE_DATES = [
+    (Stage.LEAD, "lead_on"), (Stage.NEGOTIATING, "negotiating_on"), (Stage.SIGNED, "signed_on"),
+    (Stage.REGISTERED, "registered_on"), (Stage.APPROVALS, "approvals_on"),
+    (Stage.CONSTRUCTION, "construction_on"), (Stage.OPERATION, "operation_on"),
+    (Stage.FULL_CAPACITY, "full_capacity_on"),
+]  # fmt: skip
+# Busier in the building season, quiet around the Spring Festival.
+MONTH_WEIGHT = [0.55, 0.45, 1.05, 1.2, 1.2, 1.15, 1.0, 1.0, 1.1, 0.85, 1.0, 0.8]
+
+QUESTIONS = [
+    ("请补充提供项目备案文件及用地红线图。", "已上传备案文件和红线图。"),
+    ("请提供近三年经审计的财务报表。", "财务报表已补充上传。"),
+    ("请补充设备清单及主要技术参数。", "设备清单已补充。"),
+    ("请明确用电负荷及预计接电时间。", "已补充用电负荷测算表，计划下月接电。"),
+    ("请提供相关合同及往来凭证复印件。", "合同及凭证复印件已上传。"),
+]
+SATISFIED = ["办理及时，非常满意", "管家服务热情周到", "问题已解决，感谢", "响应很快", "", "", ""]
+BASICALLY = ["基本解决，后续还需跟进", "答复稍慢", "问题部分解决", ""]
+UNSATISFIED = [
+    "问题没有实质解决，只是转交了事",
+    "答复与实际情况不符",
+    "承诺的时间节点没有落实",
+]
+REVISITS = [
+    "电话回访，企业对办理结果表示认可",
+    "上门回访，企业反映问题已解决",
+    "电话回访，企业满意",
+    "回访确认后续事项已落实",
+]
+SECOND_ANSWERS = [
+    "已再次协调主管部门现场办公，问题已解决，并明确了后续时间节点。",
+    "经专题会议研究，已形成书面解决方案并送达企业。",
+]
+BOUNCE_REASONS = [
+    "该事项不属于本部门职责，建议转交属地政府办理",
+    "诉求涉及多个部门，需由营商环境建设局统筹协调",
+]
+NOTES = ["已电话联系企业了解具体情况", "已与主管部门对接，正在办理中", "已现场踏勘，正在协调"]
+
+# The requests still open now: (status, owner, how far into the current window, flags).
+# owner: "demo" = the demo steward's enterprises, "firm" = the demo enterprise, else others.
+# Flags: "handler" (sent to a department), "overdue" (a deadline just passed that the sweep
+# has not acted on yet: it will on its first run), "escalated" (acted on before),
+# "reopened" (rated unsatisfied earlier), "land" (a land request: the demo handler's).
+OPEN_SPECS: list[tuple[str, str, float, frozenset[str]]] = [
+    *[(Status.SUBMITTED, owner, 0.0, frozenset()) for owner in ("demo", "x", "x", "x")],
+    *[(Status.ACCEPTED, owner, 0.0, frozenset()) for owner in ("demo", "x", "x", "x")],
+    (Status.DISPATCHED, "demo", 0.35, frozenset()),
+    (Status.DISPATCHED, "x", 0.2, frozenset({"handler", "land"})),
+    (Status.DISPATCHED, "x", 0.6, frozenset()),
+    (Status.DISPATCHED, "x", 0.85, frozenset({"handler"})),
+    (Status.DISPATCHED, "x", 0.1, frozenset()),
+    (Status.DISPATCHED, "x", 0.5, frozenset({"handler"})),
+    (Status.DISPATCHED, "x", 1.3, frozenset({"handler", "overdue"})),
+    (Status.HANDLING, "demo", 0.4, frozenset()),
+    (Status.HANDLING, "demo", 0.85, frozenset()),
+    (Status.HANDLING, "firm", 0.3, frozenset()),
+    *[(Status.HANDLING, "x", f, frozenset()) for f in (0.1, 0.2, 0.3, 0.45, 0.55, 0.6, 0.7, 0.9)],
+    (Status.HANDLING, "x", 0.25, frozenset({"handler", "land"})),
+    (Status.HANDLING, "x", 0.65, frozenset({"handler"})),
+    (Status.HANDLING, "x", 1.05, frozenset({"overdue"})),
+    (Status.HANDLING, "x", 1.1, frozenset({"overdue", "handler"})),
+    (Status.HANDLING, "x", 1.25, frozenset({"overdue"})),
+    (Status.HANDLING, "x", 1.5, frozenset({"escalated"})),
+    (Status.HANDLING, "x", 0.3, frozenset({"reopened"})),
+    (Status.AWAITING_INFO, "firm", 0.3, frozenset()),
+    *[(Status.AWAITING_INFO, "x", f, frozenset()) for f in (0.2, 0.4, 0.5, 0.7)],
+    (Status.BOUNCED, "x", 0.4, frozenset({"handler"})),
+    (Status.BOUNCED, "x", 0.6, frozenset({"handler"})),
+]  # fmt: skip
+REPLIED_WAITING = ("firm", "x", "x", "x")  # answered in the last days, not rated yet
+WITHDRAWN = 8
+# The demo enterprise's closed requests: outcome per request.
+FIRM_CLOSED = ("satisfied", "satisfied", "basically", "reopened")
+
+
+# ---------------------------------------------------------------------------- people
+
+
+def _name(rng: random.Random) -> str:
+    given = "".join(rng.sample(data.GIVEN, rng.choice([1, 2, 2])))
+    return rng.choice(data.SURNAMES) + given
+
+
+def _new_user(rng: random.Random, username: str, role: str, region: Region, **extra: Any) -> User:
+    name = _name(rng)
+    return User(
+        username=username, role=role, display_name=name, last_name=name[:1], first_name=name[1:],
+        region=region, password=make_password(None),
+        phone=rng.choice(data.MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}", **extra,
+    )  # fmt: skip
+
+
+def _audit_created(users: Sequence[User]) -> None:
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            action=AuditAction.CREATE, object_type=User._meta.label_lower, object_id=str(u.pk),
+            object_repr=str(u)[:300],
+            after={"username": u.username, "role": u.role, "region_id": u.region_id,
+                   "department_id": u.department_id},
+            note="demo",
+        )
+        for u in users
+    )  # fmt: skip
+
+
+def _audit_steward(objs: Sequence[Enterprise | Project]) -> None:
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            action=AuditAction.UPDATE, object_type=o._meta.label_lower, object_id=str(o.pk),
+            object_repr=str(o)[:300], before={"steward_id": None},
+            after={"steward_id": o.steward_id}, note="demo: steward assigned",
+        )
+        for o in objs
+    )  # fmt: skip
+
+
+@dataclass
+class People:
+    city: Region
+    areas: dict[str, Region]
+    stewards_by_area: dict[int, list[User]]  # area id → stewards working there
+    city_stewards: list[User]
+    officials: dict[int, list[User]]  # region id → area officials
+    leaders: dict[int, list[User]]  # region id → leaders
+    admins: list[User]
+    handlers: dict[int, list[User]]  # department id → handlers
+    contacts: dict[int, User]  # enterprise id → its contact account
+    demo_steward: User | None
+    created: dict[str, int] = field(default_factory=dict)
+
+
+def ensure_people(rng: random.Random) -> People:
+    """Stewards up to STEWARDS_TOTAL across the 9 areas; an official and a leader in each area,
+    a city leader, a handler in each demo department (only where missing)."""
+    city = Region.objects.get(code=data.CITY)
+    areas = {r.code: r for r in Region.objects.filter(code__in=data.AREAS).order_by("sort_order")}
+    taken = set(User.objects.values_list("username", flat=True))
+    created: dict[str, int] = {}
+
+    def username(prefix: str) -> str:
+        n = 1
+        while f"{prefix}_{n:04d}" in taken:
+            n += 1
+        taken.add(f"{prefix}_{n:04d}")
+        return f"{prefix}_{n:04d}"
+
+    new: list[User] = []
+    missing = STEWARDS_TOTAL - User.objects.filter(role=Role.STEWARD).count()
+    if missing > 0:
+        codes = list(data.AREA_WEIGHTS)
+        weights = [data.AREA_WEIGHTS[c] for c in codes]
+        # Largest remainder, so the shares add up exactly.
+        raw = [missing * w / sum(weights) for w in weights]
+        counts = [int(r) for r in raw]
+        for i in sorted(range(len(raw)), key=lambda i: counts[i] - raw[i])[: missing - sum(counts)]:
+            counts[i] += 1
+        for code, count in zip(codes, counts, strict=True):
+            new += [
+                _new_user(rng, username("gj_steward"), Role.STEWARD, areas[code])
+                for _ in range(count)
+            ]
+        created["stewards"] = missing
+    for role, prefix, key in ((Role.AREA_OFFICIAL, "gj_official", "officials"),
+                              (Role.LEADER, "gj_leader", "leaders")):  # fmt: skip
+        have = set(
+            User.objects.filter(role=role, is_active=True, region__in=areas.values()).values_list(
+                "region_id", flat=True
+            )
+        )
+        made = [
+            _new_user(rng, username(prefix), role, a) for a in areas.values() if a.pk not in have
+        ]
+        created[key] = len(made)
+        new += made
+    if not User.objects.filter(role=Role.LEADER, is_active=True, region=city).exists():
+        new.append(_new_user(rng, username("gj_leader"), Role.LEADER, city))
+        created["leaders"] += 1
+    staffed = set(
+        User.objects.filter(role=Role.HANDLER, is_active=True, department__isnull=False)
+        .values_list("department_id", flat=True)
+    )  # fmt: skip
+    departments = Department.objects.filter(region=city, name__in=data.DEPARTMENTS).order_by("pk")
+    handlers = [
+        _new_user(rng, username("gj_handler"), Role.HANDLER, city, department=d)
+        for d in departments
+        if d.pk not in staffed
+    ]
+    created["handlers"] = len(handlers)
+    new += handlers
+    User.objects.bulk_create(new, batch_size=500)
+    _audit_created(new)
+
+    people = People(
+        city=city, areas=areas, stewards_by_area={}, city_stewards=[], officials={}, leaders={},
+        admins=[], handlers={}, contacts={}, demo_steward=None, created=created,
+    )  # fmt: skip
+    for user in User.objects.filter(is_active=True).order_by("pk"):
+        if user.role == Role.STEWARD:
+            if user.region_id == city.pk or user.region_id is None:
+                people.city_stewards.append(user)
+            else:
+                people.stewards_by_area.setdefault(user.region_id, []).append(user)  # type: ignore[arg-type]
+            if user.username == "steward":
+                people.demo_steward = user
+        elif user.role == Role.AREA_OFFICIAL and user.region_id:
+            people.officials.setdefault(user.region_id, []).append(user)
+        elif user.role == Role.LEADER and user.region_id:
+            people.leaders.setdefault(user.region_id, []).append(user)
+        elif user.role == Role.CITY_ADMIN:
+            people.admins.append(user)
+        elif user.role == Role.HANDLER and user.department_id:
+            people.handlers.setdefault(user.department_id, []).append(user)
+        elif user.role == Role.ENTERPRISE and user.enterprise_id:
+            people.contacts.setdefault(user.enterprise_id, user)
+    return people
+
+
+def assign_stewards(rng: random.Random, people: People) -> tuple[int, int]:
+    """Every enterprise and project without a steward gets one from its area."""
+    projects = list(Project.objects.order_by("pk"))
+    area_of_enterprise: dict[int, int] = {}
+    for p in projects:
+        area_of_enterprise.setdefault(p.enterprise_id, p.region_id)
+    area_ids = {a.pk for a in people.areas.values()}
+    users = {u.pk: u for group in people.stewards_by_area.values() for u in group}
+    users.update({u.pk: u for u in people.city_stewards})
+
+    def pick(area_id: int | None) -> User:
+        pool = people.stewards_by_area.get(area_id or 0) or people.city_stewards
+        return rng.choice(pool)
+
+    enterprises = []
+    for e in Enterprise.objects.filter(steward__isnull=True).order_by("pk"):
+        area = e.region_id if e.region_id in area_ids else area_of_enterprise.get(e.pk)
+        e.steward = pick(area)
+        enterprises.append(e)
+    Enterprise.objects.bulk_update(enterprises, ["steward"], batch_size=500)
+    stewards = dict(Enterprise.objects.values_list("pk", "steward_id"))
+    orphans = [p for p in projects if p.steward_id is None]
+    for p in orphans:
+        own = users.get(stewards.get(p.enterprise_id) or 0)
+        p.steward = own if own and own.region_id == p.region_id else pick(p.region_id)
+    Project.objects.bulk_update(orphans, ["steward"], batch_size=500)
+    _audit_steward([*enterprises, *orphans])
+    return len(enterprises), len(orphans)
+
+
+# ---------------------------------------------------------------------------- the stories
+
+
+@dataclass
+class Story:
+    """One request as it will be written: its row, timeline and escalations."""
+
+    sr: ServiceRequest
+    handler: User | None = None  # the department handler it goes to, if any
+    events: list[tuple[dt.datetime, str, str, str, User | None, str, dict[str, Any]]] = field(
+        default_factory=list
+    )
+    escalations: list[tuple[str, sla.Mark, dt.datetime, list[User]]] = field(default_factory=list)
+
+    def add(
+        self,
+        at: dt.datetime,
+        kind: str,
+        before: str,
+        after: str,
+        actor: User | None = None,
+        note: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.events.append((at, kind, before, after, actor, note, data or {}))
+
+    @property
+    def last(self) -> dt.datetime:
+        return max(e[0] for e in self.events)
+
+
+@dataclass
+class Target:
+    enterprise: Enterprise
+    project: Project | None
+    group: str  # which CATEGORY_WEIGHTS row
+
+
+class RequestsBuilder:
+    def __init__(self, rng: random.Random, cal: WorkCalendar, now: dt.datetime) -> None:
+        self.rng, self.cal, self.now = rng, cal, now
+        self.mpd = cal.minutes_per_day
+        self.start = now - dt.timedelta(days=365)
+        self.people = ensure_people(rng)
+        self.assigned = assign_stewards(rng, self.people)
+        self.categories = {c.code: c for c in Category.objects.filter(active=True)}
+        self.slas: dict[tuple[int, str], sla.Sla] = {}
+        self.enterprises = list(
+            Enterprise.objects.filter(steward__isnull=False).select_related("steward", "region")
+            .order_by("pk")
+        )  # fmt: skip
+        self.projects: dict[int, list[Project]] = {}
+        for p in Project.objects.select_related("steward", "leader", "region").order_by("pk"):
+            self.projects.setdefault(p.enterprise_id, []).append(p)
+        firm_name = next(a.enterprise for a in data.ACCOUNTS if a.role == Role.ENTERPRISE)
+        self.firm = next((e for e in self.enterprises if e.name == firm_name), None)
+        demo = self.people.demo_steward
+        self.weights = [self._weight(e) for e in self.enterprises]
+        self.cum_weights = list(itertools.accumulate(self.weights))
+        self.demo_pool = [t for t in self._targets() if demo and self._steward(t) == demo]
+        self.other_pool = [t for t in self._targets() if not demo or self._steward(t) != demo]
+
+    # -- choosing -----------------------------------------------------------------------
+    def _weight(self, e: Enterprise) -> float:
+        if self.firm is not None and e.pk == self.firm.pk:
+            return 0.0  # the demo enterprise gets a curated handful instead
+        live = [p for p in self.projects.get(e.pk, []) if p.stage != Stage.WITHDRAWN]
+        return 0.4 + sum(2.0 if p.signed_on else 0.7 for p in live)
+
+    def _targets(self) -> list[Target]:
+        """Every (enterprise, live project) pair now, for the open requests."""
+        found = []
+        for e, w in zip(self.enterprises, self.weights, strict=True):
+            if not w:
+                continue
+            live = [p for p in self.projects.get(e.pk, []) if p.stage != Stage.WITHDRAWN]
+            found += [Target(e, p, STAGE_GROUP.get(p.stage, "none")) for p in live]
+            if not live:
+                found.append(Target(e, None, "none"))
+        return found
+
+    def _target_on(self, day: dt.date) -> Target:
+        """Who asks on `day`. The demo steward looks after a third of the demo's firms and
+        projects; keeping only some of their requests leaves that page busy but realistic."""
+        demo = self.people.demo_steward
+        while True:
+            enterprise = self.rng.choices(self.enterprises, cum_weights=self.cum_weights)[0]
+            target = self._target_for(enterprise, day)
+            if demo is None or self._steward(target) != demo or self.rng.random() < 0.3:
+                return target
+
+    def _target_for(self, enterprise: Enterprise, day: dt.date) -> Target:
+        live = []
+        for p in self.projects.get(enterprise.pk, []):
+            stage = _stage_on(p, day)
+            if stage is not None:
+                live.append((p, stage))
+        if live and self.rng.random() < 0.8:
+            project, stage = self.rng.choice(live)
+            return Target(enterprise, project, STAGE_GROUP.get(stage, "none"))
+        return Target(enterprise, None, "none")
+
+    def _steward(self, t: Target) -> User | None:
+        if t.project is not None and t.project.steward_id:
+            return t.project.steward
+        return t.enterprise.steward
+
+    def _category(self, group: str, *, need_handler: bool = False) -> Category:
+        weights = {
+            code: w
+            for code, w in CATEGORY_WEIGHTS[group].items()
+            if code in self.categories
+            and (not need_handler or self.categories[code].department_id in self.people.handlers)
+        }
+        if not weights and need_handler:
+            return self._category("approvals", need_handler=True)
+        if not weights:
+            return self.rng.choice(list(self.categories.values()))
+        code = self.rng.choices(list(weights), weights=list(weights.values()))[0]
+        return self.categories[code]
+
+    def _sla(self, category: Category, priority: str) -> sla.Sla:
+        key = (category.pk, priority)
+        if key not in self.slas:
+            self.slas[key] = sla.sla_for(category, priority)
+        return self.slas[key]
+
+    def _day(self) -> dt.date:
+        """A day in the last year, weighted by season."""
+        while True:
+            day = (self.start + dt.timedelta(days=self.rng.random() * 365)).date()
+            if self.rng.random() * 1.2 < MONTH_WEIGHT[day.month - 1]:
+                return day
+
+    def _submitted_on(self, day: dt.date) -> dt.datetime:
+        """Mostly in office hours on a working day; some evenings and weekends."""
+        tz = self.cal.tz
+        if self.rng.random() < 0.8:
+            while not self.cal.is_working_day(day):
+                day += dt.timedelta(days=1)
+            start = dt.datetime.combine(day, dt.time(0, 0), tz)
+            return self.cal.add(start, self.rng.uniform(0, self.mpd - 1))
+        return dt.datetime.combine(day, dt.time(7, 0), tz) + dt.timedelta(
+            minutes=self.rng.uniform(0, 15 * 60)
+        )
+
+    def back(self, end: dt.datetime, minutes: float) -> dt.datetime:
+        return working_back(self.cal, end, minutes)
+
+    def add(self, start: dt.datetime, minutes: float) -> dt.datetime:
+        return self.cal.add(start, max(minutes, 0))
+
+    # -- a new request ------------------------------------------------------------------
+    def _new(self, t: Target, *, handler: bool | None = None, code: str = "") -> Story:
+        """The request's row before it is submitted. `handler`: sent to a department (None:
+        as requests of its category usually go); `code`: its category, if not chosen here."""
+        category = self.categories.get(code) or self._category(t.group, need_handler=bool(handler))
+        priority = category.default_priority
+        roll = self.rng.random()
+        if roll < 0.05:
+            priority = Priority.URGENT
+        elif roll < 0.1 and priority == Priority.GENERAL:
+            priority = Priority.COMPLEX
+        title, text, answer = self.rng.choice(TOPICS.get(category.code) or TOPICS["other"])
+        subject = t.project.name if t.project is not None else "我公司"
+        steward = self._steward(t)
+        contact = self.people.contacts.get(t.enterprise.pk)
+        roll = self.rng.random()
+        source = (
+            Source.WEB if roll < 0.55 or contact else
+            Source.OPEN311 if roll < 0.72 else Source.API if roll < 0.8 else Source.STAFF
+        )  # fmt: skip
+        policy = self._sla(category, priority)
+        region = (
+            t.project.region if t.project is not None else t.enterprise.region or self.people.city
+        )
+        sr = ServiceRequest(
+            enterprise=t.enterprise, project=t.project, region=region, category=category,
+            priority=priority, title=title, text=text.format(subject=subject), source=source,
+            submitted_by=contact if source == Source.WEB else steward if source == Source.STAFF
+            else None,
+            steward=steward, assignee=steward,
+            sign_days=policy.sign_days, reply_days=policy.reply_days,
+            resolve_days=policy.resolve_days, max_resolve_days=policy.max_resolve_days,
+        )  # fmt: skip
+        sr.answer = answer  # kept only if it gets answered
+        handlers = self.people.handlers.get(category.department_id or 0)
+        if handler is None:
+            handler = bool(handlers) and self.rng.random() < 0.6
+        return Story(sr, handler=self.rng.choice(handlers) if handler and handlers else None)
+
+    def _submit(self, story: Story, at: dt.datetime) -> None:
+        story.sr.submitted_at = at
+        story.add(at, EventKind.SUBMIT, "", Status.SUBMITTED, story.sr.submitted_by)
+
+    def _accept(self, story: Story, at: dt.datetime) -> None:
+        sr = story.sr
+        sr.status = Status.ACCEPTED
+        story.add(at, EventKind.ACCEPT, Status.SUBMITTED, Status.ACCEPTED, sr.steward)
+
+    def _dispatch(self, story: Story, at: dt.datetime, to: User | None) -> None:
+        sr = story.sr
+        to = to or sr.steward
+        assert to is not None
+        sr.assignee, sr.department_id = to, to.department_id
+        sr.status = Status.DISPATCHED
+        sr.dispatched_by = sr.steward
+        sr.dispatched_at = sr.clock_started_at = sr.sign_started_at = at
+        sr.dispatch_round = 1
+        story.add(at, EventKind.DISPATCH, Status.ACCEPTED, Status.DISPATCHED, sr.steward,
+                  data=_who(to))  # fmt: skip
+
+    def _transfer(self, story: Story, at: dt.datetime, to: User) -> None:
+        sr = story.sr
+        story.add(at, EventKind.TRANSFER, Status.DISPATCHED, Status.DISPATCHED, sr.assignee,
+                  note=f"转{to.department or to}办理", data=_who(to))  # fmt: skip
+        sr.assignee, sr.department_id = to, to.department_id
+        sr.sign_started_at = at
+        sr.dispatch_round += 1
+
+    def _sign(self, story: Story, at: dt.datetime) -> None:
+        sr = story.sr
+        sr.status = Status.HANDLING
+        sr.signed_at = sr.first_response_at = at
+        story.add(at, EventKind.SIGN, Status.DISPATCHED, Status.HANDLING, sr.assignee)
+
+    # -- marks the sweep acted on ---------------------------------------------------------
+    def _recipients(self, sr: ServiceRequest, mark: sla.Mark) -> list[User]:
+        p = self.people
+        if mark.level == 1:
+            return p.officials.get(sr.region_id) or p.admins
+        if mark.level == 2:
+            if sr.project is not None and sr.project.leader_id and sr.project.leader:
+                return [sr.project.leader]
+            return p.leaders.get(sr.region_id) or p.leaders.get(p.city.pk, [])
+        if mark.level == 3:
+            return p.leaders.get(p.city.pk, [])
+        return [sr.assignee] if sr.assignee else []
+
+    def _mark(self, story: Story, mark: sla.Mark, key: str, at: dt.datetime) -> None:
+        story.escalations.append((key, mark, at, self._recipients(story.sr, mark)))
+
+    def _sign_marks(
+        self, story: Story, started: dt.datetime, until: dt.datetime, *, act: bool = True
+    ) -> None:
+        """Marks of the sign-for window started at `started` that fell before `until`."""
+        sr = story.sr
+        window = float(sr.sign_days) * self.mpd
+        for mark in sla.SIGN_MARKS:
+            at = self.add(started, window * mark.fraction) + dt.timedelta(minutes=1)
+            if at >= until or (mark.level and not act):
+                break
+            self._mark(story, mark, f"{mark.code}:{sr.dispatch_round}", at)
+
+    def _resolve_marks(
+        self,
+        story: Story,
+        clock: dt.datetime,
+        since: dt.datetime,
+        until: dt.datetime,
+        *,
+        pause: tuple[dt.datetime, float] | None = None,
+        act: bool = True,
+    ) -> None:
+        """Resolution marks that fell before `until`; those due before signing-for (`since`)
+        are reminders dropped or escalations acted on when the phase began."""
+        sr = story.sr
+        window = float(sr.resolve_days + sr.extension_days) * self.mpd
+        for mark in sla.RESOLVE_MARKS:
+            at = self.add(clock, window * mark.fraction)
+            if pause is not None and at >= pause[0]:
+                at = self.add(clock, window * mark.fraction + pause[1])
+            if at < since:
+                if not mark.level:
+                    continue
+                at = since
+            at += dt.timedelta(minutes=1)
+            if at >= until or (mark.level and not act):
+                break
+            self._mark(story, mark, f"{mark.code}:{sr.reopen_count}", at)
+
+    def _deadlines(self, sr: ServiceRequest) -> None:
+        """The deadlines as the services leave them on a request no longer on the clock."""
+        assert sr.sign_started_at is not None and sr.clock_started_at is not None
+        sr.sign_due_at = self.cal.add_days(sr.sign_started_at, float(sr.sign_days))
+        sr.reply_due_at = self.add(
+            sr.clock_started_at, float(sr.reply_days) * self.mpd + sr.paused_minutes
+        )
+        sr.resolve_due_at = self.add(
+            sr.clock_started_at,
+            float(sr.resolve_days + sr.extension_days) * self.mpd + sr.paused_minutes,
+        )
+
+    # -- a request from start to finish ---------------------------------------------------
+    def closed(self, t: Target, submitted: dt.datetime, outcome: str) -> Story:
+        """outcome: on_time, late, reopened, or a rating (satisfied/basically) for on time."""
+        rng, mpd = self.rng, self.mpd
+        story = self._new(t)
+        self._submit(story, submitted)
+        sr = story.sr
+        self._accept(story, self.add(submitted, rng.uniform(10, 240)))
+        handler = story.handler
+        transfer = handler is not None and rng.random() < 0.2
+        dispatched = self.add(story.last, rng.uniform(5, 150))
+        self._dispatch(story, dispatched, None if transfer else handler)
+        sign_window = float(sr.sign_days) * mpd
+        if transfer and handler is not None:
+            moved = self.add(dispatched, rng.uniform(0.1, 0.6) * sign_window)
+            self._sign_marks(story, dispatched, moved)
+            self._transfer(story, moved, handler)
+        late = outcome == "late"
+        sign_late = late and rng.random() < 0.3
+        f = rng.uniform(1.05, 1.6) if sign_late else rng.uniform(0.03, 0.7) ** 1.5
+        assert sr.sign_started_at is not None and sr.clock_started_at is not None
+        signed = self.add(sr.sign_started_at, f * sign_window)
+        self._sign_marks(story, sr.sign_started_at, signed)
+        self._sign(story, signed)
+        window = float(sr.resolve_days) * mpd
+        clock = sr.clock_started_at
+        pause = None
+        if rng.random() < 0.08:
+            ask = self.add(max(signed, self.add(clock, rng.uniform(0.1, 0.4) * window)), 1)
+            question, reply = rng.choice(QUESTIONS)
+            given = self.add(ask, rng.uniform(0.3, 3) * mpd)
+            sr.paused_minutes = self.cal.between(ask, given)
+            pause = (ask, sr.paused_minutes)
+            story.add(ask, EventKind.ASK_INFO, Status.HANDLING, Status.AWAITING_INFO,
+                      sr.assignee, question)  # fmt: skip
+            story.add(given, EventKind.GIVE_INFO, Status.AWAITING_INFO, Status.HANDLING,
+                      self.people.contacts.get(t.enterprise.pk), reply)  # fmt: skip
+        u = 1.02 + rng.random() ** 2 * 1.4 if late else 0.08 + 0.88 * rng.random() ** 1.3
+        replied = self.add(clock, u * window + sr.paused_minutes)
+        floor = max(signed, pause[0] if pause else signed, story.last)
+        if replied <= floor:
+            replied = self.add(floor, rng.uniform(20, 120))
+        if pause is None and rng.random() < 0.2:
+            noted = self.add(signed, self.cal.between(signed, replied) * rng.uniform(0.2, 0.8))
+            story.add(noted, EventKind.NOTE, Status.HANDLING, Status.HANDLING, sr.assignee,
+                      rng.choice(NOTES))  # fmt: skip
+        self._resolve_marks(story, clock, signed, replied, pause=pause)
+        self._deadlines(sr)
+        self._reply(story, replied)
+        if outcome == "reopened":
+            self._reopen_and_close(story)
+        else:
+            self._rate_or_close(story, outcome)
+        sr.escalation_level = max((m.level for _k, m, _a, _r in story.escalations), default=0)
+        return story
+
+    def _reply(self, story: Story, at: dt.datetime) -> None:
+        sr = story.sr
+        sr.status = Status.REPLIED
+        sr.replied_at = at
+        sr.first_response_at = sr.first_response_at or at
+        sr.on_time = sr.resolve_due_at is None or at <= sr.resolve_due_at
+        sr.supervised = False
+        story.add(at, EventKind.REPLY, Status.HANDLING, Status.REPLIED, sr.assignee, sr.answer)
+
+    def _rate_or_close(self, story: Story, outcome: str) -> None:
+        rng, sr = self.rng, story.sr
+        assert sr.replied_at is not None
+        if outcome in (Rating.SATISFIED, Rating.BASICALLY):
+            rating = outcome
+        elif rng.random() < 0.06:
+            rating = ""  # never rated: the steward closes it after a week
+        elif sr.on_time:
+            rating = Rating.SATISFIED if rng.random() < 0.87 else Rating.BASICALLY
+        else:
+            rating = Rating.SATISFIED if rng.random() < 0.5 else Rating.BASICALLY
+        contact = self.people.contacts.get(sr.enterprise_id)
+        if rating:
+            at = self.add(sr.replied_at, rng.uniform(15, 2 * self.mpd))
+            sr.rating, sr.rated_at = rating, at
+            sr.rating_comment = rng.choice(SATISFIED if rating == Rating.SATISFIED else BASICALLY)
+            story.add(at, EventKind.RATE, Status.REPLIED, Status.CLOSED, contact,
+                      sr.rating_comment, {"rating": rating})  # fmt: skip
+        else:
+            at = self.add(sr.replied_at, 5 * self.mpd + rng.uniform(0, 60))
+            story.add(at, EventKind.CLOSE, Status.REPLIED, Status.CLOSED, sr.steward)
+        sr.status, sr.closed_at = Status.CLOSED, at
+        if rng.random() < 0.25:
+            self._revisit(story, self.add(at, rng.uniform(0.5, 5) * self.mpd))
+
+    def _revisit(self, story: Story, at: dt.datetime) -> None:
+        sr = story.sr
+        sr.revisited_at, sr.revisit_required = at, False
+        story.add(at, EventKind.REVISIT, Status.CLOSED, Status.CLOSED, sr.steward,
+                  self.rng.choice(REVISITS))  # fmt: skip
+
+    def _unsatisfied(self, story: Story, at: dt.datetime | None = None) -> dt.datetime:
+        """Rated unsatisfied (at `at`, else soon after the answer): reopened with a fresh
+        window; returns when."""
+        rng, sr = self.rng, story.sr
+        assert sr.replied_at is not None
+        at = at or self.add(sr.replied_at, rng.uniform(30, 2 * self.mpd))
+        comment = rng.choice(UNSATISFIED)
+        contact = self.people.contacts.get(sr.enterprise_id)
+        sr.rating, sr.rating_comment, sr.rated_at = Rating.UNSATISFIED, comment, at
+        story.add(at, EventKind.RATE, Status.REPLIED, Status.REPLIED, contact, comment,
+                  {"rating": Rating.UNSATISFIED})  # fmt: skip
+        story.add(at, EventKind.REOPEN, Status.REPLIED, Status.HANDLING, None, comment)
+        sr.status = Status.HANDLING
+        sr.reopen_count += 1
+        sr.revisit_required = True
+        sr.closed_at = sr.replied_at = sr.on_time = None
+        sr.clock_started_at = at
+        sr.paused_minutes = 0
+        sr.extension_days = Decimal(0)
+        return at
+
+    def _reopen_and_close(self, story: Story) -> None:
+        rng, sr = self.rng, story.sr
+        reopened = self._unsatisfied(story)
+        window = float(sr.resolve_days) * self.mpd
+        replied = self.add(reopened, rng.uniform(0.2, 0.9) * window)
+        self._resolve_marks(story, reopened, reopened, replied)
+        self._deadlines(sr)
+        sr.answer = rng.choice(SECOND_ANSWERS)
+        self._reply(story, replied)
+        closed = self.add(replied, rng.uniform(30, 600))
+        story.add(closed, EventKind.CLOSE, Status.REPLIED, Status.CLOSED, sr.steward)
+        sr.status, sr.closed_at = Status.CLOSED, closed
+        self._revisit(story, self.add(closed, rng.uniform(0.5, 3) * self.mpd))
+
+    def withdrawn(self, t: Target, submitted: dt.datetime) -> Story:
+        story = self._new(t)
+        self._submit(story, submitted)
+        sr = story.sr
+        at = self.add(submitted, self.rng.uniform(30, 600))
+        if self.rng.random() < 0.5:
+            self._accept(story, self.add(submitted, self.rng.uniform(10, 25)))
+        story.add(at, EventKind.WITHDRAW, sr.status, Status.WITHDRAWN,
+                  self.people.contacts.get(t.enterprise.pk), "问题已自行解决，撤回诉求")  # fmt: skip
+        sr.status, sr.closed_at = Status.WITHDRAWN, at
+        return story
+
+    # -- requests open now ------------------------------------------------------------------
+    def open(self, t: Target, status: str, f: float, flags: frozenset[str]) -> Story:
+        """A request in `status` now, `f` of the way through its current window."""
+        rng, mpd, now = self.rng, self.mpd, self.now
+        # "land" goes to the natural resources bureau: the demo handler's desk.
+        story = self._new(t, handler="handler" in flags, code="land" if "land" in flags else "")
+        sr = story.sr
+        if status in (Status.SUBMITTED, Status.ACCEPTED):
+            submitted = self.back(now, rng.uniform(15, 400))
+            self._submit(story, submitted)
+            if status == Status.ACCEPTED:
+                self._accept(story, self.add(submitted, self.cal.between(submitted, now) / 3))
+            return story
+        # Work back from now to the dispatch that started the current window.
+        sign_window, window = float(sr.sign_days) * mpd, float(sr.resolve_days) * mpd
+        reopened = replied = None
+        if status in (Status.DISPATCHED, Status.BOUNCED):
+            dispatched = self.back(now, f * sign_window)
+        elif "reopened" in flags:
+            reopened = self.back(now, f * window)
+            replied = self.back(reopened, rng.uniform(30, mpd))
+            dispatched = self.back(replied, rng.uniform(0.3, 0.9) * window)
+        elif status == Status.AWAITING_INFO:
+            dispatched = self.back(now, f * window + rng.uniform(0.3, 2) * mpd)
+        else:
+            dispatched = self.back(now, f * window)
+        accepted = self.back(dispatched, rng.uniform(5, 150))
+        self._submit(story, self.back(accepted, rng.uniform(10, 240)))
+        self._accept(story, accepted)
+        self._dispatch(story, dispatched, story.handler)
+        if status in (Status.DISPATCHED, Status.BOUNCED):
+            if status == Status.BOUNCED:
+                bounced = self.add(dispatched, f * rng.uniform(0.3, 0.9) * sign_window)
+                sr.bounce_reason = rng.choice(BOUNCE_REASONS)
+                sr.status_before_bounce, sr.status = Status.DISPATCHED, Status.BOUNCED
+                story.add(bounced, EventKind.BOUNCE, Status.DISPATCHED, Status.BOUNCED,
+                          sr.assignee, sr.bounce_reason)  # fmt: skip
+            self._sign_marks(story, dispatched, now, act="overdue" not in flags)
+            return self._scheduled(story)
+        end = replied or now
+        first = min(rng.uniform(0.05, 0.6) * sign_window, 0.5 * self.cal.between(dispatched, end))
+        signed = self.add(dispatched, first)
+        self._sign_marks(story, dispatched, signed)
+        self._sign(story, signed)
+        if reopened is not None and replied is not None:
+            self._resolve_marks(story, dispatched, signed, replied)
+            self._deadlines(sr)
+            self._reply(story, replied)
+            self._unsatisfied(story, reopened)
+            self._resolve_marks(story, reopened, reopened, now)
+            return self._scheduled(story)
+        if status == Status.AWAITING_INFO:
+            ask = max(self.add(dispatched, f * window), self.add(signed, 30))
+            question, _answer = rng.choice(QUESTIONS)
+            self._resolve_marks(story, dispatched, signed, ask)
+            story.add(ask, EventKind.ASK_INFO, Status.HANDLING, Status.AWAITING_INFO,
+                      sr.assignee, question)  # fmt: skip
+            sr.status, sr.paused_at = Status.AWAITING_INFO, ask
+            self._deadlines(sr)  # as they stood when the clock stopped
+            return self._scheduled(story)
+        if f > 0.3 and rng.random() < 0.5:
+            noted = self.add(signed, self.cal.between(signed, now) * rng.uniform(0.3, 0.9))
+            story.add(noted, EventKind.NOTE, Status.HANDLING, Status.HANDLING, sr.assignee,
+                      rng.choice(NOTES))  # fmt: skip
+        self._resolve_marks(story, dispatched, signed, now, act="overdue" not in flags)
+        return self._scheduled(story)
+
+    def _scheduled(self, story: Story) -> Story:
+        sr = story.sr
+        done = {key for key, _m, _a, _r in story.escalations}
+        sr.escalation_level = max((m.level for _k, m, _a, _r in story.escalations), default=0)
+        sr.supervised = sr.supervised or sr.escalation_level > 0
+        sla.reschedule(sr, self.cal, self.now, done=done)
+        return story
+
+    def replied_waiting(self, t: Target) -> Story:
+        """Answered in the last working days; the enterprise has not rated it yet."""
+        rng, mpd = self.rng, self.mpd
+        replied = self.back(self.now, rng.uniform(0.1, 3) * mpd)
+        for _attempt in range(20):
+            story = self.closed(t, self.back(replied, rng.uniform(1, 4) * mpd), "on_time")
+            if story.sr.replied_at and story.sr.replied_at < self.now:
+                break
+        # Drop what came after the answer.
+        sr = story.sr
+        assert sr.replied_at is not None
+        story.events = [e for e in story.events if e[0] <= sr.replied_at]
+        sr.status = Status.REPLIED
+        sr.rating, sr.rating_comment, sr.rated_at = "", "", None
+        sr.closed_at = sr.revisited_at = None
+        return story
+
+
+def working_back(cal: WorkCalendar, end: dt.datetime, minutes: float) -> dt.datetime:
+    """The moment `minutes` of working time before `end` (the calendar's `add`, backwards)."""
+    left = dt.timedelta(minutes=minutes)
+    day = end.astimezone(cal.tz).date()
+    for _day in range(3660):
+        if cal.is_working_day(day):
+            for a, b in reversed(cal.hours):
+                span_start = dt.datetime.combine(day, a, cal.tz)
+                span_end = min(dt.datetime.combine(day, b, cal.tz), end)
+                if span_end <= span_start:
+                    continue
+                if span_end - span_start >= left:
+                    return span_end - left
+                left -= span_end - span_start
+        day -= dt.timedelta(days=1)
+    raise ValueError("no working time in ten years: check the holiday calendar")
+
+
+def _who(user: User) -> dict[str, Any]:
+    return {"to_id": user.pk, "to": str(user), "department": str(user.department or "")}
+
+
+def _stage_on(p: Project, day: dt.date) -> str | None:
+    """The project's stage on `day`; None before it existed or after it was withdrawn."""
+    if p.withdrawn_on and p.withdrawn_on <= day:
+        return None
+    stage = None
+    for s, attr in STAGE_DATES:
+        on = getattr(p, attr)
+        if on is not None and on <= day:
+            stage = s
+    return stage
+
+
+def _fmt(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _mark_note(sr: ServiceRequest, mark: sla.Mark) -> str:
+    """The sweep's own wording for the timeline entry (guanjia.requests.escalation)."""
+    if mark.level == 0:
+        what = _("sign for") if mark.code.startswith("sign") else _("resolve")
+        due = sr.sign_due_at if mark.code.startswith("sign") else sr.resolve_due_at
+        return _(
+            "Request %(number)s: %(percent)s%% of the time to %(what)s it has passed; due %(due)s"
+        ) % {
+            "number": sr.number,
+            "percent": int(mark.fraction * 100),
+            "what": what,
+            "due": _fmt(due),
+        }
+    return {
+        1: _("Request %(number)s was not signed for in time (%(who)s): escalated to you"),
+        2: _("Request %(number)s is past its deadline (%(who)s): escalated to you"),
+        3: _(
+            "Request %(number)s is a full period past its deadline (%(who)s): escalated to the city leader"
+        ),
+    }[mark.level] % {"number": sr.number, "who": sr.assignee or "—"}
+
+
+# ---------------------------------------------------------------------------- the whole year
+
+
+def _plan(b: RequestsBuilder) -> list[Story]:
+    rng, stories = b.rng, []
+    demo_targets = b.demo_pool or b.other_pool
+    firm_targets = (
+        [Target(b.firm, p, STAGE_GROUP.get(p.stage, "none"))
+         for p in b.projects.get(b.firm.pk, []) if p.stage != Stage.WITHDRAWN]
+        or [Target(b.firm, None, "none")]
+        if b.firm is not None else demo_targets
+    )  # fmt: skip
+    pools = {"demo": demo_targets, "firm": firm_targets, "x": b.other_pool}
+    for status, owner, f, flags in OPEN_SPECS:
+        stories.append(b.open(rng.choice(pools[owner]), status, f, flags))
+    for owner in REPLIED_WAITING:
+        stories.append(b.replied_waiting(rng.choice(pools[owner])))
+    curated = [(rng.choice(firm_targets), outcome) for outcome in FIRM_CLOSED]
+    for _i in range(WITHDRAWN):
+        day = b._day()
+        stories.append(b.withdrawn(b._target_on(day), b._submitted_on(day)))
+    closed = REQUESTS_TOTAL - len(stories)
+    for i in range(closed):
+        if i < len(curated):
+            target, outcome = curated[i]
+        else:
+            target, outcome = None, ""
+            roll = rng.random()
+            outcome = "reopened" if roll < 0.042 else "late" if roll < 0.145 else "on_time"
+        for attempt in range(50):  # a story must be over by now
+            day = b._day()
+            if attempt > 10:  # keep clear of the last weeks
+                day = min(day, b.now.date() - dt.timedelta(days=40))
+            t = target or b._target_on(day)
+            story = b.closed(t, b._submitted_on(day), outcome)
+            if story.last <= b.now:
+                break
+        else:
+            raise AssertionError("no closed request fits before now")
+        stories.append(story)
+    return stories
+
+
+def _write(stories: list[Story], now: dt.datetime) -> tuple[int, int]:
+    """Number the requests in submission order and write them with their timelines."""
+    stories.sort(key=lambda s: s.sr.submitted_at)
+    last = ServiceRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_escalation = Escalation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for seq, story in enumerate(stories, start=last + 1):
+        sr = story.sr
+        sr.pk = seq
+        sr.number = f"ZT{timezone.localtime(sr.submitted_at).year}{seq:07d}"
+        sr.updated_at = now
+        if sr.replied_at is None:
+            sr.answer = ""
+    events: list[tuple[Any, ...]] = []
+    escalations: list[tuple[Any, ...]] = []
+    recipients: list[tuple[int, int]] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for story in stories:
+            sr = story.sr
+            timeline = [(*e, 0) for e in story.events]
+            for key, mark, at, people in story.escalations:
+                pk = last_escalation + len(escalations) + 1
+                escalations.append((pk, sr.pk, key, mark.code, mark.level, at))
+                recipients += [(pk, user) for user in {u.pk for u in people}]
+                state = _status_at(story, at)
+                timeline.append((at, EventKind.ESCALATE if mark.level else EventKind.REMIND,
+                                 state, state, None, _mark_note(sr, mark),
+                                 {"mark": mark.code, "level": mark.level,
+                                  "to": [str(u) for u in people]}, 1))  # fmt: skip
+            timeline.sort(key=lambda e: (e[0], e[7]))
+            events += [
+                (sr.pk, kind, a, z, actor.pk if actor else None, at, note, d,
+                 kind in INTERNAL_EVENTS)
+                for at, kind, a, z, actor, note, d, _order in timeline
+            ]  # fmt: skip
+    request_fields = [f.attname for f in ServiceRequest._meta.concrete_fields]
+    _insert(
+        ServiceRequest,
+        request_fields,
+        [[getattr(s.sr, name) for name in request_fields] for s in stories],
+    )
+    _insert(
+        RequestEvent,
+        ["request_id", "kind", "from_status", "to_status", "actor_id", "at", "note", "data",
+         "internal"],
+        events,
+    )  # fmt: skip
+    _insert(Escalation, ["id", "request_id", "key", "mark", "level", "at"], escalations)
+    _insert(Escalation.recipients.through, ["escalation_id", "user_id"], recipients)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [ServiceRequest, Escalation]):
+            cursor.execute(sql)
+    return len(events), len(escalations)
+
+
+def _insert(model: type[Model], names: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT rows of attribute values with one executemany per 5,000 rows.
+
+    bulk_create builds model instances and SQL per row, which at these sizes is most of the
+    load's time. Rows may carry their primary key (numbered past the highest one); the
+    caller moves the sequence past them afterwards (`sequence_reset_sql`).
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    convert: list[Any] = []
+    for name in names:
+        f = fields[name]
+        kind = f.get_internal_type()
+        if kind == "DateTimeField":
+            convert.append(conn.ops.adapt_datetimefield_value)
+        elif kind == "DecimalField":
+            convert.append(
+                lambda v, f=f: conn.ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
+            )
+        elif kind == "JSONField":
+            convert.append(lambda v, f=f: f.get_db_prep_save(v, conn))
+        else:
+            convert.append(None)
+    quote = conn.ops.quote_name
+    # Identifiers come from the models and are quoted; values go as parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(str(fields[name].column)) for name in names),
+        ", ".join(["%s"] * len(names)),
+    )
+    prepared = [
+        [value if c is None else c(value) for value, c in zip(row, convert, strict=True)]
+        for row in rows
+    ]
+    with conn.cursor() as cursor:
+        for start in range(0, len(prepared), 5000):
+            cursor.executemany(sql, prepared[start : start + 5000])
+
+
+def _status_at(story: Story, at: dt.datetime) -> str:
+    state = Status.SUBMITTED.value
+    for when, _kind, _a, to, *_rest in sorted(story.events, key=lambda e: e[0]):
+        if when > at:
+            break
+        state = to
+    return state
+
+
+@transaction.atomic
+def build_requests(*, seed: int, today: dt.date) -> dict[str, int]:
+    """Stewards for the whole city and a year of requests up to `today`; returns counts.
+
+    Needs the categories (guanjia.requests.loading.load_categories) and the holiday calendar
+    (guanjia.worktime.loading.load_holidays) loaded first. When `today` is the real date the
+    requests run up to this moment; otherwise up to the end of that day's office hours.
+    """
+    cal = WorkCalendar.load()
+    if today == timezone.localdate():
+        now = timezone.now()
+    else:
+        now = dt.datetime.combine(today, cal.hours[-1][1], cal.tz)
+    rng = random.Random(f"requests-{seed}")
+    builder = RequestsBuilder(rng, cal, now)
+    stories = _plan(builder)
+    n_events, n_escalations = _write(stories, now)
+    statuses = [s.sr.status for s in stories]
+    return {
+        "stewards": User.objects.filter(role=Role.STEWARD).count(),
+        "stewards_created": builder.people.created.get("stewards", 0),
+        "officials_created": builder.people.created.get("officials", 0),
+        "leaders_created": builder.people.created.get("leaders", 0),
+        "handlers_created": builder.people.created.get("handlers", 0),
+        "enterprises_assigned": builder.assigned[0],
+        "projects_assigned": builder.assigned[1],
+        "requests": len(stories),
+        "open": sum(1 for s in statuses if s in OPEN_STATUSES),
+        "events": n_events,
+        "escalations": n_escalations,
+    }

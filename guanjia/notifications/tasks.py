@@ -1,0 +1,54 @@
+"""Background sending: one email per notification, webhook deliveries and their retry sweep."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.utils.translation import gettext as _
+
+from guanjia.core.scheduling import periodic
+
+from . import webhooks
+from .models import Notification, WebhookDelivery
+from .services import absolute_url
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def send_email(notification_id: int) -> bool:
+    """Email one notification to its recipient; False if there is no one to send it to."""
+    notification = (
+        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    )
+    if notification is None:
+        return False
+    user = notification.recipient
+    if not user.is_active or not user.email:
+        return False
+    lines = [notification.body] if notification.body else []
+    if notification.url:
+        lines.append(_("Open: %(url)s") % {"url": absolute_url(notification.url)})
+    lines += ["", "-- ", str(settings.GUANJIA_SITE_NAME)]
+    # A subject is one line: collapse whatever whitespace the title carries.
+    subject = " ".join(notification.title.split())
+    send_mail(subject, "\n".join(lines).lstrip("\n"), None, [user.email])
+    return True
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> str:
+    """First try of a new delivery, right after the event commits; retries come from the sweep."""
+    delivery = webhooks.claim(delivery_id)
+    if delivery is None:  # already taken by a sweep, or no longer pending
+        status = WebhookDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True)
+        return status.first() or "missing"
+    return webhooks.attempt(delivery)
+
+
+@periodic(seconds=60)
+@task()
+def retry_webhooks() -> int:
+    """Try again every pending delivery whose back-off has run out; returns how many."""
+    return webhooks.sweep()

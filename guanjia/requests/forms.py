@@ -1,0 +1,116 @@
+"""Forms for request pages: they parse what people typed; services decide and change."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.accounts.models import Role, User
+from guanjia.accounts.scope import region_q
+from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.models import Enterprise
+from guanjia.projects.models import Project
+
+from .attachments import ACCEPT
+from .models import Category, Priority, Rating, ServiceRequest, Status
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by `attachments.check` in the service."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("PDF, JPG, PNG, DOCX or XLSX, up to 20 MB each."))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class SubmitForm(forms.Form):
+    enterprise = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Enterprise"))
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(active=True), label=_("Category")
+    )
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), label=_("Project"), required=False
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("What is needed"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text=_("What is stuck, since when, and what you need from the government."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.role == Role.ENTERPRISE:
+            del self.fields["enterprise"]
+            self.own_enterprise: Enterprise | None = user.enterprise
+            projects: QuerySet[Project] = Project.objects.filter(
+                Q(enterprise=user.enterprise_id) | Q(partners=user.enterprise_id)
+            )
+        else:
+            self.own_enterprise = None
+            field = self.fields["enterprise"]
+            enterprises = enterprises_for(user)
+            if user.role == Role.STEWARD:
+                enterprises = Enterprise.objects.filter(
+                    Q(steward=user) | Q(projects__steward=user)
+                ).distinct()
+            field.queryset = enterprises.order_by("name")  # type: ignore[attr-defined]
+            field.help_text = _(
+                "Staff may file a request on an enterprise's behalf (a call, a visit)."
+            )
+            projects = Project.objects.filter(region_q(user, "region"))
+            if user.role == Role.STEWARD:
+                projects = Project.objects.filter(Q(steward=user) | Q(enterprise__steward=user))
+        self.fields["project"].queryset = projects.distinct().order_by("-id")  # type: ignore[attr-defined]
+
+    def clean_project(self) -> Project | None:
+        return self.cleaned_data.get("project")
+
+
+def assignees_for(sr: ServiceRequest) -> QuerySet[User]:
+    """Who a request can go to: stewards, officials and handlers of its area and above."""
+    path = sr.region.path
+    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i]
+    return (
+        User.objects.filter(
+            is_active=True,
+            role__in=[Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL],
+            region__path__in=prefixes,
+        )
+        .select_related("department")
+        .order_by("role", "department__name", "username")
+    )
+
+
+class AssignForm(forms.Form):
+    to = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Send to"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, sr: ServiceRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        field.queryset = assignees_for(sr)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda u: (  # type: ignore[attr-defined]
+            f"{u} · {u.department or u.get_role_display()}"
+        )
+
+
+RATING_CHOICES = Rating.choices
+PRIORITY_CHOICES = Priority.choices
+STATUS_CHOICES = [("", _("Any status")), ("open", _("Open")), *Status.choices]

@@ -1,0 +1,445 @@
+"""Enterprise requests (诉求) through the direct line (政企直通车), their timeline and clock.
+
+A request moves through the closed loop 受理 → 派单 → 签收 → 办理 → 答复 → 办结 → 回访 → 评价;
+`guanjia.requests.services` holds the one function per step. Deadlines are stored (and
+indexed) so queues sort by them and the escalation sweep finds what is due with an index scan.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .storage import attachment_storage
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    GENERAL = "general", _("General")
+    COMPLEX = "complex", _("Complex")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")  # waiting for 受理
+    ACCEPTED = "accepted", _("Accepted")  # 受理: waiting for 派单
+    DISPATCHED = "dispatched", _("Dispatched")  # 派单: waiting for 签收
+    HANDLING = "handling", _("In hand")  # 签收 → 办理
+    AWAITING_INFO = "awaiting_info", _("Waiting for the enterprise")  # the only pause
+    BOUNCED = "bounced", _("Bounced")  # 退单: waiting for the dispatcher's arbitration
+    REPLIED = "replied", _("Answered")  # 答复
+    CLOSED = "closed", _("Closed")  # 办结
+    WITHDRAWN = "withdrawn", pgettext_lazy("request status", "Withdrawn")
+
+
+OPEN_STATUSES = [
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.DISPATCHED,
+    Status.HANDLING,
+    Status.AWAITING_INFO,
+    Status.BOUNCED,
+]
+# Where the service clock runs (it starts at dispatch and pauses only for the enterprise).
+CLOCK_STATUSES = [Status.DISPATCHED, Status.HANDLING, Status.BOUNCED]
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Web")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311 / 12345")
+    STAFF = "staff", _("Entered by staff")
+
+
+def days_field(verbose_name: Any, default: str) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal(365))],
+    )
+
+
+class Category(models.Model):
+    """What a request is about; also the Open311 service list."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    group = models.CharField(_("group"), max_length=60, blank=True)
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("usual department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    default_priority = models.CharField(
+        _("default priority"), max_length=10, choices=Priority.choices, default=Priority.GENERAL
+    )
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """Working days allowed for each step; a blank category is the default for a priority."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="policies",
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    sign_days = days_field(_("sign for within (working days)"), "1")
+    reply_days = days_field(_("first reply within (working days)"), "3")
+    resolve_days = days_field(_("resolve within (working days)"), "5")
+    max_resolve_days = days_field(_("resolve within, with extensions, at most"), "30")
+
+    class Meta:
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "priority"],
+                condition=Q(category__isnull=False),
+                name="slapolicy_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["priority"],
+                condition=Q(category__isnull=True),
+                name="slapolicy_unique_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} {self.get_priority_display()}"
+
+
+class ServiceRequest(models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    # The area that answers for it (the project's, else the enterprise's): access and queues.
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="requests"
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.GENERAL
+    )
+    title = models.CharField(pgettext_lazy("request", "title"), max_length=200)
+    text = models.TextField(_("what is needed"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default="web")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted"), db_index=True)
+
+    status = models.CharField(
+        _("status"), max_length=15, choices=Status.choices, default=Status.SUBMITTED
+    )
+    # The enterprise's named steward owns the request throughout; the assignee holds it now.
+    steward = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("steward"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stewarded_requests",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispatched by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status_before_bounce = models.CharField(max_length=15, blank=True)
+    bounce_reason = models.CharField(_("reason for bouncing"), max_length=500, blank=True)
+
+    # The clock. Windows in working days come from the SLA policy at dispatch.
+    sign_days = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(1))
+    reply_days = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(3))
+    resolve_days = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(5))
+    max_resolve_days = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(30))
+    extension_days = models.DecimalField(
+        _("extension granted (working days)"), max_digits=5, decimal_places=2, default=Decimal(0)
+    )
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    sign_started_at = models.DateTimeField(null=True, blank=True)
+    clock_started_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_minutes = models.FloatField(default=0)
+    sign_due_at = models.DateTimeField(_("sign for by"), null=True, blank=True)
+    reply_due_at = models.DateTimeField(_("first reply by"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    # The deadline that matters now (sign-for, else resolution); null when closed or paused.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # The next reminder or escalation mark and when it falls: the sweep's work list.
+    next_mark = models.CharField(max_length=20, blank=True)
+    next_mark_at = models.DateTimeField(null=True, blank=True)
+    dispatch_round = models.PositiveSmallIntegerField(default=0)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    supervised = models.BooleanField(_("under supervision"), default=False)
+
+    signed_at = models.DateTimeField(_("signed for"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    on_time = models.BooleanField(_("answered on time"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    revisit_required = models.BooleanField(_("revisit required"), default=False)
+    revisited_at = models.DateTimeField(_("revisited"), null=True, blank=True)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(
+                fields=["next_mark_at"],
+                name="request_sweep",
+                condition=Q(next_mark_at__isnull=False),
+            ),
+            models.Index(fields=["assignee", "status", "due_at"], name="request_assignee_q"),
+            models.Index(fields=["steward", "status", "due_at"], name="request_steward_q"),
+            models.Index(fields=["department", "status", "due_at"], name="request_dept_q"),
+            models.Index(fields=["region", "status", "due_at"], name="request_area_q"),
+            models.Index(fields=["enterprise", "-submitted_at"], name="request_enterprise"),
+            models.Index(fields=["resolve_due_at"], name="request_resolve_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == Status.AWAITING_INFO
+
+
+class EventKind(models.TextChoices):
+    SUBMIT = "submit", _("Submitted")
+    ACCEPT = "accept", _("Accepted")
+    DISPATCH = "dispatch", _("Dispatched")
+    SIGN = "sign", _("Signed for")
+    TRANSFER = "transfer", _("Transferred")
+    BOUNCE = "bounce", _("Bounced")
+    ARBITRATE = "arbitrate", _("Bounce arbitrated")
+    ASK_INFO = "ask_info", _("Information asked for")
+    GIVE_INFO = "give_info", _("Information given")
+    NOTE = "note", _("Progress note")
+    REPLY = "reply", _("Answered")
+    CLOSE = "close", _("Closed")
+    RATE = "rate", _("Rated")
+    REOPEN = "reopen", _("Reopened")
+    REVISIT = "revisit", _("Revisited")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    EXTENSION_ASKED = "extension_asked", _("Extension asked for")
+    EXTENSION_DECIDED = "extension_decided", _("Extension decided")
+    SUPERVISE = "supervise", _("Supervised")
+    REMIND = "remind", _("Reminder")
+    ESCALATE = "escalate", _("Escalated")
+
+
+# Timeline entries the enterprise does not see (internal routing and staff reminders).
+INTERNAL_EVENTS = {
+    EventKind.BOUNCE,
+    EventKind.ARBITRATE,
+    EventKind.EXTENSION_ASKED,
+    EventKind.EXTENSION_DECIDED,
+    EventKind.REMIND,
+    EventKind.ESCALATE,
+    EventKind.SUPERVISE,
+}
+
+
+class RequestEvent(models.Model):
+    """One line of a request's timeline: every step, message, reminder and escalation."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(max_length=15, blank=True)
+    to_status = models.CharField(max_length=15, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"))
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    internal = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        RequestEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(storage=attachment_storage, upload_to="%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Extension(models.Model):
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="extensions")
+    days = models.DecimalField(_("working days"), max_digits=5, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=500)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        ordering = ["asked_at"]
+        constraints = [
+            # One open question at a time per request.
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="pending"),
+                name="extension_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} +{self.days}"
+
+
+class Escalation(models.Model):
+    """A mark crossed and acted on. The unique key makes a second sweep a no-op."""
+
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="escalations"
+    )
+    key = models.CharField(max_length=30)  # mark and clock round, e.g. "sign100:1"
+    mark = models.CharField(max_length=20)
+    level = models.PositiveSmallIntegerField(default=0)  # 0 reminder, 1 area, 2 leader, 3 city
+    at = models.DateTimeField()
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "key"], name="escalation_once_per_mark")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.key}"

@@ -1,0 +1,166 @@
+"""The service clock of one request: SLA windows, deadlines and the marks the sweep acts on.
+
+The clock starts at dispatch and runs in working time (guanjia.worktime). It pauses only
+while the request waits on the enterprise: paused working minutes push every deadline back.
+Each phase has marks at fractions of its window: reminders at 50% and 80%; at 100% of
+signing-for the area lead is told; at 100% of resolution the leader in charge (包保领导);
+one more window late, the city leader.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from guanjia.worktime.clock import WorkCalendar
+
+from .models import Category, Priority, ServiceRequest, SlaPolicy, Status
+
+
+@dataclass(frozen=True)
+class Sla:
+    sign_days: Decimal
+    reply_days: Decimal
+    resolve_days: Decimal
+    max_resolve_days: Decimal
+
+
+# DOMAIN.md's defaults: sign for within 1 working day, first reply within 3, resolve within
+# 5 (general) or 15 (complex), 30 at most with extensions. Urgent is ours: half of general.
+DEFAULT_SLA = {
+    Priority.URGENT: Sla(Decimal("0.5"), Decimal(1), Decimal(3), Decimal(30)),
+    Priority.GENERAL: Sla(Decimal(1), Decimal(3), Decimal(5), Decimal(30)),
+    Priority.COMPLEX: Sla(Decimal(1), Decimal(3), Decimal(15), Decimal(30)),
+}
+
+
+def sla_for(category: Category | None, priority: str) -> Sla:
+    """The category's own policy for the priority, else the default policy, else built-in."""
+    scope = Q(category__isnull=True) | (Q(category=category) if category else Q(pk__in=[]))
+    policies = {p.category_id: p for p in SlaPolicy.objects.filter(scope, priority=priority)}
+    policy = policies.get(category.pk if category else None) or policies.get(None)
+    if policy is None:
+        return DEFAULT_SLA[Priority(priority)]
+    return Sla(policy.sign_days, policy.reply_days, policy.resolve_days, policy.max_resolve_days)
+
+
+@dataclass(frozen=True)
+class Mark:
+    code: str
+    fraction: float
+    level: int  # 0 reminder, 1 area lead, 2 leader in charge, 3 city leader
+
+
+SIGN_MARKS = (Mark("sign50", 0.5, 0), Mark("sign80", 0.8, 0), Mark("sign100", 1.0, 1))
+RESOLVE_MARKS = (
+    Mark("resolve50", 0.5, 0),
+    Mark("resolve80", 0.8, 0),
+    Mark("resolve100", 1.0, 2),
+    Mark("resolve200", 2.0, 3),
+)
+MARKS = {m.code: m for m in SIGN_MARKS + RESOLVE_MARKS}
+
+
+def phase(sr: ServiceRequest) -> str | None:
+    """'sign' until signed for, then 'resolve'; None when the clock does not run."""
+    if sr.status not in (Status.DISPATCHED, Status.HANDLING, Status.BOUNCED):
+        return None
+    return "sign" if sr.signed_at is None else "resolve"
+
+
+def mark_key(sr: ServiceRequest, mark: Mark) -> str:
+    """Sign marks restart with each dispatch round, resolution marks with each reopening."""
+    if mark.code.startswith("sign"):
+        return f"{mark.code}:{sr.dispatch_round}"
+    return f"{mark.code}:{sr.reopen_count}"
+
+
+def _resolve_minutes(sr: ServiceRequest, cal: WorkCalendar) -> float:
+    return float(sr.resolve_days + sr.extension_days) * cal.minutes_per_day
+
+
+def mark_times(sr: ServiceRequest, cal: WorkCalendar) -> list[tuple[Mark, dt.datetime]]:
+    """The current phase's marks and when each falls."""
+    which = phase(sr)
+    if which == "sign":
+        assert sr.sign_started_at is not None
+        window = float(sr.sign_days) * cal.minutes_per_day
+        return [(m, cal.add(sr.sign_started_at, window * m.fraction)) for m in SIGN_MARKS]
+    if which == "resolve":
+        assert sr.clock_started_at is not None
+        window = _resolve_minutes(sr, cal)
+        return [
+            (m, cal.add(sr.clock_started_at, window * m.fraction + sr.paused_minutes))
+            for m in RESOLVE_MARKS
+        ]
+    return []
+
+
+def reschedule(
+    sr: ServiceRequest, cal: WorkCalendar, now: dt.datetime, done: set[str] | None = None
+) -> None:
+    """Recompute the stored deadlines and the next mark (not saved; the caller saves).
+
+    `done` holds the escalation keys already acted on: an escalation mark that has passed but
+    was never acted on stays due (it must happen); a reminder that has passed is skipped.
+    """
+    done = done or set()
+    if sr.sign_started_at and sr.signed_at is None:
+        sr.sign_due_at = cal.add_days(sr.sign_started_at, float(sr.sign_days))
+    if sr.clock_started_at and sr.status != Status.AWAITING_INFO:
+        mpd = cal.minutes_per_day
+        sr.reply_due_at = cal.add(
+            sr.clock_started_at, float(sr.reply_days) * mpd + sr.paused_minutes
+        )
+        sr.resolve_due_at = cal.add(
+            sr.clock_started_at, _resolve_minutes(sr, cal) + sr.paused_minutes
+        )
+    which = phase(sr)
+    sr.due_at = (
+        sr.sign_due_at if which == "sign" else sr.resolve_due_at if which == "resolve" else None
+    )
+    sr.next_mark, sr.next_mark_at = "", None
+    for mark, at in mark_times(sr, cal):
+        if mark_key(sr, mark) in done:
+            continue
+        if at > now or mark.level > 0:
+            sr.next_mark, sr.next_mark_at = mark.code, at
+            break
+
+
+def following_mark(
+    sr: ServiceRequest, cal: WorkCalendar, after: str, now: dt.datetime
+) -> tuple[str, dt.datetime | None]:
+    """The mark after `after` in the current phase: what the sweep waits for next."""
+    times = mark_times(sr, cal)
+    codes = [m.code for m, _ in times]
+    if after not in codes:
+        return "", None
+    for mark, at in times[codes.index(after) + 1 :]:
+        return mark.code, at
+    return "", None
+
+
+def elapsed_fraction(sr: ServiceRequest, cal: WorkCalendar, now: dt.datetime) -> float | None:
+    """How much of the current window is used (0.5 = half; above 1 = late)."""
+    which = phase(sr)
+    if which == "sign" and sr.sign_started_at:
+        window = float(sr.sign_days) * cal.minutes_per_day
+        return cal.between(sr.sign_started_at, now) / window
+    if which == "resolve" and sr.clock_started_at:
+        used = cal.between(sr.clock_started_at, now) - sr.paused_minutes
+        return max(used, 0) / _resolve_minutes(sr, cal)
+    if sr.status == Status.AWAITING_INFO and sr.clock_started_at and sr.paused_at:
+        used = cal.between(sr.clock_started_at, sr.paused_at) - sr.paused_minutes
+        return max(used, 0) / _resolve_minutes(sr, cal)
+    return None
+
+
+def minutes_left(sr: ServiceRequest, cal: WorkCalendar, now: dt.datetime) -> float | None:
+    """Working minutes to the current deadline; negative when late."""
+    if sr.due_at is None:
+        return None
+    if now <= sr.due_at:
+        return cal.between(now, sr.due_at)
+    return -cal.between(sr.due_at, now)

@@ -1,0 +1,14 @@
+"""Background jobs for requests."""
+
+from django.tasks import task
+
+from guanjia.core.scheduling import periodic
+
+from .escalation import sweep
+
+
+@periodic(seconds=60)
+@task()
+def sweep_requests() -> int:
+    """Every minute: reminders and escalations for whatever crossed a mark."""
+    return sweep()

@@ -1,0 +1,385 @@
+"""Web pages for requests. Thin: rules live in services, access, sla and queue."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from guanjia.accounts import invites
+from guanjia.accounts.models import Role, User
+from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.models import Enterprise
+
+from . import access, attachments, queue, services
+from .exporters import export_requests
+from .forms import PRIORITY_CHOICES, RATING_CHOICES, STATUS_CHOICES, AssignForm, SubmitForm
+from .models import Attachment, Category, Extension, ExtensionStatus, ServiceRequest, Source
+from .services import RequestError
+from .sla import MARKS
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+@login_required
+def queue_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    now = timezone.now()
+    query, qs = queue.queue(user, request.GET, now)
+    page = Paginator(qs, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
+    cal = services.calendar()
+    context = {
+        "query": query,
+        "queues": [(key, queue.QUEUES[key]) for key in queue.queues_for(user)],
+        "page": page,
+        "rows": queue.with_clocks(list(page.object_list), cal, now),
+        "categories": Category.objects.filter(active=True),
+        "statuses": STATUS_CHOICES,
+        "priorities": PRIORITY_CHOICES,
+        "sorts": [
+            ("due", gettext_lazy("Most urgent first")),
+            ("-submitted", gettext_lazy("Newest first")),
+            ("submitted", gettext_lazy("Oldest first")),
+            ("number", gettext_lazy("Number")),
+        ],
+        "can_submit": user.role
+        in (Role.ENTERPRISE, Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
+        or user.is_superuser,
+        "can_invite": user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
+        or user.is_superuser,
+    }
+    return render(request, "requests/queue.html", context)
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role == Role.ENTERPRISE and not user.enterprise_id:
+        raise PermissionDenied("no enterprise")
+    if user.role in (Role.LEADER, Role.HANDLER):
+        raise PermissionDenied("read-only role")
+    form = SubmitForm(user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        enterprise = form.own_enterprise or data["enterprise"]
+        try:
+            for upload in data["attachments"]:
+                attachments.check(upload)
+            with transaction.atomic():
+                sr = services.submit(
+                    user,
+                    enterprise=enterprise,
+                    category=data["category"],
+                    title=data["title"],
+                    text=data["text"],
+                    project=data["project"],
+                    source=Source.WEB if user.role == Role.ENTERPRISE else Source.STAFF,
+                )
+                for upload in data["attachments"]:  # the request's own files
+                    attachments.attach(sr, user, upload)
+        except ValidationError as exc:
+            for field, msgs in _errors(exc).items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            messages.success(
+                request,
+                _("Request %(number)s is submitted. Your steward has been told.")
+                % {"number": sr.number},
+            )
+            return redirect("requests:detail", sr.pk)
+    return render(request, "requests/new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def detail(
+    request: HttpRequest,
+    pk: int,
+    *,
+    errors: dict[str, Any] | None = None,
+    posted: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    sr = access.get_request(user, pk)
+    now = timezone.now()
+    cal = services.calendar()
+    events = sr.events.select_related("actor").prefetch_related("attachments")
+    if user.role == Role.ENTERPRISE:
+        events = events.filter(internal=False)
+    steps = services.allowed_steps(user, sr)
+    pending = sr.extensions.filter(status=ExtensionStatus.PENDING).first()
+    assign_form = AssignForm(sr) if {"dispatch", "transfer", "arbitrate"} & set(steps) else None
+    marks = []
+    from . import sla
+
+    for mark, at in sla.mark_times(sr, cal):
+        marks.append(
+            {"code": mark.code, "percent": int(mark.fraction * 100), "at": at, "passed": at <= now}
+        )
+    context = {
+        "sr": sr,
+        "events": list(events),
+        "files": sr.attachments.filter(event__isnull=True)
+        if user.role != Role.ENTERPRISE
+        else sr.attachments.filter(event__isnull=True),
+        "steps": steps,
+        "step_labels": services.STEP_LABELS,
+        "clock": queue.clock_of(sr, cal, now),
+        "marks": marks,
+        "pending_extension": pending,
+        "extensions": list(sr.extensions.all()) if user.role != Role.ENTERPRISE else [],
+        "escalations": list(sr.escalations.prefetch_related("recipients"))
+        if user.role != Role.ENTERPRISE
+        else [],
+        "assign_form": assign_form,
+        "suggested_to": _suggested(sr) if assign_form else None,
+        "ratings": RATING_CHOICES,
+        "errors": errors or {},
+        "posted": posted or {},
+        "accept": attachments.ACCEPT,
+        "is_enterprise": user.role == Role.ENTERPRISE,
+        "mark_names": MARKS,
+    }
+    return render(request, "requests/detail.html", context, status=status)
+
+
+def _suggested(sr: ServiceRequest) -> int | None:
+    """Whom to dispatch to by default: a handler of the category's usual department."""
+    department = sr.category.department_id
+    if department is None:
+        return None
+    return (
+        User.objects.filter(department_id=department, role=Role.HANDLER, is_active=True)
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _files(request: HttpRequest) -> list[Any]:
+    return [f for f in request.FILES.getlist("attachments") if f]
+
+
+def _run(step: str, sr: ServiceRequest, user: User, post: Any) -> str:
+    """Call the step's service function with the posted fields; returns the success message."""
+    note = post.get("note", "")
+    if step in ("dispatch", "transfer") or (step == "arbitrate" and post.get("upheld") == "yes"):
+        form = AssignForm(sr, post)
+        if not form.is_valid():
+            raise RequestError({"to": _("Choose who takes the request.")})
+        to = form.cleaned_data["to"]
+    if step == "accept":
+        services.accept(sr, user, note)
+        return _("Accepted.")
+    if step == "dispatch":
+        services.dispatch(sr, user, to=to, note=note)
+        return _("Dispatched to %(who)s.") % {"who": to}
+    if step == "sign":
+        services.sign(sr, user, note)
+        return _("Signed for: the request is yours to handle.")
+    if step == "transfer":
+        services.transfer(sr, user, to=to, note=note)
+        return _("Transferred to %(who)s.") % {"who": to}
+    if step == "bounce":
+        services.bounce(sr, user, post.get("reason", ""))
+        return _("Bounced; the dispatcher will decide.")
+    if step == "arbitrate":
+        upheld = post.get("upheld") == "yes"
+        services.arbitrate(sr, user, upheld=upheld, note=note, to=to if upheld else None)
+        return _("Bounce decided.")
+    if step == "ask_info":
+        services.ask_info(sr, user, post.get("question", ""))
+        return _("Question sent; the clock is paused until the enterprise answers.")
+    if step == "give_info":
+        services.give_info(sr, user, post.get("answer", ""))
+        return _("Thank you: your answer is with the steward.")
+    if step == "note":
+        services.add_note(sr, user, note)
+        return _("Note added.")
+    if step == "reply":
+        services.reply(sr, user, post.get("answer", ""))
+        return _("Answer sent to the enterprise.")
+    if step == "close":
+        services.close(sr, user, note)
+        return _("Closed.")
+    if step == "rate":
+        services.rate(sr, user, post.get("rating", ""), post.get("comment", ""))
+        return _("Thank you for rating the answer.")
+    if step == "revisit":
+        services.revisit(sr, user, note)
+        return _("Revisit recorded.")
+    if step == "withdraw":
+        services.withdraw(sr, user, post.get("reason", ""))
+        return _("Withdrawn.")
+    if step == "ask_extension":
+        services.ask_extension(sr, user, post.get("days", ""), post.get("reason", ""))
+        return _("Extension asked for; the area lead will decide.")
+    if step == "decide_extension":
+        extension = get_object_or_404(
+            Extension, pk=post.get("extension") or 0, request=sr, status=ExtensionStatus.PENDING
+        )
+        services.decide_extension(extension, user, approve=post.get("approve") == "yes", note=note)
+        return _("Extension decided.")
+    if step == "supervise":
+        services.supervise(sr, user, note)
+        return _("Supervision recorded; the holder has been told.")
+    raise Http404("no such step")
+
+
+STEPS_WITH_FILES = {"give_info", "note", "reply", "ask_info"}
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    user = _user(request)
+    sr = access.get_request(user, pk)
+    if step not in services.TRANSITIONS:
+        raise Http404("no such step")
+    files = _files(request) if step in STEPS_WITH_FILES else []
+    try:
+        for upload in files:
+            attachments.check(upload)
+        with transaction.atomic():
+            message = _run(step, sr, user, request.POST)
+            event = sr.events.order_by("-at", "-id").first()
+            for upload in files:
+                attachments.attach(sr, user, upload, event=event)
+    except ValidationError as exc:
+        return detail(request, pk, errors={step: _errors(exc)}, posted=request.POST, status=400)
+    messages.success(request, message)
+    return redirect("requests:detail", sr.pk)
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    user = _user(request)
+    sr = access.get_request(user, pk)
+    file = get_object_or_404(Attachment, pk=attachment_pk, request=sr)
+    if user.role == Role.ENTERPRISE and file.event is not None and file.event.internal:
+        raise Http404("no such file")
+    inline = file.content_type.startswith("image/")
+    response = FileResponse(
+        file.file.open("rb"),
+        as_attachment=not inline,
+        filename=file.name,
+        content_type=file.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
+
+@login_required
+def export(request: HttpRequest) -> FileResponse:
+    user = _user(request)
+    _query, qs = queue.queue(user, request.GET, timezone.now())
+    return export_requests(qs, user)
+
+
+class InviteForm(forms.Form):
+    enterprise = forms.ModelChoiceField(
+        queryset=Enterprise.objects.none(), label=gettext_lazy("Enterprise")
+    )
+    display_name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    phone = forms.CharField(label=gettext_lazy("Mobile"), max_length=20, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    username = forms.CharField(
+        label=gettext_lazy("User name"),
+        max_length=150,
+        required=False,
+        help_text=gettext_lazy("Leave blank to have one made up."),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
+        if user.role == Role.STEWARD:
+            qs = Enterprise.objects.filter(Q(steward=user) | Q(projects__steward=user)).distinct()
+        else:
+            qs = enterprises_for(user)
+        self.fields["enterprise"].queryset = qs.order_by("name")  # type: ignore[attr-defined]
+
+
+@login_required
+def invite(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not (user.is_superuser or user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)):
+        raise PermissionDenied("only staff invite")
+    form = InviteForm(user, request.POST or None)
+    link = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact, path = invites.invite_contact(
+                user,
+                enterprise=data["enterprise"],
+                display_name=data["display_name"],
+                phone=data["phone"],
+                email=data["email"],
+                username=data["username"],
+            )
+        except ValidationError as exc:
+            for field, msgs in _errors(exc).items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            link = request.build_absolute_uri(path)
+            messages.success(
+                request,
+                _(
+                    "Account %(username)s created for %(name)s. Send them the link below to set a password."
+                )
+                % {"username": contact.username, "name": contact},
+            )
+            if contact.email:
+                _mail_invitation(contact, link)
+            form = InviteForm(user)
+    return render(request, "requests/invite.html", {"form": form, "link": link})
+
+
+def _mail_invitation(contact: User, link: str) -> None:
+    from django.core.mail import send_mail
+
+    transaction.on_commit(
+        lambda: send_mail(
+            _("Your Guanjia account"),
+            _("Set your password and log in to follow your enterprise's requests: %(link)s")
+            % {"link": link},
+            None,
+            [contact.email],
+            fail_silently=True,
+        )
+    )
+
+
+class InviteAccept(auth_views.PasswordResetConfirmView):
+    template_name = "requests/invite_accept.html"
+    post_reset_login = True
+    success_url = reverse_lazy("requests:queue")
+
+
+invite_accept = InviteAccept.as_view()

@@ -1,0 +1,187 @@
+"""Excel out: the list of services (streamed, re-importable) and the figures of a period."""
+
+import datetime as dt
+import io
+import os
+from collections.abc import Callable
+from typing import IO, Any
+
+import xlsxwriter
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.ledger.exporters import MAX_CELL_TEXT, LedgerSheet
+
+from .figures import AreaRow, StewardRow, Totals
+from .importing import kind_word
+from .models import ServiceRecord
+
+CHUNK = 2000
+_EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
+
+
+def _person(display_name: str | None, username: str | None) -> str:
+    return display_name or username or ""
+
+
+# (header, values_list fields, kind, width, render). The headers are the importer's, so an
+# exported list imports back (every row then already recorded and skipped).
+LIST_COLUMNS: tuple[tuple[str, tuple[str, ...], str, float, Callable[..., Any] | None], ...] = (
+    ("日期", ("date",), "date", 12, None),
+    ("管家", ("steward__display_name", "steward__username"), "text", 12, _person),
+    ("企业", ("enterprise__name",), "text", 32, None),
+    ("统一社会信用代码", ("enterprise__credit_code",), "text", 21, None),
+    ("项目", ("project__name",), "text", 28, None),
+    ("方式", ("kind",), "text", 10, kind_word),
+    ("内容", ("summary",), "text", 60, None),
+    ("解决问题数", ("problems_solved",), "number", 10, None),
+    ("所属地区", ("region__name",), "text", 12, None),
+    ("诉求编号", ("request__number",), "text", 16, None),
+)
+
+
+def export_records(qs: QuerySet[ServiceRecord], target: str | os.PathLike[str] | IO[bytes]) -> int:
+    """Write the records of `qs` (in its order) as .xlsx in constant memory; returns the rows."""
+    workbook = xlsxwriter.Workbook(
+        os.fspath(target) if isinstance(target, str | os.PathLike) else target,
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_urls": False},
+    )
+    workbook.set_properties({"title": "服务记录", "created": timezone.now().replace(tzinfo=None)})
+    sheet = workbook.add_worksheet("服务记录", worksheet_class=LedgerSheet)
+    assert isinstance(sheet, LedgerSheet)
+    header = workbook.add_format({"bold": True, "bg_color": "#F0F4F8", "border": 1})
+    date_xf = workbook.add_format({"num_format": "yyyy-mm-dd"})._get_xf_index()
+    for index, (title, _fields, _kind, width, _render) in enumerate(LIST_COLUMNS):
+        sheet.set_column(index, index, width)
+        sheet.write_string(0, index, title, header)
+    fields = [f for column in LIST_COLUMNS for f in column[1]]
+    count = 0
+    for count, values in enumerate(qs.values_list(*fields).iterator(chunk_size=CHUNK), start=1):
+        cells: list[tuple[int, bool, str, int]] = []
+        position = 0
+        for index, (_title, names, kind, _width, render) in enumerate(LIST_COLUMNS):
+            raw = values[position : position + len(names)]
+            position += len(names)
+            value = render(*raw) if render else raw[0]
+            if value is None or value == "":
+                continue
+            if kind == "date":
+                cells.append((index, False, str(value.toordinal() - _EXCEL_EPOCH), date_xf))
+            elif kind == "number":
+                cells.append((index, False, str(int(value)), 0))
+            else:
+                cells.append((index, True, str(value)[:MAX_CELL_TEXT], 0))
+        sheet.write_plain_row(count, cells)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(count, 1), len(LIST_COLUMNS) - 1)
+    workbook.close()
+    return count
+
+
+def records_filename(today: dt.date | None = None) -> str:
+    return f"服务记录-{(today or timezone.localdate()):%Y%m%d}.xlsx"
+
+
+def figures_filename(start: dt.date, end: dt.date) -> str:
+    return f"服务统计-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+
+
+def export_figures(
+    stewards: list[StewardRow],
+    areas: list[AreaRow],
+    total: Totals,
+    start: dt.date,
+    end: dt.date,
+    scope_name: str = "",
+) -> bytes:
+    """The figures page as a workbook: summary, one sheet per steward row and per area row."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    bold = workbook.add_format(
+        {"bold": True, "bg_color": "#F0F4F8", "border": 1, "text_wrap": True}
+    )
+    percent = workbook.add_format({"num_format": "0.0%"})
+    title = workbook.add_format({"bold": True, "font_size": 13})
+
+    summary = workbook.add_worksheet(_("Summary")[:31])
+    summary.set_column(0, 0, 28)
+    summary.set_column(1, 1, 16)
+    summary.write_string(0, 0, _("Direct-line service figures"), title)
+    summary.write_string(1, 0, _("Period"))
+    summary.write_string(1, 1, f"{start:%Y-%m-%d} – {end:%Y-%m-%d}")
+    if scope_name:
+        summary.write_string(2, 0, _("Area"))
+        summary.write_string(2, 1, scope_name)
+    lines: list[tuple[str, Any]] = [
+        (_("Active stewards"), total.active_stewards),
+        (_("Stewards who served"), total.stewards_serving),
+        (_("Services"), total.services),
+        (_("Problems solved"), total.problems_solved),
+        (_("Enterprises served"), total.enterprises),
+        (_("Requests handled"), total.requests_handled),
+        (_("On-time rate"), total.on_time_rate),
+        (_("Satisfaction rate"), total.satisfaction_rate),
+    ]
+    for row, (label, value) in enumerate(lines, start=4):
+        summary.write_string(row, 0, label)
+        if value is None:
+            summary.write_string(row, 1, "—")
+        elif isinstance(value, float):
+            summary.write_number(row, 1, value, percent)
+        else:
+            summary.write_number(row, 1, value)
+
+    figure_headers = [
+        _("Services"),
+        _("Problems solved"),
+        _("Enterprises served"),
+        _("Requests handled"),
+        _("On-time rate"),
+        _("Satisfaction rate"),
+    ]
+
+    def write_figures(sheet: Any, row: int, column: int, item: Any) -> None:
+        sheet.write_number(row, column, item.services)
+        sheet.write_number(row, column + 1, item.problems_solved)
+        sheet.write_number(row, column + 2, item.enterprises)
+        sheet.write_number(row, column + 3, item.requests_handled)
+        for offset, rate in ((4, item.on_time_rate), (5, item.satisfaction_rate)):
+            if rate is None:
+                sheet.write_blank(row, column + offset, None)
+            else:
+                sheet.write_number(row, column + offset, rate, percent)
+
+    sheet = workbook.add_worksheet(_("Stewards")[:31])
+    headers = [_("Steward"), _("Username"), _("Area"), *figure_headers]
+    for column, text in enumerate(headers):
+        sheet.write_string(0, column, text, bold)
+    sheet.set_column(0, 2, 14)
+    sheet.set_column(3, len(headers) - 1, 11)
+    for row, item in enumerate(stewards, start=1):
+        person = item.steward
+        sheet.write_string(row, 0, str(person))
+        sheet.write_string(row, 1, person.username)
+        sheet.write_string(row, 2, person.region.name if person.region else "")
+        write_figures(sheet, row, 3, item)
+    sheet.freeze_panes(1, 1)
+    if stewards:
+        sheet.autofilter(0, 0, len(stewards), len(headers) - 1)
+
+    if areas:
+        sheet = workbook.add_worksheet(_("Areas")[:31])
+        headers = [_("Area"), _("Active stewards"), *figure_headers]
+        for column, text in enumerate(headers):
+            sheet.write_string(0, column, text, bold)
+        sheet.set_column(0, 0, 20)
+        sheet.set_column(1, len(headers) - 1, 11)
+        for row, area in enumerate(areas, start=1):
+            name = area.region.name
+            if area.direct:
+                name = _("%(area)s (directly)") % {"area": name}
+            sheet.write_string(row, 0, name)
+            sheet.write_number(row, 1, area.active_stewards)
+            write_figures(sheet, row, 2, area)
+        sheet.freeze_panes(1, 1)
+    workbook.close()
+    return buffer.getvalue()

@@ -1,0 +1,439 @@
+"""Importing a bureau's own Excel of services (服务台账).
+
+Columns (by header, in any order; the header row is among the first ten):
+日期, 管家 (username or name), 企业 (name or credit code), 项目 (optional), 方式, 内容,
+解决问题数 (optional). Every row is checked with the same rules as the web form
+(`services.prepare_record`) before anything is written; if any row is wrong nothing is
+written and each problem is reported by row, column and reason, as the ledger import does.
+Rows already recorded, or repeated in the file, are skipped, never doubled.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from guanjia.accounts.models import Role, User
+from guanjia.core.audit import audited_save
+from guanjia.enterprises import creditcode
+from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.models import Enterprise
+from guanjia.ledger.importers import (
+    CellError,
+    FileError,
+    RowError,
+    column_letter,
+    parse_date,
+    read_sheet,
+)
+from guanjia.projects.access import projects_for
+from guanjia.projects.models import Project
+
+from . import access
+from .models import Kind, ServiceRecord
+from .services import prepare_record
+
+EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+HEADER_SEARCH_ROWS = 10
+MAX_ROWS = 5000  # the import is synchronous: bigger files are split
+
+# The words bureaus write for each kind (domain vocabulary, not UI text); the first is ours.
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    Kind.VISIT: ("走访", "上门走访", "实地走访", "走访企业", "上门服务", "visit"),
+    Kind.CALL: ("电话", "电话联系", "电话沟通", "电话服务", "call"),
+    Kind.MEETING: ("座谈/会议", "座谈", "会议", "座谈会", "召开会议", "协调会", "meeting"),
+    Kind.PROBLEM_SOLVED: ("解决问题", "协调解决问题", "帮办代办", "problem_solved"),
+    Kind.POLICY: ("政策宣讲", "政策宣传", "送政策上门", "政策解读", "policy"),
+    Kind.OTHER: ("其他", "其它", "other"),
+}
+_KIND_BY_WORD = {
+    re.sub(r"\s+", "", word).lower(): kind for kind, words in KIND_WORDS.items() for word in words
+}
+
+
+def kind_word(kind: str) -> str:
+    return KIND_WORDS.get(kind, (kind,))[0]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("date", "日期", ("服务日期", "服务时间", "时间", "日期时间"), required=True),
+    Column("steward", "管家", ("项目管家", "服务管家", "管家姓名", "服务人", "服务人员")),
+    Column("enterprise", "企业", ("企业名称", "服务企业", "服务对象", "企业全称"), required=True),
+    Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码")),
+    Column("project", "项目", ("项目名称", "服务项目")),
+    Column("kind", "方式", ("服务方式", "服务类型", "类型", "方式类型"), required=True),
+    Column(
+        "summary", "内容", ("服务内容", "工作内容", "内容摘要", "服务事项", "事项"), required=True
+    ),
+    Column("problems", "解决问题数", ("解决问题", "解决问题个数", "解决问题数量", "解决数")),
+)
+# Headers our export writes that carry nothing to import, and row counters.
+IGNORED_HEADERS = {"序号", "编号", "所属地区", "地区", "诉求编号", "录入人", "录入时间"}
+BY_KEY = {c.key: c for c in COLUMNS}
+_ALIAS = {alias: c.key for c in COLUMNS for alias in (c.header, *c.aliases)}
+# Which column a service's ValidationError field is about.
+FIELD_COLUMN = {
+    "steward": "steward",
+    "enterprise": "enterprise",
+    "project": "project",
+    "kind": "kind",
+    "date": "date",
+    "summary": "summary",
+    "problems_solved": "problems",
+}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", text).lower()
+
+
+def _header(value: Any) -> str:
+    text = re.sub(r"\s+", "", _text(value))
+    return text.replace("（", "(").replace("）", ")").strip("*＊:：")
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    file_errors: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # duplicates, ignored columns
+    records: list[ServiceRecord] = field(default_factory=list)  # checked, not yet saved
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not self.errors
+
+    @property
+    def messages(self) -> list[str]:
+        return [*self.file_errors, *(str(e) for e in self.errors)]
+
+
+class _Lookups:
+    """Stewards, enterprises and projects by the names a file uses, in a few queries."""
+
+    def __init__(self, actor: User, names: set[str], enterprises: set[str], codes: set[str]):
+        self.actor = actor
+        self.stewards: dict[str, list[User]] = {}
+        people = User.objects.filter(role=Role.STEWARD).filter(
+            Q(username__in=names) | Q(display_name__in=names)
+        )
+        for user in people:
+            for name in {user.username, user.display_name} - {""}:
+                self.stewards.setdefault(_key(name), []).append(user)
+        served = enterprises_for(actor).select_related("region")
+        self.enterprises: dict[str, list[Enterprise]] = {}
+        for enterprise in served.filter(Q(name__in=enterprises) | Q(credit_code__in=codes)):
+            for name in {enterprise.name, enterprise.credit_code or ""} - {""}:
+                self.enterprises.setdefault(_key(name), []).append(enterprise)
+        self.projects: dict[tuple[int, str], list[Project]] = {}
+        found = [e.pk for found in self.enterprises.values() for e in found]
+        of = Q(enterprise_id__in=found) | Q(partners__in=found)
+        serving = projects_for(actor).filter(of).distinct()
+        for project in serving.select_related("region").prefetch_related("partners"):
+            for owner in {project.enterprise_id, *(p.pk for p in project.partners.all())}:
+                self.projects.setdefault((owner, _key(project.name)), []).append(project)
+
+    def steward(self, text: str) -> User:
+        found = self.stewards.get(_key(text), [])
+        if not found:
+            raise CellError(_("no steward with the username or name “%(name)s”") % {"name": text})
+        if len({u.pk for u in found}) > 1:
+            raise CellError(
+                _("%(n)d stewards are called “%(name)s”: write the username")
+                % {"n": len({u.pk for u in found}), "name": text}
+            )
+        return found[0]
+
+    def enterprise(self, text: str) -> Enterprise:
+        code = creditcode.normalise(text)
+        found = self.enterprises.get(_key(code), []) if len(code) == 18 else []
+        found = found or self.enterprises.get(_key(text), [])
+        if not found:
+            raise CellError(
+                _("“%(name)s” is not among the enterprises you serve (by name or credit code)")
+                % {"name": text}
+            )
+        return found[0]
+
+    def project(self, enterprise: Enterprise, text: str) -> Project:
+        found = self.projects.get((enterprise.pk, _key(text)), [])
+        if not found:
+            raise CellError(
+                _("%(enterprise)s has no project called “%(name)s” that you serve")
+                % {"enterprise": enterprise, "name": text}
+            )
+        if len(found) > 1:
+            raise CellError(
+                _("%(enterprise)s has %(n)d projects called “%(name)s”")
+                % {"enterprise": enterprise, "n": len(found), "name": text}
+            )
+        return found[0]
+
+
+def _kind(text: str) -> str:
+    kind = _KIND_BY_WORD.get(_key(text))
+    if kind is None:
+        raise CellError(
+            _("“%(value)s” is not a kind of service; write one of %(kinds)s")
+            % {"value": text, "kinds": "、".join(words[0] for words in KIND_WORDS.values())}
+        )
+    return kind
+
+
+def _problems(value: Any, kind: str | None) -> int:
+    text = _text(value)
+    if text in ("", "-", "—", "无"):
+        return 1 if kind == Kind.PROBLEM_SOLVED else 0
+    try:
+        number = float(text)
+    except ValueError:
+        raise CellError(_("“%(value)s” is not a number") % {"value": text}) from None
+    if not number.is_integer() or number < 0 or number > 999:
+        raise CellError(_("write a whole number from 0 to 999, not “%(value)s”") % {"value": text})
+    return int(number)
+
+
+def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
+    """Read and check every row; the result holds the records to save, or the errors."""
+    result = ImportResult()
+    try:
+        rows = list(read_sheet(source))
+    except FileError as exc:
+        result.file_errors.append(str(exc))
+        return result
+
+    header_row, mapping = _find_header(rows[:HEADER_SEARCH_ROWS])
+    missing = [c.header for c in COLUMNS if c.required and c.key not in mapping.values()]
+    if header_row is None or missing:
+        result.file_errors.append(
+            _("the header row lacks the required columns: %(columns)s")
+            % {"columns": "、".join(missing or [c.header for c in COLUMNS if c.required])}
+        )
+        return result
+    by_key = {key: index for index, key in mapping.items()}
+    header_cells = rows[header_row - 1][1]
+    headers = {key: _header(header_cells[index]) for index, key in mapping.items()}
+    for index, value in enumerate(header_cells):
+        text = _header(value)
+        if text and index not in mapping and text not in IGNORED_HEADERS:
+            result.skipped.append(
+                _("column %(col)s “%(header)s” not recognised, ignored")
+                % {"col": column_letter(index), "header": text}
+            )
+
+    body = [(number, cells) for number, cells in rows[header_row:] if any(_text(c) for c in cells)]
+    if len(body) > MAX_ROWS:
+        result.file_errors.append(
+            _("the file has %(n)d rows; import at most %(max)d at a time")
+            % {"n": len(body), "max": MAX_ROWS}
+        )
+        return result
+    result.rows = len(body)
+
+    def cell(cells: list[Any], key: str) -> Any:
+        index = by_key.get(key)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    lookups = _Lookups(
+        actor,
+        names={_text(cell(c, "steward")) for _n, c in body} - {""},
+        enterprises={_text(cell(c, "enterprise")) for _n, c in body} - {""},
+        codes={
+            creditcode.normalise(_text(cell(c, key)))
+            for _n, c in body
+            for key in ("credit_code", "enterprise")
+        }
+        - {""},
+    )
+    seen: dict[tuple[Any, ...], int] = {}
+    checked: list[tuple[int, ServiceRecord]] = []
+    for number, cells in body:
+        record = _check_row(number, cells, cell, headers, by_key, lookups, actor, result)
+        if record is None:
+            continue
+        identity = _identity(record)
+        if identity in seen:
+            result.skipped.append(
+                _("row %(row)d repeats row %(first)d; skipped")
+                % {"row": number, "first": seen[identity]}
+            )
+            continue
+        seen[identity] = number
+        checked.append((number, record))
+
+    if checked:
+        existing = _existing(record for _n, record in checked)
+        for number, record in checked:
+            pk = existing.get(_identity(record))
+            if pk is not None:
+                result.skipped.append(
+                    _("row %(row)d is already recorded as service no. %(pk)d; skipped")
+                    % {"row": number, "pk": pk}
+                )
+            else:
+                result.records.append(record)
+    result.errors.sort(key=lambda e: (e.row, e.column))
+    return result
+
+
+def _find_header(rows: list[tuple[int, list[Any]]]) -> tuple[int | None, dict[int, str]]:
+    best: tuple[int | None, dict[int, str]] = (None, {})
+    for number, cells in rows:
+        mapping: dict[int, str] = {}
+        for index, value in enumerate(cells):
+            key = _ALIAS.get(_header(value))
+            if key and key not in mapping.values():
+                mapping[index] = key
+        if len(mapping) > len(best[1]):
+            best = (number, mapping)
+    return best
+
+
+def _check_row(
+    number: int,
+    cells: list[Any],
+    cell: Any,
+    headers: dict[str, str],
+    by_key: dict[str, int],
+    lookups: _Lookups,
+    actor: User,
+    result: ImportResult,
+) -> ServiceRecord | None:
+    errors: list[RowError] = []
+
+    def error(key: str, reason: str) -> None:
+        if key in by_key:
+            errors.append(RowError(number, column_letter(by_key[key]), headers[key], reason))
+        else:
+            errors.append(RowError(number, "", "", reason))
+
+    values: dict[str, Any] = {}
+    try:
+        date = parse_date(cell(cells, "date"))
+        if date is None:
+            raise CellError(_("the date is missing"))
+        values["date"] = date
+    except CellError as exc:
+        error("date", str(exc))
+
+    steward_text = _text(cell(cells, "steward"))
+    try:
+        if steward_text:
+            values["steward"] = lookups.steward(steward_text)
+        elif access.logs_for_others(actor):
+            raise CellError(_("say which steward gave the service"))
+        else:
+            values["steward"] = actor
+    except CellError as exc:
+        error("steward", str(exc))
+
+    enterprise_text = _text(cell(cells, "credit_code")) or _text(cell(cells, "enterprise"))
+    enterprise_key = "credit_code" if _text(cell(cells, "credit_code")) else "enterprise"
+    enterprise: Enterprise | None = None
+    try:
+        if not enterprise_text:
+            raise CellError(_("the enterprise is missing"))
+        enterprise = lookups.enterprise(enterprise_text)
+        values["enterprise"] = enterprise
+    except CellError as exc:
+        error(enterprise_key, str(exc))
+
+    project_text = _text(cell(cells, "project"))
+    if project_text and enterprise is not None:
+        try:
+            values["project"] = lookups.project(enterprise, project_text)
+        except CellError as exc:
+            error("project", str(exc))
+
+    kind: str | None = None
+    try:
+        text = _text(cell(cells, "kind"))
+        if not text:
+            raise CellError(_("the kind of service is missing"))
+        kind = _kind(text)
+        values["kind"] = kind
+    except CellError as exc:
+        error("kind", str(exc))
+
+    summary = _text(cell(cells, "summary"))
+    if summary:
+        values["summary"] = summary
+    else:
+        error("summary", _("say what was done"))
+
+    try:
+        values["problems_solved"] = _problems(cell(cells, "problems"), kind)
+    except CellError as exc:
+        error("problems", str(exc))
+
+    if errors:
+        result.errors.extend(errors)
+        return None
+    try:
+        return prepare_record(actor, ServiceRecord(), **values)
+    except ValidationError as exc:
+        for field_name, messages in exc.message_dict.items():
+            key = FIELD_COLUMN.get(field_name, "")
+            if key == "enterprise":
+                key = enterprise_key
+            for message in messages:
+                error(key, message.rstrip("."))
+        result.errors.extend(errors)
+        return None
+
+
+def _identity(record: ServiceRecord) -> tuple[Any, ...]:
+    return (record.steward_id, record.enterprise_id, record.date, record.kind, record.summary)
+
+
+def _existing(records: Any) -> dict[tuple[Any, ...], int]:
+    """Records already in the database with the same steward, enterprise, date, kind and text."""
+    items = list(records)
+    dates = [r.date for r in items]
+    found = ServiceRecord.objects.filter(
+        steward_id__in={r.steward_id for r in items},
+        enterprise_id__in={r.enterprise_id for r in items},
+        date__gte=min(dates),
+        date__lte=max(dates),
+    ).values_list("pk", "steward_id", "enterprise_id", "date", "kind", "summary")
+    return {tuple(row[1:]): row[0] for row in found}
+
+
+def import_services(source: str | IO[bytes], actor: User) -> ImportResult:
+    """Check the whole file, then write every new row in one transaction, or nothing."""
+    result = check_file(source, actor)
+    if not result.ok:
+        result.records = []
+        return result
+    with transaction.atomic():
+        for record in result.records:
+            audited_save(record, actor, note="import")
+    result.created = len(result.records)
+    return result
