@@ -190,3 +190,19 @@ def test_the_demo_steward_has_a_short_open_queue(demo):
     )
     assert 3 <= queue.count() <= 10
     assert queue.filter(status=Status.DISPATCHED, assignee=steward).exists()
+
+
+def test_687_stewards_and_6000_plus_services_are_a_query(demo):
+    """The direct line's headline, as the city reports it, computed from the records."""
+    from guanjia.regions.models import Region
+    from guanjia.servicerecords.figures import area_figures, totals
+
+    today = timezone.localdate()
+    city = Region.objects.get(code=data.CITY)
+    year = totals(today - dt.timedelta(days=365), today, city)
+    assert year.active_stewards == 687
+    assert year.services > 6000
+    assert 0.8 < (year.on_time_rate or 0) < 0.95
+    areas = area_figures(city, today - dt.timedelta(days=365), today)
+    assert len([a for a in areas if not a.direct]) == 9
+    assert all(a.services for a in areas if not a.direct)

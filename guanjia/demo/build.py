@@ -38,6 +38,7 @@ from guanjia.worktime.loading import load_holidays
 from . import data
 from .data import Account, Firm
 from .requests_demo import build_requests
+from .services_demo import build_service_records
 
 SEED = 20230323
 
@@ -97,6 +98,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 load_categories()
                 load_holidays(list(range(today.year - 1, today.year + 2)))
                 build_requests(seed=seed, today=today)
+                build_service_records(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
     return outcome
 

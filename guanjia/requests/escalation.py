@@ -1,20 +1,26 @@
 """The escalation sweep: reminders at 50% and 80%, escalations at 100% and beyond.
 
-Each open request stores its next mark and when it falls (`next_mark_at`, indexed), so the
-sweep reads only what is due. A mark is claimed with a conditional UPDATE (the row moves on
-only if it still shows the mark this worker read), so two workers never act on one mark; the
-unique (request, key) row in Escalation is the second lock on the same door. Running the
-sweep again at the same moment finds nothing to do.
+Each open request stores its next mark and when it falls (`next_mark_at`, a partial index),
+so the sweep reads only what is due. A mark is claimed with a conditional UPDATE (the row
+moves on only if it still shows the mark this worker read), so two workers never act on one
+mark; the unique (request, key) row in Escalation is the second lock on the same door.
+Running the sweep again at the same moment finds nothing to do.
+
+A batch of due rows is handled in one transaction (one commit, not one per mark), and the
+people to tell are looked up once per area and level for the whole run.
 """
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.accounts.models import User
+from guanjia.accounts.models import Role, User
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
 from guanjia.worktime.clock import WorkCalendar
@@ -25,88 +31,103 @@ from .models import Escalation, EventKind, RequestEvent, ServiceRequest
 logger = logging.getLogger(__name__)
 
 
-def sweep(at: dt.datetime | None = None, batch: int = 500) -> int:
+class People:
+    """Who hears of a mark, memoised per area for one sweep run."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[int, str, bool], list[User]] = {}
+
+    def nearest(self, sr: ServiceRequest, role: str, city_only: bool = False) -> list[User]:
+        key = (sr.region_id, role, city_only)
+        if key not in self.cache:
+            self.cache[key] = services._nearest(sr.region, role, city_only=city_only)
+        return self.cache[key]
+
+    def for_mark(self, sr: ServiceRequest, mark: sla.Mark) -> list[User]:
+        if mark.level == 1:  # the area's officials, else the city's bureau staff
+            return self.nearest(sr, Role.AREA_OFFICIAL) or self.nearest(sr, Role.CITY_ADMIN)
+        if mark.level == 2:  # the project's 包保领导, else the area's leaders
+            if sr.project is not None and sr.project.leader is not None:
+                return [sr.project.leader]
+            return self.nearest(sr, Role.LEADER)
+        if mark.level == 3:
+            return self.nearest(sr, Role.LEADER, city_only=True)
+        return [sr.assignee] if sr.assignee else []
+
+
+def sweep(at: dt.datetime | None = None, batch: int = 200) -> int:
     """Act on every mark due by `at` (default now); returns how many marks were acted on."""
     moment = at or timezone.now()
     cal: WorkCalendar | None = None
+    people = People()
     acted = 0
     while True:
-        due = list(
+        # The ids first, from the partial index; the rows with their joins only when needed.
+        ids = list(
             ServiceRequest.objects.filter(next_mark_at__lte=moment)
-            .select_related("region", "project", "enterprise", "assignee", "steward")
-            .order_by("next_mark_at")[:batch]
+            .order_by("next_mark_at")
+            .values_list("pk", flat=True)[:batch]
         )
-        if not due:
+        if not ids:
             return acted
         cal = cal or WorkCalendar.load()
-        for sr in due:
-            acted += _handle(sr, cal, moment)
+        due = ServiceRequest.objects.filter(pk__in=ids).select_related(
+            "region", "project__leader", "assignee", "steward"
+        )
+        with transaction.atomic():
+            for sr in due:
+                acted += _claim_and_act(sr, cal, moment, people)
 
 
-def _handle(sr: ServiceRequest, cal: WorkCalendar, moment: dt.datetime) -> int:
+def _handle(
+    sr: ServiceRequest, cal: WorkCalendar, moment: dt.datetime, people: People | None = None
+) -> int:
+    """Claim the row's mark and act on it (inside the caller's transaction, or its own)."""
+    with transaction.atomic():
+        return _claim_and_act(sr, cal, moment, people or People())
+
+
+def _claim_and_act(
+    sr: ServiceRequest, cal: WorkCalendar, moment: dt.datetime, people: People
+) -> int:
     mark = sla.MARKS.get(sr.next_mark)
     following, following_at = sla.following_mark(sr, cal, sr.next_mark, moment)
-    with transaction.atomic():
-        claimed = ServiceRequest.objects.filter(
-            pk=sr.pk, next_mark=sr.next_mark, next_mark_at=sr.next_mark_at
-        ).update(next_mark=following, next_mark_at=following_at)
-        if not claimed or mark is None:
-            return 0  # another worker took it, or the request moved on
-        # A reminder already overtaken by the next mark is not worth sending.
-        if mark.level == 0 and following_at is not None and following_at <= moment:
-            return 0
-        try:
-            with transaction.atomic():
-                escalation = Escalation.objects.create(
-                    request=sr,
-                    key=sla.mark_key(sr, mark),
-                    mark=mark.code,
-                    level=mark.level,
-                    at=moment,
-                )
-        except IntegrityError:
-            return 0  # acted on before: never twice for one mark
-        _act(sr, mark, escalation, moment)
+    changes: dict[str, object] = {"next_mark": following, "next_mark_at": following_at}
+    if mark is not None and mark.level:
+        changes["escalation_level"] = Greatest("escalation_level", Value(mark.level))
+        changes["supervised"] = True
+    claimed = ServiceRequest.objects.filter(
+        pk=sr.pk, next_mark=sr.next_mark, next_mark_at=sr.next_mark_at
+    ).update(**changes)
+    if not claimed or mark is None:
+        return 0  # another worker took it, or the request moved on
+    # A reminder already overtaken by the next mark is not worth sending.
+    if mark.level == 0 and following_at is not None and following_at <= moment:
+        return 0
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                request=sr, key=sla.mark_key(sr, mark), mark=mark.code, level=mark.level, at=moment
+            )
+    except IntegrityError:
+        return 0  # acted on before: never twice for one mark
+    recipients = people.for_mark(sr, mark)
+    Escalation.recipients.through.objects.bulk_create(
+        [
+            Escalation.recipients.through(escalation_id=escalation.pk, user_id=u.pk)
+            for u in recipients
+        ]
+    )
+    _act(sr, mark, recipients, moment)
     return 1
 
 
-def _recipients(sr: ServiceRequest, mark: sla.Mark) -> list[User]:
-    if mark.level == 1:
-        return services.area_leads(sr)
-    if mark.level == 2:
-        return services.leaders_in_charge(sr)
-    if mark.level == 3:
-        return services.city_leaders(sr)
-    return [sr.assignee] if sr.assignee else []
-
-
-def _act(sr: ServiceRequest, mark: sla.Mark, escalation: Escalation, moment: dt.datetime) -> None:
-    recipients = _recipients(sr, mark)
-    escalation.recipients.set(recipients)
+def _act(sr: ServiceRequest, mark: sla.Mark, recipients: list[User], moment: dt.datetime) -> None:
     with services._in_default_language():
-        if mark.level == 0:
-            what = _("sign for") if mark.code.startswith("sign") else _("resolve")
-            title = _(
-                "Request %(number)s: %(percent)s%% of the time to %(what)s it has passed; due %(due)s"
-            ) % {
-                "number": sr.number,
-                "percent": int(mark.fraction * 100),
-                "what": what,
-                "due": services._fmt(sr.due_at),
-            }
-            kind, event_kind = "reminder", EventKind.REMIND
-        else:
-            title = {
-                1: _("Request %(number)s was not signed for in time (%(who)s): escalated to you"),
-                2: _("Request %(number)s is past its deadline (%(who)s): escalated to you"),
-                3: _(
-                    "Request %(number)s is a full period past its deadline (%(who)s): escalated to the city leader"
-                ),
-            }[mark.level] % {"number": sr.number, "who": sr.assignee or "—"}
-            kind, event_kind = "escalated", EventKind.ESCALATE
+        title = _title(sr, mark)
         RequestEvent.objects.create(
             request=sr,
-            kind=event_kind,
+            kind=EventKind.REMIND if mark.level == 0 else EventKind.ESCALATE,
             from_status=sr.status,
             to_status=sr.status,
             at=moment,
@@ -115,17 +136,38 @@ def _act(sr: ServiceRequest, mark: sla.Mark, escalation: Escalation, moment: dt.
             internal=True,
         )
         if mark.level:
-            before = {"escalation_level": sr.escalation_level, "supervised": sr.supervised}
             level = max(sr.escalation_level, mark.level)
-            ServiceRequest.objects.filter(pk=sr.pk).update(escalation_level=level, supervised=True)
             record(
                 None,
                 AuditAction.TRANSITION,
                 sr,
-                before=before,
+                before={"escalation_level": sr.escalation_level, "supervised": sr.supervised},
                 after={"escalation_level": level, "supervised": True},
                 note=f"escalate: {mark.code}",
             )
             # The holder hears too: a late request is under supervision (督办).
             recipients = [*recipients, *([sr.assignee] if sr.assignee else [])]
-        services._tell(set(recipients), kind, title, sr)
+        services._tell(set(recipients), "reminder" if mark.level == 0 else "escalated", title, sr)
+
+
+TITLES: dict[int, Callable[[], str]] = {
+    1: lambda: _("Request %(number)s was not signed for in time (%(who)s): escalated to you"),
+    2: lambda: _("Request %(number)s is past its deadline (%(who)s): escalated to you"),
+    3: lambda: _(
+        "Request %(number)s is a full period past its deadline (%(who)s): escalated to the city leader"
+    ),
+}
+
+
+def _title(sr: ServiceRequest, mark: sla.Mark) -> str:
+    if mark.level == 0:
+        what = _("sign for") if mark.code.startswith("sign") else _("resolve")
+        return _(
+            "Request %(number)s: %(percent)s%% of the time to %(what)s it has passed; due %(due)s"
+        ) % {
+            "number": sr.number,
+            "percent": int(mark.fraction * 100),
+            "what": what,
+            "due": services._fmt(sr.due_at),
+        }
+    return TITLES[mark.level]() % {"number": sr.number, "who": sr.assignee or "—"}

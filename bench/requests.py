@@ -1,0 +1,674 @@
+"""Requests benchmark on PostgreSQL: 1,000,000 requests (诉求), 50,000 of them open.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/requests.py
+Options: --closed N --open N --due N --pages N --api-seconds S --clients N --skip-api
+
+It works in its own database, <name>_requests_bench next to DATABASE_URL's (a trailing
+"_bench" in the name is dropped first, so .../test and .../test_bench both give
+test_requests_bench). The closed requests are generated once, inside PostgreSQL, and reused by
+later runs; the open ones are written again on every run (COPY), placed against the moment of
+the run, so the escalation sweep always finds the same work: `--due` requests just past a
+deadline. It measures
+
+- the sweep acting on those marks, and a sweep with nothing due;
+- a steward's queue page with ~70 open requests (Django's test client: middleware, session,
+  templates), and the queries it takes for 10 and for 70 open requests;
+- submissions through the API (POST /api/v1/requests with an enterprise contact's bearer
+  token) against gunicorn with the database task worker running, from a few client threads;
+
+and prints the figures, then one JSON line at the end.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STEWARDS = 687
+ENTERPRISES = 20_000
+STATUS_MIX = {  # the open requests: share of each open status
+    "submitted": 0.05,
+    "accepted": 0.05,
+    "dispatched": 0.15,
+    "bounced": 0.03,
+    "handling": 0.60,
+    "awaiting_info": 0.12,
+}
+TITLES = [
+    "项目用地规划条件出具慢",
+    "厂区双回路供电接入",
+    "施工许可证办理",
+    "环评审批进度",
+    "招商引资奖励兑现",
+    "技术工人招聘难",
+    "流动资金贷款续贷",
+    "天然气管网接入",
+]
+
+
+def bench_url(base: str) -> str:
+    import dj_database_url
+    import psycopg
+
+    cfg = dj_database_url.parse(base)
+    name = f"{(cfg['NAME'] or 'postgres').removesuffix('_bench')}_requests_bench"
+    # The maintenance database: the one DATABASE_URL names need not exist.
+    admin = base.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def setup_django(db_url: str) -> None:
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanjia.settings")
+    # The queue the web and the worker share, as in production; mail goes nowhere.
+    os.environ["TASKS_BACKEND"] = "db"
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic here
+
+    django.setup()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+# ----------------------------------------------------------------------------- people
+
+
+def people() -> dict[str, Any]:
+    """Stewards, area officials and leaders, a city admin and one enterprise contact."""
+    from django.contrib.auth.hashers import make_password
+
+    from guanjia.accounts.models import Role, User
+    from guanjia.enterprises.creditcode import make_code
+    from guanjia.enterprises.models import Enterprise
+    from guanjia.regions.models import Region
+
+    city = Region.objects.get(code="210700")
+    areas = list(
+        Region.objects.filter(parent=city, abolished_on__isnull=True).order_by("sort_order")
+    )
+    have = set(User.objects.values_list("username", flat=True))
+    new = []
+    for i in range(1, STEWARDS + 1):
+        name = f"bench_steward_{i:04d}"
+        if name not in have:
+            new.append(
+                User(username=name, role=Role.STEWARD, region=areas[i % len(areas)],
+                     display_name=f"管家{i:04d}", email=f"{name}@example.invalid",
+                     password=make_password(None))
+            )  # fmt: skip
+    for area in areas:
+        for role in (Role.AREA_OFFICIAL, Role.LEADER):
+            name = f"bench_{role}_{area.code}"
+            if name not in have:
+                new.append(
+                    User(username=name, role=role, region=area, password=make_password(None))
+                )
+    for name, role in (("bench_city_leader", Role.LEADER), ("bench_admin", Role.CITY_ADMIN)):
+        if name not in have:
+            new.append(User(username=name, role=role, region=city, password=make_password(None)))
+    User.objects.bulk_create(new, batch_size=1000)
+    stewards = list(User.objects.filter(username__startswith="bench_steward_").order_by("username"))
+    count = Enterprise.objects.count()
+    rng = random.Random(2023)
+    Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                name=f"锦州诉求基准企业{i:05d}有限公司",
+                credit_code=make_code(f"91210700{i:09d}"),
+                region=rng.choice(areas),
+                steward=stewards[i % len(stewards)],
+            )
+            for i in range(count, ENTERPRISES)
+        ],
+        batch_size=5000,
+    )
+    first = Enterprise.objects.order_by("pk").first()
+    assert first is not None
+    contact, _ = User.objects.get_or_create(
+        username="bench_contact",
+        defaults={"role": Role.ENTERPRISE, "enterprise": first, "password": make_password(None)},
+    )
+    return {"stewards": stewards, "contact": contact, "enterprise": first}
+
+
+def reference_data() -> None:
+    from django.utils import timezone
+
+    from guanjia.industries.loading import load_industries
+    from guanjia.regions.loading import load_regions
+    from guanjia.requests.loading import load_categories
+    from guanjia.worktime.loading import load_holidays
+
+    load_regions()
+    load_industries()
+    load_categories()
+    year = timezone.localdate().year
+    load_holidays(list(range(year - 1, year + 2)))
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+def _columns() -> tuple[list[str], dict[str, Any]]:
+    """Every column of the request table but id, with the model's default for each."""
+    from guanjia.requests.models import ServiceRequest
+
+    columns: list[str] = []
+    defaults: dict[str, Any] = {}
+    for f in ServiceRequest._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(str(f.column))
+        defaults[str(f.column)] = None if f.null else f.get_default()
+    return columns, defaults
+
+
+def generate_closed(n: int) -> None:
+    """n closed requests over the last year, generated inside PostgreSQL (core fields only:
+    deadlines are approximate here, calendar days rather than working days)."""
+    from django.db import connection
+
+    from guanjia.requests.models import Category
+
+    columns, defaults = _columns()
+    computed = {
+        "number": "'ZT' || to_char(s.sub AT TIME ZONE %(tz)s, 'YYYY') || lpad(s.id::text, 7, '0')",
+        "enterprise_id": "e.id",
+        "region_id": "e.region_id",
+        "category_id": "(%(categories)s::int[])[1 + s.g %% %(n_categories)s]",
+        "priority": "'general'",
+        "title": "(%(titles)s::text[])[1 + s.g %% %(n_titles)s]",
+        "text": "'请协调有关部门尽快办理。'",
+        "source": "(ARRAY['web','web','web','open311','api','staff'])[1 + s.g %% 6]",
+        "submitted_at": "s.sub",
+        "status": "'closed'",
+        "steward_id": "e.steward_id",
+        "assignee_id": "e.steward_id",
+        "dispatched_by_id": "e.steward_id",
+        "dispatched_at": "s.sub + interval '2 hours'",
+        "sign_started_at": "s.sub + interval '2 hours'",
+        "clock_started_at": "s.sub + interval '2 hours'",
+        "sign_due_at": "s.sub + interval '1 day 2 hours'",
+        "reply_due_at": "s.sub + interval '3 days 2 hours'",
+        "resolve_due_at": "s.sub + interval '7 days 2 hours'",
+        "dispatch_round": "1",
+        "signed_at": "s.sub + interval '4 hours'",
+        "first_response_at": "s.sub + interval '4 hours'",
+        "replied_at": "s.sub + interval '5 hours' + s.r1 * interval '8 days'",
+        "answer": "'已协调办结。'",
+        "on_time": "s.r1 * interval '8 days' <= interval '7 days' - interval '3 hours'",
+        "closed_at": "s.sub + interval '1 day 5 hours' + s.r1 * interval '8 days'",
+        "rating": "CASE WHEN s.r2 < 0.8 THEN 'satisfied' WHEN s.r2 < 0.95 THEN 'basically'"
+        " ELSE 'unsatisfied' END",
+        "rated_at": "s.sub + interval '1 day 5 hours' + s.r1 * interval '8 days'",
+        "updated_at": "s.sub + interval '1 day 5 hours' + s.r1 * interval '8 days'",
+    }
+    params: dict[str, Any] = {
+        "tz": "Asia/Shanghai",
+        "categories": list(Category.objects.values_list("pk", flat=True)),
+        "titles": TITLES,
+        "n_titles": len(TITLES),
+        "n": n,
+    }
+    params["n_categories"] = len(params["categories"])
+    values = []
+    for column in columns:
+        if column in computed:
+            values.append(computed[column])
+        elif defaults[column] is None:
+            values.append("NULL")
+        else:
+            params[f"d_{column}"] = defaults[column]
+            values.append(f"%(d_{column})s")
+    sql = f"""
+        INSERT INTO requests_servicerequest (id, {", ".join(columns)})
+        SELECT s.id, {", ".join(values)}
+        FROM (
+            SELECT nextval(pg_get_serial_sequence('requests_servicerequest', 'id')) AS id, g,
+                   now() - interval '10 days' - random() * interval '355 days' AS sub,
+                   random() ^ 1.6 AS r1, random() AS r2
+            FROM generate_series(1, %(n)s) g
+        ) s
+        JOIN bench_enterprises e ON e.n = 1 + (s.g::bigint * 7919) %% (SELECT count(*) FROM bench_enterprises)
+    """  # noqa: S608 (column names from the model; values are parameters)
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE bench_enterprises AS SELECT row_number() OVER (ORDER BY id) AS n,"
+            " id, steward_id, region_id FROM enterprises_enterprise WHERE steward_id IS NOT NULL"
+        )
+        cur.execute("CREATE UNIQUE INDEX ON bench_enterprises (n)")
+        cur.execute(sql, params)
+        cur.execute("DROP TABLE bench_enterprises")
+
+
+def clear_open() -> int:
+    """Delete every request not closed (last run's open ones and API submissions)."""
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from guanjia.notifications.models import Notification
+    from guanjia.requests.models import Escalation, ServiceRequest
+
+    through = Escalation.recipients.through._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE bench_gone AS SELECT id FROM requests_servicerequest"
+            " WHERE status <> 'closed'"
+        )
+        gone = cur.rowcount
+        cur.execute(
+            f"DELETE FROM {through} WHERE escalation_id IN (SELECT id FROM requests_escalation"
+            " WHERE request_id IN (SELECT id FROM bench_gone))"  # noqa: S608
+        )
+        relations = sorted(
+            ServiceRequest._meta.related_objects,
+            key=lambda r: r.related_model._meta.model_name != "attachment",
+        )
+        for rel in relations:
+            table, column = rel.related_model._meta.db_table, rel.field.column
+            if getattr(rel.on_delete, "__name__", "") == "CASCADE":
+                cur.execute(
+                    f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM bench_gone)"  # noqa: S608
+                )
+            else:
+                cur.execute(
+                    f"UPDATE {table} SET {column} = NULL"  # noqa: S608
+                    f" WHERE {column} IN (SELECT id FROM bench_gone)"
+                )
+        cur.execute("DELETE FROM requests_servicerequest WHERE id IN (SELECT id FROM bench_gone)")
+        cur.execute("DROP TABLE bench_gone")
+        # Notifications and queued tasks of earlier runs: each run starts from the same place.
+        cur.execute(f"TRUNCATE {Notification._meta.db_table}, {DBTaskResult._meta.db_table}")
+    return gone
+
+
+def templates(now: dt.datetime, count: int, overdue: bool) -> list[dict[str, Any]]:
+    """Open requests' clock fields for `count` distinct moments, computed with the calendar
+    and `sla.reschedule`; `overdue` ones are just past a deadline nobody has acted on."""
+    from guanjia.demo.requests_demo import working_back
+    from guanjia.requests import sla
+    from guanjia.requests.models import Category, ServiceRequest
+    from guanjia.worktime.clock import WorkCalendar
+
+    cal, mpd, rng = WorkCalendar.load(), WorkCalendar.load().minutes_per_day, random.Random(7)
+    category = Category.objects.get(code="land")
+    statuses = ["dispatched", "handling"] if overdue else list(STATUS_MIX)
+    weights = [1, 1] if overdue else list(STATUS_MIX.values())
+    found = []
+    for _i in range(count):
+        status = rng.choices(statuses, weights=weights)[0]
+        priority = rng.choices(["general", "urgent", "complex"], weights=[85, 5, 10])[0]
+        policy = sla.sla_for(category, priority)
+        sr = ServiceRequest(
+            status=status, priority=priority, sign_days=policy.sign_days,
+            reply_days=policy.reply_days, resolve_days=policy.resolve_days,
+            max_resolve_days=policy.max_resolve_days, dispatch_round=1,
+        )  # fmt: skip
+        f = rng.uniform(1.02, 1.5) if overdue else rng.uniform(0.02, 0.95)
+        if status in ("submitted", "accepted"):
+            sr.submitted_at = working_back(cal, now, rng.uniform(10, 2 * mpd))
+            sr.dispatch_round = 0
+        else:
+            if status in ("dispatched", "bounced"):
+                window = float(sr.sign_days) * mpd
+                sr.dispatched_at = working_back(cal, now, f * window)
+            else:
+                window = float(sr.resolve_days) * mpd
+                sr.dispatched_at = working_back(cal, now, f * window)
+                sr.signed_at = sr.first_response_at = cal.add(sr.dispatched_at, 0.05 * window)
+            sr.sign_started_at = sr.clock_started_at = sr.dispatched_at
+            sr.submitted_at = working_back(cal, sr.dispatched_at, rng.uniform(10, 300))
+            if status == "bounced":
+                sr.status_before_bounce, sr.bounce_reason = "dispatched", "不属于本部门职责"
+            if status == "awaiting_info":
+                # Reschedule while the clock ran, then the pause: deadlines stay as they were.
+                sr.status = "handling"
+                sla.reschedule(sr, cal, now)
+                sr.status = "awaiting_info"
+                assert sr.signed_at is not None
+                sr.paused_at = max(sr.signed_at, working_back(cal, now, rng.uniform(10, mpd)))
+        sla.reschedule(sr, cal, now)
+        due = sr.next_mark_at is not None and sr.next_mark_at <= now
+        assert due == overdue, (status, f, sr.next_mark, sr.next_mark_at, now)
+        found.append({k: v for k, v in vars(sr).items() if not k.startswith("_")})
+    return found
+
+
+def generate_open(n: int, due: int, stewards: list[Any], now: dt.datetime) -> dict[str, Any]:
+    """n open requests: `due` of them overdue; steward 1 holds 10, steward 2 holds 70, the
+    rest are spread over the others. Written with COPY."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from guanjia.enterprises.models import Enterprise
+    from guanjia.requests.models import Category, ServiceRequest
+
+    columns, defaults = _columns()
+    fields = {f.column: f.attname for f in ServiceRequest._meta.concrete_fields}
+    fine, late = templates(now, 400, False), templates(now, 40, True)
+    rng = random.Random(11)
+    categories = list(Category.objects.values_list("pk", flat=True))
+    few, many, others = stewards[0], stewards[1], stewards[2:]
+    firms: dict[int, list[tuple[int, int]]] = {}
+    for pk, steward, region in Enterprise.objects.values_list("pk", "steward_id", "region_id"):
+        firms.setdefault(steward, []).append((pk, region))
+    holders = [few] * 10 + [many] * 70
+    holders += [others[i % len(others)] for i in range(n - len(holders))]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT nextval(pg_get_serial_sequence('requests_servicerequest', 'id'))"
+            " FROM generate_series(1, %s)",
+            [n],
+        )
+        ids = [row[0] for row in cur.fetchall()]
+    rows = []
+    for i, (pk, holder) in enumerate(zip(ids, holders, strict=True)):
+        template = rng.choice(late if 80 <= i < 80 + due else fine)
+        enterprise, region = rng.choice(firms[holder.pk])
+        values = {
+            **template,
+            "enterprise_id": enterprise,
+            "region_id": region,
+            "category_id": rng.choice(categories),
+            "title": rng.choice(TITLES),
+            "text": "请协调有关部门尽快办理。",
+            "source": "web",
+            "steward_id": holder.pk,
+            "assignee_id": holder.pk,
+            "dispatched_by_id": holder.pk if template["dispatched_at"] else None,
+            "updated_at": now,
+        }
+        values["number"] = f"ZT{timezone.localtime(template['submitted_at']).year}{pk:07d}"
+        row = [pk]
+        for column in columns:
+            value = values.get(fields[column])
+            row.append(defaults[column] if value is None else value)
+        rows.append(row)
+    raw = connection.connection
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY requests_servicerequest (id, {', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    return {"few": few, "many": many}
+
+
+def generate(closed: int, open_: int, due: int) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from guanjia.requests.models import ServiceRequest
+
+    call_command("migrate", verbosity=0)
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        reference_data()
+        staff = people()
+    have = ServiceRequest.objects.filter(status="closed").count()
+    if have != closed:
+        with connection.cursor() as cur:
+            cur.execute("TRUNCATE requests_servicerequest CASCADE")
+        with transaction.atomic():
+            generate_closed(closed)
+        print(f"{closed} closed requests in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    t1 = time.perf_counter()
+    now = timezone.now()
+    with transaction.atomic():
+        clear_open()
+        staff |= generate_open(open_, due, staff["stewards"], now)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    print(f"{open_} open requests in {time.perf_counter() - t1:.1f}s", file=sys.stderr)
+    return staff | {"now": now}
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+def measure_sweep(now: dt.datetime) -> dict[str, Any]:
+    from django.urls import reverse
+
+    import guanjia.notifications.services  # noqa: F401 (imported as the worker has it)
+    from guanjia.requests.escalation import sweep
+    from guanjia.requests.models import Escalation, ServiceRequest
+
+    # A running worker has its imports done and URLs resolved: so has this process first.
+    reverse("requests:detail", args=[1])
+    sweep(at=now - dt.timedelta(days=30))
+    due = ServiceRequest.objects.filter(next_mark_at__lte=now).count()
+    before = Escalation.objects.count()
+    t0 = time.perf_counter()
+    acted = sweep(at=now)
+    first = time.perf_counter() - t0
+    idle = []
+    for _i in range(20):
+        t0 = time.perf_counter()
+        again = sweep(at=now)
+        idle.append((time.perf_counter() - t0) * 1000)
+        assert again == 0, again
+    return {
+        "due": due,
+        "acted": acted,
+        "escalations_written": Escalation.objects.count() - before,
+        "seconds": round(first, 3),
+        "ms_per_mark": round(first * 1000 / max(acted, 1), 2),
+        "nothing_due_ms_p50": pct(idle, 0.5),
+        "nothing_due_ms_max": round(max(idle), 1),
+    }
+
+
+def measure_queue(staff: dict[str, Any], n: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from guanjia.requests.models import OPEN_STATUSES, ServiceRequest
+
+    url = reverse("requests:queue")
+    out: dict[str, Any] = {"url": url}
+    for key in ("few", "many"):
+        client = Client()
+        client.force_login(staff[key])
+        open_count = ServiceRequest.objects.filter(
+            assignee=staff[key], status__in=OPEN_STATUSES
+        ).count()
+        for _i in range(2):
+            client.get(url)  # warm caches and the connection
+        with CaptureQueriesContext(connection) as ctx:
+            resp = client.get(url)
+        assert resp.status_code == 200, resp.status_code
+        row: dict[str, Any] = {"open": open_count, "queries": len(ctx.captured_queries)}
+        if key == "many":
+            times = []
+            for _i in range(n):
+                t0 = time.perf_counter()
+                resp = client.get(url)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert resp.status_code == 200
+            row |= {"p50_ms": pct(times, 0.5), "p95_ms": pct(times, 0.95), "requests": n}
+            second = client.get(url + "?page=2")
+            row["page_2_status"] = second.status_code
+        out[f"steward_{open_count}"] = row
+    counts = [v["queries"] for k, v in out.items() if k.startswith("steward_")]
+    out["constant_queries"] = len(set(counts)) == 1
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (our own local server)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the server at {url} did not come up")
+
+
+def measure_api(staff: dict[str, Any], db_url: str, seconds: float, clients: int) -> dict:
+    from django.db import connection
+
+    from guanjia.accounts.models import ApiToken
+    from guanjia.requests.models import ServiceRequest
+
+    _, token = ApiToken.issue(staff["contact"], "bench")
+    connection.close()  # the servers' connections are theirs; ours reopens when needed
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
+    web = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        [sys.executable, "-m", "gunicorn", "guanjia.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--graceful-timeout", "10"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        [sys.executable, "-m", "guanjia", "db_worker", "--interval", "1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    before = ServiceRequest.objects.count()
+
+    def post() -> tuple[int, float]:
+        body = json.dumps(
+            {"category": "utilities", "title": "厂区双回路供电接入",
+             "text": "项目生产工艺要求双回路供电，请协调供电公司加快建设第二回路。"}
+        ).encode()  # fmt: skip
+        req = urllib.request.Request(  # noqa: S310 (our own local server)
+            f"{base}/api/v1/requests",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        t0 = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+                resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        return status, (time.perf_counter() - t0) * 1000
+
+    def client(stop_at: float) -> None:
+        while time.monotonic() < stop_at:
+            status, ms = post()
+            with lock:
+                latencies.append(ms)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    try:
+        wait_for(f"{base}/api/v1/requests/categories")
+        for _i in range(4):
+            post()  # warm both web workers
+        started = time.monotonic()
+        threads = [
+            threading.Thread(target=client, args=(started + seconds,)) for _i in range(clients)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        time.sleep(3)  # let the worker catch up with the last notifications
+    finally:
+        for proc in (web, worker):
+            proc.send_signal(signal.SIGTERM)
+        for proc in (web, worker):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    created = ServiceRequest.objects.count() - before - 4
+    tasks = _task_statuses()
+    ok = statuses.get(201, 0)
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "submitted": ok,
+        "created": created,
+        "requests_per_s": round(ok / elapsed, 1),
+        "p50_ms": pct(latencies, 0.5),
+        "p95_ms": pct(latencies, 0.95),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "tasks": tasks,
+    }
+
+
+def _task_statuses() -> dict[str, int]:
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+
+    return dict(DBTaskResult.objects.values_list("status").annotate(n=Count("pk")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--closed", type=int, default=950_000)
+    parser.add_argument("--open", type=int, default=50_000)
+    parser.add_argument("--due", type=int, default=200)
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--api-seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--skip-api", action="store_true")
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    if not base.startswith("postgres"):
+        sys.exit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
+    url = bench_url(base)
+    setup_django(url)
+    staff = generate(args.closed, args.open, args.due)
+    from guanjia.requests.models import OPEN_STATUSES, ServiceRequest
+
+    figures: dict[str, Any] = {
+        "requests": ServiceRequest.objects.count(),
+        "open": ServiceRequest.objects.filter(status__in=OPEN_STATUSES).count(),
+        "database": "postgresql",
+    }
+    figures["sweep"] = measure_sweep(staff["now"])
+    print(f"sweep: {figures['sweep']}", file=sys.stderr)
+    figures["queue"] = measure_queue(staff, args.pages)
+    print(f"queue: {figures['queue']}", file=sys.stderr)
+    if not args.skip_api:
+        figures["api_submit"] = measure_api(staff, url, args.api_seconds, args.clients)
+        print(f"api: {figures['api_submit']}", file=sys.stderr)
+    print(json.dumps(figures, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()
