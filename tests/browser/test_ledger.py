@@ -151,7 +151,8 @@ def test_a_project_page_shows_facts_timeline_and_history_and_takes_a_stage_move(
 def test_an_enterprise_contact_sees_only_their_own_enterprises_project(page, shot, ledger):
     log_in(page, "t_enterprise")
 
-    assert page.url.endswith("/projects/")
+    assert page.url.endswith("/requests/")  # an enterprise contact starts at the direct line
+    page.goto("/projects/")
     expect(page.locator("#ledger-summary .count")).to_have_text("1")
     assert names(page) == ["颜料扩产项目"]
     assert column(page, 2) == ["锦州测试自有企业有限公司"]
