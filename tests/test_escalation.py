@@ -151,3 +151,26 @@ def test_two_workers_sweeping_at_once_act_on_each_mark_once(ladder):
         Notification.objects.filter(recipient=ladder["official"], kind="request.escalated").count()
         == 30
     )
+
+
+def test_a_sweep_writes_its_inbox_rows_together_and_queues_one_email_task(
+    ladder, django_capture_on_commit_callbacks
+):
+    from django.tasks import default_task_backend
+    from django.test import override_settings
+
+    ladder["steward"].email = "steward@example.cn"
+    ladder["steward"].save()
+    for _ in range(3):
+        dispatched(ladder, at(2026, 3, 2, 9, 0))
+    dummy = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=dummy):
+        default_task_backend.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert escalation.sweep(at(2026, 3, 2, 14, 20)) == 3
+        names = [r.task.name for r in default_task_backend.results]
+    assert names == ["send_emails"]
+    assert (
+        Notification.objects.filter(recipient=ladder["steward"], kind="request.reminder").count()
+        == 3
+    )

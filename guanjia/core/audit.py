@@ -41,11 +41,25 @@ def record(
     note: str = "",
 ) -> AuditEntry:
     """Append one entry; `actor` may be None for the system (demo loader, scheduled jobs)."""
+    entry_ = entry(actor, action, obj, before, after, note)
+    entry_.save()
+    return entry_
+
+
+def entry(
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditEntry:
+    """An unsaved entry, for writers that append many at once with bulk_create."""
     if action == AuditAction.CREATE and after is None:
         after = snapshot(obj)
     if action == AuditAction.DELETE and before is None:
         before = snapshot(obj)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,

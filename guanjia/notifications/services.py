@@ -6,7 +6,9 @@ change sends no email and no webhook, and its inbox rows disappear with it.
 """
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -51,30 +53,38 @@ def notify(
     target_type = target._meta.label_lower if target is not None else ""
     target_id = str(target.pk) if target is not None else ""
     title = title[:200]
-    with transaction.atomic():
-        rows = Notification.objects.bulk_create(
-            [
-                Notification(
-                    recipient=user,
-                    kind=kind,
-                    title=title,
-                    body=body,
-                    url=url,
-                    target_type=target_type,
-                    target_id=target_id,
-                )
-                for user in people.values()
-            ]
+    rows = [
+        Notification(
+            recipient=user,
+            kind=kind,
+            title=title,
+            body=body,
+            url=url,
+            target_type=target_type,
+            target_id=target_id,
         )
-        payload = {
-            "event": kind,
-            "title": title,
-            "body": body,
-            "url": absolute_url(url),
-            "recipients": [{"username": u.username, "name": str(u)} for u in people.values()],
-            "target": {"type": target_type, "id": target_id} if target is not None else None,
-            "created_at": (rows[0].created_at or timezone.now()).isoformat(),
-        }
+        for user in people.values()
+    ]
+    payload = {
+        "event": kind,
+        "title": title,
+        "body": body,
+        "url": absolute_url(url),
+        "recipients": [{"username": u.username, "name": str(u)} for u in people.values()],
+        "target": {"type": target_type, "id": target_id} if target is not None else None,
+        "created_at": timezone.now().isoformat(),
+    }
+    pending = getattr(_batch, "pending", None)
+    if pending is not None:
+        # Inside `batched()`: the rows are written, and the emails queued, when it ends.
+        pending.rows += rows
+        pending.deliveries += [
+            d.pk for d in webhooks.queue(kind, payload, endpoints=pending.endpoints)
+        ]
+        return rows
+    with transaction.atomic():
+        rows = Notification.objects.bulk_create(rows)
+        payload["created_at"] = (rows[0].created_at or timezone.now()).isoformat()
         deliveries = webhooks.queue(kind, payload)
         emails = [n.pk for n in rows if n.recipient.email]
         delivery_ids = [d.pk for d in deliveries]
@@ -107,3 +117,42 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.rows: list[Notification] = []
+        self.deliveries: list[int] = []
+        self.endpoints = webhooks.active_endpoints()
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Notify many times, write and send once: inside the block `notify` collects the inbox
+    rows, and they are written in one insert when the block ends (call it inside the
+    transaction), the emails queued as one task per 500 and the webhook endpoints looked up
+    once. Used by the escalation sweep, which may tell hundreds of people in one run."""
+    if getattr(_batch, "pending", None) is not None:  # nested: the outer block sends
+        yield
+        return
+    _batch.pending = pending = _Pending()
+    try:
+        yield
+    finally:
+        _batch.pending = None
+    rows = Notification.objects.bulk_create(pending.rows, batch_size=1000)
+    emails = [n.pk for n in rows if n.recipient.email]
+    if emails or pending.deliveries:
+        transaction.on_commit(lambda: _enqueue_batch(emails, pending.deliveries), robust=True)
+
+
+def _enqueue_batch(notification_ids: list[int], delivery_ids: list[int]) -> None:
+    from .tasks import deliver_webhook, send_emails
+
+    for start in range(0, len(notification_ids), 500):
+        send_emails.enqueue(notification_ids[start : start + 500])
+    for pk in delivery_ids:
+        deliver_webhook.enqueue(pk)

@@ -38,6 +38,18 @@ def send_email(notification_id: int) -> bool:
 
 
 @task()
+def send_emails(notification_ids: list[int]) -> int:
+    """Email a batch of notifications (what a sweep queued together); returns how many went."""
+    sent = 0
+    for pk in notification_ids:
+        try:
+            sent += bool(send_email.call(pk))
+        except Exception:  # one bad address must not stop the others
+            logger.exception("email for notification %s failed", pk)
+    return sent
+
+
+@task()
 def deliver_webhook(delivery_id: int) -> str:
     """First try of a new delivery, right after the event commits; retries come from the sweep."""
     delivery = webhooks.claim(delivery_id)

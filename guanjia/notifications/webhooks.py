@@ -95,20 +95,33 @@ def verify_signature(
     return hmac.compare_digest(expected.encode(), signature.encode())
 
 
-def endpoints_for(kind: str) -> list[WebhookEndpoint]:
-    """The active endpoints that want events of this kind."""
-    return [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(kind)]
+def active_endpoints() -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(active=True))
 
 
-def queue(kind: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
+def endpoints_for(
+    kind: str, endpoints: list[WebhookEndpoint] | None = None
+) -> list[WebhookEndpoint]:
+    """The active endpoints that want events of this kind (from `endpoints` when given)."""
+    if endpoints is None:
+        endpoints = active_endpoints()
+    return [e for e in endpoints if e.wants(kind)]
+
+
+def queue(
+    kind: str, payload: dict[str, Any], endpoints: list[WebhookEndpoint] | None = None
+) -> list[WebhookDelivery]:
     """Create a pending delivery per interested endpoint (call inside the event's transaction)."""
+    wanted = endpoints_for(kind, endpoints)
+    if not wanted:
+        return []
     now = timezone.now()
     return WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 endpoint=endpoint, notification_kind=kind, payload=payload, next_attempt_at=now
             )
-            for endpoint in endpoints_for(kind)
+            for endpoint in wanted
         ]
     )
 

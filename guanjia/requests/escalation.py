@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
-from guanjia.core.audit import record
-from guanjia.core.models import AuditAction
+from guanjia.core.audit import entry
+from guanjia.core.models import AuditAction, AuditEntry
+from guanjia.notifications.services import batched
 from guanjia.worktime.clock import WorkCalendar
 
 from . import services, sla
@@ -74,80 +75,123 @@ def sweep(at: dt.datetime | None = None, batch: int = 200) -> int:
         due = ServiceRequest.objects.filter(pk__in=ids).select_related(
             "region", "project__leader", "assignee", "steward"
         )
-        with transaction.atomic():
+        with transaction.atomic(), batched():
+            work = Work(moment, people)
             for sr in due:
-                acted += _claim_and_act(sr, cal, moment, people)
+                work.claim(sr, cal)
+            acted += work.write()
 
 
 def _handle(
     sr: ServiceRequest, cal: WorkCalendar, moment: dt.datetime, people: People | None = None
 ) -> int:
-    """Claim the row's mark and act on it (inside the caller's transaction, or its own)."""
-    with transaction.atomic():
-        return _claim_and_act(sr, cal, moment, people or People())
+    """Claim one row's mark and act on it, in a transaction of its own."""
+    with transaction.atomic(), batched():
+        work = Work(moment, people or People())
+        work.claim(sr, cal)
+        return work.write()
 
 
-def _claim_and_act(
-    sr: ServiceRequest, cal: WorkCalendar, moment: dt.datetime, people: People
-) -> int:
-    mark = sla.MARKS.get(sr.next_mark)
-    following, following_at = sla.following_mark(sr, cal, sr.next_mark, moment)
-    changes: dict[str, object] = {"next_mark": following, "next_mark_at": following_at}
-    if mark is not None and mark.level:
-        changes["escalation_level"] = Greatest("escalation_level", Value(mark.level))
-        changes["supervised"] = True
-    claimed = ServiceRequest.objects.filter(
-        pk=sr.pk, next_mark=sr.next_mark, next_mark_at=sr.next_mark_at
-    ).update(**changes)
-    if not claimed or mark is None:
-        return 0  # another worker took it, or the request moved on
-    # A reminder already overtaken by the next mark is not worth sending.
-    if mark.level == 0 and following_at is not None and following_at <= moment:
-        return 0
-    try:
-        with transaction.atomic():
-            escalation = Escalation.objects.create(
-                request=sr, key=sla.mark_key(sr, mark), mark=mark.code, level=mark.level, at=moment
-            )
-    except IntegrityError:
-        return 0  # acted on before: never twice for one mark
-    recipients = people.for_mark(sr, mark)
-    Escalation.recipients.through.objects.bulk_create(
-        [
-            Escalation.recipients.through(escalation_id=escalation.pk, user_id=u.pk)
-            for u in recipients
-        ]
-    )
-    _act(sr, mark, recipients, moment)
-    return 1
+class Work:
+    """The marks one worker claimed in a batch, written together: a conditional UPDATE per
+    row to claim it, then one insert each for escalations, their recipients, timeline
+    entries, audit entries and inbox rows."""
 
+    def __init__(self, moment: dt.datetime, people: People) -> None:
+        self.moment = moment
+        self.people = people
+        self.items: list[tuple[ServiceRequest, sla.Mark, Escalation, list[User]]] = []
 
-def _act(sr: ServiceRequest, mark: sla.Mark, recipients: list[User], moment: dt.datetime) -> None:
-    with services._in_default_language():
-        title = _title(sr, mark)
-        RequestEvent.objects.create(
-            request=sr,
-            kind=EventKind.REMIND if mark.level == 0 else EventKind.ESCALATE,
-            from_status=sr.status,
-            to_status=sr.status,
-            at=moment,
-            note=title,
-            data={"mark": mark.code, "level": mark.level, "to": [str(u) for u in recipients]},
-            internal=True,
+    def claim(self, sr: ServiceRequest, cal: WorkCalendar) -> None:
+        mark = sla.MARKS.get(sr.next_mark)
+        following, following_at = sla.following_mark(sr, cal, sr.next_mark, self.moment)
+        changes: dict[str, object] = {"next_mark": following, "next_mark_at": following_at}
+        if mark is not None and mark.level:
+            changes["escalation_level"] = Greatest("escalation_level", Value(mark.level))
+            changes["supervised"] = True
+        claimed = ServiceRequest.objects.filter(
+            pk=sr.pk, next_mark=sr.next_mark, next_mark_at=sr.next_mark_at
+        ).update(**changes)
+        if not claimed or mark is None:
+            return  # another worker took it, or the request moved on
+        # A reminder already overtaken by the next mark is not worth sending.
+        if mark.level == 0 and following_at is not None and following_at <= self.moment:
+            return
+        escalation = Escalation(
+            request=sr, key=sla.mark_key(sr, mark), mark=mark.code, level=mark.level, at=self.moment
         )
-        if mark.level:
-            level = max(sr.escalation_level, mark.level)
-            record(
-                None,
-                AuditAction.TRANSITION,
-                sr,
-                before={"escalation_level": sr.escalation_level, "supervised": sr.supervised},
-                after={"escalation_level": level, "supervised": True},
-                note=f"escalate: {mark.code}",
-            )
-            # The holder hears too: a late request is under supervision (督办).
-            recipients = [*recipients, *([sr.assignee] if sr.assignee else [])]
-        services._tell(set(recipients), "reminder" if mark.level == 0 else "escalated", title, sr)
+        self.items.append((sr, mark, escalation, self.people.for_mark(sr, mark)))
+
+    def write(self) -> int:
+        if not self.items:
+            return 0
+        try:
+            with transaction.atomic():
+                Escalation.objects.bulk_create([e for _sr, _m, e, _p in self.items])
+        except IntegrityError:
+            # Some mark was acted on before (never twice for one mark): one by one, keeping
+            # only the new ones.
+            kept = []
+            for item in self.items:
+                try:
+                    with transaction.atomic():
+                        item[2].save()
+                    kept.append(item)
+                except IntegrityError:
+                    continue
+            self.items = kept
+        Through = Escalation.recipients.through
+        Through.objects.bulk_create(
+            [
+                Through(escalation_id=e.pk, user_id=u.pk)
+                for _sr, _m, e, people in self.items
+                for u in people
+            ]
+        )
+        events, audits = [], []
+        with services._in_default_language():
+            for sr, mark, _e, people in self.items:
+                title = _title(sr, mark)
+                events.append(
+                    RequestEvent(
+                        request=sr,
+                        kind=EventKind.REMIND if mark.level == 0 else EventKind.ESCALATE,
+                        from_status=sr.status,
+                        to_status=sr.status,
+                        at=self.moment,
+                        note=title,
+                        data={
+                            "mark": mark.code,
+                            "level": mark.level,
+                            "to": [str(u) for u in people],
+                        },
+                        internal=True,
+                    )
+                )
+                told = list(people)
+                if mark.level:
+                    audits.append(
+                        entry(
+                            None,
+                            AuditAction.TRANSITION,
+                            sr,
+                            before={
+                                "escalation_level": sr.escalation_level,
+                                "supervised": sr.supervised,
+                            },
+                            after={
+                                "escalation_level": max(sr.escalation_level, mark.level),
+                                "supervised": True,
+                            },
+                            note=f"escalate: {mark.code}",
+                        )
+                    )
+                    # The holder hears too: a late request is under supervision (督办).
+                    told += [sr.assignee] if sr.assignee else []
+                services._tell(set(told), "reminder" if mark.level == 0 else "escalated", title, sr)
+        RequestEvent.objects.bulk_create(events)
+        AuditEntry.objects.bulk_create(audits)
+        return len(self.items)
 
 
 TITLES: dict[int, Callable[[], str]] = {

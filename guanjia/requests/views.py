@@ -30,6 +30,13 @@ from .models import Attachment, Category, Extension, ExtensionStatus, ServiceReq
 from .services import RequestError
 from .sla import MARKS
 
+SORT_CHOICES = [
+    ("due", gettext_lazy("Most urgent first")),
+    ("-submitted", gettext_lazy("Newest first")),
+    ("submitted", gettext_lazy("Oldest first")),
+    ("number", gettext_lazy("Number")),
+]
+
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
@@ -49,22 +56,21 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     now = timezone.now()
     query, qs = queue.queue(user, request.GET, now)
-    page = Paginator(qs, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queue.page_rows(qs), settings.GUANJIA_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     cal = services.calendar()
     context = {
         "query": query,
-        "queues": [(key, queue.QUEUES[key]) for key in queue.queues_for(user)],
+        # Labels as plain strings: lazy ones cost a proxy lookup at every use in the loop.
+        "queues": [(key, str(queue.QUEUES[key])) for key in queue.queues_for(user)],
         "page": page,
         "rows": queue.with_clocks(list(page.object_list), cal, now),
-        "categories": Category.objects.filter(active=True),
-        "statuses": STATUS_CHOICES,
-        "priorities": PRIORITY_CHOICES,
-        "sorts": [
-            ("due", gettext_lazy("Most urgent first")),
-            ("-submitted", gettext_lazy("Newest first")),
-            ("submitted", gettext_lazy("Oldest first")),
-            ("number", gettext_lazy("Number")),
-        ],
+        "categories": list(Category.objects.filter(active=True).values("code", "name")),
+        "statuses": [(value, str(label)) for value, label in STATUS_CHOICES],
+        "status_names": {value: str(label) for value, label in STATUS_CHOICES},
+        "priorities": [(value, str(label)) for value, label in PRIORITY_CHOICES],
+        "sorts": [(value, str(label)) for value, label in SORT_CHOICES],
         "can_submit": user.role
         in (Role.ENTERPRISE, Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
         or user.is_superuser,
