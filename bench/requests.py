@@ -280,6 +280,9 @@ def clear_open() -> int:
             " WHERE status <> 'closed'"
         )
         gone = cur.rowcount
+        # Fresh statistics first: last run's sweep grew the escalation tables from nothing,
+        # and with the old estimates the planner loops over the temporary table per row.
+        cur.execute("ANALYZE")
         cur.execute(
             f"DELETE FROM {through} WHERE escalation_id IN (SELECT id FROM requests_escalation"
             " WHERE request_id IN (SELECT id FROM bench_gone))"  # noqa: S608
