@@ -3,8 +3,9 @@
 1. Make a temporary SQLite database, migrate it and load the Jinzhou demo (about a minute).
 2. Serve it with `guanjia runserver --noreload --insecure` on a free loopback port.
 3. Log in as the demo admin in Debian's Chromium (Playwright, no browser download) and save
-   docs/ledger.png, docs/project.png, docs/event.png (1280 px wide) and docs/mobile-ledger.png
-   (375 px), each cut at 1600 px high so the PNGs stay small.
+   docs/ledger.png, docs/project.png, docs/event.png, docs/service-figures.png; as the demo
+   steward docs/requests-queue.png (1280 px wide); docs/mobile-ledger.png and, as the demo
+   enterprise contact, docs/mobile-request.png (375 px), each cut at 1600 px high.
 4. Stop the server and remove the temporary database.
 
 --db PATH reuses (or keeps) a database instead, which saves the demo load on a second run.
@@ -109,6 +110,16 @@ def take(base_url: str) -> None:
         page.locator("#figure-investment").wait_for()
         save(page, "event")
 
+        page.goto("/services/figures/?period=year")
+        save(page, "service-figures")
+
+        steward = next(a for a in data.ACCOUNTS if a.username == "steward")
+        desk = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)
+        page = desk.new_page()
+        log_in(page, steward.username, steward.password)
+        page.goto("/requests/?queue=stewarded")
+        save(page, "requests-queue")
+
         phone = browser.new_context(
             base_url=base_url, locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True
         )
@@ -116,6 +127,14 @@ def take(base_url: str) -> None:
         log_in(page, admin.username, admin.password)
         page.goto("/projects/?sort=-investment")
         save(page, "mobile-ledger")
+
+        contact = next(a for a in data.ACCOUNTS if a.username == "enterprise")
+        page = phone.new_page()
+        phone.clear_cookies()
+        log_in(page, contact.username, contact.password)
+        with page.expect_navigation():
+            page.locator("table.queue a").first.click()
+        save(page, "mobile-request")
         browser.close()
 
 

@@ -242,3 +242,13 @@ def test_the_queue_costs_the_same_queries_for_few_or_many_requests(
     few = count()
     make(12)
     assert count() == few
+
+
+def test_staff_queues_show_the_enterprise_and_an_enterprise_its_own_list_without_it(world):
+    submit_via_web(world)
+    staff = client_for(world["steward"]).get(reverse("requests:queue") + "?queue=stewarded")
+    html = staff.content.decode()
+    assert html.count("<td data-label") == 7  # one row, every column filled
+    assert world["enterprise"].enterprise.name in html
+    own = client_for(world["enterprise"]).get(reverse("requests:queue")).content.decode()
+    assert own.count("<td data-label") == 6

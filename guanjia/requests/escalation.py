@@ -15,8 +15,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Value
-from django.db.models.functions import Greatest
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,55 +71,76 @@ def sweep(at: dt.datetime | None = None, batch: int = 200) -> int:
         if not ids:
             return acted
         cal = cal or WorkCalendar.load()
-        due = ServiceRequest.objects.filter(pk__in=ids).select_related(
-            "region", "project__leader", "assignee", "steward"
-        )
         with transaction.atomic(), batched():
             work = Work(moment, people)
-            for sr in due:
-                work.claim(sr, cal)
+            claimed = work.claim(_locked(ServiceRequest.objects.filter(pk__in=ids), moment), cal)
             acted += work.write()
+        if not claimed:
+            return acted  # all due rows are in another worker's hands right now
+
+
+def _locked(qs: QuerySet[ServiceRequest], moment: dt.datetime) -> list[ServiceRequest]:
+    """The rows still due, locked for this transaction; rows another worker holds are
+    skipped, not waited for (SQLite has one writer at a time anyway)."""
+    return list(
+        qs.filter(next_mark_at__lte=moment)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("region", "project__leader", "assignee", "steward")
+    )
 
 
 def _handle(
     sr: ServiceRequest, cal: WorkCalendar, moment: dt.datetime, people: People | None = None
 ) -> int:
-    """Claim one row's mark and act on it, in a transaction of its own."""
+    """Claim one row's mark as `sr` shows it and act on it, in a transaction of its own.
+    A copy that is out of date (another worker moved the row on) claims nothing."""
     with transaction.atomic(), batched():
         work = Work(moment, people or People())
-        work.claim(sr, cal)
+        rows = ServiceRequest.objects.filter(
+            pk=sr.pk, next_mark=sr.next_mark, next_mark_at=sr.next_mark_at
+        )
+        work.claim(_locked(rows, moment), cal)
         return work.write()
 
 
 class Work:
-    """The marks one worker claimed in a batch, written together: a conditional UPDATE per
-    row to claim it, then one insert each for escalations, their recipients, timeline
-    entries, audit entries and inbox rows."""
+    """The marks one worker claimed in a batch, written together: the due rows are locked
+    (SELECT … FOR UPDATE SKIP LOCKED) and moved on to their next mark in one bulk UPDATE,
+    then one insert each for escalations, their recipients, timeline entries, audit entries
+    and inbox rows."""
 
     def __init__(self, moment: dt.datetime, people: People) -> None:
         self.moment = moment
         self.people = people
         self.items: list[tuple[ServiceRequest, sla.Mark, Escalation, list[User]]] = []
 
-    def claim(self, sr: ServiceRequest, cal: WorkCalendar) -> None:
-        mark = sla.MARKS.get(sr.next_mark)
-        following, following_at = sla.following_mark(sr, cal, sr.next_mark, self.moment)
-        changes: dict[str, object] = {"next_mark": following, "next_mark_at": following_at}
-        if mark is not None and mark.level:
-            changes["escalation_level"] = Greatest("escalation_level", Value(mark.level))
-            changes["supervised"] = True
-        claimed = ServiceRequest.objects.filter(
-            pk=sr.pk, next_mark=sr.next_mark, next_mark_at=sr.next_mark_at
-        ).update(**changes)
-        if not claimed or mark is None:
-            return  # another worker took it, or the request moved on
-        # A reminder already overtaken by the next mark is not worth sending.
-        if mark.level == 0 and following_at is not None and following_at <= self.moment:
-            return
-        escalation = Escalation(
-            request=sr, key=sla.mark_key(sr, mark), mark=mark.code, level=mark.level, at=self.moment
+    def claim(self, rows: list[ServiceRequest], cal: WorkCalendar) -> int:
+        """Move each locked row on to its next mark; keep the marks to act on."""
+        for sr in rows:
+            mark = sla.MARKS.get(sr.next_mark)
+            sr.next_mark, sr.next_mark_at = sla.following_mark(sr, cal, sr.next_mark, self.moment)
+            if mark is None:
+                continue
+            before = (sr.escalation_level, sr.supervised)
+            if mark.level:
+                sr.escalation_level = max(sr.escalation_level, mark.level)
+                sr.supervised = True
+            # A reminder already overtaken by the next mark is not worth sending.
+            if mark.level == 0 and sr.next_mark_at is not None and sr.next_mark_at <= self.moment:
+                continue
+            escalation = Escalation(
+                request=sr,
+                key=sla.mark_key(sr, mark),
+                mark=mark.code,
+                level=mark.level,
+                at=self.moment,
+            )
+            sr._before = before  # type: ignore[attr-defined]
+            self.items.append((sr, mark, escalation, self.people.for_mark(sr, mark)))
+        ServiceRequest.objects.bulk_update(
+            rows, ["next_mark", "next_mark_at", "escalation_level", "supervised"]
         )
-        self.items.append((sr, mark, escalation, self.people.for_mark(sr, mark)))
+        return len(rows)
 
     def write(self) -> int:
         if not self.items:

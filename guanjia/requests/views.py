@@ -71,6 +71,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "status_names": {value: str(label) for value, label in STATUS_CHOICES},
         "priorities": [(value, str(label)) for value, label in PRIORITY_CHOICES],
         "sorts": [(value, str(label)) for value, label in SORT_CHOICES],
+        "show_enterprise": user.role != Role.ENTERPRISE,
         "can_submit": user.role
         in (Role.ENTERPRISE, Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
         or user.is_superuser,
