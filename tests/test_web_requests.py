@@ -252,3 +252,29 @@ def test_staff_queues_show_the_enterprise_and_an_enterprise_its_own_list_without
     assert world["enterprise"].enterprise.name in html
     own = client_for(world["enterprise"]).get(reverse("requests:queue")).content.decode()
     assert own.count("<td data-label") == 6
+
+
+def test_a_step_that_fails_after_its_files_were_stored_leaves_no_file_behind(
+    world, tmp_path, monkeypatch
+):
+    from django.db import DatabaseError
+
+    submit_via_web(world)
+    sr = ServiceRequest.objects.get()
+    services.dispatch(sr, world["steward"], to=world["steward"])
+    services.sign(sr, world["steward"])
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr("guanjia.requests.attachments.record", broken)  # after the file is saved
+    steward = client_for(world["steward"])
+    steward.raise_request_exception = False
+    response = steward.post(
+        reverse("requests:step", args=[sr.pk, "reply"]),
+        {"answer": "已办理", "attachments": [upload("附件.pdf", PDF)]},
+    )
+    assert response.status_code == 500
+    sr.refresh_from_db()
+    assert sr.status == Status.HANDLING and not Attachment.objects.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

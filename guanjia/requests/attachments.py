@@ -4,6 +4,9 @@ import hashlib
 import io
 import uuid
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import IO
 
 from django.conf import settings
@@ -16,6 +19,7 @@ from guanjia.core.models import AuditAction
 
 from .models import Attachment, RequestEvent, ServiceRequest
 from .services import RequestError
+from .storage import attachment_storage
 
 TYPES = {
     "pdf": "application/pdf",
@@ -106,9 +110,31 @@ def attach(
     )
     # Stored under a random name: the original name is data, never a path.
     attachment.file.save(f"{uuid.uuid4().hex}.{kind}", upload, save=False)
+    stored = _stored.get()
+    if stored is not None and attachment.file.name:
+        stored.append(attachment.file.name)
     attachment.save()
     record(actor, AuditAction.CREATE, attachment)
     return attachment
+
+
+_stored: ContextVar[list[str] | None] = ContextVar("attachments_stored", default=None)
+
+
+@contextmanager
+def removed_on_failure() -> Iterator[None]:
+    """If the block fails (and its transaction rolls back), delete the files `attach` stored
+    in it too, so a failed step leaves nothing on disk."""
+    names: list[str] = []
+    token = _stored.set(names)
+    try:
+        yield
+    except BaseException:
+        for name in names:
+            attachment_storage.delete(name)
+        raise
+    finally:
+        _stored.reset(token)
 
 
 def from_bytes(name: str, data: bytes) -> File:  # type: ignore[type-arg]

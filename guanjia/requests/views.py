@@ -95,7 +95,7 @@ def new(request: HttpRequest) -> HttpResponse:
         try:
             for upload in data["attachments"]:
                 attachments.check(upload)
-            with transaction.atomic():
+            with attachments.removed_on_failure(), transaction.atomic():
                 sr = services.submit(
                     user,
                     enterprise=enterprise,
@@ -270,7 +270,7 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     try:
         for upload in files:
             attachments.check(upload)
-        with transaction.atomic():
+        with attachments.removed_on_failure(), transaction.atomic():
             message = _run(step, sr, user, request.POST)
             event = sr.events.order_by("-at", "-id").first()
             for upload in files:
