@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +23,7 @@ from guanjia.accounts.models import Role, User
 from guanjia.enterprises.access import enterprises_for
 from guanjia.enterprises.models import Enterprise
 
-from . import access, attachments, queue, services
+from . import access, attachments, importers, queue, services
 from .exporters import export_requests
 from .forms import PRIORITY_CHOICES, RATING_CHOICES, STATUS_CHOICES, AssignForm, SubmitForm
 from .models import Attachment, Category, Extension, ExtensionStatus, ServiceRequest, Source
@@ -77,6 +77,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         or user.is_superuser,
         "can_invite": user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
         or user.is_superuser,
+        "can_import": importers.can_import(user),
     }
     return render(request, "requests/queue.html", context)
 
@@ -390,3 +391,25 @@ class InviteAccept(auth_views.PasswordResetConfirmView):
 
 
 invite_accept = InviteAccept.as_view()
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse | FileResponse:
+    """Past requests from Excel: every row is checked; all are written, or none and the reasons."""
+    user = _user(request)
+    if not importers.can_import(user):
+        raise PermissionDenied("only bureau staff and area officials import requests")
+    if request.method == "GET" and request.GET.get("template"):
+        return importers.template_response()
+    form = importers.ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = importers.import_requests(form.cleaned_data["file"], user)
+        if result.ok:
+            messages.success(request, importers.summary(result))
+            for note in [*result.skipped, *result.notes][:20]:
+                messages.info(request, note)
+            return redirect(f"{reverse('requests:queue')}?queue=all&sort=-submitted")
+    context = {"form": form, "result": result, "columns": importers.COLUMNS}
+    status = 400 if (form.errors or (result is not None and not result.ok)) else 200
+    return render(request, "requests/import.html", context, status=status)
