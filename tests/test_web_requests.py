@@ -278,3 +278,14 @@ def test_a_step_that_fails_after_its_files_were_stored_leaves_no_file_behind(
     sr.refresh_from_db()
     assert sr.status == Status.HANDLING and not Attachment.objects.exists()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_macro_document_renamed_to_docx_is_refused(world):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        archive.writestr("word/vbaProject.bin", b"\x00macro")
+    _client, response = submit_via_web(world, attachments=[upload("申请.docx", buffer.getvalue())])
+    assert response.status_code == 400 and "申请.docx" in response.content.decode()
+    assert not ServiceRequest.objects.exists()

@@ -50,6 +50,8 @@ def sniff(stream: IO[bytes]) -> str | None:
             return None
         finally:
             stream.seek(0)
+        if any(name.endswith("vbaProject.bin") for name in names):
+            return None  # a macro-enabled document (.docm/.xlsm) wearing a .docx/.xlsx name
         if "[Content_Types].xml" in names:
             if "word/document.xml" in names:
                 return "docx"
