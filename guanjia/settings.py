@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "guanjia.requests",
     "guanjia.servicerecords",
     "guanjia.notifications",
+    "guanjia.policies",
+    "guanjia.taskforces",
+    "guanjia.approvals",
+    "guanjia.guarantees",
 ]
 
 MIDDLEWARE = [

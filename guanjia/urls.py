@@ -29,6 +29,10 @@ urlpatterns = [
     path("inbox/", include("guanjia.notifications.urls")),
     path("requests/", include("guanjia.requests.urls")),
     path("services/", include("guanjia.servicerecords.urls")),
+    path("guarantees/", include("guanjia.guarantees.urls")),
+    path("approvals/", include("guanjia.approvals.urls")),
+    path("taskforces/", include("guanjia.taskforces.urls")),
+    path("policies/", include("guanjia.policies.urls")),
     path("", include("guanjia.ledger.urls")),
 ]
 

@@ -206,3 +206,64 @@ def test_687_stewards_and_6000_plus_services_are_a_query(demo):
     areas = area_figures(city, today - dt.timedelta(days=365), today)
     assert len([a for a in areas if not a.direct]) == 9
     assert all(a.services for a in areas if not a.direct)
+
+
+def test_a_stalled_project_shows_what_holds_it_and_starts_once_land_is_delivered(demo):
+    """Issue 4's walk: open a stalled project, see it wait on land, deliver, move on."""
+    from guanjia.guarantees.models import Guarantee
+    from guanjia.guarantees.services import set_guarantee
+    from guanjia.projects import holding
+    from guanjia.projects.services import TransitionError, transition
+    from guanjia.projects.stages import Stage
+
+    waiting = Guarantee.objects.filter(
+        kind="land", status="transferred", project__stage__in=[Stage.REGISTERED, Stage.APPROVALS]
+    ).select_related("project")
+    assert waiting.exists()
+    project = waiting.first().project
+    from guanjia.guarantees.models import Kind
+
+    assert any(str(Kind.LAND.label) in r for r in holding.reasons(project))
+    admin = User.objects.get(username="admin")
+    with pytest.raises(TransitionError):
+        transition(project, Stage.CONSTRUCTION, admin)
+    for kind in ("land", "environment", "energy"):
+        final = {"land": "delivered", "environment": "approved", "energy": "allocated"}[kind]
+        set_guarantee(admin, project, kind, status=final)
+    transition(project, Stage.CONSTRUCTION, admin)
+    project.refresh_from_db()
+    assert project.stage == Stage.CONSTRUCTION
+
+
+def test_an_approval_accepted_with_a_gap_waits_for_its_promised_date(demo):
+    from guanjia.approvals.models import ApprovalItem
+    from guanjia.approvals.models import Status as ApprovalStatus
+
+    item = ApprovalItem.objects.get(status=ApprovalStatus.TOLERATED)
+    assert item.promised_on > timezone.localdate() and item.next_check_at is not None
+
+
+def test_major_projects_have_task_force_meetings_and_some_late_items(demo):
+    from guanjia.taskforces.models import ActionItem, Meeting
+
+    assert Meeting.objects.count() >= 10
+    assert ActionItem.objects.filter(done_on__isnull=True, due_on__lt=timezone.localdate()).exists()
+
+
+def test_policies_reach_exactly_the_enterprises_they_fit_with_the_reason(demo):
+    from guanjia.policies import rules
+    from guanjia.policies.models import Policy, PolicyMatch
+    from guanjia.policies.services import reasons
+
+    policy = Policy.objects.get(title="生物医药产业创新发展扶持办法")
+    matched = set(
+        PolicyMatch.objects.filter(policy=policy).values_list(
+            "enterprise__industry__code", flat=True
+        )
+    )
+    assert matched == {"P5"}
+    match = PolicyMatch.objects.filter(policy=policy).first()
+    assert reasons(match)
+    automatic = Policy.objects.get(automatic=True)
+    assert PolicyMatch.objects.filter(policy=automatic, status="granted").exists()
+    assert rules.validate(policy.rule) is None

@@ -37,6 +37,12 @@ from guanjia.worktime.loading import load_holidays
 
 from . import data
 from .data import Account, Firm
+from .lifecycle_demo import (
+    build_approvals,
+    build_guarantees,
+    build_policies,
+    build_taskforce_records,
+)
 from .requests_demo import build_requests
 from .services_demo import build_service_records
 
@@ -99,6 +105,10 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 load_holidays(list(range(today.year - 1, today.year + 2)))
                 build_requests(seed=seed, today=today)
                 build_service_records(seed=seed, today=today)
+                build_taskforce_records(seed=seed, today=today)
+                build_approvals(seed=seed, today=today)
+                build_guarantees(seed=seed, today=today)
+                build_policies(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
     return outcome
 

@@ -34,12 +34,24 @@ def _check_unique(enterprise: Enterprise) -> None:
         )
 
 
+def facts_changed(enterprise_id: int) -> None:
+    """Once the change commits, re-match the enterprise against the policies (a task)."""
+    from django.apps import apps
+
+    if apps.is_installed("guanjia.policies"):
+        from guanjia.policies.services import enterprise_changed
+
+        transaction.on_commit(lambda: enterprise_changed(enterprise_id), robust=True)
+
+
 @transaction.atomic
 def create_enterprise(actor: Any, **fields: Any) -> Enterprise:
     enterprise = Enterprise(**fields)
     enterprise.clean()
     _check_unique(enterprise)
-    return audited_save(enterprise, actor)  # type: ignore[return-value]
+    audited_save(enterprise, actor)
+    facts_changed(enterprise.pk)
+    return enterprise
 
 
 @transaction.atomic
@@ -48,7 +60,9 @@ def update_enterprise(enterprise: Enterprise, actor: Any, **fields: Any) -> Ente
         setattr(enterprise, name, value)
     enterprise.clean()
     _check_unique(enterprise)
-    return audited_save(enterprise, actor)  # type: ignore[return-value]
+    audited_save(enterprise, actor)
+    facts_changed(enterprise.pk)
+    return enterprise
 
 
 @transaction.atomic

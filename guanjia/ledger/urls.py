@@ -1,11 +1,13 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_stalled
 
 app_name = "ledger"
 urlpatterns = [
     path("projects/", views.project_list, name="project_list"),
     path("projects/new/", views.project_create, name="project_create"),
+    path("projects/stalled/", views_stalled.stalled_list, name="stalled_list"),
+    path("projects/stalled/export/", views_stalled.stalled_export, name="stalled_export"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:pk>/transition/", views.project_transition, name="project_transition"),

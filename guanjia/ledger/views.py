@@ -30,6 +30,7 @@ from guanjia.enterprises.models import Contact, Enterprise
 from guanjia.events.access import events_for, get_event
 from guanjia.events.models import Signing
 from guanjia.projects import access as project_access
+from guanjia.projects import holding
 from guanjia.projects import services as project_services
 from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
 from guanjia.projects.models import Project
@@ -209,6 +210,8 @@ def _project_page(
         "project": project,
         "partners": project.partners.all(),
         "stalled_kinds": project.stall_kinds(today),
+        # What holds it (guarantees, approvals, task force items), for staff only.
+        "holding": holding.reasons(project) if request.user.role != "enterprise" else [],  # type: ignore[union-attr]
         "timeline": _timeline(project),
         "stage_changes": project.stage_changes.select_related("actor"),
         "signings": project.signings.select_related("event", "government"),

@@ -272,3 +272,22 @@ class Milestone(models.Model):
     @property
     def actual_on(self) -> dt.date | None:
         return self.project.stage_date(self.stage)
+
+
+class StallNotice(models.Model):
+    """That a project's steward and leader were told it is stalled (once per list and date)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stall_notices")
+    kind = models.CharField(max_length=30, choices=StallKind.choices)
+    since = models.DateField()  # the stage date the stall is counted from
+    notified_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stall notice")
+        verbose_name_plural = _("stall notices")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind", "since"], name="stallnotice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.kind} {self.since}"

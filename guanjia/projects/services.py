@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.audit import audited_save, record, snapshot
 from guanjia.core.models import AuditAction
+from guanjia.enterprises.services import facts_changed
 
 from . import stages
 from .models import Project, StageChange
@@ -43,6 +44,7 @@ def create_project(
     if getattr(project, stages.DATE_FIELD[stage]) is None:
         setattr(project, stages.DATE_FIELD[stage], on)
     audited_save(project, actor)
+    facts_changed(project.enterprise_id)  # a project's investment can make a policy fit
     if partners:
         project.partners.set(partners)
     StageChange.objects.create(
@@ -72,6 +74,7 @@ def update_project(project: Project, actor: Any, **fields: Any) -> Project:
             raise TransitionError(_("change the stage with a stage move, not an edit"))
         setattr(project, name, value)
     audited_save(project, actor)
+    facts_changed(project.enterprise_id)  # a project's investment can make a policy fit
     if partners is not None:
         project.partners.set(partners)
     return project
@@ -123,6 +126,7 @@ def transition(
         )
     if on > today():
         raise TransitionError(_("a stage cannot be reached in the future"))
+    _check_guarantees(project, to_stage)
 
     before = snapshot(project)
     project.stage = to_stage
@@ -164,3 +168,12 @@ def allowed_moves(project: Project) -> list[str]:
     """Forward stages the project may move to now, in lifecycle order."""
     targets = stages.NEXT.get(project.stage, set())
     return [s for s in Stage.values if s in targets]
+
+
+def _check_guarantees(project: Project, to_stage: str) -> None:
+    """Refuse a forward move while guarantees feeding it are unmet (unless overridden)."""
+    from guanjia.guarantees.services import blocking_message
+
+    message = blocking_message(project, to_stage)
+    if message:
+        raise TransitionError(message)

@@ -1,0 +1,306 @@
+"""The steps of an approval item. Each checks its transition, runs in one transaction, is
+audited and adds a line to the project's timeline (ApprovalEvent)."""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.accounts.models import Role, User
+from guanjia.core.audit import audited_save, record
+from guanjia.core.models import AuditAction
+from guanjia.projects.models import Project
+from guanjia.requests.attachments import check
+from guanjia.requests.services import RequestError
+from guanjia.requests.storage import attachment_storage
+from guanjia.worktime.clock import WorkCalendar
+
+from .models import (
+    ApprovalEvent,
+    ApprovalItem,
+    ApprovalKind,
+    EnterpriseFlag,
+    EventKind,
+    Material,
+    Status,
+    Step,
+)
+
+
+class ApprovalError(ValidationError):
+    """A step that is not allowed now, or bad input for it; the message says why."""
+
+
+def _event(item: ApprovalItem, kind: str, actor: Any, at: dt.datetime, note: str = "") -> None:
+    ApprovalEvent.objects.create(
+        item=item,
+        kind=kind,
+        at=at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note[:300],
+    )
+
+
+def _require(item: ApprovalItem, *statuses: str) -> None:
+    if item.status not in statuses:
+        raise ApprovalError(
+            _("This step is not possible while the item is “%(status)s”.")
+            % {"status": item.get_status_display()}
+        )
+
+
+def _locked(item: ApprovalItem) -> ApprovalItem:
+    """A fresh, locked copy (another user may have moved the item on)."""
+    return (
+        ApprovalItem.objects.select_for_update().select_related("kind", "project").get(pk=item.pk)
+    )
+
+
+def _materials(item: ApprovalItem, materials: Iterable[Material]) -> list[Material]:
+    chosen = list(materials)
+    if any(m.kind_id != item.kind_id for m in chosen):
+        raise ApprovalError(_("A material does not belong to this approval."))
+    return chosen
+
+
+def is_flagged(project: Project) -> bool:
+    """Whether the project's enterprise is barred from tolerance (broken promise, bad credit)."""
+    return EnterpriseFlag.objects.filter(enterprise_id=project.enterprise_id, active=True).exists()
+
+
+def recipients(item: ApprovalItem) -> list[User]:
+    """Who hears of reminders, suspension and return: the enterprise's contacts, the
+    project's steward and the handlers of the kind's department."""
+    people: list[User] = list(User.objects.filter(enterprise_id=item.project.enterprise_id))
+    if item.project.steward_id:
+        people.append(item.project.steward)  # type: ignore[arg-type]
+    if item.kind.department_id:
+        people += list(
+            User.objects.filter(role=Role.HANDLER, department_id=item.kind.department_id)
+        )
+    return people
+
+
+def add_item(project: Project, kind: ApprovalKind, actor: User) -> ApprovalItem:
+    """Put an approval item on the project (pending)."""
+    with transaction.atomic():
+        if ApprovalItem.objects.filter(project=project, kind=kind).exists():
+            raise ApprovalError(_("The project already has this approval item."))
+        item = ApprovalItem(project=project, kind=kind)
+        audited_save(item, actor)
+        _event(item, EventKind.CREATED, actor, timezone.now())
+        return item
+
+
+def submit(item: ApprovalItem, actor: User, materials: Iterable[Material]) -> ApprovalItem:
+    """Record which materials the enterprise has handed in (while pending)."""
+    with transaction.atomic():
+        item = _locked(item)
+        _require(item, Status.PENDING)
+        chosen = _materials(item, materials)
+        before = sorted(item.provided.values_list("pk", flat=True))
+        item.submitted_at = timezone.now()
+        audited_save(item, actor)
+        item.provided.set(chosen)
+        after = sorted(m.pk for m in chosen)
+        if before != after:
+            record(
+                actor,
+                AuditAction.UPDATE,
+                item,
+                before={"provided": before},
+                after={"provided": after},
+            )
+        note = ", ".join(m.name for m in chosen)
+        _event(item, EventKind.SUBMITTED, actor, item.submitted_at, note)
+        return item
+
+
+def _deadline(item: ApprovalItem, at: dt.datetime, cal: WorkCalendar) -> dt.date:
+    return cal.add_days(at, item.kind.deadline_days).astimezone(cal.tz).date()
+
+
+def accept(item: ApprovalItem, actor: User) -> ApprovalItem:
+    """Accept a complete application (every material provided)."""
+    with transaction.atomic():
+        item = _locked(item)
+        _require(item, Status.PENDING)
+        missing = item.missing()
+        if missing:
+            raise ApprovalError(
+                _("Materials are missing: %(names)s.")
+                % {"names": ", ".join(m.name for m in missing)}
+            )
+        now = timezone.now()
+        item.status = Status.ACCEPTED
+        item.accepted_at = now
+        item.deadline_on = _deadline(item, now, WorkCalendar.load())
+        audited_save(item, actor)
+        _event(item, EventKind.ACCEPTED, actor, now)
+        return item
+
+
+def accept_tolerated(
+    item: ApprovalItem,
+    actor: User,
+    commitment: File | None,  # type: ignore[type-arg]
+    promised_on: dt.date | None,
+) -> ApprovalItem:
+    """Accept with non-core materials missing (容缺受理), against a written commitment and a
+    promised date no later than the department's deadline."""
+    stored = ""
+    try:
+        with transaction.atomic():
+            item = _locked(item)
+            _require(item, Status.PENDING)
+            if is_flagged(item.project):
+                raise ApprovalError(
+                    _(
+                        "This enterprise is flagged for a broken commitment or bad credit and "
+                        "cannot be accepted with tolerated gaps."
+                    )
+                )
+            missing = item.missing()
+            if not missing:
+                raise ApprovalError(_("Nothing is missing: accept the application as complete."))
+            core = [m.name for m in missing if m.core]
+            if core:
+                raise ApprovalError(
+                    _("Core materials cannot be tolerated: %(names)s.") % {"names": ", ".join(core)}
+                )
+            if commitment is None:
+                raise ApprovalError({"commitment": _("Upload the written commitment.")})
+            try:
+                file_kind = check(commitment)
+            except RequestError as exc:
+                raise ApprovalError({"commitment": exc.messages}) from None
+            now = timezone.now()
+            cal = WorkCalendar.load()
+            deadline = _deadline(item, now, cal)
+            today = timezone.localdate(now)
+            if promised_on is None:
+                raise ApprovalError({"promised_on": _("Give the promised date.")})
+            if promised_on < today:
+                raise ApprovalError({"promised_on": _("The promised date is in the past.")})
+            if promised_on > deadline:
+                raise ApprovalError(
+                    {
+                        "promised_on": _(
+                            "The promised date may be no later than the department's deadline, "
+                            "%(deadline)s."
+                        )
+                        % {"deadline": deadline.isoformat()}
+                    }
+                )
+            item.commitment.save(f"{uuid.uuid4().hex}.{file_kind}", commitment, save=False)
+            stored = item.commitment.name or ""
+            item.commitment_name = (commitment.name or "").rsplit("/", 1)[-1][:200]
+            item.status = Status.TOLERATED
+            item.accepted_at = now
+            item.deadline_on = deadline
+            item.promised_on = promised_on
+            item.next_step, item.next_check_at = _first_check(item, cal, now)
+            audited_save(item, actor)
+            note = _("missing: %(names)s; promised by %(date)s") % {
+                "names": ", ".join(m.name for m in missing),
+                "date": promised_on.isoformat(),
+            }
+            _event(item, EventKind.TOLERATED, actor, now, note)
+            return item
+    except BaseException:
+        if stored:
+            attachment_storage.delete(stored)
+        raise
+
+
+def supply(item: ApprovalItem, actor: User, materials: Iterable[Material]) -> ApprovalItem:
+    """The missing materials handed in; once none is missing the item is accepted in full
+    (also from suspension) and the sweep leaves it alone."""
+    with transaction.atomic():
+        item = _locked(item)
+        _require(item, Status.TOLERATED, Status.SUSPENDED)
+        chosen = _materials(item, materials)
+        if not chosen:
+            raise ApprovalError(_("Choose the materials handed in."))
+        item.provided.add(*chosen)
+        record(actor, AuditAction.UPDATE, item, after={"supplied": [m.pk for m in chosen]})
+        now = timezone.now()
+        if not item.missing():
+            item.status = Status.ACCEPTED
+            item.next_step, item.next_check_at = "", None
+            item.return_due_at = None
+            audited_save(item, actor)
+        _event(item, EventKind.SUPPLIED, actor, now, ", ".join(m.name for m in chosen))
+        return item
+
+
+def approve(item: ApprovalItem, actor: User) -> ApprovalItem:
+    """The department's approval: the item is done."""
+    with transaction.atomic():
+        item = _locked(item)
+        _require(item, Status.ACCEPTED, Status.TOLERATED)
+        now = timezone.now()
+        item.status = Status.APPROVED
+        item.approved_at = now
+        item.next_step, item.next_check_at = "", None
+        audited_save(item, actor)
+        _event(item, EventKind.APPROVED, actor, now)
+        return item
+
+
+# --- the sweep's moments -------------------------------------------------------------------
+
+
+def remind_at(item: ApprovalItem, cal: WorkCalendar) -> dt.datetime | None:
+    """The start of the working day `kind.remind_days` working days before the promised date."""
+    assert item.promised_on is not None
+    if not item.kind.remind_days:
+        return None
+    day, counted = item.promised_on, 0
+    while counted < item.kind.remind_days:
+        day -= dt.timedelta(days=1)
+        if cal.is_working_day(day):
+            counted += 1
+    return dt.datetime.combine(day, cal.hours[0][0], cal.tz)
+
+
+def lapse_at(item: ApprovalItem, cal: WorkCalendar) -> dt.datetime:
+    """The promised date has passed: midnight at its end."""
+    assert item.promised_on is not None
+    return dt.datetime.combine(item.promised_on + dt.timedelta(days=1), dt.time(0), cal.tz)
+
+
+def _first_check(
+    item: ApprovalItem, cal: WorkCalendar, now: dt.datetime
+) -> tuple[str, dt.datetime]:
+    reminder = remind_at(item, cal)
+    if reminder is not None and reminder > now:
+        return Step.REMIND, reminder
+    return Step.SUSPEND, lapse_at(item, cal)
+
+
+def holding(project: Project) -> list[str]:
+    """Approvals that hold the project up: suspended or returned ones, and tolerated ones
+    still owing materials (for the stalled lists and the project page)."""
+    out = []
+    items = project.approval_items.filter(  # type: ignore[attr-defined]
+        status__in=[Status.SUSPENDED, Status.RETURNED, Status.TOLERATED, Status.PENDING]
+    ).select_related("kind")
+    for item in items:
+        if item.status == Status.TOLERATED:
+            out.append(
+                _("approval “%(kind)s” accepted with gaps: materials promised by %(on)s")
+                % {"kind": item.kind.name, "on": item.promised_on}
+            )
+        else:
+            out.append(
+                _("approval “%(kind)s” is %(status)s")
+                % {"kind": item.kind.name, "status": item.get_status_display()}
+            )
+    return out

@@ -1,0 +1,191 @@
+"""Web pages for policies. Thin: the rules live in rules.py and services.py."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanjia.accounts.models import Role, User
+from guanjia.enterprises.access import enterprises_for
+
+from . import rules, services
+from .forms import PolicyForm, ProfileForm
+from .models import EnterpriseProfile, MatchStatus, Policy
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _library_user(request: HttpRequest) -> User:
+    user = _user(request)
+    if not services.can_view_library(user):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def library(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role == Role.ENTERPRISE:
+        return redirect("policies:for_you")
+    _library_user(request)
+    qs = Policy.objects.annotate(
+        matched=Count("matches"),
+        granted=Count("matches", filter=Q(matches__status=MatchStatus.GRANTED)),
+    ).order_by("-created_at", "-pk")
+    page = Paginator(qs, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "policies/library.html",
+        {"page": page, "can_edit": services.can_edit_policies(user)},
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _library_user(request)
+    policy = get_object_or_404(Policy, pk=pk)
+    conditions = [rules.describe(leaf) for leaf in rules.leaves(policy.rule)]
+    matches = services.matches_for(user).filter(policy=policy)[:200]
+    return render(
+        request,
+        "policies/detail.html",
+        {
+            "policy": policy,
+            "conditions": conditions,
+            "combine": "any" if "any" in policy.rule else "all",
+            "matches": matches,
+            "can_edit": services.can_edit_policies(user),
+        },
+    )
+
+
+@login_required
+def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _user(request)
+    if not services.can_edit_policies(user):
+        raise PermissionDenied
+    policy = get_object_or_404(Policy, pk=pk) if pk else Policy()
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_policy(user, form.save(commit=False))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Policy saved; matching runs in the background."))
+            return redirect("policies:detail", policy.pk)
+    return render(request, "policies/edit.html", {"form": form, "policy": policy})
+
+
+@login_required
+def for_you(request: HttpRequest) -> HttpResponse:
+    """Policies for you: an enterprise contact's deliveries."""
+    user = _user(request)
+    if user.role != Role.ENTERPRISE:
+        return redirect("policies:deliveries")
+    matches = services.matches_for(user)
+    page = Paginator(matches, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "policies/for_you.html", {"page": page})
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """Staff: deliveries to the enterprises they look after, filterable by status."""
+    user = _library_user(request)
+    qs = services.matches_for(user)
+    status = request.GET.get("status", "")
+    if status in MatchStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "policies/deliveries.html",
+        {"page": page, "status": status, "statuses": MatchStatus.choices},
+    )
+
+
+@login_required
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    match = get_object_or_404(services.matches_for(user), pk=pk)
+    services.mark_read(user, match)
+    return render(
+        request,
+        "policies/match.html",
+        {
+            "match": match,
+            "policy": match.policy,
+            "reasons": services.reasons(match),
+            "is_enterprise": user.role == Role.ENTERPRISE,
+            "can_apply": user.role == Role.ENTERPRISE
+            and match.status in (MatchStatus.NEW, MatchStatus.READ),
+            "can_record": services.can_record_grant(user, match)
+            and match.status != MatchStatus.GRANTED,
+        },
+    )
+
+
+@require_POST
+@login_required
+def applied(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    match = get_object_or_404(services.matches_for(user), pk=pk)
+    try:
+        services.mark_applied(user, match)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Marked as applied."))
+    return redirect("policies:match", match.pk)
+
+
+@require_POST
+@login_required
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    match = get_object_or_404(services.matches_for(user), pk=pk)
+    try:
+        services.record_outcome(
+            user,
+            match,
+            granted=request.POST.get("outcome") != "rejected",
+            amount_wan=services.parse_amount(request.POST.get("amount_wan")),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Outcome recorded."))
+    return redirect("policies:match", match.pk)
+
+
+@login_required
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff set the facts policies ask about: headcount, high-tech, tags."""
+    user = _user(request)
+    if not user.can_write or user.role == Role.ENTERPRISE:
+        raise PermissionDenied
+    enterprise = get_object_or_404(enterprises_for(user), pk=pk)
+    current = EnterpriseProfile.objects.filter(enterprise=enterprise).first()
+    initial = (
+        {
+            "headcount": current.headcount,
+            "high_tech": current.high_tech,
+            "tags": ", ".join(current.tag_list()),
+        }
+        if current
+        else {}
+    )
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.save_profile(user, enterprise, **form.cleaned_data)
+        messages.success(request, _("Saved; matching runs in the background."))
+        return redirect("policies:profile", enterprise.pk)
+    return render(request, "policies/profile.html", {"form": form, "enterprise": enterprise})

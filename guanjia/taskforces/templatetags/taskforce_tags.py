@@ -1,0 +1,34 @@
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from guanjia.taskforces import services
+from guanjia.taskforces.forms import ActionItemForm, DecisionForm, MeetingForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("taskforces/_panel.html", takes_context=True)
+def taskforce_panel(context: dict[str, Any], project: Any) -> dict[str, Any]:
+    """The project's task force, meetings, action items and 一事一议 decisions."""
+    user = context["request"].user
+    writer = services.may_record(user, project) if user.role != "enterprise" else False
+    today = timezone.localdate()
+    items = list(project.action_items.select_related("owner").order_by("done_on", "due_on")[:30])
+    return {
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        "project": project,
+        "hidden": user.role == "enterprise",
+        "writer": writer,
+        "today": today,
+        "meetings": list(project.meetings.all()[:5]),
+        "items": items,
+        "late": [i for i in items if not i.done_on and i.due_on < today],
+        "decisions": list(project.decisions.all()[:10]),
+        "meeting_form": MeetingForm(initial={"held_on": today}) if writer else None,
+        "item_form": ActionItemForm(project, prefix="item") if writer else None,
+        "decision_form": DecisionForm(initial={"decided_on": today}) if writer else None,
+        "user": user,
+    }
