@@ -73,6 +73,11 @@ class Region(models.Model):
     def level(self) -> int:
         return self.path.count("/") - 2
 
+    @property
+    def lineage(self) -> list[str]:
+        """The paths of this region and every region above it, e.g. ["/21/", "/21/2107/"]."""
+        return [self.path[: i + 1] for i, ch in enumerate(self.path) if ch == "/" and i]
+
     def contains(self, other: "Region | None") -> bool:
         return other is not None and other.path.startswith(self.path)
 

@@ -85,13 +85,11 @@ class SubmitForm(forms.Form):
 
 def assignees_for(sr: ServiceRequest) -> QuerySet[User]:
     """Who a request can go to: stewards, officials and handlers of its area and above."""
-    path = sr.region.path
-    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i]
     return (
         User.objects.filter(
             is_active=True,
             role__in=[Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL],
-            region__path__in=prefixes,
+            region__path__in=sr.region.lineage,
         )
         .select_related("department")
         .order_by("role", "department__name", "username")

@@ -186,8 +186,7 @@ def enterprise_contacts(sr: ServiceRequest) -> list[User]:
 
 def _nearest(region: Region, role: str, *, city_only: bool = False) -> list[User]:
     """Active users with `role` at the region, else at its nearest ancestor that has some."""
-    prefixes = [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/" and i]
-    regions = Region.objects.filter(path__in=prefixes)
+    regions = Region.objects.filter(path__in=region.lineage)
     if city_only:
         regions = regions.filter(kind="city")
     by_region: dict[int, list[User]] = {}

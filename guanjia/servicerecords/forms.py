@@ -14,6 +14,7 @@ from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_path, region_q
 from guanjia.enterprises.access import enterprises_for
 from guanjia.enterprises.models import Enterprise
+from guanjia.ledger.forms import DateInput
 from guanjia.projects.access import projects_for
 from guanjia.projects.models import Project
 from guanjia.regions.models import Region
@@ -28,13 +29,6 @@ ENTERPRISE_CHOICES_SHOWN = 200
 PROJECT_CHOICES_SHOWN = 200
 REQUEST_CHOICES_SHOWN = 50
 MAX_PROBLEMS = 999
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:

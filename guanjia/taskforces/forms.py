@@ -3,13 +3,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.ledger.forms import DateInput
 from guanjia.projects.models import Project
 
 from . import services
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class MeetingForm(forms.Form):

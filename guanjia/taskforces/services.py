@@ -29,10 +29,8 @@ def may_record(user: User, project: Project) -> bool:
 
 def owners_for(project: Project) -> QuerySet[User]:
     """Who can own an action item: staff of the project's area and the areas above it."""
-    path = project.region.path
-    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i]
     return (
-        User.objects.filter(is_active=True, region__path__in=prefixes)
+        User.objects.filter(is_active=True, region__path__in=project.region.lineage)
         .exclude(role=Role.ENTERPRISE)
         .order_by("role", "username")
     )

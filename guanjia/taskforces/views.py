@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
 from guanjia.projects.access import get_project
+from guanjia.projects.models import Project
 
 from . import services
 from .forms import ActionItemForm, DecisionForm, MeetingForm
@@ -33,13 +34,19 @@ def _fail(request: HttpRequest, exc: ValidationError | None, form: object = None
     messages.error(request, _("Not recorded: %(why)s") % {"why": "; ".join(problems)})
 
 
-@login_required
-@require_POST
-def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+def _recorder(request: HttpRequest, pk: int) -> tuple[User, Project]:
+    """The user and the project, if the user keeps this task force's record (else 404/403)."""
     user: User = request.user  # type: ignore[assignment]
     project = get_project(user, pk)
     if not services.may_record(user, project):
         raise PermissionDenied("not on this project's task force")
+    return user, project
+
+
+@login_required
+@require_POST
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    user, project = _recorder(request, pk)
     form = MeetingForm(request.POST)
     item = ActionItemForm(project, request.POST, prefix="item")
     has_item = bool(request.POST.get("item-text"))
@@ -60,10 +67,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def action_item(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    project = get_project(user, pk)
-    if not services.may_record(user, project):
-        raise PermissionDenied("not on this project's task force")
+    user, project = _recorder(request, pk)
     form = ActionItemForm(project, request.POST, prefix="item")
     if not form.is_valid():
         _fail(request, None, form)
@@ -95,10 +99,7 @@ def complete(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decision(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    project = get_project(user, pk)
-    if not services.may_record(user, project):
-        raise PermissionDenied("not on this project's task force")
+    user, project = _recorder(request, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         _fail(request, None, form)
