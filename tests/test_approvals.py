@@ -306,3 +306,15 @@ def test_sweep_task_is_periodic():
     from guanjia.core.scheduling import REGISTRY
 
     assert sweep_approvals.module_path in REGISTRY
+
+
+def test_the_common_kinds_go_to_the_department_that_decides_them(regions, city, linghai):
+    from guanjia.accounts.models import Department
+
+    county = Department.objects.create(name="自然资源局", region=linghai)
+    own = Department.objects.create(name="自然资源局", region=city)
+    Department.objects.create(name="住房和城乡建设局", region=city)
+    load_approval_kinds()
+    assert ApprovalKind.objects.get(name="用地规划许可").department == own != county
+    assert ApprovalKind.objects.get(name="施工许可").department.name == "住房和城乡建设局"
+    assert ApprovalKind.objects.get(name="环评批复").department is None  # no such department

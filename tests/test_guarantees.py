@@ -203,7 +203,7 @@ def test_unmet_list_filters_and_export(client, world, users, linghai):
     rows = book.get_sheet_by_index(0).to_python()
     assert rows[0][0] == "Project"
     assert [r[0] for r in rows[1:]] == ["颜料扩产项目"]
-    assert rows[1][4] == "自然资源局" and rows[1][5] == "2026-12-01"
+    assert rows[1][4] == "自然资源局" and rows[1][5] == dt.date(2026, 12, 1)  # a real date
 
 
 def test_unmet_list_pages(client, world, users, settings):

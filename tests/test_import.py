@@ -825,3 +825,16 @@ def test_the_import_pages_need_a_login(client):
     response = client.get(reverse("ledger:import_start"))
 
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_imported_enterprises_are_matched_against_the_policies(
+    good_file, immediate_tasks, django_capture_on_commit_callbacks
+):
+    from guanjia.policies.models import Policy, PolicyMatch
+
+    Policy.objects.create(title="普惠政策", issuer="锦州市工信局", rule={})
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run_import(good_file)
+    assert result.committed
+    matched = set(PolicyMatch.objects.values_list("enterprise__name", flat=True))
+    assert {"中国石油锦州石化分公司", "宁德时代"} <= matched

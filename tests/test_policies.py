@@ -3,6 +3,7 @@ against each other), matching on change, deliveries and who sees and changes wha
 
 import random
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from guanjia.enterprises.models import Enterprise, Ownership
 from guanjia.notifications.models import Notification
 from guanjia.policies import rules, services
 from guanjia.policies.models import EnterpriseProfile, MatchStatus, Policy, PolicyMatch
+from guanjia.regions.models import Region
 from guanjia.testing.factories import EnterpriseFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,7 @@ INDUSTRY_NAMES = ["新能源", "石化及精细化工", "冶金及新材料"]
     ],
 )
 def test_a_bad_rule_is_refused_naming_the_node(rule, where):
-    with pytest.raises(rules.RuleError) as exc:
+    with translation.override("en"), pytest.raises(rules.RuleError) as exc:
         rules.validate(rule)
     assert where in str(exc.value)
 
@@ -153,15 +155,17 @@ def test_sql_matching_agrees_with_the_python_evaluation(population, data):
     in_sql = set(Enterprise.objects.filter(rules.to_q(rule)).values_list("pk", flat=True))
     in_python = {pk for pk, facts in population["facts"].items() if rules.evaluate(rule, facts)}
     assert in_sql == in_python
-    # The full re-match's compilation, over the flat facts table, agrees too.
-    where, params = rules.flat_sql(rule)
+    # The full re-match's compilation, over the flat facts table, agrees too, with "within"
+    # as a substring of the path and as a prefix of the region's own path.
+    paths = dict(Region.objects.values_list("code", "path"))
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {rules.FACTS_TABLE}")
         cursor.execute(rules.facts_table_sql())
-        cursor.execute(f"SELECT id FROM {rules.FACTS_TABLE} WHERE {where}", params)  # noqa: S608
-        in_flat = {row[0] for row in cursor.fetchall()}
+        for known in (None, paths):
+            where, params = rules.flat_sql(rule, known)
+            cursor.execute(f"SELECT id FROM {rules.FACTS_TABLE} WHERE {where}", params)  # noqa: S608
+            assert {row[0] for row in cursor.fetchall()} == in_python
         cursor.execute(f"DROP TABLE {rules.FACTS_TABLE}")
-    assert in_flat == in_python
     for pk in in_python:  # whatever matched can say why
         assert rules.explain(rule, population["facts"][pk])
 
@@ -453,3 +457,80 @@ def test_staff_set_the_profile_facts_and_matching_follows(
     assert PolicyMatch.objects.filter(enterprise=own_enterprise).exists()
     client.force_login(users["enterprise"])
     assert client.get(f"/policies/enterprises/{own_enterprise.pk}/profile/").status_code == 403
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+@pytest.fixture
+def private(settings, tmp_path):
+    settings.GUANJIA_PRIVATE_ROOT = tmp_path
+    return tmp_path
+
+
+def pdf(name="申报指南.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4 policy guide", content_type="application/pdf")
+
+
+def test_a_city_admin_attaches_the_policy_documents_in_the_form(
+    client, users, world, private, django_capture_on_commit_callbacks
+):
+    client.force_login(users["admin"])
+    fields = {"title": "新能源补助", "issuer": "锦州市发改委", "combine": "all", "active": "on"}
+    response = client.post("/policies/new/", fields | {"documents": [pdf(), pdf("申请表.pdf")]})
+    assert response.status_code == 302
+    policy = Policy.objects.get()
+    assert sorted(policy.documents.values_list("name", flat=True)) == ["申报指南.pdf", "申请表.pdf"]
+    page = client.get(f"/policies/{policy.pk}/").content.decode()
+    assert "申报指南.pdf" in page
+    doc = policy.documents.get(name="申报指南.pdf")
+    download = client.get(f"/policies/documents/{doc.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download["Cache-Control"] == "private, no-store"
+    # Removing one leaves the other, and its file goes from the disk.
+    path = doc.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/policies/documents/{doc.pk}/remove/")
+    assert list(policy.documents.values_list("name", flat=True)) == ["申请表.pdf"]
+    assert not Path(path).exists()
+
+
+def test_a_file_that_is_not_a_document_saves_nothing(client, users, world, private):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(users["admin"])
+    fake = SimpleUploadedFile("指南.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    fields = {"title": "新能源补助", "issuer": "锦州市发改委", "combine": "all", "active": "on"}
+    response = client.post("/policies/new/", fields | {"documents": [pdf(), fake]})
+    assert response.status_code == 200
+    assert "指南.pdf" in response.content.decode()
+    assert not Policy.objects.exists()
+    assert not any(p.is_file() for p in private.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "who, expected",
+    [
+        ("admin", 200),
+        ("official", 200),
+        ("steward", 200),
+        ("leader", 200),
+        ("enterprise", 200),  # the policy was delivered to its enterprise
+        ("other_user", 404),  # not delivered to its enterprise
+        ("handler", 404),
+    ],
+)
+def test_who_downloads_a_policy_document(client, users, world, private, who, expected):
+    policy = make_policy(users, world, rule={})
+    services.save_policy(users["admin"], policy, [pdf()])
+    PolicyMatch.objects.create(
+        policy=policy, enterprise=users["enterprise"].enterprise, matched_at=policy.created_at
+    )
+    doc = policy.documents.get()
+    client.force_login(world["other_user"] if who == "other_user" else users[who])
+    assert client.get(f"/policies/documents/{doc.pk}/").status_code == expected
+    removal = client.post(f"/policies/documents/{doc.pk}/remove/").status_code
+    assert removal == (302 if who == "admin" else 403)

@@ -2,7 +2,19 @@
 
 from django.db import transaction
 
+from guanjia.accounts.models import Department
+
 from .models import ApprovalKind, Material
+
+# The department that usually decides each kind (matched by name, the city's own first).
+DEPARTMENTS = {
+    "立项备案": "发展和改革委员会",
+    "用地规划许可": "自然资源局",
+    "工程规划许可": "自然资源局",
+    "施工许可": "住房和城乡建设局",
+    "环评批复": "生态环境局",
+    "节能审查": "发展和改革委员会",
+}
 
 KINDS: list[tuple[str, int, list[tuple[str, bool]]]] = [
     # (name, department deadline in working days, [(material, core)])
@@ -37,8 +49,15 @@ KINDS: list[tuple[str, int, list[tuple[str, bool]]]] = [
 ]
 
 
+def _department(name: str) -> Department | None:
+    """The department of that name highest in the region tree (the city's over a county's)."""
+    found = Department.objects.filter(name=name).select_related("region")
+    return min(found, key=lambda d: (len(d.region.path), d.pk), default=None)
+
+
 def load_approval_kinds() -> int:
-    """Create the missing kinds and materials; returns how many rows were created."""
+    """Create the missing kinds and materials, and give a kind without a department the one
+    that usually decides it, where it exists; returns how many rows were created."""
     created = 0
     with transaction.atomic():
         for order, (name, deadline, materials) in enumerate(KINDS):
@@ -46,6 +65,10 @@ def load_approval_kinds() -> int:
                 name=name, defaults={"deadline_days": deadline, "order": order}
             )
             created += new
+            if kind.department_id is None and name in DEPARTMENTS:
+                kind.department = _department(DEPARTMENTS[name])
+                if kind.department is not None:
+                    kind.save(update_fields=["department"])
             for material, core in materials:
                 _, new = Material.objects.get_or_create(
                     kind=kind, name=material, defaults={"core": core}

@@ -3,7 +3,7 @@ audited and adds a line to the project's timeline (ApprovalEvent)."""
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -288,19 +288,30 @@ def _first_check(
 def holding(project: Project) -> list[str]:
     """Approvals that hold the project up: suspended or returned ones, and tolerated ones
     still owing materials (for the stalled lists and the project page)."""
-    out = []
-    items = project.approval_items.filter(  # type: ignore[attr-defined]
-        status__in=[Status.SUSPENDED, Status.RETURNED, Status.TOLERATED, Status.PENDING]
-    ).select_related("kind")
+    return holding_many([project]).get(project.pk, [])
+
+
+def holding_many(projects: Sequence[Project]) -> dict[int, list[str]]:
+    """`holding` for many projects in one query."""
+    out: dict[int, list[str]] = {}
+    items = (
+        ApprovalItem.objects.filter(
+            project_id__in=[p.pk for p in projects],
+            status__in=[Status.SUSPENDED, Status.RETURNED, Status.TOLERATED, Status.PENDING],
+        )
+        .select_related("kind")
+        .order_by("project_id", "pk")
+    )
     for item in items:
         if item.status == Status.TOLERATED:
-            out.append(
-                _("approval “%(kind)s” accepted with gaps: materials promised by %(on)s")
-                % {"kind": item.kind.name, "on": item.promised_on}
-            )
+            text = _("approval “%(kind)s” accepted with gaps: materials promised by %(on)s") % {
+                "kind": item.kind.name,
+                "on": item.promised_on,
+            }
         else:
-            out.append(
-                _("approval “%(kind)s” is %(status)s")
-                % {"kind": item.kind.name, "status": item.get_status_display()}
-            )
+            text = _("approval “%(kind)s” is %(status)s") % {
+                "kind": item.kind.name,
+                "status": item.get_status_display(),
+            }
+        out.setdefault(item.project_id, []).append(text)
     return out

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
 from guanjia.projects.access import get_project
+from guanjia.requests.attachments import serve
 
 from . import services
 from .access import can_act
@@ -106,11 +107,5 @@ def commitment(request: HttpRequest, pk: int) -> FileResponse:
     get_project(_user(request), item.project_id)
     if not item.commitment:
         raise Http404("no commitment")
-    response = FileResponse(
-        item.commitment.open("rb"),
-        as_attachment=True,
-        filename=item.commitment_name or (item.commitment.name or "").rsplit("/", 1)[-1],
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    name = item.commitment_name or (item.commitment.name or "").rsplit("/", 1)[-1]
+    return serve(item.commitment, name)

@@ -44,6 +44,17 @@ def facts_changed(enterprise_id: int) -> None:
         transaction.on_commit(lambda: enterprise_changed(enterprise_id), robust=True)
 
 
+def many_facts_changed() -> None:
+    """After a bulk change (an import), one full re-match once it commits (a task), rather
+    than one task per enterprise."""
+    from django.apps import apps
+
+    if apps.is_installed("guanjia.policies"):
+        from guanjia.policies.services import everything_changed
+
+        transaction.on_commit(everything_changed, robust=True)
+
+
 @transaction.atomic
 def create_enterprise(actor: Any, **fields: Any) -> Enterprise:
     enterprise = Enterprise(**fields)

@@ -36,6 +36,7 @@ from guanjia.core.audit import _jsonable
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.models import CreditCodeWhitelist, Enterprise
+from guanjia.enterprises.services import many_facts_changed
 from guanjia.industries.models import Industry
 from guanjia.projects import stages
 from guanjia.projects.access import can_create_in
@@ -1223,6 +1224,7 @@ class ProjectImporter:
                 result.file_errors.append(conflict)
                 return result
             result.created = self._write()
+            many_facts_changed()  # the bulk insert bypasses the services' per-row hooks
         result.committed = True
         return result
 

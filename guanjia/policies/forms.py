@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.requests.forms import MultipleFileField
+
 from . import rules
 from .models import Policy
 
@@ -66,6 +68,7 @@ def rows_from_rule(rule: dict[str, Any]) -> tuple[str, list[dict[str, str]]] | N
 
 
 class PolicyForm(forms.ModelForm):
+    documents = MultipleFileField(label=_("Add documents"))
     combine = forms.ChoiceField(label=_("Eligible when"), choices=COMBINE_CHOICES)
     rule_json = forms.CharField(
         label=_("Rule as JSON"),

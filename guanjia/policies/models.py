@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanjia.requests.storage import attachment_storage
+
 
 def normalise_tags(raw: str) -> str:
     """ "a, b，c" → ",a,b,c," so that "has tag x" is one LIKE '%,x,%' in SQL."""
@@ -57,7 +59,7 @@ class Policy(models.Model):
         help_text=_("免申即享: a match is recorded as granted straight away."),
     )
     active = models.BooleanField(_("active"), default=True)
-    rule = models.JSONField(_("eligibility rule"), default=dict)
+    rule = models.JSONField(_("eligibility rule"), default=dict, blank=True)  # {}: everyone
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -105,6 +107,10 @@ class PolicyMatch(models.Model):
         on_delete=models.CASCADE,
         related_name="matches",
         db_index=False,  # the unique (policy, enterprise) serves
+        # Deliveries are derived rows written a million at a time by the full re-match; a
+        # database-level foreign key check per row tripled its time. Deletion still cascades
+        # (Django does it), and only the matching code writes this table.
+        db_constraint=False,
     )
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
@@ -112,6 +118,7 @@ class PolicyMatch(models.Model):
         on_delete=models.CASCADE,
         related_name="policy_matches",
         db_index=False,  # the (enterprise, status) index serves
+        db_constraint=False,  # as above
     )
     status = models.CharField(
         _("status"), max_length=10, choices=MatchStatus.choices, default=MatchStatus.NEW
@@ -144,3 +151,33 @@ class PolicyMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} → {self.enterprise}"
+
+
+class PolicyDocument(models.Model):
+    """A policy's own file (the document itself, an application form, guidance), checked by
+    content and stored privately; served to whoever may see the policy."""
+
+    policy = models.ForeignKey(
+        Policy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField(_("file"), storage=attachment_storage, upload_to="policies/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,9 +1,11 @@
 """Policy rules in action: saving policies and profiles, matching, and the delivery states."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.db import connection, transaction
 from django.db.models import CharField, DateTimeField, IntegerField, QuerySet, Value
 from django.urls import reverse
@@ -16,9 +18,19 @@ from guanjia.core.models import AuditAction
 from guanjia.enterprises.access import enterprises_for
 from guanjia.enterprises.models import Enterprise
 from guanjia.notifications.services import batched, notify
+from guanjia.regions.models import Region
+from guanjia.requests import attachments
+from guanjia.requests.storage import attachment_storage
 
 from . import rules
-from .models import KEPT_STATUSES, EnterpriseProfile, MatchStatus, Policy, PolicyMatch
+from .models import (
+    KEPT_STATUSES,
+    EnterpriseProfile,
+    MatchStatus,
+    Policy,
+    PolicyDocument,
+    PolicyMatch,
+)
 
 # ----------------------------------------------------------------------------- who may
 
@@ -62,15 +74,51 @@ def can_record_grant(user: User, match: PolicyMatch) -> bool:
 # ----------------------------------------------------------------------------- saving
 
 
-def save_policy(actor: User, policy: Policy) -> Policy:
-    """Validate, save and audit a policy; its matching runs as a task once committed."""
+def save_policy(actor: User, policy: Policy, documents: Sequence[File] = ()) -> Policy:  # type: ignore[type-arg]
+    """Validate, save and audit a policy with any new documents (all checked before anything
+    is written: one refused file saves nothing); its matching runs as a task once committed."""
     if not can_edit_policies(actor):
         raise PermissionDenied
-    with transaction.atomic():
+    try:
+        checked = [(upload, *attachments.fingerprint(upload)) for upload in documents]
+    except ValidationError as exc:
+        raise ValidationError({"documents": exc.messages}) from exc
+    with attachments.removed_on_failure(), transaction.atomic():
         audited_save(policy, actor)
+        for upload, kind, sha256, original in checked:
+            document = PolicyDocument(
+                policy=policy,
+                name=original,
+                content_type=attachments.TYPES[kind],
+                size=upload.size or 0,
+                sha256=sha256,
+                uploaded_by=actor,
+            )
+            attachments.store(document.file, kind, upload)
+            document.save()
+            record(actor, AuditAction.CREATE, document)
         pk = policy.pk
         transaction.on_commit(lambda: _enqueue_policy(pk), robust=True)
     return policy
+
+
+def remove_document(actor: User, document: PolicyDocument) -> None:
+    """Take a document off a policy (audited); its file goes once the deletion commits."""
+    if not can_edit_policies(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        record(actor, AuditAction.DELETE, document, before={"name": document.name})
+        name = document.file.name
+        document.delete()
+        if name:
+            transaction.on_commit(lambda: attachment_storage.delete(name))
+
+
+def can_see_policy(user: User, policy: Policy) -> bool:
+    """Staff who use the library, and the contacts of an enterprise it was delivered to."""
+    if can_view_library(user):
+        return True
+    return matches_for(user).filter(policy=policy).exists()
 
 
 def save_profile(
@@ -99,6 +147,13 @@ def enterprise_changed(enterprise_id: int) -> None:
     from .tasks import rematch_enterprise
 
     rematch_enterprise.enqueue(enterprise_id)
+
+
+def everything_changed() -> None:
+    """Call after a bulk change of enterprise facts: one full re-match as a task."""
+    from .tasks import rematch_all
+
+    rematch_all.enqueue()
 
 
 def _enqueue_policy(policy_id: int) -> None:
@@ -197,18 +252,23 @@ def match_enterprise(enterprise: Enterprise, *, send: bool = True) -> tuple[int,
 
 
 def match_all(*, send: bool = True) -> tuple[int, int]:
-    """Full re-match: every enterprise's facts into one flat temporary table (one query), then
-    per policy one DELETE and one INSERT … SELECT over it. Returns (added, removed)."""
+    """Full re-match: every enterprise's facts into one flat, ordered and indexed temporary
+    table (one query), then per policy one DELETE and one INSERT … SELECT over it, set-based.
+    Returns (added, removed)."""
     table = connection.ops.quote_name(PolicyMatch._meta.db_table)
     kept = list(KEPT_STATUSES)
     kept_sql = ", ".join(["%s"] * len(kept))
+    paths = dict(Region.objects.values_list("code", "path"))
+    postgres = connection.vendor == "postgresql"
     added: list[int] = []
     removed = 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {rules.FACTS_TABLE}")
         cursor.execute(rules.facts_table_sql())
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {rules.FACTS_TABLE}")
+        for column in rules.FACTS_INDEXES:
+            name = f"{rules.FACTS_TABLE}_{column}"
+            cursor.execute(f"CREATE INDEX {name} ON {rules.FACTS_TABLE} ({column})")
+        cursor.execute(f"ANALYZE {rules.FACTS_TABLE}")
         for policy in Policy.objects.order_by("pk"):
             if not policy.active:
                 cursor.execute(
@@ -217,11 +277,12 @@ def match_all(*, send: bool = True) -> tuple[int, int]:
                 )
                 removed += cursor.rowcount
                 continue
-            where, params = rules.flat_sql(policy.rule)
+            where, params = rules.flat_sql(policy.rule, paths)
             now = timezone.now()
             new_values: list[Any] = [_new_status(policy), now, now if policy.automatic else None]
-            if connection.vendor == "postgresql":
-                # One scan of the facts for both halves: the eligible set, materialised once.
+            # Table names are constants, the condition is compiled; values are parameters.
+            if postgres:
+                # One read of the facts for both halves: the eligible set, materialised once.
                 both = (
                     f"WITH elig AS MATERIALIZED (SELECT id FROM {rules.FACTS_TABLE} WHERE {where}), "  # noqa: S608
                     f"del AS (DELETE FROM {table} m WHERE m.policy_id = %s "
@@ -231,7 +292,8 @@ def match_all(*, send: bool = True) -> tuple[int, int]:
                     f"ins AS (INSERT INTO {table} "
                     "(enterprise_id, policy_id, status, matched_at, granted_at) "
                     "SELECT elig.id, %s, %s, %s, %s FROM elig WHERE elig.id NOT IN "
-                    f"(SELECT enterprise_id FROM {table} WHERE policy_id = %s) RETURNING id) "
+                    f"(SELECT enterprise_id FROM {table} WHERE policy_id = %s) "
+                    "ON CONFLICT DO NOTHING RETURNING id) "
                     "SELECT (SELECT count(*) FROM del), (SELECT array_agg(id) FROM ins)"
                 )
                 cursor.execute(both, [*params, policy.pk, *kept, policy.pk, *new_values, policy.pk])
@@ -239,7 +301,6 @@ def match_all(*, send: bool = True) -> tuple[int, int]:
                 removed += gone
                 added += ids or []
                 continue
-            # Table names are constants, the condition is compiled; values are parameters.
             stale = (
                 f"DELETE FROM {table} WHERE policy_id = %s AND status NOT IN ({kept_sql}) "  # noqa: S608
                 f"AND enterprise_id NOT IN (SELECT id FROM {rules.FACTS_TABLE} WHERE {where})"

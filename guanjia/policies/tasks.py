@@ -3,6 +3,7 @@ against every policy."""
 
 from django.tasks import task
 
+from guanjia.core.scheduling import periodic
 from guanjia.enterprises.models import Enterprise
 
 from . import services
@@ -25,3 +26,11 @@ def rematch_enterprise(enterprise_id: int) -> int:
     if enterprise is None:
         return 0
     return services.match_enterprise(enterprise)[0]
+
+
+@periodic(seconds=24 * 3600)
+@task()
+def rematch_all() -> int:
+    """Every policy against every enterprise (after an import, and nightly as a safety net:
+    a change that bypassed the services is caught within a day); returns new deliveries."""
+    return services.match_all()[0]

@@ -6,17 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import Role, User
 from guanjia.enterprises.access import enterprises_for
+from guanjia.requests.attachments import serve
 
 from . import rules, services
 from .forms import PolicyForm, ProfileForm
-from .models import EnterpriseProfile, MatchStatus, Policy
+from .models import EnterpriseProfile, MatchStatus, Policy, PolicyDocument
 
 
 def _user(request: HttpRequest) -> User:
@@ -73,16 +74,38 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not services.can_edit_policies(user):
         raise PermissionDenied
     policy = get_object_or_404(Policy, pk=pk) if pk else Policy()
-    form = PolicyForm(request.POST or None, instance=policy)
+    form = PolicyForm(request.POST or None, request.FILES or None, instance=policy)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_policy(user, form.save(commit=False))
+            services.save_policy(
+                user, form.save(commit=False), form.cleaned_data.get("documents") or []
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Policy saved; matching runs in the background."))
             return redirect("policies:detail", policy.pk)
     return render(request, "policies/edit.html", {"form": form, "policy": policy})
+
+
+@login_required
+def document(request: HttpRequest, pk: int) -> FileResponse:
+    """A policy's document, to library users and to the enterprises it was delivered to."""
+    user = _user(request)
+    doc = get_object_or_404(PolicyDocument.objects.select_related("policy"), pk=pk)
+    if not services.can_see_policy(user, doc.policy):
+        raise Http404("no such document")
+    return serve(doc.file, doc.name, doc.content_type)
+
+
+@require_POST
+@login_required
+def remove_document(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    doc = get_object_or_404(PolicyDocument, pk=pk)
+    services.remove_document(user, doc)
+    messages.success(request, _("Document removed."))
+    return redirect("policies:edit", doc.policy_id)
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .holding import reasons
+from .holding import reasons, reasons_many
 from .models import STALL_WATCH, Project, StallKind, StallNotice, stall_limits
 
 
@@ -35,6 +35,7 @@ def rows(projects: list[Project], kind: str, today: dt.date) -> list[StalledRow]
     """Each project with how long it has waited, its limit and the reasons it waits."""
     _stages, date_field = STALL_WATCH[kind]
     limits = stall_limits()
+    held = reasons_many(projects)
     out = []
     for project in projects:
         since = getattr(project, date_field)
@@ -46,7 +47,7 @@ def rows(projects: list[Project], kind: str, today: dt.date) -> list[StalledRow]
                 since=since,
                 days=(today - since).days if since else 0,
                 limit=limit,
-                reasons=reasons(project),
+                reasons=held.get(project.pk, []),
             )
         )
     return out

@@ -11,6 +11,8 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.base import File
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
@@ -88,6 +90,26 @@ def check(upload: File) -> str:  # type: ignore[type-arg]
     return kind
 
 
+def fingerprint(upload: File) -> tuple[str, str, str]:  # type: ignore[type-arg]
+    """Check an upload; its (kind, sha256, original name). Raises RequestError if refused."""
+    kind = check(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    original = (upload.name or f"file.{kind}").rsplit("/", 1)[-1][:200]
+    return kind, digest.hexdigest(), original
+
+
+def store(field: FieldFile, kind: str, upload: File) -> None:  # type: ignore[type-arg]
+    """Save an upload into a private file field under a random name (the original name is
+    data, never a path); inside `removed_on_failure` it is deleted again if the block fails."""
+    field.save(f"{uuid.uuid4().hex}.{kind}", upload, save=False)
+    stored = _stored.get()
+    if stored is not None and field.name:
+        stored.append(field.name)
+
+
 def attach(
     sr: ServiceRequest,
     actor: User | None,
@@ -95,26 +117,17 @@ def attach(
     event: RequestEvent | None = None,
 ) -> Attachment:
     """Store one checked file against the request (call inside the step's transaction)."""
-    kind = check(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    original = (upload.name or f"file.{kind}").rsplit("/", 1)[-1][:200]
+    kind, sha256, original = fingerprint(upload)
     attachment = Attachment(
         request=sr,
         event=event,
         name=original,
         content_type=TYPES[kind],
         size=upload.size or 0,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         uploaded_by=actor,
     )
-    # Stored under a random name: the original name is data, never a path.
-    attachment.file.save(f"{uuid.uuid4().hex}.{kind}", upload, save=False)
-    stored = _stored.get()
-    if stored is not None and attachment.file.name:
-        stored.append(attachment.file.name)
+    store(attachment.file, kind, upload)
     attachment.save()
     record(actor, AuditAction.CREATE, attachment)
     return attachment
@@ -137,6 +150,18 @@ def removed_on_failure() -> Iterator[None]:
         raise
     finally:
         _stored.reset(token)
+
+
+def serve(field: FieldFile, name: str, content_type: str | None = None) -> FileResponse:
+    """A private file to a user already checked: images inline, the rest as a download,
+    never cached, and sandboxed so a crafted file cannot run script on our origin."""
+    inline = bool(content_type and content_type.startswith("image/"))
+    response = FileResponse(
+        field.open("rb"), as_attachment=not inline, filename=name, content_type=content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
 
 
 def from_bytes(name: str, data: bytes) -> File:  # type: ignore[type-arg]

@@ -289,16 +289,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
     file = get_object_or_404(Attachment, pk=attachment_pk, request=sr)
     if user.role == Role.ENTERPRISE and file.event is not None and file.event.internal:
         raise Http404("no such file")
-    inline = file.content_type.startswith("image/")
-    response = FileResponse(
-        file.file.open("rb"),
-        as_attachment=not inline,
-        filename=file.name,
-        content_type=file.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
+    return attachments.serve(file.file, file.name, file.content_type)
 
 
 @login_required

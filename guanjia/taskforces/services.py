@@ -1,7 +1,7 @@
 """Recording what a task force does; every change atomic and audited, owners told."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -174,11 +174,23 @@ def sweep(today: dt.date | None = None) -> int:
 
 def holding(project: Project, today: dt.date | None = None) -> list[str]:
     """What the task force still owes: the project's overdue action items, as reasons."""
+    return holding_many([project], today).get(project.pk, [])
+
+
+def holding_many(projects: Sequence[Project], today: dt.date | None = None) -> dict[int, list[str]]:
+    """`holding` for many projects in one query."""
     today = today or timezone.localdate()
-    return [
-        _("action item “%(text)s” (%(owner)s) late since %(due)s")
-        % {"text": item.text, "owner": item.owner, "due": item.due_on}
-        for item in project.action_items.filter(
-            done_on__isnull=True, due_on__lt=today
-        ).select_related("owner")
-    ]
+    out: dict[int, list[str]] = {}
+    late = (
+        ActionItem.objects.filter(
+            project_id__in=[p.pk for p in projects], done_on__isnull=True, due_on__lt=today
+        )
+        .select_related("owner")
+        .order_by("project_id", "due_on", "pk")
+    )
+    for item in late:
+        out.setdefault(item.project_id, []).append(
+            _("action item “%(text)s” (%(owner)s) late since %(due)s")
+            % {"text": item.text, "owner": item.owner, "due": item.due_on}
+        )
+    return out
