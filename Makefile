@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests messages clean
+.PHONY: help install run run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,13 +47,22 @@ format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-ledger bench-requests ## both benchmarks on PostgreSQL
+bench: bench-ledger bench-requests bench-policies bench-cockpit bench-reports ## every benchmark (PostgreSQL)
 
 bench-ledger: install ## ledger benchmark on PostgreSQL (100,000 projects)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ledger.py
 
 bench-requests: install ## requests benchmark on PostgreSQL (1,000,000 requests, 50,000 open)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/requests.py
+
+bench-policies: install ## policy matching benchmark on PostgreSQL (500 policies x 100,000 enterprises)
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/policies.py
+
+bench-cockpit: install ## cockpit benchmark on PostgreSQL (100,000 projects, 1,000,000 requests)
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/cockpit.py
+
+bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
+	$(BIN)/guanjia make_report weekly --day 2023-03-22 --repeat 3 --out var/reports-bench
 
 messages: install ## refresh and compile the translations
 	cd guanjia && ../$(BIN)/guanjia makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'

@@ -22,32 +22,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanjia.settings")
-    os.environ.setdefault("TASKS_BACKEND", "immediate")
-    import django
-
-    django.setup()
-
-
-def bench_url(base: str) -> str:
-    import dj_database_url
-
-    cfg = dj_database_url.parse(base)
-    name = f"{cfg['NAME']}_bench"
-    admin = base.rsplit("/", 1)[0] + "/" + (cfg["NAME"] or "postgres")
-    import psycopg
-
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return base.rsplit("/", 1)[0] + "/" + name
+from benchlib import ROOT, bench_database, pct, setup_django  # noqa: E402
 
 
 def generate(n_projects: int, n_enterprises: int) -> None:
@@ -139,11 +114,6 @@ def timed_get(client, url: str, n: int, cold: bool = False) -> tuple[list[float]
         if i >= 2:  # the first two warm caches and connections
             times.append(elapsed * 1000)
     return times, queries, status
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
 def measure_pages(n: int) -> dict:
@@ -282,7 +252,7 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     if not base.startswith("postgres"):
         sys.exit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    url = bench_url(base)
+    url = bench_database(base, "")
     setup_django(url)
     from django.core.management import call_command
 

@@ -23,45 +23,12 @@ import random
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchlib import bench_database, pct, setup_django  # noqa: E402
 
 TAGS = ["专精特新", "瞪羚", "上市", "外贸", "小巨人", "独角兽", "科技型中小企业", "绿色工厂"]
 OWNERSHIPS = ["central_soe", "central_soe_sub", "local_soe", "private", "foreign", "joint_venture"]
-
-
-def bench_url(base: str) -> str:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(base)
-    name = f"{(cfg['NAME'] or 'postgres').removesuffix('_bench')}_policies_bench"
-    admin = base.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return base.rsplit("/", 1)[0] + "/" + name
-
-
-def setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanjia.settings")
-    os.environ["TASKS_BACKEND"] = "db"
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
 def generate(n: int) -> None:
@@ -191,7 +158,7 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     if not base.startswith("postgres"):
         sys.exit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    setup_django(bench_url(base))
+    setup_django(bench_database(base, "policies"), tasks="db")
     from django.core.management import call_command
     from django.db import connection
 

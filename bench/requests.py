@@ -32,11 +32,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchlib import ROOT, bench_database, pct, setup_django  # noqa: E402
 
 STEWARDS = 687
 ENTERPRISES = 20_000
@@ -58,40 +56,6 @@ TITLES = [
     "流动资金贷款续贷",
     "天然气管网接入",
 ]
-
-
-def bench_url(base: str) -> str:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(base)
-    name = f"{(cfg['NAME'] or 'postgres').removesuffix('_bench')}_requests_bench"
-    # The maintenance database: the one DATABASE_URL names need not exist.
-    admin = base.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return base.rsplit("/", 1)[0] + "/" + name
-
-
-def setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanjia.settings")
-    # The queue the web and the worker share, as in production; mail goes nowhere.
-    os.environ["TASKS_BACKEND"] = "db"
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic here
-
-    django.setup()
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
 # ----------------------------------------------------------------------------- people
@@ -653,8 +617,8 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     if not base.startswith("postgres"):
         sys.exit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    url = bench_url(base)
-    setup_django(url)
+    url = bench_database(base, "requests")
+    setup_django(url, tasks="db")
     staff = generate(args.closed, args.open, args.due)
     from guanjia.requests.models import OPEN_STATUSES, ServiceRequest
 

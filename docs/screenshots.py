@@ -4,6 +4,7 @@
 2. Serve it with `guanjia runserver --noreload --insecure` on a free loopback port.
 3. Log in as the demo admin in Debian's Chromium (Playwright, no browser download) and save
    docs/ledger.png, docs/project.png, docs/event.png, docs/service-figures.png; as the demo
+   leader docs/cockpit.png (2023) and docs/targets.png; as the demo
    steward docs/requests-queue.png (1280 px wide); docs/mobile-ledger.png and, as the demo
    enterprise contact, docs/mobile-request.png (375 px), each cut at 1600 px high.
 4. Stop the server and remove the temporary database.
@@ -112,6 +113,18 @@ def take(base_url: str) -> None:
 
         page.goto("/services/figures/?period=year")
         save(page, "service-figures")
+
+        leader = next(a for a in data.ACCOUNTS if a.username == "leader")
+        board = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)
+        page = board.new_page()
+        log_in(page, leader.username, leader.password)
+        page.goto("/cockpit/?year=2023")  # the year of the two conferences
+        page.wait_for_function("window.guanjiaCockpit && window.guanjiaCockpit.ready")
+        page.wait_for_timeout(800)  # the charts' entry animation
+        save(page, "cockpit")
+        page.goto("/targets/")
+        page.wait_for_timeout(800)
+        save(page, "targets")
 
         steward = next(a for a in data.ACCOUNTS if a.username == "steward")
         desk = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)

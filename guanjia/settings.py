@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "guanjia.taskforces",
     "guanjia.approvals",
     "guanjia.guarantees",
+    "guanjia.cockpit",
+    "guanjia.targets",
+    "guanjia.reports",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +215,11 @@ MAILERS = {
 
 # Domain settings a city can change without code.
 GUANJIA_CITY_CODE = envstr("GUANJIA_CITY_CODE", "210700")
+# The cockpit's map: the city's county-level boundaries as GeoJSON, a path under the static
+# files; features are matched to regions by name (and by code where a feature has one).
+GUANJIA_MAP_GEOJSON = envstr("GUANJIA_MAP_GEOJSON", "geo/jinzhou-210700.geojson")
+# Markers for areas without a boundary (zones): {"markers": {region code: [lng, lat]}}.
+GUANJIA_MAP_MARKERS = envstr("GUANJIA_MAP_MARKERS", "geo/jinzhou-210700.zones.json")
 GUANJIA_PAGE_SIZE = envint("GUANJIA_PAGE_SIZE", "25")
 # Working hours for the service clock: comma-separated spans in local time.
 GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")

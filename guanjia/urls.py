@@ -11,6 +11,8 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
     role = getattr(request.user, "role", "")
     if request.user.is_authenticated and role in ("enterprise", "handler"):
         return HttpResponseRedirect(reverse("requests:queue"))
+    if request.user.is_authenticated and role == "leader":
+        return HttpResponseRedirect(reverse("cockpit:index"))
     return HttpResponseRedirect(reverse("ledger:project_list"))
 
 
@@ -33,6 +35,9 @@ urlpatterns = [
     path("approvals/", include("guanjia.approvals.urls")),
     path("taskforces/", include("guanjia.taskforces.urls")),
     path("policies/", include("guanjia.policies.urls")),
+    path("targets/", include("guanjia.targets.urls")),
+    path("cockpit/", include("guanjia.cockpit.urls")),
+    path("reports/", include("guanjia.reports.urls")),
     path("", include("guanjia.ledger.urls")),
 ]
 

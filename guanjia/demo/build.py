@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guanjia.accounts.models import Department, Role, User
+from guanjia.cockpit import figures as cockpit_figures
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
 from guanjia.enterprises import services as enterprise_services
@@ -33,6 +34,7 @@ from guanjia.projects.stages import LINE, Stage
 from guanjia.regions.loading import load_regions
 from guanjia.regions.models import Region
 from guanjia.requests.loading import load_categories
+from guanjia.targets.demo import build_targets
 from guanjia.worktime.loading import load_holidays
 
 from . import data
@@ -109,7 +111,9 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_approvals(seed=seed, today=today)
                 build_guarantees(seed=seed, today=today)
                 build_policies(seed=seed, today=today)
+                build_targets(today=today)
             _set_passwords(needs_password, hashes, outcome)
+    cockpit_figures.refresh()  # the cockpit's rollups, there before the worker's first run
     return outcome
 
 

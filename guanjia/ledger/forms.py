@@ -145,6 +145,24 @@ class LedgerFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("1", _("Stalled (any list)")), *StallKind.choices],
     )
+    # Links from the cockpit: a stage set (reached, i.e. at it or beyond) and a period on a
+    # stage's date (signed by default), e.g. ?period=2026&reached=registered.
+    reached = forms.ChoiceField(
+        label=_("Reached"),
+        required=False,
+        choices=[("", _("Any")), *((s, Stage(s).label) for s in LINE)],
+    )
+    dated = forms.ChoiceField(
+        label=_("Date of"),
+        required=False,
+        choices=[("", Stage.SIGNED.label), *((s, Stage(s).label) for s in LINE[3:7])],
+    )
+    period = forms.CharField(
+        label=_("Period"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": _("2026 or 2026-03"), "size": 8}),
+    )
     # The column headers sort too; this select is for phones, where the headers fold away.
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
 

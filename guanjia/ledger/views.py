@@ -138,7 +138,7 @@ def project_list(request: AuthedRequest) -> HttpResponse:
         "summary": summary,
         "filtered": any(
             getattr(ledger_filter, f)
-            for f in ("region", "industry", "stage", "level", "stalled", "q")
+            for f in ("region", "industry", "stage", "level", "stalled", "q", "reached", "period")
         ),
     }
     form = LedgerFilterForm(user, request.GET)

@@ -16,7 +16,7 @@ from guanjia.enterprises.models import Enterprise
 from guanjia.regions.models import Region
 
 from .models import Project, ProjectQuerySet, StallKind, stalled_q
-from .stages import Stage
+from .stages import LINE, ORDER, Stage
 
 # Sort keys users may ask for → ORDER BY fields (a leading "-" in the key reverses it).
 SORTS: dict[str, list[str]] = {
@@ -42,6 +42,9 @@ class LedgerFilter:
     stalled: str = ""  # "1" for any stall list, or a StallKind value
     q: str = ""  # project or enterprise name, or a credit code
     sort: str = DEFAULT_SORT
+    reached: str = ""  # a stage: projects at it or further on the line (never withdrawn)
+    period: str = ""  # "YYYY" or "YYYY-MM": the `dated` stage's date falls in it
+    dated: str = ""  # the stage whose date `period` filters on; signed when blank
 
     @classmethod
     def from_params(cls, params: Any) -> "LedgerFilter":
@@ -55,6 +58,9 @@ class LedgerFilter:
             stalled=(get("stalled") or "").strip(),
             q=(get("q") or "").strip()[:100],
             sort=(get("sort") or DEFAULT_SORT).strip(),
+            reached=(get("reached") or "").strip(),
+            period=(get("period") or "").strip()[:7],
+            dated=(get("dated") or "").strip(),
         )
 
     def apply(self, qs: ProjectQuerySet, today: dt.date | None = None) -> ProjectQuerySet:
@@ -70,6 +76,14 @@ class LedgerFilter:
             qs = qs.filter(stage=self.stage)
         if self.level:
             qs = qs.filter(level=self.level)
+        if self.reached in ORDER:
+            qs = qs.filter(stage__in=LINE[ORDER[self.reached] :])
+        if self.period:
+            bounds = period_bounds(self.period)
+            if bounds is None:
+                return qs.none()
+            field = f"{self.dated if self.dated in ORDER else Stage.SIGNED}_on"
+            qs = qs.filter(**{f"{field}__gte": bounds[0], f"{field}__lt": bounds[1]})
         if self.stalled:
             kind = self.stalled if self.stalled in StallKind.values else None
             qs = qs.filter(stalled_q(today or timezone.localdate(), kind))
@@ -94,6 +108,21 @@ class LedgerFilter:
         if self.sort.startswith("-"):
             return [f"-{f}" for f in fields]
         return fields
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date] | None:
+    """[first day, first day after) of "YYYY" or "YYYY-MM"; None when it is neither."""
+    try:
+        if len(period) == 4:
+            year = int(period)
+            return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+        if len(period) == 7 and period[4] == "-":
+            year, month = int(period[:4]), int(period[5:])
+            start = dt.date(year, month, 1)
+            return start, (start + dt.timedelta(days=32)).replace(day=1)
+    except ValueError:
+        return None
+    return None
 
 
 def _region(value: str) -> Region | None:

@@ -60,6 +60,7 @@ class QueueFilter:
     priority: str = ""
     q: str = ""
     sort: str = "due"
+    region: str = ""  # a region id: that area and everything under it (the cockpit's links)
 
     @classmethod
     def from_params(cls, user: User, params: Any) -> "QueueFilter":
@@ -75,6 +76,7 @@ class QueueFilter:
             priority=params.get("priority", ""),
             q=params.get("q", "").strip()[:100],
             sort=sort if sort in SORTS else "due",
+            region=params.get("region", "") if str(params.get("region", "")).isdigit() else "",
         )
 
     def apply(
@@ -99,6 +101,15 @@ class QueueFilter:
             qs = qs.filter(category__code=self.category)
         if self.priority:
             qs = qs.filter(priority=self.priority)
+        if self.region:
+            from guanjia.regions.models import Region
+
+            area = Region.objects.filter(pk=int(self.region)).first()
+            qs = (
+                qs.filter(region__in=Region.objects.within(area).values("pk"))
+                if area
+                else qs.none()
+            )
         if self.q:
             qs = qs.filter(
                 Q(number__icontains=self.q)

@@ -1,0 +1,582 @@
+"""The cockpit's figures: rollups refreshed with set-based SQL, read back per area and year.
+
+`refresh()` recomputes every rollup table in one transaction: each table is emptied and
+refilled by `INSERT INTO … SELECT … GROUP BY` statements (the SELECTs are built with the ORM,
+so month extraction in the site's time zone works the same on SQLite and PostgreSQL). The
+requests are read in one grouped scan per rollup (a materialised CTE spread into the months
+of submission, answer and rating). The readers below sum the rows of an area's subtree;
+none of them touches the big tables.
+
+Definitions (the same as the records' own pages):
+
+- signed projects and investment in a year: first signings dated in the year and the
+  counted amounts of all signings dated in it (the counting rule: a project counts once, at
+  its first signing; a re-signing or expansion adds only its increase); a project in the
+  ledger with a signing date but no signing record counts once, with its total investment;
+- 落地率 / 开工率 / 投产率: of the projects signed in the year (withdrawn ones included), the
+  share now registered / under construction / in operation or further on the line;
+- 资金到位率: funds in place / total investment of the year's signed projects not withdrawn;
+- on-time rate: requests answered in the year on time / answered in the year; satisfaction:
+  (basically) satisfied / rated in the year (guanjia.servicerecords.figures);
+- overdue now: open requests past their current deadline at the refresh;
+- services this month: service records dated in the current month;
+- the funnel: projects not withdrawn that have reached each stage (at it or beyond), now.
+"""
+
+import datetime as dt
+import time
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from guanjia.accounts.models import User
+from guanjia.events.models import Signing
+from guanjia.industries.models import Industry
+from guanjia.projects.models import Project
+from guanjia.projects.stages import LINE, ORDER, Stage
+from guanjia.regions.models import Region
+from guanjia.requests.models import OPEN_STATUSES, Rating, ServiceRequest
+from guanjia.servicerecords.models import ServiceRecord
+
+from .models import (
+    FlowRollup,
+    Milestone,
+    ProjectRollup,
+    RefreshState,
+    RequestRollup,
+    StewardRollup,
+)
+
+STATE_KEY = "cockpit"
+GOOD_RATINGS = [Rating.SATISFIED, Rating.BASICALLY]
+ZERO = Decimal(0)
+
+# --- Refresh ---------------------------------------------------------------------------------
+
+
+def _insert(model: type[Any], columns: dict[str, str], qs: QuerySet[Any]) -> None:
+    """INSERT INTO model's table (columns) SELECT the aliases of `qs` (a grouped query).
+
+    `columns` maps each target column to an alias selected by `qs` or to a literal (a
+    string starting with "="); the compiled SELECT is wrapped so the order of its columns
+    never matters.
+    """
+    sql, params = qs.query.sql_with_params()
+    quote = connection.ops.quote_name
+    targets, sources, literal_params = [], [], []
+    for column, source in columns.items():
+        targets.append(quote(column))
+        if source.startswith("="):
+            sources.append("%s")
+            literal_params.append(source[1:])
+        else:
+            sources.append(f"sub.{quote(source)}")
+    statement = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(targets)}) "  # noqa: S608
+        f"SELECT {', '.join(sources)} FROM ({sql}) sub"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, (*literal_params, *params))
+
+
+def _ym(field: str) -> dict[str, Any]:
+    return {"yy": ExtractYear(field), "mm": ExtractMonth(field)}
+
+
+def _refresh_projects() -> None:
+    projects = (
+        Project.objects.annotate(
+            rg=F("region_id"), ind=F("industry_id"), st=F("stage"), yy=ExtractYear("signed_on")
+        )
+        .values("rg", "ind", "st", "yy")
+        .annotate(n=Count("pk"), inv=Sum("total_investment_wan"), funds=Sum("funds_in_place_wan"))
+        .order_by()
+    )
+    _insert(
+        ProjectRollup,
+        {
+            "region_id": "rg",
+            "industry_id": "ind",
+            "stage": "st",
+            "signed_year": "yy",
+            "projects": "n",
+            "total_investment_wan": "inv",
+            "funds_in_place_wan": "funds",
+        },
+        projects,
+    )
+
+
+FLOW_COLUMNS = {
+    "region_id": "rg",
+    "industry_id": "ind",
+    "year": "yy",
+    "month": "mm",
+    "projects": "n",
+    "amount_wan": "amt",
+}
+
+
+def _refresh_flows() -> None:
+    signings = (
+        Signing.objects.annotate(
+            rg=F("project__region_id"), ind=F("project__industry_id"), **_ym("signed_on")
+        )
+        .values("rg", "ind", "yy", "mm")
+        .annotate(n=Count("pk", filter=Q(is_first=True)), amt=Sum("counted_amount_wan"))
+        .order_by()
+    )
+    _insert(FlowRollup, {"milestone": "=signed", **FLOW_COLUMNS}, signings)
+    unsigned = Project.objects.filter(signed_on__isnull=False).exclude(
+        Exists(Signing.objects.filter(project=OuterRef("pk")))
+    )
+    _insert(FlowRollup, {"milestone": "=signed", **FLOW_COLUMNS}, _flow(unsigned, "signed_on"))
+    for milestone in (Milestone.REGISTERED, Milestone.CONSTRUCTION, Milestone.OPERATION):
+        field = f"{milestone}_on"
+        qs = Project.objects.filter(**{f"{field}__isnull": False})
+        _insert(FlowRollup, {"milestone": f"={milestone}", **FLOW_COLUMNS}, _flow(qs, field))
+
+
+def _flow(qs: QuerySet[Project], field: str) -> QuerySet[Any]:
+    return (
+        qs.annotate(rg=F("region_id"), ind=F("industry_id"), **_ym(field))
+        .values("rg", "ind", "yy", "mm")
+        .annotate(n=Count("pk"), amt=Sum("total_investment_wan"))
+        .order_by()
+    )
+
+
+RATED = Q(rated_at__isnull=False) & ~Q(rating="")
+REPLIED = Q(replied_at__isnull=False)
+
+
+def _sql(qs: QuerySet[Any]) -> tuple[str, list[Any]]:
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params)
+
+
+def _rollup_from(
+    model: type[Any],
+    keys: list[str],
+    sums: list[str],
+    cte: QuerySet[Any],
+    parts: list[tuple[list[str], str]],
+    extra: list[tuple[list[str], QuerySet[Any]]],
+) -> None:
+    """INSERT INTO model (keys, sums) one statement: SELECT keys, SUM(each) … GROUP BY keys
+    over a UNION ALL of projections of `cte` (one grouped scan of a big table, materialised
+    once) and of further grouped queries (`extra`).
+
+    Each part lists its output expressions in the order keys + sums ("0" for a sum it does
+    not feed), with a WHERE condition on the CTE's columns.
+    """
+    quote = connection.ops.quote_name
+    cte_sql, params = _sql(cte)
+
+    def named(expressions: list[str]) -> str:
+        # The union's columns take the names of its first SELECT: u0, u1, …
+        return ", ".join(f"{e} AS u{i}" for i, e in enumerate(expressions))
+
+    selects = [f"SELECT {named(e)} FROM c WHERE {where}" for e, where in parts]  # noqa: S608
+    for expressions, qs in extra:
+        sql, more = _sql(qs)
+        selects.append(f"SELECT {named(expressions)} FROM ({sql}) x")  # noqa: S608
+        params += more
+    names = [*keys, *sums]
+    outer = ", ".join(
+        [f"u.u{i}" for i in range(len(keys))]
+        + [f"SUM(u.u{len(keys) + i})" for i in range(len(sums))]
+    )
+    group = ", ".join(f"u.u{i}" for i in range(len(keys)))
+    statement = (
+        f"WITH c AS MATERIALIZED ({cte_sql}) "  # noqa: S608 (ORM-compiled SQL, our names)
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(n) for n in names)}) "
+        f"SELECT {outer} FROM ({' UNION ALL '.join(selects)}) u GROUP BY {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def _refresh_requests(now: dt.datetime) -> None:
+    """One scan of the requests, grouped by area and the months of submission, answer and
+    rating (with the open ones overdue now), spread into the rollup's months."""
+    late = Q(status__in=OPEN_STATUSES, due_at__lt=now)
+    cte = (
+        ServiceRequest.objects.annotate(
+            rg=F("region_id"),
+            sy=ExtractYear("submitted_at"),
+            sm=ExtractMonth("submitted_at"),
+            ry=ExtractYear("replied_at"),
+            rm=ExtractMonth("replied_at"),
+            ty=ExtractYear("rated_at"),
+            tm=ExtractMonth("rated_at"),
+        )
+        .values("rg", "sy", "sm", "ry", "rm", "ty", "tm")
+        .annotate(
+            n=Count("pk"),
+            rep=Count("pk", filter=REPLIED),
+            ot=Count("pk", filter=REPLIED & Q(on_time=True)),
+            rat=Count("pk", filter=RATED),
+            sat=Count("pk", filter=RATED & Q(rating__in=GOOD_RATINGS)),
+            late=Count("pk", filter=late),
+        )
+        .order_by()
+    )
+    services = (
+        ServiceRecord.objects.annotate(rg=F("region_id"), **_ym("date"))
+        .values("rg", "yy", "mm")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    _rollup_from(
+        RequestRollup,
+        ["region_id", "year", "month"],
+        ["submitted", "replied", "on_time", "rated", "satisfied", "overdue", "services"],
+        cte,
+        [
+            (["rg", "sy", "sm", "n", "0", "0", "0", "0", "0", "0"], "n > 0"),
+            (["rg", "ry", "rm", "0", "rep", "ot", "0", "0", "0", "0"], "rep > 0"),
+            (["rg", "ty", "tm", "0", "0", "0", "rat", "sat", "0", "0"], "rat > 0"),
+            (["rg", "0", "0", "0", "0", "0", "0", "0", "late", "0"], "late > 0"),
+        ],
+        [(["x.rg", "x.yy", "x.mm", "0", "0", "0", "0", "0", "0", "x.n"], services)],
+    )
+
+
+def _refresh_stewards() -> None:
+    """One scan of the requests grouped by steward, assignee, area and the years of answer
+    and rating; each request counts for its steward, and for its assignee when that is
+    someone else (as on the stewards' figures page). Services from the service records."""
+    cte = (
+        ServiceRequest.objects.filter(Q(steward_id__isnull=False) | Q(assignee_id__isnull=False))
+        .filter(REPLIED | RATED)
+        .annotate(
+            s=F("steward_id"),
+            a=F("assignee_id"),
+            rg=F("region_id"),
+            ry=ExtractYear("replied_at"),
+            ty=ExtractYear("rated_at"),
+        )
+        .values("s", "a", "rg", "ry", "ty")
+        .annotate(
+            rep=Count("pk", filter=REPLIED),
+            ot=Count("pk", filter=REPLIED & Q(on_time=True)),
+            rat=Count("pk", filter=RATED),
+            sat=Count("pk", filter=RATED & Q(rating__in=GOOD_RATINGS)),
+        )
+        .order_by()
+    )
+    services = (
+        ServiceRecord.objects.annotate(
+            who=F("steward_id"), rg=F("region_id"), yy=ExtractYear("date")
+        )
+        .values("who", "rg", "yy")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    other = "a IS NOT NULL AND (s IS NULL OR s <> a)"
+    _rollup_from(
+        StewardRollup,
+        ["steward_id", "region_id", "year"],
+        ["services", "replied", "on_time", "rated", "satisfied"],
+        cte,
+        [
+            (["s", "rg", "ry", "0", "rep", "ot", "0", "0"], "s IS NOT NULL AND rep > 0"),
+            (["a", "rg", "ry", "0", "rep", "ot", "0", "0"], f"{other} AND rep > 0"),
+            (["s", "rg", "ty", "0", "0", "0", "rat", "sat"], "s IS NOT NULL AND rat > 0"),
+            (["a", "rg", "ty", "0", "0", "0", "rat", "sat"], f"{other} AND rat > 0"),
+        ],
+        [(["x.who", "x.rg", "x.yy", "x.n", "0", "0", "0", "0"], services)],
+    )
+
+
+def refresh(now: dt.datetime | None = None) -> dt.datetime:
+    """Recompute every rollup in one transaction; returns the refresh time.
+
+    The state row is locked first (SELECT … FOR UPDATE), so two refreshes never interleave;
+    readers keep seeing the previous figures until the commit.
+    """
+    started = time.monotonic()
+    RefreshState.objects.get_or_create(key=STATE_KEY)
+    with transaction.atomic():
+        state = RefreshState.objects.select_for_update().get(key=STATE_KEY)
+        now = now or timezone.now()
+        for model in (ProjectRollup, FlowRollup, RequestRollup, StewardRollup):
+            model.objects.all().delete()
+        _refresh_projects()
+        _refresh_flows()
+        _refresh_requests(now)
+        _refresh_stewards()
+        state.refreshed_at = now
+        state.seconds = time.monotonic() - started
+        state.save(update_fields=["refreshed_at", "seconds"])
+    return now
+
+
+def last_refreshed() -> dt.datetime | None:
+    state = RefreshState.objects.filter(key=STATE_KEY).only("refreshed_at").first()
+    return state.refreshed_at if state else None
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def _in(region: Region | None) -> Q:
+    """Rollup rows of the region's subtree (everything when None)."""
+    if region is None:
+        return Q()
+    return Q(region_id__in=Region.objects.filter(path__startswith=region.path).values("pk"))
+
+
+def _rate(part: int | Decimal, whole: int | Decimal) -> float | None:
+    return float(part) / float(whole) if whole else None
+
+
+def reached_stages(stage: str) -> list[str]:
+    """The stages at or beyond `stage` on the line (withdrawn never)."""
+    return list(LINE[ORDER[stage] :])
+
+
+def kpis(region: Region | None, year: int) -> dict[str, Any]:
+    """The tiles: this year's signings, the rates, the direct line and the services."""
+    signed = FlowRollup.objects.filter(
+        _in(region), year=year, milestone=Milestone.SIGNED
+    ).aggregate(n=Sum("projects"), amount=Sum("amount_wan"))
+    cohort = ProjectRollup.objects.filter(_in(region), signed_year=year)
+    active = ~Q(stage=Stage.WITHDRAWN)
+    reached = {
+        key: Sum("projects", filter=Q(stage__in=reached_stages(stage)))
+        for key, stage in (
+            ("registered", Stage.REGISTERED),
+            ("started", Stage.CONSTRUCTION),
+            ("operating", Stage.OPERATION),
+        )
+    }
+    row = cohort.aggregate(
+        total=Sum("projects"),
+        investment=Sum("total_investment_wan", filter=active),
+        funds=Sum("funds_in_place_wan", filter=active),
+        **reached,
+    )
+    total = row["total"] or 0
+    today = timezone.localdate()
+    now = Q(year=year) | Q(year=0) | Q(year=today.year, month=today.month)
+    requests = (
+        RequestRollup.objects.filter(_in(region))
+        .filter(now)
+        .aggregate(
+            replied=Sum("replied", filter=Q(year=year)),
+            on_time=Sum("on_time", filter=Q(year=year)),
+            rated=Sum("rated", filter=Q(year=year)),
+            satisfied=Sum("satisfied", filter=Q(year=year)),
+            overdue=Sum("overdue", filter=Q(year=0)),
+            services=Sum("services", filter=Q(year=today.year, month=today.month)),
+        )
+    )
+    counts = {k: v or 0 for k, v in requests.items()}
+    return {
+        "signed_count": signed["n"] or 0,
+        "signed_investment": signed["amount"] or ZERO,
+        "landing_rate": _rate(row["registered"] or 0, total),
+        "start_rate": _rate(row["started"] or 0, total),
+        "operation_rate": _rate(row["operating"] or 0, total),
+        "funds_rate": _rate(row["funds"] or ZERO, row["investment"] or ZERO),
+        "requests_on_time_rate": _rate(counts["on_time"], counts["replied"]),
+        "satisfaction_rate": _rate(counts["satisfied"], counts["rated"]),
+        "overdue_now": counts["overdue"],
+        "services_this_month": counts["services"],
+    }
+
+
+def by_industry(region: Region | None, year: int) -> list[dict[str, Any]]:
+    """The year's signings by industry, largest investment first (no industry last)."""
+    rows = (
+        FlowRollup.objects.filter(_in(region), year=year, milestone=Milestone.SIGNED)
+        .values("industry_id")
+        .annotate(projects=Sum("projects"), amount=Sum("amount_wan"))
+        .order_by()
+    )
+    names = dict(Industry.objects.values_list("pk", "name"))
+    result: list[dict[str, Any]] = [
+        {
+            "industry_id": r["industry_id"],
+            "name": names.get(r["industry_id"], "") if r["industry_id"] else "",
+            "projects": r["projects"] or 0,
+            "amount_wan": r["amount"] or ZERO,
+        }
+        for r in rows
+        if r["projects"] or r["amount"]
+    ]
+    result.sort(key=lambda r: (r["industry_id"] is None, -r["amount_wan"], r["name"]))
+    return result
+
+
+def areas_under(region: Region | None) -> tuple[Region | None, list[Region]]:
+    """The root shown (the city when None and there is one) and its active children."""
+    root = region
+    if root is None:
+        from django.conf import settings
+
+        root = (
+            Region.objects.filter(code=settings.GUANJIA_CITY_CODE).first()
+            or Region.objects.filter(parent__isnull=True).order_by("path").first()
+        )
+    if root is None:
+        return None, []
+    children = list(Region.objects.active().filter(parent=root).order_by("sort_order", "path"))
+    return root, children
+
+
+def by_area(region: Region | None, year: int) -> list[dict[str, Any]]:
+    """One row per child area of the region (the region itself when it has none):
+    the year's signings and the requests overdue now, each area's subtree included."""
+    root, children = areas_under(region)
+    if root is None:
+        return []
+    areas = children or [root]
+    subtree = list(Region.objects.filter(path__startswith=root.path).values_list("pk", "path"))
+    owner: dict[int, int] = {}
+    for pk, path in subtree:
+        for area in areas:
+            if path.startswith(area.path):
+                owner[pk] = area.pk
+                break
+    signed = (
+        FlowRollup.objects.filter(_in(root), year=year, milestone=Milestone.SIGNED)
+        .values("region_id")
+        .annotate(projects=Sum("projects"), amount=Sum("amount_wan"))
+        .order_by()
+    )
+    overdue = (
+        RequestRollup.objects.filter(_in(root), year=0)
+        .values("region_id")
+        .annotate(total=Sum("overdue"))
+        .order_by()
+    )
+    rows: dict[int, dict[str, Any]] = {
+        a.pk: {
+            "region_id": a.pk,
+            "code": a.code,
+            "gb_code": a.gb_code,
+            "name": a.name,
+            "short_name": a.short_name or a.name,
+            "kind": a.kind,
+            "projects": 0,
+            "amount_wan": ZERO,
+            "overdue_now": 0,
+        }
+        for a in areas
+    }
+    for s in signed:
+        area_pk = owner.get(s["region_id"])
+        if area_pk is not None:
+            rows[area_pk]["projects"] += s["projects"] or 0
+            rows[area_pk]["amount_wan"] += s["amount"] or ZERO
+    for o in overdue:
+        area_pk = owner.get(o["region_id"])
+        if area_pk is not None:
+            rows[area_pk]["overdue_now"] += o["total"] or 0
+    return list(rows.values())
+
+
+def funnel(region: Region | None, year: int) -> list[dict[str, Any]]:
+    """Projects not withdrawn that have reached each stage of the line, now.
+
+    `year` is accepted for a uniform signature; the funnel is the pipeline as it stands.
+    """
+    rows = (
+        ProjectRollup.objects.filter(_in(region))
+        .exclude(stage=Stage.WITHDRAWN)
+        .values("stage")
+        .annotate(projects=Sum("projects"), investment=Sum("total_investment_wan"))
+        .order_by()
+    )
+    at = {r["stage"]: (r["projects"] or 0, r["investment"] or ZERO) for r in rows}
+    result = []
+    for stage in LINE:
+        beyond = reached_stages(stage)
+        result.append(
+            {
+                "stage": stage,
+                "label": str(Stage(stage).label),
+                "projects": sum(at.get(s, (0, ZERO))[0] for s in beyond),
+                "investment_wan": sum((at.get(s, (0, ZERO))[1] for s in beyond), ZERO),
+            }
+        )
+    return result
+
+
+def monthly(region: Region | None, year: int) -> list[dict[str, Any]]:
+    """Per month of the year: projects signed, started and put in operation."""
+    rows = (
+        FlowRollup.objects.filter(_in(region), year=year)
+        .values("month", "milestone")
+        .annotate(projects=Sum("projects"))
+        .order_by()
+    )
+    found = {(r["month"], r["milestone"]): r["projects"] or 0 for r in rows}
+    return [
+        {
+            "month": m,
+            "signed": found.get((m, Milestone.SIGNED), 0),
+            "registered": found.get((m, Milestone.REGISTERED), 0),
+            "started": found.get((m, Milestone.CONSTRUCTION), 0),
+            "operating": found.get((m, Milestone.OPERATION), 0),
+        }
+        for m in range(1, 13)
+    ]
+
+
+def on_time_by_month(region: Region | None, year: int) -> list[dict[str, Any]]:
+    """Per month of the year: requests answered, answered on time, and the rate."""
+    rows = (
+        RequestRollup.objects.filter(_in(region), year=year)
+        .values("month")
+        .annotate(n_replied=Sum("replied"), n_on_time=Sum("on_time"))
+        .order_by()
+    )
+    found = {r["month"]: (r["n_replied"] or 0, r["n_on_time"] or 0) for r in rows}
+    result = []
+    for m in range(1, 13):
+        replied, on_time = found.get(m, (0, 0))
+        result.append(
+            {"month": m, "replied": replied, "on_time": on_time, "rate": _rate(on_time, replied)}
+        )
+    return result
+
+
+def leaderboard(region: Region | None, year: int, limit: int = 10) -> list[dict[str, Any]]:
+    """The stewards with the most services in the year (in the area), with their requests."""
+    top = list(
+        StewardRollup.objects.filter(_in(region), year=year)
+        .values("steward_id")
+        .annotate(
+            n_services=Sum("services"),
+            n_replied=Sum("replied"),
+            n_on_time=Sum("on_time"),
+            n_rated=Sum("rated"),
+            n_satisfied=Sum("satisfied"),
+        )
+        .filter(n_services__gt=0)
+        .order_by("-n_services", "steward_id")[:limit]
+    )
+    people = User.objects.select_related("region").in_bulk([r["steward_id"] for r in top])
+    result = []
+    for r in top:
+        person = people.get(r["steward_id"])
+        result.append(
+            {
+                "steward_id": r["steward_id"],
+                "name": str(person) if person else f"#{r['steward_id']}",
+                "region": person.region.name if person and person.region else "",
+                "services": r["n_services"] or 0,
+                "requests_handled": r["n_replied"] or 0,
+                "on_time_rate": _rate(r["n_on_time"] or 0, r["n_replied"] or 0),
+                "satisfaction_rate": _rate(r["n_satisfied"] or 0, r["n_rated"] or 0),
+            }
+        )
+    return result

@@ -1,0 +1,102 @@
+"""Targets against actuals to .xlsx (xlsxwriter): the board's figures and the actuals entered,
+the second sheet in the layout the importer reads back."""
+
+import tempfile
+from typing import Any
+
+import xlsxwriter
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from guanjia.accounts.models import User
+from guanjia.accounts.scope import region_q
+
+from .importers import SHEET
+from .models import Actual, Indicator
+from .periods import Period
+from .progress import Book
+
+STATUS = {
+    "on_track": gettext_lazy("On track"),
+    "lagging": gettext_lazy("Lagging"),
+    "no_data": gettext_lazy("No data"),
+    "no_target": gettext_lazy("No target"),
+}
+
+
+def _label(status: str) -> str:
+    return str(STATUS[status])
+
+
+def export_targets(user: User, year: int, regions: list[Any]) -> FileResponse:
+    """One row per indicator and region (the city first, then its areas) for the year."""
+    today = timezone.localdate()
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
+    book = xlsxwriter.Workbook(out, {"in_memory": False})
+    head = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1})
+    pct = book.add_format({"num_format": "0.0%"})
+    num = book.add_format({"num_format": "#,##0.00"})
+    sheet = book.add_worksheet(_("Targets vs actuals")[:31])
+    titles = [
+        (_("Indicator"), 22), (_("Unit"), 8), (_("Region"), 22), (_("Period"), 8),
+        (_("Target"), 14), (_("Actual"), 14), (pgettext("target", "Progress"), 10), (_("Expected"), 10),
+        (_("Status"), 10),
+    ]  # fmt: skip
+    for col, (title, width) in enumerate(titles):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, title, head)
+    sheet.freeze_panes(1, 0)
+    row = 0
+    period = Period(year)
+    indicators = list(Indicator.objects.filter(active=True))
+    for indicator in indicators:
+        figures = Book(indicator, year)
+        as_of = figures.as_of(period, today)
+        for region in regions:
+            p = figures.progress(region, period, today, as_of)
+            row += 1
+            sheet.write_string(row, 0, indicator.name)
+            sheet.write_string(row, 1, indicator.unit)
+            sheet.write_string(row, 2, region.name)
+            sheet.write_string(row, 3, str(period))
+            if p["target"] is not None:
+                sheet.write_number(row, 4, float(p["target"]), num)
+            if p["actual"] is not None:
+                sheet.write_number(row, 5, float(p["actual"]), num)
+            if p["ratio"] is not None:
+                sheet.write_number(row, 6, p["ratio"], pct)
+            sheet.write_number(row, 7, p["expected"], pct)
+            sheet.write_string(row, 8, _label(p["status"]))
+    if row:
+        sheet.autofilter(0, 0, row, len(titles) - 1)
+
+    actuals = book.add_worksheet(SHEET)
+    for col, (title, width) in enumerate(
+        [("指标", 22), ("地区", 22), ("期间", 10), ("实际值", 14), ("单位", 8), ("来源", 30)]
+    ):
+        actuals.set_column(col, col, width)
+        actuals.write_string(0, col, title, head)
+    rows = (
+        Actual.objects.filter(year=year, indicator__in=indicators)
+        .filter(region_q(user, "region"))
+        .select_related("indicator", "region")
+        .order_by("indicator__sort_order", "quarter", "month", "region__path")
+    )
+    for n, actual in enumerate(rows, start=1):
+        indicator = actual.indicator
+        actuals.write_string(n, 0, indicator.name)
+        actuals.write_string(n, 1, actual.region.name)
+        actuals.write_string(n, 2, str(actual.period))
+        actuals.write_number(n, 3, float(indicator.to_unit(actual.value) or 0))
+        actuals.write_string(n, 4, indicator.unit)
+        actuals.write_string(n, 5, actual.source_note)
+    book.close()
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"{_('targets')}-{year}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

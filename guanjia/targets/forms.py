@@ -1,0 +1,67 @@
+"""Entering an actual and setting a target: the value is typed as people write it."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from guanjia.regions.models import Region
+
+from .models import Indicator
+from .periods import Period, PeriodError
+from .services import parse_value
+
+
+class ValueForm(forms.Form):
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.none())
+    period = forms.CharField(
+        label=_("Period"),
+        max_length=20,
+        help_text=_("A year (2026), a quarter (2026Q3) or a month (2026-09)."),
+    )
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none())
+    value = forms.CharField(
+        label=pgettext_lazy("target", "Value"),
+        max_length=40,
+        help_text=_("In the indicator's unit, or with a unit: 612亿元, 3500万元, 120."),
+    )
+    note = forms.CharField(label=_("Source or note"), max_length=300, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        indicators: QuerySet[Indicator],
+        regions: QuerySet[Region],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = indicators  # type: ignore[attr-defined]
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+
+    def clean_period(self) -> Period:
+        try:
+            return Period.parse(self.cleaned_data["period"])
+        except PeriodError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        indicator = data.get("indicator")
+        if indicator is not None and "value" in data:
+            try:
+                data["stored"] = parse_value(indicator, data["value"])
+            except ValidationError as exc:
+                self.add_error("value", exc)
+        return data
+
+    @property
+    def stored(self) -> Decimal:
+        return self.cleaned_data["stored"]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (.xlsx, .xls or .ods)"))

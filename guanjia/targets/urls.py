@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "targets"
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("actual/", views.enter_actual, name="enter_actual"),
+    path("target/", views.set_target, name="set_target"),
+    path("export.xlsx", views.export, name="export"),
+    path("import/", views.import_actuals, name="import"),
+    path("recompute/", views.recompute, name="recompute"),
+]

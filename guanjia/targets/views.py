@@ -1,0 +1,242 @@
+"""Target pages: the board, entering actuals, setting targets, export, import, recompute."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST
+
+from guanjia.accounts.models import Role, User
+from guanjia.accounts.scope import region_q
+from guanjia.ledger.importers import FileError
+from guanjia.regions.models import Region
+
+from . import services
+from .areas import (
+    area_of,
+    areas_of,
+    board_city,
+    can_enter_actuals,
+    can_set_targets,
+    can_view,
+    in_scope,
+)
+from .computations import compute_all
+from .exporters import STATUS, export_targets
+from .forms import ImportForm, ValueForm
+from .importers import HEADERS, ActualImporter
+from .models import Indicator, Source, Target
+from .periods import Period
+from .progress import Book
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("not allowed")
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    if raw.isdigit() and 1900 < int(raw) < 3000:
+        return int(raw)
+    today = timezone.localdate()
+    years = set(Target.objects.values_list("year", flat=True).distinct())
+    if not years or today.year in years:
+        return today.year
+    return max(years)
+
+
+def _focus(user: User, city: Region | None) -> Region | None:
+    """The region whose gauge the board leads with: the city, or an official's own area."""
+    if user.role == Role.AREA_OFFICIAL and user.region is not None:
+        return area_of(user.region) or user.region
+    return city
+
+
+def _fmt(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _chart(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": row["name"],
+        "unit": row["unit"],
+        "target": _fmt(row["target"]),
+        "actual": _fmt(row["actual"]),
+        "ratio": row["ratio"],
+        "expected": row["expected"],
+        "lagging": row["lagging"],
+    }
+
+
+@login_required
+def board(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    _require(can_view(user))
+    year = _year(request)
+    today = timezone.localdate()
+    city = board_city(user, request.GET.get("city", ""))
+    focus = _focus(user, city)
+    period = Period(year)
+    cards = []
+    if focus is not None:
+        for indicator in Indicator.objects.filter(active=True):
+            book = Book(indicator, year)
+            as_of = book.as_of(period, today)
+            main = book.progress(focus, period, today, as_of)
+            areas = [
+                book.progress(area, period, today, as_of)
+                for area in areas_of(focus)
+                if in_scope(user, area)
+            ]
+            cards.append(
+                {
+                    "main": main,
+                    "areas": areas,
+                    "lagging": [a for a in areas if a["lagging"]],
+                    "chart": _chart(main)
+                    | {
+                        "id": indicator.code,
+                        "areas": [_chart(a) | {"name": a["region"].name} for a in areas],
+                    },
+                }
+            )
+    years = sorted(set(Target.objects.values_list("year", flat=True)) | {today.year})
+    context = {
+        "year": year,
+        "years": years,
+        "city": city,
+        "focus": focus,
+        "cards": cards,
+        "charts": [c["chart"] for c in cards],
+        "chart_labels": {
+            "target": _("Target"),
+            "actual": _("Actual"),
+            "expected": _("Expected by now"),
+            "progress": pgettext("target", "Progress"),
+        },
+        "status_labels": {k: str(v) for k, v in STATUS.items()},
+        "may_enter": can_enter_actuals(user),
+        "may_set": can_set_targets(user),
+    }
+    return render(request, "targets/board.html", context)
+
+
+def _regions_for(user: User) -> Any:
+    """The regions a user may enter figures for: their city and its areas, or their area."""
+    city_or_areas = Q(kind="city") | Q(parent__kind="city")
+    return Region.objects.active().filter(region_q(user, "")).filter(city_or_areas)
+
+
+def _value_page(
+    request: AuthedRequest, *, kind: str, indicators: Any, template_title: str
+) -> HttpResponse:
+    user = request.user
+    regions = _regions_for(user).order_by("path")
+    initial = {k: v for k, v in request.GET.items() if k in ("indicator", "period", "region")}
+    form = ValueForm(request.POST or None, indicators=indicators, regions=regions, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if kind == "target":
+                services.set_target(
+                    user, data["indicator"], data["period"], data["region"], form.stored,
+                    note=data["note"],
+                )  # fmt: skip
+                done = _("Target saved: %(what)s")
+            else:
+                services.enter_actual(
+                    user, data["indicator"], data["period"], data["region"], form.stored,
+                    source_note=data["note"],
+                )  # fmt: skip
+                done = _("Actual saved: %(what)s")
+        except ValidationError as exc:
+            form.add_error(None, "; ".join(exc.messages))
+        else:
+            what = f"{data['indicator'].name} · {data['region'].name} · {data['period'].label}"
+            messages.success(request, done % {"what": what})
+            return redirect(f"{reverse('targets:board')}?year={data['period'].year}")
+    return render(
+        request,
+        "targets/value_form.html",
+        {"form": form, "kind": kind, "title": template_title},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def enter_actual(request: AuthedRequest) -> HttpResponse:
+    _require(can_enter_actuals(request.user))
+    return _value_page(
+        request,
+        kind="actual",
+        indicators=Indicator.objects.filter(active=True, source=Source.ENTERED),
+        template_title=_("Enter an actual"),
+    )
+
+
+@login_required
+def set_target(request: AuthedRequest) -> HttpResponse:
+    _require(can_set_targets(request.user))
+    return _value_page(
+        request,
+        kind="target",
+        indicators=Indicator.objects.filter(active=True),
+        template_title=_("Set a target"),
+    )
+
+
+@login_required
+def export(request: AuthedRequest) -> FileResponse:
+    user = request.user
+    _require(can_view(user))
+    city = board_city(user, request.GET.get("city", ""))
+    focus = _focus(user, city)
+    regions = (
+        [focus, *[a for a in areas_of(focus) if in_scope(user, a)]] if focus is not None else []
+    )
+    return export_targets(user, _year(request), regions)
+
+
+@login_required
+def import_actuals(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    _require(can_enter_actuals(user))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "headers": HEADERS}
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = ActualImporter(user).run(form.cleaned_data["file"])
+        except FileError as exc:
+            context["file_error"] = str(exc)
+        else:
+            if result.ok:
+                messages.success(request, _("%(n)d actuals imported.") % {"n": result.written})
+                return redirect("targets:board")
+            context["errors"] = result.errors
+        return render(request, "targets/import.html", context, status=400)
+    return render(request, "targets/import.html", context)
+
+
+@login_required
+@require_POST
+def recompute(request: AuthedRequest) -> HttpResponse:
+    _require(can_set_targets(request.user))
+    year = _year(request)
+    changed = compute_all([year])
+    messages.success(
+        request, _("Actuals recomputed from the ledger: %(n)d changed.") % {"n": changed}
+    )
+    return redirect(f"{reverse('targets:board')}?year={year}")
