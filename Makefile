@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports messages clean
+.PHONY: help install run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest drill-backup messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ demo: migrate ## load the Jinzhou demo (idempotent) and print the demo accounts
 run: demo ## set everything up and serve http://127.0.0.1:8000 with the worker (Ctrl-C stops)
 	$(BIN)/guanjia collectstatic --no-input -v 0
 	$(BIN)/guanjia serve --host $(HOST) --port $(PORT)
+
+run-prod: install ## the production profile here: PostgreSQL (pool), Redis, gunicorn, 3 task workers
+	HOST=$(HOST) PORT=$(PORT) deploy/run-prod.sh
 
 test: install ## the whole suite on SQLite
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -63,6 +66,12 @@ bench-cockpit: install ## cockpit benchmark on PostgreSQL (100,000 projects, 1,0
 
 bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
 	$(BIN)/guanjia make_report weekly --day 2023-03-22 --repeat 3 --out var/reports-bench
+
+bench-ingest: install ## ingest: precision and recall of the extracted figures over the labelled samples, time per document (SQLite)
+	$(BIN)/python bench/ingest.py
+
+drill-backup: install ## backup/restore drill on PostgreSQL and SQLite (row counts and checksums)
+	$(BIN)/python drills/backup_restore.py
 
 messages: install ## refresh and compile the translations
 	cd guanjia && ../$(BIN)/guanjia makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'

@@ -119,7 +119,7 @@ def take(base_url: str) -> None:
         page = board.new_page()
         log_in(page, leader.username, leader.password)
         page.goto("/cockpit/?year=2023")  # the year of the two conferences
-        page.wait_for_function("window.guanjiaCockpit && window.guanjiaCockpit.ready")
+        page.wait_for_selector("html[data-cockpit-ready]", state="attached")
         page.wait_for_timeout(800)  # the charts' entry animation
         save(page, "cockpit")
         page.goto("/targets/")

@@ -3,10 +3,12 @@
 SQLite (WAL, synchronous=FULL) is the embedded default; DATABASE_URL switches to PostgreSQL.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -28,8 +30,22 @@ def envstr(name: str, default: str) -> str:
     return os.getenv(name, default)
 
 
+# The profile: "development" (the default: SQLite, the database task queue, plain HTTP) or
+# "production" (PostgreSQL through a psycopg connection pool, Redis for the cache and the task
+# queue, TLS terminated by nginx). .env.example documents every variable.
+GUANJIA_PROFILE = envstr("GUANJIA_PROFILE", "development")
+if GUANJIA_PROFILE not in ("development", "production"):
+    raise ValueError(f"GUANJIA_PROFILE must be development or production, got {GUANJIA_PROFILE!r}")
+PRODUCTION = GUANJIA_PROFILE == "production"
+# Served over HTTPS (behind nginx): secure cookies, HSTS, the redirect to https.
+GUANJIA_TLS = envbool("GUANJIA_TLS", "true" if PRODUCTION else "false")
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production-0123456789"  # noqa: S105
 DEBUG = envbool("DEBUG", "false")
-SECRET_KEY = envstr("SECRET_KEY", "dev-only-secret-key-change-me-in-production-0123456789")
+SECRET_KEY = envstr("SECRET_KEY", DEV_SECRET_KEY)
+# The development key and .env.example's placeholder both say "change-me".
+if PRODUCTION and ("change-me" in SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ValueError("GUANJIA_PROFILE=production needs its own SECRET_KEY (50+ random characters)")
 ALLOWED_HOSTS = [
     h for h in envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -47,6 +63,10 @@ INSTALLED_APPS = [
     # Listed so the API docs page serves django-ninja's bundled Swagger UI from our static
     # files instead of loading it from a CDN.
     "ninja",
+    # Log-in hardening: lock-out after failures, TOTP second factor.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "guanjia.core",
     "guanjia.accounts",
     "guanjia.regions",
@@ -68,10 +88,12 @@ INSTALLED_APPS = [
     "guanjia.cockpit",
     "guanjia.targets",
     "guanjia.reports",
+    "guanjia.ingest",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,7 +101,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Log-in security (guanjia/accounts): the OTP-verified user, idle and absolute session
+    # timeouts, the two-factor / password-age gate, rate limits.
+    "django_otp.middleware.OTPMiddleware",
+    "guanjia.accounts.middleware.SessionTimeoutMiddleware",
+    "guanjia.accounts.middleware.SecurityGateMiddleware",
+    "guanjia.accounts.middleware.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into the lock-out page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "guanjia.urls"
@@ -109,6 +139,20 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
+        # A psycopg connection pool per process (web servers); the task workers fork a child
+        # per job and run with DB_POOL=false. A pool and persistent connections exclude
+        # each other, so CONN_MAX_AGE is 0 with the pool.
+        if envbool("DB_POOL", "true" if PRODUCTION else "false"):
+            DATABASES["default"]["CONN_MAX_AGE"] = 0
+            DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+                "min_size": envint("DB_POOL_MIN_SIZE", "2"),
+                "max_size": envint("DB_POOL_MAX_SIZE", "8"),
+                "timeout": envint("DB_POOL_TIMEOUT", "10"),
+            }
+    elif PRODUCTION:
+        raise ValueError("GUANJIA_PROFILE=production runs on PostgreSQL (postgres://...)")
+elif PRODUCTION:
+    raise ValueError("GUANJIA_PROFILE=production needs DATABASE_URL (postgres://...)")
 else:
     SQLITE_PATH = Path(envstr("SQLITE_PATH", str(VAR_DIR / "guanjia.sqlite3")))
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
@@ -136,12 +180,55 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Log-in security (README "Security"; guanjia/accounts/security.py) ---
+# Argon2id first; PBKDF2 hashes still verify and are re-hashed with Argon2 at the next log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+# Password policy: OWASP ASVS by default (12-128 characters, no common or breached-list
+# passwords, no composition rules, no forced change). GUANJIA_DENGBAO=true is "等保 mode":
+# at least 8 characters from 3 of the 4 classes and a change every 90 days.
+GUANJIA_DENGBAO = envbool("GUANJIA_DENGBAO", "false")
+GUANJIA_PASSWORD_MAX_AGE_DAYS = envint("GUANJIA_PASSWORD_MAX_AGE_DAYS", "90")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8 if GUANJIA_DENGBAO else 12},
+    },
+    {"NAME": "guanjia.accounts.security.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    *([{"NAME": "guanjia.accounts.security.ComplexityValidator"}] if GUANJIA_DENGBAO else []),
 ]
+# Lock-out (django-axes): 5 failures within 15 minutes lock the account name, and separately
+# the address, for 15 minutes; a city admin unlocks under Configuration → access attempts.
+AUTHENTICATION_BACKENDS = ["guanjia.accounts.backends.LockoutBackend"]
+AXES_FAILURE_LIMIT = envint("GUANJIA_LOCKOUT_FAILURES", "5")
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("GUANJIA_LOCKOUT_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "guanjia.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+# Sessions: logged out after 30 minutes without a request and 12 hours after log-in.
+GUANJIA_SESSION_IDLE_MINUTES = envint("GUANJIA_SESSION_IDLE_MINUTES", "30")
+GUANJIA_SESSION_MAX_HOURS = envint("GUANJIA_SESSION_MAX_HOURS", "12")
+SESSION_COOKIE_AGE = GUANJIA_SESSION_MAX_HOURS * 3600
+# Two-factor: the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = envstr("GUANJIA_OTP_ISSUER", "Guanjia")
+# Rate limits, "count/seconds" per client (README "Security").
+GUANJIA_RATE_LIMITS = {
+    "login": envstr("GUANJIA_RATE_LOGIN", "30/60"),  # log-in POSTs per address
+    "api_read": envstr("GUANJIA_RATE_API_READ", "600/60"),  # API GETs per token or user
+    "api_write": envstr("GUANJIA_RATE_API_WRITE", "60/60"),  # API writes per token or user
+    "open311_post": envstr("GUANJIA_RATE_OPEN311", "30/60"),  # Open311 POSTs per api_key/address
+}
+# The audit log is kept at least 180 days; older entries are purged daily.
+GUANJIA_AUDIT_RETENTION_DAYS = envint("GUANJIA_AUDIT_RETENTION_DAYS", "365")
+if GUANJIA_AUDIT_RETENTION_DAYS < 180:
+    raise ValueError("GUANJIA_AUDIT_RETENTION_DAYS must be at least 180")
 
 # Simplified Chinese first; English one click away.
 LANGUAGE_CODE = "zh-hans"
@@ -159,6 +246,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+if PRODUCTION:
+    # Hashed names: whitenoise serves them with a far-future cache lifetime.
+    STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 MEDIA_ROOT = VAR_DIR / "media"
 # Files people upload (request attachments): outside the web root, served by checked views.
 GUANJIA_PRIVATE_ROOT = Path(envstr("GUANJIA_PRIVATE_ROOT", str(VAR_DIR / "private")))
@@ -168,20 +258,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
 # Background work: Django's tasks API. The database backend needs no broker and works on
 # SQLite and PostgreSQL; TASKS_BACKEND=rq moves the queue to Redis (django-tasks-rq).
-TASKS_BACKEND = envstr("TASKS_BACKEND", "db")
+TASKS_BACKEND = envstr("TASKS_BACKEND", "rq" if PRODUCTION else "db")
 if TASKS_BACKEND == "db":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 elif TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_tasks_rq")
     INSTALLED_APPS.append("django_rq")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
-    RQ_QUEUES = {"default": {"URL": envstr("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    # The queue in its own Redis database: clearing the cache must not drop queued tasks.
+    RQ_QUEUES = {
+        "default": {
+            "URL": envstr("RQ_REDIS_URL", "") or envstr("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": envint("RQ_DEFAULT_TIMEOUT", "1800"),
+        }
+    }
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:
     raise ValueError(f"TASKS_BACKEND must be db, rq or immediate, got {TASKS_BACKEND!r}")
 
 REDIS_URL = envstr("REDIS_URL", "")
+if PRODUCTION and not REDIS_URL:
+    raise ValueError("GUANJIA_PROFILE=production needs REDIS_URL (redis://...)")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -190,10 +288,49 @@ if REDIS_URL:
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true" if GUANJIA_TLS else "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Security headers and production hardening ------------------------------------------------
+# No script reads the CSRF cookie (htmx sends the token from the page), so it is HttpOnly too.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [o for o in envstr("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if GUANJIA_TLS:
+    # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/nginx/guanjia.conf).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
+# Behind nginx every client arrives from 127.0.0.1: the lock-out and the rate limits must key
+# on the address nginx saw (the last X-Forwarded-For hop, set by our nginx site).
+if envbool("GUANJIA_BEHIND_PROXY", "true" if PRODUCTION else "false"):
+    AXES_IPWARE_PROXY_COUNT = envint("GUANJIA_PROXY_COUNT", "1")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Django's Content-Security-Policy, enforced in every profile so the tests and the browser
+# tests catch a violation: no inline script, no inline event handler, no inline style
+# attribute or element anywhere (behaviour lives in static/guanjia/site.js, data for scripts
+# in json_script blocks, which are not executed). ECharts and htmx set styles through the
+# CSSOM, which the policy allows. Should an inline script ever be unavoidable, add CSP.NONCE
+# to script-src and the context processor django.template.context_processors.csp, and write
+# <script nonce="{{ csp_nonce }}">.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Django 6.1 mailers: the console by default; EMAIL_BACKEND=...smtp.EmailBackend plus
 # EMAIL_HOST etc. sends real mail.
@@ -237,5 +374,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes: failures and lock-outs (WARNING) are logged, successes are not.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path, reverse
 
+from guanjia.accounts import views as account_views
+
 
 def home(request: HttpRequest) -> HttpResponseRedirect:
     """Enterprise contacts and department handlers work the direct line; staff the ledger."""
@@ -18,11 +20,8 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
 
 urlpatterns = [
     path("", home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
-        name="login",
-    ),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("account/", include("guanjia.accounts.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -38,6 +37,7 @@ urlpatterns = [
     path("targets/", include("guanjia.targets.urls")),
     path("cockpit/", include("guanjia.cockpit.urls")),
     path("reports/", include("guanjia.reports.urls")),
+    path("ingest/", include("guanjia.ingest.urls")),
     path("", include("guanjia.ledger.urls")),
 ]
 

@@ -519,7 +519,7 @@ def test_the_figures_page_shows_the_area_table_and_chart(client, users, january)
     page = response.content.decode()
     assert response.status_code == 200
     assert "凌海市" in page and "黑山县" in page
-    assert 'class="barchart"' in page and "width:100.0%" in page
+    assert 'class="barchart"' in page and "pct-100" in page
     assert ">s2<" in page and "50.0%" in page
 
 

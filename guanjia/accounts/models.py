@@ -5,6 +5,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,12 +70,23 @@ class User(AbstractUser):
         related_name="users",
     )
 
+    # When the password was last set: 等保 mode sends people to change it after
+    # GUANJIA_PASSWORD_MAX_AGE_DAYS (see guanjia.accounts.security).
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [
+            ("unmask_personal_data", _("Can reveal masked phone and ID numbers (audited)")),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @property
     def can_write(self) -> bool:
@@ -117,3 +129,22 @@ class ApiToken(models.Model):
         raw = "gj_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw))
         return token, raw
+
+
+class TwoFactorRequirement(models.Model):
+    """A role whose members must use a TOTP second factor (set by a city admin)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, unique=True)
+    required = models.BooleanField(_("two-factor required"), default=True)
+
+    class Meta:
+        verbose_name = _("two-factor requirement")
+        verbose_name_plural = _("two-factor requirements")
+        ordering = ["role"]
+
+    def __str__(self) -> str:
+        return str(self.get_role_display())
+
+    @classmethod
+    def required_for(cls, user: "User") -> bool:
+        return cls.objects.filter(role=user.role, required=True).exists()

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Created
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 from guanjia.accounts.models import Role, User
 from guanjia.enterprises.access import enterprises_for
@@ -124,9 +124,17 @@ class RequestItem(Schema):
     updated_at: dt.datetime
 
 
+# Inline, not a $ref: pydantic names an enum's schema after its class, and the events app's
+# EventKind (an event's kind) has the same name, so one would overwrite the other in the
+# OpenAPI components.
+TimelineEventKind = Annotated[
+    EventKind, WithJsonSchema({"type": "string", "enum": [k.value for k in EventKind]})
+]
+
+
 class TimelineEventOut(Schema):
     id: int
-    kind: EventKind
+    kind: TimelineEventKind
     from_status: RequestStatus | None
     to_status: RequestStatus | None
     actor: UserRef | None

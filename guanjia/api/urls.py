@@ -5,12 +5,17 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path, re_path, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from .main import api
 
 UTF8 = {"ensure_ascii": False}
 
 
+# Both read and write nothing, so CSRF protects nothing here; exempt, a POST or PATCH to an
+# address the API does not have (/api/v1/enterprises/-1) is the JSON 404 rather than Django's
+# HTML CSRF page.
+@csrf_exempt
 def index(request: HttpRequest) -> JsonResponse:
     """/api/v1/ itself says where the schema and the docs are."""
     return JsonResponse(
@@ -24,6 +29,7 @@ def index(request: HttpRequest) -> JsonResponse:
     )
 
 
+@csrf_exempt
 def not_found(request: HttpRequest) -> JsonResponse:
     """Any other address under /api/v1/ answers in JSON too, never with an HTML page."""
     return JsonResponse({"detail": _("Not found")}, status=404, json_dumps_params=UTF8)

@@ -103,3 +103,161 @@ def audited_save(obj: models.Model, actor: Any, note: str = "") -> models.Model:
 def audited_delete(obj: models.Model, actor: Any, note: str = "") -> None:
     record(actor, AuditAction.DELETE, obj, note=note)
     obj.delete()
+
+
+# ----------------------------------------------------------------------------- retention
+
+# The audit log is kept at least this long, whatever the settings say (the PostgreSQL
+# trigger enforces the same floor).
+MIN_RETENTION_DAYS = 180
+
+
+def retention_days() -> int:
+    from django.conf import settings
+
+    days = int(settings.GUANJIA_AUDIT_RETENTION_DAYS)
+    if days < MIN_RETENTION_DAYS:
+        raise ValueError(f"GUANJIA_AUDIT_RETENTION_DAYS must be at least {MIN_RETENTION_DAYS}")
+    return days
+
+
+def purge_expired(now: dt.datetime | None = None, days: int | None = None) -> int:
+    """Delete the entries older than the retention period; returns how many went.
+
+    The only deletion the log allows. On PostgreSQL the append-only trigger lets a DELETE
+    through only inside a transaction that set `guanjia.audit_purge` to the retention in
+    days, and only for rows older than that (and never younger than 180 days). The purge
+    itself is recorded.
+    """
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    days = retention_days() if days is None else days
+    if days < MIN_RETENTION_DAYS:
+        raise ValueError(f"the audit log is kept at least {MIN_RETENTION_DAYS} days")
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    table = AuditEntry._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('guanjia.audit_purge', %s, true)", [str(days)])
+        cursor.execute(f"DELETE FROM {table} WHERE at < %s", [cutoff])  # noqa: S608
+        purged = cursor.rowcount
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('guanjia.audit_purge', '', true)")
+        if purged:
+            AuditEntry(
+                action=AuditAction.PURGE,
+                object_type=AuditEntry._meta.label_lower,
+                object_id="-",
+                object_repr="audit log",
+                after={"purged": purged, "before": cutoff.isoformat(), "retention_days": days},
+                note=f"retention purge: {purged} entries before {cutoff.isoformat()}",
+            ).save()
+    return purged
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def export_queryset(
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    actor: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    action: str = "",
+) -> models.QuerySet[AuditEntry]:
+    """Entries in a date range (inclusive, local dates), by actor (user name or id) and
+    object, oldest first."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    qs = AuditEntry.objects.select_related("actor").order_by("at", "id")
+    tz = timezone.get_current_timezone()
+    if start:
+        qs = qs.filter(at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz))
+    if end:
+        qs = qs.filter(
+            at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        )
+    if actor:
+        who = Q(actor__username=actor)
+        if actor.isdigit():
+            who |= Q(actor_id=int(actor))
+        qs = qs.filter(who)
+    if object_type:
+        qs = qs.filter(object_type=object_type.lower())
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if action:
+        qs = qs.filter(action=action)
+    return qs
+
+
+EXPORT_HEADER = [
+    "id",
+    "time",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object",
+    "before",
+    "after",
+    "note",
+]
+
+
+def export_row(e: AuditEntry) -> list[Any]:
+    import json
+
+    from django.utils import timezone
+
+    return [
+        e.pk,
+        timezone.localtime(e.at).isoformat(timespec="seconds"),
+        e.actor_id or "",
+        e.actor.username if e.actor else "",
+        e.action,
+        e.object_type,
+        e.object_id,
+        e.object_repr,
+        json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+        json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+        e.note,
+    ]
+
+
+def write_csv(out: Any, entries: models.QuerySet[AuditEntry]) -> int:
+    """CSV (UTF-8 with BOM so Excel reads Chinese) into a text stream; returns the row count."""
+    import csv
+
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_HEADER)
+    n = 0
+    for e in entries.iterator(chunk_size=2000):
+        writer.writerow([_csv_safe(v) for v in export_row(e)])
+        n += 1
+    return n
+
+
+def _csv_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading
+    apostrophe: the OWASP advice against CSV injection; the apostrophe shows what was done."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def xlsx_columns() -> list[Any]:
+    from operator import itemgetter
+
+    from .xlsx import Column
+
+    return [
+        Column(title, 40 if title in ("before", "after", "note") else 18, itemgetter(i))
+        for i, title in enumerate(EXPORT_HEADER)
+    ]

@@ -15,6 +15,9 @@ class AuditAction(models.TextChoices):
     MERGE = "merge", _("Merge")
     IMPORT = "import", _("Import")
     LOGIN = "login", _("Log-in")
+    UNMASK = "unmask", _("Reveal personal data")
+    EXPORT = "export", _("Export")
+    PURGE = "purge", _("Retention purge")
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):

@@ -113,8 +113,20 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_policies(seed=seed, today=today)
                 build_targets(today=today)
             _set_passwords(needs_password, hashes, outcome)
+            _grant_unmask(users.get("admin"))
     cockpit_figures.refresh()  # the cockpit's rollups, there before the worker's first run
     return outcome
+
+
+def _grant_unmask(admin: User | None) -> None:
+    """The demo admin may reveal masked phone numbers (each reveal is audited)."""
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.filter(
+        content_type__app_label="accounts", codename="unmask_personal_data"
+    ).first()
+    if admin is not None and perm is not None:
+        admin.user_permissions.add(perm)
 
 
 def _ensure_departments() -> dict[str, Department]:

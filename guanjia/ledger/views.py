@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanjia.accounts.masking import can_unmask
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
 from guanjia.core.audit import history
@@ -371,7 +372,9 @@ def enterprise_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "enterprise": enterprise,
         "contacts": enterprise.contacts.all(),
-        "show_phones": writable,  # personal data: full numbers only for those who serve them
+        "show_phones": writable,  # e-mail addresses for those who serve them
+        # Phones stay masked; the unmask permission reveals one at a time (audited).
+        "can_unmask": can_unmask(user),
         "projects": projects,
         "events": events,
         "history": _history_rows(enterprise),

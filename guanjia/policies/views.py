@@ -102,6 +102,9 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def remove_document(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
+    if not services.can_edit_policies(user):
+        # Before the look-up: a refused caller learns nothing of which documents exist.
+        raise PermissionDenied
     doc = get_object_or_404(PolicyDocument, pk=pk)
     services.remove_document(user, doc)
     messages.success(request, _("Document removed."))

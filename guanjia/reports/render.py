@@ -141,13 +141,13 @@ def to_xlsx(content: ReportContent) -> bytes:
 
     def sheet(name: str, columns: list[str], rows: list[list[str]], note: str = "") -> None:
         ws = book.add_worksheet(_sheet_name(name, used))
-        ws.write(0, 0, f"{content.title} · {content.area_name} · {_period(content)}", title)
+        ws.write_string(0, 0, f"{content.title} · {content.area_name} · {_period(content)}", title)
         ws.write_row(2, 0, columns, head)
         for i, row in enumerate(rows, start=3):
             for j, text in enumerate(row):
                 cell(ws, i, j, text)
         if note:
-            ws.write(len(rows) + 4, 0, note)
+            ws.write_string(len(rows) + 4, 0, note)
         for col, heading in enumerate(columns):
             width = max([len(heading), *(len(r[col]) for r in rows[:200])], default=8)
             ws.set_column(col, col, min(60, max(8, width * 1.6)))

@@ -56,7 +56,7 @@ def city_figures(regions, industries, users):
 
 def _open(page, query=""):
     page.goto(f"/cockpit/{query}")
-    page.wait_for_function("window.guanjiaCockpit && window.guanjiaCockpit.ready")
+    page.wait_for_selector("html[data-cockpit-ready]", state="attached")
     page.wait_for_timeout(300)  # the charts' first animation frame
 
 
@@ -104,7 +104,7 @@ def test_a_click_on_the_map_drills_down_to_the_area(page, live_server, users, ci
     with page.expect_navigation():
         page.mouse.click(x, y)
     assert f"region={linghai.pk}" in page.url
-    page.wait_for_function("window.guanjiaCockpit && window.guanjiaCockpit.ready")
+    page.wait_for_selector("html[data-cockpit-ready]", state="attached")
     assert page.text_content("#cockpit-area") == "凌海市"
     data = page.evaluate("guanjiaCockpit.state.data")
     assert data["region"]["id"] == linghai.pk
@@ -112,7 +112,7 @@ def test_a_click_on_the_map_drills_down_to_the_area(page, live_server, users, ci
     shot(page, "cockpit-linghai")
     # A zone is a marker: clicking it drills down too.
     page.click("#cockpit-up")
-    page.wait_for_function("window.guanjiaCockpit && window.guanjiaCockpit.ready")
+    page.wait_for_selector("html[data-cockpit-ready]", state="attached")
     page.wait_for_timeout(300)
     zone = city_figures["210700Z1"]
     at = page.evaluate(

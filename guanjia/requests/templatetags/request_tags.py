@@ -22,6 +22,8 @@ def clock(clock: Any) -> str:
     from django.utils.safestring import mark_safe
     from django.utils.translation import gettext as _
 
+    from guanjia.core.templatetags.csp_tags import pct_class
+
     if clock.state == "done":
         return mark_safe('<span class="muted">—</span>')  # noqa: S308  (a constant)
     hours = clock.hours_left
@@ -40,13 +42,13 @@ def clock(clock: Any) -> str:
     percent = f"{clock.percent or 0:.0f}"
     return format_html(
         '<div class="clock clock-{}" title="{}"><div class="clock-bar" role="meter" '
-        'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{}"><div style="width:{}%"></div>'
-        '<i style="left:50%"></i><i style="left:80%"></i></div>'
+        'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{}"><div class="{}"></div>'
+        '<i class="mark-50"></i><i class="mark-80"></i></div>'
         '<span class="clock-text">{}</span></div>',
         clock.state,
         title,
         percent,
-        percent,
+        pct_class(percent),
         text,
     )
 

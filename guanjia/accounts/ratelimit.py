@@ -1,0 +1,116 @@
+"""Rate limits on the shared cache: a fixed-window counter per scope and client.
+
+Limits are "count/seconds" strings in settings.GUANJIA_RATE_LIMITS. The counter lives in
+the default cache (Redis when REDIS_URL is set, so every web worker shares it; otherwise
+each process counts alone). A refused request gets 429 and Retry-After.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int  # seconds until the window resets
+
+
+def parse(rule: str) -> tuple[int, int]:
+    """'600/60' → (600, 60)."""
+    count, _sep, seconds = rule.partition("/")
+    return int(count), int(seconds or "60")
+
+
+def hit(scope: str, ident: str) -> Verdict:
+    """Count one request by `ident` in `scope`; allowed while the window's count ≤ limit."""
+    limit, window = parse(settings.GUANJIA_RATE_LIMITS[scope])
+    now = time.time()
+    start = int(now // window) * window
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    key = f"gj:rl:{scope}:{digest}:{start}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    retry_after = max(1, int(start + window - now + 0.999))
+    return Verdict(count <= limit, limit, max(0, limit - count), retry_after)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address the lock-out also uses (django-axes' resolution, proxy settings included)."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def bearer(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+
+
+def classify(request: HttpRequest, login_paths: tuple[str, ...]) -> tuple[str, str] | None:
+    """(scope, client) for a request that is rate-limited, else None."""
+    path = request.path_info
+    method = request.method or "GET"
+    if method == "POST" and path in login_paths:
+        return "login", "ip:" + client_ip(request)
+    if path.startswith("/api/"):
+        scope = "api_read" if method in ("GET", "HEAD", "OPTIONS") else "api_write"
+        token = bearer(request)
+        if token:
+            return scope, "token:" + token
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return scope, f"user:{user.pk}"
+        return scope, "ip:" + client_ip(request)
+    if path.startswith("/open311/") and method == "POST":
+        key = request.GET.get("api_key", "") or bearer(request)
+        # Form bodies only: the Open311 view reads a JSON body itself (request.body).
+        if not key and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            key = request.POST.get("api_key", "")
+        return "open311_post", ("key:" + key) if key else ("ip:" + client_ip(request))
+    return None
+
+
+def refusal(request: HttpRequest, scope: str, verdict: Verdict) -> HttpResponse:
+    """429 with Retry-After; JSON for machines (the API's and Open311's error shapes)."""
+    message = _("Too many requests. Try again in %(seconds)d seconds.") % {
+        "seconds": verdict.retry_after
+    }
+    if scope == "login":
+        from django.template.loader import render_to_string
+
+        body = render_to_string(
+            "registration/locked_out.html",
+            {"rate_limited": True, "retry_after": verdict.retry_after},
+            request=request,
+        )
+        response = HttpResponse(body, status=429)
+    else:
+        data: Any = (
+            [{"code": 429, "description": message}]  # Open311's error list
+            if scope == "open311_post"
+            else {"detail": message, "retry_after": verdict.retry_after, "limit": verdict.limit}
+        )
+        response = HttpResponse(
+            json.dumps(data, ensure_ascii=False), status=429, content_type="application/json"
+        )
+    response["Retry-After"] = str(verdict.retry_after)
+    response["X-RateLimit-Limit"] = str(verdict.limit)
+    response["X-RateLimit-Remaining"] = "0"
+    return response

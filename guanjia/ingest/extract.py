@@ -1,0 +1,575 @@
+"""Reading a news report or bulletin into proposed records, every figure traced to its sentence.
+
+`extract(text, published, regions)` is pure: it needs no database. It returns the JSON the CLI
+prints (documented in the README): the document's year, events, signings, milestones,
+service statistics, targets, running totals and reported problems. Each field is
+{"value", "approximate", "text", "span", "evidence": {"text", "start", "end"}}.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .numbers import (
+    DateFigure,
+    Figure,
+    date_value,
+    document_year,
+    find_counts,
+    find_dates,
+    find_loose_dates,
+    find_money,
+    find_percents,
+    plain,
+)
+
+EVENT_WORDS = (
+    "对接会",
+    "推介会",
+    "洽谈会",
+    "招商会",
+    "博览会",
+    "交易会",
+    "论坛",
+    "峰会",
+    "签约仪式",
+    "大会",
+)
+_EVENT_RE = re.compile(
+    r"(?P<name>[^,，。;；:：\s]{2,60}?(?:" + "|".join(EVENT_WORDS) + r"))"
+    r"(?:于(?P<when>[^,，。;；在]{2,20}?))?"
+    r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大)?(?:举行|召开|举办|开幕)"
+)
+_ORGANISER_RE = re.compile(r"^.*(?:主办|承办|举办|召开|组织)的")
+MONEY_LABELS = (
+    "总投资",
+    "投资额",
+    "合计投资",
+    "协议投资",
+    "计划投资",
+    "投资总额",
+    "签约总额",
+    "总额",
+)
+MILESTONE_KINDS = [  # the first that matches wins
+    ("全容量并网", "full_capacity"),
+    ("达产", "full_capacity"),
+    ("并网", "grid_connected"),
+    ("投产", "in_operation"),
+    ("开工", "started"),
+]
+_ENTERPRISE_RE = re.compile(
+    r"[\u4e00-\u9fa5A-Za-z0-9（）()]{2,40}?(?:有限责任公司|股份有限公司|有限公司|集团|公司)"
+)
+_UNNAMED = ("一家", "某", "多家", "一批")
+
+
+@dataclass
+class Sentence:
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    section: str = ""
+
+    def evidence(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass
+class Region:
+    """An entry of the gazetteer: a name as written → the region it means."""
+
+    alias: str
+    name: str
+    code: str
+    is_city: bool = False
+
+
+@dataclass
+class Extraction:
+    text: str
+    year: int | None
+    published: dt.date | None
+    year_source: str
+    regions: list[Region]
+    claimed: set[tuple[int, int]] = field(default_factory=set)
+
+    # -- building fields ---------------------------------------------------------------------
+
+    def field(
+        self, sentence: Sentence, value: Any, start: int, end: int, approximate: bool = False
+    ) -> dict[str, Any]:
+        """A value found at sentence-relative [start, end)."""
+        self.claimed.add((sentence.start + start, sentence.start + end))
+        return {
+            "value": value,
+            "approximate": approximate,
+            "text": sentence.text[start:end],
+            "span": [sentence.start + start, sentence.start + end],
+            "evidence": sentence.evidence(),
+        }
+
+    def figure(self, sentence: Sentence, fig: Figure, value: Any = None) -> dict[str, Any]:
+        return self.field(
+            sentence, fig.value if value is None else value, fig.start, fig.end, fig.approximate
+        )
+
+    def money(self, sentence: Sentence, fig: Figure) -> dict[str, Any]:
+        return self.figure(sentence, fig, plain(Decimal(fig.value)))
+
+    def date(self, sentence: Sentence, fig: DateFigure) -> dict[str, Any]:
+        return self.figure(sentence, fig, date_value(fig))
+
+    def region_in(self, text: str) -> tuple[Region, int, int] | None:
+        """The most specific region named in `text` (a county before the city)."""
+        best: tuple[Region, int, int] | None = None
+        for region in self.regions:
+            pos = text.find(region.alias)
+            if pos < 0:
+                continue
+            candidate = (region, pos, pos + len(region.alias))
+            if best is None:
+                best = candidate
+                continue
+            if (
+                best[0].is_city
+                and not region.is_city
+                or best[0].is_city == region.is_city
+                and (pos < best[1] or (pos == best[1] and len(region.alias) > best[2] - best[1]))
+            ):
+                best = candidate
+        return best
+
+    def region_field(self, sentence: Sentence, text_start: int, text: str) -> dict[str, Any] | None:
+        found = self.region_in(text)
+        if found is None:
+            return None
+        region, s, e = found
+        result = self.field(sentence, region.name, text_start + s, text_start + e)
+        result["code"] = region.code
+        return result
+
+
+def normalise(text: str) -> str:
+    """Line endings and a byte-order mark do not make a different document."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").strip() + "\n"
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences (ending at 。！？；; or the end of a line), with offsets into `text`."""
+    sentences: list[Sentence] = []
+    paragraph, section, offset = 0, "", 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if not body.strip():
+            paragraph += 1
+            offset += len(line)
+            continue
+        if re.match(r"^\s*[一二三四五六七八九十]+、", body):
+            section = body.strip()
+        for m in re.finditer(r"[^。！？；;!?]+[。！？；;!?]?", body):
+            chunk = m.group(0)
+            lead = len(chunk) - len(chunk.lstrip())
+            chunk = chunk.strip()
+            if chunk:
+                start = offset + m.start() + lead
+                sentences.append(Sentence(chunk, start, start + len(chunk), paragraph, section))
+        offset += len(line)
+        if re.match(r"^\s*\d+[.、．]", body) or section == body.strip():
+            paragraph += 1  # list items and headings stand alone
+    return sentences
+
+
+def _first(figs: list[Figure], after: int = 0, unit: str | None = None) -> Figure | None:
+    for fig in figs:
+        if fig.start >= after and (unit is None or fig.unit == unit):
+            return fig
+    return None
+
+
+def _money_after_label(sentence: Sentence, start: int = 0) -> Figure | None:
+    money = find_money(sentence.text)
+    for label in MONEY_LABELS:
+        pos = sentence.text.find(label, start)
+        if pos >= 0:
+            fig = _first(money, pos)
+            if fig is not None:
+                return fig
+    return _first(money, start)
+
+
+def _event_kind(name: str) -> str:
+    if "论坛" in name or "峰会" in name:
+        return "forum"
+    if "推介" in name:
+        return "promotion"
+    if "对接" in name or "洽谈" in name or "招商" in name:
+        return "matchmaking"
+    return "other"
+
+
+def _enterprise_field(
+    ex: Extraction, sentence: Sentence, text: str, start: int
+) -> dict[str, Any] | None:
+    """A named enterprise in `text` (sentence-relative `start`); unnamed ones (一家…企业) give None."""
+    if text.startswith(_UNNAMED):
+        return None
+    m = _ENTERPRISE_RE.search(text)
+    if not m:
+        return None
+    return ex.field(sentence, m.group(0), start + m.start(), start + m.end())
+
+
+def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
+    events = []
+    for i, sentence in enumerate(sentences):
+        m = _EVENT_RE.search(sentence.text)
+        if not m or ex.year is None:
+            continue
+        dates = find_dates(sentence.text[: m.start("name")], ex.year) or find_loose_dates(
+            sentence.text[: m.start("name")], ex.published
+        )
+        if m.group("when"):
+            when = find_dates(m.group("when"), ex.year) or find_loose_dates(
+                m.group("when"), ex.published
+            )
+            for d in when:
+                d.start, d.end = d.start + m.start("when"), d.end + m.start("when")
+            dates = when or dates
+        if not dates:
+            continue
+        name_start = m.start("name")
+        if dates[-1].end <= name_start + 1 or dates[-1].end <= m.end("name"):
+            # the name follows the date and its comma, if they share the clause
+            prefix = sentence.text[dates[-1].end : m.end("name")]
+            lead = len(prefix) - len(prefix.lstrip(",，、 "))
+            if dates[-1].end < m.end("name"):
+                name_start = max(name_start, dates[-1].end + lead)
+        organiser = _ORGANISER_RE.match(sentence.text[name_start : m.end("name")])
+        if organiser:
+            name_start += organiser.end()
+        event: dict[str, Any] = {
+            "date": ex.date(sentence, dates[-1]),
+            "name": ex.field(
+                sentence, sentence.text[name_start : m.end("name")], name_start, m.end("name")
+            ),
+            "kind": _event_kind(m.group("name")),
+        }
+        if m.group("place"):
+            event["place"] = ex.field(sentence, m.group("place"), m.start("place"), m.end("place"))
+            region = ex.region_field(sentence, m.start("place"), m.group("place"))
+            if region:
+                event["region"] = region
+        # The figures follow in the same paragraph.
+        for follow in [sentence, *sentences[i + 1 :]]:
+            if follow.paragraph != sentence.paragraph:
+                break
+            _event_figures(ex, follow, event)
+            if (
+                "signing_count" in event
+                and "investment_yuan" not in event
+                and follow is not sentence
+                and not _SIGNING_RE.search(follow.text)
+                and any(label in follow.text for label in MONEY_LABELS)
+            ):
+                money = _money_after_label(follow)
+                if money is not None:
+                    event["investment_yuan"] = ex.money(follow, money)
+        events.append(event)
+    return events
+
+
+def _event_figures(ex: Extraction, sentence: Sentence, event: dict[str, Any]) -> None:
+    text = sentence.text
+    counts = find_counts(text)
+    for fig in counts:
+        after = text[fig.end : fig.end + 4]
+        before = text[max(0, fig.start - 6) : fig.start]
+        if fig.unit == "个" and after.startswith(("城市", "省市", "地市", "国家和地区")):
+            if "city_count" not in event:
+                event["city_count"] = ex.figure(sentence, fig)
+        elif fig.unit == "家" and "enterprise_count" not in event:
+            event["enterprise_count"] = ex.figure(sentence, fig)
+        elif (
+            fig.unit in ("个", "项")
+            and ("签约" in before or after.startswith("项目"))
+            and "签约" in text
+        ) and "signing_count" not in event:
+            event["signing_count"] = ex.figure(sentence, fig)
+    if "signing_count" in event and "investment_yuan" not in event:
+        money = _money_after_label(sentence)
+        if money is not None:
+            event["investment_yuan"] = ex.money(sentence, money)
+
+
+_SIGNING_RE = re.compile(
+    r"(?:(?:与|和|同)(?P<enterprise>[^,，。;；]{2,40}?))?签约(?P<project>[^,，。;；]{2,60}?项目)"
+    r"(?P<count>\d+|[一二三四五六七八九十]+)?(?:个)?"
+)
+
+
+def _signings(
+    ex: Extraction, sentences: list[Sentence], claimed_events: bool
+) -> list[dict[str, Any]]:
+    signings = []
+    for sentence in sentences:
+        m = _SIGNING_RE.search(sentence.text)
+        if not m:
+            continue
+        if re.match(r"^[\d一二三四五六七八九十]+个", m.group("project")):
+            continue  # “签约23个项目”: a count of the event's signings, not one signing
+        head = sentence.text[: m.start()]
+        region = ex.region_field(sentence, 0, head)
+        if region is None:
+            continue
+        signing: dict[str, Any] = {"region": region}
+        if m.group("enterprise"):
+            signing["enterprise_text"] = m.group("enterprise")
+            ent = _enterprise_field(ex, sentence, m.group("enterprise"), m.start("enterprise"))
+            if ent:
+                signing["enterprise"] = ent
+        signing["project"] = ex.field(
+            sentence, m.group("project"), m.start("project"), m.end("project")
+        )
+        if m.group("count"):
+            counts = [f for f in find_counts(sentence.text) if f.start == m.start("count")]
+            if counts:
+                signing["project_count"] = ex.figure(sentence, counts[0])
+        fig = _money_after_label(sentence, m.end("project"))
+        if fig is not None:
+            signing["investment_yuan"] = ex.money(sentence, fig)
+        if claimed_events:
+            signing["event"] = 0
+        signings.append(signing)
+    return signings
+
+
+def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
+    milestones = []
+    for sentence in sentences:
+        text = sentence.text
+        if "推迟" in text or "延期" in text or ex.year is None:
+            continue
+        kind = next((k for word, k in MILESTONE_KINDS if word in text), None)
+        if kind is None:
+            continue
+        m = re.match(r"^\s*(?:\d+[.、．]\s*)?(?P<project>[^,，。:：]{2,60}?项目)", text)
+        if not m:
+            continue
+        dates = [d for d in find_dates(text, ex.year) if d.precision == "day"]
+        if not dates:
+            continue
+        milestone: dict[str, Any] = {
+            "date": ex.date(sentence, dates[-1]),
+            "project": ex.field(sentence, m.group("project"), m.start("project"), m.end("project")),
+            "kind": kind,
+        }
+        region = ex.region_field(sentence, m.start("project"), m.group("project"))
+        if region:
+            milestone["region"] = region
+        em = re.search(r"企业[:：](?P<ent>[^,，。;；]+)", text)
+        if em:
+            milestone["enterprise"] = ex.field(
+                sentence, em.group("ent"), em.start("ent"), em.end("ent")
+            )
+        fig = _money_after_label(sentence, m.end("project"))
+        if fig is not None:
+            milestone["investment_yuan"] = ex.money(sentence, fig)
+        milestones.append(milestone)
+    return milestones
+
+
+def _service_stats(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
+    stats = []
+    for sentence in sentences:
+        text = sentence.text
+        if not any(w in text for w in ("项目管家", "政企直通车", "满意率", "诉求")):
+            continue
+        stat: dict[str, Any] = {}
+        m = re.search(r"截至(?P<when>[^,，。]+)", text)
+        if m and ex.year:
+            dates = find_dates(m.group("when"), ex.year)
+            if dates:
+                d = dates[0]
+                d.start += m.start("when")
+                d.end += m.start("when")
+                stat["date"] = ex.date(sentence, d)
+        for fig in find_counts(text):
+            before = text[max(0, fig.start - 8) : fig.start]
+            after = text[fig.end : fig.end + 6]
+            if fig.unit in ("人", "名") and (
+                "管家" in before or after.startswith(("项目管家", "管家"))
+            ):
+                stat["steward_count"] = ex.figure(sentence, fig)
+            elif fig.unit == "次" and "服务" in before:
+                stat["service_count"] = ex.figure(sentence, fig)
+            elif fig.unit == "件" and "诉求" in before:
+                stat["requests_resolved"] = ex.figure(sentence, fig)
+        for fig in find_percents(text):
+            if "满意" in text[max(0, fig.start - 6) : fig.start]:
+                stat["satisfaction_rate"] = ex.figure(sentence, fig, plain(fig.value))
+        if len(stat) > ("date" in stat):
+            stats.append(stat)
+    return stats
+
+
+_SCOPE_WORDS = (
+    "截至本周",
+    "截至目前",
+    "今年以来",
+    "全市",
+    "今年",
+    "全年",
+    "其中",
+    "已经",
+    "力争",
+    "确保",
+    "目标",
+    "共",
+)
+
+
+def _label(clause: str) -> str:
+    label = clause
+    for word in _SCOPE_WORDS:
+        label = label.replace(word, "")
+    label = (
+        re.sub(r"^截至[^,，]*?(?=[\u4e00-\u9fa5])", "", label)
+        if label.startswith("截至")
+        else label
+    )
+    cumulative = "累计" in label
+    label = label.replace("累计", "").strip(" ,，、:：")
+    return ("累计" + label) if cumulative else label
+
+
+def _totals_and_targets(
+    ex: Extraction, sentences: list[Sentence]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Running figures (累计…, 开工率) and targets (力争/目标…), from the figures nobody claimed."""
+    totals: list[dict[str, Any]] = []
+    targets: list[dict[str, Any]] = []
+    for sentence in sentences:
+        text = sentence.text
+        is_target = any(w in text for w in ("力争", "目标", "确保", "计划到"))
+        if not is_target and not any(
+            w in text for w in ("累计", "今年以来", "截至", "全市", "开工率", "落地率", "投产率")
+        ):
+            continue
+        figs: list[Figure] = [*find_money(text), *find_counts(text), *find_percents(text)]
+        figs.sort(key=lambda f: f.start)
+        clause_start = 0
+        for fig in figs:
+            absolute = (sentence.start + fig.start, sentence.start + fig.end)
+            if any(s <= absolute[0] < e for s, e in ex.claimed):
+                continue
+            # the label is the clause text just before the figure
+            cut = max(text.rfind(p, 0, fig.start) for p in ",，;；:：、")
+            clause_start = max(cut + 1, 0)
+            label_text = text[clause_start : fig.start]
+            label_text = re.sub(r"(突破|达到|超过|达|为|是|完成|实现)$", "", label_text)
+            indicator = _label(label_text)
+            if not indicator:
+                after = text[fig.end : fig.end + 6]
+                indicator = _label(re.split(r"[,，;；。]", after)[0])
+            item: dict[str, Any] = {"indicator": indicator}
+            if label_text.startswith("其中") and (targets if is_target else totals):
+                item["part_of"] = (targets if is_target else totals)[-1]["indicator"]
+            if fig.unit == "yuan":
+                item["value_yuan"] = ex.money(sentence, fig)
+            elif fig.unit == "%":
+                item["value"] = ex.figure(sentence, fig, plain(Decimal(fig.value)))
+                item["unit"] = "%"
+            else:
+                item["value"] = ex.figure(sentence, fig)
+                item["unit"] = fig.unit
+            if is_target:
+                pm = re.search(r"(?:到|至)(\d{4})年", text)
+                item["period"] = pm.group(1) if pm else (str(ex.year) if ex.year else "")
+                targets.append(item)
+            else:
+                item["period"] = str(ex.year) if ex.year else ""
+                m = re.search(r"截至(?P<when>[^,，。]+)", text)
+                if m and ex.year:
+                    dates = find_dates(m.group("when"), ex.year)
+                    if dates:
+                        item["date"] = date_value(dates[0])
+                totals.append(item)
+    return totals, targets
+
+
+def _issues(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
+    """Delays reported (推迟/延期): the project, the cause and the months moved."""
+    issues = []
+    for sentence in sentences:
+        text = sentence.text
+        m = re.search(r"由(?P<from>\d{1,2}月)(?:份)?(?:推迟|延期)至(?P<to>\d{1,2}月)", text)
+        if not m or ex.year is None:
+            continue
+        item: dict[str, Any] = {}
+        pm = re.match(r"^(?P<project>[^,，。]{2,60}?项目)", text)
+        if pm:
+            item["project"] = ex.field(sentence, pm.group("project"), 0, pm.end("project"))
+            region = ex.region_field(sentence, 0, pm.group("project"))
+            if region:
+                item["region"] = region
+        cm = re.search(r"因(?P<cause>[^,，。]+)", text)
+        if cm:
+            item["cause"] = ex.field(
+                sentence, cm.group("cause"), cm.start("cause"), cm.end("cause")
+            )
+        for key in ("from", "to"):
+            d = find_dates(m.group(key), ex.year)[0]
+            d.start, d.end = m.start(key), m.end(key)
+            item[f"planned_{key}"] = ex.date(sentence, d)
+        issues.append(item)
+    return issues
+
+
+def extract(
+    text: str, published: dt.date | None = None, regions: list[Region] | None = None
+) -> dict[str, Any]:
+    """The proposed records of a document (see the module doc for the format)."""
+    year, published_on, source = document_year(text, published)
+    ex = Extraction(
+        text=text, year=year, published=published_on, year_source=source, regions=regions or []
+    )
+    sentences = split_sentences(text)
+    events = _events(ex, sentences)
+    signings = _signings(ex, sentences, claimed_events=len(events) == 1)
+    milestones = _milestones(ex, sentences)
+    stats = _service_stats(ex, sentences)
+    issues = _issues(ex, sentences)
+    totals, targets = _totals_and_targets(ex, sentences)
+    return {
+        "document": {
+            "published": published_on.isoformat() if published_on else None,
+            "year": year,
+            "year_source": source,
+            "title": next((s.text for s in sentences), ""),
+        },
+        "events": events,
+        "signings": signings,
+        "milestones": milestones,
+        "service_stats": stats,
+        "targets": targets,
+        "totals": totals,
+        "issues": issues,
+    }
+
+
+def figures(result: dict[str, Any]) -> set[tuple[str, str, str, int]]:
+    """Every value found, as (section, field, value, start offset): what precision and recall
+    are measured on."""
+    found = set()
+    for section, records in result.items():
+        if not isinstance(records, list):
+            continue
+        for record in records:
+            for key, item in record.items():
+                if isinstance(item, dict) and "span" in item:
+                    found.add((section, key, str(item["value"]), int(item["span"][0])))
+    return found

@@ -1,0 +1,271 @@
+"""Numbers, money and dates as Chinese text writes them, with the spans they came from.
+
+Money and dates are parsed by jionlp (offline, rule-based), numerals by cn2an; what those
+libraries leave (finding counts such as “6000余次” in a sentence, the approximation words, a
+bare month) is a few small patterns here. Money is returned in yuan as Decimal, never float.
+"""
+
+import calendar
+import contextlib
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+import cn2an
+
+from guanjia.core.amounts import AmountError, parse_amount_wan
+
+APPROX_BEFORE = ("近", "约", "超", "逾", "超过")
+NOT_APPROX = ("签约", "合约", "协约", "履约", "特约")  # 约 in a word, not “about”
+APPROX_AFTER = ("余", "多", "左右", "以上")
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+
+
+@cache
+def jio() -> Any:
+    """jionlp, imported once and quietly (it prints a banner on import)."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        import jionlp
+
+    return jionlp
+
+
+@dataclass
+class Figure:
+    """A value found in a text: what it is, whether it is approximate, and where it is."""
+
+    value: Any
+    start: int
+    end: int
+    text: str
+    approximate: bool = False
+    unit: str = ""
+
+
+def numeral(text: str) -> Decimal:
+    """'6000' → 6000, '一百二十九' → 129, '98.6' → 98.6 (cn2an for Chinese numerals)."""
+    text = text.replace(",", "").strip()
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        pass
+    if text[:1] in ("十", "百", "千"):
+        text = "一" + text  # 百家 is 一百家
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError) as exc:
+        raise AmountError(f"“{text}” is not a number") from exc
+    return Decimal(str(value))
+
+
+def plain(value: Decimal) -> str:
+    """A decimal string without exponent or trailing zeros: 31850000000.00 → '31850000000'."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _approx_around(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 2) : start]
+    after = text[end : end + 2]
+    if before.endswith(NOT_APPROX):
+        before = ""
+    return any(before.endswith(w) for w in APPROX_BEFORE) or any(
+        after.startswith(w) for w in APPROX_AFTER
+    )
+
+
+def parse_money_yuan(text: str) -> Decimal:
+    """'612亿元' → 61200000000, '八亿五千万元' → 850000000 (jionlp; guanjia.core.amounts as a
+    fallback for what jionlp refuses)."""
+    try:
+        parsed = jio().parse_money(text)
+        return Decimal(parsed["num"])
+    except (ValueError, TypeError, KeyError, InvalidOperation):
+        return parse_amount_wan(text) * 10_000
+
+
+def find_money(text: str) -> list[Figure]:
+    """Every amount of money in `text` (yuan), with its span; '亿元以上项目' is not an amount."""
+    found = []
+    for item in jio().ner.extract_money(text, with_parsing=True):
+        start, end = item["offset"]
+        written = item["text"]
+        lead_approx = False
+        for word in sorted(APPROX_BEFORE, key=len, reverse=True):
+            if written.startswith(word):
+                written, start, lead_approx = written[len(word) :], start + len(word), True
+                break
+        if not re.match(rf"[\d{_CN_DIGITS}]", written) or written[0] in "万亿":
+            continue  # “亿元以上” qualifies a noun; it is no amount
+        try:
+            value = Decimal(item["detail"]["num"])
+        except (InvalidOperation, KeyError, TypeError):
+            continue
+        for word in APPROX_AFTER:
+            if written.endswith(word):
+                written, end = written[: -len(word)], end - len(word)
+        found.append(
+            Figure(
+                value=value,
+                start=start,
+                end=end,
+                text=written,
+                approximate=lead_approx
+                or _approx_around(text, start, end)
+                or item["detail"].get("definition") != "accurate",
+                unit="yuan",
+            )
+        )
+    return found
+
+
+_COUNT_RE = re.compile(
+    rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+)(?P<post>余|多)?(?P<unit>个|家|次|件|人|项|名|场)"
+)
+_PERCENT_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*[%％]")
+
+
+def find_counts(text: str) -> list[Figure]:
+    """Counts with a measure word: '86家', '7300余次', '二十三个'; the unit is the measure word."""
+    found = []
+    for m in _COUNT_RE.finditer(text):
+        if m.group("num") in ("一", "万", "亿"):
+            continue  # a lone “一个”, “万人” is an article or a unit, not a figure
+        try:
+            value = numeral(m.group("num"))
+        except AmountError:
+            continue
+        if value != value.to_integral_value():
+            continue
+        start, end = m.start("num"), m.end()
+        found.append(
+            Figure(
+                value=int(value),
+                start=start,
+                end=end,
+                text=m.group(0),
+                approximate=bool(m.group("post")) or _approx_around(text, start, end),
+                unit=m.group("unit"),
+            )
+        )
+    return found
+
+
+def find_percents(text: str) -> list[Figure]:
+    return [
+        Figure(
+            value=Decimal(m.group("num")),
+            start=m.start(),
+            end=m.end(),
+            text=m.group(0),
+            approximate=_approx_around(text, m.start(), m.end()),
+            unit="%",
+        )
+        for m in _PERCENT_RE.finditer(text)
+    ]
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+_FULL_DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_DATE_RE = re.compile(
+    r"(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})[日号]|(?P<end>末|底)|(?P<start>初))?"
+)
+_YEAR_RE = re.compile(r"(\d{4})\s*年")
+
+
+@dataclass
+class DateFigure(Figure):
+    precision: str = "day"  # day or month
+
+
+def parse_date(text: str, year: int) -> DateFigure | None:
+    """'5月16日' in 2024 → 2024-05-16 (jionlp); '4月末' → 2024-04-30; '7月' → 2024-07 (month)."""
+    m = _DATE_RE.search(text)
+    if not m:
+        return None
+    y = int(m.group("year") or year)
+    month = int(m.group("month"))
+    if not 1 <= month <= 12:
+        return None
+    written = m.group(0)
+    if m.group("day"):
+        try:
+            parsed = jio().parse_time(written, time_base={"year": y, "month": 12, "day": 31})
+            day = dt.date.fromisoformat(parsed["time"][0][:10])
+            if day.month != month:
+                raise ValueError(written)
+        except (ValueError, KeyError, TypeError):
+            try:
+                day = dt.date(y, month, int(m.group("day")))
+            except ValueError:
+                return None
+        return DateFigure(day, m.start(), m.end(), written, precision="day")
+    if m.group("end"):
+        last = calendar.monthrange(y, month)[1]
+        return DateFigure(dt.date(y, month, last), m.start(), m.end(), written, precision="day")
+    return DateFigure(dt.date(y, month, 1), m.start(), m.end(), written, precision="month")
+
+
+def find_dates(text: str, year: int) -> list[DateFigure]:
+    found = []
+    for m in _DATE_RE.finditer(text):
+        figure = parse_date(m.group(0), year)
+        if figure is not None:
+            figure.start, figure.end = m.start(), m.end()
+            found.append(figure)
+    return found
+
+
+_DAY_ONLY_RE = re.compile(r"(?<![月\d])(\d{1,2})[日号]")
+
+
+def find_loose_dates(text: str, published: dt.date | None) -> list[DateFigure]:
+    """News style without the month: '16日' (in the month of publication, or the one before
+    if that day is still to come) and '近日' (the publication date, approximate)."""
+    if published is None:
+        return []
+    found = []
+    for m in _DAY_ONLY_RE.finditer(text):
+        day = int(m.group(1))
+        year, month = published.year, published.month
+        if day > published.day:
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        try:
+            value = dt.date(year, month, day)
+        except ValueError:
+            continue
+        found.append(DateFigure(value, m.start(), m.end(), m.group(0), precision="day"))
+    pos = text.find("近日")
+    if pos >= 0:
+        found.append(DateFigure(published, pos, pos + 2, "近日", True, precision="day"))
+    return sorted(found, key=lambda f: f.start)
+
+
+def date_value(figure: DateFigure) -> str:
+    day = figure.value
+    return day.isoformat() if figure.precision == "day" else day.strftime("%Y-%m")
+
+
+def document_year(text: str, published: dt.date | None) -> tuple[int | None, dt.date | None, str]:
+    """The year for dates that leave it out: `published`, else the document's own date line,
+    else the latest year the text mentions. Returns (year, published date, source)."""
+    if published:
+        return published.year, published, "option"
+    for line in reversed(text.splitlines()):
+        stripped = line.strip().strip("()（）")
+        m = _FULL_DATE_RE.search(stripped)
+        if m and (stripped.endswith(m.group(0)) or stripped.startswith(m.group(0))):
+            try:
+                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                continue
+            return day.year, day, "date_line"
+    years = [int(y) for y in _YEAR_RE.findall(text) if 1900 < int(y) < 2200]
+    if years:
+        return max(years), None, "latest_year"
+    return None, None, "none"

@@ -1,0 +1,257 @@
+"""Who may reach what: the expected result of every URL pattern and API operation per role.
+
+Read with tests/test_authz_matrix.py (which enumerates the URL resolver and the OpenAPI schema
+and fails for any pattern or operation without a row here) and tests/authz_world.py (the
+objects: "own" is in 凌海市 — the enterprise contact's enterprise, served by t_steward, in the
+official's area — or the caller's own notification / import job; "other" is in 黑山县 — another
+enterprise and steward — or someone else's).
+
+A row's results are seven codes, one per role in ROLES order:
+    anon  enterprise  steward  handler  official  leader  admin
+"L" is a redirect to the log-in page; other codes are HTTP statuses (302: another redirect).
+GET is a plain GET; POST is an empty POST (no fields: it must be refused, or answered with a
+form error or a redirect — never a 500; a refused POST must write nothing).
+
+Adding a URL: one line `"namespace:name": R("kw=object …", GET, POST[, GET other, POST other])`
+where `object` is a key of the world (project, enterprise, event, request, attachment,
+service record, approval, action item, policy, policy document, match, report, notification,
+import job; `request.number` takes an attribute) and `=value` is a constant.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from guanjia.testing.factories import credit_code
+
+ROLES = ("anon", "enterprise", "steward", "handler", "official", "leader", "admin")
+
+
+def codes(value: str) -> list[str]:
+    return value.split()
+
+
+@dataclass(frozen=True)
+class WebRow:
+    kwargs: dict[str, str]
+    get: str
+    post: str
+    get_other: str | None = None
+    post_other: str | None = None
+    path: str = ""  # for unnamed patterns: the path to request
+    query: str = ""
+    notes: str = field(default="", compare=False)
+
+
+def R(  # noqa: N802 - a one-letter constructor keeps each row on one line
+    kwargs: str,
+    get: str,
+    post: str,
+    get_other: str | None = None,
+    post_other: str | None = None,
+    *,
+    path: str = "",
+    query: str = "",
+) -> WebRow:
+    parsed = {m.group(1): m.group(2) for m in re.finditer(r"(\w+)=(=?[^=]+?)(?=\s+\w+=|$)", kwargs)}
+    return WebRow(parsed, get, post, get_other, post_other, path, query)
+
+
+# Who may read the "other" (黑山 / someone else's) object of each kind. Everyone else is an
+# outsider to it: refusing them must look exactly like refusing an id that does not exist
+# (the test compares the two), so the status never tells an outsider that the object exists.
+# A reader may get 403 on a write (read-only roles).
+READERS_OF_OTHER: dict[str, set[str]] = {
+    "project": {"handler", "leader", "admin"},
+    "enterprise": {"handler", "leader", "admin"},
+    "contact": {"handler", "leader", "admin"},  # the enterprise's readers
+    "approval": {"handler", "leader", "admin"},  # the project's readers
+    "action item": {"handler", "leader", "admin"},  # the project's readers
+    "event": {"steward", "handler", "leader", "admin"},
+    "request": {"leader", "admin"},
+    "attachment": {"leader", "admin"},
+    "service record": {"leader", "admin"},
+    "match": {"leader", "admin"},
+    "report": {"steward", "leader", "admin"},
+    # policies are the city's library, not an area's: every library user reads them all
+    "policy": {"steward", "official", "leader", "admin"},
+    "policy document": {"steward", "official", "leader", "admin"},
+    "ingested document": {"steward", "admin"},  # reviewers whose area holds a proposal
+    "proposal": {"steward", "admin"},
+    "notification": set(),
+    "import job": set(),
+}
+
+# Patterns the matrix does not play, by route prefix or key — each with the reason. A row in
+# WEB wins over a skip (the admin's entry points are played although its internals are not).
+SKIPPED: dict[str, str] = {
+    # Django's own admin site: ~180 generated change-list/change/delete pages, all behind the
+    # admin site's single has_permission check (city admins only), which the admin:index and
+    # admin:accounts_user_changelist rows below prove for every role.
+    "admin/": "Django admin internals; its permission gate is played through two entry points",
+    # The API's operations are played by the API table below, from the OpenAPI schema (its
+    # schema, docs and root pages are rows in WEB).
+    "api/v1/": "API operations: see API below",
+    # Django's language switch: sets a cookie for anyone, reads and writes no data.
+    "i18n/": "set_language: a cookie for anyone, no data",
+}
+# Not here because they are not URL patterns: static files (WhiteNoise middleware, public by
+# design) and media (a pattern only with DEBUG, never in production; private files go
+# through access-checked views). If DEBUG adds the media pattern, the test names it.
+
+# fmt: off
+WEB: dict[str, WebRow] = {
+    # key: R(kwargs, GET, POST[, GET other, POST other])   each: anon ent stew hand off lead admin
+    "home": R("", "302 302 302 302 302 302 302", "302 302 302 302 302 302 302"),
+    "login": R("", "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "logout": R("", "405 405 405 405 405 405 405", "L L L L L L L"),
+    "/api/v1/": R("", "200 200 200 200 200 200 200", "200 200 200 200 200 200 200", path="api/v1/"),
+    "api:openapi-json": R("", "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "api:openapi-view": R("", "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "api:api-root": R("", "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "open311:services": R("fmt==json", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "open311:service": R("code==land fmt==json", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "open311:requests": R("fmt==json", "403 403 403 403 403 403 403", "403 403 403 403 403 403 403"),
+    "open311:request": R("number=request.number fmt==json", "403 403 403 403 403 403 403", "405 405 405 405 405 405 405", "403 403 403 403 403 403 403", "405 405 405 405 405 405 405"),
+    "/open311/v2/": R("", "404 404 404 404 404 404 404", "404 404 404 404 404 404 404", path="open311/v2/"),
+    "notifications:inbox": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "notifications:open": R("pk=notification", "L 302 302 302 302 302 302", "L 302 302 302 302 302 302", "L 404 404 404 404 404 404", "L 404 404 404 404 404 404"),
+    "notifications:mark_all_read": R("", "405 405 405 405 405 405 405", "L 302 302 302 302 302 302"),
+    "requests:queue": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "requests:new": R("", "L 200 200 403 200 403 200", "L 200 200 403 200 403 200"),
+    "requests:export": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "requests:import": R("", "L 403 403 403 200 403 200", "L 403 403 403 200 403 200"),
+    "requests:invite": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
+    "requests:invite_accept": R("uidb64==MQ token==bad-token", "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    "requests:detail": R("pk=request", "L 200 200 404 200 200 200", "L 200 200 404 200 200 200", "L 404 404 404 404 200 200", "L 404 404 404 404 200 200"),
+    "requests:step": R("pk=request step==accept", "L 405 405 405 405 405 405", "L 403 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 404 404 404 403 302"),
+    "requests:attachment": R("pk=request attachment_pk=attachment", "L 200 200 404 200 200 200", "L 200 200 404 200 200 200", "L 404 404 404 404 200 200", "L 404 404 404 404 200 200"),
+    "servicerecords:list": R("", "L 200 200 200 200 200 200", "L 405 405 405 405 405 405"),
+    "servicerecords:create": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
+    "servicerecords:dependent_fields": R("", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405"),
+    "servicerecords:edit": R("pk=service record", "L 403 200 404 200 403 200", "L 403 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "servicerecords:delete": R("pk=service record", "L 405 405 405 405 405 405", "L 403 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 404 404 404 403 302"),
+    "servicerecords:export": R("", "L 200 200 200 200 200 200", "L 405 405 405 405 405 405"),
+    "servicerecords:figures": R("", "L 403 200 403 200 200 200", "L 405 405 405 405 405 405"),
+    "servicerecords:figures_export": R("", "L 403 200 403 200 200 200", "L 405 405 405 405 405 405"),
+    "servicerecords:import": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
+    "servicerecords:import_template": R("", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405"),
+    "guarantees:unmet": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "guarantees:export": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "guarantees:update": R("pk=project", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
+    "guarantees:override": R("pk=project", "L 405 405 405 405 405 405", "L 403 403 403 403 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
+    "approvals:add": R("pk=project", "L 405 405 405 405 405 405", "L 404 404 404 404 404 404", "L 405 405 405 405 405 405", "L 404 404 404 404 404 404"),
+    "approvals:commitment": R("pk=approval", "L 404 404 404 404 404 404", "L 404 404 404 404 404 404", "L 404 404 404 404 404 404", "L 404 404 404 404 404 404"),
+    "approvals:step": R("pk=approval name==accept", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
+    "taskforces:meeting": R("pk=project", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
+    "taskforces:action_item": R("pk=project", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
+    "taskforces:complete": R("pk=project item_pk=action item", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
+    "taskforces:decision": R("pk=project", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
+    "policies:library": R("", "L 302 200 403 200 200 200", "L 302 200 403 200 200 200"),
+    "policies:new": R("", "L 403 403 403 403 403 200", "L 403 403 403 403 403 200"),
+    "policies:detail": R("pk=policy", "L 403 200 403 200 200 200", "L 403 200 403 200 200 200", "L 403 200 403 200 200 200", "L 403 200 403 200 200 200"),
+    "policies:edit": R("pk=policy", "L 403 403 403 403 403 200", "L 403 403 403 403 403 200", "L 403 403 403 403 403 200", "L 403 403 403 403 403 200"),
+    "policies:document": R("pk=policy document", "L 200 200 404 200 200 200", "L 200 200 404 200 200 200", "L 404 200 404 200 200 200", "L 404 200 404 200 200 200"),
+    "policies:remove_document": R("pk=policy document", "405 405 405 405 405 405 405", "L 403 403 403 403 403 302", "405 405 405 405 405 405 405", "L 403 403 403 403 403 302"),
+    "policies:for_you": R("", "L 200 302 302 302 302 302", "L 200 302 302 302 302 302"),
+    "policies:deliveries": R("", "L 403 200 403 200 200 200", "L 403 200 403 200 200 200"),
+    "policies:match": R("pk=match", "L 200 200 404 200 200 200", "L 200 200 404 200 200 200", "L 404 404 404 404 200 200", "L 404 404 404 404 200 200"),
+    "policies:applied": R("pk=match", "405 405 405 405 405 405 405", "L 302 403 404 403 403 403", "405 405 405 405 405 405 405", "L 404 404 404 404 403 403"),
+    "policies:outcome": R("pk=match", "405 405 405 405 405 405 405", "L 403 302 404 403 403 302", "405 405 405 405 405 405 405", "L 404 404 404 404 403 302"),
+    "policies:profile": R("pk=enterprise", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200", "L 403 404 403 404 403 200", "L 403 404 403 404 403 200"),
+    "targets:board": R("", "L 403 403 403 200 200 200", "L 403 403 403 200 200 200"),
+    "targets:enter_actual": R("", "L 403 403 403 200 403 200", "L 403 403 403 400 403 400"),
+    "targets:set_target": R("", "L 403 403 403 403 403 200", "L 403 403 403 403 403 400"),
+    "targets:export": R("", "L 403 403 403 200 200 200", "L 403 403 403 200 200 200"),
+    "targets:import": R("", "L 403 403 403 200 403 200", "L 403 403 403 200 403 200"),
+    "targets:recompute": R("", "L 405 405 405 405 405 405", "L 403 403 403 403 403 302"),
+    "cockpit:index": R("", "L 403 403 403 200 200 200", "L 405 405 405 405 405 405"),
+    "cockpit:data": R("", "L 403 403 403 200 200 200", "L 405 405 405 405 405 405"),
+    "reports:list": R("", "L 403 200 403 200 200 200", "L 405 405 405 405 405 405"),
+    "reports:generate": R("", "L 405 405 405 405 405 405", "L 403 403 403 302 302 302"),
+    "reports:download": R("pk=report fmt==pdf", "L 403 200 403 200 200 200", "L 405 405 405 405 405 405", "L 403 200 403 404 200 200", "L 405 405 405 405 405 405"),
+    "reports:calendar": R("", "L 403 200 403 200 200 200", "L 403 302 403 302 302 302"),
+    "reports:calendar_feed": R("", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405"),
+    "ledger:project_list": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "ledger:project_create": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
+    "ledger:stalled_list": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "ledger:stalled_export": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "ledger:project_detail": R("pk=project", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200", "L 404 404 200 404 200 200", "L 404 404 200 404 200 200"),
+    "ledger:project_edit": R("pk=project", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200", "L 404 404 403 404 403 200", "L 404 404 403 404 403 200"),
+    "ledger:project_transition": R("pk=project", "L 405 405 405 405 405 405", "L 403 400 403 400 403 400", "L 405 405 405 405 405 405", "L 404 404 403 404 403 400"),
+    "ledger:enterprise_list": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "ledger:enterprise_create": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
+    "ledger:enterprise_options": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "ledger:enterprise_detail": R("pk=enterprise", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200", "L 404 404 200 404 200 200", "L 404 404 200 404 200 200"),
+    "ledger:enterprise_edit": R("pk=enterprise", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200", "L 404 404 403 404 403 200", "L 404 404 403 404 403 200"),
+    "ledger:event_list": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "ledger:event_detail": R("pk=event", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200", "L 404 200 200 404 200 200", "L 404 200 200 404 200 200"),
+    "ledger:export": R("", "L 200 200 200 200 200 200", "L 405 405 405 405 405 405"),
+    "ledger:import_start": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
+    "ledger:import_template": R("", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405"),
+    "ledger:import_job": R("pk=import job", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405", "L 403 404 403 404 403 404", "L 405 405 405 405 405 405"),
+    "ledger:import_progress": R("pk=import job", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405", "L 403 404 403 404 403 404", "L 405 405 405 405 405 405"),
+    "ledger:import_commit": R("pk=import job", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 403 404 403 404 403 404"),
+    "accounts:account": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "accounts:password_change": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "accounts:otp_enrol": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "accounts:otp_verify": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    "accounts:reveal": R("kind==contact pk=contact field==phone", "L 405 405 405 405 405 405", "L 403 403 403 403 403 403", "L 405 405 405 405 405 405", "L 404 404 403 404 403 403"),
+    "accounts:audit_export": R("", "L 403 403 403 403 403 200", "L 403 403 403 403 403 200"),
+    "ingest:index": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
+    "ingest:review": R("pk=ingested document", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405", "L 403 200 403 404 403 200", "L 405 405 405 405 405 405"),
+    "ingest:accept": R("pk=proposal", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 403 302 403 404 403 302"),
+    "ingest:edit": R("pk=proposal", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 403 302 403 404 403 302"),
+    "ingest:reject": R("pk=proposal", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 403 302 403 404 403 302"),
+    "admin:index": R("", "302 302 302 302 302 302 200", "302 302 302 302 302 302 200"),
+    "admin:accounts_user_changelist": R("", "302 302 302 302 302 302 200", "302 302 302 302 302 302 200"),
+}
+# fmt: on
+
+
+def _body_enterprise(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    region = world["other region" if other else "region"]
+    return {"name": "矩阵新企业有限公司", "credit_code": credit_code(region.code, 990001)}
+
+
+def _body_project(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    enterprise = world["enterprise"][1 if other else 0]
+    region = world["other region" if other else "region"]
+    return {"name": "矩阵新项目", "enterprise_id": enterprise.pk, "region_id": region.pk}
+
+
+def _body_request(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    enterprise = world["enterprise"][1 if other else 0]
+    return {"category": "land", "text": "用地手续请求协调。", "enterprise_id": enterprise.pk}
+
+
+# "METHOD /path" (as the OpenAPI schema names it, below /api/v1) → (body, own, other).
+# body: None (no body), a dict, or a function (world, other) → dict. {…_id} in the path is
+# the own (凌海 / the contact's) or the other (黑山) object; {step} is "accept".
+# A token of the role's user is sent; anon sends none.
+# fmt: off
+API: dict[str, tuple[Any, str, str | None]] = {
+    # "METHOD /path": (body, own, other)                     each: anon ent stew hand off lead admin
+    "GET /regions": (None, "401 200 200 200 200 200 200", None),
+    "GET /industries": (None, "401 200 200 200 200 200 200", None),
+    "GET /enterprises": (None, "401 200 200 200 200 200 200", None),
+    "POST /enterprises": (_body_enterprise, "401 403 201 403 201 403 201", "401 403 201 403 201 403 201"),
+    "GET /enterprises/{enterprise_id}": (None, "401 200 200 200 200 200 200", "401 404 404 200 404 200 200"),
+    "PATCH /enterprises/{enterprise_id}": ({"address": "锦州市凌海市"}, "401 403 200 403 200 403 200", "401 404 404 403 404 403 200"),
+    "GET /projects": (None, "401 200 200 200 200 200 200", None),
+    "POST /projects": (_body_project, "401 403 201 403 201 403 201", "401 403 201 403 403 403 201"),
+    "GET /projects/{project_id}": (None, "401 200 200 200 200 200 200", "401 404 404 200 404 200 200"),
+    "PATCH /projects/{project_id}": ({"task_force": "矩阵专班"}, "401 403 200 403 200 403 200", "401 404 404 403 404 403 200"),
+    "POST /projects/{project_id}/transition": ({"to_stage": "registered", "on": "2023-04-01"}, "401 403 200 403 200 403 200", "401 404 404 403 404 403 200"),
+    "GET /events": (None, "401 200 200 200 200 200 200", None),
+    "GET /events/{event_id}": (None, "401 200 200 200 200 200 200", "401 404 200 200 404 200 200"),
+    "GET /requests/categories": (None, "401 200 200 200 200 200 200", None),
+    "GET /requests": (None, "401 200 200 200 200 200 200", None),
+    "POST /requests": (_body_request, "401 201 201 403 201 403 201", "401 422 422 403 422 403 201"),
+    "GET /requests/{request_id}": (None, "401 200 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "POST /requests/{request_id}/steps/{step}": ({}, "401 403 200 404 200 403 200", "401 404 404 404 404 403 200"),
+}
+# fmt: on
+
+# Operations not played, with the reason (none at present).
+API_SKIPPED: dict[str, str] = {}

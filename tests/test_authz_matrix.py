@@ -1,0 +1,340 @@
+"""The authorization matrix: every URL pattern and every API operation, every role.
+
+The expected results are data in tests/authz_matrix.py. Two tests make the table complete:
+every URL pattern the resolver knows and every operation in the OpenAPI schema must have a row
+(or a justified skip), and every row must still match a pattern — so a new endpoint cannot ship
+without someone writing down who may reach it. The other tests play each row: a GET of the
+"own" object (凌海 / the caller's) and of the "other" object (黑山 / someone else's), and an
+empty POST to each, as every role; an empty POST must never be a 500, and a refused one
+(login redirect, 403, 404, 405) must write nothing (no audit entry).
+
+To see the observed table after a change: AUTHZ_PRINT=1 pytest tests/test_authz_matrix.py -s
+"""
+
+import json
+import os
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from guanjia.accounts.models import ApiToken, User
+from guanjia.api.main import api
+from guanjia.core.models import AuditEntry
+
+from .authz_matrix import (
+    API,
+    API_SKIPPED,
+    READERS_OF_OTHER,
+    ROLES,
+    SKIPPED,
+    WEB,
+    WebRow,
+    codes,
+)
+from .authz_world import build_world, obj
+
+pytestmark = pytest.mark.django_db
+
+PRINT = bool(os.environ.get("AUTHZ_PRINT"))
+
+
+# ---------------------------------------------------------------- enumeration
+
+
+def url_patterns() -> dict[str, str]:
+    """Every routable pattern as key → route: "namespace:name", or the route when unnamed."""
+    found: dict[str, str] = {}
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str) -> None:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                ns = namespace
+                if entry.namespace:
+                    ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+                walk(entry, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                if entry.name:
+                    key = f"{namespace}:{entry.name}" if namespace else entry.name
+                else:
+                    key = "/" + route
+                found.setdefault(key, route)
+
+    walk(get_resolver(), "", "")
+    return found
+
+
+def is_skipped(key: str, route: str) -> bool:
+    return key not in WEB and any(route.startswith(prefix) or key == prefix for prefix in SKIPPED)
+
+
+def api_operations() -> set[str]:
+    schema = api.get_openapi_schema()
+    return {
+        f"{method.upper()} {path.removeprefix('/api/v1')}"
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+
+
+def test_every_url_pattern_has_an_expected_result_per_role():
+    patterns = url_patterns()
+    missing = sorted(
+        k for k, route in patterns.items() if not is_skipped(k, route) and k not in WEB
+    )
+    assert not missing, f"URL patterns with no row in tests/authz_matrix.py WEB: {missing}"
+
+
+def test_every_row_still_names_a_url_pattern():
+    patterns = url_patterns()
+    stale = sorted(set(WEB) - set(patterns))
+    assert not stale, f"rows in tests/authz_matrix.py WEB for no URL pattern: {stale}"
+    admin_entry_points = [k for k in WEB if k.startswith("admin:")]
+    assert admin_entry_points, (
+        "the admin's entry points are checked even though its internals are not"
+    )
+
+
+def test_every_skip_still_skips_something():
+    patterns = url_patterns()
+    for prefix in SKIPPED:
+        assert any(
+            is_skipped(k, route) and route.startswith(prefix) for k, route in patterns.items()
+        ), prefix
+
+
+def test_every_api_operation_has_an_expected_result_per_role():
+    operations = api_operations()
+    missing = sorted(operations - set(API) - set(API_SKIPPED))
+    assert not missing, f"API operations with no row in tests/authz_matrix.py API: {missing}"
+    stale = sorted(set(API) - operations)
+    assert not stale, f"rows in tests/authz_matrix.py API for no operation: {stale}"
+
+
+def test_every_row_gives_a_result_for_every_role():
+    for key, row in WEB.items():
+        for field in ("get", "get_other", "post", "post_other"):
+            value = getattr(row, field)
+            if value is not None:
+                assert len(codes(value)) == len(ROLES), (key, field)
+                assert "500" not in codes(value), (key, field)
+        has_objects = any(not spec.startswith("=") for spec in row.kwargs.values())
+        assert (row.get_other is None) == (not has_objects), key
+    for key, api_row in API.items():
+        for value in api_row[1:]:
+            if value is not None:
+                assert len(codes(value)) == len(ROLES), key
+
+
+# ---------------------------------------------------------------- the world
+
+
+@pytest.fixture
+def world(users, linghai, heishan, city, settings, tmp_path):
+    settings.GUANJIA_PRIVATE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_world(users, linghai, heishan, city)
+
+
+def users_by_role(world: dict[str, Any]) -> dict[str, User | None]:
+    users = world["users"]
+    return {
+        "anon": None,
+        "enterprise": users["enterprise"],
+        "steward": users["steward"],
+        "handler": users["handler"],
+        "official": users["official"],
+        "leader": users["leader"],
+        "admin": users["admin"],
+    }
+
+
+MISSING = 987654  # an id no object has
+
+
+def web_url(
+    key: str, row: WebRow, world: dict[str, Any], user: User | None, other: bool,
+    missing: bool = False,
+) -> str:  # fmt: skip
+    kwargs: dict[str, Any] = {}
+    for name, spec in row.kwargs.items():
+        if spec.startswith("="):
+            kwargs[name] = spec[1:]
+        elif missing:
+            kwargs[name] = f"ZT2099{MISSING}" if spec.endswith(".number") else MISSING
+        else:
+            key_, _, attr = spec.partition(".")
+            kwargs[name] = getattr(obj(world, key_, user, other), attr or "pk")
+    if row.path:
+        return "/" + row.path
+    return reverse(key, kwargs=kwargs)
+
+
+def outcome(response: Any) -> str:
+    """The status as the table writes it: L is a redirect to the log-in page."""
+    if response.status_code in (301, 302) and response["Location"].startswith(reverse("login")):
+        return "L"
+    return str(response.status_code)
+
+
+REFUSED = {"L", "401", "403", "404", "405"}
+
+
+def call(client: Client, field: str, url: str) -> str:
+    # Each call in a savepoint rolled back after it: one role's write never changes what the
+    # next role meets.
+    # A refused POST must write nothing: its status gets a "!" (never an expected value) if
+    # an audit entry appeared.
+    with transaction.atomic():
+        before = AuditEntry.objects.count()
+        response = client.get(url) if field.startswith("get") else client.post(url, {})
+        got = outcome(response)
+        if field.startswith("post") and got in REFUSED and AuditEntry.objects.count() != before:
+            got += "!"
+        transaction.set_rollback(True)
+    return got
+
+
+def play_web(key: str, row: WebRow, world: dict[str, Any]) -> dict[str, list[str]]:
+    observed: dict[str, list[str]] = {}
+    kinds = [spec.partition(".")[0] for spec in row.kwargs.values() if not spec.startswith("=")]
+    readers = set.intersection(*(READERS_OF_OTHER[k] for k in kinds)) if kinds else set()
+    for role, user in users_by_role(world).items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        cases = [("get", False), ("post", False)]
+        if row.get_other is not None:
+            cases += [("get_other", True), ("post_other", True)]
+        for field, other in cases:
+            if getattr(row, field) is None:
+                continue
+            url = web_url(key, row, world, user, other) + row.query
+            got = call(client, field, url)
+            if other and got in ("403", "404") and role not in readers:
+                # Leak by status: refusing another area's object must look exactly like
+                # refusing an object that does not exist.
+                absent = call(client, field, web_url(key, row, world, user, other, True))
+                if absent != got:
+                    got += f"(missing:{absent})"
+            observed.setdefault(field, []).append(got)
+    return observed
+
+
+@pytest.mark.parametrize("key", sorted(WEB))
+def test_web_row(client, world, key):
+    row = WEB[key]
+    observed = play_web(key, row, world)
+    expected = {f: codes(getattr(row, f)) for f in observed}
+    if PRINT:
+        print(f"\n{key!r}: " + json.dumps({f: " ".join(v) for f, v in observed.items()}))
+    diff = {
+        f: {r: (e, o) for r, e, o in zip(ROLES, expected[f], observed[f], strict=True) if e != o}
+        for f in observed
+    }
+    diff = {f: d for f, d in diff.items() if d}
+    assert not diff, f"{key}: role → (expected, observed): {diff}"
+
+
+# ---------------------------------------------------------------- the API
+
+
+def api_path(template: str, world: dict[str, Any], other: bool, missing: bool = False) -> str:
+    path = template
+    for placeholder, key in (
+        ("{enterprise_id}", "enterprise"),
+        ("{project_id}", "project"),
+        ("{event_id}", "event"),
+        ("{request_id}", "request"),
+    ):
+        if placeholder in path:
+            pk = MISSING if missing else obj(world, key, None, other).pk
+            path = path.replace(placeholder, str(pk))
+    return path.replace("{step}", "accept")
+
+
+def api_call(client: Client, method: str, path: str, payload: Any, headers: dict) -> str:
+    with transaction.atomic():
+        before = AuditEntry.objects.count()
+        response = client.generic(
+            method, "/api/v1" + path, data=json.dumps(payload) if payload is not None else "",
+            content_type="application/json", headers=headers,
+        )  # fmt: skip
+        got = str(response.status_code)
+        if method != "GET" and got in REFUSED and AuditEntry.objects.count() != before:
+            got += "!"  # refused, yet it wrote: never an expected value
+        transaction.set_rollback(True)
+    return got
+
+
+@pytest.mark.parametrize("operation", sorted(API))
+def test_api_row(client, world, operation):
+    method, template = operation.split(" ", 1)
+    body, own, other = API[operation]
+    tokens = {role: ApiToken.issue(user)[1] for role, user in users_by_role(world).items() if user}
+    observed: dict[str, list[str]] = {}
+    for field, expected, is_other in (("own", own, False), ("other", other, True)):
+        if expected is None:
+            continue
+        path = api_path(template, world, is_other)
+        for role in ROLES:
+            headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
+            payload = body(world, is_other) if callable(body) else body
+            got = api_call(client, method, path, payload, headers)
+            kind = template.split("/")[1].removesuffix("s")
+            readers = READERS_OF_OTHER.get(kind, set())
+            if is_other and got in ("403", "404") and "{" in template and role not in readers:
+                # Leak by status: another area's object is refused as if it did not exist.
+                absent_path = api_path(template, world, is_other, missing=True)
+                absent = api_call(client, method, absent_path, payload, headers)
+                if absent != got:
+                    got += f"(missing:{absent})"
+            observed.setdefault(field, []).append(got)
+    if PRINT:
+        print(f"\n{operation!r}: " + json.dumps({f: " ".join(v) for f, v in observed.items()}))
+    wanted = {"own": codes(own), "other": codes(other) if other else None}
+    diff = {
+        f: {r: (e, o) for r, e, o in zip(ROLES, wanted[f], observed[f], strict=True) if e != o}
+        for f in observed
+    }
+    diff = {f: d for f, d in diff.items() if d}
+    assert not diff, f"{operation}: role → (expected, observed): {diff}"
+
+
+# ---------------------------------------------------------------- what lists show
+
+OTHER_NAMES = ("黑山项目", "黑山风电有限公司", "黑山推介会")
+# list page → (the kind of object it lists, the name a reader of that kind must find there)
+LISTS = {
+    "ledger:project_list": ("project", "黑山项目"),
+    "ledger:enterprise_list": ("enterprise", "黑山风电有限公司"),
+    "ledger:event_list": ("event", "黑山推介会"),
+    "requests:queue": ("request", None),
+    "servicerecords:list": ("service record", None),
+    "policies:deliveries": ("match", None),
+    "guarantees:unmet": ("project", None),
+    "ledger:stalled_list": ("project", None),
+    "ledger:enterprise_options": ("enterprise", None),  # the pickers' search (?q=)
+}
+
+
+@pytest.mark.parametrize("key", sorted(LISTS))
+def test_lists_show_the_other_area_only_to_its_readers(world, key):
+    kind, name = LISTS[key]
+    for role, user in users_by_role(world).items():
+        if user is None:
+            continue
+        client = Client()
+        client.force_login(user)
+        response = client.get(reverse(key), {"q": "黑山"} if key.endswith("options") else {})
+        if response.status_code != 200:
+            continue  # refused outright: the matrix holds that
+        html = response.content.decode()
+        if role in READERS_OF_OTHER[kind]:
+            assert name is None or name in html, (key, role)
+        else:
+            shown = [n for n in OTHER_NAMES if n in html]
+            assert not shown, f"{key} shows {shown} to {role}"
