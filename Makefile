@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest drill-backup messages clean
+.PHONY: help install run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest drill-backup drill-postgres drill-load drill-kill messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,6 +72,15 @@ bench-ingest: install ## ingest: precision and recall of the extracted figures o
 
 drill-backup: install ## backup/restore drill on PostgreSQL and SQLite (row counts and checksums)
 	$(BIN)/python drills/backup_restore.py
+
+drill-postgres: install ## PostgreSQL stopped (immediate) and restarted under load: 503 while down, recovery, no lost write (root)
+	$(BIN)/python drills/postgres_restart.py
+
+drill-load: install ## locust, 100 users, 5 minutes, 80% reads / 20% writes against the production profile
+	$(BIN)/python drills/load.py $(DRILL_ARGS)
+
+drill-kill: install ## kill -9 web and task workers 100 times during a stream of writes: nothing acknowledged or queued is lost
+	$(BIN)/python drills/kill_workers.py
 
 messages: install ## refresh and compile the translations
 	cd guanjia && ../$(BIN)/guanjia makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'

@@ -144,6 +144,10 @@ if DATABASE_URL:
         # each other, so CONN_MAX_AGE is 0 with the pool.
         if envbool("DB_POOL", "true" if PRODUCTION else "false"):
             DATABASES["default"]["CONN_MAX_AGE"] = 0
+            # The pool checks a connection before handing it out (psycopg_pool's
+            # check_connection): after a PostgreSQL restart its dead connections are replaced
+            # instead of failing one request each (drills/postgres_restart.py).
+            DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
             DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
                 "min_size": envint("DB_POOL_MIN_SIZE", "2"),
                 "max_size": envint("DB_POOL_MAX_SIZE", "8"),

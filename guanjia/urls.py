@@ -41,5 +41,8 @@ urlpatterns = [
     path("", include("guanjia.ledger.urls")),
 ]
 
+# An unreachable database is 503 with Retry-After (guanjia.core.errors), never a 500.
+handler500 = "guanjia.core.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -11,3 +11,17 @@ from .scheduling import periodic
 def heartbeat() -> str:
     """Proves a worker is consuming the queue (used by the health check and the tests)."""
     return timezone.now().isoformat()
+
+
+@periodic(seconds=30)
+@task()
+def requeue_abandoned() -> int:
+    """Put back on the queue the tasks whose worker died under them (the Redis queue only;
+    see guanjia.core.taskrecovery); returns how many."""
+    from django.conf import settings
+
+    if settings.TASKS_BACKEND != "rq":
+        return 0
+    from .taskrecovery import recover
+
+    return recover().requeued

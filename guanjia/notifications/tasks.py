@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.tasks import task
 from django.utils.translation import gettext as _
@@ -33,7 +34,13 @@ def send_email(notification_id: int) -> bool:
     lines += ["", "-- ", str(settings.GUANJIA_SITE_NAME)]
     # A subject is one line: collapse whatever whitespace the title carries.
     subject = " ".join(notification.title.split())
+    # A task whose worker was killed is run again (guanjia.core.taskrecovery): an email the
+    # mail server already took is not sent a second time.
+    sent = f"notification-emailed:{notification.pk}:{notification.created_at.timestamp()}"
+    if cache.get(sent):
+        return True
     send_mail(subject, "\n".join(lines).lstrip("\n"), None, [user.email])
+    cache.set(sent, 1, timeout=7 * 24 * 3600)
     return True
 
 

@@ -1,0 +1,182 @@
+"""Drill: load with locust — 80% reads and 20% writes over the main pages and the API, against
+the production profile; requests/s, p50, p95 and errors against the targets.
+
+Run: .venv/bin/python drills/load.py [--users 100] [--duration 300] [--spawn-rate 20]
+     [--web-workers N] [--threads 4]
+
+It serves the production profile on loopback (gunicorn as `guanjia serve_prod` runs it:
+cores + 1 workers x 4 threads, a psycopg pool per worker, Redis for the cache) against its own
+database `drill_prod` (made and loaded with the Jinzhou demo if missing) and Redis databases
+7 and 8, with the API's and the log-in's rate limits lifted (every simulated user comes from
+127.0.0.1; the limits are per client). `--users` users (city admin and area official accounts
+in turn, each with its own session made beforehand and its account's API token) run
+drills/locustfile.py headless for `--duration` seconds. Targets on this 2-core machine:
+>= 200 requests/s, p95 <= 300 ms, no errors. One JSON line (with the five slowest endpoints
+by p95 and the machine's load average); exit status 1 unless every target is met.
+"""
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import prodstack  # noqa: E402
+
+LOCUST = str(prodstack.ROOT / ".venv" / "bin" / "locust")
+TARGET_RPS, TARGET_P95_MS = 200, 300
+
+
+def pg_connections(database: str, stop: threading.Event, peak: list[int]) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{prodstack.PG}/postgres", autocommit=True) as conn:
+        while not stop.wait(2):
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database]
+            ).fetchone()
+            peak[0] = max(peak[0], int(row[0]) if row else 0)
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its descendants, the reaped ones included."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def backends_cpu_s(database: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving `database` now (the pools' connections)."""
+    import psutil
+    import psycopg
+
+    with psycopg.connect(f"{prodstack.PG}/postgres", autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]
+        )]  # fmt: skip
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def table(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text().splitlines()))
+
+
+def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    env = prodstack.environment("drill_prod", (7, 8), work)
+    prodstack.prepare(env)
+    auth = prodstack.logins(env, ["admin"], args.users)
+    (work / "auth.json").write_text(json.dumps(auth))
+    load_before = os.getloadavg()
+    peak, stop = [0], threading.Event()
+    with prodstack.Server(env, work, args.web_workers, args.threads) as server:
+        watcher = threading.Thread(target=pg_connections, args=("drill_prod", stop, peak))
+        watcher.start()
+        started = time.monotonic()
+        assert server.proc is not None
+        web_cpu0 = tree_cpu_s(server.proc.pid)
+        pg_cpu0 = backends_cpu_s("drill_prod")
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(  # noqa: S603
+            [LOCUST, "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
+             "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s",
+             "--host", server.url, "--csv", str(work / "stats"), "--only-summary",
+             "--stop-timeout", "10", "--loglevel", "WARNING",
+             "--think-min", str(args.think_min), "--think-max", str(args.think_max)],
+            env=os.environ | {"DRILL_AUTH": str(work / "auth.json")},
+            capture_output=True, text=True, timeout=args.duration + 180, check=False,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+        kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        web_cpu = tree_cpu_s(server.proc.pid) - web_cpu0
+        pg_cpu = backends_cpu_s("drill_prod") - pg_cpu0
+        locust_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
+        stop.set()
+        watcher.join()
+        load_after = os.getloadavg()
+    prodstack.flush_redis(env)
+    rows = table(work / "stats_stats.csv")
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    endpoints = [r for r in rows if r["Name"] != "Aggregated"]
+    slowest = sorted(endpoints, key=lambda r: -float(r["95%"]))[:5]
+    failures = table(work / "stats_failures.csv")
+    rps, p95 = float(total["Requests/s"]), float(total["95%"])
+    exceptions = table(work / "stats_exceptions.csv")
+    errors = int(total["Failure Count"]) + sum(int(e["Count"]) for e in exceptions)
+    result: dict[str, Any] = {
+        "drill": "load",
+        "users": args.users,
+        "duration_s": args.duration,
+        "web_workers": args.web_workers or (os.cpu_count() or 1) + 1,
+        "threads": args.threads or 4,
+        "requests": int(total["Request Count"]),
+        "requests_per_s": round(rps, 1),
+        "p50_ms": float(total["50%"]),
+        "p95_ms": p95,
+        "p99_ms": float(total["99%"]),
+        "errors": errors,
+        "slowest_p95_ms": {r["Name"]: float(r["95%"]) for r in slowest},
+        "pg_connections_peak": peak[0],
+        # Where the two cores went, per request: gunicorn, PostgreSQL's backends, locust.
+        "cpu_ms_per_request": {
+            "web": round(web_cpu * 1000 / max(1, int(total["Request Count"])), 1),
+            "postgres": round(pg_cpu * 1000 / max(1, int(total["Request Count"])), 1),
+            "locust": round(locust_cpu * 1000 / max(1, int(total["Request Count"])), 1),
+        },
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in load_after],
+        "run_s": round(elapsed, 1),
+        "targets": {"requests_per_s": TARGET_RPS, "p95_ms": TARGET_P95_MS, "errors": 0},
+        "verdict": "pass" if rps >= TARGET_RPS and p95 <= TARGET_P95_MS and errors == 0 else "FAIL",
+    }
+    if failures:
+        result["failures"] = [
+            {k: f[k] for k in ("Method", "Name", "Error", "Occurrences")} for f in failures[:5]
+        ]
+    if exceptions:
+        result["exceptions"] = [e["Message"][:200] for e in exceptions[:5]]
+    if done.returncode not in (0, 1):  # 1: locust saw failures, reported above
+        result["locust_stderr"] = done.stderr[-1500:]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--spawn-rate", type=float, default=20)
+    parser.add_argument("--duration", type=int, default=300, help="seconds")
+    parser.add_argument("--think-min", type=float, default=0.1, help="seconds between tasks")
+    parser.add_argument("--think-max", type=float, default=0.5)
+    parser.add_argument("--web-workers", type=int, default=None, help="default: cores + 1")
+    parser.add_argument("--threads", type=int, default=None, help="default: 4")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="guanjia-drill-load-") as tmp:
+        result = drill(args, Path(tmp))
+    print(json.dumps(result, ensure_ascii=False))
+    sys.exit(0 if result["verdict"] == "pass" else 1)
+
+
+if __name__ == "__main__":
+    main()
