@@ -4,7 +4,7 @@ and the time per document.
 The labels are tests/data/ingest/<name>.labels.json: every figure of the text as
 [section, field, value], written down by reading it. A figure counts as found when the
 extraction has the same section, field and value (as a multiset). The texts are
-../shared/samples/*.txt and tests/data/ingest/*.txt."""
+tests/data/ingest/*.txt (the bureau's samples from ../shared/samples are copied there)."""
 
 import json
 import os
@@ -26,7 +26,6 @@ from guanjia.ingest.extract import extract, figures, normalise  # noqa: E402
 from guanjia.ingest.numbers import jio  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "ingest"
-SAMPLES = [ROOT.parent / "shared" / "samples", LABELS]
 REPEAT = 20
 
 
@@ -38,10 +37,7 @@ def main() -> None:
     rows = []
     for label in sorted(LABELS.glob("*.labels.json")):
         name = label.name.removesuffix(".labels.json")
-        source = next((d / f"{name}.txt" for d in SAMPLES if (d / f"{name}.txt").is_file()), None)
-        if source is None:
-            print(f"{name}: text not found, skipped")
-            continue
+        source = LABELS / f"{name}.txt"  # every labelled text lives beside its labels
         text = normalise(source.read_text(encoding="utf-8"))
         data = json.loads(label.read_text(encoding="utf-8"))
         expected = Counter(tuple(row) for row in data["figures"])
