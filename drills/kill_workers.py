@@ -17,9 +17,12 @@ started again after 2 s, as systemd's Restart=always, RestartSec=2 does.
 
 Emails go to a backend that appends one line per message to a file (the task's effect). At
 the end, once the queue has drained (the periodic sweep `guanjia.core.tasks.requeue_abandoned`
-puts back what the killed workers abandoned), it checks that every acknowledged submission
-exists with its audit entry and its notification, whose email was sent exactly once; that
-every acknowledged transition exists with its audit entry; and that no job is left queued,
+puts back what the killed workers abandoned) and the email outbox is empty (the sweep
+`guanjia.notifications.tasks.sweep_emails` sends what was never queued or whose try died,
+after a 2 min grace or a 5 min lease), it checks that every acknowledged submission exists
+with its audit entry and its notification, whose email was sent exactly once; that every
+acknowledged transition exists with its audit entry; that the submissions which committed
+although their answer never arrived lost no email either; and that no job is left queued,
 started or failed. One JSON line; exit status 1 if any check fails.
 """
 
@@ -104,6 +107,7 @@ print(json.dumps({"admin": ApiToken.issue(admin)[1], "contact": ApiToken.issue(c
 
 CHECK = """
 import json, os
+from django.db.models import Count
 from guanjia.core.models import AuditEntry
 from guanjia.notifications.models import Notification
 from guanjia.projects.models import StageChange
@@ -129,6 +133,9 @@ print(json.dumps({
     "notifications": {str(k): v for k, v in notes.items()},
     "all_requests": ServiceRequest.objects.count(),
     "all_transitions": len(changes),
+    "email_status": {s or "none": c for s, c in Notification.objects.order_by().values(
+        "email_status").annotate(c=Count("pk")).values_list("email_status", "c")},
+    "email_retried": Notification.objects.filter(email_attempts__gt=1).count(),
 }))
 """
 
@@ -140,6 +147,24 @@ def psql(sql: str) -> None:
         capture_output=True,
         timeout=120,
     )
+
+
+def pending_emails() -> int:
+    """Notification emails still owed (the outbox), read straight from the drill's database."""
+    done = subprocess.run(  # noqa: S603
+        [  # noqa: S607
+            "psql",
+            f"{PG}/{DB}",
+            "-tA",
+            "-c",
+            "SELECT count(*) FROM notifications_notification WHERE email_status = 'pending'",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return int(done.stdout.strip())
 
 
 def guanjia(env: dict[str, str], *args: str, timeout: float = 600) -> str:
@@ -438,16 +463,20 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             workers.supervise()
         stream_s = time.monotonic() - t_stream
 
-        # Drain: the queue empties and the sweep puts back what the kills abandoned.
+        # Drain: the queue empties, the sweep puts back what the kills abandoned, and the
+        # outbox sweep sends the emails whose task was never queued or died mid-try.
         t_drain = time.monotonic()
         state = queue_state(queue)
+        owed = pending_emails()
         while time.monotonic() - t_drain < args.drain:
             workers.supervise()
             state = queue_state(queue)
-            if not any(state.values()):
+            owed = pending_emails()
+            if not any(state.values()) and not owed:
                 time.sleep(3)  # a last look: nothing is on its way back
                 state = queue_state(queue)
-                if not any(state.values()):
+                owed = pending_emails()
+                if not any(state.values()) and not owed:
                     break
             time.sleep(1)
         drain_s = time.monotonic() - t_drain
@@ -488,7 +517,7 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             tasks_missing += count == 0
             tasks_twice += count > 1
     # Writes that committed although their answer never arrived (killed mid-answer): their
-    # tasks too, for the record (a kill between the commit and the enqueue loses the task).
+    # emails too (a kill between the commit and the enqueue leaves them to the outbox sweep).
     unacked = [int(k) for k in found["notifications"] if int(k) not in set(acked["requests"])]
     unacked_lost = sum(
         1 for k in unacked for e, s in found["notifications"][str(k)] if sent[(e, s)] == 0
@@ -518,6 +547,9 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "left_in_queue": state,
         "unacked_committed": len(unacked),
         "unacked_tasks_lost": unacked_lost,
+        "emails_pending": owed,
+        "email_status": found["email_status"],
+        "emails_retried": found["email_retried"],
         "client_retries": sum(c.retries for c in clients),
         "answers": dict(sorted(statuses.items())),
         "task_worker_starts": workers.starts,
@@ -534,6 +566,8 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         and notes_missing == 0
         and tasks_missing == 0
         and tasks_twice == 0
+        and unacked_lost == 0
+        and owed == 0
         and not any(state.values())
     )
     result["verdict"] = "pass" if ok else "FAIL"
@@ -544,7 +578,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--stream", type=float, default=240, help="seconds of writes")
-    parser.add_argument("--drain", type=float, default=240, help="seconds to wait after")
+    # Up to the email lease (5 min) and a sweep (1 min) after the last kill.
+    parser.add_argument("--drain", type=float, default=600, help="seconds to wait after")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--task-workers", type=int, default=3)

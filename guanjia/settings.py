@@ -6,6 +6,7 @@ SQLite (WAL, synchronous=FULL) is the embedded default; DATABASE_URL switches to
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -132,29 +133,57 @@ TEMPLATES = [
     },
 ]
 
+# Widgets rendered in Python with the same HTML (guanjia/core/formrender.py): a select of
+# 150 people cost ~10 ms through the widget templates.
+FORM_RENDERER = "guanjia.core.formrender.FastTemplates"
+
 # SQLite by default. WAL lets the web server and the worker read while one writes;
 # synchronous=FULL because an acknowledged write must survive a power cut.
 DATABASE_URL = envstr("DATABASE_URL", "")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
+# Optional: a streaming-replication standby for the cockpit's figures and the reports
+# (guanjia/core/dbrouter.py). Ordinary pages always read the primary.
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
+
+
+def _database(url: str) -> dict[str, Any]:
+    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        db["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
+        # Server-side parameters, and statements prepared once a connection has run them
+        # twice: PostgreSQL then plans a query once per connection instead of on every call
+        # (planning the request pages' joins cost more than running them: 2-45 ms; halved
+        # PostgreSQL's CPU per request in drills/load.py). The pool keeps the connections,
+        # and so the plans.
+        if envbool("DB_SERVER_SIDE_BINDING", "true"):
+            db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
         # A psycopg connection pool per process (web servers); the task workers fork a child
         # per job and run with DB_POOL=false. A pool and persistent connections exclude
         # each other, so CONN_MAX_AGE is 0 with the pool.
         if envbool("DB_POOL", "true" if PRODUCTION else "false"):
-            DATABASES["default"]["CONN_MAX_AGE"] = 0
+            db["CONN_MAX_AGE"] = 0
             # The pool checks a connection before handing it out (psycopg_pool's
             # check_connection): after a PostgreSQL restart its dead connections are replaced
             # instead of failing one request each (drills/postgres_restart.py).
-            DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-            DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            db["CONN_HEALTH_CHECKS"] = True
+            db.setdefault("OPTIONS", {})["pool"] = {
                 "min_size": envint("DB_POOL_MIN_SIZE", "2"),
                 "max_size": envint("DB_POOL_MAX_SIZE", "8"),
                 "timeout": envint("DB_POOL_TIMEOUT", "10"),
             }
-    elif PRODUCTION:
+    return db
+
+
+if DATABASE_URL:
+    DATABASES = {"default": _database(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" and PRODUCTION:
         raise ValueError("GUANJIA_PROFILE=production runs on PostgreSQL (postgres://...)")
+    if DATABASE_REPLICA_URL:
+        DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+        if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+            raise ValueError("DATABASE_REPLICA_URL must use the same engine as DATABASE_URL")
+        # Tests run against the primary's test database through the replica alias.
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+        DATABASE_ROUTERS = ["guanjia.core.dbrouter.ReplicaRouter"]
 elif PRODUCTION:
     raise ValueError("GUANJIA_PROFILE=production needs DATABASE_URL (postgres://...)")
 else:
@@ -288,6 +317,8 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # Sessions read from Redis, written through to the database (they survive a Redis flush).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -372,6 +403,9 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "guanjia@localhost")
 # A webhook delivery is retried after 30 s, 1 min, 2 min, ... and given up after this many tries.
 GUANJIA_WEBHOOK_MAX_ATTEMPTS = envint("GUANJIA_WEBHOOK_MAX_ATTEMPTS", "6")
 GUANJIA_WEBHOOK_RETRY_SECONDS = envint("GUANJIA_WEBHOOK_RETRY_SECONDS", "30")
+# A notification email that failed is retried after 2 min, 4 min, ... (the outbox sweep).
+GUANJIA_EMAIL_MAX_ATTEMPTS = envint("GUANJIA_EMAIL_MAX_ATTEMPTS", "6")
+GUANJIA_EMAIL_RETRY_SECONDS = envint("GUANJIA_EMAIL_RETRY_SECONDS", "120")
 
 LOGGING = {
     "version": 1,

@@ -127,7 +127,7 @@ def test_nothing_is_sent_until_the_change_commits(
         rows = notify([people["alice"]], kind="request.escalated", title="升级", url="/x/")
         assert Notification.objects.filter(recipient=people["alice"]).count() == 1
         assert mailoutbox == [] and receiver.received == []
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the sending, and forgetting alice's cached unread count
     assert [m.to for m in mailoutbox] == [["alice@example.cn"]]
     assert len(receiver.received) == 1
     assert rows[0].recipient == people["alice"]
@@ -454,3 +454,20 @@ def test_a_visitor_is_sent_to_log_in_and_gets_no_count(client, inbox):
     response = client.get(INBOX)
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert "unread_notifications" not in client.get(reverse("login")).context
+
+
+def test_the_unread_badge_follows_new_and_read_notifications(people, client):
+    """The header's unread count is cached, and forgotten when a notification comes or is read."""
+    from django.core.cache import cache
+
+    from guanjia.notifications.services import mark_read, unread_count
+
+    cache.clear()
+    alice = people["alice"]
+    assert unread_count(alice) == 0
+    notify([alice], kind="request.escalated", title="升级")
+    assert unread_count(alice) == 1
+    notify([alice], kind="request.escalated", title="再次升级")
+    assert unread_count(alice) == 2
+    mark_read(alice)
+    assert unread_count(alice) == 0

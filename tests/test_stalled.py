@@ -97,3 +97,36 @@ def test_the_list_exports_to_excel_with_the_reasons(stuck):
 def test_the_project_page_says_what_holds_it_to_staff(stuck):
     url = reverse("ledger:project_detail", args=[stuck["here"].pk])
     assert "完成公司注册" in client_for("t_official").get(url).content.decode()
+
+
+def test_a_project_page_and_the_stalled_lists_agree(linghai, own_enterprise):
+    """`Project.stall_kinds` (the project page) reads the row; `stalled_q` (the lists) asks the
+    database: over every watched stage, both sides of each limit and a level with a rule of
+    its own, they name the same lists."""
+    from guanjia.projects.models import STALL_WATCH, Level, Project, StallRule, stalled_q
+
+    today = timezone.localdate()
+    StallRule.objects.create(kind="signed_not_registered", level=Level.PROVINCIAL, days=30)
+    projects = []
+    for stages, date_field in STALL_WATCH.values():
+        for stage in stages:
+            for level in (Level.PROVINCIAL, Level.GENERAL):
+                for age in (29, 31, 89, 91, 179, 181, 729, 731):
+                    projects.append(
+                        ProjectFactory(
+                            enterprise=own_enterprise,
+                            region=linghai,
+                            stage=stage,
+                            level=level,
+                            **{date_field: today - dt.timedelta(days=age)},
+                        )  # fmt: skip
+                    )
+    for project in projects:
+        row = Project.objects.get(pk=project.pk)
+        asked = [
+            kind
+            for kind in STALL_WATCH
+            if Project.objects.filter(pk=row.pk).filter(stalled_q(today, kind)).exists()
+        ]
+        assert row.stall_kinds(today) == asked, (row.stage, row.level)
+    assert any(Project.objects.get(pk=p.pk).stall_kinds(today) for p in projects)

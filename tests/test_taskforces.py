@@ -123,3 +123,29 @@ def test_an_owner_marks_their_item_done_from_the_page(project, users):
         client.post(reverse("taskforces:complete", args=[project.pk, item.pk])).status_code == 302
     )
     assert ActionItem.objects.get(pk=item.pk).done_on is not None
+
+
+def test_the_record_forms_come_when_the_panel_is_on_screen(project, users):
+    """The project page carries a placeholder; the forms (with their select of owners) come
+    from their own URL, as a fragment for htmx or as a page without JavaScript."""
+    client = Client()
+    client.login(username="t_official", password=PASSWORD)
+    page = client.get(reverse("ledger:project_detail", args=[project.pk])).content.decode()
+    forms_url = reverse("taskforces:forms", args=[project.pk])
+    assert f'hx-get="{forms_url}"' in page and 'hx-trigger="intersect once"' in page
+    assert 'name="item-owner"' not in page
+    fragment = client.get(forms_url, headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in html
+    assert 'name="item-owner"' in html and str(project.steward) in html
+    assert reverse("taskforces:meeting", args=[project.pk]) in html
+    full = client.get(forms_url).content.decode()
+    assert "<html" in full and reverse("taskforces:decision", args=[project.pk]) in full
+
+
+def test_only_recorders_get_the_record_forms(project, users):
+    client = Client()
+    client.login(username="t_leader", password=PASSWORD)  # a leader not in charge: reads only
+    assert client.get(reverse("taskforces:forms", args=[project.pk])).status_code == 403
+    page = client.get(reverse("ledger:project_detail", args=[project.pk])).content.decode()
+    assert reverse("taskforces:forms", args=[project.pk]) not in page

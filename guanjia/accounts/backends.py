@@ -3,6 +3,7 @@
 from typing import Any
 
 from axes.backends import AxesBackend
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -30,3 +31,12 @@ class LockoutBackend(AxesBackend):
         return ModelBackend.authenticate(
             self, request, username=username, password=password, **kwargs
         )
+
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user with their region, which every scoped query reads."""
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("region").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

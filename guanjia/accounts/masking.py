@@ -3,7 +3,6 @@ listed or exported; a user holding `accounts.unmask_personal_data` may reveal on
 time on a detail page, and every reveal is written to the audit log (who, whose, which field).
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,22 +12,14 @@ from django.http import Http404
 
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
+from guanjia.enterprises.idnumber import mask_id_number
 from guanjia.enterprises.models import Contact, mask_phone
 
 from .models import Role, User
 
 UNMASK_PERMISSION = "accounts.unmask_personal_data"
-ID_NUMBER = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 
 __all__ = ["mask_id_number", "mask_phone", "can_unmask", "reveal", "REVEALABLE"]
-
-
-def mask_id_number(value: str) -> str:
-    """210702********123X: the issuing area and the check digit, not the birth date."""
-    value = value.strip()
-    if len(value) < 10:
-        return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
 
 
 def can_unmask(user: User) -> bool:
@@ -65,7 +56,7 @@ def _user(user: User, pk: int) -> models.Model:
 
 
 REVEALABLE: dict[str, Revealable] = {
-    "contact": Revealable(("phone",), _contact),
+    "contact": Revealable(("phone", "id_number"), _contact),
     "user": Revealable(("phone",), _user),
 }
 

@@ -61,6 +61,7 @@ def enterprise_detail(e: Enterprise) -> dict[str, Any]:
             "name": c.name,
             "title": c.title,
             "phone": c.masked_phone,
+            "id_number": c.masked_id_number,
             "is_primary": c.is_primary,
         }
         for c in e.contacts.all()
@@ -93,7 +94,7 @@ def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilters]) ->
 
 @router.get("/{int:enterprise_id}", response={200: EnterpriseOut, 401: ErrorOut, 404: ErrorOut})
 def get_enterprise(request: HttpRequest, enterprise_id: int) -> dict:
-    """One enterprise with its contacts (phones masked)."""
+    """One enterprise with its contacts (phones and ID numbers masked)."""
     return enterprise_detail(access.get_enterprise(caller(request), enterprise_id))
 
 

@@ -56,16 +56,9 @@ router = Router(tags=["requests"])
 
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS = {400: InvalidOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut}
-RELATED = (
-    "category",
-    "enterprise",
-    "project",
-    "region",
-    "steward",
-    "assignee",
-    "department",
-    "submitted_by",
-)
+JOINED = ("category", "enterprise", "project", "region", "department")
+PEOPLE = ("steward", "assignee", "submitted_by")
+RELATED = JOINED + PEOPLE
 # Names in the services' errors → the names the API takes them under.
 FIELD_NAMES = {"to": "to_id", "project": "project_id", "enterprise": "enterprise_id"}
 
@@ -420,9 +413,12 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
     """Requests the caller may see, newest first, with the filtered set's count."""
     user = caller(request)
     qs = _filtered(access.requests_for(user), filters)
-    rows = page(
-        qs.select_related(*RELATED).order_by("-submitted_at", "-id"), filters.limit, filters.offset
-    )
+    # The page's keys first, then its rows by key: one query joining all eight relations
+    # under the sort and the limit cost PostgreSQL ~45 ms of planning per call.
+    ids = page(qs.order_by("-submitted_at", "-id").values_list("pk", flat=True), filters.limit,
+               filters.offset)  # fmt: skip
+    found = ServiceRequest.objects.select_related(*JOINED).prefetch_related(*PEOPLE).in_bulk(ids)
+    rows = [found[pk] for pk in ids]
     return {"count": qs.count(), "items": [request_item(sr, user) for sr in rows]}
 
 

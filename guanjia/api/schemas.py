@@ -197,6 +197,9 @@ class ContactOut(Schema):
     name: str
     title: str
     phone: str = Field(description="masked: 138****5678")
+    id_number: str = Field(
+        description="the resident ID number, masked: 210702********123X (empty if none)"
+    )
     is_primary: bool
 
 

@@ -28,12 +28,13 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from guanjia.accounts.models import User
+from guanjia.core.dbrouter import read_alias
 from guanjia.events.models import Signing
 from guanjia.industries.models import Industry
 from guanjia.projects.models import Project
@@ -301,12 +302,14 @@ def refresh(now: dt.datetime | None = None) -> dt.datetime:
     readers keep seeing the previous figures until the commit.
     """
     started = time.monotonic()
-    RefreshState.objects.get_or_create(key=STATE_KEY)
-    with transaction.atomic():
-        state = RefreshState.objects.select_for_update().get(key=STATE_KEY)
+    # Always the primary (never `read_alias()`): the refresh writes, and its raw INSERTs run
+    # on `connection`, the default database.
+    RefreshState.objects.using(DEFAULT_DB_ALIAS).get_or_create(key=STATE_KEY)
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        state = RefreshState.objects.using(DEFAULT_DB_ALIAS).select_for_update().get(key=STATE_KEY)
         now = now or timezone.now()
         for model in (ProjectRollup, FlowRollup, RequestRollup, StewardRollup):
-            model.objects.all().delete()
+            model.objects.using(DEFAULT_DB_ALIAS).all().delete()
         _refresh_projects()
         _refresh_flows()
         _refresh_requests(now)
@@ -318,7 +321,11 @@ def refresh(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def last_refreshed() -> dt.datetime | None:
-    state = RefreshState.objects.filter(key=STATE_KEY).only("refreshed_at").first()
+    """When the rollups the readers see were refreshed (on the replica if there is one, so
+    that the cockpit's cache key and its figures come from the same copy)."""
+    state = (
+        RefreshState.objects.using(read_alias()).filter(key=STATE_KEY).only("refreshed_at").first()
+    )
     return state.refreshed_at if state else None
 
 
@@ -343,10 +350,12 @@ def reached_stages(stage: str) -> list[str]:
 
 def kpis(region: Region | None, year: int) -> dict[str, Any]:
     """The tiles: this year's signings, the rates, the direct line and the services."""
-    signed = FlowRollup.objects.filter(
-        _in(region), year=year, milestone=Milestone.SIGNED
-    ).aggregate(n=Sum("projects"), amount=Sum("amount_wan"))
-    cohort = ProjectRollup.objects.filter(_in(region), signed_year=year)
+    signed = (
+        FlowRollup.objects.using(read_alias())
+        .filter(_in(region), year=year, milestone=Milestone.SIGNED)
+        .aggregate(n=Sum("projects"), amount=Sum("amount_wan"))
+    )
+    cohort = ProjectRollup.objects.using(read_alias()).filter(_in(region), signed_year=year)
     active = ~Q(stage=Stage.WITHDRAWN)
     reached = {
         key: Sum("projects", filter=Q(stage__in=reached_stages(stage)))
@@ -366,7 +375,8 @@ def kpis(region: Region | None, year: int) -> dict[str, Any]:
     today = timezone.localdate()
     now = Q(year=year) | Q(year=0) | Q(year=today.year, month=today.month)
     requests = (
-        RequestRollup.objects.filter(_in(region))
+        RequestRollup.objects.using(read_alias())
+        .filter(_in(region))
         .filter(now)
         .aggregate(
             replied=Sum("replied", filter=Q(year=year)),
@@ -395,12 +405,13 @@ def kpis(region: Region | None, year: int) -> dict[str, Any]:
 def by_industry(region: Region | None, year: int) -> list[dict[str, Any]]:
     """The year's signings by industry, largest investment first (no industry last)."""
     rows = (
-        FlowRollup.objects.filter(_in(region), year=year, milestone=Milestone.SIGNED)
+        FlowRollup.objects.using(read_alias())
+        .filter(_in(region), year=year, milestone=Milestone.SIGNED)
         .values("industry_id")
         .annotate(projects=Sum("projects"), amount=Sum("amount_wan"))
         .order_by()
     )
-    names = dict(Industry.objects.values_list("pk", "name"))
+    names = dict(Industry.objects.using(read_alias()).values_list("pk", "name"))
     result: list[dict[str, Any]] = [
         {
             "industry_id": r["industry_id"],
@@ -422,12 +433,20 @@ def areas_under(region: Region | None) -> tuple[Region | None, list[Region]]:
         from django.conf import settings
 
         root = (
-            Region.objects.filter(code=settings.GUANJIA_CITY_CODE).first()
-            or Region.objects.filter(parent__isnull=True).order_by("path").first()
+            Region.objects.using(read_alias()).filter(code=settings.GUANJIA_CITY_CODE).first()
+            or Region.objects.using(read_alias())
+            .filter(parent__isnull=True)
+            .order_by("path")
+            .first()
         )
     if root is None:
         return None, []
-    children = list(Region.objects.active().filter(parent=root).order_by("sort_order", "path"))
+    children = list(
+        Region.objects.using(read_alias())
+        .active()
+        .filter(parent=root)
+        .order_by("sort_order", "path")
+    )
     return root, children
 
 
@@ -438,7 +457,11 @@ def by_area(region: Region | None, year: int) -> list[dict[str, Any]]:
     if root is None:
         return []
     areas = children or [root]
-    subtree = list(Region.objects.filter(path__startswith=root.path).values_list("pk", "path"))
+    subtree = list(
+        Region.objects.using(read_alias())
+        .filter(path__startswith=root.path)
+        .values_list("pk", "path")
+    )
     owner: dict[int, int] = {}
     for pk, path in subtree:
         for area in areas:
@@ -446,13 +469,15 @@ def by_area(region: Region | None, year: int) -> list[dict[str, Any]]:
                 owner[pk] = area.pk
                 break
     signed = (
-        FlowRollup.objects.filter(_in(root), year=year, milestone=Milestone.SIGNED)
+        FlowRollup.objects.using(read_alias())
+        .filter(_in(root), year=year, milestone=Milestone.SIGNED)
         .values("region_id")
         .annotate(projects=Sum("projects"), amount=Sum("amount_wan"))
         .order_by()
     )
     overdue = (
-        RequestRollup.objects.filter(_in(root), year=0)
+        RequestRollup.objects.using(read_alias())
+        .filter(_in(root), year=0)
         .values("region_id")
         .annotate(total=Sum("overdue"))
         .order_by()
@@ -489,7 +514,8 @@ def funnel(region: Region | None, year: int) -> list[dict[str, Any]]:
     `year` is accepted for a uniform signature; the funnel is the pipeline as it stands.
     """
     rows = (
-        ProjectRollup.objects.filter(_in(region))
+        ProjectRollup.objects.using(read_alias())
+        .filter(_in(region))
         .exclude(stage=Stage.WITHDRAWN)
         .values("stage")
         .annotate(projects=Sum("projects"), investment=Sum("total_investment_wan"))
@@ -513,7 +539,8 @@ def funnel(region: Region | None, year: int) -> list[dict[str, Any]]:
 def monthly(region: Region | None, year: int) -> list[dict[str, Any]]:
     """Per month of the year: projects signed, started and put in operation."""
     rows = (
-        FlowRollup.objects.filter(_in(region), year=year)
+        FlowRollup.objects.using(read_alias())
+        .filter(_in(region), year=year)
         .values("month", "milestone")
         .annotate(projects=Sum("projects"))
         .order_by()
@@ -534,7 +561,8 @@ def monthly(region: Region | None, year: int) -> list[dict[str, Any]]:
 def on_time_by_month(region: Region | None, year: int) -> list[dict[str, Any]]:
     """Per month of the year: requests answered, answered on time, and the rate."""
     rows = (
-        RequestRollup.objects.filter(_in(region), year=year)
+        RequestRollup.objects.using(read_alias())
+        .filter(_in(region), year=year)
         .values("month")
         .annotate(n_replied=Sum("replied"), n_on_time=Sum("on_time"))
         .order_by()
@@ -552,7 +580,8 @@ def on_time_by_month(region: Region | None, year: int) -> list[dict[str, Any]]:
 def leaderboard(region: Region | None, year: int, limit: int = 10) -> list[dict[str, Any]]:
     """The stewards with the most services in the year (in the area), with their requests."""
     top = list(
-        StewardRollup.objects.filter(_in(region), year=year)
+        StewardRollup.objects.using(read_alias())
+        .filter(_in(region), year=year)
         .values("steward_id")
         .annotate(
             n_services=Sum("services"),
@@ -564,7 +593,11 @@ def leaderboard(region: Region | None, year: int, limit: int = 10) -> list[dict[
         .filter(n_services__gt=0)
         .order_by("-n_services", "steward_id")[:limit]
     )
-    people = User.objects.select_related("region").in_bulk([r["steward_id"] for r in top])
+    people = (
+        User.objects.using(read_alias())
+        .select_related("region")
+        .in_bulk([r["steward_id"] for r in top])
+    )
     result = []
     for r in top:
         person = people.get(r["steward_id"])

@@ -28,7 +28,10 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     for field in obj._meta.concrete_fields:
         if getattr(field, "audit_exclude", False) or field.name in ("password",):
             continue
-        data[field.attname] = _jsonable(getattr(obj, field.attname))
+        value = _jsonable(getattr(obj, field.attname))
+        # Personal data kept out of the log in full (e.g. the ID number: masked + fingerprint).
+        mask = getattr(field, "audit_mask", None)
+        data[field.attname] = mask(value) if mask and value else value
     return data
 
 

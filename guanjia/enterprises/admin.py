@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -10,8 +12,32 @@ from . import services
 from .models import Contact, CreditCodeWhitelist, Enterprise
 
 
+class ContactForm(forms.ModelForm):
+    """The ID number is write-only here: the recorded one is shown masked (revealing it is
+    the audited unmask on the enterprise's page); typing a new one replaces it."""
+
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "phone", "email", "id_number", "is_primary"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.id_number:
+            self.initial["id_number"] = ""
+            field = self.fields["id_number"]
+            field.widget.attrs["placeholder"] = self.instance.masked_id_number
+            field.help_text = _("Leave empty to keep the recorded number.")
+
+    def clean_id_number(self) -> str:
+        value: str = self.cleaned_data.get("id_number") or ""
+        if not value and self.instance.pk:
+            return self.instance.id_number  # unchanged
+        return value
+
+
 class ContactInline(admin.TabularInline):
     model = Contact
+    form = ContactForm
     extra = 0
 
 

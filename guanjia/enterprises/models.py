@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import creditcode
+from . import creditcode, idnumber
 
 
 class Ownership(models.TextChoices):
@@ -146,6 +146,15 @@ class Contact(models.Model):
     title = models.CharField(_("title"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # The legal representative's or the contact's resident ID (居民身份证号码): masked
+    # wherever contacts are shown, revealed one at a time with the unmask permission (audited).
+    id_number = models.CharField(
+        _("ID number"),
+        max_length=18,
+        blank=True,
+        validators=[idnumber.validate_id_number],
+        help_text=_("Mainland resident ID card number, 18 characters."),
+    )
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
     class Meta:
@@ -156,6 +165,17 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        self.id_number = idnumber.normalise(self.id_number)
+
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone else ""
+
+    @property
+    def masked_id_number(self) -> str:
+        return idnumber.mask_id_number(self.id_number) if self.id_number else ""
+
+
+# The audit log keeps the ID number masked, with a fingerprint that shows a change.
+Contact._meta.get_field("id_number").audit_mask = idnumber.audit_value  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.db.models.fields import BLANK_CHOICE_LABEL
@@ -169,14 +170,33 @@ class LedgerFilterForm(forms.Form):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        choice_field(self, "region").choices = [
-            ("", _("All regions")),
-            *region_choices(scoped_regions(user)),
-        ]
-        choice_field(self, "industry").choices = [
-            ("", _("All industries")),
-            *((str(i.pk), i.name) for i in Industry.objects.filter(active=True)),
-        ]
+        regions, industries = filter_choices(user)
+        choice_field(self, "region").choices = [("", _("All regions")), *regions]
+        choice_field(self, "industry").choices = [("", _("All industries")), *industries]
+
+
+REFERENCE_VERSION = "ledger:reference-version"
+
+
+def reference_changed(**kwargs: Any) -> None:
+    """A region or an industry was saved or deleted: cached filter choices are stale."""
+    cache.set(REFERENCE_VERSION, timezone.now().timestamp(), None)
+
+
+def filter_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The ledger filters' region and industry options for the user's part of the tree. Every
+    list page shows them, and they change only when the reference data does (see
+    `reference_changed`), so they are cached under its version."""
+    version = cache.get_or_set(REFERENCE_VERSION, lambda: timezone.now().timestamp(), None)
+    key = f"ledger:filter-choices:{version}:{region_path(user) or '*'}"
+    found = cache.get(key)
+    if found is None:
+        found = (
+            region_choices(scoped_regions(user)),
+            [(str(i.pk), i.name) for i in Industry.objects.filter(active=True)],
+        )
+        cache.set(key, found, 3600)
+    return found
 
 
 class EnterpriseFilterForm(forms.Form):

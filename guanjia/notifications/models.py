@@ -5,8 +5,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class EmailStatus(models.TextChoices):
+    NONE = "", _("Not emailed")
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class Notification(models.Model):
-    """One message in one user's inbox."""
+    """One message in one user's inbox, and the email that goes with it (the outbox).
+
+    A notification for someone with an email address is created `pending`: the task queued
+    when the change commits sends it, and the sweep sends what that task never got to (a
+    worker killed between the commit and the enqueue) or retries what failed. Rows older
+    than the outbox are `""` (not emailed by it).
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -25,6 +38,20 @@ class Notification(models.Model):
     target_id = models.CharField(_("about (id)"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_status = models.CharField(
+        _("email status"),
+        max_length=10,
+        choices=EmailStatus.choices,
+        default=EmailStatus.NONE,
+        blank=True,
+    )
+    # Every claim counts, a try whose worker died included.
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
+    # When the sweep may next take a pending email: a grace after creation (the task queued
+    # on commit goes first), the lease of a try in progress, or the back-off after a failure.
+    email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
+    email_error = models.TextField(_("last email error"), blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -33,6 +60,12 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_recipient_read"),
             models.Index(fields=["recipient", "-created_at"], name="notif_recipient_created"),
+            # The outbox sweep's index: only the pending few of millions of rows are in it.
+            models.Index(
+                fields=["email_due_at"],
+                name="notif_email_pending",
+                condition=models.Q(email_status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

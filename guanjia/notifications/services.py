@@ -2,7 +2,9 @@
 
 Callers use `notify` inside the transaction that makes the change (an escalation, an
 assignment, ...). Nothing leaves the building until that transaction commits: a rolled-back
-change sends no email and no webhook, and its inbox rows disappear with it.
+change sends no email and no webhook, and its inbox rows disappear with it. What is owed is
+written in the same transaction (an inbox row's pending email, a pending webhook delivery), so
+a worker killed between the commit and the queueing loses nothing: the sweeps send it.
 """
 
 import logging
@@ -12,11 +14,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import webhooks
-from .models import Notification
+from . import emails, webhooks
+from .models import EmailStatus, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,11 @@ def notify(
         )
         for user in people.values()
     ]
+    # The email each row owes is written with it (the outbox): if the task queued on commit
+    # never runs, the sweep sends it.
+    now = timezone.now()
+    for row in rows:
+        emails.mark_pending(row, now)
     payload = {
         "event": kind,
         "title": title,
@@ -86,11 +94,12 @@ def notify(
         rows = Notification.objects.bulk_create(rows)
         payload["created_at"] = (rows[0].created_at or timezone.now()).isoformat()
         deliveries = webhooks.queue(kind, payload)
-        emails = [n.pk for n in rows if n.recipient.email]
+        owed = [n.pk for n in rows if n.email_status == EmailStatus.PENDING]
         delivery_ids = [d.pk for d in deliveries]
         # robust: the change is committed already; a queue that is down must not turn the
-        # request into an error. Webhooks are picked up by the retry sweep anyway.
-        transaction.on_commit(lambda: _enqueue(emails, delivery_ids), robust=True)
+        # request into an error. Emails and webhooks are picked up by their sweeps anyway.
+        transaction.on_commit(lambda: _enqueue(owed, delivery_ids), robust=True)
+        forget_unread_counts(n.recipient_id for n in rows)
     return rows
 
 
@@ -103,11 +112,31 @@ def _enqueue(notification_ids: list[int], delivery_ids: list[int]) -> None:
         deliver_webhook.enqueue(pk)
 
 
+UNREAD_KEY = "notifications:unread:{}"
+# A safety net: the count is forgotten whenever a notification is written or read.
+UNREAD_TTL = 300
+
+
 def unread_count(user: Any) -> int:
-    """How many notifications the user has not read (one COUNT on an index)."""
+    """How many notifications the user has not read: every page's header shows it, so it is
+    kept in the cache (one COUNT on an index when it is not)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    key = UNREAD_KEY.format(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_TTL)
+    return int(count)
+
+
+def forget_unread_counts(user_ids: Iterable[int]) -> None:
+    """Drop the cached counts now and again once the transaction commits (a page counting in
+    between would otherwise cache the count from before the change)."""
+    keys = [UNREAD_KEY.format(pk) for pk in set(user_ids)]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 @transaction.atomic
@@ -116,7 +145,9 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    return qs.update(read_at=timezone.now())
+    done = qs.update(read_at=timezone.now())
+    forget_unread_counts([user.pk])
+    return done
 
 
 class _Pending:
@@ -144,9 +175,10 @@ def batched() -> Iterator[None]:
     finally:
         _batch.pending = None
     rows = Notification.objects.bulk_create(pending.rows, batch_size=1000)
-    emails = [n.pk for n in rows if n.recipient.email]
-    if emails or pending.deliveries:
-        transaction.on_commit(lambda: _enqueue_batch(emails, pending.deliveries), robust=True)
+    forget_unread_counts(n.recipient_id for n in rows)
+    owed = [n.pk for n in rows if n.email_status == EmailStatus.PENDING]
+    if owed or pending.deliveries:
+        transaction.on_commit(lambda: _enqueue_batch(owed, pending.deliveries), robust=True)
 
 
 def _enqueue_batch(notification_ids: list[int], delivery_ids: list[int]) -> None:

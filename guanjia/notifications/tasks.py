@@ -1,47 +1,24 @@
-"""Background sending: one email per notification, webhook deliveries and their retry sweep."""
+"""Background sending: one email per notification, webhook deliveries, and their sweeps."""
 
 import logging
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.mail import send_mail
 from django.tasks import task
-from django.utils.translation import gettext as _
 
 from guanjia.core.scheduling import periodic
 
-from . import webhooks
-from .models import Notification, WebhookDelivery
-from .services import absolute_url
+from . import emails, webhooks
+from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
 
 @task()
 def send_email(notification_id: int) -> bool:
-    """Email one notification to its recipient; False if there is no one to send it to."""
-    notification = (
-        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    )
-    if notification is None:
-        return False
-    user = notification.recipient
-    if not user.is_active or not user.email:
-        return False
-    lines = [notification.body] if notification.body else []
-    if notification.url:
-        lines.append(_("Open: %(url)s") % {"url": absolute_url(notification.url)})
-    lines += ["", "-- ", str(settings.GUANJIA_SITE_NAME)]
-    # A subject is one line: collapse whatever whitespace the title carries.
-    subject = " ".join(notification.title.split())
-    # A task whose worker was killed is run again (guanjia.core.taskrecovery): an email the
-    # mail server already took is not sent a second time.
-    sent = f"notification-emailed:{notification.pk}:{notification.created_at.timestamp()}"
-    if cache.get(sent):
-        return True
-    send_mail(subject, "\n".join(lines).lstrip("\n"), None, [user.email])
-    cache.set(sent, 1, timeout=7 * 24 * 3600)
-    return True
+    """Email one notification to its recipient, once: True if it has gone (now or by an earlier
+    run), False if there is no one to send it to or it could not go now (the outbox sweep
+    retries it). A run again after its worker died (guanjia.core.taskrecovery) or a sweep
+    racing it does not send it a second time: the row is claimed first (see emails.py)."""
+    return emails.send(notification_id)
 
 
 @task()
@@ -71,3 +48,10 @@ def deliver_webhook(delivery_id: int) -> str:
 def retry_webhooks() -> int:
     """Try again every pending delivery whose back-off has run out; returns how many."""
     return webhooks.sweep()
+
+
+@periodic(seconds=60)
+@task()
+def sweep_emails() -> int:
+    """Send the notification emails still owed (never queued, died, or failed and due)."""
+    return emails.sweep()

@@ -214,11 +214,17 @@ class Project(models.Model):
         """Which stall lists this project is on today (usually none, at most one)."""
         if self.pk is None:
             return []
-        return [
-            kind
-            for kind in STALL_WATCH
-            if Project.objects.filter(pk=self.pk).filter(stalled_q(today, kind)).exists()
-        ]
+        # The rule of `stalled_q`, read off this row (one query for the rules, not three).
+        limits = stall_limits()
+        kinds = []
+        for kind, (stages, date_field) in STALL_WATCH.items():
+            since = getattr(self, date_field)
+            if self.stage not in stages or since is None:
+                continue
+            days = limits.get((kind, self.level), limits[(kind, "")])
+            if since < today - dt.timedelta(days=days):
+                kinds.append(kind)
+        return kinds
 
 
 class StageChange(models.Model):

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from guanjia.core.audit import record
+from guanjia.core.dbrouter import replica_reads
 from guanjia.core.models import AuditAction
 from guanjia.regions.models import Region, RegionKind
 
@@ -86,8 +87,12 @@ def request_report(
 
 
 def build_files(report: Report, now: dt.datetime | None = None) -> dict[str, bytes]:
-    """The three files of a report, in its language."""
-    with translation.override(report.language):
+    """The three files of a report, in its language.
+
+    The figures are read from the replica when there is one (guanjia/core/dbrouter.py): a
+    report covers a finished week or month, so a few seconds' lag changes nothing.
+    """
+    with translation.override(report.language), replica_reads():
         body = content.build(
             report.kind, report.period_start, report.period_end, report.region, now
         )

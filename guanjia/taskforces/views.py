@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from guanjia.accounts.models import User
 from guanjia.projects.access import get_project
@@ -41,6 +42,26 @@ def _recorder(request: HttpRequest, pk: int) -> tuple[User, Project]:
     if not services.may_record(user, project):
         raise PermissionDenied("not on this project's task force")
     return user, project
+
+
+@login_required
+@require_GET
+def forms(request: HttpRequest, pk: int) -> HttpResponse:
+    """The record forms: fetched into the project page when its panel comes on screen (the
+    select of owners costs more than the rest of the page), or as a page of their own."""
+    _user, project = _recorder(request, pk)
+    today = timezone.localdate()
+    context = {
+        "project": project,
+        "meeting_form": MeetingForm(initial={"held_on": today}),
+        "item_form": ActionItemForm(project, prefix="item"),
+        "decision_form": DecisionForm(initial={"decided_on": today}),
+    }
+    htmx = "HX-Request" in request.headers and "HX-History-Restore-Request" not in request.headers
+    template = "taskforces/_forms.html" if htmx else "taskforces/forms.html"
+    response = render(request, template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @login_required

@@ -4,7 +4,6 @@ from django import template
 from django.utils import timezone
 
 from guanjia.taskforces import services
-from guanjia.taskforces.forms import ActionItemForm, DecisionForm, MeetingForm
 
 register = template.Library()
 
@@ -27,8 +26,5 @@ def taskforce_panel(context: dict[str, Any], project: Any) -> dict[str, Any]:
         "items": items,
         "late": [i for i in items if not i.done_on and i.due_on < today],
         "decisions": list(project.decisions.all()[:10]),
-        "meeting_form": MeetingForm(initial={"held_on": today}) if writer else None,
-        "item_form": ActionItemForm(project, prefix="item") if writer else None,
-        "decision_form": DecisionForm(initial={"decided_on": today}) if writer else None,
         "user": user,
     }

@@ -1,0 +1,173 @@
+"""Notification emails through an outbox: the inbox row records the email it still owes.
+
+`notify` writes a notification for someone with an email address as `pending`, due for the
+sweep after a grace (GRACE). The task queued when the change commits sends it straight away;
+when that task was never queued (the web worker was killed between the COMMIT and the
+enqueue) or died with its worker, the sweep, every minute, sends what is due.
+
+Claiming: a try first takes the row with one conditional UPDATE that counts the attempt and
+moves `email_due_at` ahead by a lease (only a row not emailed, with attempts left, and either
+never tried or due, matches), so the task queued on commit, the same task run again after its
+worker died and the sweep never send one email twice at once. A failure is recorded on the
+row and retried after 2 min, 4 min, 8 min, ...; after GUANJIA_EMAIL_MAX_ATTEMPTS tries the
+email is given up (status failed, with the last error, in the admin's notification list).
+
+Delivery is at least once: a worker killed after the mail server took the message but before
+the row was marked sent leaves the lease to run out, and the sweep sends it again.
+"""
+
+import datetime as dt
+import logging
+import time
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Case, F, Q, TextField, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import EmailStatus, Notification
+
+logger = logging.getLogger(__name__)
+
+# The sweep leaves a new email this long to the task queued on commit.
+GRACE = dt.timedelta(minutes=2)
+# How long a claimed try holds its row; well above what sending one email takes.
+LEASE = dt.timedelta(minutes=5)
+# A sweep stops claiming after this long, so it ends before the next one is due.
+SWEEP_BUDGET_SECONDS = 45
+SWEEP_BATCH = 200
+
+NO_ADDRESS = "the recipient is inactive or has no email address"
+DIED = "the last try did not finish (its worker stopped)"
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "GUANJIA_EMAIL_MAX_ATTEMPTS", 6))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the `attempts`-th failed try: 2 min, 4 min, 8 min, ..."""
+    base = int(getattr(settings, "GUANJIA_EMAIL_RETRY_SECONDS", 120))
+    return dt.timedelta(seconds=base * 2 ** max(attempts - 1, 0))
+
+
+def mark_pending(notification: Notification, now: dt.datetime | None = None) -> bool:
+    """Set a new (unsaved) notification to be emailed if its recipient has an address."""
+    if not notification.recipient.email:
+        return False
+    notification.email_status = EmailStatus.PENDING
+    notification.email_due_at = (now or timezone.now()) + GRACE
+    return True
+
+
+def claim(notification_id: int, now: dt.datetime | None = None) -> int | None:
+    """Take a notification's email for one try; the attempt's number, or None if it was
+    sent, given up, is held by another try or is not due."""
+    now = now or timezone.now()
+    taken = (
+        Notification.objects.filter(
+            pk=notification_id,
+            emailed_at__isnull=True,
+            email_status__in=[EmailStatus.PENDING, EmailStatus.NONE],
+            email_attempts__lt=max_attempts(),
+        )
+        # Never tried (the task queued on commit goes before the grace ends), or due.
+        .filter(Q(email_attempts=0) | Q(email_due_at__isnull=True) | Q(email_due_at__lte=now))
+        .update(
+            email_status=EmailStatus.PENDING,
+            email_attempts=F("email_attempts") + 1,
+            email_due_at=now + LEASE,
+        )
+    )
+    if not taken:
+        return None
+    return (
+        Notification.objects.filter(pk=notification_id)
+        .values_list("email_attempts", flat=True)
+        .get()
+    )
+
+
+def compose(notification: Notification) -> tuple[str, str]:
+    """The email's subject and text."""
+    from .services import absolute_url
+
+    lines = [notification.body] if notification.body else []
+    if notification.url:
+        lines.append(_("Open: %(url)s") % {"url": absolute_url(notification.url)})
+    lines += ["", "-- ", str(settings.GUANJIA_SITE_NAME)]
+    # A subject is one line: collapse whatever whitespace the title carries.
+    subject = " ".join(notification.title.split())
+    return subject, "\n".join(lines).lstrip("\n")
+
+
+def send(notification_id: int) -> bool:
+    """Email one notification once: True if it has gone (now or before), False if there is no
+    one to send it to, another try holds it, or this try failed (recorded for the retry)."""
+    notification = (
+        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    )
+    if notification is None:
+        return False
+    user = notification.recipient
+    if not user.is_active or not user.email:
+        Notification.objects.filter(pk=notification.pk, email_status=EmailStatus.PENDING).update(
+            email_status=EmailStatus.NONE, email_due_at=None, email_error=NO_ADDRESS
+        )
+        return False
+    if notification.emailed_at is not None:
+        return True
+    attempt = claim(notification.pk)
+    if attempt is None:
+        return Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()
+    subject, text = compose(notification)
+    try:
+        send_mail(subject, text, None, [user.email])
+    except Exception as exc:  # whatever the mail backend raises: record it, retry later
+        logger.warning("email for notification %s failed (try %s)", notification.pk, attempt)
+        _failed(notification.pk, attempt, f"{type(exc).__name__}: {exc}")
+        return False
+    Notification.objects.filter(pk=notification.pk).update(
+        email_status=EmailStatus.SENT, emailed_at=timezone.now(), email_due_at=None, email_error=""
+    )
+    return True
+
+
+def _failed(notification_id: int, attempt: int, error: str) -> None:
+    now = timezone.now()
+    if attempt >= max_attempts():
+        status, due = EmailStatus.FAILED, None
+    else:
+        status, due = EmailStatus.PENDING, now + backoff(attempt)
+    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        email_status=status, email_due_at=due, email_error=error[:2000]
+    )
+
+
+def sweep(now: dt.datetime | None = None) -> int:
+    """Send the pending emails that are due (the periodic outbox run); returns how many went."""
+    now = now or timezone.now()
+    started = time.monotonic()
+    # A try that died with the last attempt leaves nothing to retry: record the give-up.
+    Notification.objects.filter(
+        email_status=EmailStatus.PENDING, email_due_at__lte=now, email_attempts__gte=max_attempts()
+    ).update(
+        email_status=EmailStatus.FAILED,
+        email_due_at=None,
+        email_error=Case(
+            When(email_error="", then=Value(DIED)),
+            default=F("email_error"),
+            output_field=TextField(),
+        ),
+    )
+    sent = 0
+    for pk in (
+        Notification.objects.filter(email_status=EmailStatus.PENDING, email_due_at__lte=now)
+        .order_by("email_due_at", "pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    ):
+        if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
+            break  # the rest stay due for the next sweep
+        sent += send(pk)
+    return sent
