@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.admin import AuditedAdmin
+from guanjia.core.admin import AdminOnlyInline, AuditedAdmin
 
 from . import services
 from .models import Contact, CreditCodeWhitelist, Enterprise
@@ -35,7 +35,7 @@ class ContactForm(forms.ModelForm):
         return value
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(AdminOnlyInline, admin.TabularInline):
     model = Contact
     form = ContactForm
     extra = 0
