@@ -76,8 +76,8 @@ drill-backup: install ## backup/restore drill on PostgreSQL and SQLite (row coun
 drill-postgres: install ## PostgreSQL stopped (immediate) and restarted under load: 503 while down, recovery, no lost write (root)
 	$(BIN)/python drills/postgres_restart.py
 
-drill-load: install ## locust, 100 users, 5 minutes, 80% reads / 20% writes against the production profile
-	$(BIN)/python drills/load.py $(DRILL_ARGS)
+drill-load: install ## locust, 100 users, 5 minutes, 80% reads / 20% writes against the production profile; then the capacity at p95 <= 300 ms
+	$(BIN)/python drills/load.py --capacity 20 30 40 50 60 $(DRILL_ARGS)
 
 drill-kill: install ## kill -9 web and task workers 100 times during a stream of writes: nothing acknowledged or queued is lost
 	$(BIN)/python drills/kill_workers.py

@@ -12,6 +12,8 @@ application = get_wsgi_application()
 
 
 def _warm_up() -> None:
+    import gc
+
     from django.db import connections
     from django.urls import get_resolver
 
@@ -22,6 +24,10 @@ def _warm_up() -> None:
         close_pool = getattr(connection, "close_pool", None)
         if close_pool is not None:
             close_pool()
+    # What was loaded lives as long as the process: out of the collector's sight, so the
+    # workers' collections do not walk it again and again (nor copy it on write after fork).
+    gc.collect()
+    gc.freeze()
 
 
 _warm_up()
