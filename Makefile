@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest drill-backup drill-postgres drill-load drill-kill messages clean
+.PHONY: help install run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ bench-requests: install ## requests benchmark on PostgreSQL (1,000,000 requests,
 bench-policies: install ## policy matching benchmark on PostgreSQL (500 policies x 100,000 enterprises)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/policies.py
 
+bench-pages: install ## what each page and API call of the load drill costs (production profile, demo data)
+	$(BIN)/python bench/pages.py
+
 bench-cockpit: install ## cockpit benchmark on PostgreSQL (100,000 projects, 1,000,000 requests)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/cockpit.py
 
@@ -77,7 +80,7 @@ drill-postgres: install ## PostgreSQL stopped (immediate) and restarted under lo
 	$(BIN)/python drills/postgres_restart.py
 
 drill-load: install ## locust, 100 users, 5 minutes, 80% reads / 20% writes against the production profile; then the capacity at p95 <= 300 ms
-	$(BIN)/python drills/load.py --capacity 20 30 40 50 60 $(DRILL_ARGS)
+	$(BIN)/python drills/load.py --fresh --capacity 20 30 40 50 60 $(DRILL_ARGS)
 
 drill-kill: install ## kill -9 web and task workers 100 times during a stream of writes: nothing acknowledged or queued is lost
 	$(BIN)/python drills/kill_workers.py

@@ -163,7 +163,9 @@ def detail(
         if user.role != Role.ENTERPRISE
         else [],
         "assign_form": assign_form,
-        "suggested_to": _suggested(sr) if assign_form else None,
+        "assign_options": _assign_options(assign_form, posted, _suggested(sr))
+        if assign_form
+        else [],
         "ratings": RATING_CHOICES,
         "errors": errors or {},
         "posted": posted or {},
@@ -172,6 +174,18 @@ def detail(
         "mark_names": MARKS,
     }
     return render(request, "requests/detail.html", context, status=status)
+
+
+def _assign_options(form: AssignForm, posted: Any, suggested: int | None) -> list[Any]:
+    """The "send to" select's options as (value, label, selected), read once (the steps that
+    show the select share them): the posted choice, else the suggested handler."""
+    chosen = str((posted or {}).get("to") or "")
+    options = []
+    for value, label in form.fields["to"].choices:  # type: ignore[attr-defined]
+        key = str(value)
+        selected = key == chosen if chosen else (suggested is not None and key == str(suggested))
+        options.append((key, label, selected))
+    return options
 
 
 def _suggested(sr: ServiceRequest) -> int | None:
