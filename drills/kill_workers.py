@@ -69,7 +69,8 @@ class EmailBackend(BaseEmailBackend):
     def send_messages(self, messages):
         with open(os.environ["DRILL_MAIL_LOG"], "a", encoding="utf-8") as log:
             for m in messages:
-                line = {"to": list(m.to), "subject": m.subject, "pid": os.getpid()}
+                line = {"to": list(m.to), "subject": m.subject, "pid": os.getpid(),
+                        "message_id": m.extra_headers.get("Message-ID", "")}
                 log.write(json.dumps(line, ensure_ascii=False) + "\\n")
                 log.flush()
         return len(messages)
@@ -504,8 +505,10 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         .splitlines()[-1]
     )
     sent: Counter[tuple[str, str]] = Counter()
+    by_message_id: Counter[str] = Counter()
     for line in mail_log.read_text(encoding="utf-8").splitlines():
         mail = json.loads(line)
+        by_message_id[mail.get("message_id") or line] += 1
         for to in mail["to"]:
             sent[(to, mail["subject"])] += 1
     tasks_missing = tasks_twice = notes_missing = 0
@@ -542,6 +545,9 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "notifications_missing": notes_missing,
         "tasks_missing": tasks_missing,
         "tasks_twice": tasks_twice,
+        # Of those, sent again with the same Message-ID (a kill between the mail server's
+        # acceptance and the row being marked sent: at-least-once delivery's window).
+        "same_message_id_twice": sum(1 for n in by_message_id.values() if n > 1),
         "requeued": recovered.get("requeued", 0),
         "abandoned": recovered.get("abandoned", 0),
         "left_in_queue": state,

@@ -290,3 +290,23 @@ def test_a_city_admin_sees_which_emails_were_given_up_but_not_their_text(
     # Nobody else gets in.
     client.force_login(alice)
     assert client.get(changelist).status_code in (302, 403)
+
+
+def test_a_copy_sent_again_after_a_kill_carries_the_same_message_id(alice, mailoutbox):
+    """At least once: a worker killed after the mail server took the message but before the row
+    was marked sent leaves it to the sweep, which sends it again — as the same message."""
+    with time_machine.travel(START, tick=False):
+        [row] = notify([alice], kind="x.y", title="至少一次")
+        assert send_email.call(row.pk) is True
+        # The kill: the server has the message, the row was never marked sent.
+        Notification.objects.filter(pk=row.pk).update(
+            email_status=EmailStatus.PENDING, emailed_at=None, email_due_at=at(5)
+        )
+    with time_machine.travel(at(6), tick=False):
+        assert sweep_emails.call() == 1
+    first, again = mailoutbox
+    assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"]
+    assert (
+        first.extra_headers["Message-ID"]
+        == f"<notification-{row.pk}-{int(row.created_at.timestamp())}@guanjia.example.cn>"
+    )

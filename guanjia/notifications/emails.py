@@ -13,15 +13,18 @@ row and retried after 2 min, 4 min, 8 min, ...; after GUANJIA_EMAIL_MAX_ATTEMPTS
 email is given up (status failed, with the last error, in the admin's notification list).
 
 Delivery is at least once: a worker killed after the mail server took the message but before
-the row was marked sent leaves the lease to run out, and the sweep sends it again.
+the row was marked sent leaves the lease to run out, and the sweep sends it again (no sender
+can make SMTP exactly-once). Every try of one notification sends the same Message-ID, so such
+a copy is recognisable, and mail systems that honour Message-ID show it once.
 """
 
 import datetime as dt
 import logging
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,6 +105,13 @@ def compose(notification: Notification) -> tuple[str, str]:
     return subject, "\n".join(lines).lstrip("\n")
 
 
+def message_id(notification: Notification) -> str:
+    """The same Message-ID for every try of one notification's email."""
+    host = urlsplit(getattr(settings, "GUANJIA_BASE_URL", "") or "").hostname or "guanjia.local"
+    stamp = int(notification.created_at.timestamp()) if notification.created_at else 0
+    return f"<notification-{notification.pk}-{stamp}@{host}>"
+
+
 def send(notification_id: int) -> bool:
     """Email one notification once: True if it has gone (now or before), False if there is no
     one to send it to, another try holds it, or this try failed (recorded for the retry)."""
@@ -123,7 +133,9 @@ def send(notification_id: int) -> bool:
         return Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()
     subject, text = compose(notification)
     try:
-        send_mail(subject, text, None, [user.email])
+        EmailMessage(
+            subject, text, None, [user.email], headers={"Message-ID": message_id(notification)}
+        ).send()
     except Exception as exc:  # whatever the mail backend raises: record it, retry later
         logger.warning("email for notification %s failed (try %s)", notification.pk, attempt)
         _failed(notification.pk, attempt, f"{type(exc).__name__}: {exc}")
