@@ -680,6 +680,14 @@ def test_the_api_root_points_to_the_schema_and_the_docs(client, db):
     assert body["openapi"] == f"{API}/openapi.json" and body["docs"] == f"{API}/docs"
 
 
+@pytest.mark.parametrize("path", ["/", "/openapi.json", "/docs"])
+def test_the_pages_that_describe_the_api_only_answer_get(client, db, path):
+    response = client.post(f"{API}{path}", {"x": 1})
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method POST is not allowed here."}
+    assert response["Allow"] == "GET, HEAD"
+
+
 def test_a_nul_in_a_patch_or_a_huge_number_is_a_422(client, as_admin, ledger):
     pigment = ledger["pigment"]
     for body in ({"name": "a\x00b"}, {"plan_year": 10**30}, {"partner_ids": [0]}):

@@ -15,7 +15,28 @@ UTF8 = {"ensure_ascii": False}
 # Both read and write nothing, so CSRF protects nothing here; exempt, a POST or PATCH to an
 # address the API does not have (/api/v1/enterprises/-1) is the JSON 404 rather than Django's
 # HTML CSRF page.
+def _method_not_allowed(request: HttpRequest, allow: str) -> JsonResponse:
+    body = {"detail": _("Method %(method)s is not allowed here.") % {"method": request.method}}
+    refused = JsonResponse(body, status=405, json_dumps_params=UTF8)
+    refused["Allow"] = allow
+    return refused
+
+
+def read_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the pages that only describe the API (its root, schema and docs): GET and HEAD;
+    anything else is the API's JSON 405."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return _method_not_allowed(request, "GET, HEAD")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @csrf_exempt
+@read_only
 def index(request: HttpRequest) -> JsonResponse:
     """/api/v1/ itself says where the schema and the docs are."""
     return JsonResponse(
@@ -43,18 +64,21 @@ def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         response = view(request, *args, **kwargs)
         if response.status_code != 405:
             return response
-        body = {"detail": _("Method %(method)s is not allowed here.") % {"method": request.method}}
-        allowed = JsonResponse(body, status=405, json_dumps_params=UTF8)
-        allowed["Allow"] = response["Allow"]
-        return allowed
+        return _method_not_allowed(request, response["Allow"])
 
     return wrapped
 
 
 # Not `app_name`: a module-level name of that spelling would namespace this whole urlconf.
 _patterns, _app, _namespace = api.urls
+DESCRIBING = {"api-root", "openapi-json", "openapi-view"}
 operations = [
-    URLPattern(p.pattern, json_405(p.callback), p.default_args, p.name)
+    URLPattern(
+        p.pattern,
+        read_only(p.callback) if p.name in DESCRIBING else json_405(p.callback),
+        p.default_args,
+        p.name,
+    )
     if isinstance(p, URLPattern)
     else p
     for p in _patterns
