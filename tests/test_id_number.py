@@ -5,13 +5,14 @@ written to the audit log in full."""
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import idnumber, services
 from guanjia.enterprises.models import Contact
 from guanjia.testing.factories import ContactFactory, EnterpriseFactory
+
+from .conftest import grant
 
 FULL = "21078119900307001X"
 
@@ -92,11 +93,6 @@ def test_masks():
 # --- Masked wherever contacts are shown -----------------------------------------------------
 
 
-def grant(user):
-    user.user_permissions.add(Permission.objects.get(codename="unmask_personal_data"))
-    return type(user).objects.get(pk=user.pk)  # permissions are cached on the instance
-
-
 @pytest.fixture
 def contact(users, own_enterprise):
     own_enterprise.steward = users["steward"]
@@ -126,45 +122,7 @@ def test_the_api_schema_says_it_is_masked(client, users):
     assert "masked" in field["description"]
 
 
-# --- Revealed through the audited unmask ----------------------------------------------------
-
-
-def test_with_the_permission_one_click_reveals_and_audits(client, users, contact):
-    admin = grant(users["admin"])
-    client.force_login(admin)
-    page = client.get(f"/enterprises/{contact.enterprise_id}/").content.decode()
-    assert reveal_url(contact) in page and FULL not in page
-    revealed = client.post(reveal_url(contact))
-    assert revealed.status_code == 200 and FULL in revealed.content.decode()
-    entry = AuditEntry.objects.get(action=AuditAction.UNMASK)
-    assert entry.actor == admin
-    assert (entry.object_type, entry.object_id) == ("enterprises.contact", str(contact.pk))
-    assert entry.after == {"field": "id_number"}
-
-
-@pytest.mark.parametrize(
-    ("who", "granted", "status"),
-    [
-        ("admin", False, 403),
-        ("admin", True, 200),
-        ("official", False, 403),
-        ("official", True, 200),
-        ("steward", False, 403),
-        ("steward", True, 200),
-        ("handler", False, 403),
-        ("handler", True, 200),
-        ("leader", False, 403),
-        ("leader", True, 200),
-        ("enterprise", False, 403),
-        ("enterprise", True, 200),  # their own enterprise's contact
-    ],
-)
-def test_reveal_by_role(client, users, contact, who, granted, status):
-    client.force_login(grant(users[who]) if granted else users[who])
-    response = client.post(reveal_url(contact))
-    assert response.status_code == status
-    assert (FULL in response.content.decode()) == (status == 200)
-    assert AuditEntry.objects.filter(action=AuditAction.UNMASK).count() == (status == 200)
+# --- Revealed through the audited unmask (by role: tests/test_masking.py) -----------------
 
 
 def test_reveal_outside_the_scope_is_not_found(client, users, heishan):

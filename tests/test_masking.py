@@ -2,14 +2,18 @@
 permission reveals one value at a time, and every reveal is audited."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from guanjia.accounts.masking import mask_id_number, mask_phone
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.testing.factories import ContactFactory, EnterpriseFactory
 
+from .conftest import grant
+
 FULL = "13800005678"
 MASKED = "138****5678"
+ID_FULL = "21078119900307001X"
+# field -> (the contact's value, what the reveal shows)
+REVEALABLE = {"phone": FULL, "id_number": ID_FULL}
 
 
 def test_masks():
@@ -19,21 +23,15 @@ def test_masks():
     assert mask_id_number("12345") == "*****"
 
 
-def grant(user):
-    user.user_permissions.add(Permission.objects.get(codename="unmask_personal_data"))
-    # Reload: permissions are cached on the instance.
-    return type(user).objects.get(pk=user.pk)
-
-
 @pytest.fixture
 def contact(users, own_enterprise):
     own_enterprise.steward = users["steward"]
     own_enterprise.save()
-    return ContactFactory(enterprise=own_enterprise, phone=FULL)
+    return ContactFactory(enterprise=own_enterprise, phone=FULL, id_number=ID_FULL)
 
 
-def reveal_url(contact):
-    return f"/account/reveal/contact/{contact.pk}/phone/"
+def reveal_url(contact, field="phone"):
+    return f"/account/reveal/contact/{contact.pk}/{field}/"
 
 
 @pytest.mark.parametrize("who", ["admin", "official", "steward", "leader", "enterprise"])
@@ -52,18 +50,19 @@ def test_the_api_masks_phones(client, users, contact):
     assert FULL not in body
 
 
-def test_with_the_permission_one_click_reveals_and_audits(client, users, contact):
+@pytest.mark.parametrize("field", list(REVEALABLE))
+def test_with_the_permission_one_click_reveals_and_audits(client, users, contact, field):
     admin = grant(users["admin"])
     client.force_login(admin)
     page = client.get(f"/enterprises/{contact.enterprise_id}/").content.decode()
-    assert reveal_url(contact) in page and FULL not in page
-    revealed = client.post(reveal_url(contact))
+    assert reveal_url(contact, field) in page and REVEALABLE[field] not in page
+    revealed = client.post(reveal_url(contact, field))
     assert revealed.status_code == 200
-    assert FULL in revealed.content.decode()
+    assert REVEALABLE[field] in revealed.content.decode()
     entry = AuditEntry.objects.get(action=AuditAction.UNMASK)
     assert entry.actor == admin
     assert (entry.object_type, entry.object_id) == ("enterprises.contact", str(contact.pk))
-    assert entry.after == {"field": "phone"}
+    assert entry.after == {"field": field}
 
 
 # role x expected status for POST /account/reveal/contact/<pk>/phone/ (own_enterprise is in
@@ -85,11 +84,14 @@ def test_with_the_permission_one_click_reveals_and_audits(client, users, contact
         ("enterprise", False, 403),
     ],
 )
-def test_reveal_by_role(client, users, contact, who, granted, status):
+@pytest.mark.parametrize("field", list(REVEALABLE))
+def test_reveal_by_role(client, users, contact, who, granted, status, field):
     user = grant(users[who]) if granted else users[who]
     client.force_login(user)
-    assert client.post(reveal_url(contact)).status_code == status
-    assert AuditEntry.objects.filter(action=AuditAction.UNMASK).exists() == (status == 200)
+    response = client.post(reveal_url(contact, field))
+    assert response.status_code == status
+    assert (REVEALABLE[field] in response.content.decode()) == (status == 200)
+    assert AuditEntry.objects.filter(action=AuditAction.UNMASK).count() == (status == 200)
 
 
 def test_reveal_outside_the_scope_or_by_get_is_refused(client, users, contact):
