@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,17 +28,23 @@ migrate: install ## apply database migrations
 demo: migrate ## load the Jinzhou demo (idempotent) and print the demo accounts
 	$(BIN)/guanjia load_demo
 
-run: demo ## set everything up and serve http://127.0.0.1:8000 with the worker (Ctrl-C stops)
+deps-run: ## the system packages serving needs (CJK font, Pango): installed if missing
+	deploy/system-deps.sh run
+
+deps-test: ## the system packages the suite needs (also Chromium, nginx): installed if missing
+	deploy/system-deps.sh test
+
+run: deps-run demo ## set everything up and serve http://127.0.0.1:8000 with the worker (Ctrl-C stops)
 	$(BIN)/guanjia collectstatic --no-input -v 0
 	$(BIN)/guanjia serve --host $(HOST) --port $(PORT)
 
 run-prod: install ## the production profile here: PostgreSQL (pool), Redis, gunicorn, 3 task workers
 	HOST=$(HOST) PORT=$(PORT) deploy/run-prod.sh
 
-test: install ## the whole suite on SQLite
+test: deps-test install ## the whole suite on SQLite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-pg: install ## the whole suite on PostgreSQL ($(PG_URL))
+test-pg: deps-test install ## the whole suite on PostgreSQL ($(PG_URL))
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check) and mypy
