@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,13 @@ test: deps-test install ## the whole suite on SQLite
 
 test-pg: deps-test install ## the whole suite on PostgreSQL ($(PG_URL))
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+SHIFT_DAYS ?= 365
+test-shifted: deps-test install ## the whole suite on SQLite with the clock SHIFT_DAYS (365) days ahead
+	$(BIN)/pytest --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
+
+test-pg-shifted: deps-test install ## the whole suite on PostgreSQL with the clock SHIFT_DAYS (365) days ahead
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .

@@ -1,4 +1,12 @@
-"""Shared fixtures: the Jinzhou region tree, the taxonomy, and one user per role."""
+"""Shared fixtures: the Jinzhou region tree, the taxonomy, and one user per role.
+
+`--shift-days N` (or GUANJIA_TEST_SHIFT_DAYS=N) runs the whole suite with the clock moved N
+days ahead (time-machine, ticking), so a test that only passes on today's date fails now
+rather than on a later day. CI runs the suite once more a year ahead.
+"""
+
+import datetime as dt
+import os
 
 import pytest
 
@@ -11,7 +19,29 @@ from guanjia.testing.factories import DepartmentFactory, EnterpriseFactory, User
 PASSWORD = "pass-for-tests-1"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--shift-days",
+        type=int,
+        default=int(os.environ.get("GUANJIA_TEST_SHIFT_DAYS") or 0),
+        help="run the suite with the clock moved this many days ahead (time-machine)",
+    )
+
+
+_shifted = None
+_shift_key = pytest.StashKey[dt.datetime]()
+
+
 def pytest_configure(config):
+    global _shifted
+    days = config.getoption("--shift-days")
+    if days:
+        import time_machine
+
+        destination = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+        _shifted = time_machine.travel(destination, tick=True)
+        _shifted.start()
+        config.stash[_shift_key] = destination
     # The production hasher costs most of a second per password on a small machine; the
     # suite creates hundreds of users, so it uses the fast (and insecure) one.
     from django.conf import settings
@@ -21,6 +51,22 @@ def pytest_configure(config):
     # the missing STATIC_ROOT on every request.
     settings.STATIC_ROOT = None
     settings.WHITENOISE_USE_FINDERS = True
+    # The audit log refuses TRUNCATE on PostgreSQL; the flush between transactional tests
+    # may still empty it (guanjia/testing/pgflush.py).
+    from guanjia.testing import pgflush
+
+    pgflush.install()
+
+
+def pytest_report_header(config):
+    if destination := config.stash.get(_shift_key, None):
+        return f"clock shifted to {destination:%Y-%m-%d %H:%M} UTC (--shift-days)"
+    return None
+
+
+def pytest_unconfigure(config):
+    if _shifted is not None:
+        _shifted.stop()
 
 
 @pytest.fixture(autouse=True)
