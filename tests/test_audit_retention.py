@@ -124,17 +124,16 @@ def test_on_postgresql_the_trigger_refuses_everything_but_the_purge(aged):
 def test_only_city_admins_export_the_audit_log(client, users, who, status):
     client.force_login(users[who])
     assert client.get("/account/audit/").status_code == status
-    assert client.get("/account/audit/?download=1&format=csv").status_code == status
+    assert client.post("/account/audit/export/", {"format": "csv"}).status_code == status
 
 
 def test_the_export_filters_by_dates_user_and_object(client, users, aged):
     target = aged["edge"]
     client.force_login(users["admin"])
     today = timezone.localdate()
-    response = client.get(
-        "/account/audit/",
+    response = client.post(
+        "/account/audit/export/",
         {
-            "download": "1",
             "format": "csv",
             "start": (today - dt.timedelta(days=500)).isoformat(),
             "end": (today - dt.timedelta(days=100)).isoformat(),
@@ -144,15 +143,12 @@ def test_the_export_filters_by_dates_user_and_object(client, users, aged):
     assert response["Content-Disposition"].startswith('attachment; filename="audit-')
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {r["note"] for r in rows} == {"old", "edge"}
-    by_user = client.get(
-        "/account/audit/", {"download": "1", "format": "csv", "actor": "t_steward"}
-    )
+    by_user = client.post("/account/audit/export/", {"format": "csv", "actor": "t_steward"})
     rows = list(csv.DictReader(io.StringIO(by_user.content.decode("utf-8-sig"))))
     assert [r["note"] for r in rows] == ["edge"]
-    by_object = client.get(
-        "/account/audit/",
+    by_object = client.post(
+        "/account/audit/export/",
         {
-            "download": "1",
             "format": "csv",
             "object_type": target.object_type,
             "object_id": target.object_id,
@@ -166,9 +162,7 @@ def test_the_export_filters_by_dates_user_and_object(client, users, aged):
 
 def test_the_export_as_xlsx(client, users, aged):
     client.force_login(users["admin"])
-    response = client.get(
-        "/account/audit/", {"download": "1", "format": "xlsx", "actor": "t_admin"}
-    )
+    response = client.post("/account/audit/export/", {"format": "xlsx", "actor": "t_admin"})
     assert response.status_code == 200
     book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
     rows = book.get_sheet_by_index(0).to_python()

@@ -310,7 +310,7 @@ def test_every_role_reaches_its_own_security_pages(client, users, who):
 
 
 def test_anonymous_is_sent_to_log_in(client, db):
-    for name in ("account", "otp_enrol", "password_change", "otp_verify", "audit_export"):
+    for name in ("account", "otp_enrol", "password_change", "otp_verify", "audit_log"):
         response = client.get(reverse(f"accounts:{name}"))
         assert response.status_code == 302 and response.url.startswith("/login/"), name
 

@@ -1,8 +1,11 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from guanjia.core.admin import AuditedAdmin
 
@@ -23,6 +26,59 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         (_("Log-in security"), {"fields": ("password_changed_at",)}),
     )
     readonly_fields = ["password_changed_at"]
+    actions = ["deactivate_users"]
+
+    # Users are deactivated, never deleted: who did what stays in the audit log.
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Deactivate the selected users"))
+    def deactivate_users(self, request: HttpRequest, queryset: Any) -> None:
+        done = sum(1 for user in queryset if user.deactivate(request.user, note="admin"))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user deactivated: sessions ended, API tokens revoked.",
+                "%(count)d users deactivated: sessions ended, API tokens revoked.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """The delete page of a user (reached by its address only) refuses, and says how."""
+        self.message_user(
+            request,
+            _(
+                "Users are never deleted, so that the audit log keeps who did what. "
+                "Deactivate the user instead: untick “active” or use the action "
+                "“Deactivate the selected users”."
+            ),
+            messages.ERROR,
+        )
+        opts = self.opts
+        if self.get_object(request, object_id) is None:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        else:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+        return HttpResponseRedirect(url)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        obj.deactivate(request.user, note="admin")
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            obj.deactivate(request.user, note="admin")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Unticking "active" is a deactivation: end the sessions, revoke the tokens.
+            obj.deactivate(request.user, note="admin")
 
 
 @admin.register(Department)

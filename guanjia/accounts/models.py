@@ -2,9 +2,12 @@
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +94,78 @@ class User(AbstractUser):
     @property
     def can_write(self) -> bool:
         return self.is_superuser or self.role in WRITER_ROLES
+
+    # --- users are deactivated, never deleted ------------------------------------------
+    # Who did what stays in the audit log: its actor column PROTECTs the user (core
+    # migration 0005), so the database refuses a delete on both engines.
+
+    def deactivate(self, actor: "User | None", note: str = "") -> bool:
+        """Take the account out of use: log-in refused, its sessions ended, its API tokens
+        revoked; audited. Idempotent; True when the account was active until now."""
+        from django.db import transaction
+
+        from guanjia.core.audit import record
+        from guanjia.core.models import AuditAction
+
+        with transaction.atomic():
+            was_active = type(self)._default_manager.filter(pk=self.pk, is_active=True).exists()
+            type(self)._default_manager.filter(pk=self.pk).update(is_active=False)
+            self.is_active = False
+            revoked = ApiToken.objects.filter(user=self, revoked=False).update(revoked=True)
+            ended = self._end_sessions()
+            if was_active or revoked or ended:
+                record(
+                    actor,
+                    AuditAction.UPDATE,
+                    self,
+                    before={"is_active": was_active},
+                    after={"is_active": False},
+                    note=(
+                        f"deactivated: {revoked} API token(s) revoked, {ended} session(s) ended"
+                        + (f"; {note}" if note else "")
+                    ),
+                )
+        return was_active
+
+    def _end_sessions(self) -> int:
+        """Delete the user's stored sessions (database-backed engines; with any engine the
+        session of an inactive user is refused at its next request anyway)."""
+        from importlib import import_module
+
+        from django.conf import settings
+        from django.contrib.sessions.models import Session
+
+        if settings.SESSION_ENGINE not in (
+            "django.contrib.sessions.backends.db",
+            "django.contrib.sessions.backends.cached_db",
+        ):
+            return 0
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        ended = 0
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if session.get_decoded().get("_auth_user_id") == str(self.pk):
+                store(session.session_key).delete()  # the cached copy too
+                ended += 1
+        return ended
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Never deletes: deactivates (recorded with no actor; callers who know who asked
+        call `deactivate(actor)`). Returns the count of rows deleted: none."""
+        self.deactivate(None, note="a delete was asked for: deactivated instead")
+        return 0, {}
+
+
+class UserDeletionRefused(PermissionError):
+    """A bulk delete reached users (User.objects.filter(…).delete(), a cascade)."""
+
+
+@receiver(pre_delete, sender=User)
+def _refuse_user_delete(sender: type[User], instance: User, **kwargs: Any) -> None:
+    # Django's deletion collector sends this before deleting anything, inside its
+    # transaction: refusing here refuses the whole delete.
+    raise UserDeletionRefused(
+        f"users are deactivated, never deleted: call deactivate() on {instance.username!r}"
+    )
 
 
 def _hash_token(raw: str) -> str:

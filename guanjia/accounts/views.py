@@ -18,7 +18,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -193,19 +193,32 @@ def _require_city_admin(user: User) -> None:
         raise PermissionDenied("the audit log is exported by city admins")
 
 
+def _audit_page(request: HttpRequest, form: "AuditFilterForm", status: int = 200) -> HttpResponse:
+    recent = AuditEntry.objects.select_related("actor")[:20]
+    context = {"form": form, "recent": recent, "retention_days": audit.retention_days()}
+    return render(request, "accounts/audit_export.html", context, status=status)
+
+
 @login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The latest audit entries and the export form (city admins)."""
+    _require_city_admin(request.user)  # type: ignore[arg-type]
+    return _audit_page(request, AuditFilterForm())
+
+
+@login_required
+@require_POST
 def audit_export(request: HttpRequest) -> HttpResponse | FileResponse:
-    """The audit log filtered by dates, user and object, as .xlsx or CSV (city admins)."""
+    """The audit log filtered by dates, user and object, as .xlsx or CSV (city admins).
+
+    A POST: an export is itself recorded in the log, so it is a change, not a page to
+    prefetch or to follow from a link (a GET is 405)."""
     user: User = request.user  # type: ignore[assignment]
     _require_city_admin(user)
-    form = AuditFilterForm(request.GET or None)
-    if not request.GET.get("download") or not form.is_valid():
-        recent = AuditEntry.objects.select_related("actor")[:20]
-        return render(
-            request,
-            "accounts/audit_export.html",
-            {"form": form, "recent": recent, "retention_days": audit.retention_days()},
-        )
+    form = AuditFilterForm(request.POST)
+    if not form.is_valid():
+        return _audit_page(request, form, status=400)
     data = form.cleaned_data
     entries = audit.export_queryset(
         start=data["start"],

@@ -35,7 +35,9 @@ class AuditEntry(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # A user who acted is never deleted (they are deactivated): the database refuses to
+        # delete them on both engines rather than blank out who did what.
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
