@@ -371,7 +371,7 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         TASKS_BACKEND="rq",
         SECRET_KEY=secrets.token_urlsafe(64),
         GUANJIA_TLS="false",
-        GUANJIA_BEHIND_PROXY="false",
+        GUANJIA_PROXY_COUNT="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         GUANJIA_BASE_URL=f"http://127.0.0.1:{port}",
         GUANJIA_RATE_API_WRITE="100000/60",

@@ -35,7 +35,7 @@ def environment(database: str, redis_dbs: tuple[int, int], work: Path) -> dict[s
         GUANJIA_PROFILE="production",
         SECRET_KEY=secrets.token_urlsafe(64),
         GUANJIA_TLS="false",
-        GUANJIA_BEHIND_PROXY="false",
+        GUANJIA_PROXY_COUNT="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"{PG}/{database}",
         REDIS_URL=f"redis://127.0.0.1:6379/{redis_dbs[0]}",

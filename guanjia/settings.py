@@ -4,6 +4,7 @@ SQLite (WAL, synchronous=FULL) is the embedded default; DATABASE_URL switches to
 """
 
 import datetime as dt
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -341,11 +342,25 @@ if GUANJIA_TLS:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
-# Behind nginx every client arrives from 127.0.0.1: the lock-out and the rate limits must key
-# on the address nginx saw (the last X-Forwarded-For hop, set by our nginx site).
-if envbool("GUANJIA_BEHIND_PROXY", "true" if PRODUCTION else "false"):
-    AXES_IPWARE_PROXY_COUNT = envint("GUANJIA_PROXY_COUNT", "1")
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address (guanjia/accounts/clientip.py): behind nginx every client arrives from
+# 127.0.0.1, so the lock-out and the rate limits key on the address nginx saw. GUANJIA_PROXY_COUNT
+# is how many proxies stand in front (the shipped nginx: 1, production's default; 0: the
+# peer is the client); the client is that many hops from the right of X-Forwarded-For, read
+# only when the peer is one of GUANJIA_TRUSTED_PROXIES (addresses or networks, "*" for any;
+# by default gunicorn's FORWARDED_ALLOW_IPS, else loopback).
+GUANJIA_PROXY_COUNT = envint("GUANJIA_PROXY_COUNT", "1" if PRODUCTION else "0")
+if GUANJIA_PROXY_COUNT < 0:
+    raise ValueError("GUANJIA_PROXY_COUNT must be 0 or more")
+GUANJIA_TRUSTED_PROXIES = [
+    item.strip()
+    for item in envstr(
+        "GUANJIA_TRUSTED_PROXIES", envstr("FORWARDED_ALLOW_IPS", "") or "127.0.0.1,::1"
+    ).split(",")
+    if item.strip()
+]
+# A typo stops the start rather than a request.
+[ipaddress.ip_network(p, strict=False) for p in GUANJIA_TRUSTED_PROXIES if p != "*"]
+AXES_CLIENT_IP_CALLABLE = "guanjia.accounts.clientip.client_ip"
 
 # Django's Content-Security-Policy, enforced in every profile so the tests and the browser
 # tests catch a violation: no inline script, no inline event handler, no inline style

@@ -156,6 +156,30 @@ def test_five_failures_lock_the_account_for_15_minutes(client, users):
         assert post_login(client, "t_admin", ip="10.9.9.8").status_code == 302
 
 
+def test_the_lock_outs_429_says_when_to_try_again(client, users):
+    """Retry-After is the time left of the cool-off: 15 minutes at the fifth failure, less
+    later, for the account's lock and for the address's."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for i in range(4):
+            post_login(client, "t_admin", "wrong", ip=f"10.1.1.{i}")
+        fifth = post_login(client, "t_admin", "wrong", ip="10.1.1.9")
+    assert fifth.status_code == 429 and fifth["Retry-After"] == str(15 * 60)
+    with time_machine.travel(start + dt.timedelta(minutes=10), tick=False):
+        later = post_login(client, "t_admin", ip="10.1.1.10")
+        assert later.status_code == 429 and later["Retry-After"] == str(5 * 60)
+        for name in ["b1", "b2", "b3", "b4", "b5"]:
+            post_login(client, name, "wrong", ip="10.1.2.1")
+        address = post_login(client, "t_steward", ip="10.1.2.1")
+    assert address.status_code == 429 and address["Retry-After"] == str(15 * 60)
+    # The admin site's log-in is the same lock-out with the same answer.
+    with time_machine.travel(start + dt.timedelta(minutes=11), tick=False):
+        admin = client.post(
+            "/admin/login/", {"username": "t_admin", "password": PASSWORD}, REMOTE_ADDR="10.1.1.11"
+        )
+    assert admin.status_code == 429 and admin["Retry-After"] == str(4 * 60)
+
+
 def test_five_failures_from_one_address_lock_that_address(client, users):
     for name in ["a1", "a2", "a3", "a4", "a5"]:
         post_login(client, name, "wrong", ip="10.2.0.1")

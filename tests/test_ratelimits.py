@@ -1,5 +1,5 @@
 """Rate limits: log-in POSTs per address, the API per token or user (reads and writes apart),
-Open311 POSTs per api_key — 429 with Retry-After, JSON for machines."""
+Open311 POSTs per the api_key that authenticated — 429 with Retry-After, JSON for machines."""
 
 import json
 
@@ -93,6 +93,65 @@ def test_open311_posts_are_limited_per_key(db, users, tight):
     assert c.post("/open311/v2/requests.json", {**data, "api_key": other}).status_code != 429
     # Reading is not an Open311 POST.
     assert c.get(f"/open311/v2/services.json?api_key={raw}").status_code == 200
+
+
+def test_open311_posts_count_on_the_key_that_authenticated(db, users, tight):
+    """A random api_key in the query string while the real one is in the body (or the bearer
+    header) does not open a new allowance: the body's key is the one that authenticates."""
+    _, raw = ApiToken.issue(users["enterprise"])
+    c = Client()
+    data = {"api_key": raw, "service_code": "nope", "description": "x"}
+    statuses = [
+        c.post(f"/open311/v2/requests.json?api_key=dodge{i}", data).status_code for i in range(3)
+    ]
+    assert statuses[:2] != [429, 429] and statuses[2] == 429
+    as_json = c.post(
+        "/open311/v2/requests.json?api_key=dodge9", json.dumps(data), "application/json"
+    )
+    assert as_json.status_code == 429
+    bearer = c.post(
+        "/open311/v2/requests.xml?api_key=",
+        {k: v for k, v in data.items() if k != "api_key"},
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert bearer.status_code == 429 and b"<code>429</code>" in bearer.content
+    assert int(bearer["Retry-After"]) >= 1
+
+
+def test_open311_posts_with_no_valid_key_count_on_the_address(db, users, tight):
+    """Made-up keys do not each get an allowance: they share the caller's address's."""
+    c = Client()
+    data = {"service_code": "nope", "description": "x"}
+    statuses = [
+        c.post("/open311/v2/requests.json", {**data, "api_key": f"made-up-{i}"},
+               REMOTE_ADDR="10.4.0.1").status_code
+        for i in range(3)
+    ]  # fmt: skip
+    assert statuses == [403, 403, 429]
+    # Another address, and a real key from the same address, are counted apart.
+    assert c.post("/open311/v2/requests.json", data, REMOTE_ADDR="10.4.0.2").status_code == 403
+    _, raw = ApiToken.issue(users["enterprise"])
+    real = c.post("/open311/v2/requests.json", {**data, "api_key": raw}, REMOTE_ADDR="10.4.0.1")
+    assert real.status_code == 400
+
+
+def test_every_api_operation_documents_its_429(db):
+    from guanjia.api.main import api
+
+    schema = api.get_openapi_schema()
+    operations = [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+    assert len(operations) > 10
+    for path, method, operation in operations:
+        refusal = operation["responses"]["429"]
+        assert "Retry-After" in refusal["headers"], (path, method)
+        ref = refusal["content"]["application/json"]["schema"]["$ref"]
+        assert ref == "#/components/schemas/RateLimitedOut"
+    body = schema["components"]["schemas"]["RateLimitedOut"]
+    assert set(body["required"]) == {"detail", "retry_after", "limit"}
 
 
 def test_the_defaults_are_documented_values(settings):

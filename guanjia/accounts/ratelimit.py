@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from . import clientip
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -49,10 +51,8 @@ def hit(scope: str, ident: str) -> Verdict:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address the lock-out also uses (django-axes' resolution, proxy settings included)."""
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The address the lock-out also uses: the trusted proxy hops only (clientip.py)."""
+    return clientip.client_ip(request) or "unknown"
 
 
 def bearer(request: HttpRequest) -> str:
@@ -75,23 +75,29 @@ def classify(request: HttpRequest, login_paths: tuple[str, ...]) -> tuple[str, s
         if user is not None and user.is_authenticated:
             return scope, f"user:{user.pk}"
         return scope, "ip:" + client_ip(request)
-    if path.startswith("/open311/") and method == "POST":
-        key = request.GET.get("api_key", "") or bearer(request)
-        # Form bodies only: the Open311 view reads a JSON body itself (request.body).
-        if not key and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
-            key = request.POST.get("api_key", "")
-        return "open311_post", ("key:" + key) if key else ("ip:" + client_ip(request))
+    # Open311 POSTs are counted by the view itself (guanjia.requests.open311.submit), on the
+    # key that authenticated: only it knows which of the body's, the query string's and the
+    # Authorization header's keys that is.
     return None
 
 
-def refusal(request: HttpRequest, scope: str, verdict: Verdict) -> HttpResponse:
-    """429 with Retry-After; JSON for machines (the API's and Open311's error shapes)."""
-    message = _("Too many requests. Try again in %(seconds)d seconds.") % {
+def message(verdict: Verdict) -> str:
+    return _("Too many requests. Try again in %(seconds)d seconds.") % {
         "seconds": verdict.retry_after
     }
+
+
+def with_headers(response: HttpResponse, verdict: Verdict) -> HttpResponse:
+    """Retry-After and the X-RateLimit-* headers on a refusal."""
+    response["Retry-After"] = str(verdict.retry_after)
+    response["X-RateLimit-Limit"] = str(verdict.limit)
+    response["X-RateLimit-Remaining"] = "0"
+    return response
+
+
+def refusal(request: HttpRequest, scope: str, verdict: Verdict) -> HttpResponse:
+    """429 with Retry-After: the log-in page's refusal for log-ins, else the API's JSON
+    ({"detail", "retry_after", "limit"}). Open311 answers in its own format (open311.py)."""
     if scope == "login":
         from django.template.loader import render_to_string
 
@@ -102,15 +108,12 @@ def refusal(request: HttpRequest, scope: str, verdict: Verdict) -> HttpResponse:
         )
         response = HttpResponse(body, status=429)
     else:
-        data: Any = (
-            [{"code": 429, "description": message}]  # Open311's error list
-            if scope == "open311_post"
-            else {"detail": message, "retry_after": verdict.retry_after, "limit": verdict.limit}
-        )
+        data: Any = {
+            "detail": message(verdict),
+            "retry_after": verdict.retry_after,
+            "limit": verdict.limit,
+        }
         response = HttpResponse(
             json.dumps(data, ensure_ascii=False), status=429, content_type="application/json"
         )
-    response["Retry-After"] = str(verdict.retry_after)
-    response["X-RateLimit-Limit"] = str(verdict.limit)
-    response["X-RateLimit-Remaining"] = "0"
-    return response
+    return with_headers(response, verdict)

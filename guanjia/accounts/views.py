@@ -245,11 +245,16 @@ def audit_export(request: HttpRequest) -> HttpResponse | FileResponse:
 def locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:
-    """django-axes' answer to a locked-out log-in: 429 and the reason, in the user's language."""
+    """django-axes' answer to a locked-out log-in: 429 and the reason, in the user's language,
+    with Retry-After: the seconds until the cool-off ends."""
     from django.conf import settings
+
+    from .lockout import seconds_left
 
     context = {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
-    return render(request, "registration/locked_out.html", context, status=429)
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(seconds_left(request, credentials))
+    return response

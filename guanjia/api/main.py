@@ -12,6 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from . import enterprises, errors, events, projects, reference, requests
 from .auth import BearerToken, BrowserSession
+from .schemas import RateLimitedOut
 
 DESCRIPTION = """\
 The project ledger of Guanjia: regions, industries, enterprises, projects and events; and
@@ -28,6 +29,9 @@ department handler, enterprise contact) get 403 on writes.
 
 **Errors** are `{"detail": "…"}` (401, 403, 404) or
 `{"detail": "…", "errors": [{"field": "credit_code", "message": "…"}]}` (400, 409, 422).
+
+**Rate limits** per token (or session user, or address): a refusal is 429 with `Retry-After`
+and `{"detail": "…", "retry_after": 42, "limit": 600}`.
 """
 
 
@@ -50,7 +54,45 @@ class Utf8JsonRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+RATE_LIMITED = {
+    "description": (
+        "Too many requests: this token's, session user's or address's allowance for the "
+        "window is used up (reads and writes are counted apart). Try again after Retry-After "
+        "seconds."
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "seconds until the window resets",
+            "schema": {"type": "integer"},
+        },
+        "X-RateLimit-Limit": {
+            "description": "requests allowed per window",
+            "schema": {"type": "integer"},
+        },
+        "X-RateLimit-Remaining": {"description": "always 0", "schema": {"type": "integer"}},
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RateLimitedOut"}}},
+}
+
+
+class GuanjiaAPI(NinjaAPI):
+    """Every operation is rate-limited (guanjia.accounts.ratelimit, before any view runs), so
+    every operation documents the 429 and its body."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["RateLimitedOut"] = RateLimitedOut.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for item in schema.get("paths", {}).values():
+            for method, operation in item.items():
+                if method in ("get", "head", "post", "put", "patch", "delete", "options"):
+                    operation.setdefault("responses", {})["429"] = RATE_LIMITED
+        return schema
+
+
+api = GuanjiaAPI(
     title="Guanjia API",
     version="1",
     description=DESCRIPTION,

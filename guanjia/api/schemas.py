@@ -123,6 +123,14 @@ class DuplicateOut(InvalidOut):
     existing_id: int = Field(description="the enterprise that already has this credit code")
 
 
+class RateLimitedOut(Schema):
+    """A 429: the client used up its allowance (README "Security", rate limits)."""
+
+    detail: str
+    retry_after: int = Field(description="seconds until the window resets (also Retry-After)")
+    limit: int = Field(description="requests allowed per window (also X-RateLimit-Limit)")
+
+
 # --- references -----------------------------------------------------------------------
 
 

@@ -57,6 +57,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
+from guanjia.accounts import ratelimit
 from guanjia.accounts.models import ApiToken, Role, User
 from guanjia.projects.access import projects_for
 from guanjia.projects.models import Project
@@ -487,8 +488,23 @@ def _refusal(exc: ValidationError) -> Open311Error:
     return Open311Error(400, *exc.messages)
 
 
+def _post_limit(request: HttpRequest, fmt: str, key: str) -> HttpResponse | None:
+    """The Open311 POST limit, counted on the key that authenticates (the body's, else the
+    query string's, else the bearer header's), so extra keys elsewhere in the request change
+    nothing; a missing or wrong key counts on the client's address. None when allowed."""
+    valid = bool(key) and ApiToken.objects.user_for(key) is not None
+    ident = "key:" + key if valid else "ip:" + ratelimit.client_ip(request)
+    verdict = ratelimit.hit("open311_post", ident)
+    if verdict.allowed:
+        return None
+    return ratelimit.with_headers(error_response(fmt, 429, (ratelimit.message(verdict),)), verdict)
+
+
 def submit(request: HttpRequest, fmt: str) -> HttpResponse:
     params = _post_params(request)
+    refused = _post_limit(request, fmt, _api_key(request, params.get("api_key")))
+    if refused is not None:
+        return refused
     user = authenticate(request, params.get("api_key"))
     if user.role != Role.ENTERPRISE or user.enterprise is None:
         raise Open311Error(
