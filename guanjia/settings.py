@@ -287,6 +287,20 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Files people upload (request attachments): outside the web root, served by checked views.
 GUANJIA_PRIVATE_ROOT = Path(envstr("GUANJIA_PRIVATE_ROOT", str(VAR_DIR / "private")))
 GUANJIA_ATTACHMENT_MAX_BYTES = envint("GUANJIA_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
+# Zip-based uploads (.xlsx, .docx, .ods) are checked before anything parses them
+# (guanjia.core.uploads): how many parts, how big unpacked (each part, all together, counted by
+# really unpacking), and how much smaller packed than unpacked. A real 100,000-row ledger is
+# ~30 MB unpacked at about 7 to 1.
+GUANJIA_UPLOAD_MAX_MEMBERS = envint("GUANJIA_UPLOAD_MAX_MEMBERS", "10000")
+GUANJIA_UPLOAD_MAX_MEMBER_BYTES = envint("GUANJIA_UPLOAD_MAX_MEMBER_BYTES", str(200 * 1024 * 1024))
+GUANJIA_UPLOAD_MAX_UNPACKED_BYTES = envint(
+    "GUANJIA_UPLOAD_MAX_UNPACKED_BYTES", str(256 * 1024 * 1024)
+)
+GUANJIA_UPLOAD_MAX_RATIO = envint("GUANJIA_UPLOAD_MAX_RATIO", "100")
+# A running import job proves it is alive every GUANJIA_IMPORT_HEARTBEAT_SECONDS; one silent
+# for GUANJIA_IMPORT_LEASE_SECONDS lost its worker (killed, out of memory) and is marked failed.
+GUANJIA_IMPORT_HEARTBEAT_SECONDS = envint("GUANJIA_IMPORT_HEARTBEAT_SECONDS", "15")
+GUANJIA_IMPORT_LEASE_SECONDS = envint("GUANJIA_IMPORT_LEASE_SECONDS", "120")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 

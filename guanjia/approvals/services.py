@@ -16,7 +16,7 @@ from guanjia.accounts.models import Role, User
 from guanjia.core.audit import audited_save, record
 from guanjia.core.models import AuditAction
 from guanjia.projects.models import Project
-from guanjia.requests.attachments import check
+from guanjia.requests.attachments import check, named_as
 from guanjia.requests.services import RequestError
 from guanjia.requests.storage import attachment_storage
 from guanjia.worktime.clock import WorkCalendar
@@ -200,7 +200,7 @@ def accept_tolerated(
                 )
             item.commitment.save(f"{uuid.uuid4().hex}.{file_kind}", commitment, save=False)
             stored = item.commitment.name or ""
-            item.commitment_name = (commitment.name or "").rsplit("/", 1)[-1][:200]
+            item.commitment_name = named_as(commitment.name or "", file_kind)
             item.status = Status.TOLERATED
             item.accepted_at = now
             item.deadline_on = deadline

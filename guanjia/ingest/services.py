@@ -224,22 +224,35 @@ def _evidence_span(payload: dict[str, Any]) -> tuple[int, int]:
 
 
 def read_upload(name: str, data: bytes) -> str:
-    """The text of a .txt (UTF-8 or GB18030), .docx or text PDF upload."""
-    lower = name.lower()
-    if lower.endswith(".docx"):
-        import io
+    """The text of a .txt (UTF-8 or GB18030), .docx or text PDF upload, told apart by content
+    (a .docx passes the hostile-file checks first: sizes, ratio, macros)."""
+    import io
 
+    from guanjia.core import uploads
+
+    lower = name.lower()
+    stream = io.BytesIO(data)
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            report = uploads.check_office(stream, name)
+        except uploads.UploadRefused as exc:
+            raise ValidationError(str(exc)) from exc
+        if report.kind != "docx":
+            raise ValidationError(_("upload a .txt, .docx or PDF file"))
         import docx
 
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(stream)
         return "\n".join(p.text for p in document.paragraphs)
-    if lower.endswith(".pdf"):
-        import io
-
+    if data.startswith(b"%PDF-"):
         from pypdf import PdfReader
 
-        reader = PdfReader(io.BytesIO(data))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        try:
+            reader = PdfReader(stream)
+            text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        except Exception as exc:  # a damaged or hostile PDF: pypdf raises many kinds
+            raise ValidationError(
+                _("“%(name)s” could not be read as a PDF.") % {"name": name}
+            ) from exc
         if not text.strip():
             raise ValidationError(_("this PDF has no text layer (a scan?): paste the text"))
         return text

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy, override
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, WorksheetNotFound
 
 from guanjia.accounts.models import User
+from guanjia.core import uploads
 from guanjia.core.amounts import AmountError, parse_amount_wan
 from guanjia.core.audit import _jsonable
 from guanjia.core.models import AuditAction, AuditEntry
@@ -47,7 +48,7 @@ from guanjia.regions.models import Region
 Source = str | os.PathLike[str] | IO[bytes]
 Progress = Callable[[int, int], None]
 
-EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+EXTENSIONS = (".xlsx", ".xls", ".ods")  # never .xlsm: macros are not imported
 HEADER_SEARCH_ROWS = 10  # the header row is among the first ten
 PROGRESS_EVERY = 500
 BATCH = 1000
@@ -465,8 +466,21 @@ class SheetRows:
             yield index + 1, cells
 
 
-def read_sheet(source: Source, sheet: str = "") -> SheetRows:
-    """The named (or first) sheet of a workbook."""
+def read_sheet(source: Source, sheet: str = "", name: str = "") -> SheetRows:
+    """The named (or first) sheet of a workbook, once the file has passed the hostile-file
+    checks (zip bombs, macros: guanjia.core.uploads); `name` is the uploader's file name."""
+    shown = name or os.path.basename(str(getattr(source, "name", None) or source))
+    try:
+        uploads.check_spreadsheet(
+            os.fspath(source) if isinstance(source, str | os.PathLike) else source, shown
+        )
+    except uploads.UploadRefused as exc:
+        raise FileError(str(exc)) from exc
+    except OSError as exc:
+        raise FileError(
+            _("the file could not be read as a spreadsheet (.xlsx, .xls or .ods): %(reason)s")
+            % {"reason": exc}
+        ) from exc
     try:
         if isinstance(source, str | os.PathLike):
             workbook = CalamineWorkbook.from_path(source)
@@ -865,7 +879,7 @@ class ProjectImporter:
         result = ImportResult()
         self._rows = []
         try:
-            rows = read_sheet(source, sheet)
+            rows = read_sheet(source, sheet, self.filename)
         except FileError as exc:
             result.file_errors.append(str(exc))
             return result

@@ -48,6 +48,9 @@ class ImportJob(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Set when a worker takes the job and renewed while it runs (tasks.keep_alive): a running
+    # job that stops renewing it lost its worker (killed, out of memory) and is marked failed.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import job")

@@ -2,6 +2,7 @@
 
 import io
 import tempfile
+import uuid
 from pathlib import Path
 
 import xlsxwriter
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
+from guanjia.core import uploads
 from guanjia.projects.access import projects_for
 from guanjia.projects.ledger import LedgerFilter
 
@@ -64,6 +66,8 @@ class ImportForm(forms.Form):
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data["file"]
+        if upload.name.lower().endswith(uploads.MACRO_EXTENSIONS):
+            raise forms.ValidationError(uploads.macro_workbook_message(upload.name))
         if not upload.name.lower().endswith(importers.EXTENSIONS):
             raise forms.ValidationError(
                 _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
@@ -74,6 +78,10 @@ class ImportForm(forms.Form):
                 _("The file is %(size)s; at most %(max)s can be imported at once.")
                 % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_UPLOAD_BYTES)}
             )
+        try:  # macro-enabled content under any name, zip bombs
+            uploads.check_spreadsheet(upload, upload.name)
+        except uploads.UploadRefused as exc:
+            raise forms.ValidationError(str(exc)) from exc
         return upload
 
 
@@ -85,10 +93,13 @@ def import_start(request: AuthedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        original = Path(upload.name).name[:200]
+        # Stored under a random name (the uploader's is data, never a path), same extension.
+        upload.name = f"{uuid.uuid4().hex}{Path(original).suffix.lower()}"
         job = ImportJob.objects.create(
             user=request.user,
             file=upload,
-            original_name=Path(upload.name).name[:200],
+            original_name=original,
             sheet=form.cleaned_data["sheet"].strip(),
             language=get_language() or "",
         )

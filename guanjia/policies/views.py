@@ -95,7 +95,7 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
     doc = get_object_or_404(PolicyDocument.objects.select_related("policy"), pk=pk)
     if not services.can_see_policy(user, doc.policy):
         raise Http404("no such document")
-    return serve(doc.file, doc.name, doc.content_type)
+    return serve(doc.file, doc.name)
 
 
 @require_POST

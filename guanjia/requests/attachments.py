@@ -16,6 +16,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
+from guanjia.core import uploads
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
 
@@ -31,10 +32,23 @@ TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 ACCEPT = ",".join([".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", *TYPES.values()])
+# The extensions a file of each type may be called by; the first is the one given when the
+# uploader's name says something else.
+EXTENSIONS = {
+    "pdf": (".pdf",),
+    "jpg": (".jpg", ".jpeg"),
+    "png": (".png",),
+    "docx": (".docx",),
+    "xlsx": (".xlsx",),
+}
+INLINE = {"jpg", "png"}  # shown in the browser; everything else is a download
+UNKNOWN_TYPE = "application/octet-stream"
 
 
 def sniff(stream: IO[bytes]) -> str | None:
-    """The file's real type from its bytes: one of TYPES' keys, or None."""
+    """The file's real type from its bytes: one of TYPES' keys, or None. An Office file is
+    told by its main part's content type, and one that carries macros is None, whatever its
+    parts are called (see guanjia.core.uploads); sizes are not checked here (see `check`)."""
     stream.seek(0)
     head = stream.read(8)
     stream.seek(0)
@@ -47,18 +61,12 @@ def sniff(stream: IO[bytes]) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(stream) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError):
+                report = uploads.read_types(archive)
+        except (zipfile.BadZipFile, OSError, ValueError, uploads.UploadRefused):
             return None
         finally:
             stream.seek(0)
-        if any(name.endswith("vbaProject.bin") for name in names):
-            return None  # a macro-enabled document (.docm/.xlsm) wearing a .docx/.xlsx name
-        if "[Content_Types].xml" in names:
-            if "word/document.xml" in names:
-                return "docx"
-            if "xl/workbook.xml" in names:
-                return "xlsx"
+        return None if report.macro_parts else report.kind
     return None
 
 
@@ -77,7 +85,13 @@ def check(upload: File) -> str:  # type: ignore[type-arg]
                 % {"name": name, "size": human_size(upload.size), "limit": human_size(limit)}
             }
         )
-    kind = sniff(upload.file if hasattr(upload, "file") else upload)  # type: ignore[arg-type]
+    stream = upload.file if hasattr(upload, "file") else upload
+    if uploads.is_zip(stream):  # type: ignore[arg-type]
+        try:  # sizes, ratio and macros, before anything reads the parts
+            uploads.check_office(stream, name)  # type: ignore[arg-type]
+        except uploads.UploadRefused as exc:
+            raise RequestError({"attachments": str(exc)}) from exc
+    kind = sniff(stream)  # type: ignore[arg-type]
     if kind is None:
         raise RequestError(
             {
@@ -97,8 +111,19 @@ def fingerprint(upload: File) -> tuple[str, str, str]:  # type: ignore[type-arg]
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    original = (upload.name or f"file.{kind}").rsplit("/", 1)[-1][:200]
-    return kind, digest.hexdigest(), original
+    return kind, digest.hexdigest(), named_as(upload.name or "", kind)
+
+
+def named_as(name: str, kind: str | None) -> str:
+    """The uploader's file name with an extension that matches the type found in the file's
+    content: `invoice.hta` holding a PDF is `invoice.pdf`; an unknown type is `.bin`."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    extensions = EXTENSIONS.get(kind or "", (".bin",))
+    if base.lower().endswith(extensions) and len(base) > len(extensions[0]):
+        return base[-200:] if len(base) > 200 else base
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base.lstrip(".")
+    return (stem.strip(" .") or "file")[: 200 - len(extensions[0])] + extensions[0]
 
 
 def store(field: FieldFile, kind: str, upload: File) -> None:  # type: ignore[type-arg]
@@ -152,14 +177,21 @@ def removed_on_failure() -> Iterator[None]:
         _stored.reset(token)
 
 
-def serve(field: FieldFile, name: str, content_type: str | None = None) -> FileResponse:
-    """A private file to a user already checked: images inline, the rest as a download,
-    never cached, and sandboxed so a crafted file cannot run script on our origin."""
-    inline = bool(content_type and content_type.startswith("image/"))
+def serve(field: FieldFile, name: str) -> FileResponse:
+    """A private file to a user already checked. Its type is found again from its content
+    (never from a stored name or type): it is sent with that type, under the uploader's name
+    with the matching extension, images inline and the rest as a download, never cached,
+    never sniffed, and sandboxed so a crafted file cannot run script on our origin."""
+    stream = field.open("rb")
+    kind = sniff(stream)  # type: ignore[arg-type]
     response = FileResponse(
-        field.open("rb"), as_attachment=not inline, filename=name, content_type=content_type
+        stream,
+        as_attachment=kind not in INLINE,
+        filename=named_as(name, kind),
+        content_type=TYPES.get(kind or "", UNKNOWN_TYPE),
     )
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_path
+from guanjia.core import uploads
 from guanjia.core.audit import entry
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import creditcode
@@ -70,7 +71,7 @@ from .models import (
     Status,
 )
 
-EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+EXTENSIONS = (".xlsx", ".xls", ".ods")  # never .xlsm: macros are not imported
 HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 5000  # the import is synchronous: bigger files are split
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -1164,6 +1165,8 @@ class ImportForm(forms.Form):
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
         name = upload.name or ""
+        if name.lower().endswith(uploads.MACRO_EXTENSIONS):
+            raise forms.ValidationError(uploads.macro_workbook_message(name))
         if not name.lower().endswith(EXTENSIONS):
             raise forms.ValidationError(
                 _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
@@ -1177,6 +1180,10 @@ class ImportForm(forms.Form):
                     "max": filesizeformat(MAX_UPLOAD_BYTES),
                 }
             )
+        try:  # macro-enabled content under any name, zip bombs
+            uploads.check_spreadsheet(upload, upload.name)
+        except uploads.UploadRefused as exc:
+            raise forms.ValidationError(str(exc)) from exc
         return upload
 
 

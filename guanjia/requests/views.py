@@ -303,7 +303,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
     file = get_object_or_404(Attachment, pk=attachment_pk, request=sr)
     if user.role == Role.ENTERPRISE and file.event is not None and file.event.internal:
         raise Http404("no such file")
-    return attachments.serve(file.file, file.name, file.content_type)
+    return attachments.serve(file.file, file.name)
 
 
 @login_required

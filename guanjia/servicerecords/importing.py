@@ -38,7 +38,7 @@ from . import access
 from .models import Kind, ServiceRecord
 from .services import prepare_record
 
-EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+EXTENSIONS = (".xlsx", ".xls", ".ods")  # never .xlsm: macros are not imported
 HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 5000  # the import is synchronous: bigger files are split
 

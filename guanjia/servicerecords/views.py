@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_path
+from guanjia.core import uploads
 from guanjia.regions.models import Region
 
 from . import access, exporting, figures, importing, services
@@ -295,7 +296,9 @@ def import_page(request: AuthedRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if not upload.name.lower().endswith(importing.EXTENSIONS):
+        if upload.name.lower().endswith(uploads.MACRO_EXTENSIONS):
+            form.add_error("file", uploads.macro_workbook_message(upload.name))
+        elif not upload.name.lower().endswith(importing.EXTENSIONS):
             form.add_error(
                 "file",
                 _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
