@@ -2,8 +2,10 @@
 
 Access is the web's (`guanjia.requests.access`): a request the caller may not see is 404; a
 step the caller may not take is 403; a step the request's status does not allow now is 409;
-bad input for a step is 422 naming the field. Enterprise contacts never see the internal
-part of a timeline (bounces, extensions, reminders, escalations, supervision).
+bad input for a step is 422 naming the field. What each caller sees of a timeline is
+`guanjia.requests.models.TIMELINE`: enterprise contacts never see its internal part (bounces,
+extensions, reminders, escalations, supervision, internal notes) nor the notes staff write
+on routing steps (accept, dispatch, sign-for, transfer).
 """
 
 import datetime as dt
@@ -25,14 +27,19 @@ from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import projects_for
 from guanjia.requests import access, services
 from guanjia.requests.models import (
+    INTERNAL_EVENTS,
     OPEN_STATUSES,
+    Attachment,
+    Audience,
     Category,
     EventKind,
     ExtensionStatus,
     Priority,
     Rating,
+    RequestEvent,
     ServiceRequest,
     Source,
+    audiences,
 )
 from guanjia.requests.models import Status as RequestStatus
 from guanjia.requests.open311 import make_title
@@ -132,9 +139,10 @@ class TimelineEventOut(Schema):
     to_status: RequestStatus | None
     actor: UserRef | None
     at: dt.datetime
-    note: str
+    note: str = Field(description="empty where the caller may not read it")
     data: dict[str, Any]
-    internal: bool
+    internal: bool = Field(description="the enterprise does not see this entry")
+    note_internal: bool = Field(description="the enterprise does not read this entry's note")
 
 
 class ExtensionOut(Schema):
@@ -235,6 +243,7 @@ STEP_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "ask_info": (set(), {"question"}),
     "give_info": (set(), {"answer"}),
     "note": (set(), {"note"}),
+    "internal_note": (set(), {"note"}),
     "reply": (set(), {"answer"}),
     "close": (set(), {"note"}),
     "rate": ({"rating"}, {"comment"}),
@@ -254,7 +263,7 @@ def _department(department: Any) -> dict[str, Any] | None:
 
 
 def _sees_internals(user: User) -> bool:
-    return user.role != Role.ENTERPRISE
+    return Audience.STAFF in audiences(user)
 
 
 def request_item(sr: ServiceRequest, user: User) -> dict[str, Any]:
@@ -288,11 +297,9 @@ def request_item(sr: ServiceRequest, user: User) -> dict[str, Any]:
 def request_detail(pk: int, user: User) -> dict[str, Any]:
     sr = ServiceRequest.objects.select_related(*RELATED).get(pk=pk)
     staff = _sees_internals(user)
-    events = sr.events.select_related("actor")
-    attachments = sr.attachments.all()
-    if not staff:
-        events = events.filter(internal=False)
-        attachments = attachments.exclude(event__internal=True)
+    # What of the timeline the caller sees, entry by entry and text by text: TIMELINE.
+    events = RequestEvent.objects.filter(request=sr).visible_to(user).select_related("actor")
+    attachments = Attachment.objects.filter(request=sr).visible_to(user)
     extensions = (
         [
             {
@@ -339,9 +346,10 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
                 "to_status": ev.to_status or None,
                 "actor": user_ref(ev.actor),
                 "at": ev.at,
-                "note": ev.note,
+                "note": ev.note_for(user),
                 "data": ev.data,
-                "internal": ev.internal,
+                "internal": ev.kind in INTERNAL_EVENTS,
+                "note_internal": ev.note_is_internal,
             }
             for ev in events
         ],
@@ -529,6 +537,8 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
         s.give_info(sr, user, data.answer)
     elif step == "note":
         s.add_note(sr, user, data.note)
+    elif step == "internal_note":
+        s.add_internal_note(sr, user, data.note)
     elif step == "reply":
         s.reply(sr, user, data.answer)
     elif step == "close":
@@ -564,7 +574,8 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
 
     Steps and their fields: accept (note), dispatch (to_id, note), sign (note), transfer
     (to_id, note), bounce (reason), arbitrate (upheld, note, to_id when upheld), ask_info
-    (question), give_info (answer), note (note), reply (answer), close (note), rate (rating,
+    (question), give_info (answer), note (note), internal_note (note: staff only, never shown
+    to the enterprise), reply (answer), close (note), rate (rating,
     comment), revisit (note), withdraw (reason), ask_extension (days, reason),
     decide_extension (approve, extension_id, note), supervise (note). `allowed_steps` in the
     request's detail lists those the caller may take now.

@@ -105,6 +105,7 @@ ACTIONS: dict[str, Callable[[User, ServiceRequest], bool]] = {
     "ask_info": is_assignee,
     "give_info": is_own_enterprise,
     "note": _any(is_assignee, is_dispatcher),
+    "internal_note": _any(is_assignee, is_dispatcher),
     "reply": is_assignee,
     "close": _any(is_assignee, is_dispatcher),
     "rate": is_own_enterprise,

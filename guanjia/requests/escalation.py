@@ -26,7 +26,7 @@ from guanjia.notifications.services import batched
 from guanjia.worktime.clock import WorkCalendar
 
 from . import services, sla
-from .models import Escalation, EventKind, RequestEvent, ServiceRequest
+from .models import INTERNAL_EVENTS, Escalation, EventKind, RequestEvent, ServiceRequest
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +172,11 @@ class Work:
         with services._in_default_language():
             for sr, mark, _e, people in self.items:
                 title = _title(sr, mark)
+                kind = EventKind.REMIND if mark.level == 0 else EventKind.ESCALATE
                 events.append(
                     RequestEvent(
                         request=sr,
-                        kind=EventKind.REMIND if mark.level == 0 else EventKind.ESCALATE,
+                        kind=kind,
                         from_status=sr.status,
                         to_status=sr.status,
                         at=self.moment,
@@ -185,7 +186,7 @@ class Work:
                             "level": mark.level,
                             "to": [str(u) for u in people],
                         },
-                        internal=True,
+                        internal=kind in INTERNAL_EVENTS,
                     )
                 )
                 told = list(people)
@@ -208,7 +209,14 @@ class Work:
                     )
                     # The holder hears too: a late request is under supervision (督办).
                     told += [sr.assignee] if sr.assignee else []
-                services._tell(set(told), "reminder" if mark.level == 0 else "escalated", title, sr)
+                services._tell(
+                    set(told),
+                    "reminder" if mark.level == 0 else "escalated",
+                    title,
+                    sr,
+                    about=kind,
+                    quotes_note=True,
+                )
         RequestEvent.objects.bulk_create(events)
         AuditEntry.objects.bulk_create(audits)
         return len(self.items)

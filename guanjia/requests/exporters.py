@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
 from guanjia.core.xlsx import Column, download, stamp, write_table
 
-from .models import Priority, Rating, ServiceRequest, Status
+from .models import Priority, Rating, RequestEvent, ServiceRequest, Status
 
 MAX_ROWS = 200_000
 
@@ -46,15 +46,25 @@ def export_requests(qs: QuerySet[ServiceRequest], user: User) -> FileResponse:
         Column(_("Escalation level"), 8, lambda r: r["escalation_level"], "int"),
         Column(_("Rating"), 10, lambda r: ratings.get(r["rating"], r["rating"])),
         Column(_("Times reopened"), 8, lambda r: r["reopen_count"], "int"),
+        # The latest progress note the exporting user may read (models.TIMELINE): staff see
+        # their internal notes here, an enterprise contact only what the city wrote for it.
+        Column(_("Latest progress"), 40, lambda r: r["latest_progress"] or ""),
     ]
     fields = [
         "number", "submitted_at", "enterprise__name", "region__name", "category__name", "priority",
         "title", "status", "steward__display_name", "steward__username", "assignee__display_name",
         "assignee__username", "department__name", "dispatched_at", "resolve_due_at", "replied_at",
-        "on_time", "escalation_level", "rating", "reopen_count",
+        "on_time", "escalation_level", "rating", "reopen_count", "latest_progress",
     ]  # fmt: skip
     if user.role == Role.ENTERPRISE:
         columns = [c for c in columns if c.title != _("Escalation level")]
+    latest = (
+        RequestEvent.objects.filter(request=OuterRef("pk"))
+        .progress_for(user)
+        .order_by("-at", "-id")
+        .values("note")[:1]
+    )
+    qs = qs.annotate(latest_progress=Subquery(latest))
     rows = qs.values(*fields)[:MAX_ROWS].iterator(chunk_size=2000)
     return download(
         f"{_('requests')}-{stamp()}.xlsx",

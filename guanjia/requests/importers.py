@@ -250,6 +250,7 @@ IGNORED_LABELS = (
     gettext_lazy("Resolve by"),
     gettext_lazy("Escalation level"),
     gettext_lazy("Times reopened"),
+    gettext_lazy("Latest progress"),
 )
 
 # --- The words a ledger writes (domain vocabulary, not UI text); the first is ours ----------

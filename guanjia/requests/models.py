@@ -5,7 +5,9 @@ A request moves through the closed loop 受理 → 派单 → 签收 → 办理 
 indexed) so queues sort by them and the escalation sweep finds what is due with an index scan.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from guanjia.accounts.models import Role
 
 from .storage import attachment_storage
 
@@ -307,22 +311,105 @@ class EventKind(models.TextChoices):
     SUPERVISE = "supervise", _("Supervised")
     REMIND = "remind", _("Reminder")
     ESCALATE = "escalate", _("Escalated")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
 
 
-# Timeline entries the enterprise does not see (internal routing and staff reminders).
-INTERNAL_EVENTS = {
-    EventKind.BOUNCE,
-    EventKind.ARBITRATE,
-    EventKind.EXTENSION_ASKED,
-    EventKind.EXTENSION_DECIDED,
-    EventKind.REMIND,
-    EventKind.ESCALATE,
-    EventKind.SUPERVISE,
+class Audience(StrEnum):
+    """Who may read a part of a request's timeline (never stored: `TIMELINE` decides)."""
+
+    EVERYONE = "everyone"  # whoever may see the request, the enterprise contact too
+    STAFF = "staff"  # every role but the enterprise contact
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What of one kind of timeline entry reaches whom.
+
+    `entry`: that it happened (its kind, time, actor, status change, whom it went to, rating);
+    `note`: its text (a dispatch note, a bounce reason, an answer) and the files attached to
+    it; `progress`: the text reports progress on the request, so it is the latest news where
+    a channel shows one (Open311's status_notes, the export's "Latest progress").
+    """
+
+    entry: Audience
+    note: Audience
+    progress: bool = False
+
+
+_E, _S = Audience.EVERYONE, Audience.STAFF
+
+# What each role sees of a request's timeline, kind by kind: the one table every reader goes
+# through (the request page, the API, Open311, notifications, exports) and that
+# tests/test_request_visibility.py walks. A new kind without an entry here is a KeyError.
+# Staff (every role but the enterprise contact, within what access lets them see) read all
+# of it. Routing inside the government (accept, dispatch, sign-for, transfer) is a fact the
+# enterprise sees — "dispatched to 自然资源局" — but the steward's note on it is internal.
+TIMELINE: dict[str, Shown] = {
+    EventKind.SUBMIT: Shown(_E, _E),
+    EventKind.ACCEPT: Shown(_E, _S),
+    EventKind.DISPATCH: Shown(_E, _S),
+    EventKind.SIGN: Shown(_E, _S),
+    EventKind.TRANSFER: Shown(_E, _S),
+    EventKind.BOUNCE: Shown(_S, _S),
+    EventKind.ARBITRATE: Shown(_S, _S),
+    EventKind.ASK_INFO: Shown(_E, _E, progress=True),
+    EventKind.GIVE_INFO: Shown(_E, _E),
+    EventKind.NOTE: Shown(_E, _E, progress=True),
+    EventKind.INTERNAL_NOTE: Shown(_S, _S, progress=True),
+    EventKind.REPLY: Shown(_E, _E, progress=True),
+    EventKind.CLOSE: Shown(_E, _E, progress=True),
+    EventKind.RATE: Shown(_E, _E),
+    EventKind.REOPEN: Shown(_E, _E),
+    EventKind.REVISIT: Shown(_E, _E, progress=True),
+    EventKind.WITHDRAW: Shown(_E, _E, progress=True),
+    EventKind.EXTENSION_ASKED: Shown(_S, _S),
+    EventKind.EXTENSION_DECIDED: Shown(_S, _S),
+    EventKind.SUPERVISE: Shown(_S, _S),
+    EventKind.REMIND: Shown(_S, _S),
+    EventKind.ESCALATE: Shown(_S, _S),
 }
+
+STAFF_ROLES = frozenset(
+    {Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD, Role.HANDLER, Role.LEADER}
+)
+
+
+def audiences(user: Any) -> frozenset[Audience]:
+    """The audiences `user` belongs to; None is the public (Open311's 12345 relay)."""
+    if user is not None and user.is_active and (user.is_superuser or user.role in STAFF_ROLES):
+        return frozenset({_E, _S})
+    return frozenset({_E})
+
+
+def kinds_seen(user: Any, part: str = "entry", *, progress: bool = False) -> list[str]:
+    """The event kinds whose `part` ("entry" or "note") `user` may read (progress ones only)."""
+    mine = audiences(user)
+    return [
+        str(kind)
+        for kind, shown in TIMELINE.items()
+        if getattr(shown, part) in mine and (shown.progress or not progress)
+    ]
+
+
+# Entries the enterprise does not see at all (kept on each row as `internal` too).
+INTERNAL_EVENTS = {kind for kind, shown in TIMELINE.items() if shown.entry == _S}
+
+
+class RequestEventQuerySet(models.QuerySet["RequestEvent"]):
+    def visible_to(self, user: Any) -> "RequestEventQuerySet":
+        """The entries `user` may see (of requests they may see: `access` decides that)."""
+        return self.filter(kind__in=kinds_seen(user))
+
+    def progress_for(self, user: Any) -> "RequestEventQuerySet":
+        """Entries whose text `user` may read and that report progress, with a text."""
+        return self.filter(kind__in=kinds_seen(user, "note", progress=True)).exclude(note="")
 
 
 class RequestEvent(models.Model):
-    """One line of a request's timeline: every step, message, reminder and escalation."""
+    """One line of a request's timeline: every step, message, reminder and escalation.
+
+    Who sees what of it is `TIMELINE`; read it through `visible_to` and `note_for`.
+    """
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=20, choices=EventKind.choices)
@@ -339,7 +426,10 @@ class RequestEvent(models.Model):
     at = models.DateTimeField(_("when"))
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # A copy of TIMELINE[kind].entry == staff, for readers outside the application.
     internal = models.BooleanField(default=False)
+
+    objects = RequestEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("request event")
@@ -349,6 +439,31 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
+
+    @property
+    def shown(self) -> Shown:
+        return TIMELINE[self.kind]
+
+    @property
+    def note_is_internal(self) -> bool:
+        return self.shown.note == Audience.STAFF
+
+    def visible_to(self, user: Any) -> bool:
+        return self.shown.entry in audiences(user)
+
+    def note_for(self, user: Any) -> str:
+        """The note if `user` may read it, else ""."""
+        return self.note if self.shown.note in audiences(user) else ""
+
+    def files_for(self, user: Any) -> list["Attachment"]:
+        """Its attachments if `user` may read its note (files go with the text)."""
+        return list(self.attachments.all()) if self.shown.note in audiences(user) else []
+
+
+class AttachmentQuerySet(models.QuerySet["Attachment"]):
+    def visible_to(self, user: Any) -> "AttachmentQuerySet":
+        """The request's own files, and those of entries whose text `user` may read."""
+        return self.filter(Q(event__isnull=True) | Q(event__kind__in=kinds_seen(user, "note")))
 
 
 class Attachment(models.Model):
@@ -367,6 +482,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")

@@ -26,6 +26,8 @@ Where Guanjia departs from the spec, and why:
   `jurisdiction_id` is ignored: one installation answers for its own city.
 - Two attributes on every service: `project_id` (the Guanjia id of one of the enterprise's
   projects) and `priority` (urgent, general or complex; the category's default otherwise).
+- `status_notes` is the latest progress note the enterprise may read (an answer, a progress
+  note, a question), whoever's key asks; staff notes on routing and internal notes never.
 - `expected_datetime` is the resolution deadline in working time; it is null until the
   request is dispatched, since the service clock starts at dispatch.
 - A request's `status` is "open" while the city works on it, "closed" once answered, closed
@@ -66,7 +68,6 @@ from . import access, services
 from .models import (
     OPEN_STATUSES,
     Category,
-    EventKind,
     Priority,
     RequestEvent,
     ServiceRequest,
@@ -90,16 +91,6 @@ ITEM_TAGS = {
     "attributes": "attribute",
     "values": "value",
 }
-
-# Timeline entries whose note the city wrote for the enterprise: the status notes.
-NOTE_EVENTS = [
-    EventKind.NOTE,
-    EventKind.ASK_INFO,
-    EventKind.REPLY,
-    EventKind.CLOSE,
-    EventKind.REVISIT,
-    EventKind.WITHDRAW,
-]
 
 # Names of the fields `services.submit` complains about → the Open311 parameter.
 PARAMETER_NAMES = {
@@ -361,10 +352,15 @@ def service_detail(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 
 
 def with_status_notes(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
-    """Requests with what the spec's serialiser reads, in a constant number of queries."""
+    """Requests with what the spec's serialiser reads, in a constant number of queries.
+
+    The status notes are the latest progress note the enterprise may read (`models.TIMELINE`),
+    whoever's key asks: a 12345 hotline fetches with its own key and reads them out to the
+    enterprise, so a steward's internal note never reaches them.
+    """
     latest_note = (
-        RequestEvent.objects.filter(request=OuterRef("pk"), internal=False, kind__in=NOTE_EVENTS)
-        .exclude(note="")
+        RequestEvent.objects.filter(request=OuterRef("pk"))
+        .progress_for(None)
         .order_by("-at", "-id")
         .values("note")[:1]
     )

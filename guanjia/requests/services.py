@@ -28,6 +28,8 @@ from guanjia.worktime.clock import WorkCalendar
 from . import access, sla
 from .models import (
     OPEN_STATUSES,
+    TIMELINE,
+    Audience,
     Category,
     Escalation,
     EventKind,
@@ -38,6 +40,7 @@ from .models import (
     ServiceRequest,
     Source,
     Status,
+    audiences,
 )
 
 
@@ -57,6 +60,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "ask_info": (frozenset({S.HANDLING}), S.AWAITING_INFO),
     "give_info": (frozenset({S.AWAITING_INFO}), S.HANDLING),
     "note": (frozenset({*OPEN_STATUSES, S.REPLIED}), None),
+    "internal_note": (frozenset({*OPEN_STATUSES, S.REPLIED, S.CLOSED}), None),
     "reply": (frozenset({S.HANDLING}), S.REPLIED),
     "close": (frozenset({S.REPLIED}), S.CLOSED),
     "rate": (frozenset({S.REPLIED, S.CLOSED}), None),  # closed, or reopened when unsatisfied
@@ -217,11 +221,23 @@ def city_leaders(sr: ServiceRequest) -> list[User]:
 
 
 def _tell(
-    recipients: Iterable[User | None], kind: str, title: str, sr: ServiceRequest, body: str = ""
+    recipients: Iterable[User | None],
+    kind: str,
+    title: str,
+    sr: ServiceRequest,
+    body: str = "",
+    *,
+    about: str,
+    quotes_note: bool = False,
 ) -> None:
+    """Notify people of the timeline entry of kind `about`. Only those who may see that entry
+    (`models.TIMELINE`) are told, and when the title or body quotes the entry's note, only
+    those who may read the note: an enterprise contact never receives internal text."""
     from guanjia.notifications.services import notify
 
-    people = [u for u in recipients if u is not None]
+    shown = TIMELINE[about]
+    needed = {shown.entry, shown.note} if quotes_note else {shown.entry}
+    people = [u for u in recipients if u is not None and needed <= audiences(u)]
     if people:
         notify(
             people,
@@ -307,6 +323,7 @@ def submit(
             _("New request %(number)s from %(enterprise)s: %(title)s")
             % {"number": sr.number, "enterprise": enterprise.name, "title": sr.title},
             sr,
+            about=EventKind.SUBMIT,
         )
     return sr
 
@@ -354,6 +371,9 @@ def dispatch(
             _("Request %(number)s is yours: sign for it by %(due)s")
             % {"number": sr.number, "due": _fmt(sr.sign_due_at)},
             sr,
+            body=note,
+            about=EventKind.DISPATCH,
+            quotes_note=True,
         )
     return sr
 
@@ -384,6 +404,7 @@ def sign(
             _("Your request %(number)s is being handled by %(who)s")
             % {"number": sr.number, "who": sr.assignee},
             sr,
+            about=EventKind.SIGN,
         )
     return sr
 
@@ -412,6 +433,9 @@ def transfer(sr: ServiceRequest, actor: User | None, to: User, note: str) -> Ser
             _("Request %(number)s was transferred to you: sign for it by %(due)s")
             % {"number": sr.number, "due": _fmt(sr.sign_due_at)},
             sr,
+            body=note,
+            about=EventKind.TRANSFER,
+            quotes_note=True,
         )
     return sr
 
@@ -435,6 +459,8 @@ def bounce(sr: ServiceRequest, actor: User | None, reason: str) -> ServiceReques
             _("Request %(number)s was bounced by %(who)s: %(reason)s")
             % {"number": sr.number, "who": actor, "reason": sr.bounce_reason},
             sr,
+            about=EventKind.BOUNCE,
+            quotes_note=True,
         )
     return sr
 
@@ -477,7 +503,7 @@ def arbitrate(
                 "number": sr.number,
                 "note": note,
             }
-        _tell([sr.assignee], "arbitrated", title, sr)
+        _tell([sr.assignee], "arbitrated", title, sr, about=EventKind.ARBITRATE, quotes_note=True)
     return sr
 
 
@@ -498,6 +524,8 @@ def ask_info(sr: ServiceRequest, actor: User | None, question: str) -> ServiceRe
             _("Request %(number)s: the steward needs information from you") % {"number": sr.number},
             sr,
             body=question,
+            about=EventKind.ASK_INFO,
+            quotes_note=True,
         )
     return sr
 
@@ -523,6 +551,8 @@ def give_info(
             _("Request %(number)s: the enterprise answered your question") % {"number": sr.number},
             sr,
             body=answer,
+            about=EventKind.GIVE_INFO,
+            quotes_note=True,
         )
     sr._last_event = event  # type: ignore[attr-defined]
     return sr
@@ -530,12 +560,36 @@ def give_info(
 
 @transaction.atomic
 def add_note(sr: ServiceRequest, actor: User | None, note: str) -> RequestEvent:
-    """A progress note on the timeline (the enterprise sees it)."""
+    """A progress note on the timeline (the enterprise sees it; `add_internal_note` for staff)."""
     sr, before = _begin(sr, actor, "note")
     note = _text(note, "note")
     moment = now()
     sr.first_response_at = sr.first_response_at or moment
     return _finish(sr, before, actor, EventKind.NOTE, at=moment, note=note, reschedule=False)
+
+
+@transaction.atomic
+def add_internal_note(sr: ServiceRequest, actor: User | None, note: str) -> RequestEvent:
+    """内部备注: a note for staff only. The enterprise never sees it (`models.TIMELINE`), on
+    any channel; the request's steward and its holder are told of it."""
+    sr, before = _begin(sr, actor, "internal_note")
+    note = _text(note, "note")
+    moment = now()
+    event = _finish(
+        sr, before, actor, EventKind.INTERNAL_NOTE, at=moment, note=note, reschedule=False
+    )
+    with _in_default_language():
+        _tell(
+            {sr.assignee, sr.steward} - {actor},
+            "internal_note",
+            _("Request %(number)s: internal note from %(who)s")
+            % {"number": sr.number, "who": actor},
+            sr,
+            body=note,
+            about=EventKind.INTERNAL_NOTE,
+            quotes_note=True,
+        )
+    return event
 
 
 @transaction.atomic
@@ -560,6 +614,8 @@ def reply(
             % {"number": sr.number},
             sr,
             body=sr.answer,
+            about=EventKind.REPLY,
+            quotes_note=True,
         )
     return sr
 
@@ -619,6 +675,8 @@ def rate(
             _("Request %(number)s was rated unsatisfied and is reopened: %(comment)s")
             % {"number": sr.number, "comment": comment},
             sr,
+            about=EventKind.REOPEN,
+            quotes_note=True,
         )
     return sr
 
@@ -681,6 +739,8 @@ def ask_extension(sr: ServiceRequest, actor: User | None, days: Any, reason: str
             % {"number": sr.number, "who": actor, "days": days},
             sr,
             body=reason,
+            about=EventKind.EXTENSION_ASKED,
+            quotes_note=True,
         )
     return extension
 
@@ -732,7 +792,15 @@ def decide_extension(
             if approve
             else _("Request %(number)s: the extension of %(days)s working days was refused")
         ) % {"number": sr.number, "days": extension.days, "due": _fmt(sr.resolve_due_at)}
-        _tell([sr.assignee], "extension_decided", title, sr, body=note)
+        _tell(
+            [sr.assignee],
+            "extension_decided",
+            title,
+            sr,
+            body=note,
+            about=EventKind.EXTENSION_DECIDED,
+            quotes_note=True,
+        )
     return extension
 
 
@@ -750,8 +818,24 @@ def supervise(sr: ServiceRequest, actor: User | None, note: str) -> ServiceReque
             _("Request %(number)s is under supervision by %(who)s: %(note)s")
             % {"number": sr.number, "who": actor, "note": note},
             sr,
+            about=EventKind.SUPERVISE,
+            quotes_note=True,
         )
     return sr
+
+
+# The timeline entry each step writes (the others write the entry of their own name).
+STEP_EVENTS: dict[str, str] = {
+    "ask_extension": EventKind.EXTENSION_ASKED,
+    "decide_extension": EventKind.EXTENSION_DECIDED,
+}
+
+
+def steps_with_internal_notes() -> set[str]:
+    """The steps whose note only staff read (the page says so next to the field)."""
+    return {
+        step for step in TRANSITIONS if TIMELINE[STEP_EVENTS.get(step, step)].note == Audience.STAFF
+    }
 
 
 STEP_LABELS: dict[str, Any] = {}
@@ -771,6 +855,7 @@ def _labels() -> None:
             "ask_info": gettext_lazy("ask the enterprise"),
             "give_info": gettext_lazy("give information"),
             "note": gettext_lazy("add a note"),
+            "internal_note": gettext_lazy("add an internal note"),
             "reply": gettext_lazy("answer"),
             "close": gettext_lazy("close"),
             "rate": gettext_lazy("rate"),

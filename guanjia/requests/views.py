@@ -26,7 +26,15 @@ from guanjia.enterprises.models import Enterprise
 from . import access, attachments, importers, queue, services
 from .exporters import export_requests
 from .forms import PRIORITY_CHOICES, RATING_CHOICES, STATUS_CHOICES, AssignForm, SubmitForm
-from .models import Attachment, Category, Extension, ExtensionStatus, ServiceRequest, Source
+from .models import (
+    Attachment,
+    Category,
+    Extension,
+    ExtensionStatus,
+    RequestEvent,
+    ServiceRequest,
+    Source,
+)
 from .services import RequestError
 from .sla import MARKS
 
@@ -134,9 +142,16 @@ def detail(
     sr = access.get_request(user, pk)
     now = timezone.now()
     cal = services.calendar()
-    events = sr.events.select_related("actor").prefetch_related("attachments")
-    if user.role == Role.ENTERPRISE:
-        events = events.filter(internal=False)
+    # What of the timeline this user sees, entry by entry and text by text: models.TIMELINE.
+    events = list(
+        RequestEvent.objects.filter(request=sr)
+        .visible_to(user)
+        .select_related("actor")
+        .prefetch_related("attachments")
+    )
+    for event in events:
+        event.shown_note = event.note_for(user)  # type: ignore[attr-defined]
+        event.files = event.files_for(user)  # type: ignore[attr-defined]
     steps = services.allowed_steps(user, sr)
     pending = sr.extensions.filter(status=ExtensionStatus.PENDING).first()
     assign_form = AssignForm(sr) if {"dispatch", "transfer", "arbitrate"} & set(steps) else None
@@ -149,12 +164,13 @@ def detail(
         )
     context = {
         "sr": sr,
-        "events": list(events),
+        "events": events,
         "files": sr.attachments.filter(event__isnull=True)
         if user.role != Role.ENTERPRISE
         else sr.attachments.filter(event__isnull=True),
         "steps": steps,
         "step_labels": services.STEP_LABELS,
+        "internal_note_steps": services.steps_with_internal_notes(),
         "clock": queue.clock_of(sr, cal, now),
         "marks": marks,
         "pending_extension": pending,
@@ -241,6 +257,9 @@ def _run(step: str, sr: ServiceRequest, user: User, post: Any) -> str:
     if step == "note":
         services.add_note(sr, user, note)
         return _("Note added.")
+    if step == "internal_note":
+        services.add_internal_note(sr, user, note)
+        return _("Internal note added: the enterprise does not see it.")
     if step == "reply":
         services.reply(sr, user, post.get("answer", ""))
         return _("Answer sent to the enterprise.")
@@ -271,7 +290,7 @@ def _run(step: str, sr: ServiceRequest, user: User, post: Any) -> str:
     raise Http404("no such step")
 
 
-STEPS_WITH_FILES = {"give_info", "note", "reply", "ask_info"}
+STEPS_WITH_FILES = {"give_info", "note", "internal_note", "reply", "ask_info"}
 
 
 @login_required
@@ -300,9 +319,8 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     user = _user(request)
     sr = access.get_request(user, pk)
-    file = get_object_or_404(Attachment, pk=attachment_pk, request=sr)
-    if user.role == Role.ENTERPRISE and file.event is not None and file.event.internal:
-        raise Http404("no such file")
+    # A file goes with its entry's text: one the user may not read is not there for them.
+    file = get_object_or_404(Attachment.objects.visible_to(user), pk=attachment_pk, request=sr)
     return attachments.serve(file.file, file.name)
 
 
