@@ -615,3 +615,19 @@ def test_import_files_are_stored_under_a_random_name(client, users, settings, tm
     assert job.original_name == "台账 <x>.xlsx"
     stored = Path(job.file.name)
     assert stored.suffix == ".xlsx" and len(stored.stem) == 32 and "台账" not in job.file.name
+
+
+def test_macros_in_an_xls_or_an_ods_are_refused_too():
+    # An .xls (OLE) carrying a VBA project, found by its storage's name in the directory.
+    xls = uploads.OLE_MAGIC + b"\x00" * 504 + "_VBA_PROJECT_CUR".encode("utf-16-le") + b"\x00" * 64
+    with pytest.raises(uploads.UploadRefused, match="macro-enabled workbook"):
+        uploads.check_spreadsheet(io.BytesIO(xls), "台账.xls")
+    uploads.check_spreadsheet(io.BytesIO(uploads.OLE_MAGIC + b"\x00" * 600), "台账.xls")
+    # An OpenDocument spreadsheet with Basic macros.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+        archive.writestr("Basic/Standard/Module1.xml", "<script:module/>")
+    with pytest.raises(uploads.UploadRefused, match="macro-enabled workbook"):
+        uploads.check_spreadsheet(buffer, "台账.ods")
