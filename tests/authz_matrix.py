@@ -241,7 +241,7 @@ API: dict[str, tuple[Any, str, str | None]] = {
     "GET /enterprises/{enterprise_id}": (None, "401 200 200 200 200 200 200", "401 404 404 200 404 200 200"),
     "PATCH /enterprises/{enterprise_id}": ({"address": "锦州市凌海市"}, "401 403 200 403 200 403 200", "401 404 404 403 404 403 200"),
     "GET /projects": (None, "401 200 200 200 200 200 200", None),
-    "POST /projects": (_body_project, "401 403 201 403 201 403 201", "401 403 201 403 403 403 201"),
+    "POST /projects": (_body_project, "401 403 201 403 201 403 201", "401 403 422 403 422 403 201"),
     "GET /projects/{project_id}": (None, "401 200 200 200 200 200 200", "401 404 404 200 404 200 200"),
     "PATCH /projects/{project_id}": ({"task_force": "矩阵专班"}, "401 403 200 403 200 403 200", "401 404 404 403 404 403 200"),
     "POST /projects/{project_id}/transition": ({"to_stage": "registered", "on": "2023-04-01"}, "401 403 200 403 200 403 200", "401 404 404 403 404 403 200"),

@@ -443,7 +443,7 @@ def test_creating_a_project_reads_an_amount_with_its_unit(client, admin, as_admi
 
 def test_a_steward_creating_a_project_becomes_its_steward(client, users, linghai):
     steward = users["steward"]
-    enterprise = EnterpriseFactory()
+    enterprise = EnterpriseFactory(steward=steward)  # one they serve: no other may be named
     payload = {"name": "服务外包项目", "enterprise_id": enterprise.pk, "region_id": linghai.pk}
     body = send(client, "post", "/projects", payload, bearer(steward)).json()
     assert body["steward"] == {"id": steward.pk, "name": str(steward)}

@@ -136,7 +136,15 @@ TABLE = {
         "post", "/projects",
         lambda w: {"name": "新项目", "enterprise_id": w["黑山 enterprise"].pk,
                    "region_id": w["黑山"].pk},
-        expect(admin=201, official=403, steward=201, handler=403, leader=403, enterprise=403),
+        expect(admin=201, official=422, steward=422, handler=403, leader=403, enterprise=403),
+    ),
+    # Naming another area's enterprise is refused as an unknown id: the project would make it
+    # the official's (or the steward's) to read and edit.
+    "create a 凌海 project for a 黑山 enterprise": (
+        "post", "/projects",
+        lambda w: {"name": "新项目", "enterprise_id": w["黑山 enterprise"].pk,
+                   "region_id": w["凌海"].pk},
+        expect(admin=201, official=422, steward=422, handler=403, leader=403, enterprise=403),
     ),
     "read the own enterprise": (
         "get", "/enterprises/{own enterprise}", None,
@@ -165,7 +173,7 @@ TABLE = {
     "register an enterprise in 黑山": (
         "post", "/enterprises",
         lambda w: {"name": "新企业", "credit_code": credit_code(), "region_id": w["黑山"].pk},
-        expect(admin=201, official=403, steward=201, handler=403, leader=403, enterprise=403),
+        expect(admin=201, official=422, steward=201, handler=403, leader=403, enterprise=403),
     ),
     "read a 凌海 event": (
         "get", "/events/{凌海 event}", None,

@@ -19,11 +19,17 @@ from guanjia.core.models import AuditAction
 from guanjia.enterprises.models import Enterprise
 
 from .models import Role, User
+from .scope import ReferenceOutOfScope
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def may_invite(actor: User, enterprise: Enterprise) -> bool:
+    from guanjia.enterprises.access import referenceable_enterprises
+
+    # The new contact reads all the enterprise's requests: never one outside the actor's reach.
+    if not referenceable_enterprises(actor).filter(pk=enterprise.pk).exists():
+        return False
     if actor.is_superuser or actor.role == Role.CITY_ADMIN:
         return True
     if actor.role == Role.STEWARD:
@@ -46,6 +52,10 @@ def invite_contact(
     username: str = "",
 ) -> tuple[User, str]:
     """Create the contact's account (no password yet); returns it and the invitation path."""
+    from guanjia.enterprises.access import referenceable_enterprises
+
+    if not referenceable_enterprises(actor).filter(pk=enterprise.pk).exists():
+        raise ReferenceOutOfScope("enterprise", enterprise.pk)  # as if there were no such one
     if not may_invite(actor, enterprise):
         raise PermissionDenied("not this enterprise's steward")
     display_name = display_name.strip()

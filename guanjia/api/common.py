@@ -7,11 +7,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
-from guanjia.accounts.scope import region_q
+from guanjia.accounts.scope import ReferenceOutOfScope, check_reference, referenceable_people
 from guanjia.industries.models import Industry
 from guanjia.regions.models import Region
 
-from .errors import ApiError, field_error, invalid
+from .errors import invalid
 
 
 def caller(request: HttpRequest) -> User:
@@ -42,26 +42,27 @@ def page(qs: QuerySet, limit: int, offset: int) -> list:
 
 
 def existing[M: Model](qs: QuerySet[M], pk: int | None, field: str) -> M | None:
-    """The row `pk` names, or a 422 on `field`; None stays None."""
+    """The row `pk` names in `qs`, or a 422 on `field`; None stays None. `qs` is what the caller
+    may reference (`guanjia.accounts.scope`): a row outside it is refused as a missing one."""
     if pk is None:
         return None
     found = qs.filter(pk=pk).first()
     if found is None:
-        raise invalid(field, _("there is no such record (id %(pk)s)") % {"pk": pk})
+        raise ReferenceOutOfScope(field, pk)
     return found
 
 
-def person(pk: int | None, role: str, field: str) -> User | None:
-    """An active user with `role` (a steward, a leader) for an assignment field."""
-    user = existing(User.objects.filter(is_active=True), pk, field)
-    if user is not None and user.role != role:
+def reference(user: User, kind: str, pk: int | None, field: str, **context: Any) -> Any:
+    """The record of `kind` that `pk` names, if the caller may reference it (else as missing)."""
+    return check_reference(user, kind, pk, field=field, **context)
+
+
+def person(user: User, pk: int | None, role: str, field: str) -> User | None:
+    """An active staff member the caller may name, with `role` (a steward, a leader), for an
+    assignment field; someone of another area is refused as if there were no such person."""
+    found = existing(referenceable_people(user), pk, field)
+    if found is not None and found.role != role:
         raise invalid(
-            field, _("%(user)s is not a %(role)s") % {"user": user, "role": Role(role).label}
+            field, _("%(user)s is not a %(role)s") % {"user": found, "role": Role(role).label}
         )
-    return user
-
-
-def require_region_in_scope(user: User, region: Region, message: str) -> None:
-    """403 naming region_id when the region lies outside the caller's area."""
-    if not Region.objects.filter(pk=region.pk).filter(region_q(user, "")).exists():
-        raise ApiError(403, message, [field_error("region_id", message)])
+    return found

@@ -13,18 +13,17 @@ from guanjia.accounts.models import Role, User
 from guanjia.enterprises import access, creditcode, services
 from guanjia.enterprises.models import Enterprise
 from guanjia.industries.models import Industry
-from guanjia.regions.models import Region
 
 from .common import (
     caller,
     existing,
     industry_ref,
     page,
+    reference,
     region_ref,
-    require_region_in_scope,
     user_ref,
 )
-from .errors import ApiError, field_error
+from .errors import ApiError, field_error, invalid
 from .schemas import (
     DuplicateOut,
     EnterpriseCreate,
@@ -98,13 +97,20 @@ def get_enterprise(request: HttpRequest, enterprise_id: int) -> dict:
     return enterprise_detail(access.get_enterprise(caller(request), enterprise_id))
 
 
-def _check_references(user: User, fields: dict[str, Any]) -> None:
-    """Region (inside the caller's area) and industry must exist."""
-    region = existing(Region.objects.active(), fields.get("region_id"), "region_id")
-    if region is not None:
-        require_region_in_scope(
-            user, region, _("you may not register enterprises in %(region)s") % {"region": region}
-        )
+def _check_references(
+    user: User, fields: dict[str, Any], enterprise: Enterprise | None = None
+) -> None:
+    """The region must be one the caller may reference (their own subtree; anything else is
+    the 422 of an unknown id), and an enterprise registered outside it stays where it is; the
+    industry must exist."""
+    region_id = fields.get("region_id")
+    if enterprise is None or ("region_id" in fields and region_id != enterprise.region_id):
+        if enterprise is not None and not access.may_move(user, enterprise):
+            raise invalid(
+                "region_id",
+                _("this enterprise is registered outside your area; its region stays as it is"),
+            )
+        reference(user, "region", region_id, "region_id")
     existing(Industry.objects.all(), fields.get("industry_id"), "industry_id")
 
 
@@ -162,7 +168,7 @@ def update_enterprise(request: HttpRequest, enterprise_id: int, payload: Enterpr
     user = caller(request)
     enterprise = access.get_enterprise(user, enterprise_id, write=True)
     fields = payload.model_dump(exclude_unset=True)
-    _check_references(user, fields)
+    _check_references(user, fields, enterprise)
     if "credit_code" in fields:
         _refuse_duplicate(fields["credit_code"], enterprise.pk)
     _save(

@@ -19,6 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from guanjia.accounts.scope import ReferenceOutOfScope
 from guanjia.core.amounts import AmountError
 from guanjia.projects.services import TransitionError
 
@@ -32,6 +33,8 @@ INPUT_NAMES = {
     "steward": "steward_id",
     "leader": "leader_id",
     "partners": "partner_ids",
+    "project": "project_id",
+    "to": "to_id",
     "__all__": None,
 }
 
@@ -67,6 +70,12 @@ def field_error(field: str | None, message: str) -> dict[str, Any]:
 def invalid(field: str | None, message: str) -> ApiError:
     """A 422 naming one field."""
     return ApiError(422, _("The input is not valid."), [field_error(field, message)])
+
+
+def missing_reference(field: str, value: Any) -> ApiError:
+    """The 422 for an id that names no record the caller may reference."""
+    name = INPUT_NAMES.get(field, field)
+    return invalid(name, _("there is no such record (id %(pk)s)") % {"pk": value})
 
 
 def django_errors(exc: DjangoValidationError, default_field: str | None = None) -> list[dict]:
@@ -156,6 +165,12 @@ def install(api: NinjaAPI) -> None:
         logger.warning("API write refused by the database: %s", exc)
         body = {"detail": _("The change conflicts with data saved meanwhile."), "errors": []}
         return respond(request, 409, body)
+
+    @api.exception_handler(ReferenceOutOfScope)
+    def reference_refused(request: HttpRequest, exc: ReferenceOutOfScope) -> HttpResponse:
+        # A reference to another area's record reads exactly as one to a record that does not
+        # exist: the same status, the same body.
+        return respond(request, 422, missing_reference(exc.field, exc.value).body())
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -9,16 +9,16 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from guanjia.accounts.models import Role, User
+from guanjia.accounts.scope import check_references
 from guanjia.enterprises.models import Enterprise
 from guanjia.industries.models import Industry
 from guanjia.projects import access, services
 from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
 from guanjia.projects.models import Project, stalled_q
 from guanjia.projects.stages import DATE_FIELD
-from guanjia.regions.models import Region
 
-from .common import caller, existing, industry_ref, person, region_ref, user_ref
-from .errors import ApiError, django_errors, field_error
+from .common import caller, existing, industry_ref, person, reference, region_ref, user_ref
+from .errors import ApiError, django_errors
 from .schemas import (
     ErrorOut,
     InvalidOut,
@@ -117,38 +117,34 @@ def get_project(request: HttpRequest, project_id: int) -> dict:
     return project_detail(project.pk)
 
 
-def _resolve(user: User, fields: dict[str, Any]) -> dict[str, Any]:
-    """Turn the payload's ids into rows, checking each exists (422 naming the field)."""
+def _resolve(user: User, fields: dict[str, Any], project: Project | None = None) -> dict[str, Any]:
+    """Turn the payload's ids into rows. Each must name a record the caller may reference
+    (`guanjia.accounts.scope`); anything else is the 422 of an unknown id, naming the field.
+    A value the project already has may stay (a steward of another area, kept unchanged)."""
     resolved = dict(fields)
-    if "enterprise_id" in fields:
-        existing(Enterprise.objects.all(), fields["enterprise_id"], "enterprise_id")
-    if "region_id" in fields:
-        region = existing(Region.objects.active(), fields["region_id"], "region_id")
-        if not access.can_create_in(user, fields["region_id"]):
-            message = _("you may not put projects in %(region)s") % {"region": region}
-            raise ApiError(403, message, [field_error("region_id", message)])
+
+    def unchanged(name: str) -> bool:
+        return project is not None and getattr(project, f"{name}_id") == fields[f"{name}_id"]
+
+    if "enterprise_id" in fields and not unchanged("enterprise"):
+        reference(user, "enterprise", fields["enterprise_id"], "enterprise_id")
+    if "region_id" in fields and not unchanged("region"):
+        reference(user, "region", fields["region_id"], "region_id")
     if "industry_id" in fields:
         existing(Industry.objects.all(), fields["industry_id"], "industry_id")
-    if "steward_id" in fields:
-        resolved["steward"] = person(resolved.pop("steward_id"), Role.STEWARD, "steward_id")
-    if "leader_id" in fields:
-        resolved["leader"] = person(resolved.pop("leader_id"), Role.LEADER, "leader_id")
+    for name, role in (("steward", Role.STEWARD), ("leader", Role.LEADER)):
+        if f"{name}_id" in fields:
+            pk = resolved.pop(f"{name}_id")
+            if project is not None and pk is not None and getattr(project, f"{name}_id") == pk:
+                resolved[name] = getattr(project, name)
+            else:
+                resolved[name] = person(user, pk, role, f"{name}_id")
     if "partner_ids" in fields:
         ids = set(resolved.pop("partner_ids") or [])
-        partners = list(Enterprise.objects.filter(pk__in=ids))
-        missing = ids - {e.pk for e in partners}
-        if missing:
-            raise ApiError(
-                422,
-                _("The input is not valid."),
-                [
-                    field_error(
-                        "partner_ids", _("there is no such record (id %(pk)s)") % {"pk": pk}
-                    )
-                    for pk in sorted(missing)
-                ],
-            )
-        resolved["partners"] = partners
+        kept = set(project.partners.values_list("pk", flat=True)) if project else set()
+        resolved["partners"] = check_references(
+            user, "enterprise", ids - kept, field="partner_ids"
+        ) + list(Enterprise.objects.filter(pk__in=ids & kept))
     return resolved
 
 
@@ -170,7 +166,7 @@ def update_project(request: HttpRequest, project_id: int, payload: ProjectUpdate
     """Change a project's facts; fields left out stay as they are. Stages move by /transition."""
     user = caller(request)
     project = access.get_project(user, project_id, write=True)
-    fields = _resolve(user, payload.model_dump(exclude_unset=True))
+    fields = _resolve(user, payload.model_dump(exclude_unset=True), project)
     services.update_project(project, user, **fields)
     return project_detail(project.pk)
 

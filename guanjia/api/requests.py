@@ -22,9 +22,7 @@ from ninja import Status as Created
 from pydantic import BeforeValidator, WithJsonSchema
 
 from guanjia.accounts.models import Role, User
-from guanjia.enterprises.access import enterprises_for
 from guanjia.enterprises.models import Enterprise
-from guanjia.projects.access import projects_for
 from guanjia.requests import access, services
 from guanjia.requests.models import (
     INTERNAL_EVENTS,
@@ -44,7 +42,7 @@ from guanjia.requests.models import (
 from guanjia.requests.models import Status as RequestStatus
 from guanjia.requests.open311 import make_title
 
-from .common import caller, page, region_ref, user_ref
+from .common import caller, page, reference, region_ref, user_ref
 from .errors import ApiError, django_errors, field_error, invalid
 from .schemas import (
     EnterpriseRef,
@@ -453,12 +451,7 @@ def _enterprise_for_submit(user: User, enterprise_id: int | None) -> tuple[Enter
         raise PermissionDenied
     if enterprise_id is None:
         raise invalid("enterprise_id", _("Say which enterprise the request is for."))
-    enterprise = enterprises_for(user).filter(pk=enterprise_id).first()
-    if enterprise is None:
-        raise invalid(
-            "enterprise_id", _("there is no such record (id %(pk)s)") % {"pk": enterprise_id}
-        )
-    return enterprise, Source.STAFF
+    return reference(user, "enterprise", enterprise_id, "enterprise_id"), Source.STAFF
 
 
 @router.post("", response={201: RequestOut} | WRITE_ERRORS)
@@ -472,14 +465,7 @@ def submit_request(request: HttpRequest, payload: RequestCreate) -> Created:
     category = Category.objects.filter(code=payload.category, active=True).first()
     if category is None:
         raise invalid("category", _("there is no category with this code in use"))
-    project = None
-    if payload.project_id is not None:
-        project = projects_for(user).filter(pk=payload.project_id).first()
-        if project is None:
-            raise invalid(
-                "project_id",
-                _("there is no such record (id %(pk)s)") % {"pk": payload.project_id},
-            )
+    project = reference(user, "project", payload.project_id, "project_id")
     try:
         sr = services.submit(
             user,
@@ -507,13 +493,10 @@ def _check_step_input(step: str, sent: set[str]) -> None:
         raise ApiError(422, _("The input is not valid."), errors)
 
 
-def _person(pk: int | None) -> User | None:
-    if pk is None:
-        return None
-    person = User.objects.filter(pk=pk, is_active=True).select_related("department").first()
-    if person is None:
-        raise invalid("to_id", _("there is no such record (id %(pk)s)") % {"pk": pk})
-    return person
+def _person(user: User, sr: ServiceRequest, pk: int | None) -> User | None:
+    """Whom a request goes to: someone it may go to (`access.assignable_people`); anyone else,
+    a person of another area included, is the 422 of an unknown id."""
+    return reference(user, "assignee", pk, "to_id", request=sr)
 
 
 def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
@@ -522,15 +505,17 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
     if step == "accept":
         s.accept(sr, user, data.note)
     elif step == "dispatch":
-        s.dispatch(sr, user, _person(data.to_id), data.note)  # type: ignore[arg-type]
+        s.dispatch(sr, user, _person(user, sr, data.to_id), data.note)  # type: ignore[arg-type]
     elif step == "sign":
         s.sign(sr, user, data.note)
     elif step == "transfer":
-        s.transfer(sr, user, _person(data.to_id), data.note)  # type: ignore[arg-type]
+        s.transfer(sr, user, _person(user, sr, data.to_id), data.note)  # type: ignore[arg-type]
     elif step == "bounce":
         s.bounce(sr, user, data.reason)
     elif step == "arbitrate":
-        s.arbitrate(sr, user, upheld=bool(data.upheld), note=data.note, to=_person(data.to_id))
+        s.arbitrate(
+            sr, user, upheld=bool(data.upheld), note=data.note, to=_person(user, sr, data.to_id)
+        )
     elif step == "ask_info":
         s.ask_info(sr, user, data.question)
     elif step == "give_info":

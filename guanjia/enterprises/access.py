@@ -66,3 +66,20 @@ def get_enterprise(user: User, pk: int, *, write: bool = False) -> Enterprise:
 
 def can_create(user: User) -> bool:
     return user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD)
+
+
+def referenceable_enterprises(user: User) -> QuerySet[Enterprise]:
+    """Enterprises the user may name on a write (a project's enterprise or partner, a
+    request's, a service's, an invitation's): those they see. See `accounts.scope`."""
+    return enterprises_for(user)
+
+
+def may_move(user: User, enterprise: Enterprise) -> bool:
+    """Whether the user may change where the enterprise is registered: only from a region of
+    their own subtree (an enterprise of another county that they see through a project here
+    stays where it is registered)."""
+    if enterprise.region_id is None or region_path(user) is None:
+        return True
+    from guanjia.accounts.scope import referenceable_regions
+
+    return referenceable_regions(user).filter(pk=enterprise.region_id).exists()

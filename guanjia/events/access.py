@@ -43,3 +43,8 @@ def get_event(user: User, pk: int, *, write: bool = False) -> Event:
     if write and not can_edit(user, event):
         raise PermissionDenied("you may read this event but not change it")
     return event
+
+
+def referenceable_events(user: User) -> EventQuerySet:
+    """Events the user may name on a write (a signing's event): those they see."""
+    return events_for(user)

@@ -1,7 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.accounts.models import Department
+from guanjia.accounts.models import Department, User
+from guanjia.accounts.scope import referenceable_departments
 from guanjia.projects.stages import Stage
 
 from .models import Kind, Status
@@ -27,6 +30,12 @@ class GuaranteeForm(forms.Form):
     )
     due_on = forms.DateField(label=_("due date"), required=False)
     note = forms.CharField(label=_("note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Departments of the user's area and above (`scope.referenceable_departments`).
+        field = self.fields["department"]
+        field.queryset = referenceable_departments(user)  # type: ignore[attr-defined]
 
 
 class OverrideForm(forms.Form):

@@ -43,7 +43,7 @@ def _back(pk: int) -> HttpResponse:
 def update(request: AuthedRequest, pk: int) -> HttpResponse:
     project = project_access.get_project(request.user, pk, write=True)
     require_writer(request.user)
-    form = GuaranteeForm(request.POST)
+    form = GuaranteeForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(
             request,

@@ -26,12 +26,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from guanjia.accounts.scope import region_path
+from guanjia.accounts.scope import referenceable, region_path
 from guanjia.core.audit import audited_save
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import create_enterprise
 from guanjia.events import services as event_services
 from guanjia.events.models import Event, Signing
+from guanjia.projects import access as project_access
 from guanjia.projects import services as project_services
 from guanjia.projects import stages
 from guanjia.projects.models import Project
@@ -499,7 +500,40 @@ def _enterprise(proposal: Proposal, actor: Any) -> Enterprise:
             p, "enterprise", _("the text does not name the investor: edit the proposal to add it")
         )
     )
-    return match_enterprise(name) or create_enterprise(actor, name=name[:120])
+    found = match_enterprise(name)
+    if found is not None and not _may_reference(actor, "enterprise", found):
+        # Another area's enterprise: a project here would make it the reviewer's to read.
+        raise ValidationError(
+            {
+                "enterprise": _(
+                    "“%(name)s” is registered outside your area: you may not add projects for "
+                    "it; ask the city's bureau"
+                )
+                % {"name": name}
+            }
+        )
+    return found or create_enterprise(actor, name=name[:120])
+
+
+def _may_reference(actor: Any, kind: str, obj: Any) -> bool:
+    """Whether the reviewer may name `obj` on a write (`guanjia.accounts.scope`)."""
+    if actor is None:
+        return True  # the system itself (a command without a user)
+    return referenceable(actor, kind).filter(pk=obj.pk).exists()
+
+
+def _updated_project(proposal: Proposal, actor: Any) -> Project:
+    """The matched project a proposal would change, if the reviewer may change it."""
+    project = _matched(proposal)
+    if project is None or not _may_reference(actor, "project", project):
+        raise ValidationError(
+            {"project": _("the matched project is not one you may change; ask the city's bureau")}
+        )
+    if actor is not None and not project_access.can_edit(actor, project):
+        raise ValidationError(
+            {"project": _("the matched project is not one you may change; ask the city's bureau")}
+        )
+    return project
 
 
 def _accept_signing(proposal: Proposal, actor: Any) -> Signing:
@@ -511,7 +545,7 @@ def _accept_signing(proposal: Proposal, actor: Any) -> Signing:
     if day is None:
         raise ValidationError({"date": _("the signing needs a date")})
     amount = _wan(p)
-    project = _matched(proposal) if proposal.match == Match.UPDATE else None
+    project = _updated_project(proposal, actor) if proposal.match == Match.UPDATE else None
     if project is None:
         name = str(_required(p, "project", _("the signing needs a project")))
         enterprise = _enterprise(proposal, actor)
@@ -543,7 +577,7 @@ def _accept_milestone(proposal: Proposal, actor: Any) -> Project:
     stage = MILESTONE_STAGE.get(str(p.get("kind")), Stage.CONSTRUCTION)
     evidence = str((p.get("date") or {}).get("evidence", {}).get("text", ""))[:300]
     if proposal.match == Match.UPDATE:
-        project = _matched(proposal)
+        project = _updated_project(proposal, actor)
         project_services.transition(project, stage, actor, on=day, evidence=evidence)
         project.refresh_from_db()
         return project

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from guanjia.accounts.models import Role, User
-from guanjia.accounts.scope import region_path, region_q
+from guanjia.accounts.scope import referenceable_people, referenceable_regions, region_path
 from guanjia.core.amounts import AmountError, parse_amount_wan
 from guanjia.enterprises import creditcode
-from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.access import may_move, referenceable_enterprises
 from guanjia.enterprises.models import Enterprise, Ownership, validate_credit_code
 from guanjia.industries.models import Industry
 from guanjia.projects.access import can_create_in
@@ -81,11 +81,8 @@ def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceFiel
 
 
 def scoped_regions(user: User) -> QuerySet[Region]:
-    """Active regions within the user's part of the tree."""
-    qs = Region.objects.active()
-    if user.is_superuser:
-        return qs
-    return qs.filter(region_q(user, ""))
+    """Active regions within the user's part of the tree (`scope.referenceable_regions`)."""
+    return referenceable_regions(user)
 
 
 def region_choices(regions: QuerySet[Region]) -> list[tuple[str, str]]:
@@ -96,13 +93,12 @@ def region_choices(regions: QuerySet[Region]) -> list[tuple[str, str]]:
 
 
 def staff(role: str, user: User, keep: int | None = None) -> QuerySet[User]:
-    """Active users of a role in the user's city (plus `keep`, the one already assigned)."""
-    qs = User.objects.filter(role=role, is_active=True).order_by("display_name", "username")
-    if region_path(user) is None:
-        return qs
-    city = user.region.city() if user.region is not None else None
-    scope = Q(region__path__startswith=city.path) if city else Q(pk__in=[])
-    return qs.filter(scope | Q(pk=keep)) if keep else qs.filter(scope)
+    """Active users of a role the user may name (`scope.referenceable_people`: their area and
+    the areas above it), plus `keep`, the one already assigned."""
+    qs = referenceable_people(user, role)
+    if keep:
+        qs = User.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=keep, role=role))
+    return qs.order_by("display_name", "username")
 
 
 def _both_ways(key: str, label: Any) -> list[tuple[str, Any]]:
@@ -264,12 +260,15 @@ class ProjectForm(forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
-        enterprises = enterprises_for(user).order_by("name")
+        enterprises = referenceable_enterprises(user).order_by("name")
         model_choice_field(self, "enterprise").queryset = enterprises
         model_choice_field(self, "partners").queryset = enterprises
         self._show_some_enterprises("enterprise", enterprises)
         self._show_some_enterprises("partners", enterprises)
-        model_choice_field(self, "region").queryset = scoped_regions(user)
+        regions = scoped_regions(user)
+        if self.instance.region_id:  # a project may stay where it is, not move out of scope
+            regions = Region.objects.filter(Q(pk__in=regions) | Q(pk=self.instance.region_id))
+        model_choice_field(self, "region").queryset = regions
         model_choice_field(self, "industry").queryset = Industry.objects.filter(active=True)
         model_choice_field(self, "steward").queryset = staff(
             Role.STEWARD, user, self.instance.steward_id
@@ -399,7 +398,10 @@ class EnterpriseForm(forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         regions = scoped_regions(user)
-        if self.instance.region_id:
+        if self.instance.region_id and not may_move(user, self.instance):
+            # registered in another area (seen through a project here): it stays there
+            regions = Region.objects.filter(pk=self.instance.region_id)
+        elif self.instance.region_id:
             regions = Region.objects.filter(Q(pk__in=regions) | Q(pk=self.instance.region_id))
         model_choice_field(self, "region").queryset = regions
         model_choice_field(self, "industry").queryset = Industry.objects.filter(active=True)

@@ -31,11 +31,13 @@ from django.utils.translation import gettext_lazy, override
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, WorksheetNotFound
 
 from guanjia.accounts.models import User
+from guanjia.accounts.scope import referenceable_people
 from guanjia.core import uploads
 from guanjia.core.amounts import AmountError, parse_amount_wan
 from guanjia.core.audit import _jsonable
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import creditcode
+from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import CreditCodeWhitelist, Enterprise
 from guanjia.enterprises.services import many_facts_changed
 from guanjia.industries.models import Industry
@@ -637,10 +639,13 @@ class Lookups:
         wanted = {n for n in names if n}
         if not wanted:
             return
-        found = (
-            User.objects.filter(is_active=True)
-            .filter(Q(username__in=wanted) | Q(display_name__in=wanted))
-            .values_list("pk", "username", "display_name")
+        # Only people the importer may name (their area and above): anyone else is "nobody
+        # here is called …", exactly like a name nobody has.
+        people = User.objects.filter(is_active=True)
+        if self.user is not None:
+            people = referenceable_people(self.user)
+        found = people.filter(Q(username__in=wanted) | Q(display_name__in=wanted)).values_list(
+            "pk", "username", "display_name"
         )
         for pk, username, display_name in found:
             for name in {username, display_name} & wanted:
@@ -716,7 +721,8 @@ class Lookups:
 class Enterprises:
     """Existing enterprises of a file, by code and by name, fetched once; new ones to create."""
 
-    def __init__(self, codes: set[str], names: set[str]) -> None:
+    def __init__(self, codes: set[str], names: set[str], user: User | None = None) -> None:
+        self.user = user
         self.by_code: dict[str, tuple[int, str]] = {}
         self.by_name: dict[str, list[tuple[int, str | None]]] = {}
         for chunk in _chunks(sorted(codes)):
@@ -729,6 +735,18 @@ class Enterprises:
                 "pk", "name", "credit_code"
             ):
                 self.by_name.setdefault(name, []).append((pk, code))
+        # Existing enterprises the importer may attach projects to (`referenceable_enterprises`);
+        # None: the command line without --user, acting for the system.
+        self.allowed: set[int] | None = None
+        if user is not None:
+            known = sorted(self.known_ids())
+            self.allowed = {
+                pk
+                for chunk in _chunks(known)
+                for pk in referenceable_enterprises(user)
+                .filter(pk__in=chunk)
+                .values_list("pk", flat=True)
+            }
         self.whitelisted = set(CreditCodeWhitelist.objects.values_list("code", flat=True))
         self._problems: dict[str, list[str]] = {}
         self.new: list[dict[str, Any]] = []  # {"name", "credit_code"}
@@ -745,8 +763,21 @@ class Enterprises:
         """('id', pk) for an enterprise in the ledger, ('new', n) for one this file adds.
 
         Matched by credit code, else by exact name (an existing enterprise with another code is
-        a different legal person), else new.
+        a different legal person), else new. An existing enterprise the importer may not
+        reference (another area's) is refused: the project would make it theirs to read.
         """
+        kind, ref = self._resolve(name, code)
+        if kind == "id" and self.allowed is not None and ref not in self.allowed:
+            raise CellError(
+                _(
+                    "“%(name)s” is registered outside your area: you may not add projects "
+                    "for it; ask the city's bureau"
+                )
+                % {"name": name}
+            )
+        return kind, ref
+
+    def _resolve(self, name: str, code: str | None) -> tuple[str, int]:
         if code:
             if code in self.by_code:
                 return "id", self.by_code[code][0]
@@ -974,7 +1005,7 @@ class ProjectImporter:
     ) -> None:
         raw = _raw(columns)
         codes = {creditcode.normalise(c) for c in body.texts["credit_code"]}
-        enterprises = Enterprises(codes, body.texts["enterprise"])
+        enterprises = Enterprises(codes, body.texts["enterprise"], self.user)
         self._enterprises = enterprises
         lookups = Lookups(self.user)
         lookups.load_people(body.texts["steward"] | body.texts["leader"])

@@ -69,3 +69,8 @@ def can_create_in(user: User, region_id: int | None) -> bool:
         if region_id
         else False
     )
+
+
+def referenceable_projects(user: User) -> ProjectQuerySet:
+    """Projects the user may name on a write (a request's, a service's): those they see."""
+    return projects_for(user)

@@ -54,6 +54,26 @@ def get_request(user: User, pk: int | str) -> ServiceRequest:
         raise Http404("no such request") from None
 
 
+def referenceable_requests(user: User) -> QuerySet[ServiceRequest]:
+    """Requests the user may name on a write (the request a service answered): those they see."""
+    return requests_for(user)
+
+
+def assignable_people(user: User | None, request: ServiceRequest) -> QuerySet[User]:
+    """Who a request can go to (dispatch, transfer, an upheld bounce): active stewards, area
+    officials and department handlers of its area and the areas above it. A person of another
+    county is not among them, whoever asks: the assignee reads the request."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            role__in=[Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL],
+            region__path__in=request.region.lineage,
+        )
+        .select_related("department")
+        .order_by("role", "department__name", "username")
+    )
+
+
 def _in_area(user: User, sr: ServiceRequest) -> bool:
     path = region_path(user)
     return path is None or sr.region.path.startswith(path)

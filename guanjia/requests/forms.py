@@ -3,15 +3,16 @@
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
-from guanjia.accounts.scope import region_q
-from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
+from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 
+from .access import assignable_people
 from .attachments import ACCEPT
 from .models import Category, Priority, Rating, ServiceRequest, Status
 
@@ -59,41 +60,23 @@ class SubmitForm(forms.Form):
         if user.role == Role.ENTERPRISE:
             del self.fields["enterprise"]
             self.own_enterprise: Enterprise | None = user.enterprise
-            projects: QuerySet[Project] = Project.objects.filter(
-                Q(enterprise=user.enterprise_id) | Q(partners=user.enterprise_id)
-            )
         else:
             self.own_enterprise = None
             field = self.fields["enterprise"]
-            enterprises = enterprises_for(user)
-            if user.role == Role.STEWARD:
-                enterprises = Enterprise.objects.filter(
-                    Q(steward=user) | Q(projects__steward=user)
-                ).distinct()
-            field.queryset = enterprises.order_by("name")  # type: ignore[attr-defined]
+            field.queryset = referenceable_enterprises(user).order_by("name")  # type: ignore[attr-defined]
             field.help_text = _(
                 "Staff may file a request on an enterprise's behalf (a call, a visit)."
             )
-            projects = Project.objects.filter(region_q(user, "region"))
-            if user.role == Role.STEWARD:
-                projects = Project.objects.filter(Q(steward=user) | Q(enterprise__steward=user))
-        self.fields["project"].queryset = projects.distinct().order_by("-id")  # type: ignore[attr-defined]
+        projects = referenceable_projects(user)
+        self.fields["project"].queryset = projects.order_by("-id")  # type: ignore[attr-defined]
 
     def clean_project(self) -> Project | None:
         return self.cleaned_data.get("project")
 
 
 def assignees_for(sr: ServiceRequest) -> QuerySet[User]:
-    """Who a request can go to: stewards, officials and handlers of its area and above."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            role__in=[Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL],
-            region__path__in=sr.region.lineage,
-        )
-        .select_related("department")
-        .order_by("role", "department__name", "username")
-    )
+    """Who a request can go to: `access.assignable_people`."""
+    return assignable_people(None, sr)
 
 
 class AssignForm(forms.Form):

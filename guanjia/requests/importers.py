@@ -38,12 +38,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from guanjia.accounts.models import Role, User
-from guanjia.accounts.scope import region_path
+from guanjia.accounts.scope import referenceable_people, region_path
 from guanjia.core import uploads
 from guanjia.core.audit import entry
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import creditcode
-from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 from guanjia.ledger.importers import (
     CellError,
@@ -465,7 +465,7 @@ class _Lookups:
         self.actor = actor
         self.scope = region_path(actor)
         self.enterprises: dict[str, list[Enterprise]] = {}
-        visible = enterprises_for(actor).select_related("region", "steward")
+        visible = referenceable_enterprises(actor).select_related("region", "steward")
         for enterprise in visible.filter(Q(name__in=enterprises) | Q(credit_code__in=codes)):
             for name in {enterprise.name, enterprise.credit_code or ""} - {""}:
                 self.enterprises.setdefault(_key(name), []).append(enterprise)
@@ -475,7 +475,9 @@ class _Lookups:
         for category in Category.objects.all():
             self.categories.setdefault(_key(category.name), category)
         self.stewards: dict[str, list[User]] = {}
-        people = User.objects.filter(role=Role.STEWARD).filter(
+        # Only stewards the actor may name (their area and above): another area's steward
+        # would read the request, and is "no steward …" exactly like a name nobody has.
+        people = referenceable_people(actor, Role.STEWARD).filter(
             Q(username__in=names) | Q(display_name__in=names)
         )
         for user in people:

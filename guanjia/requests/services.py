@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
+from guanjia.accounts.scope import ReferenceOutOfScope
 from guanjia.core.audit import record, snapshot
 from guanjia.core.models import AuditAction
 from guanjia.enterprises.models import Enterprise
@@ -342,6 +343,10 @@ def _assign_to(sr: ServiceRequest, to: User) -> None:
         raise RequestError(
             {"to": _("Requests go to a steward, an area official or a department handler.")}
         )
+    if not access.assignable_people(None, sr).filter(pk=to.pk).exists():
+        # Another county's person would read the request: refused as if there were no such
+        # person (every path checks this first; this is the last line).
+        raise ReferenceOutOfScope("to", to.pk)
     sr.assignee = to
     sr.department = to.department if to.department_id else None
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from guanjia.accounts import invites
 from guanjia.accounts.models import Role, User
-from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 
 from . import access, attachments, importers, queue, services
@@ -347,12 +347,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from django.db.models import Q
-
-        if user.role == Role.STEWARD:
-            qs = Enterprise.objects.filter(Q(steward=user) | Q(projects__steward=user)).distinct()
-        else:
-            qs = enterprises_for(user)
+        qs = referenceable_enterprises(user)
         self.fields["enterprise"].queryset = qs.order_by("name")  # type: ignore[attr-defined]
 
 

@@ -57,6 +57,29 @@ def logs_for_others(user: User) -> bool:
     return user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL)
 
 
+def referenceable_stewards(user: User) -> QuerySet:
+    """The stewards a service may be logged for by `user` (what `services.prepare_record`
+    accepts): themselves for a steward; for admins and officials, the active stewards of their
+    area and those serving an enterprise or project they see. Anyone else is refused as if
+    there were no such steward (they would read the record)."""
+    from guanjia.accounts.models import User as People
+    from guanjia.enterprises.access import enterprises_for
+    from guanjia.projects.access import projects_for
+
+    if not can_log(user):
+        return People.objects.none()
+    if not logs_for_others(user):
+        return People.objects.filter(pk=user.pk)
+    qs = People.objects.filter(role=Role.STEWARD, is_active=True)
+    if user.is_superuser or region_path(user) is None:
+        return qs
+    return qs.filter(
+        region_q(user, "region")
+        | Q(pk__in=enterprises_for(user).values("steward_id"))
+        | Q(pk__in=projects_for(user).values("steward_id"))
+    )
+
+
 def in_area(user: User, region: Region | None) -> bool:
     """Whether the region lies in the user's subtree (everywhere for a city-wide admin)."""
     if user.is_superuser:

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_path, region_q
-from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 from guanjia.ledger.forms import DateInput
-from guanjia.projects.access import projects_for
+from guanjia.projects.access import projects_for, referenceable_projects
 from guanjia.projects.models import Project
 from guanjia.regions.models import Region
-from guanjia.requests.access import requests_for
+from guanjia.requests.access import referenceable_requests, requests_for
 from guanjia.requests.models import ServiceRequest
 
 from . import access
@@ -117,16 +117,16 @@ class RecordForm(forms.Form):
         self.fields["date"].widget.attrs["max"] = today.isoformat()
         if access.logs_for_others(user):
             keep = record.steward_id if record is not None else None
-            stewards = stewards_in_scope(user)
+            stewards = access.referenceable_stewards(user)
             if keep:
                 stewards = User.objects.filter(Q(pk__in=stewards.values("pk")) | Q(pk=keep))
             _field(self, "steward").queryset = stewards.order_by("display_name", "username")
         else:
             del self.fields["steward"]
-        enterprises = enterprises_for(user).order_by("name")
+        enterprises = referenceable_enterprises(user).order_by("name")
         _field(self, "enterprise").queryset = enterprises
-        _field(self, "project").queryset = projects_for(user)
-        _field(self, "request").queryset = requests_for(user)
+        _field(self, "project").queryset = referenceable_projects(user)
+        _field(self, "request").queryset = referenceable_requests(user)
         self._limit_choices(enterprises)
 
     def chosen_enterprise(self) -> int | None:

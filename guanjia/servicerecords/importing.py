@@ -18,10 +18,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from guanjia.accounts.models import Role, User
+from guanjia.accounts.models import User
 from guanjia.core.audit import audited_save
 from guanjia.enterprises import creditcode
-from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 from guanjia.ledger.importers import (
     CellError,
@@ -31,7 +31,7 @@ from guanjia.ledger.importers import (
     parse_date,
     read_sheet,
 )
-from guanjia.projects.access import projects_for
+from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 
 from . import access
@@ -141,13 +141,14 @@ class _Lookups:
     def __init__(self, actor: User, names: set[str], enterprises: set[str], codes: set[str]):
         self.actor = actor
         self.stewards: dict[str, list[User]] = {}
-        people = User.objects.filter(role=Role.STEWARD).filter(
+        # Only stewards the actor may name: another area's is "no steward" like a missing one.
+        people = access.referenceable_stewards(actor).filter(
             Q(username__in=names) | Q(display_name__in=names)
         )
         for user in people:
             for name in {user.username, user.display_name} - {""}:
                 self.stewards.setdefault(_key(name), []).append(user)
-        served = enterprises_for(actor).select_related("region")
+        served = referenceable_enterprises(actor).select_related("region")
         self.enterprises: dict[str, list[Enterprise]] = {}
         for enterprise in served.filter(Q(name__in=enterprises) | Q(credit_code__in=codes)):
             for name in {enterprise.name, enterprise.credit_code or ""} - {""}:
@@ -155,7 +156,7 @@ class _Lookups:
         self.projects: dict[tuple[int, str], list[Project]] = {}
         found = [e.pk for found in self.enterprises.values() for e in found]
         of = Q(enterprise_id__in=found) | Q(partners__in=found)
-        serving = projects_for(actor).filter(of).distinct()
+        serving = referenceable_projects(actor).filter(of).distinct()
         for project in serving.select_related("region").prefetch_related("partners"):
             for owner in {project.enterprise_id, *(p.pk for p in project.partners.all())}:
                 self.projects.setdefault((owner, _key(project.name)), []).append(project)
