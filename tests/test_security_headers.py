@@ -86,6 +86,65 @@ def test_session_and_csrf_cookies_are_httponly_and_samesite(client, users):
     assert session["httponly"] and session["samesite"] == "Lax"
 
 
+# --- Nothing a signed-in user saw stays in a cache --------------------------------------------
+
+# A sample per kind of answer: pages, a download, redirects, refusals
+# (403, 404) and the API; every role requests every one (whatever the status).
+SIGNED_IN_SAMPLE = [
+    "/",
+    "/projects/",
+    "/requests/",
+    "/requests/export/",
+    "/notifications/",
+    "/account/",
+    "/account/audit/",
+    "/ingest/",
+    "/projects/999999/",
+    "/api/v1/projects",
+    "/api/v1/requests",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["admin", "official", "steward", "handler", "leader", "enterprise"])
+def test_every_answer_to_a_signed_in_user_is_no_store(client, users, who):
+    client.force_login(users[who])
+    seen = set()
+    for url in SIGNED_IN_SAMPLE:
+        response = client.get(url)
+        seen.add(response.status_code)
+        assert response.headers["Cache-Control"] == "private, no-store", (url, response.status_code)
+    assert 200 in seen and seen - {200}  # answered and refused alike
+    # The log-out's redirect too (the user is signed out while that view runs).
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_api_answers_to_a_bearer_token_are_no_store(client, users):
+    from guanjia.accounts.models import ApiToken
+
+    _, raw = ApiToken.issue(users["official"], "tests")
+    headers = {"Authorization": f"Bearer {raw}"}
+    for url in ("/api/v1/projects", "/api/v1/enterprises", "/api/v1/projects/999999"):
+        response = client.get(url, headers=headers)
+        assert response.headers["Cache-Control"] == "private, no-store", url
+    refused = client.get("/api/v1/projects", headers={"Authorization": "Bearer wrong"})
+    assert refused.status_code == 401
+
+
+@pytest.mark.django_db
+def test_public_answers_and_static_files_keep_their_own_caching(client, users):
+    # The log-in page: Django's LoginView never caches it, as before.
+    login = client.get(reverse("login"))
+    assert "max-age=0" in login.headers["Cache-Control"]
+    # Static files are answered before the session is read, signed in or not.
+    client.force_login(users["admin"])
+    css = client.get("/static/guanjia/site.css")
+    assert css.status_code == 200
+    assert "no-store" not in css.headers.get("Cache-Control", "")
+
+
 def test_the_base_page_turns_off_htmx_inline_styles_and_eval():
     base = (ROOT / "guanjia/templates/base.html").read_text()
     config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", base)

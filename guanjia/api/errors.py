@@ -1,7 +1,8 @@
 """One error body for the whole API, so a client needs one parser.
 
     401, 403, 404:       {"detail": "…"}
-    400, 409, 422:       {"detail": "…", "errors": [{"field": "credit_code", "message": "…"}]}
+    400, 409, 415, 422:  {"detail": "…", "errors": [{"field": "credit_code", "message": "…"}]}
+    (415: a POST, PUT or PATCH whose body is not JSON; see contenttype.py)
 
 `field` names the input field as the client sent it (`region_id`, not the model's `region`),
 or is null when the message is about the request as a whole.

@@ -10,7 +10,7 @@ from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from . import enterprises, errors, events, projects, reference, requests
+from . import contenttype, enterprises, errors, events, projects, reference, requests
 from .auth import BearerToken, BrowserSession
 from .schemas import RateLimitedOut
 
@@ -28,7 +28,10 @@ department handler, enterprise contact) get 403 on writes.
 612亿元. Inputs also take numbers and texts with units (`"3.5亿元"`).
 
 **Errors** are `{"detail": "…"}` (401, 403, 404) or
-`{"detail": "…", "errors": [{"field": "credit_code", "message": "…"}]}` (400, 409, 422).
+`{"detail": "…", "errors": [{"field": "credit_code", "message": "…"}]}` (400, 409, 415, 422).
+
+**Bodies** of POST, PUT and PATCH are JSON (`Content-Type: application/json`); any other
+type is refused with 415.
 
 **Rate limits** per token (or session user, or address): a refusal is 429 with `Retry-After`
 and `{"detail": "…", "retry_after": 42, "limit": 600}`.
@@ -105,6 +108,7 @@ api = GuanjiaAPI(
     docs=Swagger(settings={"persistAuthorization": True}),
 )
 errors.install(api)
+contenttype.install(api)  # 415 for a write whose body is not JSON
 api.add_router("", reference.router)
 api.add_router("/enterprises", enterprises.router)
 api.add_router("/projects", projects.router)
