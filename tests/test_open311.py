@@ -17,6 +17,7 @@ from guanjia.accounts.models import ApiToken, Role
 from guanjia.requests import services
 from guanjia.requests.loading import load_categories
 from guanjia.requests.models import Category, Priority, ServiceRequest, Source, Status
+from guanjia.requests.open311 import make_title
 from guanjia.testing.factories import EnterpriseFactory, ProjectFactory, UserFactory
 from guanjia.worktime.loading import load_holidays
 
@@ -67,7 +68,7 @@ def file_request(contact, *, code="land", when=None, text="请协调规划条件
         contact,
         enterprise=contact.enterprise,
         category=Category.objects.get(code=code),
-        title=text[:20],
+        title=make_title(text)[:20],  # as Open311 makes one: no control characters
         text=text,
         project=project,
         at=when,

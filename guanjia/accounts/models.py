@@ -11,6 +11,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import validate_name
+
 
 class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("City admin")
@@ -26,7 +28,7 @@ WRITER_ROLES = {Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD}
 
 
 class Department(models.Model):
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[validate_name])
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
@@ -45,7 +47,9 @@ class Department(models.Model):
 
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STEWARD)
-    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    display_name = models.CharField(
+        _("display name"), max_length=60, blank=True, validators=[validate_name]
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # The subtree a staff member works in (a city for bureau staff, a county for its officials).
     region = models.ForeignKey(
@@ -184,7 +188,7 @@ class ApiToken(models.Model):
     """A machine's bearer token; only its hash is stored, the raw value is shown once."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=60, blank=True)
+    name = models.CharField(_("name"), max_length=60, blank=True, validators=[validate_name])
     prefix = models.CharField(max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -123,6 +123,10 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return _("has the wrong type")
     if kind == "string_too_long":
         return _("is too long (at most %(n)s characters)") % {"n": ctx.get("max_length", "")}
+    if kind == "greater_than_equal" and "ge" in ctx:
+        return _("is out of range: at least %(n)s") % {"n": ctx["ge"]}
+    if kind == "less_than_equal" and "le" in ctx:
+        return _("is out of range: at most %(n)s") % {"n": ctx["le"]}
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _("is out of range")
     if kind == "json_invalid":

@@ -9,7 +9,6 @@ on routing steps (accept, dispatch, sign-for, transfer).
 """
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +21,7 @@ from ninja import Status as Created
 from pydantic import BeforeValidator, WithJsonSchema
 
 from guanjia.accounts.models import Role, User
+from guanjia.core.bounds import text_limit
 from guanjia.enterprises.models import Enterprise
 from guanjia.requests import access, services
 from guanjia.requests.models import (
@@ -50,11 +50,13 @@ from .schemas import (
     Id,
     Input,
     InvalidOut,
+    Name,
     Page,
     ProjectRef,
     RegionRef,
     Text,
     UserRef,
+    WorkingDays,
 )
 
 router = Router(tags=["requests"])
@@ -203,9 +205,11 @@ class RequestFilters(Page):
 
 class RequestCreate(Input):
     category: Text = Field(min_length=1, max_length=40, description="a category's code")
-    text: Text = Field(min_length=1, max_length=5000)
-    title: Text = Field(
-        "", max_length=200, description="the text's first line (60 characters) if left out"
+    text: Text = Field(min_length=1, max_length=text_limit(ServiceRequest, "text"))
+    title: Name = Field(
+        "",
+        max_length=text_limit(ServiceRequest, "title"),
+        description="the text's first line (60 characters) if left out",
     )
     project_id: Id | None = None
     priority: Priority | None = Field(None, description="the category's default if left out")
@@ -222,7 +226,7 @@ class StepIn(Input):
     question: Text = Field("", max_length=5000, description="ask_info")
     rating: Rating | None = Field(None, description="rate")
     comment: Text = Field("", max_length=500, description="rate; required when unsatisfied")
-    days: Decimal | None = Field(None, description="ask_extension: working days")
+    days: WorkingDays | None = Field(None, description="ask_extension: working days")
     reason: Text = Field("", max_length=500, description="bounce, withdraw, ask_extension")
     extension_id: Id | None = Field(
         None, description="decide_extension; the pending one if left out"

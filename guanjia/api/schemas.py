@@ -22,16 +22,18 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from guanjia.core.amounts import WAN_PLACES, AmountError, parse_amount_wan
-from guanjia.enterprises.models import CapitalOrigin, Ownership
+from guanjia.core.bounds import YEAR_MAX, YEAR_MIN, name_problem, text_limit
+from guanjia.enterprises.models import CapitalOrigin, Enterprise, Ownership
 from guanjia.events.models import EventKind
 from guanjia.projects.ledger import SORTS
-from guanjia.projects.models import Level, StallKind
+from guanjia.projects.models import Level, Project, StageChange, StallKind
 from guanjia.projects.stages import Stage
 from guanjia.regions.models import RegionKind
 
 MAX_ID = 2**63 - 1  # the database's bigint
 MAX_OFFSET = 2**31 - 1
 MAX_PAGE = 200
+AMOUNT_TEXT_MAX = 60  # "六百一十二亿元", "1,234,567.8900万元": never longer
 
 MONEY_DESCRIPTION = (
     "万元 (10,000 yuan) as a decimal string with exactly four decimal places, "
@@ -55,6 +57,14 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _name_chars(value: str) -> str:
+    # The model's validate_name, as a 422 before anything is written.
+    problem = name_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("name_character", "{reason}", {"reason": problem})
+    return value
+
+
 def _blank_is_none(value: Any) -> Any:
     # A query string like ?stage=&level= (an untouched form field) means "any".
     return None if value == "" else value
@@ -69,6 +79,10 @@ def _amount(value: Any) -> Decimal:
         raise PydanticCustomError("amount", _("the amount is not a finite number"))
     if isinstance(value, str):
         _no_nul(value)
+        if len(value) > AMOUNT_TEXT_MAX:
+            raise PydanticCustomError(
+                "string_too_long", "too long", {"max_length": AMOUNT_TEXT_MAX}
+            )
     try:
         return parse_amount_wan(value)
     except AmountError as exc:
@@ -79,13 +93,33 @@ def _amount(value: Any) -> Decimal:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_nul)]
+# Working days of an extension: the model keeps 5 digits, 2 after the point.
+WorkingDays = Annotated[
+    Decimal,
+    Field(gt=0, le=999),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 999},
+                {"type": "string", "maxLength": 10},
+            ],
+            "description": 'working days, e.g. 5 or "2.5"',
+        }
+    ),
+]
+# A name or a title: no control, zero-width or bidirectional-override characters.
+Name = Annotated[Text, AfterValidator(_name_chars)]
+PlanYear = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 Money = Annotated[str, Field(description=MONEY_DESCRIPTION, examples=["6120000.0000"])]
 Amount = Annotated[
     Decimal,
     BeforeValidator(_amount),
     WithJsonSchema(
-        {"anyOf": [{"type": "string"}, {"type": "number"}], "description": AMOUNT_DESCRIPTION}
+        {
+            "anyOf": [{"type": "string", "maxLength": AMOUNT_TEXT_MAX}, {"type": "number"}],
+            "description": AMOUNT_DESCRIPTION,
+        }
     ),
 ]
 
@@ -240,29 +274,37 @@ class EnterpriseFilters(Page):
     q: Text = Field("", max_length=100, description="part of the name, or a whole credit code")
 
 
+# A credit code may arrive with spaces or hyphens between its 18 characters.
+CREDIT_CODE_INPUT_MAX = 40
+
+
 class EnterpriseCreate(Input):
-    name: Text = Field(min_length=1)
-    credit_code: Text = Field(min_length=1, description="统一社会信用代码, 18 characters")
+    name: Name = Field(min_length=1, max_length=text_limit(Enterprise, "name"))
+    credit_code: Text = Field(
+        min_length=1,
+        max_length=CREDIT_CODE_INPUT_MAX,
+        description="统一社会信用代码, 18 characters",
+    )
     ownership: Ownership = Ownership.PRIVATE
     capital_origin: CapitalOrigin = CapitalOrigin.PRIVATE
-    home_city: Text = ""
+    home_city: Name = Field("", max_length=text_limit(Enterprise, "home_city"))
     region_id: Id | None = None
     industry_id: Id | None = None
-    address: Text = ""
-    description: Text = ""
+    address: Text = Field("", max_length=text_limit(Enterprise, "address"))
+    description: Text = Field("", max_length=text_limit(Enterprise, "description"))
 
 
 class EnterpriseUpdate(Input):
     # Every field may be left out (unchanged); only region_id and industry_id may be null.
-    name: Text = omittable(min_length=1)
-    credit_code: Text = omittable(min_length=1)
+    name: Name = omittable(min_length=1, max_length=text_limit(Enterprise, "name"))
+    credit_code: Text = omittable(min_length=1, max_length=CREDIT_CODE_INPUT_MAX)
     ownership: Ownership = omittable()
     capital_origin: CapitalOrigin = omittable()
-    home_city: Text = omittable()
+    home_city: Name = omittable(max_length=text_limit(Enterprise, "home_city"))
     region_id: Id | None = None
     industry_id: Id | None = None
-    address: Text = omittable()
-    description: Text = omittable()
+    address: Text = omittable(max_length=text_limit(Enterprise, "address"))
+    description: Text = omittable(max_length=text_limit(Enterprise, "description"))
 
 
 # --- projects -------------------------------------------------------------------------
@@ -369,18 +411,18 @@ class ProjectFilters(Page):
 
 
 class ProjectCreate(Input):
-    name: Text = Field(min_length=1)
+    name: Name = Field(min_length=1, max_length=text_limit(Project, "name"))
     enterprise_id: Id
     region_id: Id
     industry_id: Id | None = None
     level: Level = Level.GENERAL
     total_investment_wan: Amount = Decimal(0)
-    plan_year: int | None = Field(None, ge=1900, le=2200)
+    plan_year: PlanYear | None = None
     planned_investment_year_wan: Amount = Decimal(0)
     completed_investment_year_wan: Amount = Decimal(0)
     funds_in_place_wan: Amount = Decimal(0)
-    construction_content: Text = ""
-    task_force: Text = ""
+    construction_content: Text = Field("", max_length=text_limit(Project, "construction_content"))
+    task_force: Name = Field("", max_length=text_limit(Project, "task_force"))
     steward_id: Id | None = Field(None, description="defaults to the caller when a steward")
     leader_id: Id | None = None
     partner_ids: list[Id] = Field(default_factory=list, max_length=100)
@@ -389,18 +431,18 @@ class ProjectCreate(Input):
 
 
 class ProjectUpdate(Input):
-    name: Text = omittable(min_length=1)
+    name: Name = omittable(min_length=1, max_length=text_limit(Project, "name"))
     enterprise_id: Id = omittable()
     region_id: Id = omittable()
     industry_id: Id | None = None
     level: Level = omittable()
     total_investment_wan: Amount = omittable()
-    plan_year: int | None = Field(None, ge=1900, le=2200)
+    plan_year: PlanYear | None = None
     planned_investment_year_wan: Amount = omittable()
     completed_investment_year_wan: Amount = omittable()
     funds_in_place_wan: Amount = omittable()
-    construction_content: Text = omittable()
-    task_force: Text = omittable()
+    construction_content: Text = omittable(max_length=text_limit(Project, "construction_content"))
+    task_force: Name = omittable(max_length=text_limit(Project, "task_force"))
     steward_id: Id | None = None
     leader_id: Id | None = None
     partner_ids: list[Id] = omittable(max_length=100)
@@ -409,8 +451,12 @@ class ProjectUpdate(Input):
 class TransitionIn(Input):
     to_stage: Stage
     on: dt.date | None = Field(None, description="when the stage was reached; today if omitted")
-    evidence: Text = Field("", max_length=300)
-    reason: Text = Field("", max_length=300, description="needed to withdraw or to go back")
+    evidence: Text = Field("", max_length=text_limit(StageChange, "evidence"))
+    reason: Text = Field(
+        "",
+        max_length=text_limit(StageChange, "reason"),
+        description="needed to withdraw or to go back",
+    )
 
 
 # --- events ---------------------------------------------------------------------------

@@ -10,11 +10,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanjia.core.bounds import validate_name
 from guanjia.requests.storage import attachment_storage
 
 
 class ApprovalKind(models.Model):
-    name = models.CharField(_("name"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=60, unique=True, validators=[validate_name])
     department = models.ForeignKey(
         "accounts.Department",
         verbose_name=_("department"),
@@ -50,7 +51,7 @@ class Material(models.Model):
         on_delete=models.CASCADE,
         related_name="materials",
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     core = models.BooleanField(_("core"), default=False)
 
     class Meta:

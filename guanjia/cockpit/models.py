@@ -6,10 +6,16 @@ its figures cost the same for a county as for a province. Rows are keyed by the 
 record sits on (a leaf, usually); an area's figures are the sum over its subtree.
 """
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.projects.models import money_field
+
+# Sums over many projects: never negative, but not capped like one project's amount.
+SUM_VALIDATORS = [MinValueValidator(Decimal(0))]
 
 
 class ProjectRollup(models.Model):
@@ -23,8 +29,8 @@ class ProjectRollup(models.Model):
     stage = models.CharField(max_length=20)
     signed_year = models.PositiveSmallIntegerField(null=True)
     projects = models.PositiveIntegerField(default=0)
-    total_investment_wan = money_field(_("total investment (10k yuan)"))
-    funds_in_place_wan = money_field(_("funds in place (10k yuan)"))
+    total_investment_wan = money_field(_("total investment (10k yuan)"), validators=SUM_VALIDATORS)
+    funds_in_place_wan = money_field(_("funds in place (10k yuan)"), validators=SUM_VALIDATORS)
 
     class Meta:
         verbose_name = _("project rollup")
@@ -57,7 +63,7 @@ class FlowRollup(models.Model):
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     projects = models.PositiveIntegerField(default=0)
-    amount_wan = money_field(_("amount (10k yuan)"))
+    amount_wan = money_field(_("amount (10k yuan)"), validators=SUM_VALIDATORS)
 
     class Meta:
         verbose_name = _("milestone rollup")

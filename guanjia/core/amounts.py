@@ -5,10 +5,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from .bounds import AMOUNT_WAN_MAX
+
 WAN = Decimal(10_000)
 YI_IN_WAN = Decimal(10_000)  # 1 亿元 = 10,000 万元
 WAN_PLACES = Decimal("0.0001")  # 万元 with four places is exact to the yuan
-MAX_WAN = Decimal(10) ** 14  # the model fields hold 18 digits, 4 after the point
+# Far above any one project or programme (10万亿元), far below what the columns hold.
+MAX_WAN = AMOUNT_WAN_MAX
 
 _DIGITS = {
     "零": 0,
@@ -129,7 +132,7 @@ def parse_amount_wan(text: str | int | float | Decimal, default_unit: str = "万
         raise AmountError(_("unknown unit “%(unit)s”: use 元, 万元 or 亿元") % {"unit": unit})
     if result < 0:
         raise AmountError(_("an amount cannot be negative"))
-    if result >= MAX_WAN:
+    if result > MAX_WAN:
         raise AmountError(_("“%(text)s” is too large") % {"text": text})
     if result != result.quantize(WAN_PLACES):
         raise AmountError(_("an amount is kept to the yuan: “%(text)s” is finer") % {"text": text})

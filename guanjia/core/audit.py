@@ -7,10 +7,36 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
+from .bounds import AUDIT_VALUE_MAX, NOTE_MAX
 from .models import AuditAction, AuditEntry
+
+AUDIT_LIST_MAX = 1_000  # items of one list value kept (partner ids, tags…)
+
+
+def clip(value: Any, limit: int = AUDIT_VALUE_MAX) -> Any:
+    """`value` with every text cut to `limit` characters and a marker saying how long it was.
+
+    The last line of defence of the undeletable log: whatever a write path let through, no
+    value of an entry holds more than a bounded amount. Dicts and lists are clipped inside.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return value
+        marker = f"…[truncated: {len(value)} characters in all]"
+        return value[: limit - len(marker)] + marker  # at most `limit`: clipping again keeps it
+    if isinstance(value, dict):
+        return {clip(k, 200): clip(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [clip(v, limit) for v in value[:AUDIT_LIST_MAX]]
+        if len(value) > AUDIT_LIST_MAX:
+            items.append(f"…[truncated: {len(value)} items in all]")
+        return items
+    return value
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, str):
+        return clip(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.datetime | dt.date):
@@ -68,9 +94,9 @@ def entry(
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
-        before=before,
-        after=after,
-        note=note,
+        before=clip(before),
+        after=clip(after),
+        note=clip(note, NOTE_MAX),
     )
 
 

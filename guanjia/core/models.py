@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .bounds import NOTE_MAX, bounded_text
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", _("Create")
@@ -27,6 +29,12 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("the audit log is append-only")
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["AuditEntry"]:
+        objs = list(objs)
+        for obj in objs:
+            obj.clip()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -46,7 +54,7 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("object"), max_length=300)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = bounded_text(_("note"), NOTE_MAX, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -62,7 +70,16 @@ class AuditEntry(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("the audit log is append-only")
+        self.clip()
         super().save(*args, **kwargs)
+
+    def clip(self) -> None:
+        """Bound every value (see `guanjia.core.audit.clip`), however the entry was made."""
+        from .audit import clip
+
+        self.before, self.after = clip(self.before), clip(self.after)
+        self.note = clip(self.note, NOTE_MAX)
+        self.object_repr = self.object_repr[:300]
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("the audit log is append-only")

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
+
 from . import creditcode, idnumber
 
 
@@ -62,7 +64,7 @@ def validate_credit_code(value: str) -> None:
 
 
 class Enterprise(models.Model):
-    name = models.CharField(_("name"), max_length=120, db_index=True)
+    name = models.CharField(_("name"), max_length=120, db_index=True, validators=[validate_name])
     # Unique where present; blank for a foreign investor not yet registered in China.
     credit_code = models.CharField(
         _("unified social credit code"),
@@ -99,7 +101,7 @@ class Enterprise(models.Model):
         related_name="enterprises",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), TEXT_MAX, blank=True)
     steward = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("steward"),
@@ -142,8 +144,8 @@ class Contact(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField(_("name"), max_length=40)
-    title = models.CharField(_("title"), max_length=60, blank=True)
+    name = models.CharField(_("name"), max_length=40, validators=[validate_name])
+    title = models.CharField(_("title"), max_length=60, blank=True, validators=[validate_name])
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
     # The legal representative's or the contact's resident ID (居民身份证号码): masked

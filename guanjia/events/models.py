@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
 from guanjia.projects.models import money_field
 
 
@@ -51,12 +52,14 @@ class EventQuerySet(models.QuerySet["Event"]):
 
 
 class Event(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     kind = models.CharField(
         _("kind"), max_length=20, choices=EventKind.choices, default=EventKind.MATCHMAKING
     )
     date = models.DateField(_("date"), db_index=True)
-    organiser = models.CharField(_("organiser"), max_length=120, blank=True)
+    organiser = models.CharField(
+        _("organiser"), max_length=120, blank=True, validators=[validate_name]
+    )
     region = models.ForeignKey(
         "regions.Region",
         verbose_name=_("host region"),
@@ -64,7 +67,7 @@ class Event(models.Model):
         related_name="events",
     )
     location = models.CharField(_("location"), max_length=120, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), TEXT_MAX, blank=True)
     participants = models.ManyToManyField(
         "enterprises.Enterprise",
         verbose_name=_("participating enterprises"),

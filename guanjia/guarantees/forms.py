@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Department, User
 from guanjia.accounts.scope import referenceable_departments
+from guanjia.core.bounds import AMOUNT_WAN_MAX, ENERGY_TCE_MAX, LAND_MU_MAX
 from guanjia.projects.stages import Stage
 
 from .models import Kind, Status
@@ -15,15 +16,25 @@ class GuaranteeForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("kind"), choices=Kind.choices)
     status = forms.ChoiceField(label=_("status"), choices=Status.choices, required=False)
-    land_mu = forms.DecimalField(label=_("land area (mu)"), required=False, min_value=0)
-    energy_tce = forms.DecimalField(label=_("energy quota (tce)"), required=False, min_value=0)
+    land_mu = forms.DecimalField(
+        label=_("land area (mu)"), required=False, min_value=0, max_value=LAND_MU_MAX
+    )
+    energy_tce = forms.DecimalField(
+        label=_("energy quota (tce)"), required=False, min_value=0, max_value=ENERGY_TCE_MAX
+    )
     env_level = forms.CharField(label=_("assessment level"), required=False, max_length=40)
     approval_number = forms.CharField(label=_("approval number"), required=False, max_length=80)
     finance_needed_wan = forms.DecimalField(
-        label=_("finance needed (10k yuan)"), required=False, min_value=0
+        label=_("finance needed (10k yuan)"),
+        required=False,
+        min_value=0,
+        max_value=AMOUNT_WAN_MAX,
     )
     finance_secured_wan = forms.DecimalField(
-        label=_("finance secured (10k yuan)"), required=False, min_value=0
+        label=_("finance secured (10k yuan)"),
+        required=False,
+        min_value=0,
+        max_value=AMOUNT_WAN_MAX,
     )
     department = forms.ModelChoiceField(
         label=_("responsible department"), queryset=Department.objects.all(), required=False

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanjia.core.bounds import ENERGY_TCE_MAX, LAND_MU_MAX, amount_validators
 from guanjia.projects.stages import Stage
 
 
@@ -68,7 +69,12 @@ class Guarantee(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     land_mu = models.DecimalField(
-        _("land area (mu)"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("land area (mu)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=amount_validators(LAND_MU_MAX),
     )
     energy_tce = models.DecimalField(
         _("energy quota (tonnes of standard coal)"),
@@ -76,14 +82,25 @@ class Guarantee(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=amount_validators(ENERGY_TCE_MAX),
     )
     env_level = models.CharField(_("assessment level"), max_length=40, blank=True)
     approval_number = models.CharField(_("approval number"), max_length=80, blank=True)
     finance_needed_wan = models.DecimalField(
-        _("finance needed (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+        _("finance needed (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=amount_validators(),
     )
     finance_secured_wan = models.DecimalField(
-        _("finance secured (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+        _("finance secured (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=amount_validators(),
     )
     department = models.ForeignKey(
         "accounts.Department",

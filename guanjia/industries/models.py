@@ -3,10 +3,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import validate_name
+
 
 class Industry(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=60, unique=True, validators=[validate_name])
     group = models.CharField(
         _("group"), max_length=20, blank=True, help_text=_("e.g. 6 pillar, 1 emerging, 2 featured")
     )

@@ -4,15 +4,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import DOCUMENT_TEXT_MAX, bounded_text, year_validators
+
 
 class IngestedDocument(models.Model):
     """A text read once: the same text (by its SHA-256) is the same document."""
 
     source_name = models.CharField(_("source"), max_length=200, blank=True)
-    text = models.TextField(_("text"))
+    text = bounded_text(_("text"), DOCUMENT_TEXT_MAX)
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
     published = models.DateField(_("published"), null=True, blank=True)
-    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, validators=year_validators()
+    )
     extraction = models.JSONField(_("extraction"), default=dict)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 
 from guanjia.accounts.scope import referenceable, region_path
 from guanjia.core.audit import audited_save
+from guanjia.core.bounds import text_limit
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import create_enterprise
 from guanjia.events import services as event_services
@@ -280,6 +281,12 @@ def ingest(
     text = normalise(text)
     if not text.strip():
         raise ValidationError(_("the text is empty"))
+    limit = text_limit(IngestedDocument, "text")
+    if len(text) > limit:  # refused before the extraction reads it
+        raise ValidationError(
+            _("the text is too long: at most %(max)d characters, this has %(n)d")
+            % {"max": limit, "n": len(text)}
+        )
     digest = sha256(text)
     existing = IngestedDocument.objects.filter(sha256=digest).first()
     if existing is not None:

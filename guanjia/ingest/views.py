@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_path
+from guanjia.core.bounds import text_limit
 
 from . import services
 from .models import IngestedDocument, Kind, Proposal, Status
@@ -36,7 +37,10 @@ class AuthedRequest(HttpRequest):
 
 class IngestForm(forms.Form):
     text = forms.CharField(
-        label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+        label=gettext_lazy("Text"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        max_length=text_limit(IngestedDocument, "text"),
     )
     file = forms.FileField(
         label=gettext_lazy("or a file (.txt, .docx, PDF with text)"), required=False

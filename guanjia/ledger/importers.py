@@ -35,6 +35,7 @@ from guanjia.accounts.scope import referenceable_people
 from guanjia.core import uploads
 from guanjia.core.amounts import AmountError, parse_amount_wan
 from guanjia.core.audit import _jsonable
+from guanjia.core.bounds import YEAR_MAX, YEAR_MIN, name_problem, text_limit
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.access import referenceable_enterprises
@@ -1061,7 +1062,7 @@ class ProjectImporter:
             column = columns[key]
             errors.append(RowError(number, column.letter, column.header, reason))
 
-        def text(key: str, required: bool = False, max_length: int = 0) -> str:
+        def text(key: str, required: bool = False, max_length: int = 0, name: bool = False) -> str:
             value = _text(raw(row, key))
             if required and not value:
                 fail(key, _("this cell is required but empty"))
@@ -1072,11 +1073,16 @@ class ProjectImporter:
                     % {"n": max_length, "m": len(value)},
                 )
                 return ""
+            elif name and (problem := name_problem(value)):
+                fail(key, problem)
+                return ""
             return value
 
         # Who and what: enough to tell a duplicate.
-        name = text("name", required=True, max_length=200)
-        enterprise_name = text("enterprise", required=True, max_length=120)
+        name = text("name", required=True, max_length=text_limit(Project, "name"), name=True)
+        enterprise_name = text(
+            "enterprise", required=True, max_length=text_limit(Enterprise, "name"), name=True
+        )
         code = creditcode.normalise(text("credit_code")) if "credit_code" in columns else ""
         if code:
             for problem in enterprises.code_problems(code):
@@ -1140,18 +1146,33 @@ class ProjectImporter:
                     fail(key, str(exc))
         if "plan_year" in columns and text("plan_year"):
             year = text("plan_year").removesuffix("年")
-            if year.isdigit() and 2000 <= int(year) <= 2100:
+            if year.isdigit() and YEAR_MIN <= int(year) <= YEAR_MAX:
                 fields["plan_year"] = int(year)
             else:
-                fail("plan_year", _("“%(value)s” is not a year") % {"value": text("plan_year")})
+                fail(
+                    "plan_year",
+                    _("“%(value)s” is not a year from %(min)d to %(max)d")
+                    % {"value": text("plan_year"), "min": YEAR_MIN, "max": YEAR_MAX},
+                )
         elif fields.get("planned_investment_year_wan") or fields.get(
             "completed_investment_year_wan"
         ):
             fields["plan_year"] = self.today.year  # "本年": the year it is imported in
-        fields["task_force"] = text("task_force", max_length=100) if "task_force" in columns else ""
+        if "task_force" in columns:
+            fields["task_force"] = text(
+                "task_force", max_length=text_limit(Project, "task_force"), name=True
+            )
+        else:
+            fields["task_force"] = ""
         if "construction_content" in columns:
-            fields["construction_content"] = text("construction_content")
-        reason = text("withdrawn_reason", max_length=300) if "withdrawn_reason" in columns else ""
+            fields["construction_content"] = text(
+                "construction_content", max_length=text_limit(Project, "construction_content")
+            )
+        reason = (
+            text("withdrawn_reason", max_length=text_limit(Project, "withdrawn_reason"))
+            if "withdrawn_reason" in columns
+            else ""
+        )
 
         dates: dict[str, dt.date] = {}
         for key in DATE_KEYS:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import ERROR_MAX, TEXT_MAX, bounded_text
+
 
 class EmailStatus(models.TextChoices):
     NONE = "", _("Not emailed")
@@ -30,7 +32,7 @@ class Notification(models.Model):
     # A dotted event name, e.g. "request.escalated"; webhooks filter on its prefix.
     kind = models.CharField(_("kind"), max_length=60)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), blank=True)
+    body = bounded_text(_("text"), TEXT_MAX, blank=True)
     # A path on this site ("/projects/5/"); absolute in emails and webhooks.
     url = models.CharField(_("link"), max_length=300, blank=True)
     # What the notification is about: a model label (e.g. "projects.project") and its key.
@@ -50,7 +52,7 @@ class Notification(models.Model):
     # When the sweep may next take a pending email: a grace after creation (the task queued
     # on commit goes first), the lease of a try in progress, or the back-off after a failure.
     email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
-    email_error = models.TextField(_("last email error"), blank=True)
+    email_error = bounded_text(_("last email error"), ERROR_MAX, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
@@ -138,7 +140,7 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # When a pending delivery is next due; an attempt in progress pushes it ahead (a lease).
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = bounded_text(_("last error"), ERROR_MAX, blank=True)
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)

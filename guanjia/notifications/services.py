@@ -18,6 +18,8 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from guanjia.core.bounds import text_limit
+
 from . import emails, webhooks
 from .models import EmailStatus, Notification
 
@@ -56,6 +58,7 @@ def notify(
     target_type = target._meta.label_lower if target is not None else ""
     target_id = str(target.pk) if target is not None else ""
     title = title[:200]
+    body = body[: text_limit(Notification, "body")]
     rows = [
         Notification(
             recipient=user,

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import HEADCOUNT_MAX
 from guanjia.requests.forms import MultipleFileField
 
 from . import rules
@@ -150,6 +151,8 @@ class PolicyForm(forms.ModelForm):
 
 
 class ProfileForm(forms.Form):
-    headcount = forms.IntegerField(label=_("Headcount"), required=False, min_value=0)
+    headcount = forms.IntegerField(
+        label=_("Headcount"), required=False, min_value=0, max_value=HEADCOUNT_MAX
+    )
     high_tech = forms.BooleanField(label=_("High-tech enterprise"), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=300)

@@ -1,10 +1,18 @@
 """Policies (政策), the enterprise facts they are matched on, and the deliveries (matches)."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanjia.core.bounds import (
+    HEADCOUNT_MAX,
+    LONG_TEXT_MAX,
+    amount_validators,
+    bounded_text,
+    validate_name,
+)
 from guanjia.requests.storage import attachment_storage
 
 
@@ -23,7 +31,9 @@ class EnterpriseProfile(models.Model):
         on_delete=models.CASCADE,
         related_name="policy_profile",
     )
-    headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
+    headcount = models.PositiveIntegerField(
+        _("headcount"), null=True, blank=True, validators=[MaxValueValidator(HEADCOUNT_MAX)]
+    )
     high_tech = models.BooleanField(_("high-tech enterprise"), default=False)
     tags = models.CharField(
         _("tags"), max_length=300, blank=True, help_text=_("Comma separated, e.g. 专精特新")
@@ -45,12 +55,14 @@ class EnterpriseProfile(models.Model):
 
 
 class Policy(models.Model):
-    title = models.CharField(pgettext_lazy("policy", "title"), max_length=200)
-    issuer = models.CharField(_("issuer"), max_length=120)
+    title = models.CharField(
+        pgettext_lazy("policy", "title"), max_length=200, validators=[validate_name]
+    )
+    issuer = models.CharField(_("issuer"), max_length=120, validators=[validate_name])
     doc_number = models.CharField(_("document number"), max_length=80, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    benefit = models.TextField(_("benefit"), blank=True)
+    benefit = bounded_text(_("benefit"), LONG_TEXT_MAX, blank=True)
     apply_from = models.DateField(_("applications open"), null=True, blank=True)
     apply_to = models.DateField(_("applications close"), null=True, blank=True)
     automatic = models.BooleanField(
@@ -128,7 +140,12 @@ class PolicyMatch(models.Model):
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     granted_at = models.DateTimeField(_("granted at"), null=True, blank=True)
     granted_amount_wan = models.DecimalField(
-        _("amount granted (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+        _("amount granted (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=amount_validators(),
     )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

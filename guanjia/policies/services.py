@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
 from guanjia.core.audit import audited_save, record
+from guanjia.core.bounds import AMOUNT_WAN_MAX
 from guanjia.core.models import AuditAction
 from guanjia.enterprises.access import enterprises_for
 from guanjia.enterprises.models import Enterprise
@@ -423,6 +424,14 @@ def parse_amount(raw: Any) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text)
+        amount = Decimal(text)
     except ArithmeticError:
         raise ValidationError(_("Enter the amount as a number.")) from None
+    if not amount.is_finite():
+        raise ValidationError(_("Enter the amount as a number."))
+    if not 0 <= amount <= AMOUNT_WAN_MAX or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(
+            _("Enter an amount from 0 to %(max)s (10k yuan), to the hundredth.")
+            % {"max": AMOUNT_WAN_MAX}
+        )
+    return amount

@@ -5,10 +5,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.bounds import (
+    TEXT_MAX,
+    amount_validators,
+    bounded_text,
+    validate_name,
+    year_validators,
+)
 
 from .stages import Stage
 
@@ -16,13 +23,8 @@ from .stages import Stage
 def money_field(verbose_name: Any, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]
     """万元 to the yuan: 18 digits with 4 after the point."""
     kwargs.setdefault("default", Decimal(0))
-    return models.DecimalField(
-        verbose_name,
-        max_digits=18,
-        decimal_places=4,
-        validators=[MinValueValidator(Decimal(0))],
-        **kwargs,
-    )
+    kwargs.setdefault("validators", amount_validators())
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=4, **kwargs)
 
 
 class Level(models.TextChoices):
@@ -109,7 +111,7 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 
 
 class Project(models.Model):
-    name = models.CharField(_("project name"), max_length=200)
+    name = models.CharField(_("project name"), max_length=200, validators=[validate_name])
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name=_("investor"),
@@ -140,11 +142,13 @@ class Project(models.Model):
         _("level"), max_length=20, choices=Level.choices, default=Level.GENERAL
     )
     total_investment_wan = money_field(_("total investment (10k yuan)"))
-    plan_year = models.PositiveSmallIntegerField(_("plan year"), null=True, blank=True)
+    plan_year = models.PositiveSmallIntegerField(
+        _("plan year"), null=True, blank=True, validators=year_validators()
+    )
     planned_investment_year_wan = money_field(_("planned investment this year (10k yuan)"))
     completed_investment_year_wan = money_field(_("completed investment this year (10k yuan)"))
     funds_in_place_wan = money_field(_("funds in place (10k yuan)"))
-    construction_content = models.TextField(_("construction content"), blank=True)
+    construction_content = bounded_text(_("construction content"), TEXT_MAX, blank=True)
     steward = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("steward"),
@@ -161,7 +165,9 @@ class Project(models.Model):
         on_delete=models.SET_NULL,
         related_name="led_projects",
     )
-    task_force = models.CharField(_("task force"), max_length=100, blank=True)
+    task_force = models.CharField(
+        _("task force"), max_length=100, blank=True, validators=[validate_name]
+    )
 
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.LEAD)
     # One date per stage makes time-in-stage and the rates a query, not a reconstruction.

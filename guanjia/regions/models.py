@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import validate_name
+
 
 class RegionKind(models.TextChoices):
     PROVINCE = "province", _("Province")
@@ -27,8 +29,10 @@ class Region(models.Model):
     # (zones have none). `gb_code` is blank for zones so statistics never invent one.
     code = models.CharField(_("code"), max_length=20, unique=True)
     gb_code = models.CharField(_("GB/T 2260 code"), max_length=6, blank=True)
-    name = models.CharField(_("name"), max_length=60)
-    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    name = models.CharField(_("name"), max_length=60, validators=[validate_name])
+    short_name = models.CharField(
+        _("short name"), max_length=30, blank=True, validators=[validate_name]
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=RegionKind.choices)
     parent = models.ForeignKey(
         "self",

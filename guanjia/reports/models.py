@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import ERROR_MAX, bounded_text
+
 from .storage import report_storage
 
 
@@ -75,7 +77,7 @@ class Report(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("generated"), null=True, blank=True)
     seconds = models.FloatField(_("seconds to generate"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = bounded_text(_("error"), ERROR_MAX, blank=True)
 
     class Meta:
         verbose_name = _("report")

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
+from guanjia.core.bounds import validate_name
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import referenceable_projects
@@ -45,7 +46,7 @@ class SubmitForm(forms.Form):
     project = forms.ModelChoiceField(
         queryset=Project.objects.none(), label=_("Project"), required=False
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[validate_name])
     text = forms.CharField(
         label=_("What is needed"),
         widget=forms.Textarea(attrs={"rows": 6}),

@@ -41,6 +41,7 @@ from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import referenceable_people, region_path
 from guanjia.core import uploads
 from guanjia.core.audit import entry
+from guanjia.core.bounds import name_problem, text_limit
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.access import referenceable_enterprises
@@ -53,6 +54,7 @@ from guanjia.ledger.importers import (
     parse_date,
     read_sheet,
 )
+from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 from guanjia.regions.models import Region
 from guanjia.worktime.clock import WorkCalendar
@@ -75,8 +77,8 @@ EXTENSIONS = (".xlsx", ".xls", ".ods")  # never .xlsm: macros are not imported
 HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 5000  # the import is synchronous: bigger files are split
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-TEXT_LIMIT = 5000
-TITLE_LIMIT = 200
+TEXT_LIMIT = text_limit(ServiceRequest, "text")  # the answer's limit is the same
+TITLE_LIMIT = text_limit(ServiceRequest, "title")
 TEMPLATE_NAME = "诉求台账-导入模板.xlsx"
 
 
@@ -485,7 +487,10 @@ class _Lookups:
                 self.stewards.setdefault(_key(name), []).append(user)
         found = {e.pk for group in self.enterprises.values() for e in group}
         self.projects: dict[tuple[int, str], list[Project]] = {}
-        owned = Project.objects.filter(Q(enterprise_id__in=found) | Q(partners__in=found))
+        # Projects the actor may name: another area's is "not a project of …" like a missing one.
+        owned = referenceable_projects(actor).filter(
+            Q(enterprise_id__in=found) | Q(partners__in=found)
+        )
         for project in (
             owned.distinct().select_related("region", "steward").prefetch_related("partners")
         ):
@@ -823,6 +828,8 @@ class _Checker:
                 _("at most %(max)d characters, this has %(n)d")
                 % {"max": TITLE_LIMIT, "n": len(title)},
             )
+        elif problem := name_problem(title):
+            error("title", problem)
         body = self.text(cells, "text") or title
         if len(body) > TEXT_LIMIT:
             error(

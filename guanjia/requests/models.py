@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guanjia.accounts.models import Role
+from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
 
 from .storage import attachment_storage
 
@@ -79,7 +80,7 @@ class Category(models.Model):
     """What a request is about; also the Open311 service list."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[validate_name])
     description = models.CharField(_("description"), max_length=300, blank=True)
     group = models.CharField(_("group"), max_length=60, blank=True)
     department = models.ForeignKey(
@@ -168,8 +169,10 @@ class ServiceRequest(models.Model):
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.GENERAL
     )
-    title = models.CharField(pgettext_lazy("request", "title"), max_length=200)
-    text = models.TextField(_("what is needed"))
+    title = models.CharField(
+        pgettext_lazy("request", "title"), max_length=200, validators=[validate_name]
+    )
+    text = bounded_text(_("what is needed"), TEXT_MAX)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default="web")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -247,7 +250,7 @@ class ServiceRequest(models.Model):
     signed_at = models.DateTimeField(_("signed for"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     replied_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    answer = models.TextField(_("answer"), blank=True)
+    answer = bounded_text(_("answer"), TEXT_MAX, blank=True)
     on_time = models.BooleanField(_("answered on time"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
@@ -424,7 +427,7 @@ class RequestEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("when"))
-    note = models.TextField(_("note"), blank=True)
+    note = bounded_text(_("note"), TEXT_MAX, blank=True)
     data = models.JSONField(default=dict, blank=True)
     # A copy of TIMELINE[kind].entry == staff, for readers outside the application.
     internal = models.BooleanField(default=False)

@@ -61,6 +61,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from guanjia.accounts import ratelimit
 from guanjia.accounts.models import ApiToken, Role, User
+from guanjia.core.bounds import without_invisible
 from guanjia.projects.access import projects_for
 from guanjia.projects.models import Project
 
@@ -470,7 +471,8 @@ def _project(user: User, value: str) -> Project | None:
 
 def make_title(description: str) -> str:
     """The first line of the description, cut at 60 characters."""
-    line = next((ln.strip() for ln in description.splitlines() if ln.strip()), "")
+    lines = (without_invisible(ln).strip() for ln in description.splitlines())
+    line = next((ln for ln in lines if ln), "")
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1] + "…"
 
 

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import TEXT_MAX, bounded_text
+
 
 class Kind(models.TextChoices):
     VISIT = "visit", _("Visit")  # 走访
@@ -47,7 +49,7 @@ class ServiceRecord(models.Model):
     )
     kind = models.CharField(_("kind of service"), max_length=20, choices=Kind.choices)
     date = models.DateField(_("date"))
-    summary = models.TextField(_("what was done"))
+    summary = bounded_text(_("what was done"), TEXT_MAX)
     problems_solved = models.PositiveSmallIntegerField(_("problems solved"), default=0)
     request = models.ForeignKey(
         "requests.ServiceRequest",

@@ -9,10 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.bounds import TARGET_VALUE_MAX, validate_name, year_validators
 
 from .periods import Period, PeriodError
 
@@ -43,7 +45,7 @@ class Aggregation(models.TextChoices):
 
 class Indicator(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     unit = models.CharField(_("unit"), max_length=4, choices=Unit.choices)
     source = models.CharField(_("actuals"), max_length=10, choices=Source.choices)
     computation = models.CharField(
@@ -100,11 +102,16 @@ class Indicator(models.Model):
 
 
 def value_field(verbose_name: Any) -> models.DecimalField:
-    return models.DecimalField(verbose_name, max_digits=20, decimal_places=4)
+    return models.DecimalField(
+        verbose_name,
+        max_digits=20,
+        decimal_places=4,
+        validators=[MinValueValidator(-TARGET_VALUE_MAX), MaxValueValidator(TARGET_VALUE_MAX)],
+    )
 
 
 class PeriodFields(models.Model):
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
     quarter = models.PositiveSmallIntegerField(
         _("quarter"), default=0, validators=[MaxValueValidator(4)], help_text=_("0: none")
     )

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from guanjia.core.bounds import YEAR_MAX, YEAR_MIN
+
 QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
@@ -24,7 +26,7 @@ class Period:
     month: int = 0
 
     def __post_init__(self) -> None:
-        if not 1900 <= self.year <= 2999:
+        if not YEAR_MIN <= self.year <= YEAR_MAX:
             raise PeriodError(_("%(year)s is not a year") % {"year": self.year})
         if self.quarter and self.month:
             raise PeriodError(_("a period is a year, a quarter or a month, not both"))

@@ -3,17 +3,23 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import text_limit, validate_name
 from guanjia.ledger.forms import DateInput
 from guanjia.projects.models import Project
 
 from . import services
+from .models import Decision, Meeting
 
 
 class MeetingForm(forms.Form):
     held_on = forms.DateField(label=_("Held on"), widget=DateInput())
-    title = forms.CharField(label=_("Subject"), max_length=200)
+    title = forms.CharField(label=_("Subject"), max_length=200, validators=[validate_name])
     attendees = forms.CharField(label=_("Attendees"), max_length=500, required=False)
-    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 4}))
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text_limit(Meeting, "minutes"),
+    )
 
 
 class ActionItemForm(forms.Form):
@@ -29,5 +35,9 @@ class ActionItemForm(forms.Form):
 class DecisionForm(forms.Form):
     decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
     subject = forms.CharField(label=_("Matter"), max_length=200)
-    decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.CharField(
+        label=_("Decision"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=text_limit(Decision, "decision"),
+    )
     decided_by = forms.CharField(label=_("Decided by"), max_length=100)

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import LONG_TEXT_MAX, NOTE_MAX, bounded_text, validate_name
+
 
 class Meeting(models.Model):
     project = models.ForeignKey(
@@ -19,9 +21,9 @@ class Meeting(models.Model):
         related_name="meetings",
     )
     held_on = models.DateField(_("held on"))
-    title = models.CharField(_("subject"), max_length=200)
+    title = models.CharField(_("subject"), max_length=200, validators=[validate_name])
     attendees = models.CharField(_("attendees"), max_length=500, blank=True)
-    minutes = models.TextField(_("minutes"))
+    minutes = bounded_text(_("minutes"), LONG_TEXT_MAX)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -101,7 +103,7 @@ class Decision(models.Model):
     )
     decided_on = models.DateField(_("decided on"))
     subject = models.CharField(_("matter"), max_length=200)
-    decision = models.TextField(_("decision"))
+    decision = bounded_text(_("decision"), NOTE_MAX)
     decided_by = models.CharField(_("decided by"), max_length=100)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

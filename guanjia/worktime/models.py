@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.bounds import validate_name
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Public holiday (no work)")
@@ -14,7 +16,7 @@ class CalendarDay(models.Model):
 
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
-    name = models.CharField(_("name"), max_length=60, blank=True)
+    name = models.CharField(_("name"), max_length=60, blank=True, validators=[validate_name])
 
     class Meta:
         verbose_name = _("calendar day")
