@@ -174,7 +174,7 @@ def test_the_list_shows_what_the_caller_may_see(call, world):
 def test_the_list_filters_and_pages(call, world):
     land = new_request(world, title="用地手续")
     energy = new_request(world, code="energy", title="能耗指标")
-    services.withdraw(energy, world["enterprise"], "")
+    services.withdraw(energy, world["enterprise"], "已自行解决")
 
     def numbers(**query):
         response = call("enterprise", "get", **query)
@@ -428,8 +428,9 @@ def test_steps_refused_by_status_are_a_409(call, world):
     response = call("linghai_steward", "post", f"/{pk}/steps/close", {})
     body = assert_invalid(response, 409, None)
     assert "Submitted" in body["errors"][0]["message"]
-    assert call("enterprise", "post", f"/{pk}/steps/withdraw", {}).status_code == 200
-    response = call("enterprise", "post", f"/{pk}/steps/withdraw", {})
+    withdraw = {"reason": "已自行解决"}
+    assert call("enterprise", "post", f"/{pk}/steps/withdraw", withdraw).status_code == 200
+    response = call("enterprise", "post", f"/{pk}/steps/withdraw", withdraw)
     assert_invalid(response, 409, None)
 
 

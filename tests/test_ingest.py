@@ -311,7 +311,7 @@ def test_milestones_move_or_create_projects(regions, users):
 
 def test_reject_records_who(fair_doc, users):
     p = fair_doc.proposals.filter(kind=Kind.TOTAL).first()
-    services.reject(p, users["steward"], note="重复")
+    services.reject(p, users["steward"], "重复")
     p.refresh_from_db()
     assert (p.status, p.decided_by, p.note) == (Status.REJECTED, users["steward"], "重复")
 

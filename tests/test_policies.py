@@ -493,7 +493,7 @@ def test_a_city_admin_attaches_the_policy_documents_in_the_form(
     # Removing one leaves the other, and its file goes from the disk.
     path = doc.file.path
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/policies/documents/{doc.pk}/remove/")
+        client.post(f"/policies/documents/{doc.pk}/remove/", {"reason": "已过期", "confirm": "on"})
     assert list(policy.documents.values_list("name", flat=True)) == ["申请表.pdf"]
     assert not Path(path).exists()
 
@@ -532,5 +532,6 @@ def test_who_downloads_a_policy_document(client, users, world, private, who, exp
     doc = policy.documents.get()
     client.force_login(world["other_user"] if who == "other_user" else users[who])
     assert client.get(f"/policies/documents/{doc.pk}/").status_code == expected
-    removal = client.post(f"/policies/documents/{doc.pk}/remove/").status_code
+    confirmed = {"reason": "已过期", "confirm": "on"}
+    removal = client.post(f"/policies/documents/{doc.pk}/remove/", confirmed).status_code
     assert removal == (302 if who == "admin" else 403)

@@ -217,8 +217,8 @@ def test_corrections_and_deletions_are_audited_and_limited_to_the_owner(world):
     with pytest.raises(PermissionDenied):
         update_service(world["theirs"], world["steward"], summary="not mine")
     with pytest.raises(PermissionDenied):
-        delete_service(world["theirs"], world["steward"])
-    delete_service(record, world["steward"])
+        delete_service(world["theirs"], world["steward"], "录入错误")
+    delete_service(record, world["steward"], "录入错误")
     assert not ServiceRecord.objects.filter(pk=record.pk).exists()
     assert AuditEntry.objects.filter(object_id=record.pk, action=AuditAction.DELETE).exists()
 

@@ -15,10 +15,10 @@ from guanjia.industries.models import Industry
 from guanjia.projects import access, services
 from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
 from guanjia.projects.models import Project, stalled_q
-from guanjia.projects.stages import DATE_FIELD
+from guanjia.projects.stages import DATE_FIELD, Stage
 
 from .common import caller, existing, industry_ref, person, reference, region_ref, user_ref
-from .errors import ApiError, django_errors
+from .errors import ApiError, django_errors, invalid
 from .schemas import (
     ErrorOut,
     InvalidOut,
@@ -176,9 +176,13 @@ def update_project(request: HttpRequest, project_id: int, payload: ProjectUpdate
     response={200: ProjectOut, 409: InvalidOut} | WRITE_ERRORS,
 )
 def transition(request: HttpRequest, project_id: int, payload: TransitionIn) -> dict:
-    """Move a project to another stage; a refused move is a 409 naming `to_stage`."""
+    """Move a project to another stage; a refused move is a 409 naming `to_stage`.
+
+    Withdrawing (终止) a project is destructive: without a `reason` it is a 422."""
     user = caller(request)
     project = access.get_project(user, project_id, write=True)
+    if payload.to_stage == Stage.WITHDRAWN and not payload.reason.strip():
+        raise invalid("reason", _("say why the project is withdrawn"))
     try:
         services.transition(
             project, payload.to_stage, user,

@@ -250,7 +250,7 @@ STEP_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "close": (set(), {"note"}),
     "rate": ({"rating"}, {"comment"}),
     "revisit": (set(), {"note"}),
-    "withdraw": (set(), {"reason"}),
+    "withdraw": ({"reason"}, set()),
     "ask_extension": ({"days"}, {"reason"}),
     "decide_extension": ({"approve"}, {"extension_id", "note"}),
     "supervise": (set(), {"note"}),

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.scope import is_admin
@@ -23,8 +23,17 @@ admin.site.site_header = _("Guanjia configuration")
 admin.site.site_title = _("Guanjia")
 
 
+def _deletion_reason(request: HttpRequest) -> str:
+    return str(request.POST.get("reason", "")).strip()[:300]
+
+
 class AuditedAdmin(admin.ModelAdmin):
-    """ModelAdmin that records create, update and delete in the audit log."""
+    """ModelAdmin that records create, update and delete in the audit log. A deletion, of one
+    object or of the selected ones, needs a reason on Django's confirmation page; the reason
+    is in each deletion's audit row."""
+
+    delete_confirmation_template = "core/admin_delete_confirmation.html"
+    delete_selected_confirmation_template = "core/admin_delete_selected_confirmation.html"
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _admin_only(request)
@@ -59,8 +68,38 @@ class AuditedAdmin(admin.ModelAdmin):
         else:
             record(request.user, AuditAction.CREATE, obj, note="admin")
 
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method == "POST" and not (
+            _deletion_reason(request) and request.POST.get("post")
+        ):
+            # Back to the confirmation page: nothing is deleted without a reason and the
+            # page's "Yes, I'm sure" (its hidden "post" field).
+            self.message_user(request, _("Give a reason for the deletion."), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        post = request.POST
+        if (
+            request.method == "POST"
+            and post.get("action") == "delete_selected"
+            and post.get("post")
+            and not _deletion_reason(request)
+        ):
+            # The confirmed "delete selected" without a reason: show the confirmation again.
+            self.message_user(request, _("Give a reason for the deletion."), messages.ERROR)
+            unconfirmed = post.copy()
+            del unconfirmed["post"]
+            request.POST = unconfirmed  # type: ignore[misc]
+        return super().changelist_view(request, extra_context)
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        record(request.user, AuditAction.DELETE, obj, note="admin")
+        reason = _deletion_reason(request)
+        record(
+            request.user, AuditAction.DELETE, obj, note=f"admin: {reason}" if reason else "admin"
+        )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:

@@ -415,12 +415,16 @@ def edit(proposal: Proposal, actor: Any, changes: dict[str, str]) -> Proposal:
 
 
 @transaction.atomic
-def reject(proposal: Proposal, actor: Any, note: str = "") -> Proposal:
+def reject(proposal: Proposal, actor: Any, reason: str) -> Proposal:
+    """Reject a proposal, saying why: the reason is its note and in the audit row."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("say why the proposal is rejected")})
     proposal = _check(actor, proposal)
     proposal.status = Status.REJECTED
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
-    proposal.note = note[:300]
-    audited_save(proposal, actor)
+    proposal.note = reason[:300]
+    audited_save(proposal, actor, note=f"rejected: {proposal.note}")
     return proposal
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_path
 from guanjia.core.bounds import text_limit
+from guanjia.core.confirm import ConfirmForm, confirmed_reason
 
 from . import services
 from .models import IngestedDocument, Kind, Proposal, Status
@@ -257,6 +258,9 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
             "fields": _fields(p),
             "may_decide": services.in_scope(request.user, p) and p.status == Status.PROPOSED,
             "ledger": _ledger_service_figures(p),
+            "reject_form": ConfirmForm(
+                prefix_id=f"reject-{p.pk}", confirm_label=_("Yes, reject this proposal")
+            ),
         }
         for p in proposals
     ]
@@ -338,8 +342,16 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def reject(request: AuthedRequest, pk: int) -> HttpResponse:
     proposal = _get_proposal(request.user, pk)
+    reason, form = confirmed_reason(request.POST)
+    if reason is None:
+        messages.error(
+            request,
+            _("Not rejected: %(errors)s")
+            % {"errors": "; ".join(str(m) for errs in form.errors.values() for m in errs)},
+        )
+        return _back(proposal)
     try:
-        services.reject(proposal, request.user, note=request.POST.get("note", ""))
+        services.reject(proposal, request.user, reason)
     except ValidationError as exc:
         _error(request, exc)
     else:

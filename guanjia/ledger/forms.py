@@ -349,6 +349,11 @@ class TransitionForm(forms.Form):
         max_length=300,
         help_text=_("Needed to withdraw a project or to correct it back to an earlier stage."),
     )
+    confirm = forms.BooleanField(
+        label=_("Yes, withdraw this project"),
+        required=False,
+        help_text=_("Needed to withdraw a project: a withdrawn project leaves the pipeline."),
+    )
 
     def __init__(self, project: Project, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -365,6 +370,16 @@ class TransitionForm(forms.Form):
                 (str(_("Correct back to (give a reason)")), [(s, Stage(s).label) for s in back])
             )
         self.fields["to_stage"].widget.choices = groups
+
+    def clean(self) -> dict[str, Any]:
+        """Withdrawing (终止) is destructive: it takes a reason and the ticked confirmation."""
+        data = super().clean()
+        if data.get("to_stage") == Stage.WITHDRAWN:
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", _("say why the project is withdrawn"))
+            if not data.get("confirm"):
+                self.add_error("confirm", _("Tick the box to confirm."))
+        return data
 
 
 class EnterpriseForm(forms.ModelForm):

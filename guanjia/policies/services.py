@@ -103,12 +103,16 @@ def save_policy(actor: User, policy: Policy, documents: Sequence[File] = ()) -> 
     return policy
 
 
-def remove_document(actor: User, document: PolicyDocument) -> None:
-    """Take a document off a policy (audited); its file goes once the deletion commits."""
+def remove_document(actor: User, document: PolicyDocument, reason: str) -> None:
+    """Take a document off a policy, saying why (audited); its file goes once the deletion
+    commits."""
     if not can_edit_policies(actor):
         raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("say why the document is removed")})
     with transaction.atomic():
-        record(actor, AuditAction.DELETE, document, before={"name": document.name})
+        record(actor, AuditAction.DELETE, document, before={"name": document.name}, note=reason)
         name = document.file.name
         document.delete()
         if name:

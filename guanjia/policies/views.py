@@ -8,10 +8,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from guanjia.accounts.models import Role, User
+from guanjia.core.confirm import ConfirmForm
 from guanjia.enterprises.access import enterprises_for
 from guanjia.requests.attachments import serve
 
@@ -98,17 +100,35 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
     return serve(doc.file, doc.name)
 
 
-@require_POST
 @login_required
+@require_http_methods(["GET", "POST"])
 def remove_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Taking a document off a policy: a confirmation page with a reason and a ticked box."""
     user = _user(request)
     if not services.can_edit_policies(user):
         # Before the look-up: a refused caller learns nothing of which documents exist.
         raise PermissionDenied
-    doc = get_object_or_404(PolicyDocument, pk=pk)
-    services.remove_document(user, doc)
-    messages.success(request, _("Document removed."))
-    return redirect("policies:edit", doc.policy_id)
+    doc = get_object_or_404(PolicyDocument.objects.select_related("policy"), pk=pk)
+    form = ConfirmForm(
+        request.POST if request.method == "POST" else None,
+        confirm_label=_("Yes, remove this document"),
+    )
+    if form.is_valid():
+        services.remove_document(user, doc, form.cleaned_data["reason"])
+        messages.success(request, _("Document removed."))
+        return redirect("policies:edit", doc.policy_id)
+    context = {
+        "title": _("Remove a policy document"),
+        "what": f"{doc.policy.title} · {doc.name}",
+        "consequence": _(
+            "The document and its file are removed from the policy; the removal and its "
+            "reason are kept in the audit log."
+        ),
+        "button": _("Remove the document"),
+        "cancel_url": reverse("policies:edit", args=[doc.policy_id]),
+        "confirm_form": form,
+    }
+    return render(request, "core/confirm.html", context, status=400 if form.errors else 200)
 
 
 @login_required

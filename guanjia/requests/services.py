@@ -701,7 +701,10 @@ def revisit(
 
 
 @transaction.atomic
-def withdraw(sr: ServiceRequest, actor: User | None, reason: str = "") -> ServiceRequest:
+def withdraw(sr: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
+    """撤回: the enterprise takes its request back, saying why (the reason is on the timeline
+    and in the audit row)."""
+    reason = _text(reason, "reason", limit=500)
     sr, before = _begin(sr, actor, "withdraw")
     sr.status = Status.WITHDRAWN
     sr.closed_at = now()

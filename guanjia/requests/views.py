@@ -273,6 +273,14 @@ def _run(step: str, sr: ServiceRequest, user: User, post: Any) -> str:
         services.revisit(sr, user, note)
         return _("Revisit recorded.")
     if step == "withdraw":
+        # Destructive: a reason and the ticked confirmation box, both, before anything changes.
+        missing = {}
+        if not str(post.get("reason", "")).strip():
+            missing["reason"] = _("Say why you withdraw the request.")
+        if not post.get("confirm"):
+            missing["confirm"] = _("Tick the box to confirm.")
+        if missing:
+            raise RequestError(missing)
         services.withdraw(sr, user, post.get("reason", ""))
         return _("Withdrawn.")
     if step == "ask_extension":

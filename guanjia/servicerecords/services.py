@@ -187,8 +187,12 @@ def update_service(record: ServiceRecord, actor: User, **fields: Any) -> Service
 
 
 @transaction.atomic
-def delete_service(record: ServiceRecord, actor: User) -> None:
+def delete_service(record: ServiceRecord, actor: User, reason: str) -> None:
+    """Delete a record entered by mistake; the reason goes into the audit row."""
     current = ServiceRecord.objects.select_for_update().select_related("region").get(pk=record.pk)
     if not access.can_edit(actor, current):
         raise PermissionDenied("you may not delete this record")
-    audited_delete(current, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("say why the record is deleted")})
+    audited_delete(current, actor, note=reason)

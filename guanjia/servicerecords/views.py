@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_path
 from guanjia.core import uploads
+from guanjia.core.confirm import ConfirmForm
 from guanjia.regions.models import Region
 
 from . import access, exporting, figures, importing, services
@@ -153,12 +154,30 @@ def record_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def record_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Deleting a record: a confirmation page that takes a reason and a ticked box."""
     record = access.get_record(request.user, pk, write=True)
-    services.delete_service(record, request.user)
-    messages.success(request, _("The service record is deleted."))
-    return redirect("servicerecords:list")
+    form = ConfirmForm(
+        request.POST if request.method == "POST" else None,
+        confirm_label=_("Yes, delete this record"),
+    )
+    if form.is_valid():
+        services.delete_service(record, request.user, form.cleaned_data["reason"])
+        messages.success(request, _("The service record is deleted."))
+        return redirect("servicerecords:list")
+    context = {
+        "title": _("Delete a service record"),
+        "what": str(record),
+        "consequence": _(
+            "The record leaves the services list and the figures; the deletion and its "
+            "reason are kept in the audit log."
+        ),
+        "button": _("Delete this record"),
+        "cancel_url": reverse("servicerecords:edit", args=[record.pk]),
+        "confirm_form": form,
+    }
+    return render(request, "core/confirm.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -55,11 +55,16 @@ def test_paste_review_and_accept(live_server, page, shot, users, regions):
     assert signing.event == event and signing.is_first
 
     # Reject the running total; then paste the same article again: no new proposals.
+    # Rejecting asks for a reason and a ticked box (no JavaScript needed: a <details> form).
     total_p = document.proposals.filter(kind=Kind.TOTAL).first()
+    card = page.locator(f"#proposal-{total_p.pk}")
+    card.locator("summary").click()
+    card.get_by_label(tr("Reason")).fill("与签约项目重复")
+    card.get_by_label(tr("Yes, reject this proposal")).check()
     with page.expect_navigation():
-        page.locator(f"#proposal-{total_p.pk}").get_by_role("button", name=tr("Reject")).click()
+        card.get_by_role("button", name=tr("Reject"), exact=True).click()
     total_p.refresh_from_db()
-    assert total_p.status == Status.REJECTED
+    assert (total_p.status, total_p.note) == (Status.REJECTED, "与签约项目重复")
     page.goto("/ingest/")
     page.fill("#id_text", ARTICLE.read_text(encoding="utf-8"))
     with page.expect_navigation():
