@@ -257,3 +257,125 @@ API: dict[str, tuple[Any, str, str | None]] = {
 
 # Operations not played, with the reason (none at present).
 API_SKIPPED: dict[str, str] = {}
+
+
+# ---------------------------------------------------------------- references
+#
+# Every field through which a write names another record, on every write path, and what each
+# writer role gets when it names the "own" record (凌海 / the contact's) and the "other" one
+# (黑山: another enterprise, project of 黑山, a 黑山 steward, leader or department).
+# tests/test_authz_matrix.py enumerates the fields — the ModelChoiceFields of every form in
+# guanjia/*/forms.py and the views, the *_id fields of every API write's input schema,
+# Open311's attributes, every importer column, the ingest review's editable fields, every
+# admin action — and fails for one with no row here, so a new field ships with its check.
+#
+# A row: (kind, own, other[, how]) with one code per role in REF_ROLES:
+#   ok  accepted      no  refused exactly as a record that does not exist (same status and body
+#   or form error, nothing written)      refused  refused, but not like a missing record: the
+#   path finds or creates (an importer's enterprise column: "missing" would create one), or
+#   the record is public reference data (regions)      -  the role cannot use this path at all.
+# kind "public: why" marks reference data every user may name (not played).
+REF_ROLES = ("steward", "official", "admin")
+
+# fmt: off
+REFERENCES: dict[str, tuple[str, str, str]] = {
+    # web forms: "web module.Class.field"
+    "web guanjia.ledger.forms.ProjectForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.ledger.forms.ProjectForm.partners": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.ledger.forms.ProjectForm.region": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.ProjectForm.steward": ("steward", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.ProjectForm.leader": ("leader", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.ProjectForm.industry": ("public: the industry taxonomy", "", ""),
+    "web guanjia.ledger.forms.ProjectCreateForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.ledger.forms.ProjectCreateForm.partners": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.ledger.forms.ProjectCreateForm.region": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.ProjectCreateForm.steward": ("steward", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.ProjectCreateForm.leader": ("leader", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.ProjectCreateForm.industry": ("public: the industry taxonomy", "", ""),
+    "web guanjia.ledger.forms.EnterpriseForm.region": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.EnterpriseForm.steward": ("steward", "ok ok ok", "ok no ok"),
+    "web guanjia.ledger.forms.EnterpriseForm.industry": ("public: the industry taxonomy", "", ""),
+    "web guanjia.requests.forms.SubmitForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.requests.forms.SubmitForm.project": ("project", "ok ok ok", "ok no ok"),
+    "web guanjia.requests.forms.SubmitForm.category": ("public: the request categories", "", ""),
+    "web guanjia.requests.forms.AssignForm.to": ("assignee", "ok ok ok", "no no no"),
+    "web guanjia.requests.views.InviteForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.servicerecords.forms.RecordForm.steward": ("steward", "- ok ok", "- no ok"),
+    "web guanjia.servicerecords.forms.RecordForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.servicerecords.forms.RecordForm.project": ("project", "ok ok ok", "ok no ok"),
+    "web guanjia.servicerecords.forms.RecordForm.request": ("request", "ok ok ok", "no no ok"),
+    "web guanjia.guarantees.forms.GuaranteeForm.department": ("department", "ok ok ok", "ok no ok"),
+    "web guanjia.taskforces.forms.ActionItemForm.owner": ("owner", "ok ok ok", "no no no"),
+    "web guanjia.targets.forms.ValueForm.region": ("region", "- ok ok", "- no ok"),
+    "web guanjia.targets.forms.ValueForm.indicator": ("public: the target indicators", "", ""),
+    # the API: "api METHOD /path field"
+    "api POST /projects enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
+    "api POST /projects partner_ids": ("enterprise", "ok ok ok", "no no ok"),
+    "api POST /projects region_id": ("region", "ok ok ok", "ok no ok"),
+    "api POST /projects steward_id": ("steward", "ok ok ok", "ok no ok"),
+    "api POST /projects leader_id": ("leader", "ok ok ok", "ok no ok"),
+    "api POST /projects industry_id": ("public: the industry taxonomy", "", ""),
+    "api PATCH /projects/{project_id} enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
+    "api PATCH /projects/{project_id} partner_ids": ("enterprise", "ok ok ok", "no no ok"),
+    "api PATCH /projects/{project_id} region_id": ("region", "ok ok ok", "ok no ok"),
+    "api PATCH /projects/{project_id} steward_id": ("steward", "ok ok ok", "ok no ok"),
+    "api PATCH /projects/{project_id} leader_id": ("leader", "ok ok ok", "ok no ok"),
+    "api PATCH /projects/{project_id} industry_id": ("public: the industry taxonomy", "", ""),
+    "api POST /enterprises region_id": ("region", "ok ok ok", "ok no ok"),
+    "api POST /enterprises industry_id": ("public: the industry taxonomy", "", ""),
+    "api PATCH /enterprises/{enterprise_id} region_id": ("region", "ok ok ok", "ok no ok"),
+    "api PATCH /enterprises/{enterprise_id} industry_id": ("public: the industry taxonomy", "", ""),
+    "api POST /requests enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
+    "api POST /requests project_id": ("project", "ok ok ok", "ok no ok"),
+    "api POST /requests/{request_id}/steps/{step} to_id": ("assignee", "ok ok ok", "no no no"),
+    "api POST /requests/{request_id}/steps/{step} extension_id": ("public: an extension of the request itself (looked up among its own)", "", ""),
+    # Open311 (enterprise contacts only: the row's three codes are the contact's, own / other)
+    "open311 POST requests attribute[project_id]": ("project", "ok ok ok", "no no no"),
+    # importers: "import importer column"
+    "import ledger enterprise": ("enterprise", "ok ok ok", "refused refused ok"),
+    "import ledger credit_code": ("enterprise", "ok ok ok", "refused refused ok"),
+    "import ledger region": ("region", "ok ok ok", "ok refused ok"),
+    "import ledger steward": ("steward", "ok ok ok", "ok no ok"),
+    "import ledger leader": ("leader", "ok ok ok", "ok no ok"),
+    "import ledger industry": ("public: the industry taxonomy", "", ""),
+    "import requests enterprise": ("enterprise", "- ok ok", "- no ok"),
+    "import requests credit_code": ("enterprise", "- ok ok", "- no ok"),
+    "import requests project": ("project", "- ok ok", "- no ok"),
+    "import requests steward": ("steward", "- ok ok", "- no ok"),
+    "import requests category": ("public: the request categories", "", ""),
+    "import servicerecords steward": ("steward", "ok ok ok", "no no ok"),
+    "import servicerecords enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "import servicerecords credit_code": ("enterprise", "ok ok ok", "no no ok"),
+    "import servicerecords project": ("project", "ok ok ok", "ok no ok"),
+    "import targets region": ("region", "- ok ok", "- refused ok"),
+    "import targets indicator": ("public: the target indicators", "", ""),
+    # the ingest review's accept: the proposal's named enterprise and matched project
+    "ingest enterprise": ("enterprise", "ok ok ok", "refused refused ok"),
+    "ingest project": ("project", "ok ok ok", "refused refused ok"),
+    # admin actions: the admin site is for city admins only (rows admin:* above)
+    "admin guanjia.accounts.admin.UserAdmin.deactivate_users": ("public: city admins only; names no record but the selected users", "", ""),
+    "admin guanjia.accounts.admin.LockoutAdmin.cleanup_expired_attempts": ("public: city admins only; names no record", "", ""),
+    "admin guanjia.enterprises.admin.EnterpriseAdmin.merge_selected": ("public: city admins only, the whole installation's configuration", "", ""),
+}
+# fmt: on
+
+# Columns and fields that name no record (plain values), so the enumeration knows them.
+PLAIN_COLUMNS = {
+    "ledger": {
+        "name", "stage", "level", "total_investment_wan", "plan_year",
+        "planned_investment_year_wan", "completed_investment_year_wan", "funds_in_place_wan",
+        "construction_content", "task_force", "withdrawn_reason", "lead_on", "negotiating_on",
+        "signed_on", "registered_on", "approvals_on", "construction_on", "operation_on",
+        "full_capacity_on", "withdrawn_on",
+    },
+    "requests": {
+        "number", "submitted", "priority", "title", "text", "status", "replied", "closed",
+        "answer", "on_time", "rating", "rating_comment", "rated", "dispatched", "signed",
+    },
+    "servicerecords": {"date", "kind", "summary", "problems"},
+    "targets": {"period", "value", "note"},
+    "ingest": {
+        "date", "name", "place", "investment_yuan", "value_yuan", "value", "steward_count",
+        "service_count", "requests_resolved",
+    },
+}  # fmt: skip

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from guanjia.accounts.models import ApiToken, User
 from guanjia.api.main import api
 from guanjia.core.models import AuditEntry
+from guanjia.testing.factories import credit_code
 
 from .authz_matrix import (
     API,
@@ -338,3 +339,288 @@ def test_lists_show_the_other_area_only_to_its_readers(world, key):
         else:
             shown = [n for n in OTHER_NAMES if n in html]
             assert not shown, f"{key} shows {shown} to {role}"
+
+
+# ---------------------------------------------------------------- references
+#
+# Every field that names another record, on every write path (tests/authz_matrix.py
+# REFERENCES): enumerated here so that a new one without a row fails, then played for each
+# writer role with the own (凌海) and the other (黑山) record, and with an id no record has.
+
+
+def _write_forms() -> dict[str, Any]:
+    """Every form class of the project's forms and views modules, by "module.Class"."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from django import forms as django_forms
+
+    import guanjia
+
+    found: dict[str, Any] = {}
+    for info in pkgutil.iter_modules(guanjia.__path__):
+        for leaf in ("forms", "views", "views_excel", "views_stalled"):
+            try:
+                module = importlib.import_module(f"guanjia.{info.name}.{leaf}")
+            except ModuleNotFoundError:
+                continue
+            for name, cls in inspect.getmembers(module, inspect.isclass):
+                if issubclass(cls, django_forms.BaseForm) and cls.__module__ == module.__name__:
+                    found[f"{module.__name__}.{name}"] = cls
+    return found
+
+
+def reference_fields() -> set[str]:
+    """Every field of every write path that names another record, as REFERENCES keys."""
+    from django.contrib import admin
+    from django.forms import ModelChoiceField
+
+    from guanjia.ingest.services import EDITABLE
+    from guanjia.ledger.importers import COLUMNS as LEDGER
+    from guanjia.requests.importers import COLUMNS as REQUESTS
+    from guanjia.requests.models import Category
+    from guanjia.requests.open311 import service_definition
+    from guanjia.servicerecords.importing import COLUMNS as SERVICES
+    from guanjia.targets.importers import HEADERS as TARGETS
+
+    from .authz_matrix import PLAIN_COLUMNS
+
+    keys: set[str] = set()
+    for path, cls in _write_forms().items():
+        for name, field in cls.base_fields.items():
+            if isinstance(field, ModelChoiceField):
+                keys.add(f"web {path}.{name}")
+    schema = api.get_openapi_schema()
+    components = schema["components"]["schemas"]
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if method == "get" or not body:
+                continue
+            ref = body["schema"].get("$ref", "")
+            props = components[ref.rsplit("/", 1)[-1]]["properties"] if ref else {}
+            for name in props:
+                if name.endswith(("_id", "_ids")):
+                    keys.add(f"api {method.upper()} {path.removeprefix('/api/v1')} {name}")
+    category = Category(code="x", name="x")
+    for attribute in service_definition(category)["attributes"]:
+        if attribute["code"].endswith("_id"):
+            keys.add(f"open311 POST requests attribute[{attribute['code']}]")
+    for importer, columns in (
+        ("ledger", [c.key for c in LEDGER]),
+        ("requests", [c.key for c in REQUESTS]),
+        ("servicerecords", [c.key for c in SERVICES]),
+        ("targets", list(TARGETS)),
+        ("ingest", {k for keys_ in EDITABLE.values() for k in keys_}),
+    ):
+        for column in columns:
+            if column not in PLAIN_COLUMNS[importer]:
+                keys.add(f"{importer if importer == 'ingest' else 'import ' + importer} {column}")
+    for model_admin in admin.site._registry.values():
+        for action in model_admin.actions or []:
+            if action != "delete_selected":
+                keys.add(
+                    f"admin {type(model_admin).__module__}.{type(model_admin).__name__}.{action}"
+                )
+    return keys
+
+
+def test_every_field_that_names_a_record_has_a_reference_row(db):
+    from .authz_matrix import REFERENCES
+
+    fields = reference_fields()
+    missing = sorted(fields - set(REFERENCES))
+    assert not missing, f"fields naming records with no row in REFERENCES: {missing}"
+    stale = sorted(set(REFERENCES) - fields)
+    assert not stale, f"REFERENCES rows for no field: {stale}"
+
+
+@pytest.fixture
+def refs(world, users, linghai, heishan):
+    """world, with the own and other record of every kind a reference names."""
+    from guanjia.accounts.models import Role
+    from guanjia.testing.factories import DepartmentFactory, ProjectFactory, UserFactory
+
+    other_steward = User.objects.get(username="t_steward_hs")
+    own_enterprise = world["enterprise"][0]
+    return world | {
+        "region": (linghai, heishan),
+        "steward": (users["steward"], other_steward),
+        "owner": (users["steward"], other_steward),
+        "assignee": (users["handler"], other_steward),
+        "leader": (
+            users["leader"],
+            UserFactory(username="t_leader_hs", role=Role.LEADER, region=heishan),
+        ),
+        "department": (
+            users["handler"].department,
+            DepartmentFactory(name="黑山县自然资源局", region=heishan),
+        ),
+        # a project of the contact's enterprise, in 黑山: its steward is another's
+        "project": (
+            world["project"][0],
+            ProjectFactory(
+                name="凌海企业黑山项目",
+                enterprise=own_enterprise,
+                region=heishan,
+                steward=other_steward,
+            ),
+        ),  # fmt: skip
+    }
+
+
+def _form(key: str, user: User, w: dict[str, Any]) -> Any:
+    """An unbound instance of the form a REFERENCES web row names, as its view builds it."""
+    from guanjia.guarantees.forms import GuaranteeForm
+    from guanjia.ledger import forms as ledger
+    from guanjia.requests import forms as requests_forms
+    from guanjia.requests.views import InviteForm
+    from guanjia.servicerecords.forms import RecordForm
+    from guanjia.targets.forms import ValueForm
+    from guanjia.targets.models import Indicator
+    from guanjia.targets.views import _regions_for
+    from guanjia.taskforces.forms import ActionItemForm
+
+    cls = key.split()[1].rsplit(".", 2)[1]
+    build = {
+        "ProjectForm": lambda: ledger.ProjectForm(instance=w["project"][0], user=user),
+        "ProjectCreateForm": lambda: ledger.ProjectCreateForm(user=user),
+        "EnterpriseForm": lambda: ledger.EnterpriseForm(instance=w["enterprise"][0], user=user),
+        "SubmitForm": lambda: requests_forms.SubmitForm(user),
+        "AssignForm": lambda: requests_forms.AssignForm(w["request"][0]),
+        "InviteForm": lambda: InviteForm(user),
+        "RecordForm": lambda: RecordForm(user=user),
+        "GuaranteeForm": lambda: GuaranteeForm(user=user),
+        "ActionItemForm": lambda: ActionItemForm(w["project"][0]),
+        "ValueForm": lambda: ValueForm(
+            indicators=Indicator.objects.all(), regions=_regions_for(user)
+        ),
+    }
+    return build[cls]()
+
+
+def _form_outcome(key: str, user: User, w: dict[str, Any], kind: str, other: bool) -> str:
+    """ok when the form accepts the record, no when it refuses it exactly as a missing one."""
+    from django.forms import ModelMultipleChoiceField
+
+    field_name = key.rsplit(".", 1)[1]
+    form = _form(key, user, w)
+    if field_name not in form.fields:
+        return "-"
+    field = form.fields[field_name]
+    record = w[kind][1 if other else 0]
+
+    def error(value: Any) -> list[str]:
+        data = [value] if isinstance(field, ModelMultipleChoiceField) else value
+        try:
+            field.clean(data)
+        except Exception as exc:  # ValidationError: the message the user reads
+            return [str(m).replace(str(value), "ID") for m in getattr(exc, "messages", [exc])]
+        return []
+
+    got = error(record.pk)
+    if not got:
+        return "ok"
+    return "no" if got == error(MISSING) else f"refused({got} vs missing {error(MISSING)})"
+
+
+def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str, str, Any]:
+    """(method, path, body) of an API row's write naming `pk` in the row's field."""
+    _api, method, template, field = key.split()
+    own_enterprise, own_project, own_sr = w["enterprise"][0], w["project"][0], w["request"][0]
+    value = [pk] if field.endswith("_ids") else pk
+    if template == "/projects":
+        body = {"name": "引用矩阵项目", "enterprise_id": own_enterprise.pk,
+                "region_id": w["region"][0].pk}  # fmt: skip
+        return method, template, body | {field: value}
+    if template == "/projects/{project_id}":
+        return method, f"/projects/{own_project.pk}", {field: value}
+    if template == "/enterprises":
+        return method, template, {"name": "引用矩阵企业", "credit_code": credit_code(
+            w["region"][0].code, 990002), field: value}  # fmt: skip
+    if template == "/enterprises/{enterprise_id}":
+        return method, f"/enterprises/{own_enterprise.pk}", {field: value}
+    if template == "/requests":
+        body = {"category": "land", "text": "引用矩阵诉求", "enterprise_id": own_enterprise.pk}
+        return method, template, body | {field: value}
+    assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
+    return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
+
+
+def _written() -> tuple[int, ...]:
+    from guanjia.enterprises.models import Enterprise
+    from guanjia.projects.models import Project
+    from guanjia.requests.models import RequestEvent, ServiceRequest
+
+    return (
+        AuditEntry.objects.count(), Project.objects.count(), Enterprise.objects.count(),
+        ServiceRequest.objects.count(), RequestEvent.objects.count(),
+        User.objects.count(),
+    )  # fmt: skip
+
+
+def _api_outcome(key: str, user: User, w: dict[str, Any], kind: str, other: bool, users) -> str:
+    from guanjia.requests import services as request_services
+
+    token = ApiToken.issue(user)[1]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def send(pk: Any) -> tuple[int, str, bool]:
+        with transaction.atomic():
+            if "steps" in key:
+                request_services.accept(w["request"][0], users["admin"])
+            before = _written()
+            method, path, body = _api_request(key, w, pk, users)
+            response = Client().generic(
+                method, "/api/v1" + path, data=json.dumps(body), content_type="application/json",
+                headers=headers,
+            )  # fmt: skip
+            unchanged = _written() == before
+            transaction.set_rollback(True)
+        return response.status_code, response.content.decode().replace(str(pk), "ID"), unchanged
+
+    record = w[kind][1 if other else 0]
+    status, body, unchanged = send(record.pk)
+    if status < 300:
+        return "ok"
+    missing = send(MISSING)
+    if (status, body) == missing[:2] and unchanged:
+        return "no"
+    return f"refused({status} {body} unchanged={unchanged}; missing: {missing})"
+
+
+def _played(key: str) -> Any:
+    if key.startswith("web "):
+        return lambda user, w, kind, other, users: _form_outcome(key, user, w, kind, other)
+    if key.startswith("api "):
+        return lambda user, w, kind, other, users: _api_outcome(key, user, w, kind, other, users)
+    return None
+
+
+def _reference_rows(prefix: str) -> list[str]:
+    from .authz_matrix import REFERENCES
+
+    return sorted(
+        k for k, (kind, _o, _x) in REFERENCES.items()
+        if k.startswith(prefix) and not kind.startswith("public:")
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("key", _reference_rows("web ") + _reference_rows("api "))
+def test_reference_row(refs, users, key):
+    """Each role naming the own and the other record: accepted, or refused exactly as a record
+    that does not exist (same form error / same status and body) with nothing written."""
+    from .authz_matrix import REF_ROLES, REFERENCES
+
+    kind, own, other = REFERENCES[key]
+    play = _played(key)
+    by_role = {"steward": users["steward"], "official": users["official"], "admin": users["admin"]}
+    observed = {
+        "own": [play(by_role[r], refs, kind, False, users) for r in REF_ROLES],
+        "other": [play(by_role[r], refs, kind, True, users) for r in REF_ROLES],
+    }
+    for field, expected in (("own", own), ("other", other)):
+        wanted = expected.split()
+        got = [g if w != "-" else "-" for g, w in zip(observed[field], wanted, strict=True)]
+        assert got == wanted, f"{key} ({field}): expected {wanted}, observed {observed[field]}"
