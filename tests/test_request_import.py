@@ -399,13 +399,14 @@ def test_an_official_imports_only_for_their_area(client, world):
         f"row 3, column C “企业”: “{other.name}” is not among the enterprises you serve"
         in response.content.decode()
     )
-    # An enterprise of the area with a project elsewhere: that project's request is not theirs.
+    # An enterprise of the area with a project elsewhere: that project is not one the official
+    # may name, and is refused exactly like a project that does not exist.
     elsewhere = ProjectFactory(name="黑山分厂", enterprise=own, region=world["wind"].region)
     rows = [HEADER, ["", "2025-03-03", own.name, "用地保障", "x", "", "已撤回", *[None] * 5]]
     rows[1].append(elsewhere.name)
     result = importers.import_requests(xlsx(rows), world["official"])
     assert [str(e) for e in result.errors] == [
-        "row 2, column M “项目”: the request would belong to 黑山县, outside your area"
+        f"row 2, column M “项目”: “黑山分厂” is not a project of {own.name}"
     ]
     rows = [HEADER, ["", "2025-03-03", own.name, "用地保障", "凌海的诉求", "", "已撤回"]]
     assert upload(client, xlsx(rows)).status_code == 302
