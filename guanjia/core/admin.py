@@ -92,7 +92,7 @@ class AuditedAdmin(admin.ModelAdmin):
             self.message_user(request, _("Give a reason for the deletion."), messages.ERROR)
             unconfirmed = post.copy()
             del unconfirmed["post"]
-            request.POST = unconfirmed  # type: ignore[misc]
+            request.POST = unconfirmed  # type: ignore[assignment]
         return super().changelist_view(request, extra_context)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:

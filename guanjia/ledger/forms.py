@@ -373,7 +373,7 @@ class TransitionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         """Withdrawing (终止) is destructive: it takes a reason and the ticked confirmation."""
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("to_stage") == Stage.WITHDRAWN:
             if not (data.get("reason") or "").strip():
                 self.add_error("reason", _("say why the project is withdrawn"))
