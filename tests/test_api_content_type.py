@@ -63,6 +63,20 @@ def test_every_write_operation_is_covered():
     assert len(WRITES) >= 7, WRITES
 
 
+def test_every_write_operation_documents_its_415():
+    """A client generated from the schema knows a non-JSON body is refused and how."""
+    schema = api.get_openapi_schema()
+    for operation in WRITES:
+        method, path = operation.split(" ", 1)
+        answer = schema["paths"][path][method.lower()]["responses"]["415"]
+        assert answer["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/InvalidOut"
+        }, operation
+    assert "errors" in schema["components"]["schemas"]["InvalidOut"]["properties"]
+    reads = [item["get"] for item in schema["paths"].values() if "get" in item]
+    assert reads and not any("415" in read["responses"] for read in reads)
+
+
 @pytest.mark.parametrize("operation", WRITES)
 @pytest.mark.parametrize(("content_type", "body"), NOT_JSON, ids=lambda v: v[:24] or "none")
 def test_a_write_whose_body_is_not_json_is_a_415(world, as_admin, operation, content_type, body):

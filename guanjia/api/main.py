@@ -12,7 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from . import contenttype, enterprises, errors, events, projects, reference, requests
 from .auth import BearerToken, BrowserSession
-from .schemas import RateLimitedOut
+from .schemas import InvalidOut, RateLimitedOut
 
 DESCRIPTION = """\
 The project ledger of Guanjia: regions, industries, enterprises, projects and events; and
@@ -78,20 +78,33 @@ RATE_LIMITED = {
 }
 
 
+UNSUPPORTED_BODY = {
+    "description": (
+        "The body is not JSON: every write takes `Content-Type: application/json` (a charset "
+        "may follow); nothing was read or written."
+    ),
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InvalidOut"}}},
+}
+
+
 class GuanjiaAPI(NinjaAPI):
     """Every operation is rate-limited (guanjia.accounts.ratelimit, before any view runs), so
-    every operation documents the 429 and its body."""
+    every operation documents the 429 and its body; every write reads JSON only
+    (guanjia.api.contenttype), so every write documents the 415."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["RateLimitedOut"] = RateLimitedOut.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
+        for model in (RateLimitedOut, InvalidOut):
+            components.setdefault(
+                model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
+            )
         for item in schema.get("paths", {}).values():
             for method, operation in item.items():
                 if method in ("get", "head", "post", "put", "patch", "delete", "options"):
                     operation.setdefault("responses", {})["429"] = RATE_LIMITED
+                if method in ("post", "put", "patch"):
+                    operation["responses"]["415"] = UNSUPPORTED_BODY
         return schema
 
 
