@@ -286,3 +286,90 @@ def test_a_city_event_shows_an_official_the_figures_but_only_their_areas_signing
     assert body["signed_investment_wan"] == "30000.0000"
     admin_view = call("admin", "get", f"/events/{conference.pk}").json()
     assert len(admin_view["signings"]) == 2
+
+
+# A credit code already registered: the refusal names the enterprise that has it only for a
+# caller who may see that enterprise; for another area's, neither its name nor its id.
+HIDDEN = (
+    "an enterprise with this credit code is already registered; ask the city bureau to give "
+    "you access or merge"
+)
+DUPLICATES = [
+    # (role, whose code, named?)
+    ("admin", "黑山 enterprise", True),
+    ("admin", "凌海 enterprise", True),
+    ("official", "凌海 enterprise", True),
+    ("official", "黑山 enterprise", False),
+    ("steward", "凌海 enterprise", True),
+    ("steward", "黑山 enterprise", False),
+]
+
+
+@pytest.fixture
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.mark.parametrize(("role", "whose", "named"), DUPLICATES)
+def test_a_taken_credit_code_names_the_enterprise_only_to_those_who_see_it(
+    world, call, english, role, whose, named
+):
+    from guanjia.core.models import AuditEntry
+    from guanjia.enterprises.models import Enterprise
+
+    taken = world[whose]
+    before = (Enterprise.objects.count(), AuditEntry.objects.count())
+    created = call(
+        role, "post", "/enterprises", {"name": "新注册企业", "credit_code": taken.credit_code}
+    )
+    mine = (
+        world["凌海 enterprise"] if taken != world["凌海 enterprise"] else world["own enterprise"]
+    )
+    if role == "steward":  # a steward edits only what they serve
+        mine = world["凌海 enterprise"] if taken != world["凌海 enterprise"] else None
+    patched = (
+        call(role, "patch", f"/enterprises/{mine.pk}", {"credit_code": taken.credit_code})
+        if mine is not None
+        else None
+    )
+    for response in filter(None, (created, patched)):
+        assert response.status_code == 409
+        body = response.json()
+        message = body["errors"][0]["message"]
+        assert body["errors"][0]["field"] == "credit_code"
+        if named:
+            assert body["existing_id"] == taken.pk and taken.name in message
+        else:
+            assert "existing_id" not in body or body["existing_id"] is None
+            assert message == HIDDEN
+            assert taken.name not in response.content.decode()
+            assert str(taken.pk) not in json.dumps({k: v for k, v in body.items()})
+    assert (Enterprise.objects.count(), AuditEntry.objects.count()) == before
+
+
+@pytest.mark.parametrize(("role", "whose", "named"), DUPLICATES)
+def test_the_enterprise_form_names_a_taken_code_only_to_those_who_see_it(
+    world, users, client, english, role, whose, named
+):
+    from django.urls import reverse
+
+    from guanjia.enterprises.models import Enterprise
+
+    taken = world[whose]
+    client.force_login(users[role])
+    before = Enterprise.objects.count()
+    response = client.post(
+        reverse("ledger:enterprise_create"),
+        {
+            "name": "新注册企业",
+            "credit_code": taken.credit_code,
+            "ownership": "private",
+            "capital_origin": "private",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code in (200, 400) and Enterprise.objects.count() == before
+    if named:
+        assert taken.name in page
+    else:
+        assert HIDDEN in page and taken.name not in page

@@ -114,28 +114,29 @@ def _check_references(
     existing(Industry.objects.all(), fields.get("industry_id"), "industry_id")
 
 
-def _refuse_duplicate(credit_code: str | None, exclude_pk: int | None = None) -> None:
+def _refuse_duplicate(user: User, credit_code: str | None, exclude_pk: int | None = None) -> None:
+    """A code already registered is a 409; it names the enterprise that has it (and gives its
+    `existing_id`) only when the caller may reference that enterprise."""
     dupe = services.find_duplicate(credit_code, exclude_pk)
     if dupe is not None:
-        message = _("this credit code already belongs to “%(name)s” (no. %(pk)s)") % {
-            "name": dupe.name,
-            "pk": dupe.pk,
-        }
+        extra = {"existing_id": dupe.pk} if services.may_name(user, dupe) else {}
         raise ApiError(
             409,
             _("An enterprise with this credit code already exists."),
-            [field_error("credit_code", message)],
-            existing_id=dupe.pk,
+            [field_error("credit_code", services.duplicate_message(user, dupe))],
+            **extra,
         )
 
 
-def _save(write: Any, credit_code: str | None, exclude_pk: int | None = None) -> Enterprise:
+def _save(
+    user: User, write: Any, credit_code: str | None, exclude_pk: int | None = None
+) -> Enterprise:
     """Run a service write; a duplicate code that slipped in meanwhile is still a 409."""
     try:
         with transaction.atomic():
             return write()  # type: ignore[no-any-return]
     except IntegrityError:
-        _refuse_duplicate(credit_code, exclude_pk)
+        _refuse_duplicate(user, credit_code, exclude_pk)
         raise
 
 
@@ -148,17 +149,19 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseCreate) -> Status
     """Register an enterprise: only `name` and `credit_code` are required.
 
     A bad credit code is a 422 naming `credit_code` with every reason; a code that is
-    already registered is a 409 with `existing_id`.
+    already registered is a 409, with `existing_id` when the caller may see that enterprise.
     """
     user = caller(request)
     if not access.can_create(user):
         raise PermissionDenied
     fields = payload.model_dump()
     _check_references(user, fields)
-    _refuse_duplicate(fields["credit_code"])
+    _refuse_duplicate(user, fields["credit_code"])
     if user.role == Role.STEWARD:
         fields["steward"] = user  # so the steward who registers it also serves it
-    enterprise = _save(lambda: services.create_enterprise(user, **fields), fields["credit_code"])
+    enterprise = _save(
+        user, lambda: services.create_enterprise(user, **fields), fields["credit_code"]
+    )
     return Status(201, enterprise_detail(_reload(enterprise.pk)))
 
 
@@ -170,8 +173,9 @@ def update_enterprise(request: HttpRequest, enterprise_id: int, payload: Enterpr
     fields = payload.model_dump(exclude_unset=True)
     _check_references(user, fields, enterprise)
     if "credit_code" in fields:
-        _refuse_duplicate(fields["credit_code"], enterprise.pk)
+        _refuse_duplicate(user, fields["credit_code"], enterprise.pk)
     _save(
+        user,
         lambda: services.update_enterprise(enterprise, user, **fields),
         fields.get("credit_code"),
         enterprise.pk,

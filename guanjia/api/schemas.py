@@ -154,7 +154,11 @@ class InvalidOut(Schema):
 
 
 class DuplicateOut(InvalidOut):
-    existing_id: int = Field(description="the enterprise that already has this credit code")
+    existing_id: int | None = Field(
+        None,
+        description="the enterprise that already has this credit code; absent when the caller "
+        "may not see it (another area's enterprise)",
+    )
 
 
 class RateLimitedOut(Schema):

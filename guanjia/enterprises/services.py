@@ -22,15 +22,35 @@ def find_duplicate(credit_code: str | None, exclude_pk: int | None = None) -> En
     return qs.first()
 
 
-def _check_unique(enterprise: Enterprise) -> None:
+def may_name(actor: Any, dupe: Enterprise) -> bool:
+    """Whether a refusal may tell `actor` which enterprise already has a credit code: only one
+    they may reference (`access.referenceable_enterprises`); the system (None) may know."""
+    if actor is None:
+        return True
+    from .access import referenceable_enterprises
+
+    return referenceable_enterprises(actor).filter(pk=dupe.pk).exists()
+
+
+def duplicate_message(actor: Any, dupe: Enterprise) -> str:
+    """Why a credit code is refused as taken: naming the enterprise that has it when the actor
+    may see it, otherwise without its name or id (another area's enterprise stays unknown)."""
+    if may_name(actor, dupe):
+        return _("this credit code already belongs to “%(name)s” (no. %(pk)s)") % {
+            "name": dupe.name,
+            "pk": dupe.pk,
+        }
+    return _(
+        "an enterprise with this credit code is already registered; ask the city bureau to give "
+        "you access or merge"
+    )
+
+
+def _check_unique(enterprise: Enterprise, actor: Any = None) -> None:
     dupe = find_duplicate(enterprise.credit_code, enterprise.pk)
     if dupe is not None:
         raise ValidationError(
-            {
-                "credit_code": _("this credit code already belongs to “%(name)s” (no. %(pk)s)")
-                % {"name": dupe.name, "pk": dupe.pk}
-            },
-            code="duplicate_credit_code",
+            {"credit_code": duplicate_message(actor, dupe)}, code="duplicate_credit_code"
         )
 
 
@@ -59,7 +79,7 @@ def many_facts_changed() -> None:
 def create_enterprise(actor: Any, **fields: Any) -> Enterprise:
     enterprise = Enterprise(**fields)
     enterprise.clean()
-    _check_unique(enterprise)
+    _check_unique(enterprise, actor)
     audited_save(enterprise, actor)
     facts_changed(enterprise.pk)
     return enterprise
@@ -70,7 +90,7 @@ def update_enterprise(enterprise: Enterprise, actor: Any, **fields: Any) -> Ente
     for name, value in fields.items():
         setattr(enterprise, name, value)
     enterprise.clean()
-    _check_unique(enterprise)
+    _check_unique(enterprise, actor)
     audited_save(enterprise, actor)
     facts_changed(enterprise.pk)
     return enterprise
