@@ -304,7 +304,10 @@ GUANJIA_UPLOAD_MAX_RATIO = envint("GUANJIA_UPLOAD_MAX_RATIO", "100")
 GUANJIA_IMPORT_HEARTBEAT_SECONDS = envint("GUANJIA_IMPORT_HEARTBEAT_SECONDS", "15")
 GUANJIA_IMPORT_LEASE_SECONDS = envint("GUANJIA_IMPORT_LEASE_SECONDS", "120")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# A request body other than uploaded files (a form's fields, an API's JSON): the longest text
+# anyone may send (an ingested document of 200,000 characters, form-encoded) fits with room;
+# a larger body is refused before it is read (413; the API and Open311 in their own format).
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("GUANJIA_MAX_BODY_BYTES", str(4 * 1024 * 1024))
 
 # Background work: Django's tasks API. The database backend needs no broker and works on
 # SQLite and PostgreSQL; TASKS_BACKEND=rq moves the queue to Redis (django-tasks-rq).

@@ -56,11 +56,6 @@ def pytest_configure(config):
     from guanjia.testing import pgflush
 
     pgflush.install()
-    # The audit log refuses TRUNCATE on PostgreSQL; the flush between transactional tests
-    # may still empty it (guanjia/testing/pgflush.py).
-    from guanjia.testing import pgflush
-
-    pgflush.install()
 
 
 def pytest_report_header(config):

@@ -140,3 +140,30 @@ def test_open311_stays_form_encoded(world):
         "/open311/v2/requests.json", {"api_key": "not-a-key", "service_code": "land"}
     )
     assert response.status_code == 403  # the key is refused, the encoding is not
+
+
+def test_a_body_over_the_limit_is_a_413_in_the_callers_format(world, as_admin, settings):
+    """A body larger than GUANJIA_MAX_BODY_BYTES is refused before it is read, in the API's
+    JSON and in Open311's own format: never Django's HTML 400 page."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    before = Project.objects.count()
+    big = json.dumps({"name": "大项目", "construction_content": "建" * 100_000})
+    response = Client().post(
+        f"{API}/projects", big, content_type="application/json", headers=as_admin
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in response.json()["detail"]
+    assert Project.objects.count() == before
+    for fmt in ("json", "xml"):
+        answer = Client().post(
+            f"/open311/v2/requests.{fmt}", {"api_key": "k", "description": "诉" * 100_000}
+        )
+        assert answer.status_code == 413, fmt
+        assert fmt in answer["Content-Type"]
+        assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE).encode() in answer.content
+    # Within the limit, the same operation reads the body as ever.
+    small = Client().post(
+        f"{API}/projects", "{}", content_type="application/json", headers=as_admin
+    )
+    assert small.status_code == 422

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -41,7 +43,16 @@ def install(api: NinjaAPI) -> None:
     def json_bodies_only(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(run)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if refuses(request):
+            try:
+                refused = refuses(request)
+            except RequestDataTooBig:
+                body = {
+                    "detail": _("The request body is larger than %(limit)s bytes.")
+                    % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+                    "errors": [field_error(None, _("send less; nothing was read or written"))],
+                }
+                return api.create_response(request, body, status=413)
+            if refused:
                 body = {
                     "detail": _("The request body must be JSON."),
                     "errors": [field_error(None, _("send Content-Type: application/json"))],

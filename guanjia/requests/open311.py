@@ -49,7 +49,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -150,6 +151,12 @@ def error_response(fmt: str, status: int, descriptions: tuple[str, ...]) -> Http
     return render(fmt if fmt in CONTENT_TYPES else "json", "errors", errors, status=status)
 
 
+def too_big_message() -> str:
+    return _("The request body is larger than %(limit)s bytes; nothing was read.") % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    }
+
+
 def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A view answering `methods`; Open311Error and PermissionDenied become the spec's errors."""
 
@@ -173,6 +180,8 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
                 response = error_response(fmt, exc.status, exc.descriptions)
             except PermissionDenied:
                 response = error_response(fmt, 403, (_("You may not do this."),))
+            except RequestDataTooBig:
+                response = error_response(fmt, 413, (too_big_message(),))
             patch_cache_control(response, private=True, no_store=True)
             return response
 
