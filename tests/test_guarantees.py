@@ -56,9 +56,7 @@ def world(users, city, linghai, heishan, own_enterprise):
         registered_on=dt.date(2024, 1, 1),
     )
     admin = users["admin"]
-    services.set_guarantee(
-        admin, own, "land", department=land_bureau, due_on=LAND_DUE, land_mu=120
-    )
+    services.set_guarantee(admin, own, "land", department=land_bureau, due_on=LAND_DUE, land_mu=120)
     services.set_guarantee(admin, own, "environment", department=env_bureau)
     services.set_guarantee(admin, other, "power", department=env_bureau, due_on=dt.date(2020, 1, 1))
     return {"own": own, "other": other, "land": land_bureau, "env": env_bureau}
