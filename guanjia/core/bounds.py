@@ -66,7 +66,7 @@ def bounded_text(verbose_name: Any, max_length: int, **kwargs: Any) -> models.Te
 
 def text_limit(model: type[models.Model], field: str) -> int:
     """The longest text `model.field` takes (a CharField's or a bounded TextField's)."""
-    limit = model._meta.get_field(field).max_length
+    limit = getattr(model._meta.get_field(field), "max_length", None)
     if not limit:
         raise LookupError(f"{model._meta.label}.{field} has no max_length")
     return int(limit)

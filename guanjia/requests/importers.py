@@ -1191,7 +1191,7 @@ class ImportForm(forms.Form):
                 }
             )
         try:  # macro-enabled content under any name, zip bombs
-            uploads.check_spreadsheet(upload, upload.name)
+            uploads.check_spreadsheet(upload, upload.name or "")
         except uploads.UploadRefused as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload
