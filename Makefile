@@ -83,7 +83,7 @@ bench-cockpit: install ## cockpit benchmark on PostgreSQL (100,000 projects, 1,0
 bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
 	$(BIN)/guanjia make_report weekly --day 2023-03-22 --repeat 3 --out var/reports-bench
 
-bench-ingest: install ## ingest: precision and recall of the extracted figures over the labelled samples, time per document (SQLite)
+bench-ingest: install ## ingest: precision and recall of the extracted figures (samples, tune and held-out corpus, per field), time per document (SQLite)
 	$(BIN)/python bench/ingest.py
 
 drill-backup: install ## backup/restore drill on PostgreSQL and SQLite (row counts and checksums)
