@@ -11,6 +11,7 @@ empty POST to each, as every role; an empty POST must never be a 500, and a refu
 To see the observed table after a change: AUTHZ_PRINT=1 pytest tests/test_authz_matrix.py -s
 """
 
+import datetime as dt
 import json
 import os
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from guanjia.accounts.models import ApiToken, User
 from guanjia.api.main import api
@@ -440,8 +442,14 @@ def test_every_field_that_names_a_record_has_a_reference_row(db):
 def refs(world, users, linghai, heishan):
     """world, with the own and other record of every kind a reference names."""
     from guanjia.accounts.models import Role
+    from guanjia.targets.models import Indicator, Source, Unit
     from guanjia.testing.factories import DepartmentFactory, ProjectFactory, UserFactory
+    from guanjia.worktime.loading import load_holidays
 
+    load_holidays([2025])  # the request import's service clock
+    Indicator.objects.create(
+        code="gdp", name="地区生产总值", unit=Unit.YI, source=Source.ENTERED, sort_order=1
+    )  # the targets import's indicator
     other_steward = User.objects.get(username="t_steward_hs")
     own_enterprise = world["enterprise"][0]
     return world | {
@@ -467,6 +475,8 @@ def refs(world, users, linghai, heishan):
                 steward=other_steward,
             ),
         ),  # fmt: skip
+        # Open311: the contact's own project and another enterprise's
+        "contact project": world["project"],
     }
 
 
@@ -595,32 +605,374 @@ def _played(key: str) -> Any:
         return lambda user, w, kind, other, users: _form_outcome(key, user, w, kind, other)
     if key.startswith("api "):
         return lambda user, w, kind, other, users: _api_outcome(key, user, w, kind, other, users)
+    if key.startswith("import "):
+        return lambda user, w, kind, other, users: _import_outcome(key, user, w, kind, other)
+    if key.startswith("ingest "):
+        return lambda user, w, kind, other, users: _ingest_outcome(key, user, w, kind, other)
+    if key.startswith("open311 "):
+        return lambda user, w, kind, other, users: _open311_outcome(user, w, kind, other)
     return None
+
+
+# ------------------------------------------ references: importers, the ingest review, Open311
+#
+# Each attempt runs in a savepoint rolled back after it and says (accepted, what the user
+# reads, whether nothing was written). A refusal is "no" when the user reads exactly what a
+# name or id no record has gives (the value itself replaced), "refused" when it differs (an
+# importer's enterprise column, where an unknown name is a new enterprise), and shows itself
+# in full when anything was written.
+
+# Values no record has, per column kind: what "missing" is played with.
+MISSING_TEXT = {
+    "enterprise": "引用矩阵无此企业有限公司",
+    "credit_code": credit_code("210781", 999001),
+    "region": "引用矩阵无此县",
+    "steward": "nobody_here",
+    "leader": "nobody_here",
+    "project": "引用矩阵无此项目",
+    "contact project": str(MISSING),
+}
+
+
+def _counts() -> tuple[int, ...]:
+    from guanjia.events.models import Signing
+    from guanjia.ingest.models import Proposal
+    from guanjia.notifications.models import Notification
+    from guanjia.projects.models import StageChange
+    from guanjia.servicerecords.models import ServiceRecord
+    from guanjia.targets.models import Actual
+
+    return (
+        *_written(), StageChange.objects.count(), Signing.objects.count(),
+        ServiceRecord.objects.count(), Actual.objects.count(), Notification.objects.count(),
+        Proposal.objects.filter(status="proposed").count(),
+    )  # fmt: skip
+
+
+Attempt = tuple[bool, list[str], bool]
+
+
+def _attempt(run: Any) -> Attempt:
+    """(accepted, messages, nothing written) of `run()` -> (accepted, messages)."""
+    with transaction.atomic():
+        before = _counts()
+        accepted, messages = run()
+        unchanged = _counts() == before
+        transaction.set_rollback(True)
+    return accepted, messages, unchanged
+
+
+def _judge(got: Attempt, missing: Attempt, value: str, missing_value: str) -> str:
+    accepted, messages, unchanged = got
+    if accepted:
+        return "ok" if not unchanged else "ok(but nothing written)"
+    shown = [m.replace(value, "X") for m in messages]
+    missing_shown = [m.replace(missing_value, "X") for m in missing[1]]
+    if not unchanged:
+        return f"refused!(wrote something: {shown})"
+    if not missing[0] and shown == missing_shown:
+        return "no"
+    return "refused"
+
+
+def _xlsx(rows: list[list[Any]]) -> Any:
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(r, c, value, moment)
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), moment)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+    buffer.seek(0)
+    buffer.name = "引用矩阵.xlsx"
+    return buffer
+
+
+def _text_of(column: str, record: Any) -> str:
+    """What a file writes in `column` to name `record`."""
+    if column == "credit_code":
+        return str(record.credit_code)
+    if column in ("steward", "leader"):
+        return str(record.username)
+    return str(record.name)
+
+
+def _import_gate(importer: str, user: User) -> bool:
+    """Whether the role may use the importer at all (its page's own check)."""
+    from guanjia.requests.importers import can_import
+    from guanjia.servicerecords.access import can_log
+    from guanjia.targets.areas import can_enter_actuals
+
+    return {
+        "ledger": lambda: user.can_write,
+        "requests": lambda: can_import(user),
+        "servicerecords": lambda: can_log(user),
+        "targets": lambda: can_enter_actuals(user),
+    }[importer]()
+
+
+def _import_file(importer: str, column: str, text: str, w: dict[str, Any]) -> Any:
+    """A one-row file for `importer` naming `text` in `column`, everything else the own
+    (凌海) records."""
+    own_enterprise, own_project = w["enterprise"][0], w["project"][0]
+    steward = w["steward"][0]
+    if importer == "ledger":
+        row = {"项目名称": "引用矩阵项目", "企业名称": own_enterprise.name, "所属县区": "凌海市"}
+        header = {"enterprise": "企业名称", "credit_code": "统一社会信用代码",
+                  "region": "所属县区", "steward": "项目管家", "leader": "包保领导"}[column]  # fmt: skip
+        if column == "credit_code":
+            row["企业名称"] = "引用矩阵新企业有限公司"
+        row[header] = text
+    elif importer == "requests":
+        row = {
+            "编号": "RM-2025-001", "提交时间": dt.datetime(2025, 3, 3, 9, 0),
+            "企业": own_enterprise.name, "类别": "用地保障", "标题": "规划条件迟迟未出",
+            "内容": "项目已摘地三个月，规划条件仍未出具。", "状态": "已办结",
+            "答复时间": dt.datetime(2025, 3, 5, 10, 0), "答复内容": "已协调出具规划条件。",
+            "项目管家": steward.username, "项目": own_project.name,
+        }  # fmt: skip
+        header = {"enterprise": "企业", "credit_code": "统一社会信用代码", "project": "项目",
+                  "steward": "项目管家"}[column]  # fmt: skip
+        if column == "project":
+            row["项目"] = text  # of the own enterprise: the other project is its 黑山 one
+        else:
+            row[header] = text
+        if column in ("enterprise", "credit_code"):
+            row["项目"] = None
+    elif importer == "servicerecords":
+        row = {
+            "日期": timezone.localdate() - dt.timedelta(days=7), "管家": steward.username,
+            "企业": own_enterprise.name, "项目": own_project.name, "方式": "走访",
+            "内容": "走访企业，了解用地进度。",
+        }  # fmt: skip
+        header = {"enterprise": "企业", "credit_code": "统一社会信用代码", "project": "项目",
+                  "steward": "管家"}[column]  # fmt: skip
+        row[header] = text
+        if column in ("enterprise", "credit_code"):
+            row["项目"] = None
+    else:
+        assert importer == "targets" and column == "region", (importer, column)
+        row = {"指标": "地区生产总值", "地区": text, "期间": "2026Q1", "实际值(亿元)": 15}
+    headers = [h for h, v in row.items() if v is not None]
+    return _xlsx([headers, [row[h] for h in headers]])
+
+
+def _run_import(importer: str, user: User, source: Any) -> tuple[bool, list[str]]:
+    from guanjia.ledger.importers import FileError, run_import
+    from guanjia.requests.importers import import_requests
+    from guanjia.servicerecords.importing import import_services
+    from guanjia.targets.importers import ActualImporter
+
+    if importer == "ledger":
+        result = run_import(source, user)
+        done = result.committed and result.created > 0
+    elif importer == "requests":
+        result = import_requests(source, user)
+        done = result.created > 0
+    elif importer == "servicerecords":
+        result = import_services(source, user)
+        done = result.created > 0
+    else:
+        try:
+            result = ActualImporter(user).run(source)
+        except FileError as exc:
+            return False, [str(exc)]
+        done = result.written > 0
+    messages = [str(m) for m in getattr(result, "file_errors", [])]
+    messages += [f"{e.column}: {e.reason}" for e in result.errors]
+    return done, messages
+
+
+def _import_outcome(key: str, user: User, w: dict[str, Any], kind: str, other: bool) -> str:
+    _prefix, importer, column = key.split()
+    if not _import_gate(importer, user):
+        return "-"
+    value = _text_of(column, w[kind][1 if other else 0])
+    missing_value = MISSING_TEXT[column]
+
+    def play(text: str) -> Attempt:
+        return _attempt(
+            lambda: _run_import(importer, user, _import_file(importer, column, text, w))
+        )
+
+    return _judge(play(value), play(missing_value), value, missing_value)
+
+
+def _ingest_outcome(key: str, user: User, w: dict[str, Any], kind: str, other: bool) -> str:
+    """Accepting a proposal that names an enterprise (a new project for it) or matches a
+    project (a milestone that changes it)."""
+    from django.core.exceptions import ValidationError
+
+    from guanjia.ingest import services as ingest
+    from guanjia.ingest.models import IngestedDocument, Proposal
+
+    if not ingest.can_review(user):
+        return "-"
+    column = key.split()[1]
+
+    def accept(text: str) -> Attempt:
+        # A new project's milestone for the named enterprise; a signing of the matched project.
+        kind = "milestone" if column == "enterprise" else "signing"
+        payload: dict[str, Any] = {"date": {"value": "2026-11-02"}, "kind": "started"}
+        if column == "enterprise":
+            payload |= {"project": {"value": "引用矩阵新项目"}, "enterprise": {"value": text}}
+        else:
+            payload |= {"project": {"value": text}, "investment_yuan": {"value": "10000000"}}
+        document = IngestedDocument.objects.create(
+            source_name="锦州日报", text=text, sha256=ingest.sha256("引用矩阵" + text),
+            uploaded_by=w["users"]["admin"], published=dt.date(2026, 11, 2),
+        )  # fmt: skip
+        proposal = Proposal.objects.create(
+            document=document, kind=kind, match="create", region=w["region"][0],
+            payload=payload,
+        )  # fmt: skip
+        before = _counts()
+        try:
+            ingest.accept(proposal, user)
+        except ValidationError as exc:
+            messages = (
+                [f"{f}: {m}" for f, ms in exc.message_dict.items() for m in ms]
+                if hasattr(exc, "error_dict")
+                else list(exc.messages)
+            )
+            return False, messages, _counts() == before
+        # accepted: the proposal is decided; it was played if the ledger changed
+        return _counts()[:-1] != before[:-1], [], False
+
+    def attempt(text: str) -> Attempt:
+        with transaction.atomic():
+            got = accept(text)
+            transaction.set_rollback(True)
+        return got
+
+    value = _text_of(column, w[kind][1 if other else 0])
+    missing_value = MISSING_TEXT[column]
+    return _judge(attempt(value), attempt(missing_value), value, missing_value)
+
+
+def _open311_outcome(user: User, w: dict[str, Any], kind: str, other: bool) -> str:
+    """An enterprise contact's Open311 POST naming a project in attribute[project_id]."""
+    from guanjia.accounts.models import Role
+
+    if user.role != Role.ENTERPRISE:
+        return "-"
+    key = ApiToken.issue(user)[1]
+
+    def post(pk: Any) -> tuple[bool, list[str]]:
+        response = Client().post(
+            "/open311/v2/requests.json",
+            {"api_key": key, "service_code": "land", "description": "请协调用地",
+             "attribute[project_id]": pk},
+        )  # fmt: skip
+        return response.status_code < 300, [f"{response.status_code} {response.content.decode()}"]
+
+    value = str(w[kind][1 if other else 0].pk)
+    return _judge(
+        _attempt(lambda: post(value)), _attempt(lambda: post(MISSING)), value, str(MISSING)
+    )
 
 
 def _reference_rows(prefix: str) -> list[str]:
     from .authz_matrix import REFERENCES
 
     return sorted(
-        k for k, (kind, _o, _x) in REFERENCES.items()
+        k for k, (kind, *_codes) in REFERENCES.items()
         if k.startswith(prefix) and not kind.startswith("public:")
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("key", _reference_rows("web ") + _reference_rows("api "))
+@pytest.mark.parametrize(
+    "key",
+    _reference_rows("web ") + _reference_rows("api ") + _reference_rows("import ")
+    + _reference_rows("ingest ") + _reference_rows("open311 "),
+)  # fmt: skip
 def test_reference_row(refs, users, key):
     """Each role naming the own and the other record: accepted, or refused exactly as a record
-    that does not exist (same form error / same status and body) with nothing written."""
+    that does not exist (same form error / same status and body / same row error) with nothing
+    written; "refused" where the path cannot answer "missing" (an importer's unknown
+    enterprise is a new one) — refused all the same, with nothing written."""
     from .authz_matrix import REF_ROLES, REFERENCES
 
-    kind, own, other = REFERENCES[key]
+    kind, own, other, *how = REFERENCES[key]
+    roles = how[0].split() if how else list(REF_ROLES)
     play = _played(key)
-    by_role = {"steward": users["steward"], "official": users["official"], "admin": users["admin"]}
     observed = {
-        "own": [play(by_role[r], refs, kind, False, users) for r in REF_ROLES],
-        "other": [play(by_role[r], refs, kind, True, users) for r in REF_ROLES],
+        "own": [play(users[r], refs, kind, False, users) for r in roles],
+        "other": [play(users[r], refs, kind, True, users) for r in roles],
     }
+    # A web form or API row's "-" is a role the page or operation refuses (the WEB and API
+    # rows say so); the other paths check their own door, so "-" must be observed.
+    if PRINT:
+        print(key, observed)
+    lenient = key.startswith(("web ", "api "))
     for field, expected in (("own", own), ("other", other)):
         wanted = expected.split()
-        got = [g if w != "-" else "-" for g, w in zip(observed[field], wanted, strict=True)]
+        got = [
+            g if (w != "-" or not lenient) else "-"
+            for g, w in zip(observed[field], wanted, strict=True)
+        ]
         assert got == wanted, f"{key} ({field}): expected {wanted}, observed {observed[field]}"
+
+
+@pytest.mark.parametrize("importer", ["ledger", "requests", "servicerecords", "targets"])
+@pytest.mark.parametrize("role", ["leader", "handler", "enterprise"])
+def test_read_only_roles_cannot_use_an_importer_at_all(users, importer, role):
+    """Where the reference rows say "-" for the rest: the importers are closed to them."""
+    from guanjia.ingest.services import can_review
+
+    assert not _import_gate(importer, users[role])
+    assert not can_review(users[role])
+
+
+INVITES = [
+    # (role, whose enterprise, expected): the web row plays the form's field; this plays the
+    # whole invitation page, where a success creates an account that reads all the
+    # enterprise's requests.
+    ("steward", "own", "ok"), ("steward", "other", "no"),
+    ("official", "own", "ok"), ("official", "other", "no"),
+    ("admin", "own", "ok"), ("admin", "other", "ok"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "whose", "expected"), INVITES)
+def test_an_invitation_for_an_enterprise_out_of_reach_is_refused_like_a_missing_one(
+    refs, users, mailoutbox, role, whose, expected
+):
+    from guanjia.accounts import invites
+    from guanjia.notifications.models import Notification
+
+    enterprise = refs["enterprise"][1 if whose == "other" else 0]
+    client = Client()
+    client.force_login(users[role])
+
+    def invite(pk: Any) -> tuple[int, Any, bool]:
+        with transaction.atomic():
+            before = (_counts(), Notification.objects.count(), len(mailoutbox))
+            response = client.post(
+                reverse("requests:invite"),
+                {"enterprise": pk, "display_name": "新联系人", "email": "new@example.com"},
+            )
+            errors = response.context["form"].errors if response.context else None
+            unchanged = before == (_counts(), Notification.objects.count(), len(mailoutbox))
+            transaction.set_rollback(True)
+        return response.status_code, errors, unchanged
+
+    status, errors, unchanged = invite(enterprise.pk)
+    if expected == "ok":
+        assert status == 200 and not errors and not unchanged
+        return
+    assert (status, errors, unchanged) == invite(MISSING)[:2] + (True,)
+    assert errors and list(errors) == ["enterprise"]
+    # and the service itself, whatever form reaches it, refuses it as a missing record
+    with pytest.raises(invites.ReferenceOutOfScope), transaction.atomic():
+        invites.invite_contact(users[role], enterprise=enterprise, display_name="新联系人")
