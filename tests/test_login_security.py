@@ -366,9 +366,11 @@ def test_deleting_the_lock_out_row_unlocks_and_is_audited(client, users):
     admin_client.force_login(users["admin"])
     # One row per lock-out parameter (the account, the address): delete the account's.
     for attempt in AccessAttempt.objects.filter(username="t_steward"):
-        done = admin_client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+        url = f"/admin/axes/accessattempt/{attempt.pk}/delete/"
+        done = admin_client.post(url, {"post": "yes", "reason": "本人来电确认"})
         assert done.status_code == 302
-    assert AuditEntry.objects.filter(
+    deletions = AuditEntry.objects.filter(
         action=AuditAction.DELETE, object_type="axes.accessattempt"
-    ).exists()
+    )
+    assert deletions and all("本人来电确认" in entry.note for entry in deletions)
     assert post_login(client, "t_steward", ip="10.5.0.9").status_code == 302
