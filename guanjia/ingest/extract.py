@@ -26,21 +26,36 @@ from .numbers import (
 )
 
 EVENT_WORDS = (
+    "对接会议",
     "对接会",
     "推介会",
     "洽谈会",
+    "恳谈会",
     "招商会",
     "博览会",
     "交易会",
     "论坛",
     "峰会",
     "签约仪式",
+    "签约活动",
     "大会",
 )
+_EVENT_WORD = "(?:" + "|".join(EVENT_WORDS) + ")"
+# “X对接会于4月10日在锦州举行”: the name before the verb
 _EVENT_RE = re.compile(
-    r"(?P<name>[^,，。;；:：\s]{2,60}?(?:" + "|".join(EVENT_WORDS) + r"))"
+    r"(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")"
     r"(?:于(?P<when>[^,，。;；在]{2,20}?))?"
     r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大)?(?:举行|召开|举办|开幕)"
+)
+# “锦州市在深圳举办招商推介会”: the host, the place, then the name
+_EVENT_AFTER_RE = re.compile(
+    r"(?P<host>[^,，。;；:：\s]{0,30}?)(?:在(?P<place>[^,，。;；]{2,30}?))?(?:联合|成功|隆重)?"
+    r"(?:举办|召开|举行)了?(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")"
+    r"(?=[,，。;；!！?？\s]|$)"
+)
+# a paragraph that goes on about the event: 会上，… / 活动现场，… / 来自…
+_EVENT_FOLLOW_RE = re.compile(
+    r"^(?:[\u4e00-\u9fa5]{0,6}(?:会上|现场|期间|仪式上)|来自|会上|活动中|签约环节)"
 )
 _ORGANISER_RE = re.compile(r"^.*(?:主办|承办|举办|召开|组织)的")
 MONEY_LABELS = (
@@ -223,50 +238,95 @@ def _enterprise_field(
     return ex.field(sentence, m.group(0), start + m.start(), start + m.end())
 
 
+def _event_date(ex: Extraction, text: str) -> DateFigure | None:
+    """The day an event was held, from the text before its name: the last date written there
+    (a day without a month is in the month of publication), but not a wire's dateline
+    (“3月22日电”), nor the end of a span (“11日至12日”: the first day)."""
+    assert ex.year is not None
+    found = [
+        d
+        for d in [*find_dates(text, ex.year), *find_loose_dates(text, ex.published)]
+        if d.precision == "day"
+        and text[d.end : d.end + 1] != "电"
+        and not re.search(r"(?:至|到|—|-|－)$", text[: d.start])
+    ]
+    found.sort(key=lambda d: d.start)
+    return found[-1] if found else None
+
+
+def _event_region(
+    ex: Extraction, sentence: Sentence, parts: list[tuple[int, str]]
+) -> dict[str, Any] | None:
+    """The most specific region among the place, the host and the name (in that order)."""
+    best: tuple[int, str] | None = None
+    best_region: Region | None = None
+    for start, text in parts:
+        found = ex.region_in(text)
+        if found is None:
+            continue
+        if best_region is None or (best_region.is_city and not found[0].is_city):
+            best, best_region = (start, text), found[0]
+    if best is None:
+        return None
+    return ex.region_field(sentence, best[0], best[1])
+
+
 def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
-    events = []
+    events: list[dict[str, Any]] = []
+    names: list[str] = []
     for i, sentence in enumerate(sentences):
-        m = _EVENT_RE.search(sentence.text)
-        if not m or ex.year is None:
+        if ex.year is None:
+            break
+        text = sentence.text
+        m = _EVENT_RE.search(text)
+        after = None if m else _EVENT_AFTER_RE.search(text)
+        if m is None and after is None:
             continue
-        dates = find_dates(sentence.text[: m.start("name")], ex.year) or find_loose_dates(
-            sentence.text[: m.start("name")], ex.published
-        )
-        if m.group("when"):
-            when = find_dates(m.group("when"), ex.year) or find_loose_dates(
-                m.group("when"), ex.published
-            )
-            for d in when:
-                d.start, d.end = d.start + m.start("when"), d.end + m.start("when")
-            dates = when or dates
-        if not dates:
+        match = m or after
+        assert match is not None
+        date = _event_date(ex, text[: match.start("name") if m else match.start()])
+        if m and m.group("when"):
+            when = _event_date(ex, m.group("when"))
+            if when is not None:
+                when.start, when.end = when.start + m.start("when"), when.end + m.start("when")
+                date = when
+        if date is None and len(sentences) == 1 and ex.published is not None:
+            date = DateFigure(ex.published, 0, 0, "", True, precision="day")
+        if date is None:
             continue
-        name_start = m.start("name")
-        if dates[-1].end <= name_start + 1 or dates[-1].end <= m.end("name"):
+        name_start, name_end = match.start("name"), match.end("name")
+        if m and date.end <= name_end:
             # the name follows the date and its comma, if they share the clause
-            prefix = sentence.text[dates[-1].end : m.end("name")]
+            prefix = text[date.end : name_end]
             lead = len(prefix) - len(prefix.lstrip(",，、 "))
-            if dates[-1].end < m.end("name"):
-                name_start = max(name_start, dates[-1].end + lead)
-        organiser = _ORGANISER_RE.match(sentence.text[name_start : m.end("name")])
+            name_start = max(name_start, date.end + lead)
+        organiser = _ORGANISER_RE.match(text[name_start:name_end])
         if organiser:
             name_start += organiser.end()
+        name = text[name_start:name_end]
+        if any(name in seen or seen in name for seen in names):
+            continue  # the headline and the report name the same event
+        names.append(name)
         event: dict[str, Any] = {
-            "date": ex.date(sentence, dates[-1]),
-            "name": ex.field(
-                sentence, sentence.text[name_start : m.end("name")], name_start, m.end("name")
-            ),
-            "kind": _event_kind(m.group("name")),
+            "date": ex.date(sentence, date),  # (the publication day: an empty span)
+            "name": ex.field(sentence, name, name_start, name_end),
+            "kind": _event_kind(match.group("name")),
         }
-        if m.group("place"):
-            event["place"] = ex.field(sentence, m.group("place"), m.start("place"), m.end("place"))
-            region = ex.region_field(sentence, m.start("place"), m.group("place"))
-            if region:
-                event["region"] = region
-        # The figures follow in the same paragraph.
-        for follow in [sentence, *sentences[i + 1 :]]:
-            if follow.paragraph != sentence.paragraph:
-                break
+        parts: list[tuple[int, str]] = []
+        if match.group("place"):
+            event["place"] = ex.field(
+                sentence, match.group("place"), match.start("place"), match.end("place")
+            )
+            parts.append((match.start("place"), match.group("place")))
+        if after is not None and after.group("host"):
+            parts.append((after.start("host"), after.group("host")))
+        parts.append((name_start, name))
+        region = _event_region(ex, sentence, parts)
+        if region:
+            event["region"] = region
+        for follow in _event_sentences(sentences, i):
+            if follow is not sentence and re.search(r"今年以来|累计|截至|同比", follow.text):
+                continue
             _event_figures(ex, follow, event)
             if (
                 "signing_count" in event
@@ -280,6 +340,25 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
                     event["investment_yuan"] = ex.money(follow, money)
         events.append(event)
     return events
+
+
+def _event_sentences(sentences: list[Sentence], i: int) -> list[Sentence]:
+    """The sentence naming an event, the rest of its paragraph, and the next paragraphs (up
+    to three) that go on about it (会上，… / 活动现场，… / 来自…)."""
+    first = sentences[i]
+    out = [first]
+    paragraphs: dict[int, list[Sentence]] = {}
+    for s in sentences[i + 1 :]:
+        if s.paragraph == first.paragraph:
+            out.append(s)
+        elif s.paragraph <= first.paragraph + 3:
+            paragraphs.setdefault(s.paragraph, []).append(s)
+    for _number, group in sorted(paragraphs.items()):
+        if _EVENT_RE.search(group[0].text) or _EVENT_AFTER_RE.search(group[0].text):
+            break
+        if _EVENT_FOLLOW_RE.match(group[0].text):
+            out.extend(group)
+    return out
 
 
 def _event_figures(ex: Extraction, sentence: Sentence, event: dict[str, Any]) -> None:

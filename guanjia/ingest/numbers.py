@@ -120,9 +120,38 @@ def find_money(text: str) -> list[Figure]:
                 unit="yuan",
             )
         )
+    # jionlp passes over some amounts after a verb (“投资额达23亿元”): a plain pattern finds them
+    for m in _MONEY_RE.finditer(text):
+        start, end = m.start(), m.end()
+        if m.group(0)[0] in "万亿千百十" and not m.group(0).startswith("十"):
+            continue  # “上万亿元”: no number
+        inside = [f for f in found if start <= f.start and f.end <= end]
+        if any(f.start < end and start < f.end for f in found if f not in inside):
+            continue
+        if inside and all(f.end - f.start == end - start for f in inside):
+            continue
+        found = [f for f in found if f not in inside]  # “二十三点五亿元”, not its “五亿元”
+        try:
+            value = parse_money_yuan(m.group(0))
+        except (AmountError, InvalidOperation, ValueError):
+            continue
+        found.append(
+            Figure(
+                value=value,
+                start=start,
+                end=end,
+                text=m.group(0),
+                approximate=_approx_around(text, start, end),
+                unit="yuan",
+            )
+        )
+    found.sort(key=lambda f: f.start)
     return found
 
 
+_MONEY_RE = re.compile(
+    rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)(?:万亿|亿|万)元"
+)
 _COUNT_RE = re.compile(
     rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+)(?P<post>余|多)?(?P<unit>个|家|次|件|人|项|名|场)"
 )
@@ -251,20 +280,44 @@ def date_value(figure: DateFigure) -> str:
     return day.isoformat() if figure.precision == "day" else day.strftime("%Y-%m")
 
 
+_ISO_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_CN_DATE_RE = re.compile(
+    r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
+)
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+
+
+def _line_date(line: str) -> tuple[dt.date, str] | None:
+    """A full date written in a line: 2025年6月9日, 2025-06-09 or 二〇二五年六月九日."""
+    try:
+        m = _FULL_DATE_RE.search(line) or _ISO_DATE_RE.search(line)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.group(0)
+        m = _CN_DATE_RE.search(line)
+        if m:
+            year = int("".join(str(_CN_DIGIT[c]) for c in m.group(1)))
+            month, day = int(numeral(m.group(2))), int(numeral(m.group(3)))
+            return dt.date(year, month, day), m.group(0)
+    except (ValueError, AmountError, KeyError):
+        return None
+    return None
+
+
 def document_year(text: str, published: dt.date | None) -> tuple[int | None, dt.date | None, str]:
     """The year for dates that leave it out: `published`, else the document's own date line,
     else the latest year the text mentions. Returns (year, published date, source)."""
     if published:
         return published.year, published, "option"
-    for line in reversed(text.splitlines()):
-        stripped = line.strip().strip("()（）")
-        m = _FULL_DATE_RE.search(stripped)
-        if m and (stripped.endswith(m.group(0)) or stripped.startswith(m.group(0))):
-            try:
-                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                continue
-            return day.year, day, "date_line"
+    lines = [line.strip().strip("()（）") for line in text.splitlines()]
+    for line in reversed(lines):
+        found = _line_date(line)
+        if found and (line.endswith(found[1]) or line.startswith(found[1])):
+            return found[0].year, found[0], "date_line"
+    for line in lines[:4]:
+        # a site's or a bulletin's header: “锦州市人民政府网 发布时间：2025-05-20 来源：…”
+        found = _line_date(line)
+        if found and len(line) <= 60 and not re.search(r"[，,。；;]", line):
+            return found[0].year, found[0], "date_line"
     years = [int(y) for y in _YEAR_RE.findall(text) if 1900 < int(y) < 2200]
     if years:
         return max(years), None, "latest_year"
