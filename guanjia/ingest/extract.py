@@ -390,75 +390,191 @@ _SIGNING_RE = re.compile(
 )
 
 
+_AGGREGATE_RE = re.compile(r"今年|以来|累计|季度|上半年|全年|\d+至\d+月|截至")
+
+
 def _signings(
     ex: Extraction, sentences: list[Sentence], claimed_events: bool
 ) -> list[dict[str, Any]]:
-    signings = []
+    signings: list[dict[str, Any]] = []
+    previous: tuple[Sentence, dict[str, Any]] | None = None
     for sentence in sentences:
-        m = _SIGNING_RE.search(sentence.text)
-        if not m:
-            continue
-        if re.match(r"^[\d一二三四五六七八九十]+个", m.group("project")):
-            continue  # “签约23个项目”: a count of the event's signings, not one signing
-        head = sentence.text[: m.start()]
-        region = ex.region_field(sentence, 0, head)
-        if region is None:
-            continue
-        signing: dict[str, Any] = {"region": region}
-        if m.group("enterprise"):
-            signing["enterprise_text"] = m.group("enterprise")
-            ent = _enterprise_field(ex, sentence, m.group("enterprise"), m.start("enterprise"))
-            if ent:
-                signing["enterprise"] = ent
-        signing["project"] = ex.field(
-            sentence, m.group("project"), m.start("project"), m.end("project")
-        )
-        if m.group("count"):
-            counts = [f for f in find_counts(sentence.text) if f.start == m.start("count")]
-            if counts:
-                signing["project_count"] = ex.figure(sentence, counts[0])
-        fig = _money_after_label(sentence, m.end("project"))
-        if fig is not None:
-            signing["investment_yuan"] = ex.money(sentence, fig)
-        if claimed_events:
-            signing["event"] = 0
-        signings.append(signing)
+        text = sentence.text
+        pos = 0
+        while True:
+            m = _SIGNING_RE.search(text, pos)
+            if not m:
+                break
+            pos = m.start() + 1
+            if re.match(r"^[\d一二三四五六七八九十]+个", m.group("project")) or re.match(
+                r"^(?:[\d.]+)?[万亿]元以上", m.group("project")
+            ):
+                continue  # “签约23个项目”, “签约亿元以上项目53个”: counts, not one signing
+            head = text[: m.start()]
+            if _AGGREGATE_RE.search(head):
+                continue  # a running figure (今年以来…签约…): a total, not a signing
+            region = ex.region_field(sentence, 0, head)
+            if region is None and m.group("enterprise") and previous is not None:
+                # “…；与辽宁云帆…签约…项目”: the same signing area as the clause before
+                last_sentence, last_region = previous
+                if (
+                    last_sentence.paragraph == sentence.paragraph
+                    and not head.strip(",，;； ")
+                    or head.strip(",，;； ") == ""
+                ):
+                    region = last_region
+            if region is None:
+                continue  # “太和区与…”: the 和 of a place name is no “and”; look further
+            signing: dict[str, Any] = {"region": region}
+            if m.group("enterprise"):
+                signing["enterprise_text"] = m.group("enterprise")
+                ent = _enterprise_field(ex, sentence, m.group("enterprise"), m.start("enterprise"))
+                if ent:
+                    signing["enterprise"] = ent
+            signing["project"] = ex.field(
+                sentence, m.group("project"), m.start("project"), m.end("project")
+            )
+            if m.group("count"):
+                counts = [f for f in find_counts(text) if f.start == m.start("count")]
+                if counts:
+                    signing["project_count"] = ex.figure(sentence, counts[0])
+            fig = _money_after_label(sentence, m.end("project"))
+            if fig is not None:
+                signing["investment_yuan"] = ex.money(sentence, fig)
+            if claimed_events:
+                signing["event"] = 0
+            signings.append(signing)
+            previous = (sentence, region)
+            pos = m.end()
     return signings
 
 
+_MILESTONE_VERB_RE = re.compile(r"全容量并网|首批机组并网|竣工投产|试生产|并网|投产|达产|竣工|开工")
+_MILESTONE_KIND = {
+    "全容量并网": "full_capacity",
+    "达产": "full_capacity",
+    "首批机组并网": "grid_connected",
+    "并网": "grid_connected",
+    "竣工投产": "in_operation",
+    "试生产": "in_operation",
+    "投产": "in_operation",
+    "竣工": "completed",
+    "开工": "started",
+}
+_PLAN_WORDS = ("计划", "预计", "力争", "将", "明年", "争取", "确保", "拟", "推动", "即将")
+_LIST_MARKER_RE = re.compile(
+    r"^\s*(?:\d+[.、．]|[（(][一二三四五六七八九十\d]+[）)]|【[^】]{0,8}】|[一二三四五六七八九十]+、)\s*"
+)
+_CLAUSE_LEAD_RE = re.compile(
+    r"^(?:本报讯\s*)?(?:\d{1,2}月\d{1,2}[日号](?:上午|下午|晚)?[,，]?\s*)?(?:位于[^,，。的]{2,30}的)?"
+)
+
+
+def _milestone_verb(text: str) -> re.Match[str] | None:
+    """The first milestone verb that reports a fact: not a plan (计划明年投产), a count
+    (开工项目57个, 开工率), a condition (达产后) or a batch (集中开工)."""
+    for m in _MILESTONE_VERB_RE.finditer(text):
+        clause = re.split(r"[,，;；]", text[: m.start()])[-1]
+        after = text[m.end() : m.end() + 1]
+        if (
+            after in ("率", "后", "项", "的")
+            or text[m.end() : m.end() + 2] in ("项目", "时间")
+            or text[max(0, m.start() - 2) : m.start()] in ("集中", "推迟", "延期")
+            or any(w in clause for w in _PLAN_WORDS)
+        ):
+            continue
+        return m
+    return None
+
+
+def _milestone_project(text: str, verb: re.Match[str]) -> tuple[int, int] | None:
+    """Where the project is named: in the verb's clause (“…有限公司年产20万吨…项目于6月6日在…
+    开工”), else at the head of a list item (“1. …项目，企业：…，6月3日开工”)."""
+    clause_start = max(text.rfind(p, 0, verb.start()) for p in ",，;；:：") + 1
+    clause = text[clause_start : verb.start()]
+    marker = _LIST_MARKER_RE.match(clause)
+    skip = marker.end() if marker else 0
+    lead = _CLAUSE_LEAD_RE.match(clause, skip)
+    skip = lead.end() if lead else skip
+    end = clause.rfind("项目")
+    if end >= skip + 2:
+        return clause_start + skip, clause_start + end + 2
+    marker = _LIST_MARKER_RE.match(text)
+    skip = marker.end() if marker else 0
+    m = re.compile(r"(?P<project>[^,，。:：;；]{2,60}?项目)").match(text, skip)
+    if m and clause_start > 0:
+        return m.start("project"), m.end("project")
+    return None
+
+
 def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
-    milestones = []
-    for sentence in sentences:
+    milestones: list[dict[str, Any]] = []
+    names: list[str] = []
+    for i, sentence in enumerate(sentences):
         text = sentence.text
         if "推迟" in text or "延期" in text or ex.year is None:
             continue
-        kind = next((k for word, k in MILESTONE_KINDS if word in text), None)
-        if kind is None:
+        verb = _milestone_verb(text)
+        if verb is None:
             continue
-        m = re.match(r"^\s*(?:\d+[.、．]\s*)?(?P<project>[^,，。:：]{2,60}?项目)", text)
-        if not m:
+        where = _milestone_project(text, verb)
+        if where is None:
             continue
-        dates = [d for d in find_dates(text, ex.year) if d.precision == "day"]
-        if not dates:
+        project = text[where[0] : where[1]]
+        if project.startswith(("该", "此", "这", "一批", "重点", "亿元")) or project in names:
             continue
-        milestone: dict[str, Any] = {
-            "date": ex.date(sentence, dates[-1]),
-            "project": ex.field(sentence, m.group("project"), m.start("project"), m.end("project")),
-            "kind": kind,
-        }
-        region = ex.region_field(sentence, m.start("project"), m.group("project"))
-        if region:
-            milestone["region"] = region
+        dates = [
+            d
+            for d in find_dates(text, ex.year)
+            if d.precision == "day" and text[d.end : d.end + 1] != "电"
+        ]
+        if not dates and not (text.endswith("。") and i > 0):
+            continue  # a headline without a day repeats the report below it
+        names.append(project)
+        milestone: dict[str, Any] = {}
+        if dates:
+            milestone["date"] = ex.date(sentence, dates[-1])
+        milestone["project"] = ex.field(sentence, project, where[0], where[1])
+        milestone["kind"] = _MILESTONE_KIND[verb.group(0)]
+        region = ex.region_field(sentence, where[0], project)
+        local = ex.region_field(sentence, where[1], text[where[1] : verb.start()])
+        before = ex.region_field(sentence, 0, text[: where[0]])
+        for better in (local, before):
+            if better and (region is None or _is_city(ex, region) and not _is_city(ex, better)):
+                region = better
         em = re.search(r"企业[:：](?P<ent>[^,，。;；]+)", text)
         if em:
             milestone["enterprise"] = ex.field(
                 sentence, em.group("ent"), em.start("ent"), em.end("ent")
             )
-        fig = _money_after_label(sentence, m.end("project"))
+        else:
+            cm = _ENTERPRISE_RE.match(project)
+            if cm and not cm.group(0).startswith(_UNNAMED):
+                milestone["enterprise"] = ex.field(
+                    sentence, cm.group(0), where[0], where[0] + cm.end()
+                )
+        fig = _money_after_label(sentence, where[1])
         if fig is not None:
             milestone["investment_yuan"] = ex.money(sentence, fig)
+        # “该项目总投资36亿元，位于凌海市。”: the next sentence says more about it
+        for follow in sentences[i + 1 : i + 2]:
+            if not follow.text.startswith(("该项目", "项目总投资", "项目计划总投资")):
+                continue
+            if "investment_yuan" not in milestone:
+                fig = _money_after_label(follow)
+                if fig is not None:
+                    milestone["investment_yuan"] = ex.money(follow, fig)
+            there = ex.region_field(follow, 0, follow.text)
+            if there and (region is None or _is_city(ex, region) and not _is_city(ex, there)):
+                region = there
+        if region:
+            milestone["region"] = region
         milestones.append(milestone)
     return milestones
+
+
+def _is_city(ex: Extraction, region: dict[str, Any]) -> bool:
+    return any(r.is_city and r.code == region.get("code") for r in ex.regions)
 
 
 def _service_stats(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
@@ -531,12 +647,30 @@ def _totals_and_targets(
     """Running figures (累计…, 开工率) and targets (力争/目标…), from the figures nobody claimed."""
     totals: list[dict[str, Any]] = []
     targets: list[dict[str, Any]] = []
+    carried: str | None = None  # “…力争…；各县（市）区至少举办1场…”: the clause after a ；
     for sentence in sentences:
         text = sentence.text
-        is_target = any(w in text for w in ("力争", "目标", "确保", "计划到"))
-        if not is_target and not any(
-            w in text for w in ("累计", "今年以来", "截至", "全市", "开工率", "落地率", "投产率")
-        ):
+        is_target = any(w in text for w in ("力争", "目标", "确保", "计划到")) or (
+            carried == "target"
+        )
+        is_total = carried == "total" or any(
+            w in text
+            for w in (
+                "累计",
+                "今年以来",
+                "截至",
+                "全市",
+                "开工率",
+                "落地率",
+                "投产率",
+                "同比",
+                "今年",
+            )
+        )
+        carried = None
+        if (is_target or is_total) and text.endswith(("；", ";")):
+            carried = "target" if is_target else "total"
+        if not is_target and not is_total:
             continue
         figs: list[Figure] = [*find_money(text), *find_counts(text), *find_percents(text)]
         figs.sort(key=lambda f: f.start)
@@ -589,9 +723,13 @@ def _issues(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
         if not m or ex.year is None:
             continue
         item: dict[str, Any] = {}
-        pm = re.match(r"^(?P<project>[^,，。]{2,60}?项目)", text)
+        marker = _LIST_MARKER_RE.match(text)
+        skip = marker.end() if marker else 0
+        pm = re.compile(r"(?P<project>[^,，。]{2,60}?项目)").match(text, skip)
         if pm:
-            item["project"] = ex.field(sentence, pm.group("project"), 0, pm.end("project"))
+            item["project"] = ex.field(
+                sentence, pm.group("project"), pm.start("project"), pm.end("project")
+            )
             region = ex.region_field(sentence, 0, pm.group("project"))
             if region:
                 item["region"] = region

@@ -101,9 +101,15 @@ def find_money(text: str) -> list[Figure]:
                 break
         if not re.match(rf"[\d{_CN_DIGITS}]", written) or written[0] in "万亿":
             continue  # “亿元以上” qualifies a noun; it is no amount
+        cut = re.search(r"[,，。;；、\s]", written)
         try:
-            value = Decimal(item["detail"]["num"])
-        except (InvalidOperation, KeyError, TypeError):
+            if cut:  # “36亿元，分两期”: jionlp read on past the comma (分 as a fen)
+                written = written[: cut.start()]
+                end = start + len(written)
+                value = parse_money_yuan(written)
+            else:
+                value = Decimal(item["detail"]["num"])
+        except (InvalidOperation, KeyError, TypeError, AmountError, ValueError):
             continue
         for word in APPROX_AFTER:
             if written.endswith(word):
