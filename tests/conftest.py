@@ -3,6 +3,9 @@
 `--shift-days N` (or GUANJIA_TEST_SHIFT_DAYS=N) runs the whole suite with the clock moved N
 days ahead (time-machine, ticking), so a test that only passes on today's date fails now
 rather than on a later day. CI runs the suite once more a year ahead.
+
+The permission tables build their world (these fixtures included) once per module instead:
+tests/shared_world.py.
 """
 
 import datetime as dt
@@ -110,12 +113,20 @@ def industries(db):
 
 @pytest.fixture
 def own_enterprise(linghai):
-    return EnterpriseFactory(name="锦州测试自有企业有限公司", region=linghai)
+    return make_own_enterprise(linghai)
 
 
 @pytest.fixture
 def users(city, linghai, own_enterprise):
     """One user per role, as the demo has them: the official works in 凌海市."""
+    return make_users(city, linghai, own_enterprise)
+
+
+def make_own_enterprise(linghai):  # type: ignore[no-untyped-def]
+    return EnterpriseFactory(name="锦州测试自有企业有限公司", region=linghai)
+
+
+def make_users(city, linghai, own_enterprise):  # type: ignore[no-untyped-def]
     department = DepartmentFactory(name="自然资源局", region=city)
     return {
         "admin": UserFactory(username="t_admin", role=Role.CITY_ADMIN, region=city),

@@ -15,6 +15,7 @@ from guanjia.core.models import AuditEntry
 from guanjia.projects.models import Project
 
 from .authz_world import build_world
+from .shared_world import shared_world
 
 API = "/api/v1"
 WRITES = sorted(
@@ -36,11 +37,8 @@ PATH_OBJECTS = {"enterprise_id": "enterprise", "project_id": "project", "request
                 "event_id": "event"}  # fmt: skip
 
 
-@pytest.fixture
-def world(users, linghai, heishan, city, settings, tmp_path):
-    settings.GUANJIA_PRIVATE_ROOT = tmp_path / "private"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return build_world(users, linghai, heishan, city)
+# Built once for the module; each test's writes are rolled back (tests/shared_world.py).
+_shared_world, _fresh, regions, users, own_enterprise, world = shared_world(build_world)
 
 
 @pytest.fixture

@@ -15,15 +15,17 @@ from guanjia.events import services as event_services
 from guanjia.projects import services as project_services
 from guanjia.testing.factories import EnterpriseFactory, credit_code
 
+from .shared_world import shared_world
+
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 ROLES = ["admin", "official", "steward", "handler", "leader", "enterprise"]
 
 
-@pytest.fixture
-def world(users, linghai, heishan, own_enterprise):
+def build_world(users, linghai, heishan, city):
     """Three projects (the contact's own, a stewarded one in 凌海, one in 黑山) and two events."""
+    own_enterprise = users["enterprise"].enterprise
     linghai_firm = EnterpriseFactory(name="凌海企业", region=linghai)
     heishan_firm = EnterpriseFactory(name="黑山企业", region=heishan)
 
@@ -59,6 +61,10 @@ def world(users, linghai, heishan, own_enterprise):
         "凌海": linghai,
         "黑山": heishan,
     }
+
+
+# Built once for the module; each test's writes are rolled back (tests/shared_world.py).
+_shared_world, _fresh, regions, users, own_enterprise, world = shared_world(build_world)
 
 
 @pytest.fixture
@@ -343,7 +349,7 @@ def test_a_taken_credit_code_names_the_enterprise_only_to_those_who_see_it(
             assert "existing_id" not in body or body["existing_id"] is None
             assert message == HIDDEN
             assert taken.name not in response.content.decode()
-            assert str(taken.pk) not in json.dumps({k: v for k, v in body.items()})
+            assert str(taken.pk) not in json.dumps(body)
     assert (Enterprise.objects.count(), AuditEntry.objects.count()) == before
 
 

@@ -38,6 +38,7 @@ from .authz_matrix import (
     codes,
 )
 from .authz_world import build_world, obj
+from .shared_world import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -135,11 +136,8 @@ def test_every_row_gives_a_result_for_every_role():
 # ---------------------------------------------------------------- the world
 
 
-@pytest.fixture
-def world(users, linghai, heishan, city, settings, tmp_path):
-    settings.GUANJIA_PRIVATE_ROOT = tmp_path / "private"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return build_world(users, linghai, heishan, city)
+# Built once for the module; each test's writes are rolled back (tests/shared_world.py).
+_shared_world, _fresh, regions, users, own_enterprise, world = shared_world(build_world)
 
 
 def users_by_role(world: dict[str, Any]) -> dict[str, User | None]:

@@ -33,6 +33,7 @@ from guanjia.accounts.models import ApiToken
 from guanjia.api.main import api
 
 from .authz_world import build_world
+from .shared_world import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -81,11 +82,8 @@ def wsgi_app() -> Any:
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def world(users, linghai, heishan, city, settings, tmp_path):
-    settings.GUANJIA_PRIVATE_ROOT = tmp_path / "private"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return build_world(users, linghai, heishan, city)
+# Built once for the module; each test's writes are rolled back (tests/shared_world.py).
+_shared_world, _fresh, regions, users, own_enterprise, world = shared_world(build_world)
 
 
 def test_the_schema_lists_operations():

@@ -16,6 +16,8 @@ from guanjia.projects.models import Project
 from guanjia.projects.stages import Stage
 from guanjia.testing.factories import EnterpriseFactory, ProjectFactory
 
+from .shared_world import shared_world
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ["admin", "official", "steward", "handler", "leader", "enterprise"]
@@ -26,9 +28,9 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def world(users, city, linghai, heishan, own_enterprise):
+def build_world(users, linghai, heishan, city):
     """A project in 凌海 (the enterprise contact's, served by the steward), one in 黑山."""
+    own_enterprise = users["enterprise"].enterprise
     other_enterprise = EnterpriseFactory(name="黑山风电有限公司", region=heishan)
     in_linghai = ProjectFactory(
         name="凌海项目", enterprise=own_enterprise, region=linghai, steward=users["steward"]
@@ -58,6 +60,10 @@ def world(users, city, linghai, heishan, own_enterprise):
         "event": event,
         "region": linghai,
     }
+
+
+# Built once for the module; each test's writes are rolled back (tests/shared_world.py).
+_shared_world, _fresh, regions, users, own_enterprise, world = shared_world(build_world)
 
 
 def new_project_data(world) -> dict[str, str]:

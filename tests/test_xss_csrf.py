@@ -41,6 +41,7 @@ from guanjia.taskforces.models import Meeting
 
 from .authz_matrix import WEB
 from .authz_world import build_world
+from .shared_world import shared_world
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +55,7 @@ def hostile(label: str) -> str:
     return f"{label}{SCRIPT}{IMG}{JS_URL}"
 
 
-@pytest.fixture
-def world(users, linghai, heishan, city, settings, tmp_path):
-    settings.GUANJIA_PRIVATE_ROOT = tmp_path / "private"
-    settings.MEDIA_ROOT = tmp_path / "media"
+def hostile_world(users, linghai, heishan, city):
     found = build_world(users, linghai, heishan, city)
     project, _ = found["project"]
     enterprise, _ = found["enterprise"]
@@ -80,6 +78,10 @@ def world(users, linghai, heishan, city, settings, tmp_path):
         recipient=users["admin"], kind="test", title=hostile("通知"), body=hostile("内容"), url="/"
     )
     return found
+
+
+# Built once for the module; each test's writes are rolled back (tests/shared_world.py).
+_shared_world, _fresh, regions, users, own_enterprise, world = shared_world(hostile_world)
 
 
 def assert_escaped(html: str, where: str) -> None:
