@@ -74,6 +74,18 @@ class Event(models.Model):
         blank=True,
         related_name="events",
     )
+    # The figures a report gave (e.g. an ingested news item), shown beside the ledger's own:
+    # the headline figures are always computed from records, these are kept for comparison.
+    reported_enterprise_count = models.PositiveIntegerField(
+        _("reported enterprises"), null=True, blank=True
+    )
+    reported_city_count = models.PositiveIntegerField(_("reported cities"), null=True, blank=True)
+    reported_signing_count = models.PositiveIntegerField(
+        _("reported projects signed"), null=True, blank=True
+    )
+    reported_investment_wan = money_field(
+        _("reported investment (10k yuan)"), null=True, blank=True, default=None
+    )
 
     objects = EventQuerySet.as_manager()
 

@@ -129,3 +129,25 @@ class Proposal(models.Model):
         if self.kind == Kind.SERVICE_STATS:
             return v("date")
         return str(p.get("indicator", ""))
+
+    @property
+    def name(self) -> str:
+        """A readable name: the kind and what it is about (“活动：…对接会”, “签约：…项目”)."""
+        p = self.payload
+
+        def v(key: str) -> str:
+            item = p.get(key)
+            return str(item.get("value") or "") if isinstance(item, dict) else str(item or "")
+
+        if self.kind == Kind.EVENT:
+            subject = v("name")
+        elif self.kind in (Kind.SIGNING, Kind.MILESTONE, Kind.ISSUE):
+            subject = v("project") or v("enterprise") or v("region")
+        elif self.kind == Kind.SERVICE_STATS:
+            subject = " ".join(x for x in (v("region"), v("date")) if x)
+        else:
+            subject = v("indicator")
+        return str(
+            _("%(kind)s: %(subject)s")
+            % {"kind": self.get_kind_display(), "subject": subject or "—"}
+        )

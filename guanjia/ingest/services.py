@@ -50,6 +50,9 @@ MILESTONE_STAGE = {
     "in_operation": Stage.OPERATION,
     "grid_connected": Stage.OPERATION,
     "full_capacity": Stage.FULL_CAPACITY,
+    # 竣工 alone: built, not yet producing; the lifecycle has no stage between the two, so a
+    # completed project is recorded as (at least) under construction, the report as evidence.
+    "completed": Stage.CONSTRUCTION,
 }
 SECTIONS = [
     ("events", Kind.EVENT),
@@ -62,8 +65,16 @@ SECTIONS = [
 ]
 # The fields a reviewer may correct, per kind (each a {"value": …} in the payload).
 EDITABLE = {
-    Kind.EVENT: ["date", "name", "place"],
-    Kind.SIGNING: ["enterprise", "project", "investment_yuan"],
+    Kind.EVENT: [
+        "date",
+        "name",
+        "place",
+        "enterprise_count",
+        "city_count",
+        "signing_count",
+        "investment_yuan",
+    ],
+    Kind.SIGNING: ["date", "enterprise", "project", "investment_yuan"],
     Kind.MILESTONE: ["date", "project", "enterprise", "investment_yuan"],
     Kind.TARGET: ["value_yuan", "value"],
     Kind.TOTAL: ["value_yuan", "value"],
@@ -314,6 +325,8 @@ def ingest(
     city = city_region()
     for section, kind in SECTIONS:
         for payload in result[section]:
+            if kind == Kind.SIGNING and "date" not in payload:
+                payload["date"] = _signing_date_field(payload, result, document)
             start, end = _evidence_span(payload)
             proposal = Proposal(
                 document=document,
@@ -330,8 +343,27 @@ def ingest(
     return document, True
 
 
+def _signing_date_field(
+    payload: dict[str, Any], result: dict[str, Any], document: IngestedDocument
+) -> dict[str, Any]:
+    """A signing's date for its card: its event's day as the text wrote it, else the day the
+    document was published (empty when neither is known: the reviewer types it)."""
+    index = payload.get("event")
+    events = result.get("events", [])
+    if index is not None and 0 <= int(index) < len(events):
+        found = events[int(index)].get("date")
+        if isinstance(found, dict) and found.get("value"):
+            return dict(found)
+    day = document.published
+    return {"value": day.isoformat() if day else None, "approximate": False, "text": ""}
+
+
 def _signing_date(proposal: Proposal) -> dt.date | None:
-    """A signing is dated by its event (accepted or proposed), else by the document."""
+    """A signing is dated by its own date (shown on its card, prefilled when read), else by its
+    event (accepted or proposed), else by the document."""
+    own = _date(proposal.payload)
+    if own is not None:
+        return own
     index = proposal.payload.get("event")
     if index is not None:
         events = proposal.document.extraction.get("events", [])
@@ -399,13 +431,15 @@ def edit(proposal: Proposal, actor: Any, changes: dict[str, str]) -> Proposal:
                 new = str(Decimal(new))
             except InvalidOperation as exc:
                 raise ValidationError({key: _("“%(v)s” is not an amount") % {"v": new}}) from exc
+        if key.endswith("_count") and new and not new.isdigit():
+            raise ValidationError({key: _("“%(v)s” is not a whole number") % {"v": new}})
         if key == "date" and new:
             try:
                 dt.date.fromisoformat(new)
             except ValueError as exc:
                 raise ValidationError({key: _("write the date as YYYY-MM-DD")}) from exc
         item = dict(current) if isinstance(current, dict) else {}
-        item["value"] = new or None
+        item["value"] = (int(new) if key.endswith("_count") else new) if new else None
         item["edited"] = True
         payload[key] = item
     proposal.payload = payload
@@ -494,6 +528,12 @@ def _accept_event(proposal: Proposal, actor: Any) -> Event:
     )
     return event_services.create_event(
         actor,
+        reported_enterprise_count=_count(p, "enterprise_count"),
+        reported_city_count=_count(p, "city_count"),
+        reported_signing_count=_count(p, "signing_count"),
+        reported_investment_wan=None
+        if value(p, "investment_yuan") in (None, "")
+        else _wan(p, "investment_yuan"),
         name=name[:200],
         kind=p.get("kind") or "other",
         date=day,
@@ -502,6 +542,14 @@ def _accept_event(proposal: Proposal, actor: Any) -> Event:
         description=_("Reported in “%(source)s”: %(figures)s")
         % {"source": proposal.document.title, "figures": figures},
     )
+
+
+def _count(payload: dict[str, Any], key: str) -> int | None:
+    found = value(payload, key)
+    try:
+        return None if found in (None, "") else max(0, int(str(found)))
+    except ValueError:
+        return None
 
 
 def _enterprise(proposal: Proposal, actor: Any) -> Enterprise:

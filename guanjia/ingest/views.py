@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guanjia.accounts.models import User
@@ -183,6 +183,61 @@ FIELD_LABELS = {
 }
 
 
+MILESTONE_KINDS = {
+    "started": pgettext_lazy("milestone", "Construction started"),
+    "in_operation": pgettext_lazy("milestone", "In operation"),
+    "grid_connected": pgettext_lazy("milestone", "Connected to the grid"),
+    "full_capacity": pgettext_lazy("milestone", "At full capacity"),
+    "completed": pgettext_lazy("milestone", "Completed"),
+}
+
+
+def _kind_label(proposal: Proposal, kind: Any) -> Any:
+    """An event's or a milestone's kind in words (“推介会”, “开工”), not its code."""
+    from guanjia.events.models import EventKind
+
+    if proposal.kind == Kind.EVENT and kind in EventKind.values:
+        return EventKind(kind).label
+    if proposal.kind == Kind.MILESTONE:
+        return MILESTONE_KINDS.get(str(kind), kind)
+    return kind
+
+
+def _result(proposal: Proposal) -> dict[str, Any] | None:
+    """The ledger record an accepted proposal became, by name and with its page."""
+    if not proposal.result_id:
+        return None
+    urls = {
+        "events.event": "ledger:event_detail",
+        "projects.project": "ledger:project_detail",
+        "enterprises.enterprise": "ledger:enterprise_detail",
+    }
+    if proposal.result_type == "events.signing":
+        from guanjia.events.models import Signing
+
+        signing = Signing.objects.select_related("project").filter(pk=proposal.result_id).first()
+        if signing is None:
+            return None
+        return {
+            "label": _("Signing: %(project)s") % {"project": signing.project.name},
+            "url": reverse("ledger:project_detail", args=[signing.project_id]),
+        }
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(proposal.result_type)
+    except (LookupError, ValueError):
+        return None
+    obj = model._default_manager.filter(pk=proposal.result_id).first()
+    if obj is None:
+        return None
+    url = urls.get(proposal.result_type)
+    return {
+        "label": f"{model._meta.verbose_name}: {obj}",
+        "url": reverse(url, args=[obj.pk]) if url else "",
+    }
+
+
 def _fields(proposal: Proposal) -> list[dict[str, Any]]:
     editable = services.EDITABLE.get(Kind(proposal.kind), [])
     rows = []
@@ -199,7 +254,9 @@ def _fields(proposal: Proposal) -> list[dict[str, Any]]:
                     "evidence": (item.get("evidence") or {}).get("text", ""),
                 }
             )
-        elif key in ("kind", "indicator", "part_of", "period", "unit", "enterprise_text"):
+        elif key == "kind":
+            rows.append({"key": key, "value": _kind_label(proposal, item), "editable": False})
+        elif key in ("indicator", "part_of", "period", "unit", "enterprise_text"):
             rows.append({"key": key, "value": item, "editable": False})
     for row in rows:
         row["label"] = FIELD_LABELS.get(row["key"], row["key"])
@@ -258,6 +315,7 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
             "fields": _fields(p),
             "may_decide": services.in_scope(request.user, p) and p.status == Status.PROPOSED,
             "ledger": _ledger_service_figures(p),
+            "result": _result(p),
             "reject_form": ConfirmForm(
                 prefix_id=f"reject-{p.pk}", confirm_label=_("Yes, reject this proposal")
             ),
@@ -320,7 +378,7 @@ def accept(request: AuthedRequest, pk: int) -> HttpResponse:
         # e.g. a target: only a city admin sets targets (the targets app's own rule)
         messages.error(request, _("Not saved: your role may not make this change."))
     else:
-        messages.success(request, _("Accepted: %(what)s") % {"what": proposal.summary})
+        messages.success(request, _("Accepted: %(what)s") % {"what": proposal.name})
     return _back(proposal)
 
 
@@ -355,5 +413,5 @@ def reject(request: AuthedRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("Rejected: %(what)s") % {"what": proposal.summary})
+        messages.success(request, _("Rejected: %(what)s") % {"what": proposal.name})
     return _back(proposal)

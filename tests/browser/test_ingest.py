@@ -22,7 +22,7 @@ def test_paste_review_and_accept(live_server, page, shot, users, regions):
     page.goto("/ingest/")
     page.fill("#id_text", ARTICLE.read_text(encoding="utf-8"))
     with page.expect_navigation():
-        page.get_by_role("button", name=tr("Read")).click()
+        page.get_by_role("button", name=tr("Read", "read a text")).click()
     document = IngestedDocument.objects.get()
     expect(page).to_have_url(f"{live_server.url}/ingest/{document.pk}/")
 
@@ -68,7 +68,7 @@ def test_paste_review_and_accept(live_server, page, shot, users, regions):
     page.goto("/ingest/")
     page.fill("#id_text", ARTICLE.read_text(encoding="utf-8"))
     with page.expect_navigation():
-        page.get_by_role("button", name=tr("Read")).click()
+        page.get_by_role("button", name=tr("Read", "read a text")).click()
     assert IngestedDocument.objects.count() == 1
     assert Event.objects.count() == 1 and Signing.objects.count() == 1
 
@@ -78,7 +78,7 @@ def test_review_on_a_phone(live_server, phone, shot, users, regions):
     phone.goto("/ingest/")
     phone.fill("#id_text", ARTICLE.read_text(encoding="utf-8"))
     with phone.expect_navigation():
-        phone.get_by_role("button", name=tr("Read")).click()
+        phone.get_by_role("button", name=tr("Read", "read a text")).click()
     wide = phone.evaluate(
         "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376)"
         ".map(e => e.tagName + '.' + e.className).slice(0, 8)"

@@ -1,0 +1,287 @@
+"""Ingest on the wording real reports use (issue 15, items 3 and 5): each family of phrasing
+with sentences written for these tests, then accepting from the review page (every field a
+proposal needs is on its card, an accepted event keeps its figures) and the page's words."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from guanjia.events.models import Event, Signing
+from guanjia.ingest import gazetteer
+from guanjia.ingest.extract import extract, normalise
+from guanjia.ingest.models import IngestedDocument, Kind, Status
+from guanjia.projects.models import Project
+from guanjia.projects.stages import Stage
+from tests.conftest import PASSWORD
+
+REGIONS = gazetteer.from_file()
+
+
+def read(text: str, published: dt.date | None = None) -> dict:
+    return extract(normalise(text), published=published, regions=REGIONS)
+
+
+def values(record: dict) -> dict:
+    return {k: v["value"] if isinstance(v, dict) else v for k, v in record.items()}
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+def test_one_sentence_item_host_before_the_event_noun():
+    result = read(
+        "4月10日，锦州市在深圳举办招商推介会，现场签约项目12个，总投资86.5亿元。",
+        published=dt.date(2025, 4, 11),
+    )
+    (event,) = result["events"]
+    got = values(event)
+    assert got["date"] == "2025-04-10"
+    assert (got["name"], got["place"], got["region"]) == ("招商推介会", "深圳", "锦州市")
+    assert (got["signing_count"], got["investment_yuan"]) == (12, "8650000000")
+    assert got["kind"] == "promotion"
+
+
+@pytest.mark.parametrize(
+    "body, signings, money",
+    [
+        ("活动现场，签约项目9个，投资总额41亿元。", 9, "4100000000"),
+        ("会上，共有14个项目签约，投资额达20.5亿元。", 14, "2050000000"),
+        ("对接会上，6个项目集中签约，协议投资18亿元。", 6, "1800000000"),
+        ("洽谈会现场完成重点项目签约11个，计划投资总额超30亿元。", 11, "3000000000"),
+    ],
+)
+def test_the_events_figures_in_the_next_paragraph(body, signings, money):
+    text = (
+        "简报\n\n6月3日，义县在北京举办农产品精深加工洽谈会。"
+        "来自全国9个城市的37家企业参加。\n\n" + body + "\n"
+    )
+    (event,) = read(text, published=dt.date(2025, 6, 5))["events"]
+    got = values(event)
+    assert (got["city_count"], got["enterprise_count"]) == (9, 37)
+    assert (got["signing_count"], got["investment_yuan"]) == (signings, money)
+    assert got["region"] == "义县"
+
+
+@pytest.mark.parametrize(
+    "noun",
+    ["恳谈会", "对接会议", "签约仪式", "招商大会", "项目集中签约活动", "论坛暨招商对接会"],
+)
+def test_event_nouns(noun):
+    text = f"标题\n\n9月2日，2025凌海市新材料产业{noun}在凌海市举行。\n"
+    (event,) = read(text, published=dt.date(2025, 9, 3))["events"]
+    assert values(event)["name"] == f"2025凌海市新材料产业{noun}"
+    assert values(event)["region"] == "凌海市"
+
+
+def test_participants_as_a_list_of_kinds():
+    text = (
+        "标题\n\n8月8日，北镇市招商推介会在北镇市举行。来自全国17个城市的88家央企、国企、"
+        "民企和外企参会，现场签约项目10个。\n"
+    )
+    (event,) = read(text, published=dt.date(2025, 8, 9))["events"]
+    assert (values(event)["city_count"], values(event)["enterprise_count"]) == (17, 88)
+
+
+def test_a_day_in_the_text_beats_the_wire_dateline_and_the_publication_day():
+    text = (
+        "标题\n\n新华社沈阳7月9日电 8日，2025锦州市文旅项目推介会在锦州举行，"
+        "现场签约项目4个，总投资9亿元。\n"
+    )
+    (event,) = read(text, published=dt.date(2025, 7, 9))["events"]
+    assert values(event)["date"] == "2025-07-08"
+
+
+@pytest.mark.parametrize(
+    "header, day",
+    [
+        ("锦州市人民政府网 发布时间：2025-10-20 来源：某局", dt.date(2025, 10, 20)),
+        ("某某工作简报（第五期）\n某中心　　二〇二五年十月二十日", dt.date(2025, 10, 20)),
+    ],
+)
+def test_iso_and_chinese_numeral_date_lines(header, day):
+    text = f"{header}\n\n18日，太和区政企恳谈会召开，区内31家企业负责人参加。\n"
+    result = read(text)
+    assert result["document"]["published"] == day.isoformat()
+    (event,) = result["events"]
+    assert values(event)["date"] == "2025-10-18"
+    assert values(event)["enterprise_count"] == 31
+
+
+def test_amounts_after_a_verb_and_in_chinese_numerals():
+    text = "标题\n\n5月6日，黑山县在沈阳举办招商推介会，现场签约项目五个，签约总额十二点八亿元。\n"
+    (event,) = read(text, published=dt.date(2025, 5, 7))["events"]
+    assert values(event)["investment_yuan"] == "1280000000"
+
+
+# -- milestones ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("开工", "started"),
+        ("正式投产", "in_operation"),
+        ("进入试生产阶段", "in_operation"),
+        ("首批机组并网发电", "grid_connected"),
+        ("实现全容量并网", "full_capacity"),
+        ("实现达产", "full_capacity"),
+        ("竣工", "completed"),
+    ],
+)
+def test_milestone_by_verb_with_a_long_project_phrase(sentence, kind):
+    text = (
+        "标题\n\n3月12日，锦州恒信新材料有限公司年产6万吨特种树脂建设项目在锦州高新区"
+        f"{sentence}。该项目总投资7.5亿元。\n"
+    )
+    (milestone,) = read(text, published=dt.date(2025, 3, 13))["milestones"]
+    got = values(milestone)
+    assert got["project"] == "锦州恒信新材料有限公司年产6万吨特种树脂建设项目"
+    assert got["kind"] == kind
+    assert got["enterprise"] == "锦州恒信新材料有限公司"
+    assert got["region"] == "锦州高新技术产业开发区"
+    assert (got["date"], got["investment_yuan"]) == ("2025-03-12", "750000000")
+
+
+def test_bulletin_items_with_markers_and_plans_are_no_milestones():
+    text = (
+        "周报\n\n【开工项目】义县绿色建材产业园项目11月3日开工，计划投资3亿元。\n"
+        "（一）北镇市冷链物流中心项目于11月4日竣工。\n"
+        "该项目计划明年5月投产，全部达产后年产值10亿元。\n"
+        "今年以来全县新开工项目12个，开工率60%。\n"
+    )
+    result = read(text, published=dt.date(2025, 11, 6))
+    got = [(values(m)["project"], values(m)["kind"]) for m in result["milestones"]]
+    assert got == [("义县绿色建材产业园项目", "started"), ("北镇市冷链物流中心项目", "completed")]
+
+
+def test_issue_project_without_its_list_marker():
+    text = "纪要\n\n（二）凌海市化工新材料项目因环评未批复，开工时间由5月推迟至8月。\n"
+    (issue,) = read(text, published=dt.date(2025, 4, 1))["issues"]
+    assert values(issue)["project"] == "凌海市化工新材料项目"
+
+
+# -- signings ------------------------------------------------------------------------------
+
+
+def test_running_counts_are_totals_not_signings():
+    text = "标题\n\n今年上半年，锦州市共签约亿元以上项目61个，协议投资520亿元，同比增长9.5%。\n"
+    result = read(text, published=dt.date(2025, 7, 2))
+    assert result["signings"] == []
+    assert {values(t).get("value") for t in result["totals"]} >= {61, "9.5"}
+
+
+def test_signings_after_a_place_name_with_he_and_several_per_paragraph():
+    text = (
+        "标题\n\n会上，太和区与锦州通达物流有限公司签约智慧仓储项目，总投资3亿元；"
+        "与辽宁汇鑫食品有限公司签约速冻食品加工项目，投资额1.2亿元。\n"
+    )
+    result = read(text, published=dt.date(2025, 7, 2))
+    got = [values(s) for s in result["signings"]]
+    assert [(s["region"], s["enterprise"], s["project"], s["investment_yuan"]) for s in got] == [
+        ("太和区", "锦州通达物流有限公司", "智慧仓储项目", "300000000"),
+        ("太和区", "辽宁汇鑫食品有限公司", "速冻食品加工项目", "120000000"),
+    ]
+
+
+# -- the review page: every field a proposal needs is on its card; an event keeps its figures
+
+
+FAIR = """锦州日报 2025年4月12日
+
+古塔区在大连举办商贸物流推介会
+
+4月10日，古塔区在大连举办商贸物流推介会，来自全国6个城市的45家企业参会，现场签约项目3个，总投资12.4亿元。
+
+推介会上，古塔区与大连远航物流有限公司签约冷链仓储项目，总投资4亿元。
+"""
+
+
+@pytest.mark.django_db
+def test_a_signing_card_has_its_date_prefilled_from_the_text_and_accepts(client, users, regions):
+    client.login(username="t_admin", password=PASSWORD)
+    client.post("/ingest/", {"text": FAIR})
+    document = IngestedDocument.objects.get()
+    signing_p = document.proposals.get(kind=Kind.SIGNING)
+    page = client.get(f"/ingest/{document.pk}/").content.decode()
+    assert 'name="f_date" value="2025-04-10"' in page.split(f'id="proposal-{signing_p.pk}"')[1]
+    # the reviewer may correct the date on the card; acceptance uses it
+    client.post(f"/ingest/proposal/{signing_p.pk}/accept/", {"f_date": "2025-04-11"})
+    signing_p.refresh_from_db()
+    assert signing_p.status == Status.ACCEPTED
+    signing = Signing.objects.get()
+    assert (signing.signed_on, signing.amount_wan) == (dt.date(2025, 4, 11), Decimal("40000"))
+
+
+@pytest.mark.django_db
+def test_a_signing_without_any_date_can_be_given_one_on_its_card(client, users, regions):
+    client.login(username="t_admin", password=PASSWORD)
+    client.post(
+        "/ingest/",
+        {"text": "标题\n\n太和区与锦州安达机械有限公司签约数控机床项目，总投资2亿元。\n"},
+    )
+    signing_p = IngestedDocument.objects.get().proposals.get(kind=Kind.SIGNING)
+    page = client.get(f"/ingest/{signing_p.document_id}/").content.decode()
+    assert 'name="f_date" value=""' in page
+    client.post(f"/ingest/proposal/{signing_p.pk}/accept/")  # no date: refused, said why
+    signing_p.refresh_from_db()
+    assert signing_p.status == Status.PROPOSED
+    client.post(f"/ingest/proposal/{signing_p.pk}/accept/", {"f_date": "2025-02-03"})
+    assert Signing.objects.get().signed_on == dt.date(2025, 2, 3)
+
+
+@pytest.mark.django_db
+def test_an_accepted_event_shows_the_reported_figures(client, users, regions):
+    client.login(username="t_admin", password=PASSWORD)
+    client.post("/ingest/", {"text": FAIR})
+    event_p = IngestedDocument.objects.get().proposals.get(kind=Kind.EVENT)
+    client.post(f"/ingest/proposal/{event_p.pk}/accept/")
+    event = Event.objects.get()
+    assert (
+        event.reported_enterprise_count,
+        event.reported_city_count,
+        event.reported_signing_count,
+        event.reported_investment_wan,
+    ) == (45, 6, 3, Decimal("124000"))
+    page = client.get(reverse("ledger:event_detail", args=[event.pk])).content.decode()
+    with translation.override("zh-hans"):
+        reported = translation.gettext("as reported")
+    for shown in (f"{reported}: 45", f"{reported}: 6", f"{reported}: 3", f"{reported}: 12.40"):
+        assert shown in page
+
+
+@pytest.mark.django_db
+def test_the_review_page_speaks_chinese_and_names_each_proposal(client, users, regions):
+    client.login(username="t_admin", password=PASSWORD)
+    index = client.get("/ingest/").content.decode()
+    assert ">读取</button>" in index and ">已读</button>" not in index
+    client.post("/ingest/", {"text": FAIR})
+    document = IngestedDocument.objects.get()
+    page = client.get(f"/ingest/{document.pk}/").content.decode()
+    assert "活动：商贸物流推介会" in page
+    assert "签约：冷链仓储项目" in page
+    assert "promotion" not in page.replace('value="promotion"', "")
+    event_p = document.proposals.get(kind=Kind.EVENT)
+    client.post(f"/ingest/proposal/{event_p.pk}/accept/")
+    page = client.get(f"/ingest/{document.pk}/").content.decode()
+    assert "events.event" not in page
+    event = Event.objects.get()
+    assert f'href="{reverse("ledger:event_detail", args=[event.pk])}"' in page
+
+
+@pytest.mark.django_db
+def test_a_completed_milestone_creates_a_project_under_construction(client, users, regions):
+    client.login(username="t_admin", password=PASSWORD)
+    client.post(
+        "/ingest/",
+        {
+            "text": "标题\n\n9月28日，义县宏达建材有限公司年产30万吨砂石骨料项目在义县竣工。\n",
+            "published": "2025-09-29",
+        },
+    )
+    milestone_p = IngestedDocument.objects.get().proposals.get(kind=Kind.MILESTONE)
+    client.post(f"/ingest/proposal/{milestone_p.pk}/accept/")
+    project = Project.objects.get(name="义县宏达建材有限公司年产30万吨砂石骨料项目")
+    assert project.stage == Stage.CONSTRUCTION
