@@ -383,6 +383,6 @@ PLAIN_COLUMNS = {
     "targets": {"period", "value", "note"},
     "ingest": {
         "date", "name", "place", "investment_yuan", "value_yuan", "value", "steward_count",
-        "service_count", "requests_resolved",
+        "service_count", "requests_resolved", "city_count", "enterprise_count", "signing_count",
     },
 }  # fmt: skip
