@@ -7,6 +7,7 @@ The script runs for real, with a PATH of its own: a temporary directory holding 
 putting its fake in place, so nothing on this machine is installed or removed.
 """
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -168,9 +169,17 @@ def test_make_and_ci_call_the_script_first():
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
+    # Under `make test` this runs as a sub-make: without the parent's variables it plans as a
+    # person's `make` would, and prints no "Entering directory" lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     for target, mode in (("run", "run"), ("test", "test"), ("test-pg", "test")):
         plan = subprocess.run(  # noqa: S603 (make, fixed arguments)
-            [make, "-n", target], cwd=ROOT, capture_output=True, text=True, check=True
+            [make, "--no-print-directory", "-n", target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
         ).stdout.splitlines()
         assert plan[0] == f"deploy/system-deps.sh {mode}", (target, plan[:3])
     ci = (ROOT / ".ci" / "run").read_text()
