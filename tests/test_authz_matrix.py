@@ -39,6 +39,7 @@ from .authz_matrix import (
 )
 from .authz_world import build_world, obj
 from .shared_world import shared_world
+from .test_request_import import xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -674,24 +675,7 @@ def _judge(got: Attempt, missing: Attempt, value: str, missing_value: str) -> st
 
 
 def _xlsx(rows: list[list[Any]]) -> Any:
-    import io
-
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet()
-    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if isinstance(value, dt.datetime):
-                sheet.write_datetime(r, c, value, moment)
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), moment)
-            elif value is not None:
-                sheet.write(r, c, value)
-    book.close()
-    buffer.seek(0)
+    buffer = xlsx(rows)  # the request import tests' sheet writer: dates as real dates
     buffer.name = "引用矩阵.xlsx"
     return buffer
 
