@@ -216,7 +216,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# --- Log-in security (README "Security"; guanjia/accounts/security.py) ---
+# --- Log-in security (docs/security.md; guanjia/accounts/security.py) ---
 # Argon2id first; PBKDF2 hashes still verify and are re-hashed with Argon2 at the next log-in.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -254,7 +254,7 @@ GUANJIA_SESSION_MAX_HOURS = envint("GUANJIA_SESSION_MAX_HOURS", "12")
 SESSION_COOKIE_AGE = GUANJIA_SESSION_MAX_HOURS * 3600
 # Two-factor: the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = envstr("GUANJIA_OTP_ISSUER", "Guanjia")
-# Rate limits, "count/seconds" per client (README "Security").
+# Rate limits, "count/seconds" per client (docs/security.md).
 GUANJIA_RATE_LIMITS = {
     "login": envstr("GUANJIA_RATE_LOGIN", "30/60"),  # log-in POSTs per address
     "api_read": envstr("GUANJIA_RATE_API_READ", "600/60"),  # API GETs per token or user

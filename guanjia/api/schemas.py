@@ -162,7 +162,7 @@ class DuplicateOut(InvalidOut):
 
 
 class RateLimitedOut(Schema):
-    """A 429: the client used up its allowance (README "Security", rate limits)."""
+    """A 429: the client used up its allowance (docs/security.md, rate limits)."""
 
     detail: str
     retry_after: int = Field(description="seconds until the window resets (also Retry-After)")

@@ -12,9 +12,9 @@ small on disk and gigabytes unpacked, and a crafted one may state sizes that are
 3. macros are found by what `[Content_Types].xml` and the relationships say a part is, not by
    its name: a renamed `vbaProject.bin` is still a `application/vnd.ms-office.vbaProject`.
 
-The limits are settings (`GUANJIA_UPLOAD_*`, see settings.py and the README's security
-section). Every refusal is an `UploadRefused` whose text says, in the user's language, what
-is wrong with which file.
+The limits are settings (`GUANJIA_UPLOAD_*`, see settings.py and docs/security.md,
+"Uploaded files"). Every refusal is an `UploadRefused` whose text says, in the user's
+language, what is wrong with which file.
 """
 
 import re

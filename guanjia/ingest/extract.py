@@ -1,7 +1,7 @@
 """Reading a news report or bulletin into proposed records, every figure traced to its sentence.
 
 `extract(text, published, regions)` is pure: it needs no database. It returns the JSON the CLI
-prints (documented in the README): the document's year, events, signings, milestones,
+prints (documented in docs/api.md): the document's year, events, signings, milestones,
 service statistics, targets, running totals and reported problems. Each field is
 {"value", "approximate", "text", "span", "evidence": {"text", "start", "end"}}.
 """
