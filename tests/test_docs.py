@@ -96,6 +96,13 @@ def test_every_bench_and_drill_target_is_in_benchmarks() -> None:
     assert wanted <= named, f"not in docs/benchmarks.md: {sorted(wanted - named)}"
 
 
+def test_the_readme_maps_every_doc() -> None:
+    """The README is the front door: each document in docs/ is reachable from it."""
+    linked = {(ROOT / t.partition("#")[0]).resolve() for t in links(ROOT / "README.md")}
+    unmapped = [_ids(d) for d in DOCS[1:] if d.resolve() not in linked]
+    assert not unmapped, f"add to the README's map of the docs: {unmapped}"
+
+
 def test_the_checks_catch_what_they_should(tmp_path: Path) -> None:
     (tmp_path / "there.md").write_text("# A heading's `code`\n\n## Twice\n\n## Twice\n")
     doc = tmp_path / "doc.md"
