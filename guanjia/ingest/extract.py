@@ -284,7 +284,8 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
             continue
         match = m or after
         assert match is not None
-        date = _event_date(ex, text[: match.start("name") if m else match.start()])
+        # (“锦州市昨日在杭州举办…”: the host's clause may carry the day)
+        date = _event_date(ex, text[: match.start("name")])
         if m and m.group("when"):
             when = _event_date(ex, m.group("when"))
             if when is not None:
@@ -470,12 +471,19 @@ _CLAUSE_LEAD_RE = re.compile(
 )
 
 
+_VERB_THEN_PROJECT_RE = re.compile(
+    r"的(?P<project>" + _ENTERPRISE_RE.pattern + r"[^,，。:：;；]{0,40}?项目)"
+)
+
+
 def _milestone_verb(text: str) -> re.Match[str] | None:
     """The first milestone verb that reports a fact: not a plan (计划明年投产), a count
     (开工项目57个, 开工率), a condition (达产后) or a batch (集中开工)."""
     for m in _MILESTONE_VERB_RE.finditer(text):
         clause = re.split(r"[,，;；]", text[: m.start()])[-1]
         after = text[m.end() : m.end() + 1]
+        if after == "的" and _VERB_THEN_PROJECT_RE.match(text, m.end()):
+            return m  # “主会场开工的辽宁锦港新材料有限公司…项目”
         if (
             after in ("率", "后", "项", "的")
             or text[m.end() : m.end() + 2] in ("项目", "时间")
@@ -490,6 +498,9 @@ def _milestone_verb(text: str) -> re.Match[str] | None:
 def _milestone_project(text: str, verb: re.Match[str]) -> tuple[int, int] | None:
     """Where the project is named: in the verb's clause (“…有限公司年产20万吨…项目于6月6日在…
     开工”), else at the head of a list item (“1. …项目，企业：…，6月3日开工”)."""
+    after = _VERB_THEN_PROJECT_RE.match(text, verb.end())
+    if after:
+        return after.start("project"), after.end("project")
     clause_start = max(text.rfind(p, 0, verb.start()) for p in ",，;；:：") + 1
     clause = text[clause_start : verb.start()]
     marker = _LIST_MARKER_RE.match(clause)
@@ -534,6 +545,10 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         milestone: dict[str, Any] = {}
         if dates:
             milestone["date"] = ex.date(sentence, dates[-1])
+        else:
+            relative = _relative_day(ex, sentences, i)
+            if relative is not None:
+                milestone["date"] = ex.date(sentence, relative)
         milestone["project"] = ex.field(sentence, project, where[0], where[1])
         milestone["kind"] = _MILESTONE_KIND[verb.group(0)]
         region = ex.region_field(sentence, where[0], project)
@@ -567,10 +582,61 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
             there = ex.region_field(follow, 0, follow.text)
             if there and (region is None or _is_city(ex, region) and not _is_city(ex, there)):
                 region = there
+        if (region is None or _is_city(ex, region)) and "主会场" in text:
+            region = _main_venue_region(ex, sentences[:i]) or region
+        if region is None or _is_city(ex, region):
+            region = _heading_region(ex, sentences) or region
         if region:
             milestone["region"] = region
         milestones.append(milestone)
     return milestones
+
+
+_RELATIVE_DAY_RE = re.compile(
+    r"同日|当日|当天|同一天|同天|主会场|分会场|(前一天|前一日)|(次日|第二天)"
+)
+
+
+def _relative_day(ex: Extraction, sentences: list[Sentence], i: int) -> DateFigure | None:
+    """A day said relative to the last day written before (同日, 前一天, 次日; a batch start's
+    主会场 is on the batch's day), with the span of the word that says so."""
+    m = _RELATIVE_DAY_RE.search(sentences[i].text)
+    if m is None or ex.year is None:
+        return None
+    for before in reversed(sentences[:i]):
+        days = [
+            d
+            for d in find_dates(before.text, ex.year)
+            if d.precision == "day" and before.text[d.end : d.end + 1] != "电"
+        ]
+        if days:
+            shift = -1 if m.group(1) else 1 if m.group(2) else 0
+            value = days[-1].value + dt.timedelta(days=shift)
+            return DateFigure(value, m.start(), m.end(), m.group(0), precision="day")
+    return None
+
+
+def _main_venue_region(ex: Extraction, before: list[Sentence]) -> dict[str, Any] | None:
+    """Where a batch start's main venue was (“…在凌海市主会场和各分会场同步举行”)."""
+    for sentence in reversed(before):
+        m = re.search(r"在(?P<where>[^,，。；;在]{2,20}?)主会场", sentence.text)
+        if m:
+            return ex.region_field(sentence, m.start("where"), m.group("where"))
+    return None
+
+
+def _heading_region(ex: Extraction, sentences: list[Sentence]) -> dict[str, Any] | None:
+    """The area a county's or a zone's own bulletin is about, named in its heading lines
+    (“义县重点项目周报”, “凌海市投资促进工作简报”): not the city."""
+    for sentence in sentences[:3]:
+        if sentence.paragraph > 0 or re.search(r"[,，。；;]", sentence.text):
+            break
+        if not re.search(r"简报|周报|月报|快报|专报|通报|动态", sentence.text):
+            continue
+        region = ex.region_field(sentence, 0, sentence.text)
+        if region and not _is_city(ex, region):
+            return region
+    return None
 
 
 def _is_city(ex: Extraction, region: dict[str, Any]) -> bool:
@@ -665,6 +731,8 @@ def _totals_and_targets(
                 "投产率",
                 "同比",
                 "今年",
+                "集中开工",
+                "其中",
             )
         )
         carried = None
@@ -689,8 +757,10 @@ def _totals_and_targets(
                 after = text[fig.end : fig.end + 6]
                 indicator = _label(re.split(r"[,，;；。]", after)[0])
             item: dict[str, Any] = {"indicator": indicator}
-            if label_text.startswith("其中") and (targets if is_target else totals):
-                item["part_of"] = (targets if is_target else totals)[-1]["indicator"]
+            # “今年计划实施项目45个，目前已开工18个”: the plan is a target, the rest a total
+            fig_target = is_target or bool(re.search(r"计划(?!的)", text[clause_start : fig.start]))
+            if label_text.startswith("其中") and (targets if fig_target else totals):
+                item["part_of"] = (targets if fig_target else totals)[-1]["indicator"]
             if fig.unit == "yuan":
                 item["value_yuan"] = ex.money(sentence, fig)
             elif fig.unit == "%":
@@ -699,7 +769,7 @@ def _totals_and_targets(
             else:
                 item["value"] = ex.figure(sentence, fig)
                 item["unit"] = fig.unit
-            if is_target:
+            if fig_target:
                 pm = re.search(r"(?:到|至)(\d{4})年", text)
                 item["period"] = pm.group(1) if pm else (str(ex.year) if ex.year else "")
                 targets.append(item)
@@ -778,15 +848,16 @@ def extract(
     }
 
 
-def figures(result: dict[str, Any]) -> set[tuple[str, str, str, int]]:
-    """Every value found, as (section, field, value, start offset): what precision and recall
-    are measured on."""
-    found = set()
+def figures(result: dict[str, Any]) -> list[tuple[str, str, str, int]]:
+    """Every value found, as (section, field, value, start offset), once per record that holds
+    it (a signing area carried over from the clause before is that signing's too): what
+    precision and recall are measured on."""
+    found = []
     for section, records in result.items():
         if not isinstance(records, list):
             continue
         for record in records:
             for key, item in record.items():
                 if isinstance(item, dict) and "span" in item:
-                    found.add((section, key, str(item["value"]), int(item["span"][0])))
+                    found.append((section, key, str(item["value"]), int(item["span"][0])))
     return found

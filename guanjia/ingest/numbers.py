@@ -102,6 +102,8 @@ def find_money(text: str) -> list[Figure]:
         if not re.match(rf"[\d{_CN_DIGITS}]", written) or written[0] in "万亿":
             continue  # “亿元以上” qualifies a noun; it is no amount
         cut = re.search(r"[,，。;；、\s]", written)
+        if re.match(r"[\d.]+[个家项次件人名场]$", written[: cut.start()] if cut else written):
+            continue  # “签约项目12个”: jionlp reads a count as money
         try:
             if cut:  # “36亿元，分两期”: jionlp read on past the comma (分 as a fen)
                 written = written[: cut.start()]
@@ -261,7 +263,8 @@ _DAY_ONLY_RE = re.compile(r"(?<![月\d])(\d{1,2})[日号]")
 
 def find_loose_dates(text: str, published: dt.date | None) -> list[DateFigure]:
     """News style without the month: '16日' (in the month of publication, or the one before
-    if that day is still to come) and '近日' (the publication date, approximate)."""
+    if that day is still to come), '近日' (the publication date, approximate) and the days
+    written relative to it (昨天, 上周五, 本月12日)."""
     if published is None:
         return []
     found = []
@@ -278,7 +281,41 @@ def find_loose_dates(text: str, published: dt.date | None) -> list[DateFigure]:
     pos = text.find("近日")
     if pos >= 0:
         found.append(DateFigure(published, pos, pos + 2, "近日", True, precision="day"))
+    found.extend(find_relative_dates(text, published))
     return sorted(found, key=lambda f: f.start)
+
+
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "前日": -2}
+_WEEKDAYS = "一二三四五六日天"
+_RELATIVE_RE = re.compile(
+    r"(?P<day>今天|今日|昨天|昨日|前天|前日)"
+    rf"|(?P<week>上周|上星期|本周|这周)(?P<weekday>[{_WEEKDAYS}])"
+    r"|(?P<month>本月|上月)(?P<mday>\d{1,2})[日号]"
+)
+
+
+def find_relative_dates(text: str, published: dt.date) -> list[DateFigure]:
+    """Days written relative to the publication day: 昨天, 上周五, 本月12日, 上月28日."""
+    found = []
+    for m in _RELATIVE_RE.finditer(text):
+        if m.group("day"):
+            value = published + dt.timedelta(days=_RELATIVE_DAYS[m.group("day")])
+        elif m.group("week"):
+            weekday = min(_WEEKDAYS.index(m.group("weekday")), 6)
+            monday = published - dt.timedelta(days=published.weekday())
+            if m.group("week") in ("上周", "上星期"):
+                monday -= dt.timedelta(days=7)
+            value = monday + dt.timedelta(days=weekday)
+        else:
+            year, month = published.year, published.month
+            if m.group("month") == "上月":
+                year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+            try:
+                value = dt.date(year, month, int(m.group("mday")))
+            except ValueError:
+                continue
+        found.append(DateFigure(value, m.start(), m.end(), m.group(0), precision="day"))
+    return found
 
 
 def date_value(figure: DateFigure) -> str:
