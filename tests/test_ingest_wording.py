@@ -186,6 +186,86 @@ def test_signings_after_a_place_name_with_he_and_several_per_paragraph():
     ]
 
 
+# -- days written relative to another, plans against running counts, batch starts -----------
+
+
+@pytest.mark.parametrize(
+    "lead, day",
+    [
+        ("昨天", "2025-11-09"),
+        ("昨日", "2025-11-09"),
+        ("上周五", "2025-11-07"),
+        ("本月6日", "2025-11-06"),
+        ("上月28日", "2025-10-28"),
+    ],
+)
+def test_an_event_day_written_relative_to_publication(lead, day):
+    text = f"{lead}，凌海市在天津举办精细化工产业洽谈会，现场签约项目7个，总投资36.8亿元。\n"
+    (event,) = read(text, published=dt.date(2025, 11, 10))["events"]
+    assert values(event)["date"] == day
+
+
+def test_a_milestone_day_said_relative_to_the_day_before():
+    text = (
+        "标题\n\n12月1日，锦州新世纪石英材料有限公司年产1.5万吨高纯石英砂项目在锦州高新区投产。\n\n"
+        "同日，位于凌河区的锦州华晟热力有限公司热源厂改扩建项目竣工。\n\n"
+        "就在前一天，锦州龙宇新材料有限公司年产5万吨高端颜料项目在太和区开工。\n"
+    )
+    got = [values(m) for m in read(text, published=dt.date(2025, 12, 3))["milestones"]]
+    assert [(m["date"], m["region"], m["kind"]) for m in got] == [
+        ("2025-12-01", "锦州高新技术产业开发区", "in_operation"),
+        ("2025-12-01", "凌河区", "completed"),
+        ("2025-11-30", "太和区", "started"),
+    ]
+
+
+def test_plan_figures_are_targets_and_running_counts_totals():
+    text = "标题\n\n今年北镇市计划实施亿元以上项目45个，计划总投资300亿元，目前已开工18个。\n"
+    result = read(text, published=dt.date(2025, 3, 18))
+    assert [values(t).get("value") or values(t).get("value_yuan") for t in result["targets"]] == [
+        45,
+        "30000000000",
+    ]
+    assert [values(t)["value"] for t in result["totals"]] == [18]
+
+
+def test_a_batch_start_gives_totals_and_its_main_venue_project_a_milestone():
+    text = (
+        "锦州日报 2025年4月25日\n\n本报讯 4月24日，锦州市春季重大项目集中开工活动在凌海市主会场"
+        "和各县（市）区分会场同步举行。此次集中开工项目67个，总投资386亿元，"
+        "其中产业项目52个，总投资301亿元。\n\n"
+        "主会场开工的辽宁锦港新材料有限公司年产12万吨高性能碳纤维原丝项目，总投资58亿元。\n"
+    )
+    result = read(text)
+    assert result["events"] == []
+    assert [values(t).get("value") or values(t).get("value_yuan") for t in result["totals"]] == [
+        67,
+        "38600000000",
+        52,
+        "30100000000",
+    ]
+    (milestone,) = result["milestones"]
+    got = values(milestone)
+    assert got["project"] == "辽宁锦港新材料有限公司年产12万吨高性能碳纤维原丝项目"
+    assert (got["kind"], got["date"], got["region"]) == ("started", "2025-04-24", "凌海市")
+    assert got["investment_yuan"] == "5800000000"
+
+
+def test_a_county_bulletin_names_the_area_of_its_items():
+    text = (
+        "义县重点项目周报\n\n一、项目动态\n"
+        "1. 锦州义丰农牧有限公司年出栏50万头生猪养殖项目9月19日达产。\n"
+    )
+    (milestone,) = read(text, published=dt.date(2025, 9, 22))["milestones"]
+    assert values(milestone)["region"] == "义县"
+
+
+def test_a_count_is_no_money():
+    text = "标题\n\n8月28日，招商大会在北镇市召开。大会共签约项目12个，签约金额42.8亿元。\n"
+    (event,) = read(text, published=dt.date(2025, 8, 29))["events"]
+    assert (values(event)["signing_count"], values(event)["investment_yuan"]) == (12, "4280000000")
+
+
 # -- the review page: every field a proposal needs is on its card; an event keeps its figures
 
 

@@ -487,6 +487,7 @@ def _milestone_verb(text: str) -> re.Match[str] | None:
         if (
             after in ("率", "后", "项", "的")
             or text[m.end() : m.end() + 2] in ("项目", "时间")
+            or re.match(r"[\d一二三四五六七八九十百]+(?:余|多)?[个项家]", text[m.end() :])
             or text[max(0, m.start() - 2) : m.start()] in ("集中", "推迟", "延期")
             or any(w in clause for w in _PLAN_WORDS)
         ):
@@ -532,7 +533,11 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         if where is None:
             continue
         project = text[where[0] : where[1]]
-        if project.startswith(("该", "此", "这", "一批", "重点", "亿元")) or project in names:
+        if (
+            project.startswith(("该", "此", "这", "一批", "重点", "亿元", "今年", "全年", "全市"))
+            or "亿元以上" in project
+            or project in names
+        ):
             continue
         dates = [
             d
