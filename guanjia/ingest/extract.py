@@ -391,6 +391,10 @@ _SIGNING_RE = re.compile(
 )
 
 
+def _is_claimed(ex: Extraction, position: int) -> bool:
+    return any(s <= position < e for s, e in ex.claimed)
+
+
 _AGGREGATE_RE = re.compile(r"今年|以来|累计|季度|上半年|全年|\d+至\d+月|截至")
 
 
@@ -414,6 +418,8 @@ def _signings(
             head = text[: m.start()]
             if _AGGREGATE_RE.search(head):
                 continue  # a running figure (今年以来…签约…): a total, not a signing
+            if m.group("count") and _is_claimed(ex, sentence.start + m.start("count")):
+                continue  # “锦州市与央企现场签约合作项目13个”: the event's count, no signing
             region = ex.region_field(sentence, 0, head)
             if region is None and m.group("enterprise") and previous is not None:
                 # “…；与辽宁云帆…签约…项目”: the same signing area as the clause before
@@ -698,6 +704,11 @@ _SCOPE_WORDS = (
 )
 
 
+_PERIOD_RE = re.compile(
+    r"上半年|下半年|前三季度|[一二三四]季度|第[一二三四]季度|\d{1,2}(?:至|—|-|－)\d{1,2}月|本月|本周"
+)
+
+
 def _label(clause: str) -> str:
     label = clause
     for word in _SCOPE_WORDS:
@@ -740,6 +751,8 @@ def _totals_and_targets(
                 "其中",
             )
         )
+        # “上半年，锦州市共引进…项目29个”: a period opening the sentence makes it a running figure
+        is_total = is_total or bool(_PERIOD_RE.search(re.split(r"[,，]", text)[0]))
         carried = None
         if (is_target or is_total) and text.endswith(("；", ";")):
             carried = "target" if is_target else "total"
