@@ -351,6 +351,8 @@ def _event_sentences(sentences: list[Sentence], i: int) -> list[Sentence]:
     paragraphs: dict[int, list[Sentence]] = {}
     for s in sentences[i + 1 :]:
         if s.paragraph == first.paragraph:
+            if _EVENT_RE.search(s.text) or _EVENT_AFTER_RE.search(s.text):
+                break  # “…。11月12日，锦州市又在成都举办…洽谈会”: the next event's
             out.append(s)
         elif s.paragraph <= first.paragraph + 3:
             paragraphs.setdefault(s.paragraph, []).append(s)
@@ -403,6 +405,7 @@ def _signings(
 ) -> list[dict[str, Any]]:
     signings: list[dict[str, Any]] = []
     previous: tuple[Sentence, dict[str, Any]] | None = None
+    local = ex.region_in(ex.text) is not None  # else a text about another city: no regions
     for sentence in sentences:
         text = sentence.text
         pos = 0
@@ -430,9 +433,9 @@ def _signings(
                     or head.strip(",，;； ") == ""
                 ):
                     region = last_region
-            if region is None:
+            if region is None and (local or not m.group("enterprise")):
                 continue  # “太和区与…”: the 和 of a place name is no “and”; look further
-            signing: dict[str, Any] = {"region": region}
+            signing: dict[str, Any] = {"region": region} if region else {}
             if m.group("enterprise"):
                 signing["enterprise_text"] = m.group("enterprise")
                 ent = _enterprise_field(ex, sentence, m.group("enterprise"), m.start("enterprise"))
@@ -451,7 +454,8 @@ def _signings(
             if claimed_events:
                 signing["event"] = 0
             signings.append(signing)
-            previous = (sentence, region)
+            if region:
+                previous = (sentence, region)
             pos = m.end()
     return signings
 
@@ -559,7 +563,7 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         else:
             relative = _relative_day(ex, sentences, i)
             if relative is not None:
-                milestone["date"] = ex.date(sentence, relative)
+                milestone["date"] = ex.date(sentence, relative[0])
         milestone["project"] = ex.field(sentence, project, where[0], where[1])
         milestone["kind"] = _MILESTONE_KIND[verb.group(0)]
         region = ex.region_field(sentence, where[0], project)
@@ -593,8 +597,11 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
             there = ex.region_field(follow, 0, follow.text)
             if there and (region is None or _is_city(ex, region) and not _is_city(ex, there)):
                 region = there
-        if (region is None or _is_city(ex, region)) and "主会场" in text:
-            region = _main_venue_region(ex, sentences[:i]) or region
+        venue = _venue_sentence(ex, sentences, i)
+        if (region is None or _is_city(ex, region)) and venue is not None:
+            there = ex.region_field(venue, 0, venue.text)
+            if there and not _is_city(ex, there):
+                region = there
         if region is None or _is_city(ex, region):
             region = _heading_region(ex, sentences) or region
         if region:
@@ -604,36 +611,44 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
 
 
 _RELATIVE_DAY_RE = re.compile(
-    r"同日|当日|当天|同一天|同天|主会场|分会场|(前一天|前一日)|(次日|第二天)"
+    r"同日|当日|当天|同一天|同天|主会场|分会场|仪式上|(前一天|前一日)|(次日|第二天)"
 )
+_VENUE_WORDS = ("主会场", "分会场", "仪式上")
 
 
-def _relative_day(ex: Extraction, sentences: list[Sentence], i: int) -> DateFigure | None:
+def _relative_day(
+    ex: Extraction, sentences: list[Sentence], i: int
+) -> tuple[DateFigure, Sentence] | None:
     """A day said relative to the last day written before (同日, 前一天, 次日; a batch start's
-    主会场 is on the batch's day), with the span of the word that says so."""
+    主会场 and a ceremony's 仪式上 are on its day), with the span of the word that says so, and
+    the sentence that gave the day."""
     m = _RELATIVE_DAY_RE.search(sentences[i].text)
     if m is None or ex.year is None:
         return None
     for before in reversed(sentences[:i]):
         days = [
             d
-            for d in find_dates(before.text, ex.year)
+            for d in [
+                *find_dates(before.text, ex.year),
+                *find_loose_dates(before.text, ex.published),
+            ]
             if d.precision == "day" and before.text[d.end : d.end + 1] != "电"
         ]
         if days:
+            days.sort(key=lambda d: d.start)
             shift = -1 if m.group(1) else 1 if m.group(2) else 0
             value = days[-1].value + dt.timedelta(days=shift)
-            return DateFigure(value, m.start(), m.end(), m.group(0), precision="day")
+            return DateFigure(value, m.start(), m.end(), m.group(0), precision="day"), before
     return None
 
 
-def _main_venue_region(ex: Extraction, before: list[Sentence]) -> dict[str, Any] | None:
-    """Where a batch start's main venue was (“…在凌海市主会场和各分会场同步举行”)."""
-    for sentence in reversed(before):
-        m = re.search(r"在(?P<where>[^,，。；;在]{2,20}?)主会场", sentence.text)
-        if m:
-            return ex.region_field(sentence, m.start("where"), m.group("where"))
-    return None
+def _venue_sentence(ex: Extraction, sentences: list[Sentence], i: int) -> Sentence | None:
+    """For a project at a batch start's main venue or at a ceremony (主会场, 仪式上): the
+    sentence that says when and where that was, whose area is the project's."""
+    if not any(w in sentences[i].text for w in _VENUE_WORDS):
+        return None
+    relative = _relative_day(ex, sentences, i)
+    return relative[1] if relative else None
 
 
 def _heading_region(ex: Extraction, sentences: list[Sentence]) -> dict[str, Any] | None:
@@ -704,6 +719,7 @@ _SCOPE_WORDS = (
 )
 
 
+_SHARE_OF_PLAN_RE = re.compile(r"(?:计划|目标|任务)的")
 _PERIOD_RE = re.compile(
     r"上半年|下半年|前三季度|[一二三四]季度|第[一二三四]季度|\d{1,2}(?:至|—|-|－)\d{1,2}月|本月|本周"
 )
@@ -732,7 +748,9 @@ def _totals_and_targets(
     carried: str | None = None  # “…力争…；各县（市）区至少举办1场…”: the clause after a ；
     for sentence in sentences:
         text = sentence.text
-        is_target = any(w in text for w in ("力争", "目标", "确保", "计划到")) or (
+        # (“完成年度目标的62%”: a share of a target is a running figure)
+        wording = _SHARE_OF_PLAN_RE.sub("", text)
+        is_target = any(w in wording for w in ("力争", "目标", "确保", "计划到")) or (
             carried == "target"
         )
         is_total = carried == "total" or any(
@@ -776,7 +794,10 @@ def _totals_and_targets(
                 indicator = _label(re.split(r"[,，;；。]", after)[0])
             item: dict[str, Any] = {"indicator": indicator}
             # “今年计划实施项目45个，目前已开工18个”: the plan is a target, the rest a total
-            fig_target = is_target or bool(re.search(r"计划(?!的)", text[clause_start : fig.start]))
+            clause = text[clause_start : fig.start]
+            fig_target = (is_target or bool(re.search(r"计划(?!的)", clause))) and not (
+                _SHARE_OF_PLAN_RE.search(clause)
+            )
             if label_text.startswith("其中") and (targets if fig_target else totals):
                 item["part_of"] = (targets if fig_target else totals)[-1]["indicator"]
             if fig.unit == "yuan":
