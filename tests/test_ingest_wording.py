@@ -266,6 +266,52 @@ def test_a_count_is_no_money():
     assert (values(event)["signing_count"], values(event)["investment_yuan"]) == (12, "4280000000")
 
 
+def test_a_project_at_a_ceremony_takes_its_day_and_area():
+    text = (
+        "北镇发布 2025-06-06\n\n今天上午，北镇市2025年重点项目集中签约仪式隆重举行，"
+        "签约项目达24个，总投资额约45亿元。\n\n"
+        "仪式上，锦州万通建材有限公司年产60万立方米加气混凝土砌块项目举行开工奠基。\n"
+    )
+    result = read(text)
+    assert values(result["events"][0])["date"] == "2025-06-06"
+    (milestone,) = result["milestones"]
+    assert (values(milestone)["date"], values(milestone)["region"]) == ("2025-06-06", "北镇市")
+
+
+def test_a_share_of_the_years_target_is_a_total():
+    text = "动态\n\n1—7月，高新区到位资金38.7亿元，完成年度目标的62%。\n"
+    result = read(text, published=dt.date(2025, 8, 15))
+    assert result["targets"] == []
+    assert [values(t).get("value") or values(t).get("value_yuan") for t in result["totals"]] == [
+        "3870000000",
+        "62",
+    ]
+
+
+def test_two_events_in_one_paragraph_keep_their_own_figures():
+    text = (
+        "标题\n\n11月11日，锦州市在西安举办西北地区招商推介会，现场签约项目10个，总投资42亿元。"
+        "11月12日，锦州市又在成都举办成渝地区经贸合作洽谈会，来自川渝两地的95家企业参会，"
+        "签约项目7个，总投资31.6亿元。\n"
+    )
+    first, second = (values(e) for e in read(text, published=dt.date(2025, 11, 14))["events"])
+    assert "enterprise_count" not in first
+    assert (first["signing_count"], second["signing_count"]) == (10, 7)
+    assert second["enterprise_count"] == 95
+
+
+def test_a_signing_in_another_citys_text_has_no_region():
+    text = (
+        "朝阳日报 2025年8月22日\n\n本报讯 8月20日，朝阳市在天津举办京津冀产业转移对接会，"
+        "现场签约项目11个，总投资53亿元。其中，朝阳县与天津博远装备制造有限公司签约风电塔筒项目，"
+        "总投资6亿元。\n"
+    )
+    (signing,) = read(text)["signings"]
+    got = values(signing)
+    assert "region" not in got
+    assert (got["enterprise"], got["project"]) == ("天津博远装备制造有限公司", "风电塔筒项目")
+
+
 # -- the review page: every field a proposal needs is on its card; an event keeps its figures
 
 
