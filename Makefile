@@ -54,10 +54,11 @@ test-shifted: deps-test install ## the whole suite on SQLite with the clock SHIF
 test-pg-shifted: deps-test install ## the whole suite on PostgreSQL with the clock SHIFT_DAYS (365) days ahead
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
 
-lint: install ## ruff (lint and format check) and mypy
+lint: install ## ruff (lint and format check), mypy and the app layers (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy guanjia
+	$(BIN)/lint-imports
 
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guanjia.notifications.context.unread",
+                "guanjia.core.nav.menu",
             ],
         },
     },

@@ -693,7 +693,7 @@ def _import_gate(importer: str, user: User) -> bool:
     """Whether the role may use the importer at all (its page's own check)."""
     from guanjia.requests.importers import can_import
     from guanjia.servicerecords.access import can_log
-    from guanjia.targets.areas import can_enter_actuals
+    from guanjia.targets.access import can_enter_actuals
 
     return {
         "ledger": lambda: user.can_write,
@@ -930,7 +930,7 @@ INVITES = [
 def test_an_invitation_for_an_enterprise_out_of_reach_is_refused_like_a_missing_one(
     refs, users, mailoutbox, role, whose, expected
 ):
-    from guanjia.accounts import invites
+    from guanjia.enterprises import invites
     from guanjia.notifications.models import Notification
 
     enterprise = refs["enterprise"][1 if whose == "other" else 0]

@@ -12,14 +12,28 @@ from django.http import Http404
 
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
-from guanjia.enterprises.idnumber import mask_id_number
-from guanjia.enterprises.models import Contact, mask_phone
 
 from .models import Role, User
 
 UNMASK_PERMISSION = "accounts.unmask_personal_data"
 
-__all__ = ["mask_id_number", "mask_phone", "can_unmask", "reveal", "REVEALABLE"]
+__all__ = ["mask_id_number", "mask_phone", "can_unmask", "reveal", "REVEALABLE", "revealable"]
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: lists show enough to recognise a number, not to dial it."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_id_number(value: str) -> str:
+    """210702********123X: the issuing area and the last four, not the birth date."""
+    value = value.strip()
+    if len(value) < 10:
+        return "*" * len(value)
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
 
 
 def can_unmask(user: User) -> bool:
@@ -34,17 +48,6 @@ class Revealable:
     fetch: Callable[[User, int], models.Model]
 
 
-def _contact(user: User, pk: int) -> models.Model:
-    from guanjia.enterprises.access import enterprises_for
-
-    try:
-        return Contact.objects.select_related("enterprise").get(
-            pk=pk, enterprise__in=enterprises_for(user)
-        )
-    except (Contact.DoesNotExist, ValueError, TypeError):
-        raise Http404("no such contact") from None
-
-
 def _user(user: User, pk: int) -> models.Model:
     # Staff accounts are managed by city admins only.
     if not (user.is_superuser or user.role == Role.CITY_ADMIN):
@@ -55,10 +58,18 @@ def _user(user: User, pk: int) -> models.Model:
         raise Http404("no such user") from None
 
 
+# kind → what may be revealed of it. The apps above this one register theirs in their
+# AppConfig.ready() (enterprises: a contact's phone and ID number).
 REVEALABLE: dict[str, Revealable] = {
-    "contact": Revealable(("phone", "id_number"), _contact),
     "user": Revealable(("phone",), _user),
 }
+
+
+def revealable(
+    kind: str, fields: tuple[str, ...], fetch: Callable[[User, int], models.Model]
+) -> None:
+    """Register a kind of record whose masked `fields` may be revealed (see `reveal`)."""
+    REVEALABLE[kind] = Revealable(fields, fetch)
 
 
 @transaction.atomic

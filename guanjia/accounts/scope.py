@@ -1,11 +1,13 @@
 """What part of the region tree a user works in. Each resource's access helper builds on this."""
 
-from importlib import import_module
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from guanjia.core.hooks import Hooks
 
 from .models import Role, User
 
@@ -115,24 +117,18 @@ def referenceable_departments(user: User) -> "QuerySet[Department]":
     return Department.objects.filter(_lineage_or_subtree(user, "region"))
 
 
-# kind → "module:function(user, **context) -> QuerySet"; each app's access module owns its own.
-REFERENCES: dict[str, str] = {
-    "enterprise": "guanjia.enterprises.access:referenceable_enterprises",
-    "project": "guanjia.projects.access:referenceable_projects",
-    "event": "guanjia.events.access:referenceable_events",
-    "request": "guanjia.requests.access:referenceable_requests",
-    "assignee": "guanjia.requests.access:assignable_people",
-    "region": "guanjia.accounts.scope:referenceable_regions",
-    "person": "guanjia.accounts.scope:referenceable_people",
-    "department": "guanjia.accounts.scope:referenceable_departments",
-}
+# kind → function(user, **context) -> QuerySet: what a user may name as that kind. Each app's
+# access module owns its own and registers it in its AppConfig.ready() (the apps above this
+# one: enterprise, project, event, request, assignee); the kinds of this app are here.
+REFERENCES: "Hooks[Callable[..., QuerySet]]" = Hooks("accounts.scope.REFERENCES")
+REFERENCES.register(referenceable_regions, key="region")
+REFERENCES.register(referenceable_people, key="person")
+REFERENCES.register(referenceable_departments, key="department")
 
 
 def referenceable(user: User, kind: str, **context: Any) -> QuerySet:
     """What `user` may name as a `kind` (see REFERENCES)."""
-    module, _sep, name = REFERENCES[kind].partition(":")
-    helper = getattr(import_module(module), name)
-    return helper(user, **context)  # type: ignore[no-any-return]
+    return REFERENCES[kind](user, **context)
 
 
 def check_reference(

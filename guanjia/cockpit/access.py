@@ -66,3 +66,8 @@ def area_choices(user: User) -> list[tuple[int, str]]:
 def years() -> list[int]:
     this = timezone.localdate().year
     return list(range(this, this - 6, -1))
+
+
+def may_open(user: User) -> bool:
+    """Whether the menu shows the cockpit."""
+    return can_see(user)

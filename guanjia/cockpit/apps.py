@@ -6,3 +6,11 @@ class CockpitConfig(AppConfig):
     name = "guanjia.cockpit"
     label = "cockpit"
     verbose_name = _("Leaders' cockpit")
+
+    def ready(self) -> None:
+        """The menu entries of this app (guanjia.core.nav)."""
+        from guanjia.core.nav import register
+
+        from . import access
+
+        register("cockpit", _("Cockpit"), "cockpit:index", access.may_open, order=10)

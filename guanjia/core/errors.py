@@ -13,6 +13,7 @@ this handler while the exception is still being handled, so `sys.exc_info()` nam
 
 import json
 import sys
+from collections.abc import Callable
 from html import escape
 
 from django.db import InterfaceError, OperationalError
@@ -21,7 +22,23 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from .hooks import Hooks
+
 RETRY_AFTER_S = 10
+
+# Answers in another form for a path prefix, `(request, message) -> HttpResponse`, keyed by
+# the prefix: an app speaking a protocol of its own (Open311) registers its error form in its
+# AppConfig.ready().
+unavailable_forms: Hooks[Callable[[HttpRequest, str], HttpResponse]] = Hooks(
+    "core.errors.unavailable_forms"
+)
+
+
+def _form_for(path: str) -> Callable[[HttpRequest, str], HttpResponse] | None:
+    for prefix, form in unavailable_forms.items():
+        if path.startswith(prefix):
+            return form
+    return None
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
@@ -41,14 +58,12 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     with translation.override(language):
         message = _("The service is briefly unavailable. Please try again in a few seconds.")
         path = request.path
+        form = _form_for(path)
         if path.startswith("/api/"):
             body = json.dumps({"detail": message, "retry_after": RETRY_AFTER_S}, ensure_ascii=False)
             response = HttpResponse(body, status=503, content_type="application/json")
-        elif path.startswith("/open311/"):
-            from guanjia.requests.open311 import error_response
-
-            fmt = "xml" if path.endswith(".xml") else "json"
-            response = error_response(fmt, 503, (message,))
+        elif form is not None:
+            response = form(request, message)
         else:
             title = _("Service unavailable")
             lang = escape(translation.get_language() or "zh-hans")

@@ -3,6 +3,7 @@ autofilter, typed cells (numbers sum, dates sort), streamed to a temporary file 
 memory and sent as a download. Each export is a column map plus an iterable of rows."""
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ from typing import Any
 import xlsxwriter
 from django.http import FileResponse
 from django.utils import timezone
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"date": "yyyy-mm-dd", "time": "yyyy-mm-dd hh:mm", "amount": "#,##0.00"}
@@ -71,3 +74,47 @@ def download(filename: str, build: Callable[[Workbook], Any]) -> FileResponse:
 def stamp() -> str:
     """The local time for a file name: 20261128-1030."""
     return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+# --- Writing many rows fast -------------------------------------------------------------------
+
+MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
+# Text that needs more than the fast path: XML specials, control characters, _xHHHH_ lookalikes.
+_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_LETTERS = [xl_col_to_name(i) for i in range(256)]  # A … IV: wider sheets are not written here
+
+
+class PlainRowSheet(Worksheet):
+    """A worksheet with one fast method: write a whole row of plain cells in constant memory.
+
+    xlsxwriter spends ~13 µs per cell on its general path (cell objects, A1 conversion,
+    attribute escaping); for 100,000 ledger rows × 20 columns that alone misses the 15 s target.
+    Our cells are only inline strings, numbers and dates with known formats, so we write the
+    row's XML in one piece to the same temporary file constant_memory mode streams to, and
+    keep the sheet's dimensions as xlsxwriter would.
+    """
+
+    def write_plain_row(self, row: int, cells: list[tuple[int, bool, str, int]]) -> None:
+        """Cells are (column, is text, value as text, xf index); the rest are numbers."""
+        if not cells:
+            return
+        if row > self.previous_row:
+            self._write_single_row(row)  # flush anything xlsxwriter still holds
+        number = str(row + 1)
+        parts = [f'<row r="{number}">']
+        for col, is_text, value, xf in cells:
+            ref = _LETTERS[col] + number
+            style = f' s="{xf}"' if xf else ""
+            if is_text:
+                if _NEEDS_CARE.search(value):
+                    value = self._escape_data(self._escape_control_characters(value))
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                parts.append(
+                    f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>'
+                )
+            else:
+                parts.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
+        parts.append("</row>")
+        self.fh.write("".join(parts))
+        self._check_dimensions(row, cells[0][0])
+        self._check_dimensions(row, cells[-1][0])

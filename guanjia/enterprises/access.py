@@ -1,13 +1,30 @@
 """Who sees and changes which enterprises."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import AREA_ROLES, region_path, region_q
+from guanjia.core.hooks import Hooks
 
-from .models import Enterprise
+from .models import Contact, Enterprise
+
+# What else ties an enterprise to a user, `(user) -> Q over Enterprise | None`: the apps above
+# this one register theirs in their AppConfig.ready() (projects: a project in the user's area
+# or stewarded by them; events: taking part in an event in the user's area).
+ties: Hooks[Callable[[User], Q | None]] = Hooks("enterprises.access.ties")
+
+
+def _or_tied(visible: Q, user: User) -> Q:
+    """`visible`, or tied to the user by another app's record (see `ties`)."""
+    for tie in ties:
+        q = tie(user)
+        if q is not None:
+            visible |= q
+    return visible
 
 
 def enterprises_for(user: User) -> QuerySet[Enterprise]:
@@ -19,27 +36,13 @@ def enterprises_for(user: User) -> QuerySet[Enterprise]:
     if user.role in AREA_ROLES:
         if region_path(user) is None:
             return Enterprise.objects.all()
-        from guanjia.events.models import Event
-        from guanjia.projects.models import Project
-
-        has_project = Exists(
-            Project.objects.filter(region_q(user, "region"), enterprise=OuterRef("pk"))
-        )
-        at_event = Exists(
-            Event.participants.through.objects.filter(
-                region_q(user, "event__region"), enterprise=OuterRef("pk")
-            )
-        )
-        visible = region_q(user, "region") | Q(has_project) | Q(at_event)
+        visible = _or_tied(region_q(user, "region"), user)
         if user.role == Role.CITY_ADMIN:
             # Investors from elsewhere (no local region yet) are the bureau's to court.
             visible |= Q(region__isnull=True)
         return Enterprise.objects.filter(visible)
     if user.role == Role.STEWARD:
-        from guanjia.projects.models import Project
-
-        serves = Exists(Project.objects.filter(steward=user, enterprise=OuterRef("pk")))
-        return Enterprise.objects.filter(Q(steward=user) | Q(serves))
+        return Enterprise.objects.filter(_or_tied(Q(steward=user), user))
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         return Enterprise.objects.filter(pk=user.enterprise_id)
     return Enterprise.objects.none()
@@ -83,3 +86,19 @@ def may_move(user: User, enterprise: Enterprise) -> bool:
     from guanjia.accounts.scope import referenceable_regions
 
     return referenceable_regions(user).filter(pk=enterprise.region_id).exists()
+
+
+def get_contact(user: User, pk: int) -> Contact:
+    """A contact of an enterprise the user sees (else 404): what may reveal its masked phone
+    and ID number (`accounts.masking`)."""
+    try:
+        return Contact.objects.select_related("enterprise").get(
+            pk=pk, enterprise__in=enterprises_for(user)
+        )
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such contact") from None
+
+
+def may_open(user: User) -> bool:
+    """Whether the menu shows the enterprises: every signed-in user (each sees their own)."""
+    return bool(user.is_authenticated)

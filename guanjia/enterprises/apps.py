@@ -6,3 +6,17 @@ class EnterprisesConfig(AppConfig):
     name = "guanjia.enterprises"
     label = "enterprises"
     verbose_name = _("Enterprises")
+
+    def ready(self) -> None:
+        """Plug the enterprise rules into the apps below (see `guanjia.core.hooks`)."""
+        from guanjia.accounts.masking import revealable
+        from guanjia.accounts.scope import REFERENCES
+        from guanjia.core.nav import register
+
+        from . import access
+
+        REFERENCES.register(access.referenceable_enterprises, key="enterprise")
+        revealable("contact", ("phone", "id_number"), access.get_contact)
+        register(
+            "enterprises", _("Enterprises"), "ledger:enterprise_list", access.may_open, order=30
+        )

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.accounts.masking import mask_id_number
+
 LENGTH = 18
 # The weight of position i (1-based, left to right) is 2^(18-i) mod 11.
 WEIGHTS = [pow(2, LENGTH - i, 11) for i in range(1, LENGTH)]
@@ -79,14 +81,6 @@ def validate_id_number(value: str) -> None:
 def make_id_number(first17: str) -> str:
     """Complete 17 digits with their check character (demo data and tests)."""
     return first17 + check_character(first17)
-
-
-def mask_id_number(value: str) -> str:
-    """210702********123X: the issuing area and the last four, not the birth date."""
-    value = value.strip()
-    if len(value) < 10:
-        return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
 
 
 def audit_value(value: str) -> str:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.accounts.masking import mask_phone
 from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
 
 from . import creditcode, idnumber
@@ -130,14 +131,6 @@ class Enterprise(models.Model):
                 raise ValidationError({"credit_code": exc.messages}) from exc
         else:
             self.credit_code = None
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: lists show enough to recognise a number, not to dial it."""
-    digits = phone.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 class Contact(models.Model):

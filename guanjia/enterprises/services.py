@@ -1,5 +1,7 @@
 """Changing enterprises: create, update and merge duplicates, all audited."""
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -7,10 +9,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanjia.core.audit import audited_save, record, snapshot
+from guanjia.core.hooks import Hooks
 from guanjia.core.models import AuditAction
 
 from . import creditcode
 from .models import Contact, Enterprise
+
+# The apps above this one plug in here in their AppConfig.ready():
+# - on_facts_changed(enterprise_id) / on_many_facts_changed(): called once a change of an
+#   enterprise's facts (or a bulk change) commits (policies: re-match the enterprise);
+# - on_merge(keep, duplicate): move what refers to the duplicate onto the enterprise kept
+#   (projects: their enterprise and partners; events: signings and participants).
+on_facts_changed: Hooks[Callable[[int], None]] = Hooks("enterprises.services.on_facts_changed")
+on_many_facts_changed: Hooks[Callable[[], None]] = Hooks(
+    "enterprises.services.on_many_facts_changed"
+)
+on_merge: Hooks[Callable[[Enterprise, Enterprise], None]] = Hooks("enterprises.services.on_merge")
 
 
 def find_duplicate(credit_code: str | None, exclude_pk: int | None = None) -> Enterprise | None:
@@ -56,23 +70,15 @@ def _check_unique(enterprise: Enterprise, actor: Any = None) -> None:
 
 def facts_changed(enterprise_id: int) -> None:
     """Once the change commits, re-match the enterprise against the policies (a task)."""
-    from django.apps import apps
-
-    if apps.is_installed("guanjia.policies"):
-        from guanjia.policies.services import enterprise_changed
-
-        transaction.on_commit(lambda: enterprise_changed(enterprise_id), robust=True)
+    for changed in on_facts_changed:
+        transaction.on_commit(partial(changed, enterprise_id), robust=True)
 
 
 def many_facts_changed() -> None:
     """After a bulk change (an import), one full re-match once it commits (a task), rather
     than one task per enterprise."""
-    from django.apps import apps
-
-    if apps.is_installed("guanjia.policies"):
-        from guanjia.policies.services import everything_changed
-
-        transaction.on_commit(everything_changed, robust=True)
+    for changed in on_many_facts_changed:
+        transaction.on_commit(changed, robust=True)
 
 
 @transaction.atomic
@@ -108,25 +114,13 @@ def merge(keep: Enterprise, duplicate: Enterprise, actor: Any, reason: str) -> E
 
     The duplicate's credit code is kept if the survivor has none.
     """
-    from guanjia.events.models import Event, Signing
-    from guanjia.projects.models import Project
-
     if keep.pk == duplicate.pk:
         raise ValidationError(_("an enterprise cannot be merged into itself"))
     if not reason.strip():
         raise ValidationError({"reason": _("say why these are the same enterprise")})
     before = {"kept": snapshot(keep), "merged": snapshot(duplicate)}
-    Project.objects.filter(enterprise=duplicate).update(enterprise=keep)
-    for project in Project.objects.filter(partners=duplicate):
-        project.partners.remove(duplicate)
-        if project.enterprise_id != keep.pk:
-            project.partners.add(keep)
-    for signing in Signing.objects.filter(enterprises=duplicate):
-        signing.enterprises.remove(duplicate)
-        signing.enterprises.add(keep)
-    for event in Event.objects.filter(participants=duplicate):
-        event.participants.remove(duplicate)
-        event.participants.add(keep)
+    for move in on_merge:
+        move(keep, duplicate)
     Contact.objects.filter(enterprise=duplicate).update(enterprise=keep)
     duplicate.users.update(enterprise=keep)
     code = duplicate.credit_code

@@ -48,3 +48,22 @@ def get_event(user: User, pk: int, *, write: bool = False) -> Event:
 def referenceable_events(user: User) -> EventQuerySet:
     """Events the user may name on a write (a signing's event): those they see."""
     return events_for(user)
+
+
+def enterprise_tie(user: User) -> Q | None:
+    """Enterprises an event ties to an area user (registered in `enterprises.access.ties`):
+    those taking part in an event in the user's region."""
+    if user.role not in AREA_ROLES:
+        return None
+    return Q(
+        Exists(
+            Event.participants.through.objects.filter(
+                region_q(user, "event__region"), enterprise=OuterRef("pk")
+            )
+        )
+    )
+
+
+def may_open(user: User) -> bool:
+    """Whether the menu shows the events: every signed-in user (each sees their own)."""
+    return bool(user.is_authenticated)

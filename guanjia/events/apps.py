@@ -6,3 +6,17 @@ class EventsConfig(AppConfig):
     name = "guanjia.events"
     label = "events"
     verbose_name = _("Events and signings")
+
+    def ready(self) -> None:
+        """Plug the event rules into the apps below (see `guanjia.core.hooks`)."""
+        from guanjia.accounts.scope import REFERENCES
+        from guanjia.core.nav import register
+        from guanjia.enterprises import access as enterprise_access
+        from guanjia.enterprises import services as enterprise_services
+
+        from . import access, services
+
+        REFERENCES.register(access.referenceable_events, key="event")
+        enterprise_access.ties.register(access.enterprise_tie, key="events", order=1)
+        enterprise_services.on_merge.register(services.merge_enterprise, key="events", order=1)
+        register("events", _("Events"), "ledger:event_list", access.may_open, order=40)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanjia.core.audit import audited_save
+from guanjia.enterprises.models import Enterprise
 from guanjia.projects import services as project_services
 from guanjia.projects.models import Project
 from guanjia.projects.stages import Stage
@@ -81,3 +82,14 @@ def record_signing(
         )
     signing.refresh_from_db()
     return signing
+
+
+def merge_enterprise(keep: Enterprise, duplicate: Enterprise) -> None:
+    """An enterprise merge (`enterprises.services.on_merge`): the kept enterprise takes the
+    duplicate's place in signings and among events' participants."""
+    for signing in Signing.objects.filter(enterprises=duplicate):
+        signing.enterprises.remove(duplicate)
+        signing.enterprises.add(keep)
+    for event in Event.objects.filter(participants=duplicate):
+        event.participants.remove(duplicate)
+        event.participants.add(keep)

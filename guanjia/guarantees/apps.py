@@ -6,3 +6,13 @@ class GuaranteesConfig(AppConfig):
     name = "guanjia.guarantees"
     label = "guarantees"
     verbose_name = _("Element guarantees")
+
+    def ready(self) -> None:
+        """Unmet guarantees hold a project's stage move and show among its holding reasons."""
+        from guanjia.projects import holding
+        from guanjia.projects import services as project_services
+
+        from . import services
+
+        project_services.stage_gates.register(services.blocking_message, key="guarantees")
+        holding.holders.register(services.holding_many, key="guarantees", order=0)

@@ -4,17 +4,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.accounts.scope import is_admin
 from guanjia.core.audit import audited_save
-from guanjia.projects import access as project_access
 from guanjia.projects.models import Project
 from guanjia.projects.stages import NEXT, ORDER, Stage
 
+from .access import require_editor, require_overrider
 from .models import BLOCKS, STATUSES, Guarantee, GuaranteeOverride, Kind
 
 EDITABLE = [
@@ -23,17 +22,10 @@ EDITABLE = [
 ]  # fmt: skip
 
 
-def _require_editor(actor: Any, project: Project) -> None:
-    if not getattr(actor, "is_authenticated", False) or not project_access.can_edit(actor, project):
-        raise PermissionDenied("you may not change this project's guarantees")
-    if not project_access.projects_for(actor).filter(pk=project.pk).exists():
-        raise PermissionDenied("outside your area")
-
-
 @transaction.atomic
 def set_guarantee(actor: Any, project: Project, kind: str, **fields: Any) -> Guarantee:
     """Create or update the project's guarantee of `kind`; met_on follows the final status."""
-    _require_editor(actor, project)
+    require_editor(actor, project)
     if kind not in Kind.values:
         raise ValidationError(_("“%(kind)s” is not a guarantee") % {"kind": kind})
     unknown = set(fields) - set(EDITABLE)
@@ -55,10 +47,7 @@ def set_guarantee(actor: Any, project: Project, kind: str, **fields: Any) -> Gua
 @transaction.atomic
 def override(actor: Any, project: Project, stage: str, reason: str) -> GuaranteeOverride:
     """A city admin lets `project` reach `stage` despite unmet guarantees, saying why."""
-    if not getattr(actor, "is_authenticated", False) or not is_admin(actor):
-        raise PermissionDenied("only a city admin may override guarantees")
-    if not project_access.projects_for(actor).filter(pk=project.pk).exists():
-        raise PermissionDenied("outside your area")
+    require_overrider(actor, project)
     if stage not in Stage.values:
         raise ValidationError(_("“%(stage)s” is not a stage") % {"stage": stage})
     if not reason.strip():

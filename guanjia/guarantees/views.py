@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import Department, User
-from guanjia.accounts.scope import is_admin, region_q, require_writer
+from guanjia.accounts.scope import region_q, require_writer
 from guanjia.projects import access as project_access
 from guanjia.regions.models import Region
 
-from . import services
+from . import access, services
 from .exporters import export_guarantees
 from .forms import GuaranteeForm, OverrideForm
 from .models import Guarantee, Kind
@@ -74,8 +74,7 @@ def update(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def override_view(request: AuthedRequest, pk: int) -> HttpResponse:
     project = project_access.get_project(request.user, pk)
-    if not is_admin(request.user):
-        raise PermissionDenied("only a city admin may override guarantees")
+    access.require_overrider(request.user)
     form = OverrideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the stage and a reason for the override."))
@@ -94,9 +93,10 @@ def override_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def unmet_queryset(request: AuthedRequest) -> tuple[QuerySet[Guarantee], dict[str, Any]]:
     """Unmet guarantees on projects the user sees, filtered by the GET parameters."""
     user = request.user
-    visible = project_access.projects_for(user).values("pk")
-    qs = Guarantee.objects.filter(met_on__isnull=True, project__in=visible).select_related(
-        "project", "project__region", "department"
+    qs = (
+        access.guarantees_for(user)
+        .filter(met_on__isnull=True)
+        .select_related("project", "project__region", "department")
     )
     get = request.GET
     chosen: dict[str, Any] = {

@@ -6,3 +6,11 @@ class IngestConfig(AppConfig):
     name = "guanjia.ingest"
     label = "ingest"
     verbose_name = _("Text ingestion")
+
+    def ready(self) -> None:
+        """The menu entries of this app (guanjia.core.nav)."""
+        from guanjia.core.nav import register
+
+        from . import access
+
+        register("ingest", _("Read a text"), "ingest:index", access.may_open, order=110)

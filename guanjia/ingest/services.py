@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from guanjia.accounts.scope import referenceable, region_path
+from guanjia.accounts.scope import referenceable
 from guanjia.core.audit import audited_save
 from guanjia.core.bounds import text_limit
 from guanjia.enterprises.models import Enterprise
@@ -41,6 +41,7 @@ from guanjia.projects.stages import Stage
 from guanjia.regions.models import Region
 
 from . import gazetteer
+from .access import can_review, in_scope
 from .extract import extract, normalise
 from .models import IngestedDocument, Kind, Match, Proposal, Status
 
@@ -386,23 +387,6 @@ def _event_for(proposal: Proposal) -> Event | None:
 
 
 # -- deciding ------------------------------------------------------------------------------
-
-
-def can_review(user: Any) -> bool:
-    from guanjia.accounts.models import Role
-
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD))
-    )
-
-
-def in_scope(user: Any, proposal: Proposal) -> bool:
-    path = region_path(user)
-    if path is None:
-        return True
-    return proposal.region is not None and proposal.region.path.startswith(path)
 
 
 def _check(actor: Any, proposal: Proposal) -> Proposal:

@@ -1,8 +1,7 @@
 """Ingest pages: paste or upload a text, then review its proposals one by one.
 
-Access (every view): logged in; city admin (everything), area official (documents with a
-proposal in their area, or that they uploaded; deciding only proposals in their area) and
-steward (likewise, within their region); every other role gets 403.
+Access (every view): logged in, then the rules of `access` (who reviews texts, which
+documents and proposals they see and decide).
 """
 
 import datetime as dt
@@ -13,20 +12,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guanjia.accounts.models import User
-from guanjia.accounts.scope import region_path
 from guanjia.core.bounds import text_limit
 from guanjia.core.confirm import ConfirmForm, confirmed_reason
 
-from . import services
+from . import access, services
 from .models import IngestedDocument, Kind, Proposal, Status
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -68,23 +66,10 @@ class IngestForm(forms.Form):
         return data
 
 
-def _require_reviewer(user: User) -> None:
-    if not services.can_review(user):
-        raise PermissionDenied("only staff who keep the ledger review ingested texts")
-
-
-def documents_for(user: User) -> QuerySet[IngestedDocument]:
-    path = region_path(user)
-    qs = IngestedDocument.objects.all()
-    if path is None:
-        return qs
-    return qs.filter(Q(uploaded_by=user) | Q(proposals__region__path__startswith=path)).distinct()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def index(request: AuthedRequest) -> HttpResponse:
-    _require_reviewer(request.user)
+    access.require_reviewer(request.user)
     form = IngestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,7 +89,7 @@ def index(request: AuthedRequest) -> HttpResponse:
                 messages.info(request, _("This text was ingested before: here are its proposals."))
             return redirect("ingest:review", pk=document.pk)
     q = request.GET.get("q", "").strip()
-    docs = documents_for(request.user).annotate(
+    docs = access.documents_for(request.user).annotate(
         pending=Count("proposals", filter=Q(proposals__status=Status.PROPOSED), distinct=True),
         total=Count("proposals", distinct=True),
     )
@@ -296,24 +281,16 @@ def _ledger_service_figures(proposal: Proposal) -> dict[str, Any] | None:
     }
 
 
-def _get_document(user: User, pk: int) -> IngestedDocument:
-    _require_reviewer(user)
-    try:
-        return documents_for(user).get(pk=pk)
-    except IngestedDocument.DoesNotExist:
-        raise Http404("no such document") from None
-
-
 @login_required
 @require_http_methods(["GET"])
 def review(request: AuthedRequest, pk: int) -> HttpResponse:
-    document = _get_document(request.user, pk)
+    document = access.get_document(request.user, pk)
     proposals = list(document.proposals.select_related("region", "decided_by"))
     rows = [
         {
             "p": p,
             "fields": _fields(p),
-            "may_decide": services.in_scope(request.user, p) and p.status == Status.PROPOSED,
+            "may_decide": access.in_scope(request.user, p) and p.status == Status.PROPOSED,
             "ledger": _ledger_service_figures(p),
             "result": _result(p),
             "reject_form": ConfirmForm(
@@ -332,16 +309,6 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
             "pending": sum(1 for p in proposals if p.status == Status.PROPOSED),
         },
     )
-
-
-def _get_proposal(user: User, pk: int) -> Proposal:
-    _require_reviewer(user)
-    proposal = get_object_or_404(Proposal.objects.select_related("region", "document"), pk=pk)
-    if not documents_for(user).filter(pk=proposal.document_id).exists():
-        raise Http404("no such proposal")
-    if not services.in_scope(user, proposal):
-        raise PermissionDenied("outside your area")
-    return proposal
 
 
 def _back(proposal: Proposal) -> HttpResponse:
@@ -366,7 +333,7 @@ def _changes(request: HttpRequest) -> dict[str, str]:
 @login_required
 @require_POST
 def accept(request: AuthedRequest, pk: int) -> HttpResponse:
-    proposal = _get_proposal(request.user, pk)
+    proposal = access.get_proposal(request.user, pk)
     changes = _changes(request)
     try:
         if changes:
@@ -385,7 +352,7 @@ def accept(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    proposal = _get_proposal(request.user, pk)
+    proposal = access.get_proposal(request.user, pk)
     changes = _changes(request)
     try:
         services.edit(proposal, request.user, changes)
@@ -399,7 +366,7 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reject(request: AuthedRequest, pk: int) -> HttpResponse:
-    proposal = _get_proposal(request.user, pk)
+    proposal = access.get_proposal(request.user, pk)
     reason, form = confirmed_reason(request.POST)
     if reason is None:
         messages.error(

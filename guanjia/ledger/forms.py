@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import referenceable_people, referenceable_regions, region_path
 from guanjia.core.amounts import AmountError, parse_amount_wan
+from guanjia.core.widgets import DateInput
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.access import may_move, referenceable_enterprises
 from guanjia.enterprises.models import Enterprise, Ownership, validate_credit_code
@@ -35,13 +36,6 @@ gettext_noop("- Select an option -")
 # A select of every enterprise would be megabytes at province scale; the form lists this many
 # (plus the ones already chosen) and the search box fetches the rest.
 ENTERPRISE_CHOICES_SHOWN = 200
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class AmountField(forms.CharField):

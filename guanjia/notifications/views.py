@@ -4,14 +4,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
 
-from . import services
-from .models import Notification
+from . import access, services
 
 
 class AuthedRequest(HttpRequest):
@@ -28,7 +27,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     show = request.GET.get("show")
     if show not in SHOW_CHOICES:
         show = "all"
-    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    qs = access.notifications_for(request.user).order_by("-created_at", "-id")
     if show == "unread":
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -38,7 +37,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 @login_required
 def open_notification(request: AuthedRequest, pk: int) -> HttpResponse:
     """Mark the notification read and go where it points (only to a path on this site)."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = access.get_notification(request.user, pk)
     services.mark_read(request.user, [notification.pk])
     if _is_local_path(request, notification.url):
         return redirect(notification.url)

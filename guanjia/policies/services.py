@@ -16,7 +16,6 @@ from guanjia.accounts.models import Role, User
 from guanjia.core.audit import audited_save, record
 from guanjia.core.bounds import AMOUNT_WAN_MAX
 from guanjia.core.models import AuditAction
-from guanjia.enterprises.access import enterprises_for
 from guanjia.enterprises.models import Enterprise
 from guanjia.notifications.services import batched, notify
 from guanjia.regions.models import Region
@@ -24,6 +23,7 @@ from guanjia.requests import attachments
 from guanjia.requests.storage import attachment_storage
 
 from . import rules
+from .access import can_edit_policies, can_record_grant, may_apply, may_open_deliveries
 from .models import (
     KEPT_STATUSES,
     EnterpriseProfile,
@@ -33,43 +33,7 @@ from .models import (
     PolicyMatch,
 )
 
-# ----------------------------------------------------------------------------- who may
-
-
-def can_view_library(user: User) -> bool:
-    return user.is_superuser or user.role in (
-        Role.CITY_ADMIN,
-        Role.AREA_OFFICIAL,
-        Role.STEWARD,
-        Role.LEADER,
-    )
-
-
-def can_edit_policies(user: User) -> bool:
-    return user.is_superuser or user.role == Role.CITY_ADMIN
-
-
-def matches_for(user: User) -> QuerySet[PolicyMatch]:
-    """The deliveries a user may see: an enterprise its own, a steward their enterprises',
-    area staff those of the enterprises in their area; handlers none."""
-    qs = PolicyMatch.objects.select_related("policy", "enterprise")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_superuser:
-        return qs
-    if user.role == Role.ENTERPRISE:
-        return qs.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else qs.none()
-    if user.role == Role.STEWARD:
-        return qs.filter(enterprise__steward=user)
-    if user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.LEADER):
-        return qs.filter(enterprise__in=enterprises_for(user))
-    return qs.none()
-
-
-def can_record_grant(user: User, match: PolicyMatch) -> bool:
-    if user.is_superuser or user.role == Role.CITY_ADMIN:
-        return True
-    return user.role == Role.STEWARD and match.enterprise.steward_id == user.pk
+# ----------------------------------------------------------------------------- who may: access.py
 
 
 # ----------------------------------------------------------------------------- saving
@@ -117,13 +81,6 @@ def remove_document(actor: User, document: PolicyDocument, reason: str) -> None:
         document.delete()
         if name:
             transaction.on_commit(lambda: attachment_storage.delete(name))
-
-
-def can_see_policy(user: User, policy: Policy) -> bool:
-    """Staff who use the library, and the contacts of an enterprise it was delivered to."""
-    if can_view_library(user):
-        return True
-    return matches_for(user).filter(policy=policy).exists()
 
 
 def save_profile(
@@ -371,7 +328,7 @@ def reasons(match: PolicyMatch) -> list[str]:
 
 def mark_read(user: User, match: PolicyMatch) -> PolicyMatch:
     """The enterprise opened the delivery (only its own contacts count)."""
-    if user.role != Role.ENTERPRISE or match.status != MatchStatus.NEW:
+    if not may_open_deliveries(user) or match.status != MatchStatus.NEW:
         return match
     with transaction.atomic():
         match.status = MatchStatus.READ
@@ -383,7 +340,7 @@ def mark_read(user: User, match: PolicyMatch) -> PolicyMatch:
 
 def mark_applied(user: User, match: PolicyMatch) -> PolicyMatch:
     """The enterprise says it has applied."""
-    if user.role != Role.ENTERPRISE or match.enterprise_id != user.enterprise_id:
+    if not may_apply(user, match):
         raise PermissionDenied
     if match.status not in (MatchStatus.NEW, MatchStatus.READ):
         raise ValidationError(_("This delivery cannot be marked applied any more."))

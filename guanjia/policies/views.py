@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from guanjia.accounts.models import Role, User
+from guanjia.accounts.models import User
 from guanjia.core.confirm import ConfirmForm
 from guanjia.enterprises.access import enterprises_for
 from guanjia.requests.attachments import serve
 
-from . import rules, services
+from . import access, rules, services
 from .forms import PolicyForm, ProfileForm
 from .models import EnterpriseProfile, MatchStatus, Policy, PolicyDocument
 
@@ -28,7 +28,7 @@ def _user(request: HttpRequest) -> User:
 
 def _library_user(request: HttpRequest) -> User:
     user = _user(request)
-    if not services.can_view_library(user):
+    if not access.can_view_library(user):
         raise PermissionDenied
     return user
 
@@ -36,7 +36,7 @@ def _library_user(request: HttpRequest) -> User:
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if user.role == Role.ENTERPRISE:
+    if access.may_open_deliveries(user):
         return redirect("policies:for_you")
     _library_user(request)
     qs = Policy.objects.annotate(
@@ -47,7 +47,7 @@ def library(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "policies/library.html",
-        {"page": page, "can_edit": services.can_edit_policies(user)},
+        {"page": page, "can_edit": access.can_edit_policies(user)},
     )
 
 
@@ -56,7 +56,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _library_user(request)
     policy = get_object_or_404(Policy, pk=pk)
     conditions = [rules.describe(leaf) for leaf in rules.leaves(policy.rule)]
-    matches = services.matches_for(user).filter(policy=policy)[:200]
+    matches = access.matches_for(user).filter(policy=policy)[:200]
     return render(
         request,
         "policies/detail.html",
@@ -65,7 +65,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "conditions": conditions,
             "combine": "any" if "any" in policy.rule else "all",
             "matches": matches,
-            "can_edit": services.can_edit_policies(user),
+            "can_edit": access.can_edit_policies(user),
         },
     )
 
@@ -73,7 +73,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _user(request)
-    if not services.can_edit_policies(user):
+    if not access.can_edit_policies(user):
         raise PermissionDenied
     policy = get_object_or_404(Policy, pk=pk) if pk else Policy()
     form = PolicyForm(request.POST or None, request.FILES or None, instance=policy)
@@ -95,7 +95,7 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
     """A policy's document, to library users and to the enterprises it was delivered to."""
     user = _user(request)
     doc = get_object_or_404(PolicyDocument.objects.select_related("policy"), pk=pk)
-    if not services.can_see_policy(user, doc.policy):
+    if not access.can_see_policy(user, doc.policy):
         raise Http404("no such document")
     return serve(doc.file, doc.name)
 
@@ -105,7 +105,7 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
 def remove_document(request: HttpRequest, pk: int) -> HttpResponse:
     """Taking a document off a policy: a confirmation page with a reason and a ticked box."""
     user = _user(request)
-    if not services.can_edit_policies(user):
+    if not access.can_edit_policies(user):
         # Before the look-up: a refused caller learns nothing of which documents exist.
         raise PermissionDenied
     doc = get_object_or_404(PolicyDocument.objects.select_related("policy"), pk=pk)
@@ -135,9 +135,9 @@ def remove_document(request: HttpRequest, pk: int) -> HttpResponse:
 def for_you(request: HttpRequest) -> HttpResponse:
     """Policies for you: an enterprise contact's deliveries."""
     user = _user(request)
-    if user.role != Role.ENTERPRISE:
+    if not access.may_open_deliveries(user):
         return redirect("policies:deliveries")
-    matches = services.matches_for(user)
+    matches = access.matches_for(user)
     page = Paginator(matches, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "policies/for_you.html", {"page": page})
 
@@ -146,7 +146,7 @@ def for_you(request: HttpRequest) -> HttpResponse:
 def deliveries(request: HttpRequest) -> HttpResponse:
     """Staff: deliveries to the enterprises they look after, filterable by status."""
     user = _library_user(request)
-    qs = services.matches_for(user)
+    qs = access.matches_for(user)
     status = request.GET.get("status", "")
     if status in MatchStatus.values:
         qs = qs.filter(status=status)
@@ -161,7 +161,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 @login_required
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    match = get_object_or_404(services.matches_for(user), pk=pk)
+    match = get_object_or_404(access.matches_for(user), pk=pk)
     services.mark_read(user, match)
     return render(
         request,
@@ -170,10 +170,10 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "match": match,
             "policy": match.policy,
             "reasons": services.reasons(match),
-            "is_enterprise": user.role == Role.ENTERPRISE,
-            "can_apply": user.role == Role.ENTERPRISE
+            "is_enterprise": access.may_open_deliveries(user),
+            "can_apply": access.may_apply(user, match)
             and match.status in (MatchStatus.NEW, MatchStatus.READ),
-            "can_record": services.can_record_grant(user, match)
+            "can_record": access.can_record_grant(user, match)
             and match.status != MatchStatus.GRANTED,
         },
     )
@@ -183,7 +183,7 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def applied(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    match = get_object_or_404(services.matches_for(user), pk=pk)
+    match = get_object_or_404(access.matches_for(user), pk=pk)
     try:
         services.mark_applied(user, match)
     except ValidationError as exc:
@@ -197,7 +197,7 @@ def applied(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    match = get_object_or_404(services.matches_for(user), pk=pk)
+    match = get_object_or_404(access.matches_for(user), pk=pk)
     try:
         services.record_outcome(
             user,
@@ -216,7 +216,7 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff set the facts policies ask about: headcount, high-tech, tags."""
     user = _user(request)
-    if not user.can_write or user.role == Role.ENTERPRISE:
+    if not access.can_edit_profile(user):
         raise PermissionDenied
     enterprise = get_object_or_404(enterprises_for(user), pk=pk)
     current = EnterpriseProfile.objects.filter(enterprise=enterprise).first()

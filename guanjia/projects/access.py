@@ -1,7 +1,7 @@
 """Who sees and changes which projects. Outsiders get 404, read-only users 403 on writes."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from guanjia.accounts.models import Role, User
@@ -74,3 +74,25 @@ def can_create_in(user: User, region_id: int | None) -> bool:
 def referenceable_projects(user: User) -> ProjectQuerySet:
     """Projects the user may name on a write (a request's, a service's): those they see."""
     return projects_for(user)
+
+
+def enterprise_tie(user: User) -> Q | None:
+    """Enterprises a project ties to the user (registered in `enterprises.access.ties`): one
+    with a project in an area user's region; one whose project a steward serves."""
+    if user.role in AREA_ROLES:
+        return Q(
+            Exists(Project.objects.filter(region_q(user, "region"), enterprise=OuterRef("pk")))
+        )
+    if user.role == Role.STEWARD:
+        return Q(Exists(Project.objects.filter(steward=user, enterprise=OuterRef("pk"))))
+    return None
+
+
+def may_open(user: User) -> bool:
+    """Whether the menu shows the project ledger: every signed-in user (each sees their own)."""
+    return bool(user.is_authenticated)
+
+
+def may_import(user: User) -> bool:
+    """Whether the menu offers the ledger import: staff who write."""
+    return bool(user.can_write)

@@ -1,6 +1,7 @@
 """Changing projects: every mutation is atomic and audited; stages move only via `transition`."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,12 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.audit import audited_save, record, snapshot
+from guanjia.core.hooks import Hooks
 from guanjia.core.models import AuditAction
+from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import facts_changed
 
 from . import stages
 from .models import Project, StageChange
 from .stages import Stage
+
+# Gates on a forward stage move, `(project, to_stage) -> why it is refused, or ""`: the apps
+# above this one register theirs in their AppConfig.ready() (guarantees: unmet guarantees).
+stage_gates: Hooks[Callable[[Project, str], str]] = Hooks("projects.services.stage_gates")
 
 LIFECYCLE_FIELDS = ["stage", "withdrawn_reason", *stages.DATE_FIELD.values()]
 
@@ -171,9 +178,19 @@ def allowed_moves(project: Project) -> list[str]:
 
 
 def _check_guarantees(project: Project, to_stage: str) -> None:
-    """Refuse a forward move while guarantees feeding it are unmet (unless overridden)."""
-    from guanjia.guarantees.services import blocking_message
+    """Refuse a forward move while guarantees feeding it are unmet (unless overridden): each
+    of `stage_gates` may refuse it."""
+    for gate in stage_gates:
+        message = gate(project, to_stage)
+        if message:
+            raise TransitionError(message)
 
-    message = blocking_message(project, to_stage)
-    if message:
-        raise TransitionError(message)
+
+def merge_enterprise(keep: Enterprise, duplicate: Enterprise) -> None:
+    """An enterprise merge (`enterprises.services.on_merge`): the duplicate's projects become
+    the kept one's; as a partner, the kept one replaces it (unless it leads the project)."""
+    Project.objects.filter(enterprise=duplicate).update(enterprise=keep)
+    for project in Project.objects.filter(partners=duplicate):
+        project.partners.remove(duplicate)
+        if project.enterprise_id != keep.pk:
+            project.partners.add(keep)

@@ -72,3 +72,8 @@ def areas_for(user: User) -> QuerySet[Region]:
 def may_report_on_all(user: User) -> bool:
     """A report over every area (no region) is for those who see everything."""
     return may_generate(user) and sees_everything(user)
+
+
+def may_open(user: User) -> bool:
+    """Whether the menu shows the reports."""
+    return may_read(user)

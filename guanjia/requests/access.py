@@ -144,3 +144,8 @@ def can(user: User, action: str, sr: ServiceRequest) -> bool:
 def require(user: User, action: str, sr: ServiceRequest) -> None:
     if not can(user, action, sr):
         raise PermissionDenied(action)
+
+
+def may_open(user: User) -> bool:
+    """Whether the menu shows the direct line: every signed-in user (each sees their own)."""
+    return bool(user.is_authenticated)

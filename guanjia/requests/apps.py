@@ -6,3 +6,16 @@ class RequestsConfig(AppConfig):
     name = "guanjia.requests"
     label = "requests"
     verbose_name = _("Enterprise requests")
+
+    def ready(self) -> None:
+        """Plug the request rules into the apps below (see `guanjia.core.hooks`)."""
+        from guanjia.accounts.scope import REFERENCES
+        from guanjia.core.errors import unavailable_forms
+        from guanjia.core.nav import register
+
+        from . import access, open311
+
+        REFERENCES.register(access.referenceable_requests, key="request")
+        REFERENCES.register(access.assignable_people, key="assignee")
+        unavailable_forms.register(open311.unavailable_response, key="/open311/")
+        register("requests", _("Direct line"), "requests:queue", access.may_open, order=50)

@@ -151,6 +151,13 @@ def error_response(fmt: str, status: int, descriptions: tuple[str, ...]) -> Http
     return render(fmt if fmt in CONTENT_TYPES else "json", "errors", errors, status=status)
 
 
+def unavailable_response(request: HttpRequest, message: str) -> HttpResponse:
+    """The 503 of `core.errors` (database unreachable) as the spec's error list, in the format
+    the path asks for; registered for /open311/ in RequestsConfig.ready()."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return error_response(fmt, 503, (message,))
+
+
 def too_big_message() -> str:
     return _("The request body is larger than %(limit)s bytes; nothing was read.") % {
         "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE

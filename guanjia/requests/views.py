@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from guanjia.accounts import invites
 from guanjia.accounts.models import Role, User
+from guanjia.enterprises import invites
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 

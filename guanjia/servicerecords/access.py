@@ -126,3 +126,9 @@ def figures_scope(user: User) -> str:
     if user.role == Role.STEWARD:
         return "self"
     return "all" if region_path(user) is None else "area"
+
+
+def may_open(user: User) -> bool:
+    """Whether the menu shows the services: not for enterprise contacts (they see a service
+    on their own pages) nor department handlers (they see none)."""
+    return user.role not in (Role.ENTERPRISE, Role.HANDLER)

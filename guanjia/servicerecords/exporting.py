@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.ledger.exporters import MAX_CELL_TEXT, LedgerSheet
+from guanjia.core.xlsx import MAX_CELL_TEXT, PlainRowSheet
 
 from .figures import AreaRow, StewardRow, Totals
 from .importing import kind_word
@@ -48,8 +48,8 @@ def export_records(qs: QuerySet[ServiceRecord], target: str | os.PathLike[str] |
         {"constant_memory": True, "strings_to_numbers": False, "strings_to_urls": False},
     )
     workbook.set_properties({"title": "服务记录", "created": timezone.now().replace(tzinfo=None)})
-    sheet = workbook.add_worksheet("服务记录", worksheet_class=LedgerSheet)
-    assert isinstance(sheet, LedgerSheet)
+    sheet = workbook.add_worksheet("服务记录", worksheet_class=PlainRowSheet)
+    assert isinstance(sheet, PlainRowSheet)
     header = workbook.add_format({"bold": True, "bg_color": "#F0F4F8", "border": 1})
     date_xf = workbook.add_format({"num_format": "yyyy-mm-dd"})._get_xf_index()
     for index, (title, _fields, _kind, width, _render) in enumerate(LIST_COLUMNS):

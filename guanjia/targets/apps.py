@@ -6,3 +6,11 @@ class TargetsConfig(AppConfig):
     name = "guanjia.targets"
     label = "targets"
     verbose_name = _("Targets")
+
+    def ready(self) -> None:
+        """The menu entries of this app (guanjia.core.nav)."""
+        from guanjia.core.nav import register
+
+        from . import access
+
+        register("targets", _("Targets"), "targets:board", access.may_open, order=80)

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
-from guanjia.ledger.importers import FileError, RowError, Source, column_letter, read_sheet
+from guanjia.core.sheets import FileError, RowError, Source, column_letter, read_sheet
 from guanjia.regions.models import Region
 
 from . import services
-from .areas import in_scope
+from .access import in_scope
 from .models import Indicator
 from .periods import Period, PeriodError
 

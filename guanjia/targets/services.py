@@ -13,7 +13,7 @@ from guanjia.core.amounts import AmountError, parse_amount_wan, parse_count
 from guanjia.core.audit import audited_save
 from guanjia.regions.models import Region
 
-from .areas import can_enter_actuals, can_set_targets, in_scope
+from .access import can_enter_actuals, can_set_targets, in_scope
 from .models import Actual, Indicator, Target, Unit
 from .periods import Period
 

@@ -16,19 +16,12 @@ from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_q
-from guanjia.ledger.importers import FileError
+from guanjia.core.sheets import FileError
 from guanjia.regions.models import Region
 
 from . import services
-from .areas import (
-    area_of,
-    areas_of,
-    board_city,
-    can_enter_actuals,
-    can_set_targets,
-    can_view,
-    in_scope,
-)
+from .access import board_city, can_enter_actuals, can_set_targets, can_view, in_scope
+from .areas import area_of, areas_of
 from .computations import compute_all
 from .exporters import STATUS, export_targets
 from .forms import ImportForm, ValueForm

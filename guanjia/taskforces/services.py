@@ -16,15 +16,10 @@ from guanjia.accounts.models import Role, User
 from guanjia.core.audit import audited_save, record
 from guanjia.core.models import AuditAction
 from guanjia.notifications.services import batched, notify
-from guanjia.projects.access import can_edit
 from guanjia.projects.models import Project
 
+from .access import may_record
 from .models import ActionItem, Decision, Meeting
-
-
-def may_record(user: User, project: Project) -> bool:
-    """Who keeps the task force's record: the project's editors and its leader in charge."""
-    return bool(user.is_active and (can_edit(user, project) or project.leader_id == user.pk))
 
 
 def owners_for(project: Project) -> QuerySet[User]:

@@ -13,7 +13,7 @@ from guanjia.accounts.models import User
 from guanjia.projects.access import get_project
 from guanjia.projects.models import Project
 
-from . import services
+from . import access, services
 from .forms import ActionItemForm, DecisionForm, MeetingForm
 from .models import ActionItem
 
@@ -39,7 +39,7 @@ def _recorder(request: HttpRequest, pk: int) -> tuple[User, Project]:
     """The user and the project, if the user keeps this task force's record (else 404/403)."""
     user: User = request.user  # type: ignore[assignment]
     project = get_project(user, pk)
-    if not services.may_record(user, project):
+    if not access.may_record(user, project):
         raise PermissionDenied("not on this project's task force")
     return user, project
 

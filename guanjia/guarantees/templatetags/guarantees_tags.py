@@ -3,12 +3,11 @@ from typing import Any
 from django import template
 
 from guanjia.accounts.models import Department
-from guanjia.accounts.scope import is_admin, region_q
-from guanjia.projects import access as project_access
+from guanjia.accounts.scope import region_q
 from guanjia.projects.models import Project
 from guanjia.projects.stages import Stage
 
-from .. import services
+from .. import access, services
 from ..forms import OverrideForm
 from ..models import STATUSES, Guarantee, Kind, Status
 
@@ -21,15 +20,13 @@ def guarantees_panel(context: template.Context, project: Project) -> dict[str, A
     stage (the page has already checked that the user may see the project)."""
     user = context.get("user")
     rows = list(Guarantee.objects.filter(project=project).select_related("department"))
-    writable = bool(
-        user and user.is_authenticated and user.can_write and project_access.can_edit(user, project)
-    )
+    writable = access.may_update(user, project)
     labels = dict(Status.choices)
     items = [{"g": g, "statuses": [(s, labels[s]) for s in STATUSES[g.kind]]} for g in rows]
     present = {g.kind for g in rows}
     next_stage = services.next_stage(project)
     blocked = services.blocking_message(project, next_stage) if next_stage else ""
-    admin = bool(user and user.is_authenticated and is_admin(user))
+    admin = access.may_override(user)
     return {
         "project": project,
         "items": items,

@@ -3,7 +3,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from guanjia.taskforces import services
+from guanjia.taskforces import access
 
 register = template.Library()
 
@@ -12,14 +12,15 @@ register = template.Library()
 def taskforce_panel(context: dict[str, Any], project: Any) -> dict[str, Any]:
     """The project's task force, meetings, action items and 一事一议 decisions."""
     user = context["request"].user
-    writer = services.may_record(user, project) if user.role != "enterprise" else False
+    shown = access.may_see(user)
+    writer = access.may_record(user, project) if shown else False
     today = timezone.localdate()
     items = list(project.action_items.select_related("owner").order_by("done_on", "due_on")[:30])
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "project": project,
-        "hidden": user.role == "enterprise",
+        "hidden": not shown,
         "writer": writer,
         "today": today,
         "meetings": list(project.meetings.all()[:5]),

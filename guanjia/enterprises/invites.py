@@ -14,19 +14,18 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from guanjia.accounts.models import Role, User
+from guanjia.accounts.scope import ReferenceOutOfScope
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
-from guanjia.enterprises.models import Enterprise
 
-from .models import Role, User
-from .scope import ReferenceOutOfScope
+from .access import referenceable_enterprises
+from .models import Enterprise
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def may_invite(actor: User, enterprise: Enterprise) -> bool:
-    from guanjia.enterprises.access import referenceable_enterprises
-
     # The new contact reads all the enterprise's requests: never one outside the actor's reach.
     if not referenceable_enterprises(actor).filter(pk=enterprise.pk).exists():
         return False
@@ -52,8 +51,6 @@ def invite_contact(
     username: str = "",
 ) -> tuple[User, str]:
     """Create the contact's account (no password yet); returns it and the invitation path."""
-    from guanjia.enterprises.access import referenceable_enterprises
-
     if not referenceable_enterprises(actor).filter(pk=enterprise.pk).exists():
         raise ReferenceOutOfScope("enterprise", enterprise.pk)  # as if there were no such one
     if not may_invite(actor, enterprise):
