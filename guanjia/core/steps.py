@@ -164,25 +164,27 @@ class StepTable:
     audit_action: str = AuditAction.TRANSITION
     audit_unchanged: bool = True  # audit a step that changed no field (a note) too
 
+    by_name: dict[str, Step] = field(init=False, repr=False)
+
     def __post_init__(self) -> None:
-        self.steps = {step.name: step for step in self.steps}
+        self.by_name = {step.name: step for step in self.steps}
         choices = {value for value, _label in self.model._meta.get_field(self.status_field).choices}  # type: ignore[union-attr]
-        for step in self.steps.values():
+        for step in self.by_name.values():
             ends = {*step.sources, *step.outcomes, *([step.target] if step.target else [])}
             unknown = ends - choices
             assert not unknown, f"{self.model.__name__}.{step.name}: unknown statuses {unknown}"
 
     def __getitem__(self, name: str) -> Step:
-        return self.steps[name]  # type: ignore[index]
+        return self.by_name[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self.steps  # type: ignore[operator]
+        return name in self.by_name
 
     def __iter__(self) -> Iterator[Step]:
-        return iter(self.steps.values())  # type: ignore[union-attr]
+        return iter(self.by_name.values())
 
     def names(self) -> list[str]:
-        return list(self.steps)  # type: ignore[arg-type]
+        return list(self.by_name)
 
     def status_of(self, obj: Any) -> str:
         return getattr(obj, self.status_field)

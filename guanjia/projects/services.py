@@ -160,7 +160,7 @@ def _refused(project: Project, step: Step) -> str:
         return _("the project is already at this stage")
     return _("a project cannot move from “%(from)s” to “%(to)s”") % {
         "from": Stage(project.stage).label,
-        "to": Stage(step.target).label,
+        "to": Stage(step.target or project.stage).label,
     }
 
 
