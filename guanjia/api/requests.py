@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 from guanjia.accounts.models import Role, User
 from guanjia.core.bounds import text_limit
+from guanjia.core.steps import check as check_step
 from guanjia.enterprises.models import Enterprise
 from guanjia.requests import access, services
 from guanjia.requests.models import (
@@ -31,6 +32,7 @@ from guanjia.requests.models import (
     Audience,
     Category,
     EventKind,
+    Extension,
     ExtensionStatus,
     Priority,
     Rating,
@@ -234,27 +236,13 @@ class StepIn(Input):
     approve: bool | None = Field(None, description="decide_extension")
 
 
-# What each step takes; the first group must be sent.
-STEP_FIELDS: dict[str, tuple[set[str], set[str]]] = {
-    "accept": (set(), {"note"}),
-    "dispatch": ({"to_id"}, {"note"}),
-    "sign": (set(), {"note"}),
-    "transfer": ({"to_id"}, {"note"}),
-    "bounce": (set(), {"reason"}),
-    "arbitrate": ({"upheld"}, {"note", "to_id"}),
-    "ask_info": (set(), {"question"}),
-    "give_info": (set(), {"answer"}),
-    "note": (set(), {"note"}),
-    "internal_note": (set(), {"note"}),
-    "reply": (set(), {"answer"}),
-    "close": (set(), {"note"}),
-    "rate": ({"rating"}, {"comment"}),
-    "revisit": (set(), {"note"}),
-    "withdraw": ({"reason"}, set()),
-    "ask_extension": ({"days"}, {"reason"}),
-    "decide_extension": ({"approve"}, {"extension_id", "note"}),
-    "supervise": (set(), {"note"}),
-}
+def step_fields(step: str) -> tuple[set[str], set[str]]:
+    """What a step takes in a request body, from the table of steps: (must be sent, may be)."""
+    fields = services.STEPS[step].fields
+    return (
+        {f.api_name for f in fields if f.required},
+        {f.api_name for f in fields if not f.required},
+    )
 
 
 # --- serialising ------------------------------------------------------------------------
@@ -487,7 +475,7 @@ def submit_request(request: HttpRequest, payload: RequestCreate) -> Created:
 
 
 def _check_step_input(step: str, sent: set[str]) -> None:
-    required, optional = STEP_FIELDS[step]
+    required, optional = step_fields(step)
     errors = [field_error(name, _("this field is required")) for name in sorted(required - sent)]
     errors += [
         field_error(name, _("this field is not accepted here"))
@@ -503,55 +491,34 @@ def _person(user: User, sr: ServiceRequest, pk: int | None) -> User | None:
     return reference(user, "assignee", pk, "to_id", request=sr)
 
 
+def _extension(sr: ServiceRequest, pk: int | None) -> Extension:
+    """The extension a decision is about: the one named, else the pending one."""
+    pending = sr.extensions.all()
+    if pk is None:
+        pending = pending.filter(status=ExtensionStatus.PENDING)
+    else:
+        pending = pending.filter(pk=pk)
+    extension = pending.first()
+    if extension is None:
+        raise invalid("extension_id", _("no extension of this request is waiting for this"))
+    return extension
+
+
 def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
-    """Call the service function of `step` with the body's fields."""
-    s = services
-    if step == "accept":
-        s.accept(sr, user, data.note)
-    elif step == "dispatch":
-        s.dispatch(sr, user, _person(user, sr, data.to_id), data.note)  # type: ignore[arg-type]
-    elif step == "sign":
-        s.sign(sr, user, data.note)
-    elif step == "transfer":
-        s.transfer(sr, user, _person(user, sr, data.to_id), data.note)  # type: ignore[arg-type]
-    elif step == "bounce":
-        s.bounce(sr, user, data.reason)
-    elif step == "arbitrate":
-        s.arbitrate(
-            sr, user, upheld=bool(data.upheld), note=data.note, to=_person(user, sr, data.to_id)
-        )
-    elif step == "ask_info":
-        s.ask_info(sr, user, data.question)
-    elif step == "give_info":
-        s.give_info(sr, user, data.answer)
-    elif step == "note":
-        s.add_note(sr, user, data.note)
-    elif step == "internal_note":
-        s.add_internal_note(sr, user, data.note)
-    elif step == "reply":
-        s.reply(sr, user, data.answer)
-    elif step == "close":
-        s.close(sr, user, data.note)
-    elif step == "rate":
-        s.rate(sr, user, str(data.rating), data.comment)
-    elif step == "revisit":
-        s.revisit(sr, user, data.note)
-    elif step == "withdraw":
-        s.withdraw(sr, user, data.reason)
-    elif step == "ask_extension":
-        s.ask_extension(sr, user, data.days, data.reason)
-    elif step == "decide_extension":
-        pending = sr.extensions.all()
-        if data.extension_id is None:
-            pending = pending.filter(status=ExtensionStatus.PENDING)
-        else:
-            pending = pending.filter(pk=data.extension_id)
-        extension = pending.first()
-        if extension is None:
-            raise invalid("extension_id", _("no extension of this request is waiting for this"))
-        s.decide_extension(extension, user, approve=bool(data.approve), note=data.note)
-    elif step == "supervise":
-        s.supervise(sr, user, data.note)
+    """Take `step` with the body's fields, as the table of steps names them."""
+    fields: dict[str, Any] = {}
+    for field in services.STEPS[step].fields:
+        value = getattr(data, field.api_name)
+        if field.name == "to":
+            value = _person(user, sr, value)
+        elif field.name == "extension":
+            value = _extension(sr, value)
+        elif field.name in ("upheld", "approve"):
+            value = bool(value)
+        elif field.name == "rating":
+            value = str(value)
+        fields[field.name] = value
+    services.take(step, sr, user, **fields)
 
 
 @router.post(
@@ -571,17 +538,14 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
     """
     user = caller(request)
     sr = access.get_request(user, request_id)
-    if step not in STEP_FIELDS:
+    if step not in services.STEPS:
         raise Http404("no such step")
-    if not access.can(user, step, sr):
-        raise PermissionDenied(step)
-    sources, _to = services.TRANSITIONS[step]
-    if sr.status not in sources:
-        message = _("This request is “%(status)s”: it cannot be “%(step)s” now.") % {
-            "status": sr.get_status_display(),
-            "step": services.step_label(step),
-        }
-        raise ApiError(409, _("The step was refused."), [field_error(None, message)])
+    try:
+        check_step(services.STEPS, step, sr, user)
+    except services.RequestError as exc:
+        raise ApiError(
+            409, _("The step was refused."), [field_error(None, " ".join(exc.messages))]
+        ) from exc
     _check_step_input(step, set(payload.model_dump(exclude_unset=True, exclude_none=True)))
     try:
         _take(step, sr, user, payload)

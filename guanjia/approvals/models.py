@@ -119,7 +119,10 @@ class ApprovalItem(models.Model):
         verbose_name_plural = _("approval items")
         ordering = ["project", "kind__order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "kind"], name="approval_item_unique")
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="approval_item_status_valid"
+            ),
+            models.UniqueConstraint(fields=["project", "kind"], name="approval_item_unique"),
         ]
 
     def __str__(self) -> str:

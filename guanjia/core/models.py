@@ -104,3 +104,35 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StatusChange(models.Model):
+    """One step taken on a record whose domain keeps no timeline of its own (`core.steps`):
+    which step, from which status to which, by whom (null: the system) and when."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.CharField(max_length=64)
+    step = models.CharField(_("step"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=40, blank=True)
+    to_status = models.CharField(_("to"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="status_change_object")]
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.from_status} → {self.to_status}"

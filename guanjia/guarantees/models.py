@@ -120,7 +120,10 @@ class Guarantee(models.Model):
         verbose_name_plural = _("element guarantees")
         ordering = ["project", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "kind"], name="guarantee_unique_kind")
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="guarantee_status_valid"
+            ),
+            models.UniqueConstraint(fields=["project", "kind"], name="guarantee_unique_kind"),
         ]
         indexes = [models.Index(fields=["met_on", "due_on"])]
 
@@ -165,6 +168,11 @@ class GuaranteeOverride(models.Model):
         verbose_name = _("guarantee override")
         verbose_name_plural = _("guarantee overrides")
         ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stage__in=Stage.values), name="guarantee_override_stage_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} → {self.get_stage_display()}: {self.reason}"

@@ -106,9 +106,12 @@ class Proposal(models.Model):
         verbose_name_plural = _("proposals")
         ordering = ["document", "position"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="ingest_proposal_status_valid"
+            ),
             models.UniqueConstraint(
                 fields=["document", "position"], name="ingest_proposal_position_unique"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -69,6 +69,12 @@ class Notification(models.Model):
                 condition=models.Q(email_status="pending"),
             ),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email_status__in=EmailStatus.values),
+                name="notification_email_status_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -149,6 +155,12 @@ class WebhookDelivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values),
+                name="webhook_delivery_status_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.notification_kind} → {self.endpoint_id} ({self.status})"

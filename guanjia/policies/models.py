@@ -162,7 +162,10 @@ class PolicyMatch(models.Model):
         verbose_name_plural = _("policy matches")
         ordering = ["-matched_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["policy", "enterprise"], name="policymatch_unique")
+            models.CheckConstraint(
+                condition=models.Q(status__in=MatchStatus.values), name="policymatch_status_valid"
+            ),
+            models.UniqueConstraint(fields=["policy", "enterprise"], name="policymatch_unique"),
         ]
         indexes = [models.Index(fields=["enterprise", "status"])]
 

@@ -257,6 +257,15 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         ordering = ["effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(from_stage__in=[*Stage.values, ""]),
+                name="stage_change_from_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(to_stage__in=Stage.values), name="stage_change_to_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.from_stage} → {self.to_stage}"
@@ -275,7 +284,10 @@ class Milestone(models.Model):
         verbose_name_plural = _("milestones")
         ordering = ["planned_on"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "stage"], name="milestone_unique_stage")
+            models.CheckConstraint(
+                condition=models.Q(stage__in=Stage.values), name="milestone_stage_valid"
+            ),
+            models.UniqueConstraint(fields=["project", "stage"], name="milestone_unique_stage"),
         ]
 
     def __str__(self) -> str:

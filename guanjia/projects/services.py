@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.core.audit import audited_save, record, snapshot
+from guanjia.core.audit import audited_save
 from guanjia.core.hooks import Hooks
-from guanjia.core.models import AuditAction
+from guanjia.core.steps import Change, Step, StepTable, anyone, run
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import facts_changed
 
@@ -91,7 +91,6 @@ def _actor(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-@transaction.atomic
 def transition(
     project: Project,
     to_stage: str,
@@ -101,28 +100,27 @@ def transition(
     evidence: str = "",
     reason: str = "",
 ) -> StageChange:
-    """Move a project to another stage.
+    """Move a project to another stage: the step of that name in `STEPS`.
 
     1. Lock the row and re-read the current stage (two clerks may click at once).
     2. Check the move: forward along the allowed map, or a correction backwards with a reason.
     3. Stamp the stage date; a correction clears the dates of the stages it undoes.
     4. Record the stage change and the audit entry.
     """
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    from_stage = project.stage
-    on = on or today()
     if to_stage not in Stage.values:
         raise TransitionError(_("“%(stage)s” is not a stage") % {"stage": to_stage})
-    if to_stage == from_stage:
-        raise TransitionError(_("the project is already at this stage"))
+    change = run(STEPS, to_stage, project, actor, on=on, evidence=evidence, reason=reason)
+    return change.record
+
+
+def _move(change: Change, on: dt.date | None = None, evidence: str = "", reason: str = "") -> None:
+    """Stamp the stage reached (or, for a correction, clear the dates of the stages undone)."""
+    project, from_stage, to_stage = change.obj, change.start, change.step.target
+    assert to_stage is not None
+    on = on or today()
     correction = stages.is_correction(from_stage, to_stage)
     if correction and not reason.strip():
         raise TransitionError(_("going back to an earlier stage is a correction: give a reason"))
-    if not correction and not stages.is_forward(from_stage, to_stage):
-        raise TransitionError(
-            _("a project cannot move from “%(from)s” to “%(to)s”")
-            % {"from": Stage(from_stage).label, "to": Stage(to_stage).label}
-        )
     if to_stage == Stage.WITHDRAWN and not reason.strip():
         raise TransitionError(_("say why the project is withdrawn"))
     previous = project.stage_date(from_stage)
@@ -135,7 +133,6 @@ def transition(
         raise TransitionError(_("a stage cannot be reached in the future"))
     _check_guarantees(project, to_stage)
 
-    before = snapshot(project)
     project.stage = to_stage
     if correction:
         keep = set(stages.reached(to_stage))
@@ -147,28 +144,56 @@ def transition(
         setattr(project, stages.DATE_FIELD[to_stage], on)
         if to_stage == Stage.WITHDRAWN:
             project.withdrawn_reason = reason
-    project.save()
-    after = snapshot(project)
-    changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
-    change = StageChange.objects.create(
-        project=project,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        effective_on=on,
-        actor=_actor(actor),
-        evidence=evidence,
-        is_correction=correction,
-        reason=reason,
+    change.note = reason or evidence
+    change.opts.update(on=on, evidence=evidence, reason=reason, correction=correction)
+
+
+def _stage_change(change: Change) -> StageChange:
+    """The project's own history row."""
+    return StageChange.objects.create(
+        project=change.obj,
+        from_stage=change.from_status,
+        to_stage=change.obj.stage,
+        effective_on=change.opts["on"],
+        actor=_actor(change.actor),
+        evidence=change.opts["evidence"],
+        is_correction=change.opts["correction"],
+        reason=change.opts["reason"],
     )
-    record(
-        actor,
-        AuditAction.TRANSITION,
-        project,
-        before={k: before.get(k) for k in changed},
-        after={k: after[k] for k in changed},
-        note=reason or evidence,
+
+
+def _refused(project: Project, step: Step) -> str:
+    if project.stage == step.target:
+        return _("the project is already at this stage")
+    return _("a project cannot move from “%(from)s” to “%(to)s”") % {
+        "from": Stage(project.stage).label,
+        "to": Stage(step.target or project.stage).label,
+    }
+
+
+def _sources(to_stage: str) -> frozenset[str]:
+    """Where a move to `to_stage` may start: forward along the map, or back as a correction."""
+    return frozenset(
+        s
+        for s in Stage.values
+        if s != to_stage and (stages.is_forward(s, to_stage) or stages.is_correction(s, to_stage))
     )
-    return change
+
+
+# The stage moves: one step per stage, named after the stage it leads to. Who may move a
+# project is checked by the callers (the project page, the importers: `projects.access`).
+STEPS = StepTable(
+    model=Project,
+    status_field="stage",
+    error=TransitionError,
+    refused=_refused,
+    history=_stage_change,
+    audit_note=lambda change: change.note,
+    steps=[
+        Step(stage.value, stage.label, _sources(stage.value), stage.value, _move, may=anyone)
+        for stage in Stage
+    ],
+)
 
 
 def allowed_moves(project: Project) -> list[str]:

@@ -84,6 +84,9 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         ordering = ["-period_start", "kind", "region__path", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReportStatus.values), name="report_status_valid"
+            ),
             models.UniqueConstraint(
                 fields=["kind", "period_start", "region"],
                 condition=Q(region__isnull=False),

@@ -1,7 +1,7 @@
 """Who sees which requests and who may take which step. Outsiders get 404, others 403.
 
-`ACTIONS` is the permission table: each step names the people who may take it. The status
-side of each step (from which statuses, to which) is `services.TRANSITIONS`.
+The rules below are the people side of the table of steps, `services.STEPS`: each step there
+names the rule that says who may take it (its status side is in the same entry).
 """
 
 from collections.abc import Callable
@@ -111,34 +111,18 @@ def is_supervisor(user: User, sr: ServiceRequest) -> bool:
     return is_area_lead(user, sr)
 
 
-def _any(*checks: Callable[[User, ServiceRequest], bool]) -> Callable[[User, ServiceRequest], bool]:
+def any_of(
+    *checks: Callable[[User, ServiceRequest], bool],
+) -> Callable[[User, ServiceRequest], bool]:
+    """A rule met when any of `checks` is."""
     return lambda user, sr: any(check(user, sr) for check in checks)
 
 
-ACTIONS: dict[str, Callable[[User, ServiceRequest], bool]] = {
-    "accept": is_dispatcher,
-    "dispatch": is_dispatcher,
-    "sign": is_assignee,
-    "transfer": _any(is_assignee, is_dispatcher),
-    "bounce": is_assignee,
-    "arbitrate": is_dispatcher,
-    "ask_info": is_assignee,
-    "give_info": is_own_enterprise,
-    "note": _any(is_assignee, is_dispatcher),
-    "internal_note": _any(is_assignee, is_dispatcher),
-    "reply": is_assignee,
-    "close": _any(is_assignee, is_dispatcher),
-    "rate": is_own_enterprise,
-    "revisit": is_dispatcher,
-    "withdraw": is_own_enterprise,
-    "ask_extension": is_assignee,
-    "decide_extension": is_area_lead,
-    "supervise": is_supervisor,
-}
-
-
 def can(user: User, action: str, sr: ServiceRequest) -> bool:
-    return bool(user.is_active and ACTIONS[action](user, sr))
+    """Whether `user` may take step `action` on `sr` (the people side of `services.STEPS`)."""
+    from .services import STEPS
+
+    return STEPS[action].allows(user, sr)
 
 
 def require(user: User, action: str, sr: ServiceRequest) -> None:

@@ -279,6 +279,11 @@ class ServiceRequest(models.Model):
             models.Index(fields=["enterprise", "-submitted_at"], name="request_enterprise"),
             models.Index(fields=["resolve_due_at"], name="request_resolve_due"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="request_status_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -529,12 +534,15 @@ class Extension(models.Model):
         verbose_name_plural = _("extensions")
         ordering = ["asked_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ExtensionStatus.values), name="extension_status_valid"
+            ),
             # One open question at a time per request.
             models.UniqueConstraint(
                 fields=["request"],
                 condition=Q(status="pending"),
                 name="extension_one_pending",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,9 @@
-"""Every step of a request: one function each, which checks who may take it and from which
-status, records it on the timeline, audits it, reschedules the clock and tells people.
+"""Every step of a request: one function each, taken through the step engine
+(`core.steps.run`), which checks who may take it and from which status, records it on the
+timeline, audits it, reschedules the clock and tells people.
 
-The transition table is `TRANSITIONS` (status side) with `access.ACTIONS` (people side).
+The table of steps is `STEPS` at the end: status side, people side (rules in `access`),
+fields, label and timeline entry of each step.
 """
 
 import datetime as dt
@@ -16,11 +18,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import ReferenceOutOfScope
 from guanjia.core.audit import record, snapshot
 from guanjia.core.models import AuditAction
+from guanjia.core.steps import Change, Step, StepTable, record_move, run
+from guanjia.core.steps import Field as F
 from guanjia.enterprises.models import Enterprise
 from guanjia.projects.models import Project
 from guanjia.regions.models import Region
@@ -47,39 +52,6 @@ from .models import (
 
 class RequestError(ValidationError):
     """A step that is not allowed now, or bad input for it; the message says why."""
-
-
-S = Status
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    # step: (from statuses, to status; None = stays, or decided by the step)
-    "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED),
-    "dispatch": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.DISPATCHED),
-    "sign": (frozenset({S.DISPATCHED}), S.HANDLING),
-    "transfer": (frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED),
-    "bounce": (frozenset({S.DISPATCHED, S.HANDLING}), S.BOUNCED),
-    "arbitrate": (frozenset({S.BOUNCED}), None),  # reassigned, or back to where it was
-    "ask_info": (frozenset({S.HANDLING}), S.AWAITING_INFO),
-    "give_info": (frozenset({S.AWAITING_INFO}), S.HANDLING),
-    "note": (frozenset({*OPEN_STATUSES, S.REPLIED}), None),
-    "internal_note": (frozenset({*OPEN_STATUSES, S.REPLIED, S.CLOSED}), None),
-    "reply": (frozenset({S.HANDLING}), S.REPLIED),
-    "close": (frozenset({S.REPLIED}), S.CLOSED),
-    "rate": (frozenset({S.REPLIED, S.CLOSED}), None),  # closed, or reopened when unsatisfied
-    "revisit": (frozenset({S.CLOSED}), None),
-    "withdraw": (frozenset(OPEN_STATUSES), S.WITHDRAWN),
-    "ask_extension": (frozenset({S.HANDLING, S.BOUNCED}), None),
-    "decide_extension": (frozenset({S.HANDLING, S.AWAITING_INFO, S.BOUNCED}), None),
-    "supervise": (frozenset(OPEN_STATUSES), None),
-}
-
-
-def allowed_steps(user: User, sr: ServiceRequest) -> list[str]:
-    """The steps this user may take on this request now (the buttons the page shows)."""
-    return [
-        step
-        for step, (sources, _to) in TRANSITIONS.items()
-        if sr.status in sources and access.can(user, step, sr)
-    ]
 
 
 def now() -> dt.datetime:
@@ -109,75 +81,82 @@ def _days(value: Any, field: str) -> Decimal:
     return days
 
 
-# ----------------------------------------------------------------------------- the engine
-
-
-def _begin(
-    sr: ServiceRequest, actor: User | None, step: str
-) -> tuple[ServiceRequest, dict[str, Any]]:
-    """Lock the row, check the people side and the status side; returns it and its snapshot."""
-    locked = (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("region", "enterprise", "project", "category")
-        .get(pk=sr.pk)
-    )
-    if actor is not None:
-        access.require(actor, step, locked)
-    sources, _to = TRANSITIONS[step]
-    if locked.status not in sources:
-        raise RequestError(
-            _("This request is “%(status)s”: it cannot be “%(step)s” now.")
-            % {"status": locked.get_status_display(), "step": step_label(step)}
-        )
-    return locked, snapshot(locked)
+# ----------------------------------------------------------------------------- the engine's hooks
 
 
 def step_label(step: str) -> str:
-    return str(STEP_LABELS.get(step, step))
+    return str(STEPS[step].label) if step in STEPS else step
 
 
 def _done_keys(sr: ServiceRequest) -> set[str]:
     return set(Escalation.objects.filter(request=sr).values_list("key", flat=True))
 
 
-def _finish(
-    sr: ServiceRequest,
-    before: dict[str, Any],
-    actor: User | None,
-    kind: str,
-    *,
-    at: dt.datetime,
-    note: str = "",
-    data: dict[str, Any] | None = None,
-    cal: WorkCalendar | None = None,
-    reschedule: bool = True,
-) -> RequestEvent:
-    if reschedule:
-        sla.reschedule(sr, cal or calendar(), at, done=_done_keys(sr))
-    sr.save()
-    after = snapshot(sr)
-    changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
-    record(
-        actor,
-        AuditAction.TRANSITION,
-        sr,
-        before={k: before.get(k) for k in changed},
-        after={k: after[k] for k in changed},
-        note=f"{kind}: {note}"[:500] if note else kind,
+def _lock(sr: ServiceRequest) -> ServiceRequest:
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("region", "enterprise", "project", "category")
+        .get(pk=sr.pk)
     )
+
+
+def _refused(sr: ServiceRequest, step: Step) -> str:
+    return _("This request is “%(status)s”: it cannot be “%(step)s” now.") % {
+        "status": sr.get_status_display(),
+        "step": step.label,
+    }
+
+
+def _kind(change: Change) -> str:
+    return change.opts.get("kind") or change.step.kind
+
+
+def _save(change: Change) -> None:
+    """Reschedule the clock (unless the step leaves it alone) and write the row."""
+    sr = change.obj
+    if change.opts.get("reschedule", True):
+        sla.reschedule(sr, change.opts.get("cal") or calendar(), change.at, done=_done_keys(sr))
+    sr.save()
+
+
+def _audit_note(change: Change) -> str:
+    kind = _kind(change)
+    return f"{kind}: {change.note}"[:500] if change.note else kind
+
+
+def _timeline(change: Change) -> RequestEvent:
+    """The request's own history row: one line of its timeline."""
     from .models import INTERNAL_EVENTS
 
+    kind = _kind(change)
     return RequestEvent.objects.create(
-        request=sr,
+        request=change.obj,
         kind=kind,
-        from_status=before.get("status", ""),
-        to_status=sr.status,
-        actor=actor if getattr(actor, "pk", None) else None,
-        at=at,
-        note=note,
-        data=data or {},
+        from_status=change.from_status,
+        to_status=change.obj.status,
+        actor=change.by if getattr(change.by, "pk", None) else None,
+        at=change.at,
+        note=change.note,
+        data=change.data,
         internal=kind in INTERNAL_EVENTS,
     )
+
+
+def _notice(change: Change, recipients: Any, kind: str, title: Any, **options: Any) -> None:
+    """Tell people once the step is recorded, in the installation's language. `recipients`
+    and `title` may be callables, read then (the clock's new deadlines are set by then)."""
+
+    def tell() -> None:
+        with _in_default_language():
+            _tell(
+                recipients() if callable(recipients) else recipients,
+                kind,
+                title() if callable(title) else title,
+                change.obj,
+                **options,
+            )
+
+    change.tell(tell)
 
 
 # ----------------------------------------------------------------------------- who hears
@@ -255,7 +234,7 @@ def _in_default_language() -> Any:
     return translation.override(settings.LANGUAGE_CODE)
 
 
-# ----------------------------------------------------------------------------- the steps
+# ----------------------------------------------------------------------------- submitting
 
 
 def _default_region(enterprise: Enterprise, project: Project | None) -> Region:
@@ -329,15 +308,6 @@ def submit(
     return sr
 
 
-@transaction.atomic
-def accept(sr: ServiceRequest, actor: User | None, note: str = "") -> ServiceRequest:
-    """受理: the steward (or area staff) takes the request in."""
-    sr, before = _begin(sr, actor, "accept")
-    sr.status = Status.ACCEPTED
-    _finish(sr, before, actor, EventKind.ACCEPT, at=now(), note=note)
-    return sr
-
-
 def _assign_to(sr: ServiceRequest, to: User) -> None:
     if not to.is_active or to.role not in (Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL):
         raise RequestError(
@@ -349,408 +319,6 @@ def _assign_to(sr: ServiceRequest, to: User) -> None:
         raise ReferenceOutOfScope("to", to.pk)
     sr.assignee = to
     sr.department = to.department if to.department_id else None
-
-
-@transaction.atomic
-def dispatch(
-    sr: ServiceRequest, actor: User | None, to: User, note: str = "", at: dt.datetime | None = None
-) -> ServiceRequest:
-    """派单: sent to the one who will handle it. The service clock starts here."""
-    sr, before = _begin(sr, actor, "dispatch")
-    moment = at or now()
-    _assign_to(sr, to)
-    policy = sla.sla_for(sr.category, sr.priority)
-    sr.sign_days, sr.reply_days = policy.sign_days, policy.reply_days
-    sr.resolve_days, sr.max_resolve_days = policy.resolve_days, policy.max_resolve_days
-    sr.status = Status.DISPATCHED
-    sr.dispatched_by = actor
-    sr.dispatched_at = sr.dispatched_at or moment
-    sr.clock_started_at = sr.clock_started_at or moment
-    sr.sign_started_at = moment
-    sr.dispatch_round += 1
-    _finish(sr, before, actor, EventKind.DISPATCH, at=moment, note=note, data=_who(to))
-    with _in_default_language():
-        _tell(
-            [to],
-            "dispatched",
-            _("Request %(number)s is yours: sign for it by %(due)s")
-            % {"number": sr.number, "due": _fmt(sr.sign_due_at)},
-            sr,
-            body=note,
-            about=EventKind.DISPATCH,
-            quotes_note=True,
-        )
-    return sr
-
-
-def _who(user: User) -> dict[str, Any]:
-    return {"to_id": user.pk, "to": str(user), "department": str(user.department or "")}
-
-
-def _fmt(moment: dt.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
-@transaction.atomic
-def sign(
-    sr: ServiceRequest, actor: User | None, note: str = "", at: dt.datetime | None = None
-) -> ServiceRequest:
-    """签收: the assignee acknowledges; handling (办理) begins."""
-    sr, before = _begin(sr, actor, "sign")
-    moment = at or now()
-    sr.status = Status.HANDLING
-    sr.signed_at = moment
-    sr.first_response_at = sr.first_response_at or moment
-    _finish(sr, before, actor, EventKind.SIGN, at=moment, note=note)
-    with _in_default_language():
-        _tell(
-            enterprise_contacts(sr),
-            "signed",
-            _("Your request %(number)s is being handled by %(who)s")
-            % {"number": sr.number, "who": sr.assignee},
-            sr,
-            about=EventKind.SIGN,
-        )
-    return sr
-
-
-@transaction.atomic
-def transfer(sr: ServiceRequest, actor: User | None, to: User, note: str) -> ServiceRequest:
-    """转办: to another handler (usually a department), who must sign for it anew.
-
-    The resolution clock keeps running from the first dispatch; signing-for starts afresh.
-    """
-    sr, before = _begin(sr, actor, "transfer")
-    note = _text(note, "note", limit=500)
-    if to.pk == sr.assignee_id:
-        raise RequestError({"to": _("The request is already with this person.")})
-    moment = now()
-    _assign_to(sr, to)
-    sr.status = Status.DISPATCHED
-    sr.signed_at = None
-    sr.sign_started_at = moment
-    sr.dispatch_round += 1
-    _finish(sr, before, actor, EventKind.TRANSFER, at=moment, note=note, data=_who(to))
-    with _in_default_language():
-        _tell(
-            [to],
-            "dispatched",
-            _("Request %(number)s was transferred to you: sign for it by %(due)s")
-            % {"number": sr.number, "due": _fmt(sr.sign_due_at)},
-            sr,
-            body=note,
-            about=EventKind.TRANSFER,
-            quotes_note=True,
-        )
-    return sr
-
-
-@transaction.atomic
-def bounce(sr: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
-    """退单: the assignee says it is not theirs, with a reason; the dispatcher arbitrates.
-
-    The clock keeps running: a bounce is the city's time, not the enterprise's.
-    """
-    sr, before = _begin(sr, actor, "bounce")
-    sr.bounce_reason = _text(reason, "reason", limit=500)
-    sr.status_before_bounce = sr.status
-    sr.status = Status.BOUNCED
-    _finish(sr, before, actor, EventKind.BOUNCE, at=now(), note=sr.bounce_reason)
-    dispatcher = sr.dispatched_by or sr.steward
-    with _in_default_language():
-        _tell(
-            [dispatcher] if dispatcher else area_leads(sr),
-            "bounced",
-            _("Request %(number)s was bounced by %(who)s: %(reason)s")
-            % {"number": sr.number, "who": actor, "reason": sr.bounce_reason},
-            sr,
-            about=EventKind.BOUNCE,
-            quotes_note=True,
-        )
-    return sr
-
-
-@transaction.atomic
-def arbitrate(
-    sr: ServiceRequest,
-    actor: User | None,
-    *,
-    upheld: bool,
-    note: str,
-    to: User | None = None,
-) -> ServiceRequest:
-    """The dispatcher decides a bounce: upheld → sent to `to`; refused → back to the assignee."""
-    sr, before = _begin(sr, actor, "arbitrate")
-    note = _text(note, "note", limit=500)
-    moment = now()
-    data: dict[str, Any] = {"upheld": upheld}
-    if upheld:
-        if to is None:
-            raise RequestError({"to": _("Say who takes the request instead.")})
-        _assign_to(sr, to)
-        sr.status = Status.DISPATCHED
-        sr.signed_at = None
-        sr.sign_started_at = moment
-        sr.dispatch_round += 1
-        data.update(_who(to))
-    else:
-        sr.status = sr.status_before_bounce or Status.DISPATCHED
-    sr.status_before_bounce = ""
-    _finish(sr, before, actor, EventKind.ARBITRATE, at=moment, note=note, data=data)
-    with _in_default_language():
-        if upheld:
-            title = _("Request %(number)s is yours: sign for it by %(due)s") % {
-                "number": sr.number,
-                "due": _fmt(sr.sign_due_at),
-            }
-        else:
-            title = _("Your bounce of request %(number)s was refused: %(note)s") % {
-                "number": sr.number,
-                "note": note,
-            }
-        _tell([sr.assignee], "arbitrated", title, sr, about=EventKind.ARBITRATE, quotes_note=True)
-    return sr
-
-
-@transaction.atomic
-def ask_info(sr: ServiceRequest, actor: User | None, question: str) -> ServiceRequest:
-    """Ask the enterprise for information: the one thing that pauses the clock."""
-    sr, before = _begin(sr, actor, "ask_info")
-    question = _text(question, "question")
-    moment = now()
-    sr.status = Status.AWAITING_INFO
-    sr.paused_at = moment
-    sr.first_response_at = sr.first_response_at or moment
-    _finish(sr, before, actor, EventKind.ASK_INFO, at=moment, note=question)
-    with _in_default_language():
-        _tell(
-            enterprise_contacts(sr),
-            "info_asked",
-            _("Request %(number)s: the steward needs information from you") % {"number": sr.number},
-            sr,
-            body=question,
-            about=EventKind.ASK_INFO,
-            quotes_note=True,
-        )
-    return sr
-
-
-@transaction.atomic
-def give_info(
-    sr: ServiceRequest, actor: User | None, answer: str, at: dt.datetime | None = None
-) -> ServiceRequest:
-    """The enterprise answers; the clock resumes with every deadline pushed back by the pause."""
-    sr, before = _begin(sr, actor, "give_info")
-    answer = _text(answer, "answer")
-    moment = at or now()
-    cal = calendar()
-    if sr.paused_at:
-        sr.paused_minutes += cal.between(sr.paused_at, moment)
-    sr.paused_at = None
-    sr.status = Status.HANDLING
-    event = _finish(sr, before, actor, EventKind.GIVE_INFO, at=moment, note=answer, cal=cal)
-    with _in_default_language():
-        _tell(
-            [sr.assignee],
-            "info_given",
-            _("Request %(number)s: the enterprise answered your question") % {"number": sr.number},
-            sr,
-            body=answer,
-            about=EventKind.GIVE_INFO,
-            quotes_note=True,
-        )
-    sr._last_event = event  # type: ignore[attr-defined]
-    return sr
-
-
-@transaction.atomic
-def add_note(sr: ServiceRequest, actor: User | None, note: str) -> RequestEvent:
-    """A progress note on the timeline (the enterprise sees it; `add_internal_note` for staff)."""
-    sr, before = _begin(sr, actor, "note")
-    note = _text(note, "note")
-    moment = now()
-    sr.first_response_at = sr.first_response_at or moment
-    return _finish(sr, before, actor, EventKind.NOTE, at=moment, note=note, reschedule=False)
-
-
-@transaction.atomic
-def add_internal_note(sr: ServiceRequest, actor: User | None, note: str) -> RequestEvent:
-    """内部备注: a note for staff only. The enterprise never sees it (`models.TIMELINE`), on
-    any channel; the request's steward and its holder are told of it."""
-    sr, before = _begin(sr, actor, "internal_note")
-    note = _text(note, "note")
-    moment = now()
-    event = _finish(
-        sr, before, actor, EventKind.INTERNAL_NOTE, at=moment, note=note, reschedule=False
-    )
-    with _in_default_language():
-        _tell(
-            {sr.assignee, sr.steward} - {actor},
-            "internal_note",
-            _("Request %(number)s: internal note from %(who)s")
-            % {"number": sr.number, "who": actor},
-            sr,
-            body=note,
-            about=EventKind.INTERNAL_NOTE,
-            quotes_note=True,
-        )
-    return event
-
-
-@transaction.atomic
-def reply(
-    sr: ServiceRequest, actor: User | None, answer: str, at: dt.datetime | None = None
-) -> ServiceRequest:
-    """答复: the answer to the enterprise. Whether it was on time is settled here."""
-    sr, before = _begin(sr, actor, "reply")
-    moment = at or now()
-    sr.answer = _text(answer, "answer")
-    sr.status = Status.REPLIED
-    sr.replied_at = moment
-    sr.first_response_at = sr.first_response_at or moment
-    sr.on_time = sr.resolve_due_at is None or moment <= sr.resolve_due_at
-    sr.supervised = False
-    _finish(sr, before, actor, EventKind.REPLY, at=moment, note=sr.answer)
-    with _in_default_language():
-        _tell(
-            enterprise_contacts(sr),
-            "replied",
-            _("Request %(number)s has been answered: please rate the answer")
-            % {"number": sr.number},
-            sr,
-            body=sr.answer,
-            about=EventKind.REPLY,
-            quotes_note=True,
-        )
-    return sr
-
-
-@transaction.atomic
-def close(
-    sr: ServiceRequest, actor: User | None, note: str = "", at: dt.datetime | None = None
-) -> ServiceRequest:
-    """办结."""
-    sr, before = _begin(sr, actor, "close")
-    moment = at or now()
-    sr.status = Status.CLOSED
-    sr.closed_at = moment
-    _finish(sr, before, actor, EventKind.CLOSE, at=moment, note=note)
-    return sr
-
-
-@transaction.atomic
-def rate(
-    sr: ServiceRequest,
-    actor: User | None,
-    rating: str,
-    comment: str = "",
-    at: dt.datetime | None = None,
-) -> ServiceRequest:
-    """评价. Satisfied (or basically) closes it; unsatisfied reopens it and asks for a revisit."""
-    sr, before = _begin(sr, actor, "rate")
-    if rating not in Rating.values:
-        raise RequestError({"rating": _("Choose satisfied, basically satisfied or unsatisfied.")})
-    comment = _text(comment, "comment", required=rating == Rating.UNSATISFIED, limit=500)
-    moment = at or now()
-    sr.rating, sr.rating_comment, sr.rated_at = rating, comment, moment
-    if rating != Rating.UNSATISFIED:
-        if sr.status == Status.REPLIED:
-            sr.status = Status.CLOSED
-            sr.closed_at = moment
-        _finish(sr, before, actor, EventKind.RATE, at=moment, note=comment, data={"rating": rating})
-        return sr
-    _finish(sr, before, actor, EventKind.RATE, at=moment, note=comment, data={"rating": rating})
-    # 不满意: reopened with a fresh resolution window, and a revisit is owed.
-    before = snapshot(sr)
-    sr.status = Status.HANDLING
-    sr.reopen_count += 1
-    sr.revisit_required = True
-    sr.closed_at = None
-    sr.replied_at = None
-    sr.on_time = None
-    sr.clock_started_at = moment
-    sr.paused_minutes = 0
-    sr.extension_days = Decimal(0)
-    sr.signed_at = sr.signed_at or moment
-    _finish(sr, before, None, EventKind.REOPEN, at=moment, note=comment)
-    with _in_default_language():
-        _tell(
-            {sr.assignee, sr.steward, *area_leads(sr)},
-            "reopened",
-            _("Request %(number)s was rated unsatisfied and is reopened: %(comment)s")
-            % {"number": sr.number, "comment": comment},
-            sr,
-            about=EventKind.REOPEN,
-            quotes_note=True,
-        )
-    return sr
-
-
-@transaction.atomic
-def revisit(
-    sr: ServiceRequest, actor: User | None, note: str, at: dt.datetime | None = None
-) -> ServiceRequest:
-    """回访: the steward's follow-up with the enterprise after closing."""
-    sr, before = _begin(sr, actor, "revisit")
-    moment = at or now()
-    note = _text(note, "note")
-    sr.revisited_at = moment
-    sr.revisit_required = False
-    _finish(sr, before, actor, EventKind.REVISIT, at=moment, note=note, reschedule=False)
-    return sr
-
-
-@transaction.atomic
-def withdraw(sr: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
-    """撤回: the enterprise takes its request back, saying why (the reason is on the timeline
-    and in the audit row)."""
-    reason = _text(reason, "reason", limit=500)
-    sr, before = _begin(sr, actor, "withdraw")
-    sr.status = Status.WITHDRAWN
-    sr.closed_at = now()
-    sr.paused_at = None
-    _finish(sr, before, actor, EventKind.WITHDRAW, at=sr.closed_at, note=reason)
-    return sr
-
-
-@transaction.atomic
-def ask_extension(sr: ServiceRequest, actor: User | None, days: Any, reason: str) -> Extension:
-    """Ask the area lead for more working days, before the resolution deadline."""
-    sr, before = _begin(sr, actor, "ask_extension")
-    days = _days(days, "days")
-    reason = _text(reason, "reason", limit=500)
-    moment = now()
-    if sr.resolve_due_at and moment > sr.resolve_due_at:
-        raise RequestError({"days": _("An extension must be asked for before the deadline.")})
-    _check_extension_room(sr, days)
-    if sr.extensions.filter(status=ExtensionStatus.PENDING).exists():
-        raise RequestError({"days": _("An extension is already waiting for a decision.")})
-    extension = Extension.objects.create(
-        request=sr, days=days, reason=reason, asked_by=actor, asked_at=moment
-    )
-    record(actor, AuditAction.CREATE, extension)
-    _finish(
-        sr,
-        before,
-        actor,
-        EventKind.EXTENSION_ASKED,
-        at=moment,
-        note=reason,
-        data={"days": str(days)},
-        reschedule=False,
-    )
-    with _in_default_language():
-        _tell(
-            area_leads(sr),
-            "extension_asked",
-            _("Request %(number)s: %(who)s asks for %(days)s more working days")
-            % {"number": sr.number, "who": actor, "days": days},
-            sr,
-            body=reason,
-            about=EventKind.EXTENSION_ASKED,
-            quotes_note=True,
-        )
-    return extension
 
 
 def _check_extension_room(sr: ServiceRequest, days: Decimal) -> None:
@@ -767,11 +335,472 @@ def _check_extension_room(sr: ServiceRequest, days: Decimal) -> None:
         )
 
 
-@transaction.atomic
-def decide_extension(
-    extension: Extension, actor: User | None, *, approve: bool, note: str = ""
+# ----------------------------------------------------------------------------- the steps
+# Each step is a function `_name(change, **fields)` that changes `change.obj` in memory; the
+# engine (`core.steps.run`) checks it may be taken, then saves, audits and records it. The
+# public functions below keep the signatures the rest of the code calls.
+
+
+def _accept(change: Change, note: str = "") -> None:
+    """受理: the steward (or area staff) takes the request in."""
+    change.obj.status = Status.ACCEPTED
+    change.at, change.note = now(), note
+
+
+def accept(sr: ServiceRequest, actor: User | None, note: str = "") -> ServiceRequest:
+    """受理: the steward (or area staff) takes the request in."""
+    return run(STEPS, "accept", sr, actor, note=note).obj
+
+
+def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None = None) -> None:
+    sr, actor = change.obj, change.actor
+    moment = at or now()
+    _assign_to(sr, to)
+    policy = sla.sla_for(sr.category, sr.priority)
+    sr.sign_days, sr.reply_days = policy.sign_days, policy.reply_days
+    sr.resolve_days, sr.max_resolve_days = policy.resolve_days, policy.max_resolve_days
+    sr.status = Status.DISPATCHED
+    sr.dispatched_by = actor
+    sr.dispatched_at = sr.dispatched_at or moment
+    sr.clock_started_at = sr.clock_started_at or moment
+    sr.sign_started_at = moment
+    sr.dispatch_round += 1
+    change.at, change.note, change.data = moment, note, _who(to)
+    _notice(
+        change,
+        [to],
+        "dispatched",
+        lambda: (
+            _("Request %(number)s is yours: sign for it by %(due)s")
+            % {"number": sr.number, "due": _fmt(sr.sign_due_at)}
+        ),
+        body=note,
+        about=EventKind.DISPATCH,
+        quotes_note=True,
+    )
+
+
+def dispatch(
+    sr: ServiceRequest, actor: User | None, to: User, note: str = "", at: dt.datetime | None = None
+) -> ServiceRequest:
+    """派单: sent to the one who will handle it. The service clock starts here."""
+    return run(STEPS, "dispatch", sr, actor, to=to, note=note, at=at).obj
+
+
+def _who(user: User) -> dict[str, Any]:
+    return {"to_id": user.pk, "to": str(user), "department": str(user.department or "")}
+
+
+def _fmt(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _sign(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
+    sr = change.obj
+    moment = at or now()
+    sr.status = Status.HANDLING
+    sr.signed_at = moment
+    sr.first_response_at = sr.first_response_at or moment
+    change.at, change.note = moment, note
+    _notice(
+        change,
+        lambda: enterprise_contacts(sr),
+        "signed",
+        lambda: (
+            _("Your request %(number)s is being handled by %(who)s")
+            % {"number": sr.number, "who": sr.assignee}
+        ),
+        about=EventKind.SIGN,
+    )
+
+
+def sign(
+    sr: ServiceRequest, actor: User | None, note: str = "", at: dt.datetime | None = None
+) -> ServiceRequest:
+    """签收: the assignee acknowledges; handling (办理) begins."""
+    return run(STEPS, "sign", sr, actor, note=note, at=at).obj
+
+
+def _transfer(change: Change, to: User, note: str = "") -> None:
+    sr = change.obj
+    note = _text(note, "note", limit=500)
+    if to.pk == sr.assignee_id:
+        raise RequestError({"to": _("The request is already with this person.")})
+    moment = now()
+    _assign_to(sr, to)
+    sr.status = Status.DISPATCHED
+    sr.signed_at = None
+    sr.sign_started_at = moment
+    sr.dispatch_round += 1
+    change.at, change.note, change.data = moment, note, _who(to)
+    _notice(
+        change,
+        [to],
+        "dispatched",
+        lambda: (
+            _("Request %(number)s was transferred to you: sign for it by %(due)s")
+            % {"number": sr.number, "due": _fmt(sr.sign_due_at)}
+        ),
+        body=note,
+        about=EventKind.TRANSFER,
+        quotes_note=True,
+    )
+
+
+def transfer(sr: ServiceRequest, actor: User | None, to: User, note: str) -> ServiceRequest:
+    """转办: to another handler (usually a department), who must sign for it anew.
+
+    The resolution clock keeps running from the first dispatch; signing-for starts afresh.
+    """
+    return run(STEPS, "transfer", sr, actor, to=to, note=note).obj
+
+
+def _bounce(change: Change, reason: str = "") -> None:
+    sr, actor = change.obj, change.actor
+    sr.bounce_reason = _text(reason, "reason", limit=500)
+    sr.status_before_bounce = sr.status
+    sr.status = Status.BOUNCED
+    change.at, change.note = now(), sr.bounce_reason
+    dispatcher = sr.dispatched_by or sr.steward
+    _notice(
+        change,
+        lambda: [dispatcher] if dispatcher else area_leads(sr),
+        "bounced",
+        lambda: (
+            _("Request %(number)s was bounced by %(who)s: %(reason)s")
+            % {"number": sr.number, "who": actor, "reason": sr.bounce_reason}
+        ),
+        about=EventKind.BOUNCE,
+        quotes_note=True,
+    )
+
+
+def bounce(sr: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
+    """退单: the assignee says it is not theirs, with a reason; the dispatcher arbitrates.
+
+    The clock keeps running: a bounce is the city's time, not the enterprise's.
+    """
+    return run(STEPS, "bounce", sr, actor, reason=reason).obj
+
+
+def _arbitrate(
+    change: Change, upheld: bool = False, note: str = "", to: User | None = None
+) -> None:
+    sr = change.obj
+    note = _text(note, "note", limit=500)
+    moment = now()
+    data: dict[str, Any] = {"upheld": upheld}
+    if upheld:
+        if to is None:
+            raise RequestError({"to": _("Say who takes the request instead.")})
+        _assign_to(sr, to)
+        sr.status = Status.DISPATCHED
+        sr.signed_at = None
+        sr.sign_started_at = moment
+        sr.dispatch_round += 1
+        data.update(_who(to))
+    else:
+        sr.status = sr.status_before_bounce or Status.DISPATCHED
+    sr.status_before_bounce = ""
+    change.at, change.note, change.data = moment, note, data
+
+    def title() -> str:
+        if upheld:
+            return _("Request %(number)s is yours: sign for it by %(due)s") % {
+                "number": sr.number,
+                "due": _fmt(sr.sign_due_at),
+            }
+        return _("Your bounce of request %(number)s was refused: %(note)s") % {
+            "number": sr.number,
+            "note": note,
+        }
+
+    _notice(
+        change,
+        lambda: [sr.assignee],
+        "arbitrated",
+        title,
+        about=EventKind.ARBITRATE,
+        quotes_note=True,
+    )
+
+
+def arbitrate(
+    sr: ServiceRequest,
+    actor: User | None,
+    *,
+    upheld: bool,
+    note: str,
+    to: User | None = None,
+) -> ServiceRequest:
+    """The dispatcher decides a bounce: upheld → sent to `to`; refused → back to the assignee."""
+    return run(STEPS, "arbitrate", sr, actor, upheld=upheld, note=note, to=to).obj
+
+
+def _ask_info(change: Change, question: str = "") -> None:
+    sr = change.obj
+    question = _text(question, "question")
+    moment = now()
+    sr.status = Status.AWAITING_INFO
+    sr.paused_at = moment
+    sr.first_response_at = sr.first_response_at or moment
+    change.at, change.note = moment, question
+    _notice(
+        change,
+        lambda: enterprise_contacts(sr),
+        "info_asked",
+        lambda: (
+            _("Request %(number)s: the steward needs information from you") % {"number": sr.number}
+        ),
+        body=question,
+        about=EventKind.ASK_INFO,
+        quotes_note=True,
+    )
+
+
+def ask_info(sr: ServiceRequest, actor: User | None, question: str) -> ServiceRequest:
+    """Ask the enterprise for information: the one thing that pauses the clock."""
+    return run(STEPS, "ask_info", sr, actor, question=question).obj
+
+
+def _give_info(change: Change, answer: str = "", at: dt.datetime | None = None) -> None:
+    sr = change.obj
+    answer = _text(answer, "answer")
+    moment = at or now()
+    cal = calendar()
+    if sr.paused_at:
+        sr.paused_minutes += cal.between(sr.paused_at, moment)
+    sr.paused_at = None
+    sr.status = Status.HANDLING
+    change.at, change.note, change.opts["cal"] = moment, answer, cal
+    _notice(
+        change,
+        lambda: [sr.assignee],
+        "info_given",
+        lambda: (
+            _("Request %(number)s: the enterprise answered your question") % {"number": sr.number}
+        ),
+        body=answer,
+        about=EventKind.GIVE_INFO,
+        quotes_note=True,
+    )
+
+
+def give_info(
+    sr: ServiceRequest, actor: User | None, answer: str, at: dt.datetime | None = None
+) -> ServiceRequest:
+    """The enterprise answers; the clock resumes with every deadline pushed back by the pause."""
+    change = run(STEPS, "give_info", sr, actor, answer=answer, at=at)
+    change.obj._last_event = change.record  # type: ignore[attr-defined]
+    return change.obj
+
+
+def _note(change: Change, note: str = "") -> None:
+    sr = change.obj
+    note = _text(note, "note")
+    moment = now()
+    sr.first_response_at = sr.first_response_at or moment
+    change.at, change.note, change.opts["reschedule"] = moment, note, False
+
+
+def add_note(sr: ServiceRequest, actor: User | None, note: str) -> RequestEvent:
+    """A progress note on the timeline (the enterprise sees it; `add_internal_note` for staff)."""
+    return run(STEPS, "note", sr, actor, note=note).record
+
+
+def _internal_note(change: Change, note: str = "") -> None:
+    sr, actor = change.obj, change.actor
+    note = _text(note, "note")
+    change.at, change.note, change.opts["reschedule"] = now(), note, False
+    _notice(
+        change,
+        lambda: {sr.assignee, sr.steward} - {actor},
+        "internal_note",
+        lambda: (
+            _("Request %(number)s: internal note from %(who)s")
+            % {"number": sr.number, "who": actor}
+        ),
+        body=note,
+        about=EventKind.INTERNAL_NOTE,
+        quotes_note=True,
+    )
+
+
+def add_internal_note(sr: ServiceRequest, actor: User | None, note: str) -> RequestEvent:
+    """内部备注: a note for staff only. The enterprise never sees it (`models.TIMELINE`), on
+    any channel; the request's steward and its holder are told of it."""
+    return run(STEPS, "internal_note", sr, actor, note=note).record
+
+
+def _reply(change: Change, answer: str = "", at: dt.datetime | None = None) -> None:
+    sr = change.obj
+    moment = at or now()
+    sr.answer = _text(answer, "answer")
+    sr.status = Status.REPLIED
+    sr.replied_at = moment
+    sr.first_response_at = sr.first_response_at or moment
+    sr.on_time = sr.resolve_due_at is None or moment <= sr.resolve_due_at
+    sr.supervised = False
+    change.at, change.note = moment, sr.answer
+    _notice(
+        change,
+        lambda: enterprise_contacts(sr),
+        "replied",
+        lambda: (
+            _("Request %(number)s has been answered: please rate the answer")
+            % {"number": sr.number}
+        ),
+        body=sr.answer,
+        about=EventKind.REPLY,
+        quotes_note=True,
+    )
+
+
+def reply(
+    sr: ServiceRequest, actor: User | None, answer: str, at: dt.datetime | None = None
+) -> ServiceRequest:
+    """答复: the answer to the enterprise. Whether it was on time is settled here."""
+    return run(STEPS, "reply", sr, actor, answer=answer, at=at).obj
+
+
+def _close(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
+    moment = at or now()
+    change.obj.status = Status.CLOSED
+    change.obj.closed_at = moment
+    change.at, change.note = moment, note
+
+
+def close(
+    sr: ServiceRequest, actor: User | None, note: str = "", at: dt.datetime | None = None
+) -> ServiceRequest:
+    """办结."""
+    return run(STEPS, "close", sr, actor, note=note, at=at).obj
+
+
+def _rate(
+    change: Change, rating: str = "", comment: str = "", at: dt.datetime | None = None
+) -> None:
+    sr = change.obj
+    if rating not in Rating.values:
+        raise RequestError({"rating": _("Choose satisfied, basically satisfied or unsatisfied.")})
+    comment = _text(comment, "comment", required=rating == Rating.UNSATISFIED, limit=500)
+    moment = at or now()
+    sr.rating, sr.rating_comment, sr.rated_at = rating, comment, moment
+    change.at, change.note, change.data = moment, comment, {"rating": rating}
+    if rating != Rating.UNSATISFIED:
+        if sr.status == Status.REPLIED:
+            sr.status = Status.CLOSED
+            sr.closed_at = moment
+        return
+    record_move(change)  # the rating, on the timeline; then the reopening
+    # 不满意: reopened with a fresh resolution window, and a revisit is owed.
+    sr.status = Status.HANDLING
+    sr.reopen_count += 1
+    sr.revisit_required = True
+    sr.closed_at = None
+    sr.replied_at = None
+    sr.on_time = None
+    sr.clock_started_at = moment
+    sr.paused_minutes = 0
+    sr.extension_days = Decimal(0)
+    sr.signed_at = sr.signed_at or moment
+    change.opts["kind"], change.recorded_by, change.note = EventKind.REOPEN, None, comment
+    _notice(
+        change,
+        lambda: {sr.assignee, sr.steward, *area_leads(sr)},
+        "reopened",
+        lambda: (
+            _("Request %(number)s was rated unsatisfied and is reopened: %(comment)s")
+            % {"number": sr.number, "comment": comment}
+        ),
+        about=EventKind.REOPEN,
+        quotes_note=True,
+    )
+
+
+def rate(
+    sr: ServiceRequest,
+    actor: User | None,
+    rating: str,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> ServiceRequest:
+    """评价. Satisfied (or basically) closes it; unsatisfied reopens it and asks for a revisit."""
+    return run(STEPS, "rate", sr, actor, rating=rating, comment=comment, at=at).obj
+
+
+def _revisit(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
+    sr = change.obj
+    moment = at or now()
+    note = _text(note, "note")
+    sr.revisited_at = moment
+    sr.revisit_required = False
+    change.at, change.note, change.opts["reschedule"] = moment, note, False
+
+
+def revisit(
+    sr: ServiceRequest, actor: User | None, note: str, at: dt.datetime | None = None
+) -> ServiceRequest:
+    """回访: the steward's follow-up with the enterprise after closing."""
+    return run(STEPS, "revisit", sr, actor, note=note, at=at).obj
+
+
+def _withdraw(change: Change, reason: str = "") -> None:
+    sr = change.obj
+    reason = _text(reason, "reason", limit=500)
+    sr.status = Status.WITHDRAWN
+    sr.closed_at = now()
+    sr.paused_at = None
+    change.at, change.note = sr.closed_at, reason
+
+
+def withdraw(sr: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
+    """撤回: the enterprise takes its request back, saying why (the reason is on the timeline
+    and in the audit row)."""
+    _text(reason, "reason", limit=500)  # said before anything else is looked at
+    return run(STEPS, "withdraw", sr, actor, reason=reason).obj
+
+
+def _ask_extension(change: Change, days: Any = None, reason: str = "") -> Extension:
+    sr, actor = change.obj, change.actor
+    days = _days(days, "days")
+    reason = _text(reason, "reason", limit=500)
+    moment = now()
+    if sr.resolve_due_at and moment > sr.resolve_due_at:
+        raise RequestError({"days": _("An extension must be asked for before the deadline.")})
+    _check_extension_room(sr, days)
+    if sr.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise RequestError({"days": _("An extension is already waiting for a decision.")})
+    extension = Extension.objects.create(
+        request=sr, days=days, reason=reason, asked_by=actor, asked_at=moment
+    )
+    record(actor, AuditAction.CREATE, extension)
+    change.at, change.note, change.data = moment, reason, {"days": str(days)}
+    change.opts["reschedule"] = False
+    _notice(
+        change,
+        lambda: area_leads(sr),
+        "extension_asked",
+        lambda: (
+            _("Request %(number)s: %(who)s asks for %(days)s more working days")
+            % {"number": sr.number, "who": actor, "days": days}
+        ),
+        body=reason,
+        about=EventKind.EXTENSION_ASKED,
+        quotes_note=True,
+    )
+    return extension
+
+
+def ask_extension(sr: ServiceRequest, actor: User | None, days: Any, reason: str) -> Extension:
+    """Ask the area lead for more working days, before the resolution deadline."""
+    return run(STEPS, "ask_extension", sr, actor, days=days, reason=reason).result
+
+
+def _decide_extension(
+    change: Change, extension: Extension, approve: bool = False, note: str = ""
 ) -> Extension:
-    sr, before = _begin(extension.request, actor, "decide_extension")
+    sr, actor = change.obj, change.actor
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.PENDING:
         raise RequestError(_("This extension has already been decided."))
@@ -785,95 +814,294 @@ def decide_extension(
     extension.decision_note = note[:500]
     extension.save()
     record(actor, AuditAction.UPDATE, extension, before=ext_before, after=snapshot(extension))
-    _finish(
-        sr,
-        before,
-        actor,
-        EventKind.EXTENSION_DECIDED,
-        at=moment,
-        note=note,
-        data={"days": str(extension.days), "approved": approve},
-    )
-    with _in_default_language():
-        title = (
+    change.at, change.note = moment, note
+    change.data = {"days": str(extension.days), "approved": approve}
+
+    def title() -> str:
+        return (
             _("Request %(number)s: %(days)s more working days approved; resolve by %(due)s")
             if approve
             else _("Request %(number)s: the extension of %(days)s working days was refused")
         ) % {"number": sr.number, "days": extension.days, "due": _fmt(sr.resolve_due_at)}
-        _tell(
-            [sr.assignee],
-            "extension_decided",
-            title,
-            sr,
-            body=note,
-            about=EventKind.EXTENSION_DECIDED,
-            quotes_note=True,
-        )
+
+    _notice(
+        change,
+        lambda: [sr.assignee],
+        "extension_decided",
+        title,
+        body=note,
+        about=EventKind.EXTENSION_DECIDED,
+        quotes_note=True,
+    )
     return extension
 
 
-@transaction.atomic
-def supervise(sr: ServiceRequest, actor: User | None, note: str) -> ServiceRequest:
-    """督办: a leader or the bureau presses the holder of a late request."""
-    sr, before = _begin(sr, actor, "supervise")
+def decide_extension(
+    extension: Extension, actor: User | None, *, approve: bool, note: str = ""
+) -> Extension:
+    return run(
+        STEPS,
+        "decide_extension",
+        extension.request,
+        actor,
+        extension=extension,
+        approve=approve,
+        note=note,
+    ).result
+
+
+def _supervise(change: Change, note: str = "") -> None:
+    sr, actor = change.obj, change.actor
     note = _text(note, "note", limit=500)
     sr.supervised = True
-    _finish(sr, before, actor, EventKind.SUPERVISE, at=now(), note=note, reschedule=False)
-    with _in_default_language():
-        _tell(
-            {sr.assignee, sr.steward},
-            "supervised",
+    change.at, change.note, change.opts["reschedule"] = now(), note, False
+    _notice(
+        change,
+        lambda: {sr.assignee, sr.steward},
+        "supervised",
+        lambda: (
             _("Request %(number)s is under supervision by %(who)s: %(note)s")
-            % {"number": sr.number, "who": actor, "note": note},
-            sr,
-            about=EventKind.SUPERVISE,
-            quotes_note=True,
-        )
-    return sr
+            % {"number": sr.number, "who": actor, "note": note}
+        ),
+        about=EventKind.SUPERVISE,
+        quotes_note=True,
+    )
 
 
-# The timeline entry each step writes (the others write the entry of their own name).
-STEP_EVENTS: dict[str, str] = {
-    "ask_extension": EventKind.EXTENSION_ASKED,
-    "decide_extension": EventKind.EXTENSION_DECIDED,
+def supervise(sr: ServiceRequest, actor: User | None, note: str) -> ServiceRequest:
+    """督办: a leader or the bureau presses the holder of a late request."""
+    return run(STEPS, "supervise", sr, actor, note=note).obj
+
+
+# ----------------------------------------------------------------------------- the table
+# Every step of a request, once: where it may start, where it leads, who may take it (the
+# rules are in `access`), what it takes, its label, its timeline entry and the page's message.
+# A new step is one entry here plus its function above.
+
+S = Status
+OPEN = frozenset(OPEN_STATUSES)
+NOTE = F("note")
+STEPS = StepTable(
+    model=ServiceRequest,
+    error=RequestError,
+    refused=_refused,
+    lock=_lock,
+    save=_save,
+    history=_timeline,
+    audit_note=_audit_note,
+    steps=[
+        Step(
+            "accept",
+            gettext_lazy("accept"),
+            frozenset({S.SUBMITTED}),
+            S.ACCEPTED,
+            _accept,
+            may=access.is_dispatcher,
+            fields=(NOTE,),
+            done=gettext_lazy("Accepted."),
+        ),
+        Step(
+            "dispatch",
+            gettext_lazy("dispatch"),
+            frozenset({S.SUBMITTED, S.ACCEPTED}),
+            S.DISPATCHED,
+            _dispatch,
+            may=access.is_dispatcher,
+            fields=(F("to", required=True, ref=True), NOTE),
+            done=gettext_lazy("Dispatched to %(who)s."),
+        ),
+        Step(
+            "sign",
+            gettext_lazy("sign for"),
+            frozenset({S.DISPATCHED}),
+            S.HANDLING,
+            _sign,
+            may=access.is_assignee,
+            fields=(NOTE,),
+            done=gettext_lazy("Signed for: the request is yours to handle."),
+        ),
+        Step(
+            "transfer",
+            gettext_lazy("transfer"),
+            frozenset({S.DISPATCHED, S.HANDLING}),
+            S.DISPATCHED,
+            _transfer,
+            may=access.any_of(access.is_assignee, access.is_dispatcher),
+            fields=(F("to", required=True, ref=True), NOTE),
+            done=gettext_lazy("Transferred to %(who)s."),
+        ),
+        Step(
+            "bounce",
+            gettext_lazy("bounce"),
+            frozenset({S.DISPATCHED, S.HANDLING}),
+            S.BOUNCED,
+            _bounce,
+            may=access.is_assignee,
+            fields=(F("reason"),),
+            done=gettext_lazy("Bounced; the dispatcher will decide."),
+        ),
+        Step(
+            "arbitrate",  # reassigned, or back to where it was
+            gettext_lazy("arbitrate the bounce"),
+            frozenset({S.BOUNCED}),
+            None,
+            _arbitrate,
+            outcomes=frozenset({S.DISPATCHED, S.HANDLING}),
+            may=access.is_dispatcher,
+            fields=(F("upheld", required=True), NOTE, F("to", ref=True)),
+            done=gettext_lazy("Bounce decided."),
+        ),
+        Step(
+            "ask_info",
+            gettext_lazy("ask the enterprise"),
+            frozenset({S.HANDLING}),
+            S.AWAITING_INFO,
+            _ask_info,
+            may=access.is_assignee,
+            fields=(F("question"),),
+            done=gettext_lazy("Question sent; the clock is paused until the enterprise answers."),
+            files=True,
+        ),
+        Step(
+            "give_info",
+            gettext_lazy("give information"),
+            frozenset({S.AWAITING_INFO}),
+            S.HANDLING,
+            _give_info,
+            may=access.is_own_enterprise,
+            fields=(F("answer"),),
+            done=gettext_lazy("Thank you: your answer is with the steward."),
+            files=True,
+        ),
+        Step(
+            "note",
+            gettext_lazy("add a note"),
+            frozenset({*OPEN_STATUSES, S.REPLIED}),
+            None,
+            _note,
+            may=access.any_of(access.is_assignee, access.is_dispatcher),
+            fields=(NOTE,),
+            done=gettext_lazy("Note added."),
+            files=True,
+        ),
+        Step(
+            "internal_note",
+            gettext_lazy("add an internal note"),
+            frozenset({*OPEN_STATUSES, S.REPLIED, S.CLOSED}),
+            None,
+            _internal_note,
+            may=access.any_of(access.is_assignee, access.is_dispatcher),
+            fields=(NOTE,),
+            done=gettext_lazy("Internal note added: the enterprise does not see it."),
+            files=True,
+        ),
+        Step(
+            "reply",
+            gettext_lazy("answer"),
+            frozenset({S.HANDLING}),
+            S.REPLIED,
+            _reply,
+            may=access.is_assignee,
+            fields=(F("answer"),),
+            done=gettext_lazy("Answer sent to the enterprise."),
+            files=True,
+        ),
+        Step(
+            "close",
+            gettext_lazy("close"),
+            frozenset({S.REPLIED}),
+            S.CLOSED,
+            _close,
+            may=access.any_of(access.is_assignee, access.is_dispatcher),
+            fields=(NOTE,),
+            done=gettext_lazy("Closed."),
+        ),
+        Step(
+            "rate",  # closed, or reopened when unsatisfied
+            gettext_lazy("rate"),
+            frozenset({S.REPLIED, S.CLOSED}),
+            None,
+            _rate,
+            outcomes=frozenset({S.CLOSED, S.HANDLING}),
+            may=access.is_own_enterprise,
+            fields=(F("rating", required=True), F("comment")),
+            done=gettext_lazy("Thank you for rating the answer."),
+        ),
+        Step(
+            "revisit",
+            gettext_lazy("revisit"),
+            frozenset({S.CLOSED}),
+            None,
+            _revisit,
+            may=access.is_dispatcher,
+            fields=(NOTE,),
+            done=gettext_lazy("Revisit recorded."),
+        ),
+        Step(
+            "withdraw",
+            gettext_lazy("withdraw"),
+            OPEN,
+            S.WITHDRAWN,
+            _withdraw,
+            may=access.is_own_enterprise,
+            fields=(F("reason", required=True),),
+            done=gettext_lazy("Withdrawn."),
+            confirm=True,
+        ),
+        Step(
+            "ask_extension",
+            gettext_lazy("ask for an extension"),
+            frozenset({S.HANDLING, S.BOUNCED}),
+            None,
+            _ask_extension,
+            may=access.is_assignee,
+            fields=(F("days", required=True), F("reason")),
+            event=EventKind.EXTENSION_ASKED,
+            done=gettext_lazy("Extension asked for; the area lead will decide."),
+        ),
+        Step(
+            "decide_extension",
+            gettext_lazy("decide the extension"),
+            frozenset({S.HANDLING, S.AWAITING_INFO, S.BOUNCED}),
+            None,
+            _decide_extension,
+            may=access.is_area_lead,
+            fields=(F("approve", required=True), F("extension", ref=True), NOTE),
+            event=EventKind.EXTENSION_DECIDED,
+            done=gettext_lazy("Extension decided."),
+        ),
+        Step(
+            "supervise",
+            gettext_lazy("supervise"),
+            OPEN,
+            None,
+            _supervise,
+            may=access.is_supervisor,
+            fields=(NOTE,),
+            done=gettext_lazy("Supervision recorded; the holder has been told."),
+        ),
+    ],
+)
+
+# Read-only views of the table, under the names other code has used.
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    step.name: (step.sources, step.target) for step in STEPS
 }
+STEP_LABELS: dict[str, Any] = {step.name: step.label for step in STEPS}
+STEP_EVENTS: dict[str, str] = {step.name: step.kind for step in STEPS if step.event}
+
+
+def allowed_steps(user: User, sr: ServiceRequest) -> list[str]:
+    """The steps this user may take on this request now (the buttons the page shows)."""
+    return [step.name for step in STEPS.allowed(user, sr)]
+
+
+def take(step: str, sr: ServiceRequest, actor: User | None, **fields: Any) -> Any:
+    """Take `step` with its fields as the table names them (the page and the API call this);
+    returns what the step's public function returns."""
+    return run(STEPS, step, sr, actor, **fields).result
 
 
 def steps_with_internal_notes() -> set[str]:
     """The steps whose note only staff read (the page says so next to the field)."""
-    return {
-        step for step in TRANSITIONS if TIMELINE[STEP_EVENTS.get(step, step)].note == Audience.STAFF
-    }
-
-
-STEP_LABELS: dict[str, Any] = {}
-
-
-def _labels() -> None:
-    from django.utils.translation import gettext_lazy
-
-    STEP_LABELS.update(
-        {
-            "accept": gettext_lazy("accept"),
-            "dispatch": gettext_lazy("dispatch"),
-            "sign": gettext_lazy("sign for"),
-            "transfer": gettext_lazy("transfer"),
-            "bounce": gettext_lazy("bounce"),
-            "arbitrate": gettext_lazy("arbitrate the bounce"),
-            "ask_info": gettext_lazy("ask the enterprise"),
-            "give_info": gettext_lazy("give information"),
-            "note": gettext_lazy("add a note"),
-            "internal_note": gettext_lazy("add an internal note"),
-            "reply": gettext_lazy("answer"),
-            "close": gettext_lazy("close"),
-            "rate": gettext_lazy("rate"),
-            "revisit": gettext_lazy("revisit"),
-            "withdraw": gettext_lazy("withdraw"),
-            "ask_extension": gettext_lazy("ask for an extension"),
-            "decide_extension": gettext_lazy("decide the extension"),
-            "supervise": gettext_lazy("supervise"),
-        }
-    )
-
-
-_labels()
+    return {step.name for step in STEPS if TIMELINE[step.kind].note == Audience.STAFF}

@@ -221,84 +221,47 @@ def _files(request: HttpRequest) -> list[Any]:
     return [f for f in request.FILES.getlist("attachments") if f]
 
 
+def _posted(step: str, sr: ServiceRequest, post: Any) -> dict[str, Any]:
+    """The step's fields (as the table of steps names them) from the posted form."""
+    fields: dict[str, Any] = {}
+    for field in services.STEPS[step].fields:
+        if field.name == "to":
+            fields["to"] = None
+            if field.required or post.get("upheld") == "yes":
+                form = AssignForm(sr, post)
+                if not form.is_valid():
+                    raise RequestError({"to": _("Choose who takes the request.")})
+                fields["to"] = form.cleaned_data["to"]
+        elif field.name in ("upheld", "approve"):
+            fields[field.name] = post.get(field.name) == "yes"
+        elif field.name == "extension":
+            fields["extension"] = get_object_or_404(
+                Extension, pk=post.get("extension") or 0, request=sr, status=ExtensionStatus.PENDING
+            )
+        else:
+            fields[field.name] = post.get(field.name, "")
+    return fields
+
+
+def _confirmed(post: Any) -> None:
+    """A destructive step (withdraw): a reason and the ticked confirmation box, both, before
+    anything changes."""
+    missing = {}
+    if not str(post.get("reason", "")).strip():
+        missing["reason"] = _("Say why you withdraw the request.")
+    if not post.get("confirm"):
+        missing["confirm"] = _("Tick the box to confirm.")
+    if missing:
+        raise RequestError(missing)
+
+
 def _run(step: str, sr: ServiceRequest, user: User, post: Any) -> str:
-    """Call the step's service function with the posted fields; returns the success message."""
-    note = post.get("note", "")
-    if step in ("dispatch", "transfer") or (step == "arbitrate" and post.get("upheld") == "yes"):
-        form = AssignForm(sr, post)
-        if not form.is_valid():
-            raise RequestError({"to": _("Choose who takes the request.")})
-        to = form.cleaned_data["to"]
-    if step == "accept":
-        services.accept(sr, user, note)
-        return _("Accepted.")
-    if step == "dispatch":
-        services.dispatch(sr, user, to=to, note=note)
-        return _("Dispatched to %(who)s.") % {"who": to}
-    if step == "sign":
-        services.sign(sr, user, note)
-        return _("Signed for: the request is yours to handle.")
-    if step == "transfer":
-        services.transfer(sr, user, to=to, note=note)
-        return _("Transferred to %(who)s.") % {"who": to}
-    if step == "bounce":
-        services.bounce(sr, user, post.get("reason", ""))
-        return _("Bounced; the dispatcher will decide.")
-    if step == "arbitrate":
-        upheld = post.get("upheld") == "yes"
-        services.arbitrate(sr, user, upheld=upheld, note=note, to=to if upheld else None)
-        return _("Bounce decided.")
-    if step == "ask_info":
-        services.ask_info(sr, user, post.get("question", ""))
-        return _("Question sent; the clock is paused until the enterprise answers.")
-    if step == "give_info":
-        services.give_info(sr, user, post.get("answer", ""))
-        return _("Thank you: your answer is with the steward.")
-    if step == "note":
-        services.add_note(sr, user, note)
-        return _("Note added.")
-    if step == "internal_note":
-        services.add_internal_note(sr, user, note)
-        return _("Internal note added: the enterprise does not see it.")
-    if step == "reply":
-        services.reply(sr, user, post.get("answer", ""))
-        return _("Answer sent to the enterprise.")
-    if step == "close":
-        services.close(sr, user, note)
-        return _("Closed.")
-    if step == "rate":
-        services.rate(sr, user, post.get("rating", ""), post.get("comment", ""))
-        return _("Thank you for rating the answer.")
-    if step == "revisit":
-        services.revisit(sr, user, note)
-        return _("Revisit recorded.")
-    if step == "withdraw":
-        # Destructive: a reason and the ticked confirmation box, both, before anything changes.
-        missing = {}
-        if not str(post.get("reason", "")).strip():
-            missing["reason"] = _("Say why you withdraw the request.")
-        if not post.get("confirm"):
-            missing["confirm"] = _("Tick the box to confirm.")
-        if missing:
-            raise RequestError(missing)
-        services.withdraw(sr, user, post.get("reason", ""))
-        return _("Withdrawn.")
-    if step == "ask_extension":
-        services.ask_extension(sr, user, post.get("days", ""), post.get("reason", ""))
-        return _("Extension asked for; the area lead will decide.")
-    if step == "decide_extension":
-        extension = get_object_or_404(
-            Extension, pk=post.get("extension") or 0, request=sr, status=ExtensionStatus.PENDING
-        )
-        services.decide_extension(extension, user, approve=post.get("approve") == "yes", note=note)
-        return _("Extension decided.")
-    if step == "supervise":
-        services.supervise(sr, user, note)
-        return _("Supervision recorded; the holder has been told.")
-    raise Http404("no such step")
-
-
-STEPS_WITH_FILES = {"give_info", "note", "internal_note", "reply", "ask_info"}
+    """Take the step with the posted fields; returns the success message."""
+    fields = _posted(step, sr, post)
+    if services.STEPS[step].confirm:
+        _confirmed(post)
+    services.take(step, sr, user, **fields)
+    return str(services.STEPS[step].done) % {"who": fields.get("to")}
 
 
 @login_required
@@ -306,9 +269,9 @@ STEPS_WITH_FILES = {"give_info", "note", "internal_note", "reply", "ask_info"}
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     user = _user(request)
     sr = access.get_request(user, pk)
-    if step not in services.TRANSITIONS:
+    if step not in services.STEPS:
         raise Http404("no such step")
-    files = _files(request) if step in STEPS_WITH_FILES else []
+    files = _files(request) if services.STEPS[step].files else []
     try:
         for upload in files:
             attachments.check(upload)
