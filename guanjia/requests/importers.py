@@ -10,7 +10,7 @@ request was answered on time, when the file does not say, is computed from the S
 clock would have: the resolution window from the submission, in working time.
 
 Every row is checked first, with the same reader and date parser as the ledger import
-(`guanjia.ledger.importers`); if any row is wrong nothing is written and each problem is
+(`guanjia.core.sheets`); if any row is wrong nothing is written and each problem is
 reported as "row N, column X “header”: reason". A row whose 编号 is already a request here
 (or was imported under that 编号 for the same enterprise), or that repeats another row, is
 skipped and reported as such, never doubled. Imported requests notify nobody.
@@ -43,10 +43,7 @@ from guanjia.core import uploads
 from guanjia.core.audit import entry
 from guanjia.core.bounds import name_problem, text_limit
 from guanjia.core.models import AuditAction, AuditEntry
-from guanjia.enterprises import creditcode
-from guanjia.enterprises.access import referenceable_enterprises
-from guanjia.enterprises.models import Enterprise
-from guanjia.ledger.importers import (
+from guanjia.core.sheets import (
     CellError,
     FileError,
     RowError,
@@ -54,6 +51,9 @@ from guanjia.ledger.importers import (
     parse_date,
     read_sheet,
 )
+from guanjia.enterprises import creditcode
+from guanjia.enterprises.access import referenceable_enterprises
+from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 from guanjia.regions.models import Region

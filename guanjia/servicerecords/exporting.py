@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.ledger.exporters import MAX_CELL_TEXT, LedgerSheet
+from guanjia.projects.exporters import MAX_CELL_TEXT, LedgerSheet
 
 from .figures import AreaRow, StewardRow, Totals
 from .importing import kind_word

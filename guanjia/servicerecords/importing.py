@@ -20,10 +20,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
 from guanjia.core.audit import audited_save
-from guanjia.enterprises import creditcode
-from guanjia.enterprises.access import referenceable_enterprises
-from guanjia.enterprises.models import Enterprise
-from guanjia.ledger.importers import (
+from guanjia.core.sheets import (
     CellError,
     FileError,
     RowError,
@@ -31,6 +28,9 @@ from guanjia.ledger.importers import (
     parse_date,
     read_sheet,
 )
+from guanjia.enterprises import creditcode
+from guanjia.enterprises.access import referenceable_enterprises
+from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
-from guanjia.ledger.importers import FileError, RowError, Source, column_letter, read_sheet
+from guanjia.core.sheets import FileError, RowError, Source, column_letter, read_sheet
 from guanjia.regions.models import Region
 
 from . import services

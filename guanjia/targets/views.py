@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_q
-from guanjia.ledger.importers import FileError
+from guanjia.core.sheets import FileError
 from guanjia.regions.models import Region
 
 from . import services

@@ -20,7 +20,7 @@ from .cells import (
     text_of,
     word_key,
 )
-from .columns import Column, HeaderMap, Mapped, Table, Unknown, collect_samples
+from .columns import HEADER_SEARCH_ROWS, Column, HeaderMap, Mapped, Table, Unknown, collect_samples
 from .export import download, write_sheet, xlsx_columns
 from .importer import Body, Progress, Row, SheetImporter, source_name
 from .reading import EXTENSIONS, FileError, SheetRows, Source, read_sheet
@@ -28,6 +28,7 @@ from .results import RowError, SheetResult, left_to_right
 
 __all__ = [
     "EXTENSIONS",
+    "HEADER_SEARCH_ROWS",
     "NOTHING_MARKS",
     "YEAR",
     "Amount",

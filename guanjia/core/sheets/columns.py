@@ -80,7 +80,7 @@ class Mapped:
     header: str
     key: str
     unit: str = ""
-    label_text: str = ""
+    label_text: Promise | str = ""
     parser: Parser | None = None
 
     @property
@@ -93,7 +93,7 @@ class Mapped:
 
     @property
     def label(self) -> str:
-        return self.label_text if self.key else _("(not imported)")
+        return str(self.label_text) if self.key else _("(not imported)")
 
 
 @dataclass
@@ -285,7 +285,7 @@ class Table:
                 }
             )
             return
-        mapped = Mapped(index, shown, key, unit, str(column.label), parser)
+        mapped = Mapped(index, shown, key, unit, column.label, parser)
         result.columns[key] = mapped
         result.mapping.append(mapped)
 

@@ -163,6 +163,9 @@ class SheetImporter:
         values = row.values(self.table)
         return values if row.ok else None
 
+    def finish(self, result: SheetResult) -> None:
+        """After every row was checked: counts the importer adds to the result."""
+
     def preview(self, checked: Any) -> dict[str, Any]:
         return {k: text_of(v) if not isinstance(v, str) else v for k, v in checked.items()}
 
@@ -222,6 +225,7 @@ class SheetImporter:
         if self.progress:
             self.progress(total, total)
         result.to_create = len(self.checked)
+        self.finish(result)
         result.preview = [self.preview(c) for c in self.checked[: self.preview_rows]]
 
     # 2. Commit --------------------------------------------------------------------------------
