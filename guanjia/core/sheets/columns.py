@@ -267,6 +267,8 @@ class Table:
                 return
             parser = parser.in_unit(unit)
             unit = parser.unit
+        elif hasattr(parser, "in_unit"):  # a measure of its own kind: the header's unit as is
+            parser = parser.in_unit(unit)
         else:
             unit = ""
         if key in result.columns:

@@ -167,7 +167,9 @@ class SheetImporter:
         """After every row was checked: counts the importer adds to the result."""
 
     def preview(self, checked: Any) -> dict[str, Any]:
-        return {k: text_of(v) if not isinstance(v, str) else v for k, v in checked.items()}
+        """A checked row as JSON-safe texts, for the preview table (override to choose)."""
+        values = checked if isinstance(checked, dict) else vars(checked)
+        return {k: v if isinstance(v, str | int) else text_of(v) for k, v in values.items()}
 
     def write(self, checked: list[Any], result: SheetResult) -> int:
         """Write every checked row (inside the commit's transaction); how many were written."""
