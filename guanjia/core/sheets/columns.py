@@ -127,6 +127,8 @@ class HeaderMap:
     mapping: list[Mapped] = field(default_factory=list)  # in sheet order, ignored ones too
     unknown: list[Unknown] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # the file cannot be read as it is
+    missing: list[Column] = field(default_factory=list)  # required columns not found
+    doubled: list[Unknown] = field(default_factory=list)  # a second column for one field
 
     def raw(self, cells: list[Cell], key: str) -> Cell:
         """A row's cell for a field ("" when the column is absent)."""
@@ -154,12 +156,14 @@ class Table:
         ignored: Iterable[str] = IGNORED_HEADERS,
         search_rows: int = HEADER_SEARCH_ROWS,
         minimum: int = 2,
+        best: bool = False,
     ) -> None:
         self.columns = tuple(columns)
         self.by_field = {c.field: c for c in self.columns}
         self.ignored = {word_key(h) for h in ignored}
         self.search_rows = search_rows
         self.minimum = minimum  # recognised headers that make a row the header row
+        self.best = best  # take the row with the most recognised headers, not the first
         self._index: dict[str, str] = {}
         for column in self.columns:
             for alias in (column.header, *column.aliases):
@@ -201,16 +205,20 @@ class Table:
         self, rows: Iterable[tuple[int, list[Cell]]], mapping: Mapping_ | None = None
     ) -> tuple[int, list[Cell]] | None:
         """The first of the first rows with `minimum` recognised headers (title rows above it
-        are skipped); a header the explicit mapping names counts as recognised."""
+        are skipped), or with `best` the one with the most; a header the explicit mapping
+        names counts as recognised."""
         named = {word_key(self._clean(h)) for h, f in (mapping or {}).items() if f}
+        chosen: tuple[int, tuple[int, list[Cell]]] | None = None
         for number, cells in rows:
             if number > self.search_rows:
                 break
-            found = {self.field_for(v) for v in cells} - {None}
+            found: set[Any] = {self.field_for(v) for v in cells} - {None}
             found |= {i for i, v in enumerate(cells) if word_key(self._clean(v)) in named}
-            if len(found) >= self.minimum:
-                return number, cells
-        return None
+            if len(found) >= self.minimum and (chosen is None or len(found) > chosen[0]):
+                chosen = (len(found), (number, cells))
+                if not self.best:
+                    break
+        return chosen[1] if chosen else None
 
     def map_header(
         self, number: int, cells: list[Cell], mapping: Mapping_ | None = None
@@ -245,6 +253,7 @@ class Table:
             self._add(result, index, shown, key, unit)
         for column in self.required:
             if column.field not in result.columns:
+                result.missing.append(column)
                 names = "、".join((column.header, *column.aliases[:3]))
                 result.errors.append(
                     _("the required column “%(label)s” is missing (a header such as %(names)s)")
@@ -273,6 +282,7 @@ class Table:
             unit = ""
         if key in result.columns:
             first = result.columns[key]
+            result.doubled.append(Unknown(index, shown))
             result.errors.append(
                 _(
                     "columns %(a)s “%(ha)s” and %(b)s “%(hb)s” both mean “%(label)s”; "

@@ -150,8 +150,15 @@ class SheetImporter:
             "such as %(names)s"
         ) % {"n": self.table.search_rows, "names": names}
 
+    def check_header(self, header: HeaderMap, result: SheetResult) -> None:
+        """What the header row means goes into the result; its problems are file errors."""
+        result.mapping.extend(header.mapping)
+        result.unknown_columns.extend(header.unknown)
+        result.file_errors.extend(header.errors)
+
     def prepare(self, body: Body, result: SheetResult) -> None:
-        """Fetch, once, what the rows will name (lookups, existing records)."""
+        """Fetch, once, what the rows will name (lookups, existing records); a file error
+        added here (too many rows) stops the check."""
 
     def skip(self, row: Row, result: SheetResult) -> bool:
         """True for a row that is not data (a total row); say why in result.skipped."""
@@ -193,9 +200,7 @@ class SheetImporter:
             return result
         header = self.table.map_header(*found, mapping=self.mapping)
         result.header_row = header.row
-        result.mapping.extend(header.mapping)
-        result.unknown_columns.extend(header.unknown)
-        result.file_errors.extend(header.errors)
+        self.check_header(header, result)
         if result.file_errors:
             return result
         collect_samples(header, rows)
@@ -206,6 +211,8 @@ class SheetImporter:
             result.file_errors.append(_("there are no rows under the header"))
             return result
         self.prepare(body, result)
+        if result.file_errors:
+            return result
         self._check_rows(body, result)
         return result
 
