@@ -396,3 +396,17 @@ def test_an_exported_sheet_imports_back(db):
     importer = IndustryImporter()
     assert importer.validate(buffer).ok
     assert importer.checked == [{**items[0], "order": 3}]
+
+
+def test_the_ledger_import_takes_an_explicit_mapping_for_an_unknown_header(heishan):
+    from guanjia.projects.importers import run_import
+
+    buffer = xlsx([["项目名称", "企业名称", "所在县"], ["风电项目", "某某能源公司", "黑山县"]])
+
+    unknown = run_import(buffer, commit=False)
+    assert unknown.file_errors and unknown.unknown_columns[0].samples == ["黑山县"]
+
+    buffer.seek(0)
+    mapped = run_import(buffer, commit=False, mapping={"所在县": "region"})
+    assert mapped.ok, (mapped.file_errors, [str(e) for e in mapped.errors])
+    assert [m.key for m in mapped.mapping] == ["name", "enterprise", "region"]

@@ -1033,10 +1033,18 @@ def run_import(
     sheet: str = "",
     filename: str = "",
     progress: Progress | None = None,
+    mapping: dict[str, str | None] | None = None,
 ) -> ImportResult:
-    """Validate a file and, with commit=True and nothing wrong, write it all in one transaction."""
-    importer = ProjectImporter(user, filename=filename or source_name(source), progress=progress)
-    return importer.commit(source, sheet) if commit else importer.validate(source, sheet)
+    """Validate a file and, with commit=True and nothing wrong, write it all in one transaction.
+
+    `mapping` {header text: field, or None to ignore} names headers the aliases do not know
+    (what guanjia.core.sheets.infer proposes for the unknown columns' samples)."""
+    importer = ProjectImporter(
+        user, filename=filename or source_name(source), progress=progress, mapping=mapping
+    )
+    result = importer.commit(source, sheet) if commit else importer.validate(source, sheet)
+    assert isinstance(result, ImportResult)
+    return result
 
 
 def job_importer(job: Any) -> ProjectImporter:

@@ -200,10 +200,12 @@ class SheetImporter:
             return result
         header = self.table.map_header(*found, mapping=self.mapping)
         result.header_row = header.row
+        # Before any header problem stops the check: an unknown column's cells are what
+        # inference (guanjia.core.sheets.infer) looks at to propose its field.
+        collect_samples(header, rows)
         self.check_header(header, result)
         if result.file_errors:
             return result
-        collect_samples(header, rows)
         body = Body(rows, header, self.prescan)
 
         result.unknown_columns.extend(Unknown(i, "") for i in sorted(body.unnamed_with_values))
