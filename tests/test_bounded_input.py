@@ -105,7 +105,7 @@ NOT_NAMES = {
     "accounts.User.first_name",
     "accounts.User.last_name",
     "core.ScheduledJob.name",
-    "ledger.ImportJob.original_name",
+    "core.ImportJob.original_name",
     "requests.Attachment.name",
     "policies.PolicyDocument.name",
     "approvals.ApprovalItem.commitment_name",

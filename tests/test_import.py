@@ -592,8 +592,8 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(good_file
 
 def test_the_commands_go_by_their_hyphenated_names():
     commands = get_commands()
-    assert commands["import-projects"] == "guanjia.ledger"
-    assert commands["export-projects"] == "guanjia.ledger"
+    assert commands["import-projects"] == "guanjia.projects"
+    assert commands["export-projects"] == "guanjia.projects"
 
 
 def test_the_command_imports_a_good_file_and_prints_the_mapping(good_file):

@@ -52,3 +52,8 @@ class Hooks[F: Callable[..., Any]]:
 
     def __repr__(self) -> str:
         return f"<Hooks {self.name}: {', '.join(self._entries)}>"
+
+
+# How code in core tells people (`notify(users, kind=, title=, body=, url=, target=)`): the
+# notifications app registers its `notify` here, so core never imports it.
+notifiers: Hooks[Callable[..., Any]] = Hooks("core.hooks.notifiers")

@@ -25,3 +25,15 @@ def requeue_abandoned() -> int:
     from .taskrecovery import recover
 
     return recover().requeued
+
+
+# Imports of every kind: checked and committed in the background, their lost workers noticed.
+from .sheets.jobs import commit_import, fail_abandoned_imports, validate_import  # noqa: E402
+
+__all__ = [
+    "commit_import",
+    "fail_abandoned_imports",
+    "heartbeat",
+    "requeue_abandoned",
+    "validate_import",
+]

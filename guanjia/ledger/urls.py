@@ -18,6 +18,6 @@ urlpatterns = [
     path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise_edit"),
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
-    # The Excel pages (export, import) live in urls_excel.py.
-    path("", include("guanjia.ledger.urls_excel")),
+    # The Excel pages (export, import) live in guanjia/projects/urls_excel.py.
+    path("", include("guanjia.projects.urls_excel")),
 ]

@@ -6,3 +6,11 @@ class NotificationsConfig(AppConfig):
     name = "guanjia.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        """Be how core tells people (`guanjia.core.hooks.notifiers`)."""
+        from guanjia.core.hooks import notifiers
+
+        from .services import notify
+
+        notifiers.register(notify, key="notifications")

@@ -17,6 +17,7 @@ skipped and reported as such, never doubled. Imported requests notify nobody.
 """
 
 import datetime as dt
+import functools
 import io
 import re
 import uuid
@@ -39,7 +40,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import referenceable_people, region_path
-from guanjia.core import uploads
+from guanjia.core import sheets, uploads
 from guanjia.core.audit import entry
 from guanjia.core.bounds import name_problem, text_limit
 from guanjia.core.models import AuditAction, AuditEntry
@@ -323,18 +324,22 @@ def _in_every_language(labels: Any) -> list[str]:
     return words
 
 
-def _header_map() -> tuple[dict[str, str], set[str]]:
-    """Header → column key, and the headers ignored on purpose."""
-    aliases: dict[str, str] = {}
+@functools.cache
+def _table() -> sheets.Table:
+    """The columns as the sheet kit reads them: our headers and aliases, the headers our
+    export writes in every language of the site, the headers ignored on purpose."""
+    columns = []
     for column in COLUMNS:
-        for alias in (column.header, *column.aliases):
-            aliases.setdefault(_key(_header(alias)), column.key)
-    for column in COLUMNS:
-        if column.export_label is not None:
-            for label in _in_every_language([column.export_label]):
-                aliases.setdefault(_key(_header(label)), column.key)
-    ignored = {_key(_header(h)) for h in (*IGNORED_HEADERS, *_in_every_language(IGNORED_LABELS))}
-    return aliases, ignored - set(aliases)
+        labels = [column.export_label] if column.export_label is not None else []
+        aliases = (*column.aliases, *_in_every_language(labels))
+        label = column.export_label or column.header
+        columns.append(
+            sheets.Column(column.key, label, column.header, aliases, required=column.required)
+        )
+    ignored = (*IGNORED_HEADERS, *_in_every_language(IGNORED_LABELS))
+    return sheets.Table(
+        columns, ignored=ignored, search_rows=HEADER_SEARCH_ROWS, minimum=1, best=True
+    )
 
 
 def _word_map(words: dict[str, tuple[str, ...]], choices: Any) -> dict[str, str]:
@@ -586,23 +591,20 @@ def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
     except FileError as exc:
         result.file_errors.append(str(exc))
         return result
-    aliases, ignored = _header_map()
-    header_row, mapping = _find_header(rows[:HEADER_SEARCH_ROWS], aliases)
-    missing = [c.header for c in COLUMNS if c.required and c.key not in mapping.values()]
-    if header_row is None or missing:
+    table = _table()
+    found = table.find_header(rows)
+    header = table.map_header(*found) if found else None
+    if header is None or header.missing:
+        missing = header.missing if header is not None else table.required
         result.file_errors.append(
             _("the header row lacks the required columns: %(columns)s")
-            % {"columns": "、".join(missing or [c.header for c in COLUMNS if c.required])}
+            % {"columns": "、".join(c.header for c in missing)}
         )
         return result
-    header_cells = rows[header_row - 1][1]
-    for index, value in enumerate(header_cells):
-        text = _header(value)
-        if text and index not in mapping and _key(text) not in ignored:
-            result.notes.append(
-                _("column %(col)s “%(header)s” not recognised, ignored")
-                % {"col": column_letter(index), "header": text}
-            )
+    header_row, header_cells = header.row, header.cells
+    mapping = {m.index: key for key, m in header.columns.items()}
+    for unknown in sorted([*header.unknown, *header.doubled], key=lambda u: u.index):
+        result.notes.append(str(sheets.Unknown(unknown.index, _header(unknown.header))))
     body = [(n, cells) for n, cells in rows[header_row:] if any(_text(c) for c in cells)]
     if not body:
         result.file_errors.append(_("the file has no rows under its header"))
@@ -617,21 +619,6 @@ def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
     _Checker(actor, header_cells, mapping, body, result).run()
     result.errors.sort(key=lambda e: (e.row, len(e.column), e.column))
     return result
-
-
-def _find_header(
-    rows: list[tuple[int, list[Any]]], aliases: dict[str, str]
-) -> tuple[int | None, dict[int, str]]:
-    best: tuple[int | None, dict[int, str]] = (None, {})
-    for number, cells in rows:
-        mapping: dict[int, str] = {}
-        for index, value in enumerate(cells):
-            key = aliases.get(_key(_header(value)))
-            if key and key not in mapping.values():
-                mapping[index] = key
-        if len(mapping) > len(best[1]):
-            best = (number, mapping)
-    return best
 
 
 class _Checker:

@@ -8,26 +8,19 @@ written and each problem is reported by row, column and reason, as the ledger im
 Rows already recorded, or repeated in the file, are skipped, never doubled.
 """
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.accounts.models import User
+from guanjia.core import sheets
 from guanjia.core.audit import audited_save
-from guanjia.core.sheets import (
-    CellError,
-    FileError,
-    RowError,
-    column_letter,
-    parse_date,
-    read_sheet,
-)
+from guanjia.core.sheets import CellError, parse_date
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
@@ -60,30 +53,62 @@ def kind_word(kind: str) -> str:
     return KIND_WORDS.get(kind, (kind,))[0]
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
+def _column(
+    key: str, label: Any, header: str, aliases: tuple[str, ...] = (), required: bool = False
+) -> sheets.Column:
+    return sheets.Column(key, label, header, aliases, required=required)
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column("date", "日期", ("服务日期", "服务时间", "时间", "日期时间"), required=True),
-    Column("steward", "管家", ("项目管家", "服务管家", "管家姓名", "服务人", "服务人员")),
-    Column("enterprise", "企业", ("企业名称", "服务企业", "服务对象", "企业全称"), required=True),
-    Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码")),
-    Column("project", "项目", ("项目名称", "服务项目")),
-    Column("kind", "方式", ("服务方式", "服务类型", "类型", "方式类型"), required=True),
-    Column(
-        "summary", "内容", ("服务内容", "工作内容", "内容摘要", "服务事项", "事项"), required=True
+COLUMNS: tuple[sheets.Column, ...] = (
+    _column(
+        "date",
+        gettext_lazy("Date"),
+        "日期",
+        ("服务日期", "服务时间", "时间", "日期时间"),
+        required=True,
     ),
-    Column("problems", "解决问题数", ("解决问题", "解决问题个数", "解决问题数量", "解决数")),
+    _column(
+        "steward",
+        gettext_lazy("Steward"),
+        "管家",
+        ("项目管家", "服务管家", "管家姓名", "服务人", "服务人员"),
+    ),
+    _column(
+        "enterprise",
+        gettext_lazy("Enterprise"),
+        "企业",
+        ("企业名称", "服务企业", "服务对象", "企业全称"),
+        required=True,
+    ),
+    _column(
+        "credit_code", gettext_lazy("Credit code"), "统一社会信用代码", ("信用代码", "社会信用代码")
+    ),
+    _column("project", gettext_lazy("Project"), "项目", ("项目名称", "服务项目")),
+    _column(
+        "kind",
+        gettext_lazy("Kind"),
+        "方式",
+        ("服务方式", "服务类型", "类型", "方式类型"),
+        required=True,
+    ),
+    _column(
+        "summary",
+        gettext_lazy("Summary"),
+        "内容",
+        ("服务内容", "工作内容", "内容摘要", "服务事项", "事项"),
+        required=True,
+    ),
+    _column(
+        "problems",
+        gettext_lazy("Problems solved"),
+        "解决问题数",
+        ("解决问题", "解决问题个数", "解决问题数量", "解决数"),
+    ),
 )
 # Headers our export writes that carry nothing to import, and row counters.
 IGNORED_HEADERS = {"序号", "编号", "所属地区", "地区", "诉求编号", "录入人", "录入时间"}
-BY_KEY = {c.key: c for c in COLUMNS}
-_ALIAS = {alias: c.key for c in COLUMNS for alias in (c.header, *c.aliases)}
+TABLE = sheets.Table(COLUMNS, ignored=IGNORED_HEADERS, search_rows=HEADER_SEARCH_ROWS, best=True)
+BY_KEY = TABLE.by_field
 # Which column a service's ValidationError field is about.
 FIELD_COLUMN = {
     "steward": "steward",
@@ -96,39 +121,16 @@ FIELD_COLUMN = {
 }
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(value, ".15g")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
+_text = sheets.text_of
 
 
 def _key(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
-def _header(value: Any) -> str:
-    text = re.sub(r"\s+", "", _text(value))
-    return text.replace("（", "(").replace("）", ")").strip("*＊:：")
-
-
 @dataclass
-class ImportResult:
-    rows: int = 0
-    created: int = 0
-    file_errors: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # duplicates, ignored columns
+class ImportResult(sheets.SheetResult):
     records: list[ServiceRecord] = field(default_factory=list)  # checked, not yet saved
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and not self.errors
 
     @property
     def messages(self) -> list[str]:
@@ -221,77 +223,73 @@ def _problems(value: Any, kind: str | None) -> int:
     return int(number)
 
 
-def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
-    """Read and check every row; the result holds the records to save, or the errors."""
-    result = ImportResult()
-    try:
-        rows = list(read_sheet(source))
-    except FileError as exc:
-        result.file_errors.append(str(exc))
-        return result
+class ServiceImporter(sheets.SheetImporter):
+    """The services of a file, checked like the web form's, written all or none."""
 
-    header_row, mapping = _find_header(rows[:HEADER_SEARCH_ROWS])
-    missing = [c.header for c in COLUMNS if c.required and c.key not in mapping.values()]
-    if header_row is None or missing:
-        result.file_errors.append(
-            _("the header row lacks the required columns: %(columns)s")
-            % {"columns": "、".join(missing or [c.header for c in COLUMNS if c.required])}
-        )
-        return result
-    by_key = {key: index for index, key in mapping.items()}
-    header_cells = rows[header_row - 1][1]
-    headers = {key: _header(header_cells[index]) for index, key in mapping.items()}
-    for index, value in enumerate(header_cells):
-        text = _header(value)
-        if text and index not in mapping and text not in IGNORED_HEADERS:
-            result.skipped.append(
-                _("column %(col)s “%(header)s” not recognised, ignored")
-                % {"col": column_letter(index), "header": text}
+    table = TABLE
+    prescan = ("steward", "enterprise", "credit_code")
+
+    def new_result(self) -> ImportResult:
+        return ImportResult()
+
+    def check_header(self, header: sheets.HeaderMap, result: sheets.SheetResult) -> None:
+        """Missing required columns are one error; unknown ones a note; a second column for
+        one field is not read."""
+        if header.missing:
+            result.file_errors.append(
+                _("the header row lacks the required columns: %(columns)s")
+                % {"columns": "、".join(c.header for c in header.missing)}
             )
+            return
+        result.mapping.extend(header.mapping)
+        for unknown in [*header.unknown, *header.doubled]:
+            result.skipped.append(str(sheets.Unknown(unknown.index, unknown.header)))
 
-    body = [(number, cells) for number, cells in rows[header_row:] if any(_text(c) for c in cells)]
-    if len(body) > MAX_ROWS:
-        result.file_errors.append(
-            _("the file has %(n)d rows; import at most %(max)d at a time")
-            % {"n": len(body), "max": MAX_ROWS}
-        )
-        return result
-    result.rows = len(body)
-
-    def cell(cells: list[Any], key: str) -> Any:
-        index = by_key.get(key)
-        return cells[index] if index is not None and index < len(cells) else None
-
-    lookups = _Lookups(
-        actor,
-        names={_text(cell(c, "steward")) for _n, c in body} - {""},
-        enterprises={_text(cell(c, "enterprise")) for _n, c in body} - {""},
-        codes={
-            creditcode.normalise(_text(cell(c, key)))
-            for _n, c in body
-            for key in ("credit_code", "enterprise")
+    def no_header_message(self) -> str:
+        return _("the header row lacks the required columns: %(columns)s") % {
+            "columns": "、".join(c.header for c in TABLE.required)
         }
-        - {""},
-    )
-    seen: dict[tuple[Any, ...], int] = {}
-    checked: list[tuple[int, ServiceRecord]] = []
-    for number, cells in body:
-        record = _check_row(number, cells, cell, headers, by_key, lookups, actor, result)
+
+    def prepare(self, body: sheets.Body, result: sheets.SheetResult) -> None:
+        if body.count > MAX_ROWS:
+            result.file_errors.append(
+                _("the file has %(n)d rows; import at most %(max)d at a time")
+                % {"n": body.count, "max": MAX_ROWS}
+            )
+            return
+        self.lookups = _Lookups(
+            self.user,
+            names=body.texts["steward"],
+            enterprises=body.texts["enterprise"],
+            codes={
+                creditcode.normalise(text)
+                for key in ("credit_code", "enterprise")
+                for text in body.texts[key]
+            }
+            - {""},
+        )
+        self._seen: dict[tuple[Any, ...], int] = {}
+
+    def check_row(self, row: sheets.Row, result: sheets.SheetResult) -> Any:
+        record = self._check_row(row)
         if record is None:
-            continue
+            return None
         identity = _identity(record)
-        if identity in seen:
+        if identity in self._seen:
             result.skipped.append(
                 _("row %(row)d repeats row %(first)d; skipped")
-                % {"row": number, "first": seen[identity]}
+                % {"row": row.number, "first": self._seen[identity]}
             )
-            continue
-        seen[identity] = number
-        checked.append((number, record))
+            return None
+        self._seen[identity] = row.number
+        return (row.number, record)
 
-    if checked:
-        existing = _existing(record for _n, record in checked)
-        for number, record in checked:
+    def finish(self, result: sheets.SheetResult) -> None:
+        """Rows already recorded are skipped, never doubled."""
+        assert isinstance(result, ImportResult)
+        existing = _existing(record for _n, record in self.checked) if self.checked else {}
+        new = []
+        for number, record in self.checked:
             pk = existing.get(_identity(record))
             if pk is not None:
                 result.skipped.append(
@@ -299,115 +297,95 @@ def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
                     % {"row": number, "pk": pk}
                 )
             else:
-                result.records.append(record)
-    result.errors.sort(key=lambda e: (e.row, e.column))
-    return result
+                new.append((number, record))
+        self.checked = new
+        result.to_create = len(new)
+        result.records = [record for _n, record in new]
 
+    def preview(self, checked: Any) -> dict[str, Any]:
+        number, record = checked
+        return {"row": number, "date": record.date.isoformat(), "summary": record.summary}
 
-def _find_header(rows: list[tuple[int, list[Any]]]) -> tuple[int | None, dict[int, str]]:
-    best: tuple[int | None, dict[int, str]] = (None, {})
-    for number, cells in rows:
-        mapping: dict[int, str] = {}
-        for index, value in enumerate(cells):
-            key = _ALIAS.get(_header(value))
-            if key and key not in mapping.values():
-                mapping[index] = key
-        if len(mapping) > len(best[1]):
-            best = (number, mapping)
-    return best
+    def write(self, checked: list[Any], result: sheets.SheetResult) -> int:
+        for _number, record in checked:
+            audited_save(record, self.user, note="import")
+        return len(checked)
 
+    def _check_row(self, row: sheets.Row) -> ServiceRecord | None:  # noqa: C901
+        error = row.fail
+        lookups, actor = self.lookups, self.user
 
-def _check_row(
-    number: int,
-    cells: list[Any],
-    cell: Any,
-    headers: dict[str, str],
-    by_key: dict[str, int],
-    lookups: _Lookups,
-    actor: User,
-    result: ImportResult,
-) -> ServiceRecord | None:
-    errors: list[RowError] = []
-
-    def error(key: str, reason: str) -> None:
-        if key in by_key:
-            errors.append(RowError(number, column_letter(by_key[key]), headers[key], reason))
-        else:
-            errors.append(RowError(number, "", "", reason))
-
-    values: dict[str, Any] = {}
-    try:
-        date = parse_date(cell(cells, "date"))
-        if date is None:
-            raise CellError(_("the date is missing"))
-        values["date"] = date
-    except CellError as exc:
-        error("date", str(exc))
-
-    steward_text = _text(cell(cells, "steward"))
-    try:
-        if steward_text:
-            values["steward"] = lookups.steward(steward_text)
-        elif access.logs_for_others(actor):
-            raise CellError(_("say which steward gave the service"))
-        else:
-            values["steward"] = actor
-    except CellError as exc:
-        error("steward", str(exc))
-
-    enterprise_text = _text(cell(cells, "credit_code")) or _text(cell(cells, "enterprise"))
-    enterprise_key = "credit_code" if _text(cell(cells, "credit_code")) else "enterprise"
-    enterprise: Enterprise | None = None
-    try:
-        if not enterprise_text:
-            raise CellError(_("the enterprise is missing"))
-        enterprise = lookups.enterprise(enterprise_text)
-        values["enterprise"] = enterprise
-    except CellError as exc:
-        error(enterprise_key, str(exc))
-
-    project_text = _text(cell(cells, "project"))
-    if project_text and enterprise is not None:
+        values: dict[str, Any] = {}
         try:
-            values["project"] = lookups.project(enterprise, project_text)
+            date = parse_date(row.raw("date"))
+            if date is None:
+                raise CellError(_("the date is missing"))
+            values["date"] = date
         except CellError as exc:
-            error("project", str(exc))
+            error("date", str(exc))
 
-    kind: str | None = None
-    try:
-        text = _text(cell(cells, "kind"))
-        if not text:
-            raise CellError(_("the kind of service is missing"))
-        kind = _kind(text)
-        values["kind"] = kind
-    except CellError as exc:
-        error("kind", str(exc))
+        steward_text = _text(row.raw("steward"))
+        try:
+            if steward_text:
+                values["steward"] = lookups.steward(steward_text)
+            elif access.logs_for_others(actor):
+                raise CellError(_("say which steward gave the service"))
+            else:
+                values["steward"] = actor
+        except CellError as exc:
+            error("steward", str(exc))
 
-    summary = _text(cell(cells, "summary"))
-    if summary:
-        values["summary"] = summary
-    else:
-        error("summary", _("say what was done"))
+        enterprise_text = _text(row.raw("credit_code")) or _text(row.raw("enterprise"))
+        enterprise_key = "credit_code" if _text(row.raw("credit_code")) else "enterprise"
+        enterprise: Enterprise | None = None
+        try:
+            if not enterprise_text:
+                raise CellError(_("the enterprise is missing"))
+            enterprise = lookups.enterprise(enterprise_text)
+            values["enterprise"] = enterprise
+        except CellError as exc:
+            error(enterprise_key, str(exc))
 
-    try:
-        values["problems_solved"] = _problems(cell(cells, "problems"), kind)
-    except CellError as exc:
-        error("problems", str(exc))
+        project_text = _text(row.raw("project"))
+        if project_text and enterprise is not None:
+            try:
+                values["project"] = lookups.project(enterprise, project_text)
+            except CellError as exc:
+                error("project", str(exc))
 
-    if errors:
-        result.errors.extend(errors)
-        return None
-    try:
-        return prepare_record(actor, ServiceRecord(), **values)
-    except ValidationError as exc:
-        for field_name, messages in exc.message_dict.items():
-            key = FIELD_COLUMN.get(field_name, "")
-            if key == "enterprise":
-                key = enterprise_key
-            for message in messages:
-                error(key, message.rstrip("."))
-        result.errors.extend(errors)
-        return None
+        kind: str | None = None
+        try:
+            text = _text(row.raw("kind"))
+            if not text:
+                raise CellError(_("the kind of service is missing"))
+            kind = _kind(text)
+            values["kind"] = kind
+        except CellError as exc:
+            error("kind", str(exc))
+
+        summary = _text(row.raw("summary"))
+        if summary:
+            values["summary"] = summary
+        else:
+            error("summary", _("say what was done"))
+
+        try:
+            values["problems_solved"] = _problems(row.raw("problems"), kind)
+        except CellError as exc:
+            error("problems", str(exc))
+
+        if not row.ok:
+            return None
+        try:
+            return prepare_record(actor, ServiceRecord(), **values)
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                key = FIELD_COLUMN.get(field_name, "")
+                if key == "enterprise":
+                    key = enterprise_key
+                for message in messages:
+                    error(key, message.rstrip("."))
+            return None
 
 
 def _identity(record: ServiceRecord) -> tuple[Any, ...]:
@@ -427,14 +405,19 @@ def _existing(records: Any) -> dict[tuple[Any, ...], int]:
     return {tuple(row[1:]): row[0] for row in found}
 
 
-def import_services(source: str | IO[bytes], actor: User) -> ImportResult:
-    """Check the whole file, then write every new row in one transaction, or nothing."""
-    result = check_file(source, actor)
+def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
+    """Read and check every row; the result holds the records to save, or the errors."""
+    result = ServiceImporter(actor).validate(source)
+    assert isinstance(result, ImportResult)
     if not result.ok:
         result.records = []
-        return result
-    with transaction.atomic():
-        for record in result.records:
-            audited_save(record, actor, note="import")
-    result.created = len(result.records)
+    return result
+
+
+def import_services(source: str | IO[bytes], actor: User) -> ImportResult:
+    """Check the whole file, then write every new row in one transaction, or nothing."""
+    result = ServiceImporter(actor).commit(source)
+    assert isinstance(result, ImportResult)
+    if not result.ok:
+        result.records = []
     return result

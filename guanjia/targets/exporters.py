@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_q
+from guanjia.core import sheets
 
-from .importers import SHEET
+from .importers import SHEET, TABLE
 from .models import Actual, Indicator
 from .periods import Period
 from .progress import Book
@@ -24,6 +25,28 @@ STATUS = {
     "no_data": gettext_lazy("No data"),
     "no_target": gettext_lazy("No target"),
 }
+
+
+def _actual_column(key: str, width: float, get: Any, kind: str = "text") -> sheets.Column:
+    column = TABLE.by_field[key]
+    return sheets.Column(key, column.label, column.header, width=width, get=get, kind=kind)
+
+
+# The actuals sheet: the importer's columns (so it reads back in), and the unit for the reader.
+ACTUALS = sheets.Table(
+    [
+        _actual_column("indicator", 22, lambda a: a.indicator.name),
+        _actual_column("region", 22, lambda a: a.region.name),
+        _actual_column("period", 10, lambda a: str(a.period)),
+        _actual_column(
+            "value", 14, lambda a: float(a.indicator.to_unit(a.value) or 0), kind="amount"
+        ),
+        sheets.Column(
+            "unit", gettext_lazy("Unit"), "单位", width=8, get=lambda a: a.indicator.unit
+        ),
+        _actual_column("note", 30, lambda a: a.source_note),
+    ]
+)
 
 
 def _label(status: str) -> str:
@@ -72,26 +95,13 @@ def export_targets(user: User, year: int, regions: list[Any]) -> FileResponse:
     if row:
         sheet.autofilter(0, 0, row, len(titles) - 1)
 
-    actuals = book.add_worksheet(SHEET)
-    for col, (title, width) in enumerate(
-        [("指标", 22), ("地区", 22), ("期间", 10), ("实际值", 14), ("单位", 8), ("来源", 30)]
-    ):
-        actuals.set_column(col, col, width)
-        actuals.write_string(0, col, title, head)
     rows = (
         Actual.objects.filter(year=year, indicator__in=indicators)
         .filter(region_q(user, "region"))
         .select_related("indicator", "region")
         .order_by("indicator__sort_order", "quarter", "month", "region__path")
     )
-    for n, actual in enumerate(rows, start=1):
-        indicator = actual.indicator
-        actuals.write_string(n, 0, indicator.name)
-        actuals.write_string(n, 1, actual.region.name)
-        actuals.write_string(n, 2, str(actual.period))
-        actuals.write_number(n, 3, float(indicator.to_unit(actual.value) or 0))
-        actuals.write_string(n, 4, indicator.unit)
-        actuals.write_string(n, 5, actual.source_note)
+    sheets.write_sheet(book, SHEET, ACTUALS, rows)
     book.close()
     out.seek(0)
     return FileResponse(

@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.accounts.models import User
-from guanjia.core.sheets import FileError, RowError, Source, column_letter, read_sheet
+from guanjia.core import sheets
+from guanjia.core.sheets import CellError, Column, FileError, RowError, Source, Table, text_of
 from guanjia.regions.models import Region
 
 from . import services
@@ -36,6 +37,47 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "note": ("来源", "备注", "数据来源", "source", "note"),
 }
 REQUIRED = ("indicator", "region", "period", "value")
+LABELS = {
+    "indicator": gettext_lazy("Indicator"),
+    "region": gettext_lazy("Region"),
+    "period": gettext_lazy("Period"),
+    "value": gettext_lazy("Value"),
+    "note": gettext_lazy("Source"),
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An actual's value as text, the header's unit added when the cell names none
+    (实际值(亿元) over 15.5 → '15.5亿元'); services.parse_value reads it for the indicator."""
+
+    unit: str = ""
+
+    def __call__(self, value: Any) -> str:
+        text = text_of(value)
+        if self.unit and text and not re.search(r"[元万亿个%％次项]$", text):
+            text += self.unit
+        return text
+
+    def in_unit(self, unit: str) -> "Measure":
+        return Measure(unit)
+
+
+TABLE = Table(
+    [
+        Column(
+            key,
+            LABELS[key],
+            names[0],
+            names[1:],
+            Measure() if key == "value" else sheets.Text(),
+            required=key in REQUIRED,
+        )
+        for key, names in HEADERS.items()
+    ],
+    search_rows=HEADER_SEARCH_ROWS,
+    minimum=len(REQUIRED),
+)
 
 
 @dataclass
@@ -59,33 +101,21 @@ class ImportResult:
         return not self.errors
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(value, ".15g")
-    return str(value).strip()
+def _parse_period(value: Any) -> Period:
+    try:
+        return Period.parse(value)
+    except PeriodError as exc:
+        raise CellError(str(exc)) from exc
 
 
-def _header(value: Any) -> tuple[str | None, str]:
-    """(column key, unit) for a header cell: '实际值（亿元）' → ('value', '亿元')."""
-    text = re.sub(r"\s+", "", _text(value)).replace("（", "(").replace("）", ")").strip("*＊:：")
-    unit = ""
-    m = re.fullmatch(r"(.+?)\(([^()]*)\)", text)
-    if m and m.group(1).lower() not in {"县"}:
-        text, unit = m.group(1), m.group(2)
-    lowered = text.lower()
-    for key, names in HEADERS.items():
-        if lowered in names or text in names:
-            return key, unit
-    if text == "县(市)区" or (m and f"{m.group(1)}({m.group(2)})" == "县(市)区"):
-        return "region", ""
-    return None, unit
+class ActualImporter(sheets.SheetImporter):
+    """Actuals from a sheet (the export's 实际值 sheet, else the first), on the sheet kit;
+    `run` checks every row and writes them all, or none. File problems raise FileError."""
 
+    table = TABLE
 
-class ActualImporter:
-    def __init__(self, user: User) -> None:
-        self.user = user
+    def __init__(self, user: User, **kwargs: Any) -> None:
+        super().__init__(user, **kwargs)
         self.indicators: dict[str, Indicator] = {}
         for indicator in Indicator.objects.filter(active=True):
             self.indicators[indicator.code.lower()] = indicator
@@ -95,133 +125,123 @@ class ActualImporter:
             for key in (region.code, region.name, region.short_name):
                 if key:
                     self.regions.setdefault(key, region)
+        self._seen: dict[tuple[int, int, Period], int] = {}
 
-    def _sheet(self, source: Source) -> Any:
-        try:
-            return read_sheet(source, SHEET)
-        except FileError:
-            return read_sheet(source)
+    def no_header_message(self) -> str:
+        return _("no header row with the columns %(names)s in the first ten rows") % {
+            "names": "、".join(HEADERS[k][0] for k in REQUIRED)
+        }
 
-    def validate(self, source: Source) -> ImportResult:
-        result = ImportResult()
-        rows = list(self._sheet(source))
-        header_at, columns, units = 0, {}, {}
-        for number, cells in rows[:HEADER_SEARCH_ROWS]:
-            found = {}
-            for index, cell in enumerate(cells):
-                key, unit = _header(cell)
-                if key and key not in found:
-                    found[key] = index
-                    units[key] = unit
-            if all(k in found for k in REQUIRED):
-                header_at, columns = number, found
-                break
-        if not header_at:
-            raise FileError(
-                _("no header row with the columns %(names)s in the first ten rows")
-                % {"names": "、".join(HEADERS[k][0] for k in REQUIRED)}
-            )
-        headers = {key: _text(rows[header_at - 1][1][i]) for key, i in columns.items()}
-        seen: dict[tuple[int, int, Period], int] = {}
-        for number, cells in rows[header_at:]:
-
-            def cell(key: str, cells: list[Any] = cells) -> Any:
-                index = columns.get(key)
-                return cells[index] if index is not None and index < len(cells) else None
-
-            if all(_text(cell(k)) == "" for k in columns):
-                continue
-            errors: list[RowError] = []
-
-            def error(
-                key: str, reason: str, number: int = number, errors: list[RowError] = errors
-            ) -> None:
-                errors.append(RowError(number, column_letter(columns[key]), headers[key], reason))
-
-            indicator = self._indicator(_text(cell("indicator")), error)
-            region = self._region(_text(cell("region")), error)
-            period = None
-            try:
-                period = Period.parse(cell("period"))
-            except PeriodError as exc:
-                error("period", str(exc))
-            value = None
-            if indicator is not None:
-                raw = cell("value")
-                text = _text(raw)
-                if units.get("value") and text and not re.search(r"[元万亿个%％次项]$", text):
-                    text += units["value"]
-                try:
-                    value = services.parse_value(indicator, text)
-                except ValidationError as exc:
-                    error("value", "; ".join(exc.messages))
-            if indicator is not None and region is not None and period is not None:
-                same = (indicator.pk, region.pk, period)
-                if same in seen:
-                    errors.append(
-                        RowError(
-                            number,
-                            "",
-                            "",
-                            _("the same actual as row %(row)d") % {"row": seen[same]},
-                        )
+    def check_row(self, row: sheets.Row, result: sheets.SheetResult) -> Row | None:
+        indicator = row.get("indicator", self._indicator)
+        region = row.get("region", self._region)
+        period = row.get("period", _parse_period)
+        value = None
+        if indicator is not None:
+            measure = row.header.columns["value"].parser or Measure()
+            value = row.get("value", lambda cell: self._value(indicator, measure(cell)))
+        if indicator is not None and region is not None and period is not None:
+            same = (indicator.pk, region.pk, period)
+            if same in self._seen:
+                row.errors.append(
+                    RowError(
+                        row.number,
+                        "",
+                        "",
+                        _("the same actual as row %(row)d") % {"row": self._seen[same]},
                     )
-                else:
-                    seen[same] = number
-            if errors:
-                result.errors.extend(errors)
-            elif indicator and region and period and value is not None:
-                result.rows.append(
-                    Row(number, indicator, region, period, value, _text(cell("note"))[:300])
                 )
-        if not result.rows and not result.errors:
-            result.errors.append(RowError(header_at + 1, "", "", _("there are no rows to import")))
-        return result
-
-    def _indicator(self, text: str, error: Any) -> Indicator | None:
-        if not text:
-            error("indicator", _("the indicator is empty"))
+            else:
+                self._seen[same] = row.number
+        if not row.ok or not (indicator and region and period and value is not None):
             return None
+        return Row(row.number, indicator, region, period, value, row.text("note")[:300])
+
+    def preview(self, checked: Row) -> dict[str, Any]:
+        return {
+            "row": checked.row,
+            "indicator": checked.indicator.name,
+            "region": checked.region.name,
+            "period": str(checked.period),
+            "value": str(checked.value),
+            "note": checked.note,
+        }
+
+    def _value(self, indicator: Indicator, text: str) -> Decimal:
+        try:
+            return services.parse_value(indicator, text)
+        except ValidationError as exc:
+            raise CellError("; ".join(exc.messages)) from exc
+
+    def _indicator(self, value: Any) -> Indicator:
+        text = text_of(value)
+        if not text:
+            raise CellError(_("the indicator is empty"))
         indicator = self.indicators.get(text) or self.indicators.get(text.lower())
         if indicator is None:
-            error("indicator", _("no indicator “%(text)s”") % {"text": text})
-            return None
+            raise CellError(_("no indicator “%(text)s”") % {"text": text})
         if indicator.is_computed:
-            error(
-                "indicator",
+            raise CellError(
                 _("“%(name)s” is computed from the ledger and cannot be entered")
-                % {"name": indicator.name},
+                % {"name": indicator.name}
             )
-            return None
         return indicator
 
-    def _region(self, text: str, error: Any) -> Region | None:
+    def _region(self, value: Any) -> Region:
+        text = text_of(value)
         if not text:
-            error("region", _("the region is empty"))
-            return None
+            raise CellError(_("the region is empty"))
         region = self.regions.get(text)
         if region is None:
-            error("region", _("no region “%(text)s”") % {"text": text})
-            return None
+            raise CellError(_("no region “%(text)s”") % {"text": text})
         if not in_scope(self.user, region):
-            error("region", _("“%(name)s” is outside your area") % {"name": region.name})
-            return None
+            raise CellError(_("“%(name)s” is outside your area") % {"name": region.name})
         return region
+
+    def write(self, checked: list[Row], result: sheets.SheetResult) -> int:
+        """Each actual as if entered by hand (audited); a refusal undoes them all."""
+        try:
+            for row in checked:
+                services.enter_actual(
+                    self.user, row.indicator, row.period, row.region, row.value,
+                    source_note=row.note,
+                )  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            result.errors.append(RowError(0, "", "", str(exc)))
+            return 0
+        return len(checked)
+
+    def _sheet_name(self, source: Source) -> str:
+        try:
+            sheets.read_sheet(source, SHEET, self.filename)
+        except FileError:
+            return ""
+        return SHEET
+
+    def _result(self, checked: sheets.SheetResult) -> ImportResult:
+        """The kit's result as this importer has always given it; file problems raise."""
+        if checked.file_errors:
+            if checked.file_errors == [_("there are no rows under the header")]:
+                return ImportResult(
+                    errors=[
+                        RowError(checked.header_row + 1, "", "", _("there are no rows to import"))
+                    ]
+                )
+            raise FileError(checked.file_errors[0])
+        result = ImportResult(rows=list(self.checked), errors=list(checked.errors))
+        if not result.rows and not result.errors:
+            result.errors.append(
+                RowError(checked.header_row + 1, "", "", _("there are no rows to import"))
+            )
+        result.written = checked.created if checked.committed else 0
+        return result
+
+    def check(self, source: Source) -> ImportResult:
+        """Check every row; nothing is written. Raises FileError for an unreadable file."""
+        self._seen = {}
+        return self._result(self.validate(source, self._sheet_name(source)))
 
     def run(self, source: Source) -> ImportResult:
         """Validate, and write everything only if nothing is wrong."""
-        result = self.validate(source)
-        if not result.ok:
-            return result
-        try:
-            with transaction.atomic():
-                for row in result.rows:
-                    services.enter_actual(
-                        self.user, row.indicator, row.period, row.region, row.value,
-                        source_note=row.note,
-                    )  # fmt: skip
-        except (ValidationError, PermissionDenied) as exc:
-            result.errors.append(RowError(0, "", "", str(exc)))
-            return result
-        result.written = len(result.rows)
-        return result
+        self._seen = {}
+        return self._result(super().commit(source, self._sheet_name(source)))

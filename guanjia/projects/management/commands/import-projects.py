@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guanjia.accounts.models import User
-from guanjia.ledger.importers import ImportResult, run_import
+from guanjia.projects.importers import ImportResult, run_import
 
 ERROR_EXIT = 2
 

@@ -13,8 +13,8 @@ from django.utils.translation import ngettext
 
 from guanjia.accounts.models import User
 from guanjia.industries.models import Industry
-from guanjia.ledger.exporters import export_projects
 from guanjia.projects.access import projects_for
+from guanjia.projects.exporters import export_projects
 from guanjia.projects.ledger import LedgerFilter
 from guanjia.projects.models import Level, Project
 from guanjia.projects.stages import ALIASES, Stage

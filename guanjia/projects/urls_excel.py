@@ -1,4 +1,4 @@
-"""Excel pages, included by ledger/urls.py under the "ledger" namespace."""
+"""The ledger's Excel pages, included by ledger/urls.py under the "ledger" namespace."""
 
 from django.urls import path
 

@@ -21,13 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
 from guanjia.core import uploads
+from guanjia.core.models import ImportJob, ImportKind
+from guanjia.core.sheets.jobs import start_commit, validate_import
 from guanjia.projects.access import projects_for
 from guanjia.projects.ledger import LedgerFilter
 
 from . import importers
 from .exporters import export_filename, export_projects
-from .models import ImportJob
-from .tasks import start_commit, validate_import
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 RECENT_JOBS = 10
@@ -97,6 +97,7 @@ def import_start(request: AuthedRequest) -> HttpResponse:
         # Stored under a random name (the uploader's is data, never a path), same extension.
         upload.name = f"{uuid.uuid4().hex}{Path(original).suffix.lower()}"
         job = ImportJob.objects.create(
+            kind=ImportKind.LEDGER,
             user=request.user,
             file=upload,
             original_name=original,
@@ -108,7 +109,7 @@ def import_start(request: AuthedRequest) -> HttpResponse:
     context = {
         "form": form,
         "columns": importers.COLUMNS,
-        "jobs": ImportJob.objects.filter(user=request.user)[:RECENT_JOBS],
+        "jobs": ImportJob.objects.filter(user=request.user, kind=ImportKind.LEDGER)[:RECENT_JOBS],
     }
     return render(request, "ledger/import_start.html", context, status=400 if form.errors else 200)
 
@@ -117,7 +118,7 @@ def _get_job(request: AuthedRequest, pk: int) -> ImportJob:
     """The user's own job; anybody else's is a 404, as if it did not exist."""
     require_writer(request.user)
     try:
-        return ImportJob.objects.get(pk=pk, user=request.user)
+        return ImportJob.objects.get(pk=pk, user=request.user, kind=ImportKind.LEDGER)
     except ImportJob.DoesNotExist:
         raise Http404("no such import") from None
 
