@@ -53,7 +53,7 @@ def _advance(item: ApprovalItem, cal: WorkCalendar, moment: dt.datetime) -> int:
     acted = 0
     while item.next_check_at is not None and item.next_check_at <= moment:
         step, due = item.next_step, item.next_check_at
-        url = reverse("ledger:project_detail", args=[item.project_id]) + "#approvals"
+        url = reverse("projects:project_detail", args=[item.project_id]) + "#approvals"
         if step == Step.REMIND:
             lapse = lapse_at(item, cal)
             item.next_step, item.next_check_at = Step.SUSPEND, lapse

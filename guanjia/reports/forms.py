@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import User
-from guanjia.ledger.forms import DateInput
+from guanjia.core.forms import DateInput
 from guanjia.regions.models import Region
 from guanjia.servicerecords.forms import region_choices
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_path, region_q
+from guanjia.core.forms import DateInput
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
-from guanjia.ledger.forms import DateInput
 from guanjia.projects.access import projects_for, referenceable_projects
 from guanjia.projects.models import Project
 from guanjia.regions.models import Region

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.bounds import text_limit, validate_name
-from guanjia.ledger.forms import DateInput
+from guanjia.core.forms import DateInput
 from guanjia.projects.models import Project
 
 from . import services
