@@ -29,7 +29,7 @@ from guanjia.projects.stages import LINE, Stage
 
 from .forms import LedgerFilterForm, ProjectCreateForm, ProjectForm, TransitionForm
 
-# Project pages -------------------------------------------------------------------------------
+# Project pages -------------------------------------------------------------------------
 
 
 @login_required
