@@ -15,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("requests:queue"))
     if request.user.is_authenticated and role == "leader":
         return HttpResponseRedirect(reverse("cockpit:index"))
-    return HttpResponseRedirect(reverse("ledger:project_list"))
+    return HttpResponseRedirect(reverse("projects:project_list"))
 
 
 urlpatterns = [
@@ -38,6 +38,10 @@ urlpatterns = [
     path("cockpit/", include("guanjia.cockpit.urls")),
     path("reports/", include("guanjia.reports.urls")),
     path("ingest/", include("guanjia.ingest.urls")),
+    path("projects/", include("guanjia.projects.urls")),
+    path("enterprises/", include("guanjia.enterprises.urls")),
+    path("events/", include("guanjia.events.urls")),
+    # The Excel pages (projects/export/, import/…), still in the ledger app.
     path("", include("guanjia.ledger.urls")),
 ]
 

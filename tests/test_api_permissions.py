@@ -365,7 +365,7 @@ def test_the_enterprise_form_names_a_taken_code_only_to_those_who_see_it(
     client.force_login(users[role])
     before = Enterprise.objects.count()
     response = client.post(
-        reverse("ledger:enterprise_create"),
+        reverse("enterprises:enterprise_create"),
         {
             "name": "新注册企业",
             "credit_code": taken.credit_code,

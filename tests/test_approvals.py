@@ -149,7 +149,7 @@ def test_tolerance_life_cycle_remind_suspend_return(users, project, kind):
 
     client = Client()
     client.login(username="t_steward", password=PASSWORD)
-    page = client.get(reverse("ledger:project_detail", args=[project.pk])).content.decode()
+    page = client.get(reverse("projects:project_detail", args=[project.pk])).content.decode()
     assert "施工许可" in page and "Returned" in page and "Reminder sent" in page
 
 
@@ -297,7 +297,7 @@ def test_permission_table(users, linghai, heishan, project, kind, client, who, e
     item.refresh_from_db()
     assert (item.status == Status.ACCEPTED) == (expected == 302)
     # Reading the commitment follows project visibility.
-    page = client.get(reverse("ledger:project_detail", args=[project.pk]))
+    page = client.get(reverse("projects:project_detail", args=[project.pk]))
     assert page.status_code == (404 if expected == 404 else 200)
 
 

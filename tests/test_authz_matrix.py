@@ -311,15 +311,15 @@ def test_api_row(client, world, operation):
 OTHER_NAMES = ("黑山项目", "黑山风电有限公司", "黑山推介会")
 # list page → (the kind of object it lists, the name a reader of that kind must find there)
 LISTS = {
-    "ledger:project_list": ("project", "黑山项目"),
-    "ledger:enterprise_list": ("enterprise", "黑山风电有限公司"),
-    "ledger:event_list": ("event", "黑山推介会"),
+    "projects:project_list": ("project", "黑山项目"),
+    "enterprises:enterprise_list": ("enterprise", "黑山风电有限公司"),
+    "events:event_list": ("event", "黑山推介会"),
     "requests:queue": ("request", None),
     "servicerecords:list": ("service record", None),
     "policies:deliveries": ("match", None),
     "guarantees:unmet": ("project", None),
-    "ledger:stalled_list": ("project", None),
-    "ledger:enterprise_options": ("enterprise", None),  # the pickers' search (?q=)
+    "projects:stalled_list": ("project", None),
+    "enterprises:enterprise_options": ("enterprise", None),  # the pickers' search (?q=)
 }
 
 
@@ -481,8 +481,9 @@ def refs(world, users, linghai, heishan):
 
 def _form(key: str, user: User, w: dict[str, Any]) -> Any:
     """An unbound instance of the form a REFERENCES web row names, as its view builds it."""
+    from guanjia.enterprises.forms import EnterpriseForm
     from guanjia.guarantees.forms import GuaranteeForm
-    from guanjia.ledger import forms as ledger
+    from guanjia.projects import forms as projects
     from guanjia.requests import forms as requests_forms
     from guanjia.requests.views import InviteForm
     from guanjia.servicerecords.forms import RecordForm
@@ -493,9 +494,9 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
 
     cls = key.split()[1].rsplit(".", 2)[1]
     build = {
-        "ProjectForm": lambda: ledger.ProjectForm(instance=w["project"][0], user=user),
-        "ProjectCreateForm": lambda: ledger.ProjectCreateForm(user=user),
-        "EnterpriseForm": lambda: ledger.EnterpriseForm(instance=w["enterprise"][0], user=user),
+        "ProjectForm": lambda: projects.ProjectForm(instance=w["project"][0], user=user),
+        "ProjectCreateForm": lambda: projects.ProjectCreateForm(user=user),
+        "EnterpriseForm": lambda: EnterpriseForm(instance=w["enterprise"][0], user=user),
         "SubmitForm": lambda: requests_forms.SubmitForm(user),
         "AssignForm": lambda: requests_forms.AssignForm(w["request"][0]),
         "InviteForm": lambda: InviteForm(user),

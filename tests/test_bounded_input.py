@@ -326,7 +326,7 @@ def test_the_project_form_refuses_it_and_writes_nothing(
     web, linghai, own_enterprise, field, value, says
 ):
     response = web.post(
-        reverse("ledger:project_create"), project_form(linghai, own_enterprise, **{field: value})
+        reverse("projects:project_create"), project_form(linghai, own_enterprise, **{field: value})
     )
     assert response.status_code in (200, 400)
     html = response.content.decode()
@@ -337,7 +337,7 @@ def test_the_project_form_refuses_it_and_writes_nothing(
 
 @pytest.mark.django_db
 def test_the_form_marks_the_limit_for_the_browser(web):
-    html = web.get(reverse("ledger:project_create")).content.decode()
+    html = web.get(reverse("projects:project_create")).content.decode()
     assert 'maxlength="5000"' in html  # construction content
 
 

@@ -324,7 +324,7 @@ def test_the_links_open_the_records_behind_each_figure(world, client, users, cit
 
     def ledger_count(url):
         params = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
-        assert urlparse(url).path == reverse("ledger:project_list")
+        assert urlparse(url).path == reverse("projects:project_list")
         return LedgerFilter.from_params(params).apply(Project.objects.all()).count()
 
     k = figures.kpis(city, YEAR)
@@ -474,10 +474,10 @@ def test_the_data_endpoint_carries_every_figure_with_amounts_as_strings(world, c
 def test_leaders_land_on_the_cockpit_and_see_it_in_the_menu(world, client, users):
     client.force_login(users["leader"])
     assert client.get("/").url == PAGE
-    assert f'href="{PAGE}"' in client.get(reverse("ledger:project_list")).content.decode()
+    assert f'href="{PAGE}"' in client.get(reverse("projects:project_list")).content.decode()
     client.force_login(users["steward"])
     assert client.get("/").url != PAGE
-    assert f'href="{PAGE}"' not in client.get(reverse("ledger:project_list")).content.decode()
+    assert f'href="{PAGE}"' not in client.get(reverse("projects:project_list")).content.decode()
 
 
 def test_the_page_refreshes_the_rollups_on_a_fresh_installation(users, client, city):

@@ -40,8 +40,8 @@ def token(users) -> str:
 @pytest.mark.parametrize("exc", [OperationalError, InterfaceError])
 def test_a_page_is_503_with_a_short_page_in_the_users_language(browser, exc):
     with db_down(exc):
-        english = browser.get(reverse("ledger:project_list"), HTTP_ACCEPT_LANGUAGE="en")
-        chinese = browser.get(reverse("ledger:project_list"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+        english = browser.get(reverse("projects:project_list"), HTTP_ACCEPT_LANGUAGE="en")
+        chinese = browser.get(reverse("projects:project_list"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert english.status_code == chinese.status_code == 503
     assert english["Retry-After"] == str(RETRY_AFTER_S)
     assert english["Content-Type"].startswith("text/html")
@@ -93,7 +93,7 @@ def test_open311_is_503_in_its_error_format(db, fmt):
 
 def test_any_other_failure_is_still_a_500(browser):
     with mock.patch.object(CursorWrapper, "execute", side_effect=RuntimeError("a bug")):
-        response = browser.get(reverse("ledger:project_list"))
+        response = browser.get(reverse("projects:project_list"))
     assert response.status_code == 500
     assert "Retry-After" not in response
 

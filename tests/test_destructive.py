@@ -160,7 +160,7 @@ ACTIONS = {
     "withdraw (终止) a project": Action(
         a_project, "admin",
         web=lambda p: (
-            reverse("ledger:project_transition", args=[p.pk]),
+            reverse("projects:project_transition", args=[p.pk]),
             {"to_stage": "withdrawn", "on": "2023-06-01"},
         ),
         api=lambda p: (f"/projects/{p.pk}/transition", {"to_stage": "withdrawn", "on": "2023-06-01"}),
@@ -276,7 +276,10 @@ def test_in_the_api(client, world, name, variant):
 # Where each confirmation is asked: the page, and the form's action there.
 PAGES = {
     "withdraw a request": (lambda sr: reverse("requests:detail", args=[sr.pk]), "step-withdraw"),
-    "withdraw (终止) a project": (lambda p: reverse("ledger:project_detail", args=[p.pk]), "move"),
+    "withdraw (终止) a project": (
+        lambda p: reverse("projects:project_detail", args=[p.pk]),
+        "move",
+    ),
     "reject an ingested proposal": (
         lambda p: reverse("ingest:review", args=[p.document_id]),
         "reject-form",

@@ -121,7 +121,7 @@ def test_override_view_is_for_city_admins_only(client, world, users):
     client.force_login(users["admin"])
     assert client.post(url, data).status_code == 302
     assert GuaranteeOverride.objects.get().by == users["admin"]
-    page = client.get(reverse("ledger:project_detail", args=[world["own"].pk]))
+    page = client.get(reverse("projects:project_detail", args=[world["own"].pk]))
     assert "先行开工" in page.content.decode()
 
 
@@ -165,7 +165,7 @@ def test_panel_post_permissions(client, world, users, who, which, code):
 )
 def test_panel_shows_guarantees_and_the_form_to_writers(client, world, users, who, sees_form):
     client.force_login(users[who])
-    html = client.get(reverse("ledger:project_detail", args=[world["own"].pk])).content.decode()
+    html = client.get(reverse("projects:project_detail", args=[world["own"].pk])).content.decode()
     assert 'id="guarantees"' in html and "Not supplied" in html
     assert "cannot be reached" in html  # registered may go straight to construction
     assert ("guarantee-update" in html) == sees_form
@@ -238,7 +238,7 @@ def test_details_form_keeps_what_it_does_not_post(client, world, users):
         "分两期供地",
     )
     assert land.status == "not_supplied"  # not posted, not changed
-    html = client.get(reverse("ledger:project_detail", args=[world["own"].pk])).content.decode()
+    html = client.get(reverse("projects:project_detail", args=[world["own"].pk])).content.decode()
     assert 'value="150.50"' in html and 'value="2027-01-15"' in html
     client.post(url, {"kind": "land", "status": "bogus"})
     assert Guarantee.objects.get(project=world["own"], kind="land").status == "not_supplied"

@@ -69,7 +69,7 @@ def test_logging_in_leads_to_the_chinese_ledger(client, users):
 def test_the_ledger_counts_and_labels_its_projects_in_chinese(admin_client, linghai):
     ProjectFactory(name="针状焦项目", region=linghai, stage=Stage.CONSTRUCTION)
 
-    html = admin_client.get(reverse("ledger:project_list")).content.decode()
+    html = admin_client.get(reverse("projects:project_list")).content.decode()
 
     assert re.search(r'共\s*<strong class="count">1</strong>\s*个项目', html)
     assert '<span class="tag stage-construction">开工在建</span>' in html
@@ -95,7 +95,7 @@ def test_stage_labels_translate_to_the_bureaus_words():
 
 def test_a_bad_credit_code_is_explained_in_chinese_next_to_its_field(admin_client):
     response = admin_client.post(
-        reverse("ledger:enterprise_create"),
+        reverse("enterprises:enterprise_create"),
         {"name": "锦州九泰药业有限责任公司", "credit_code": "91210781MA0O"},
     )
 
@@ -104,7 +104,7 @@ def test_a_bad_credit_code_is_explained_in_chinese_next_to_its_field(admin_clien
 
 
 def test_a_select_with_nothing_chosen_says_so_in_chinese(admin_client):
-    html = admin_client.get(reverse("ledger:project_create")).content.decode()
+    html = admin_client.get(reverse("projects:project_create")).content.decode()
 
     assert "- 请选择 -" in html and "Select an option" not in html
 
@@ -112,7 +112,7 @@ def test_a_select_with_nothing_chosen_says_so_in_chinese(admin_client):
 def test_the_language_cookie_switches_the_same_page_to_english(users, linghai):
     ProjectFactory(name="针状焦项目", region=linghai, stage=Stage.CONSTRUCTION)
 
-    html = english_client(users).get(reverse("ledger:project_list")).content.decode()
+    html = english_client(users).get(reverse("projects:project_list")).content.decode()
 
     assert '<html lang="en">' in html
     assert "Project ledger" in html and "Under construction" in html
@@ -122,17 +122,17 @@ def test_the_language_cookie_switches_the_same_page_to_english(users, linghai):
 
 def test_the_switch_in_the_header_sets_english_and_back(admin_client):
     admin_client.post(reverse("set_language"), {"language": "en", "next": "/projects/"})
-    assert "Project ledger" in admin_client.get(reverse("ledger:project_list")).content.decode()
+    assert "Project ledger" in admin_client.get(reverse("projects:project_list")).content.decode()
 
     admin_client.post(reverse("set_language"), {"language": "zh-hans", "next": "/projects/"})
-    assert "项目台账" in admin_client.get(reverse("ledger:project_list")).content.decode()
+    assert "项目台账" in admin_client.get(reverse("projects:project_list")).content.decode()
 
 
 def test_a_browser_asking_for_zh_cn_gets_simplified_chinese(users):
     client = Client(headers={"accept-language": "zh-CN,zh;q=0.9"})
     client.force_login(users["admin"])
 
-    assert "项目台账" in client.get(reverse("ledger:project_list")).content.decode()
+    assert "项目台账" in client.get(reverse("projects:project_list")).content.decode()
 
 
 # The API ----------------------------------------------------------------------------------

@@ -737,7 +737,7 @@ def test_web_import_checks_previews_then_commits(
     assert job.status == ImportStatus.COMMITTED and job.counts["created"] == 3
     assert Project.objects.count() == 3
     page = admin_web.get(response.url).content.decode()
-    assert reverse("ledger:project_list") in page
+    assert reverse("projects:project_list") in page
 
 
 def test_a_file_with_errors_shows_them_and_cannot_be_committed(

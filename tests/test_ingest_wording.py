@@ -371,7 +371,7 @@ def test_an_accepted_event_shows_the_reported_figures(client, users, regions):
         event.reported_signing_count,
         event.reported_investment_wan,
     ) == (45, 6, 3, Decimal("124000"))
-    page = client.get(reverse("ledger:event_detail", args=[event.pk])).content.decode()
+    page = client.get(reverse("events:event_detail", args=[event.pk])).content.decode()
     with translation.override("zh-hans"):
         reported = translation.gettext("as reported")
     for shown in (f"{reported}: 45", f"{reported}: 6", f"{reported}: 3", f"{reported}: 12.40"):
@@ -394,7 +394,7 @@ def test_the_review_page_speaks_chinese_and_names_each_proposal(client, users, r
     page = client.get(f"/ingest/{document.pk}/").content.decode()
     assert "events.event" not in page
     event = Event.objects.get()
-    assert f'href="{reverse("ledger:event_detail", args=[event.pk])}"' in page
+    assert f'href="{reverse("events:event_detail", args=[event.pk])}"' in page
 
 
 @pytest.mark.django_db

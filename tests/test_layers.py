@@ -32,9 +32,9 @@ MENU = {
 ROLES = ["admin", "official", "steward", "handler", "leader", "enterprise", "superuser"]
 URLS = {
     "cockpit": "cockpit:index",
-    "projects": "ledger:project_list",
-    "enterprises": "ledger:enterprise_list",
-    "events": "ledger:event_list",
+    "projects": "projects:project_list",
+    "enterprises": "enterprises:enterprise_list",
+    "events": "events:event_list",
     "requests": "requests:queue",
     "services": "servicerecords:list",
     "policies_for_you": "policies:for_you",

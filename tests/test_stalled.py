@@ -57,13 +57,13 @@ def client_for(username: str) -> Client:
 
 
 def test_the_list_shows_who_is_stuck_and_what_holds_them(stuck):
-    page = client_for("t_admin").get(reverse("ledger:stalled_list")).content.decode()
+    page = client_for("t_admin").get(reverse("projects:stalled_list")).content.decode()
     assert "凌海停滞项目" in page and "黑山停滞项目" in page and "刚签约项目" not in page
     assert "完成公司注册" in page  # the late action item is the reason
 
 
 def test_an_area_official_sees_only_their_area(stuck):
-    page = client_for("t_official").get(reverse("ledger:stalled_list")).content.decode()
+    page = client_for("t_official").get(reverse("projects:stalled_list")).content.decode()
     assert "凌海停滞项目" in page and "黑山停滞项目" not in page
 
 
@@ -81,7 +81,7 @@ def test_the_list_exports_to_excel_with_the_reasons(stuck):
     from python_calamine import CalamineWorkbook
 
     response = client_for("t_admin").get(
-        reverse("ledger:stalled_export") + "?kind=signed_not_registered"
+        reverse("projects:stalled_export") + "?kind=signed_not_registered"
     )
     rows = (
         CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
@@ -95,7 +95,7 @@ def test_the_list_exports_to_excel_with_the_reasons(stuck):
 
 
 def test_the_project_page_says_what_holds_it_to_staff(stuck):
-    url = reverse("ledger:project_detail", args=[stuck["here"].pk])
+    url = reverse("projects:project_detail", args=[stuck["here"].pk])
     assert "完成公司注册" in client_for("t_official").get(url).content.decode()
 
 

@@ -328,7 +328,7 @@ def test_role_table(client, indicators, users, linghai, role):
 def test_nav_link_for_the_roles_that_see_targets(client, users):
     for role in ROLES:
         client.force_login(users[role])
-        html = client.get(reverse("ledger:project_list")).content.decode()
+        html = client.get(reverse("projects:project_list")).content.decode()
         assert (reverse("targets:board") in html) == (ROLE_TABLE[role][0] == 200), role
 
 

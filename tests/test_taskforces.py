@@ -107,7 +107,7 @@ def test_the_project_page_shows_the_panel_to_staff_and_hides_it_from_the_enterpr
     staff, contact = Client(), Client()
     staff.login(username="t_official", password=PASSWORD)
     contact.login(username="t_enterprise", password=PASSWORD)
-    url = reverse("ledger:project_detail", args=[project.pk])
+    url = reverse("projects:project_detail", args=[project.pk])
     assert "完成环评批复" in staff.get(url).content.decode()
     page = contact.get(url)
     assert page.status_code == 200 and "完成环评批复" not in page.content.decode()
@@ -130,7 +130,7 @@ def test_the_record_forms_come_when_the_panel_is_on_screen(project, users):
     from their own URL, as a fragment for htmx or as a page without JavaScript."""
     client = Client()
     client.login(username="t_official", password=PASSWORD)
-    page = client.get(reverse("ledger:project_detail", args=[project.pk])).content.decode()
+    page = client.get(reverse("projects:project_detail", args=[project.pk])).content.decode()
     forms_url = reverse("taskforces:forms", args=[project.pk])
     assert f'hx-get="{forms_url}"' in page and 'hx-trigger="intersect once"' in page
     assert 'name="item-owner"' not in page
@@ -147,5 +147,5 @@ def test_only_recorders_get_the_record_forms(project, users):
     client = Client()
     client.login(username="t_leader", password=PASSWORD)  # a leader not in charge: reads only
     assert client.get(reverse("taskforces:forms", args=[project.pk])).status_code == 403
-    page = client.get(reverse("ledger:project_detail", args=[project.pk])).content.decode()
+    page = client.get(reverse("projects:project_detail", args=[project.pk])).content.decode()
     assert reverse("taskforces:forms", args=[project.pk]) not in page

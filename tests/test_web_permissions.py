@@ -89,50 +89,50 @@ def project_edit_data(project: Project) -> dict[str, str]:
 
 # action → how to perform it, given a client and the world.
 ACTIONS = {
-    "view list": lambda c, w: c.get(reverse("ledger:project_list")),
+    "view list": lambda c, w: c.get(reverse("projects:project_list")),
     "view 凌海 project": lambda c, w: c.get(
-        reverse("ledger:project_detail", args=[w["linghai"].pk])
+        reverse("projects:project_detail", args=[w["linghai"].pk])
     ),
     "view 黑山 project": lambda c, w: c.get(
-        reverse("ledger:project_detail", args=[w["heishan"].pk])
+        reverse("projects:project_detail", args=[w["heishan"].pk])
     ),
     "open 凌海 edit form": lambda c, w: c.get(
-        reverse("ledger:project_edit", args=[w["linghai"].pk])
+        reverse("projects:project_edit", args=[w["linghai"].pk])
     ),
     "open 黑山 edit form": lambda c, w: c.get(
-        reverse("ledger:project_edit", args=[w["heishan"].pk])
+        reverse("projects:project_edit", args=[w["heishan"].pk])
     ),
     "save 凌海 edit": lambda c, w: c.post(
-        reverse("ledger:project_edit", args=[w["linghai"].pk]), project_edit_data(w["linghai"])
+        reverse("projects:project_edit", args=[w["linghai"].pk]), project_edit_data(w["linghai"])
     ),
     "save 黑山 edit": lambda c, w: c.post(
-        reverse("ledger:project_edit", args=[w["heishan"].pk]), project_edit_data(w["heishan"])
+        reverse("projects:project_edit", args=[w["heishan"].pk]), project_edit_data(w["heishan"])
     ),
     "move 凌海 stage": lambda c, w: c.post(
-        reverse("ledger:project_transition", args=[w["linghai"].pk]),
+        reverse("projects:project_transition", args=[w["linghai"].pk]),
         {"to_stage": "registered", "on": "2023-04-01"},
     ),
     "move 黑山 stage": lambda c, w: c.post(
-        reverse("ledger:project_transition", args=[w["heishan"].pk]),
+        reverse("projects:project_transition", args=[w["heishan"].pk]),
         {"to_stage": "negotiating", "on": "2023-04-01"},
     ),
-    "open new project form": lambda c, w: c.get(reverse("ledger:project_create")),
+    "open new project form": lambda c, w: c.get(reverse("projects:project_create")),
     "create project in 凌海": lambda c, w: c.post(
-        reverse("ledger:project_create"), new_project_data(w)
+        reverse("projects:project_create"), new_project_data(w)
     ),
-    "view enterprise list": lambda c, w: c.get(reverse("ledger:enterprise_list")),
+    "view enterprise list": lambda c, w: c.get(reverse("enterprises:enterprise_list")),
     "view own enterprise": lambda c, w: c.get(
-        reverse("ledger:enterprise_detail", args=[w["own"].pk])
+        reverse("enterprises:enterprise_detail", args=[w["own"].pk])
     ),
     "view other enterprise": lambda c, w: c.get(
-        reverse("ledger:enterprise_detail", args=[w["other"].pk])
+        reverse("enterprises:enterprise_detail", args=[w["other"].pk])
     ),
     "open own enterprise edit form": lambda c, w: c.get(
-        reverse("ledger:enterprise_edit", args=[w["own"].pk])
+        reverse("enterprises:enterprise_edit", args=[w["own"].pk])
     ),
-    "open new enterprise form": lambda c, w: c.get(reverse("ledger:enterprise_create")),
-    "view event list": lambda c, w: c.get(reverse("ledger:event_list")),
-    "view event": lambda c, w: c.get(reverse("ledger:event_detail", args=[w["event"].pk])),
+    "open new enterprise form": lambda c, w: c.get(reverse("enterprises:enterprise_create")),
+    "view event list": lambda c, w: c.get(reverse("events:event_list")),
+    "view event": lambda c, w: c.get(reverse("events:event_detail", args=[w["event"].pk])),
 }
 
 # Expected status per action, in the order of ROLES:

@@ -98,16 +98,16 @@ def pages(world: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
     sr = world["request"][0].pk
     htmx = {"HX-Request": "true"}
     return [
-        ("admin", reverse("ledger:project_list"), {}),
-        ("admin", reverse("ledger:project_list"), htmx),
-        ("admin", reverse("ledger:project_detail", args=[project]), {}),
-        ("admin", reverse("ledger:project_edit", args=[project]), {}),
-        ("admin", reverse("ledger:enterprise_list"), {}),
-        ("admin", reverse("ledger:enterprise_list") + "?q=凌海", htmx),
-        ("admin", reverse("ledger:enterprise_detail", args=[enterprise]), {}),
-        ("admin", reverse("ledger:enterprise_options") + "?q=凌海", htmx),
-        ("admin", reverse("ledger:event_list"), {}),
-        ("admin", reverse("ledger:event_detail", args=[world["event"][0].pk]), {}),
+        ("admin", reverse("projects:project_list"), {}),
+        ("admin", reverse("projects:project_list"), htmx),
+        ("admin", reverse("projects:project_detail", args=[project]), {}),
+        ("admin", reverse("projects:project_edit", args=[project]), {}),
+        ("admin", reverse("enterprises:enterprise_list"), {}),
+        ("admin", reverse("enterprises:enterprise_list") + "?q=凌海", htmx),
+        ("admin", reverse("enterprises:enterprise_detail", args=[enterprise]), {}),
+        ("admin", reverse("enterprises:enterprise_options") + "?q=凌海", htmx),
+        ("admin", reverse("events:event_list"), {}),
+        ("admin", reverse("events:event_detail", args=[world["event"][0].pk]), {}),
         ("steward", reverse("requests:queue"), {}),
         ("admin", reverse("requests:detail", args=[sr]), {}),
         ("enterprise", reverse("requests:detail", args=[sr]), {}),
@@ -174,7 +174,7 @@ def _sheet_xml(content: bytes) -> str:
         "requests:export",
         "servicerecords:export",
         "guarantees:export",
-        "ledger:stalled_export",
+        "projects:stalled_export",
     ],
 )
 def test_exports_write_formula_like_text_as_text(world, url):

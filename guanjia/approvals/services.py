@@ -304,7 +304,7 @@ def _tell(change: Change, kind: str, title: str, text: str) -> None:
     from guanjia.notifications.services import notify
 
     item = change.obj
-    url = reverse("ledger:project_detail", args=[item.project_id]) + "#approvals"
+    url = reverse("projects:project_detail", args=[item.project_id]) + "#approvals"
     change.tell(
         lambda: notify(recipients(item), kind=kind, title=title, body=text, url=url, target=item)
     )

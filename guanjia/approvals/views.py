@@ -27,7 +27,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _back(project_pk: int) -> HttpResponse:
-    return redirect(reverse("ledger:project_detail", args=[project_pk]) + "#approvals")
+    return redirect(reverse("projects:project_detail", args=[project_pk]) + "#approvals")
 
 
 def _item(request: HttpRequest, pk: int) -> ApprovalItem:

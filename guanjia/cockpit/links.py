@@ -31,7 +31,7 @@ def _url(name: str, **params: Any) -> str:
 
 
 def ledger(region: Region | None, **params: Any) -> str:
-    return _url("ledger:project_list", region=region.pk if region else "", **params)
+    return _url("projects:project_list", region=region.pk if region else "", **params)
 
 
 def _year_span(year: int) -> dict[str, str]:
@@ -52,12 +52,12 @@ def annotate(data: dict[str, Any], region: Region | None, year: int) -> None:
     data["links"] = {
         "signed_count": signed,
         "signed_investment": _url(
-            "ledger:project_list", region=area, period=year, sort="-investment"
+            "projects:project_list", region=area, period=year, sort="-investment"
         ),
         "landing_rate": ledger(region, period=year, reached=Stage.REGISTERED),
         "start_rate": ledger(region, period=year, reached=Stage.CONSTRUCTION),
         "operation_rate": ledger(region, period=year, reached=Stage.OPERATION),
-        "funds_rate": _url("ledger:project_list", region=area, period=year, sort="-investment"),
+        "funds_rate": _url("projects:project_list", region=area, period=year, sort="-investment"),
         "requests_on_time_rate": figures_url,
         "satisfaction_rate": figures_url,
         "overdue_now": _url("requests:queue", queue="late", region=area),
@@ -68,7 +68,7 @@ def annotate(data: dict[str, Any], region: Region | None, year: int) -> None:
     for row in data["by_industry"]:
         row["url"] = ledger(region, period=year, industry=row["industry_id"] or "")
     for row in data["by_area"]:
-        row["url"] = _url("ledger:project_list", region=row["region_id"], period=year)
+        row["url"] = _url("projects:project_list", region=row["region_id"], period=year)
         row["cockpit_url"] = _url("cockpit:index", region=row["region_id"], year=year)
         row["overdue_url"] = _url("requests:queue", queue="late", region=row["region_id"])
     for row in data["funnel"]:

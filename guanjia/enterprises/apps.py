@@ -18,5 +18,9 @@ class EnterprisesConfig(AppConfig):
         REFERENCES.register(access.referenceable_enterprises, key="enterprise")
         revealable("contact", ("phone", "id_number"), access.get_contact)
         register(
-            "enterprises", _("Enterprises"), "ledger:enterprise_list", access.may_open, order=30
+            "enterprises",
+            _("Enterprises"),
+            "enterprises:enterprise_list",
+            access.may_open,
+            order=30,
         )

@@ -1,5 +1,7 @@
 """Who sees and changes which events."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -67,3 +69,9 @@ def enterprise_tie(user: User) -> Q | None:
 def may_open(user: User) -> bool:
     """Whether the menu shows the events: every signed-in user (each sees their own)."""
     return bool(user.is_authenticated)
+
+
+def enterprise_events(user: Any, enterprise: Any) -> dict[str, Any]:
+    """The enterprise page's events (`enterprises.views.detail_parts`) the user may see."""
+    events = events_for(user).filter(participants=enterprise).select_related("region").distinct()
+    return {"events": events}

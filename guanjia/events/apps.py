@@ -13,10 +13,12 @@ class EventsConfig(AppConfig):
         from guanjia.core.nav import register
         from guanjia.enterprises import access as enterprise_access
         from guanjia.enterprises import services as enterprise_services
+        from guanjia.enterprises import views as enterprise_views
 
         from . import access, services
 
         REFERENCES.register(access.referenceable_events, key="event")
         enterprise_access.ties.register(access.enterprise_tie, key="events", order=1)
+        enterprise_views.detail_parts.register(access.enterprise_events, key="events", order=1)
         enterprise_services.on_merge.register(services.merge_enterprise, key="events", order=1)
-        register("events", _("Events"), "ledger:event_list", access.may_open, order=40)
+        register("events", _("Events"), "events:event_list", access.may_open, order=40)

@@ -35,7 +35,7 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _back(pk: int) -> HttpResponse:
-    return redirect(reverse("ledger:project_detail", args=[pk]) + "#guarantees")
+    return redirect(reverse("projects:project_detail", args=[pk]) + "#guarantees")
 
 
 @login_required

@@ -193,9 +193,9 @@ def _result(proposal: Proposal) -> dict[str, Any] | None:
     if not proposal.result_id:
         return None
     urls = {
-        "events.event": "ledger:event_detail",
-        "projects.project": "ledger:project_detail",
-        "enterprises.enterprise": "ledger:enterprise_detail",
+        "events.event": "events:event_detail",
+        "projects.project": "projects:project_detail",
+        "enterprises.enterprise": "enterprises:enterprise_detail",
     }
     if proposal.result_type == "events.signing":
         from guanjia.events.models import Signing
@@ -205,7 +205,7 @@ def _result(proposal: Proposal) -> dict[str, Any] | None:
             return None
         return {
             "label": _("Signing: %(project)s") % {"project": signing.project.name},
-            "url": reverse("ledger:project_detail", args=[signing.project_id]),
+            "url": reverse("projects:project_detail", args=[signing.project_id]),
         }
     from django.apps import apps
 

@@ -1,5 +1,7 @@
 """Who sees and changes which projects. Outsiders get 404, read-only users 403 on writes."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -96,3 +98,16 @@ def may_open(user: User) -> bool:
 def may_import(user: User) -> bool:
     """Whether the menu offers the ledger import: staff who write."""
     return bool(user.can_write)
+
+
+def enterprise_projects(user: Any, enterprise: Any) -> dict[str, Any]:
+    """The enterprise page's projects (`enterprises.views.detail_parts`): those it leads or
+    partners in that the user may see, the largest first."""
+    projects = (
+        projects_for(user)
+        .filter(Q(enterprise=enterprise) | Q(partners=enterprise))
+        .select_related("region", "industry")
+        .distinct()
+        .order_by("-total_investment_wan", "pk")
+    )
+    return {"projects": projects}

@@ -81,7 +81,7 @@ def notify_stalled(today: dt.date | None = None) -> int:
                                 "since": since,
                             },
                             body=_("Holding it: %(why)s") % {"why": why},
-                            url=reverse("ledger:project_detail", args=[project.pk]),
+                            url=reverse("projects:project_detail", args=[project.pk]),
                             target=project,
                         )
                 except IntegrityError:

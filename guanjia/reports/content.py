@@ -21,8 +21,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from guanjia.core.amounts import format_yi
+from guanjia.core.templatetags.amount_tags import money
 from guanjia.events.models import Event, Signing
-from guanjia.ledger.templatetags.ledger_tags import money
 from guanjia.projects.models import Project, StageChange, StallKind
 from guanjia.projects.stages import Stage
 from guanjia.projects.stalled import rows as stalled_rows

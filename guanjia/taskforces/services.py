@@ -37,7 +37,7 @@ def _require(user: User, project: Project) -> None:
 
 
 def _url(project: Project) -> str:
-    return reverse("ledger:project_detail", args=[project.pk]) + "#taskforce"
+    return reverse("projects:project_detail", args=[project.pk]) + "#taskforce"
 
 
 def _tell_owners(items: Iterable[ActionItem], project: Project) -> None:

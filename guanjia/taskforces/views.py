@@ -21,7 +21,7 @@ from .models import ActionItem
 def _back(pk: int) -> HttpResponse:
     from django.urls import reverse
 
-    return redirect(reverse("ledger:project_detail", args=[pk]) + "#taskforce")
+    return redirect(reverse("projects:project_detail", args=[pk]) + "#taskforce")
 
 
 def _fail(request: HttpRequest, exc: ValidationError | None, form: object = None) -> None:

@@ -1,8 +1,7 @@
-"""Forms for the ledger pages. They parse and check what a clerk typed; services change data."""
+"""Forms for the project pages. They parse and check what a clerk typed; services change data."""
 
 import datetime as dt
-from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.core.cache import cache
@@ -12,15 +11,13 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
+from guanjia.accounts.choices import region_choices, scoped_regions, staff
 from guanjia.accounts.models import Role, User
-from guanjia.accounts.scope import referenceable_people, referenceable_regions, region_path
-from guanjia.core.amounts import AmountError, parse_amount_wan
-from guanjia.core.widgets import DateInput
-from guanjia.enterprises import creditcode
-from guanjia.enterprises.access import may_move, referenceable_enterprises
-from guanjia.enterprises.models import Enterprise, Ownership, validate_credit_code
+from guanjia.accounts.scope import region_path
+from guanjia.core.forms import AmountField, DateInput, choice_field, model_choice_field
+from guanjia.enterprises.access import referenceable_enterprises
+from guanjia.enterprises.models import Enterprise
 from guanjia.industries.models import Industry
 from guanjia.projects.access import can_create_in
 from guanjia.projects.ledger import DEFAULT_SORT
@@ -29,70 +26,9 @@ from guanjia.projects.services import allowed_moves
 from guanjia.projects.stages import LINE, ORDER, Stage
 from guanjia.regions.models import Region
 
-# Django 6.1's own zh_Hans catalogue lacks its new blank-choice label; marking it here puts
-# it in ours (LOCALE_PATHS wins over Django's), so every select reads in Chinese.
-gettext_noop("- Select an option -")
-
 # A select of every enterprise would be megabytes at province scale; the form lists this many
 # (plus the ones already chosen) and the search box fetches the rest.
 ENTERPRISE_CHOICES_SHOWN = 200
-
-
-class AmountField(forms.CharField):
-    """An amount typed as people write it ("3.5亿元", "35000"), cleaned to Decimal 万元."""
-
-    def __init__(self, *, default_unit: str = "万元", **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "help_text", _("In 10k yuan, or with a unit: 3.5亿元, 35000万元, 800万元.")
-        )
-        super().__init__(**kwargs)
-        self.default_unit = default_unit
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return f"{value.normalize():f}"
-        return value
-
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None if self.required else Decimal(0)
-        text = str(text)
-        if len(text) > 40:
-            raise ValidationError(_("This is too long for an amount."), code="invalid_amount")
-        try:
-            return parse_amount_wan(text, self.default_unit)
-        except AmountError as exc:
-            raise ValidationError(str(exc), code="invalid_amount") from exc
-
-
-def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
-    return cast(forms.ChoiceField, form.fields[name])
-
-
-def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
-    return cast(forms.ModelChoiceField, form.fields[name])
-
-
-def scoped_regions(user: User) -> QuerySet[Region]:
-    """Active regions within the user's part of the tree (`scope.referenceable_regions`)."""
-    return referenceable_regions(user)
-
-
-def region_choices(regions: QuerySet[Region]) -> list[tuple[str, str]]:
-    """Regions as select options, indented under their parents."""
-    regions_list = list(regions)
-    top = min((r.level for r in regions_list), default=0)
-    return [(str(r.pk), "\u3000" * (r.level - top) + r.name) for r in regions_list]
-
-
-def staff(role: str, user: User, keep: int | None = None) -> QuerySet[User]:
-    """Active users of a role the user may name (`scope.referenceable_people`: their area and
-    the areas above it), plus `keep`, the one already assigned."""
-    qs = referenceable_people(user, role)
-    if keep:
-        qs = User.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=keep, role=role))
-    return qs.order_by("display_name", "username")
 
 
 def _both_ways(key: str, label: Any) -> list[tuple[str, Any]]:
@@ -187,24 +123,6 @@ def filter_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, s
         )
         cache.set(key, found, 3600)
     return found
-
-
-class EnterpriseFilterForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or credit code")}),
-    )
-    ownership = forms.ChoiceField(
-        label=_("Ownership"),
-        required=False,
-        choices=[("", _("All kinds of ownership")), *Ownership.choices],
-    )
 
 
 def _chosen_ids(value: Any) -> list[int]:
@@ -374,58 +292,3 @@ class TransitionForm(forms.Form):
             if not data.get("confirm"):
                 self.add_error("confirm", _("Tick the box to confirm."))
         return data
-
-
-class EnterpriseForm(forms.ModelForm):
-    credit_code = forms.CharField(
-        label=_("Unified social credit code"),
-        required=False,
-        max_length=40,
-        help_text=_(
-            "18 characters (GB 32100-2015). Leave empty for an investor not yet "
-            "registered in China."
-        ),
-    )
-
-    class Meta:
-        model = Enterprise
-        fields = [
-            "name",
-            "credit_code",
-            "ownership",
-            "capital_origin",
-            "home_city",
-            "region",
-            "industry",
-            "address",
-            "description",
-            "steward",
-        ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        regions = scoped_regions(user)
-        if self.instance.region_id and not may_move(user, self.instance):
-            # registered in another area (seen through a project here): it stays there
-            regions = Region.objects.filter(pk=self.instance.region_id)
-        elif self.instance.region_id:
-            regions = Region.objects.filter(Q(pk__in=regions) | Q(pk=self.instance.region_id))
-        model_choice_field(self, "region").queryset = regions
-        model_choice_field(self, "industry").queryset = Industry.objects.filter(active=True)
-        model_choice_field(self, "steward").queryset = staff(
-            Role.STEWARD, user, self.instance.steward_id
-        )
-
-    def clean_credit_code(self) -> str | None:
-        code = creditcode.normalise(self.cleaned_data.get("credit_code") or "")
-        if not code:
-            return None
-        validate_credit_code(code)  # every problem, in words, unless the code is whitelisted
-        return code
-
-    def validate_unique(self) -> None:
-        # The service checks the code is new and names the enterprise that already has it,
-        # which helps more than the model's generic "already exists".
-        return

@@ -1,0 +1,47 @@
+"""The signings panel of an event's page, as the approvals panel is of a project's."""
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+from guanjia.events.models import Event, Signing
+from guanjia.projects import access as project_access
+
+register = template.Library()
+
+
+@register.inclusion_tag("events/_signings_panel.html", takes_context=True)
+def signings_panel(context: Any, event: Event) -> dict[str, Any]:
+    """The event's signings the user may see, grouped by signing government with subtotals.
+
+    The event's headline figures count every signing; the panel lists those of projects the
+    user may see and says how many of all it shows."""
+    request = context["request"]
+    all_signings = Signing.objects.filter(event=event)
+    visible = project_access.projects_for(request.user).values("pk")
+    signings = list(
+        all_signings.filter(project__in=visible)
+        .select_related("project", "project__enterprise", "government")
+        .order_by("government__path", "government__sort_order", "signed_on", "pk")
+    )
+    groups = []
+    for government, rows_iter in itertools.groupby(signings, key=lambda s: s.government):
+        rows = list(rows_iter)
+        groups.append(
+            {
+                "government": government,
+                "signings": rows,
+                "amount_wan": sum((s.amount_wan for s in rows), Decimal(0)),
+                "counted_wan": sum((s.counted_amount_wan for s in rows), Decimal(0)),
+                "first_count": sum(1 for s in rows if s.is_first),
+            }
+        )
+    return {
+        "event": event,
+        "groups": groups,
+        "shown_count": len(signings),
+        "total_count": all_signings.count(),
+        "request": request,
+    }

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "projects"
+urlpatterns = [
+    path("", views.project_list, name="project_list"),
+    path("new/", views.project_create, name="project_create"),
+    path("stalled/", views.stalled_list, name="stalled_list"),
+    path("stalled/export/", views.stalled_export, name="stalled_export"),
+    path("<int:pk>/", views.project_detail, name="project_detail"),
+    path("<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("<int:pk>/transition/", views.project_transition, name="project_transition"),
+]

@@ -1,0 +1,272 @@
+"""The project pages: the ledger list, a project's page, its forms and stage moves, and the
+stalled lists. Parse the request, check access, call a service, render."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanjia.accounts.models import User
+from guanjia.accounts.scope import require_writer
+from guanjia.accounts.typing import AuthedRequest
+from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
+from guanjia.core.xlsx import Column, download, write_table
+from guanjia.projects import access as project_access
+from guanjia.projects import holding, stalled
+from guanjia.projects import services as project_services
+from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
+from guanjia.projects.models import Project, StallKind
+from guanjia.projects.stages import LINE, Stage
+
+from .forms import LedgerFilterForm, ProjectCreateForm, ProjectForm, TransitionForm
+
+# Project pages -------------------------------------------------------------------------
+
+
+@login_required
+def project_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    ledger_filter = LedgerFilter.from_params(request.GET)
+    qs = ledger_filter.apply(project_access.projects_for(user))
+    summary = summarise(qs)
+    page = paginate(request, qs, summary.count)
+    rows = fetch_page(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
+    context = {
+        "page": page,
+        "rows": [(p, p.is_stalled) for p in rows],
+        "summary": summary,
+        "filtered": any(
+            getattr(ledger_filter, f)
+            for f in ("region", "industry", "stage", "level", "stalled", "q", "reached", "period")
+        ),
+    }
+    form = LedgerFilterForm(user, request.GET)
+    if is_htmx(request):
+        context["sort_field"] = form["sort"]
+        response = render(request, "projects/_project_results.html", context)
+    else:
+        context["form"] = form
+        response = render(request, "projects/project_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _timeline(project: Project) -> list[dict[str, Any]]:
+    """Every stage on the line with its date and planned date; withdrawn last if it happened."""
+    planned = {m.stage: m.planned_on for m in project.milestones.all()}
+    withdrawn = project.stage == Stage.WITHDRAWN
+    items = []
+    for stage in LINE:
+        on = project.stage_date(stage)
+        if stage == project.stage:
+            state = "current"
+        elif on:
+            state = "done"
+        else:
+            state = "future"
+        items.append(
+            {
+                "stage": stage,
+                "label": Stage(stage).label,
+                "on": on,
+                "planned_on": planned.get(stage),
+                "state": state,
+            }
+        )
+    if withdrawn:
+        items.append(
+            {
+                "stage": Stage.WITHDRAWN,
+                "label": Stage.WITHDRAWN.label,
+                "on": project.withdrawn_on,
+                "planned_on": None,
+                "state": "current withdrawn",
+                "reason": project.withdrawn_reason,
+            }
+        )
+    return items
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    return part / whole * 100 if whole else None
+
+
+def _project_page(
+    request: AuthedRequest,
+    project: Project,
+    transition_form: TransitionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    writable = user.can_write and project_access.can_edit(user, project)
+    if writable and transition_form is None:
+        transition_form = TransitionForm(project)
+    today = timezone.localdate()
+    completion = _percent(
+        project.completed_investment_year_wan, project.planned_investment_year_wan
+    )
+    context = {
+        "project": project,
+        "partners": project.partners.all(),
+        "stalled_kinds": project.stall_kinds(today),
+        # What holds it (guarantees, approvals, task force items), for staff only.
+        "holding": holding.reasons(project) if request.user.role != "enterprise" else [],  # type: ignore[union-attr]
+        "timeline": _timeline(project),
+        "stage_changes": project.stage_changes.select_related("actor"),
+        "signings": project.signings.select_related("event", "government"),
+        "milestones": project.milestones.all(),
+        "history": history_rows(project),
+        "writable": writable,
+        "transition_form": transition_form if writable else None,
+        "funds_ratio": _percent(project.funds_in_place_wan, project.total_investment_wan),
+        "completion_ratio": completion,
+        "completion_bar": min(int(completion), 100) if completion is not None else 0,
+    }
+    return render(request, "projects/project_detail.html", context, status=status)
+
+
+@login_required
+def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _project_page(request, project_access.get_project(request.user, pk))
+
+
+@login_required
+@require_POST
+def project_transition(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = project_access.get_project(request.user, pk, write=True)
+    require_writer(request.user)
+    form = TransitionForm(project, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = project_services.transition(
+                project,
+                data["to_stage"],
+                request.user,
+                on=data["on"],
+                evidence=data["evidence"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if change.is_correction:
+                text = _("Corrected back to “%(stage)s”.")
+            else:
+                text = _("Moved to “%(stage)s”.")
+            messages.success(request, text % {"stage": Stage(change.to_stage).label})
+            return redirect("projects:project_detail", pk=project.pk)
+    project.refresh_from_db()
+    return _project_page(request, project, transition_form=form, status=400)
+
+
+@login_required
+def project_create(request: AuthedRequest) -> HttpResponse:
+    require_writer(request.user)
+    form = ProjectCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        stage, stage_on = data.pop("stage"), data.pop("stage_on")
+        partners = list(data.pop("partners"))
+        try:
+            project = project_services.create_project(
+                request.user, stage=stage, stage_on=stage_on, partners=partners, **data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The project is in the ledger."))
+            return redirect("projects:project_detail", pk=project.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "projects/project_form.html", {"form": form}, status=status)
+
+
+@login_required
+def project_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = project_access.get_project(request.user, pk, write=True)
+    require_writer(request.user)
+    title = project.name  # the form changes the instance while it validates
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project_services.update_project(project, request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("projects:project_detail", pk=project.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": project, "title": title},
+        status=status,
+    )
+
+
+# Stalled lists -------------------------------------------------------------------------
+
+
+def _kind(request: HttpRequest) -> str:
+    kind = request.GET.get("kind", "")
+    return kind if kind in StallKind.values else StallKind.SIGNED_NOT_REGISTERED
+
+
+def _projects(user: User, kind: str) -> Any:
+    return stalled.stalled(
+        project_access.projects_for(user), kind, timezone.localdate()
+    ).select_related("enterprise", "region", "steward", "leader")
+
+
+@login_required
+def stalled_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    kind = _kind(request)
+    today = timezone.localdate()
+    page = Paginator(_projects(user, kind), settings.GUANJIA_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    counts = {
+        k: stalled.stalled(project_access.projects_for(user), k, today).count()
+        for k in StallKind.values
+    }
+    context = {
+        "kind": kind,
+        "tabs": [(k, label, counts[k]) for k, label in StallKind.choices],
+        "page": page,
+        "rows": stalled.rows(list(page.object_list), kind, today),
+    }
+    return render(request, "projects/stalled_list.html", context)
+
+
+@login_required
+def stalled_export(request: HttpRequest) -> FileResponse:
+    user: User = request.user  # type: ignore[assignment]
+    kind = _kind(request)
+    today = timezone.localdate()
+    rows = stalled.rows(list(_projects(user, kind)[:20000]), kind, today)
+    columns = [
+        Column(_("Project"), 36, lambda r: r.project.name),
+        Column(_("Enterprise"), 30, lambda r: r.project.enterprise.name),
+        Column(_("Region"), 12, lambda r: r.project.region.name),
+        Column(_("Since"), 12, lambda r: r.since, "date"),
+        Column(_("Days"), 8, lambda r: r.days, "int"),
+        Column(_("Limit (days)"), 10, lambda r: r.limit, "int"),
+        Column(_("Steward"), 10, lambda r: r.project.steward or ""),
+        Column(_("Leader in charge"), 12, lambda r: r.project.leader or ""),
+        Column(_("Holding it"), 60, lambda r: "；".join(r.reasons)),
+    ]
+    label = str(StallKind(kind).label)
+    return download(
+        f"{label}-{today:%Y%m%d}.xlsx", lambda book: write_table(book, label, columns, rows)
+    )
