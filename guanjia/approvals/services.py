@@ -2,7 +2,6 @@
 audited and adds a line to the project's timeline (ApprovalEvent)."""
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -13,12 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
+from guanjia.core import files
 from guanjia.core.audit import audited_save, record
 from guanjia.core.models import AuditAction
 from guanjia.projects.models import Project
-from guanjia.requests.attachments import check, named_as
-from guanjia.requests.services import RequestError
-from guanjia.requests.storage import attachment_storage
 from guanjia.worktime.clock import WorkCalendar
 
 from .models import (
@@ -177,8 +174,8 @@ def accept_tolerated(
             if commitment is None:
                 raise ApprovalError({"commitment": _("Upload the written commitment.")})
             try:
-                file_kind = check(commitment)
-            except RequestError as exc:
+                file_kind = files.check(commitment)
+            except files.FileRefused as exc:
                 raise ApprovalError({"commitment": exc.messages}) from None
             now = timezone.now()
             cal = WorkCalendar.load()
@@ -198,9 +195,9 @@ def accept_tolerated(
                         % {"deadline": deadline.isoformat()}
                     }
                 )
-            item.commitment.save(f"{uuid.uuid4().hex}.{file_kind}", commitment, save=False)
+            files.store(item.commitment, file_kind, commitment)
             stored = item.commitment.name or ""
-            item.commitment_name = named_as(commitment.name or "", file_kind)
+            item.commitment_name = files.named_as(commitment.name or "", file_kind)
             item.status = Status.TOLERATED
             item.accepted_at = now
             item.deadline_on = deadline
@@ -215,7 +212,7 @@ def accept_tolerated(
             return item
     except BaseException:
         if stored:
-            attachment_storage.delete(stored)
+            item.commitment.storage.delete(stored)
         raise
 
 
