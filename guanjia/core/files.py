@@ -19,6 +19,8 @@ One kit for request attachments, approval commitments, policy documents and repo
 
 import hashlib
 import io
+import shutil
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -70,13 +72,33 @@ class FileRefused(ValidationError):
 # ----------------------------------------------------------------------------- storage
 
 
+def private_store() -> Storage:
+    """The whole private store (every folder): `STORAGES["private"]` when configured (object
+    storage), else the local folder `settings.GUANJIA_PRIVATE_ROOT`, read on each use (tests
+    move it)."""
+    if "private" in settings.STORAGES:
+        return storages["private"]
+    return FileSystemStorage(location=settings.GUANJIA_PRIVATE_ROOT)
+
+
+def walk(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every file's name in a storage's folder and below, through `listdir` (for backups)."""
+    try:
+        folders, names = storage.listdir(folder)
+    except FileNotFoundError:  # a local store not made yet holds nothing
+        return
+    prefix = f"{folder}/" if folder else ""
+    for name in sorted(names):
+        yield prefix + name
+    for sub in sorted(folders):
+        yield from walk(storage, prefix + sub)
+
+
 @deconstructible(path="guanjia.core.files.PrivateStorage")
 class PrivateStorage(Storage):
     """One folder of the private store (`attachments`, `reports`, …), with no public URL.
 
-    The backend is `STORAGES["private"]` when configured (object storage), else the local
-    folder `settings.GUANJIA_PRIVATE_ROOT`, read on each use (tests move it). Names inside a
-    folder are what the models keep, so moving the store to another backend is a copy of
+    The backend is `private_store()`, looked up on each use. Names inside a folder are what the models keep, so moving the store to another backend is a copy of
     the files and a setting; no row changes. There is no `path()`: no code may need one.
     """
 
@@ -85,9 +107,7 @@ class PrivateStorage(Storage):
 
     @property
     def backend(self) -> Storage:
-        if "private" in settings.STORAGES:
-            return storages["private"]
-        return FileSystemStorage(location=settings.GUANJIA_PRIVATE_ROOT)
+        return private_store()
 
     def _full(self, name: str) -> str:
         return f"{self.folder}/{name}" if name else self.folder
@@ -247,6 +267,23 @@ def delete_on_commit(field: FieldFile) -> None:
     storage, name = field.storage, field.name
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+@contextmanager
+def local_copy(field: FieldFile) -> Iterator[str]:
+    """The path of a temporary local copy of a stored file, for a library that reads only by
+    file name (never `field.path`: the store may be remote); removed after the block."""
+    name = field.name or ""
+    if not name:
+        raise FileNotFoundError("the field holds no file")
+    suffix = "." + name.rsplit(".", 1)[-1] if "." in name.rsplit("/", 1)[-1] else ""
+    with (
+        tempfile.NamedTemporaryFile(suffix=suffix) as copy,
+        field.storage.open(name, "rb") as stream,
+    ):
+        shutil.copyfileobj(stream, copy)
+        copy.flush()
+        yield copy.name
 
 
 def from_bytes(name: str, data: bytes) -> File:  # type: ignore[type-arg]
