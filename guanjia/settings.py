@@ -287,7 +287,9 @@ if PRODUCTION:
     # Hashed names: whitenoise serves them with a far-future cache lifetime.
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 MEDIA_ROOT = VAR_DIR / "media"
-# Files people upload (request attachments): outside the web root, served by checked views.
+# Private files (attachments, approval commitments, policy documents, reports; see
+# guanjia.core.files): outside the web root, served by checked views. Object storage instead:
+# add STORAGES["private"] (e.g. an S3 backend); the folders keep their names inside it.
 GUANJIA_PRIVATE_ROOT = Path(envstr("GUANJIA_PRIVATE_ROOT", str(VAR_DIR / "private")))
 GUANJIA_ATTACHMENT_MAX_BYTES = envint("GUANJIA_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
 # Zip-based uploads (.xlsx, .docx, .ods) are checked before anything parses them

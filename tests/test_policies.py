@@ -3,7 +3,6 @@ against each other), matching on change, deliveries and who sees and changes wha
 
 import random
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -490,12 +489,14 @@ def test_a_city_admin_attaches_the_policy_documents_in_the_form(
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert download["Cache-Control"] == "private, no-store"
-    # Removing one leaves the other, and its file goes from the disk.
-    path = doc.file.path
+    # Removing one leaves the other, and its file goes from the store (and the disk).
+    stored = doc.file.name
+    path = private / "attachments" / stored
+    assert doc.file.storage.exists(stored) and path.is_file()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/policies/documents/{doc.pk}/remove/", {"reason": "已过期", "confirm": "on"})
     assert list(policy.documents.values_list("name", flat=True)) == ["申请表.pdf"]
-    assert not Path(path).exists()
+    assert not doc.file.storage.exists(stored) and not path.exists()
 
 
 def test_a_file_that_is_not_a_document_saves_nothing(client, users, world, private):

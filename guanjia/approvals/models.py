@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanjia.core import files
 from guanjia.core.bounds import validate_name
-from guanjia.requests.storage import attachment_storage
 
 
 class ApprovalKind(models.Model):
@@ -100,7 +100,7 @@ class ApprovalItem(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     commitment = models.FileField(
-        _("written commitment"), storage=attachment_storage, upload_to="approvals/", blank=True
+        _("written commitment"), storage=files.PrivateStorage(), upload_to="approvals/", blank=True
     )
     commitment_name = models.CharField(_("commitment file name"), max_length=200, blank=True)
     promised_on = models.DateField(_("promised date"), null=True, blank=True)

@@ -4,7 +4,6 @@ transaction, is audited and adds a line to the project's timeline (ApprovalEvent
 sweep's steps (remind, suspend, return) are in the same table and only the system takes them."""
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,14 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.accounts.models import Role, User
+from guanjia.core import files
 from guanjia.core.audit import audited_save, record
 from guanjia.core.models import AuditAction
 from guanjia.core.steps import Change, Field, StepTable, run, system_only
 from guanjia.core.steps import Step as EngineStep
 from guanjia.projects.models import Project
-from guanjia.requests.attachments import check, named_as
-from guanjia.requests.services import RequestError
-from guanjia.requests.storage import attachment_storage
 from guanjia.worktime.clock import WorkCalendar
 
 from .models import (
@@ -167,8 +164,8 @@ def _accept_tolerated(
     if commitment is None:
         raise ApprovalError({"commitment": _("Upload the written commitment.")})
     try:
-        file_kind = check(commitment)
-    except RequestError as exc:
+        file_kind = files.check(commitment)
+    except files.FileRefused as exc:
         raise ApprovalError({"commitment": exc.messages}) from None
     now = timezone.now()
     cal = WorkCalendar.load()
@@ -188,10 +185,10 @@ def _accept_tolerated(
                 % {"deadline": deadline.isoformat()}
             }
         )
-    item.commitment.save(f"{uuid.uuid4().hex}.{file_kind}", commitment, save=False)
+    files.store(item.commitment, file_kind, commitment)
     if stored is not None:
         stored.append(item.commitment.name or "")
-    item.commitment_name = named_as(commitment.name or "", file_kind)
+    item.commitment_name = files.named_as(commitment.name or "", file_kind)
     item.status = Status.TOLERATED
     item.accepted_at = now
     item.deadline_on = deadline
@@ -226,7 +223,7 @@ def accept_tolerated(
     except BaseException:
         for name in stored:
             if name:
-                attachment_storage.delete(name)
+                item.commitment.storage.delete(name)
         raise
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
+from guanjia.core.files import Served, serving_view
 from guanjia.projects.access import get_project
-from guanjia.requests.attachments import serve
 
 from . import services
 from .access import can_act
@@ -100,12 +100,14 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return _back(item.project_id)
 
 
-@login_required
-def commitment(request: HttpRequest, pk: int) -> FileResponse:
+def _commitment(request: HttpRequest, pk: int) -> Served:
     """The written commitment, to whoever may see the project."""
     item = get_object_or_404(ApprovalItem, pk=pk)
     get_project(_user(request), item.project_id)
     if not item.commitment:
         raise Http404("no commitment")
     name = item.commitment_name or (item.commitment.name or "").rsplit("/", 1)[-1]
-    return serve(item.commitment, name)
+    return Served(item.commitment, name)
+
+
+commitment = serving_view(_commitment)

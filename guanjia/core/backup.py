@@ -8,13 +8,15 @@ A backup is a folder:
     manifest.json       tables {name: {"rows": n, "sha256": …}}, engine, time, version
     database.dump       PostgreSQL (pg_restore reads it), or
     database.sqlite3    SQLite (a consistent copy made by the database itself)
-    private.tar.gz      GUANJIA_PRIVATE_ROOT (omitted when it is empty)
+    private.tar.gz      the private store (GUANJIA_PRIVATE_ROOT, or STORAGES["private"]),
+                        read and written through the storage API (omitted when it is empty)
 """
 
 import datetime as dt
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import subprocess
 import tarfile
@@ -22,9 +24,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.base import File
 from django.db import connection, connections
 from django.utils import timezone
+
+from guanjia.core import files
 
 MANIFEST = "manifest.json"
 FETCH = 2000
@@ -128,12 +132,45 @@ def backup(target: Path) -> dict[str, Any]:
             cursor.execute("VACUUM INTO %s", [str(target / "database.sqlite3")])
     else:
         raise BackupError(f"no backup for {connection.vendor}")
-    private = Path(settings.GUANJIA_PRIVATE_ROOT)
-    if private.is_dir() and any(private.rglob("*")):
-        with tarfile.open(target / "private.tar.gz", "w:gz") as archive:
-            archive.add(private, arcname=".")
+    save_private(target / "private.tar.gz")
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
+
+
+def save_private(archive: Path) -> None:
+    """Every file of the private store into a tar archive, read with `storage.open` (the store
+    may be object storage); no archive when the store is empty."""
+    store = files.private_store()
+    names = list(files.walk(store))
+    if not names:
+        return
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in names:
+            info = tarfile.TarInfo(name)
+            info.size = store.size(name)
+            try:
+                info.mtime = int(store.get_modified_time(name).timestamp())
+            except NotImplementedError:
+                info.mtime = int(timezone.now().timestamp())
+            with store.open(name, "rb") as stream:
+                tar.addfile(info, stream)
+
+
+def restore_private(archive: Path) -> None:
+    """Put an archive's files back into the private store with `storage.save`, replacing a
+    file of the same name; links, folders and names that climb out are skipped."""
+    store = files.private_store()
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            name = posixpath.normpath(member.name)
+            if not member.isfile() or name.startswith(("/", "..")) or name == ".":
+                continue
+            stream = tar.extractfile(member)
+            if stream is None:
+                continue
+            if store.exists(name):
+                store.delete(name)
+            store.save(name, File(stream, name=name))
 
 
 # ----------------------------------------------------------------------------- restore
@@ -167,10 +204,7 @@ def restore(source: Path, *, verify: bool = True) -> list[str]:
             Path(f"{db['NAME']}{suffix}").unlink(missing_ok=True)
     archive = source / "private.tar.gz"
     if archive.is_file():
-        private = Path(settings.GUANJIA_PRIVATE_ROOT)
-        private.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(private, filter="data")
+        restore_private(archive)
     if not verify:
         return []
     now = checksums()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanjia.core import files
 from guanjia.core.bounds import (
     HEADCOUNT_MAX,
     LONG_TEXT_MAX,
@@ -13,7 +14,6 @@ from guanjia.core.bounds import (
     bounded_text,
     validate_name,
 )
-from guanjia.requests.storage import attachment_storage
 
 
 def normalise_tags(raw: str) -> str:
@@ -180,7 +180,7 @@ class PolicyDocument(models.Model):
     policy = models.ForeignKey(
         Policy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="documents"
     )
-    file = models.FileField(_("file"), storage=attachment_storage, upload_to="policies/")
+    file = models.FileField(_("file"), storage=files.PrivateStorage(), upload_to="policies/")
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("size"))

@@ -13,14 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
+from guanjia.core import files
 from guanjia.core.audit import audited_save, record
 from guanjia.core.bounds import AMOUNT_WAN_MAX
 from guanjia.core.models import AuditAction
 from guanjia.enterprises.models import Enterprise
 from guanjia.notifications.services import batched, notify
 from guanjia.regions.models import Region
-from guanjia.requests import attachments
-from guanjia.requests.storage import attachment_storage
 
 from . import rules
 from .access import can_edit_policies, can_record_grant, may_apply, may_open_deliveries
@@ -45,21 +44,21 @@ def save_policy(actor: User, policy: Policy, documents: Sequence[File] = ()) -> 
     if not can_edit_policies(actor):
         raise PermissionDenied
     try:
-        checked = [(upload, *attachments.fingerprint(upload)) for upload in documents]
+        checked = [(upload, *files.fingerprint(upload)) for upload in documents]
     except ValidationError as exc:
         raise ValidationError({"documents": exc.messages}) from exc
-    with attachments.removed_on_failure(), transaction.atomic():
+    with files.removed_on_failure(), transaction.atomic():
         audited_save(policy, actor)
         for upload, kind, sha256, original in checked:
             document = PolicyDocument(
                 policy=policy,
                 name=original,
-                content_type=attachments.TYPES[kind],
+                content_type=files.TYPES[kind],
                 size=upload.size or 0,
                 sha256=sha256,
                 uploaded_by=actor,
             )
-            attachments.store(document.file, kind, upload)
+            files.store(document.file, kind, upload)
             document.save()
             record(actor, AuditAction.CREATE, document)
         pk = policy.pk
@@ -77,10 +76,8 @@ def remove_document(actor: User, document: PolicyDocument, reason: str) -> None:
         raise ValidationError({"reason": _("say why the document is removed")})
     with transaction.atomic():
         record(actor, AuditAction.DELETE, document, before={"name": document.name}, note=reason)
-        name = document.file.name
+        files.delete_on_commit(document.file)
         document.delete()
-        if name:
-            transaction.on_commit(lambda: attachment_storage.delete(name))
 
 
 def save_profile(

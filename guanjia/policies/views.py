@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guanjia.accounts.models import User
 from guanjia.core.confirm import ConfirmForm
+from guanjia.core.files import Served, serving_view
 from guanjia.enterprises.access import enterprises_for
-from guanjia.requests.attachments import serve
 
 from . import access, rules, services
 from .forms import PolicyForm, ProfileForm
@@ -90,14 +90,16 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "policies/edit.html", {"form": form, "policy": policy})
 
 
-@login_required
-def document(request: HttpRequest, pk: int) -> FileResponse:
+def _document(request: HttpRequest, pk: int) -> Served:
     """A policy's document, to library users and to the enterprises it was delivered to."""
     user = _user(request)
     doc = get_object_or_404(PolicyDocument.objects.select_related("policy"), pk=pk)
     if not access.can_see_policy(user, doc.policy):
         raise Http404("no such document")
-    return serve(doc.file, doc.name)
+    return Served(doc.file, doc.name)
+
+
+document = serving_view(_document)
 
 
 @login_required

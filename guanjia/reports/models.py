@@ -9,9 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core import files
 from guanjia.core.bounds import ERROR_MAX, bounded_text
-
-from .storage import report_storage
 
 
 class ReportKind(models.TextChoices):
@@ -27,6 +26,8 @@ class ReportStatus(models.TextChoices):
 
 
 FORMATS = ("pdf", "docx", "xlsx")
+# Report files: the private store's "reports" folder, served by the download view.
+STORAGE = files.PrivateStorage(folder="reports")
 # A report still queued or generating after this long may be asked for again.
 STUCK_AFTER = dt.timedelta(minutes=30)
 
@@ -61,9 +62,9 @@ class Report(models.Model):
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
     )
     language = models.CharField(max_length=10, default="zh-hans")
-    pdf = models.FileField(storage=report_storage, upload_to="%Y/", blank=True)
-    docx = models.FileField(storage=report_storage, upload_to="%Y/", blank=True)
-    xlsx = models.FileField(storage=report_storage, upload_to="%Y/", blank=True)
+    pdf = models.FileField(storage=STORAGE, upload_to="%Y/", blank=True)
+    docx = models.FileField(storage=STORAGE, upload_to="%Y/", blank=True)
+    xlsx = models.FileField(storage=STORAGE, upload_to="%Y/", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.accounts.models import User
 from guanjia.core.audit import record
+from guanjia.core.files import Served, serving_view
 from guanjia.core.models import AuditAction
 
 from . import access, calendar, services
@@ -72,25 +73,16 @@ def generate(request: AuthedRequest) -> HttpResponse:
     return redirect("reports:list")
 
 
-@login_required
-@require_GET
-def download(request: AuthedRequest, pk: int, fmt: str) -> FileResponse:
+def _download(request: AuthedRequest, pk: int, fmt: str) -> Served:
+    """A finished report's file in one format, to whoever may read the report (always a
+    download: the kind is the format, the system made the file)."""
     report = access.get_report(request.user, pk)
     if fmt not in FORMATS or report.status != ReportStatus.DONE or not getattr(report, fmt):
         raise Http404("no such file")
-    content_types = {
-        "pdf": "application/pdf",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
-    response = FileResponse(
-        getattr(report, fmt).open("rb"),
-        as_attachment=True,
-        filename=report.file_name(fmt),
-        content_type=content_types[fmt],
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return Served(getattr(report, fmt), report.file_name(fmt), kind=fmt)
+
+
+download = serving_view(_download, methods=["GET"])
 
 
 @login_required

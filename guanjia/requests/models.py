@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guanjia.accounts.models import Role
+from guanjia.core import files
 from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
-
-from .storage import attachment_storage
 
 
 class Priority(models.TextChoices):
@@ -481,7 +480,7 @@ class Attachment(models.Model):
     event = models.ForeignKey(
         RequestEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
     )
-    file = models.FileField(storage=attachment_storage, upload_to="%Y/%m/")
+    file = models.FileField(storage=files.PrivateStorage(), upload_to="%Y/%m/")
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("size"))

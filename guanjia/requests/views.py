@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import Role, User
+from guanjia.core.files import Served, serving_view
 from guanjia.enterprises import invites
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
@@ -286,13 +287,16 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return redirect("requests:detail", sr.pk)
 
 
-@login_required
-def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def _attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Served:
+    """A request's file, to whoever may see the request and the entry it goes with."""
     user = _user(request)
     sr = access.get_request(user, pk)
     # A file goes with its entry's text: one the user may not read is not there for them.
     file = get_object_or_404(Attachment.objects.visible_to(user), pk=attachment_pk, request=sr)
-    return attachments.serve(file.file, file.name)
+    return Served(file.file, file.name)
+
+
+attachment = serving_view(_attachment)
 
 
 @login_required

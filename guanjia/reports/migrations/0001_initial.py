@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import guanjia.reports.models
-import guanjia.reports.storage
+import guanjia.core.files
 from django.conf import settings
 from django.db import migrations, models
 
@@ -40,9 +40,9 @@ class Migration(migrations.Migration):
                 ('period_end', models.DateField(verbose_name='to')),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Generating'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
                 ('language', models.CharField(default='zh-hans', max_length=10)),
-                ('pdf', models.FileField(blank=True, storage=guanjia.reports.storage.ReportStorage(), upload_to='%Y/')),
-                ('docx', models.FileField(blank=True, storage=guanjia.reports.storage.ReportStorage(), upload_to='%Y/')),
-                ('xlsx', models.FileField(blank=True, storage=guanjia.reports.storage.ReportStorage(), upload_to='%Y/')),
+                ('pdf', models.FileField(blank=True, storage=guanjia.core.files.PrivateStorage(folder='reports'), upload_to='%Y/')),
+                ('docx', models.FileField(blank=True, storage=guanjia.core.files.PrivateStorage(folder='reports'), upload_to='%Y/')),
+                ('xlsx', models.FileField(blank=True, storage=guanjia.core.files.PrivateStorage(folder='reports'), upload_to='%Y/')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested')),
                 ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),

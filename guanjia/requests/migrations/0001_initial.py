@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import guanjia.requests.storage
+import guanjia.core.files
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -162,7 +162,7 @@ class Migration(migrations.Migration):
             name='Attachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(storage=guanjia.requests.storage.PrivateStorage(), upload_to='%Y/%m/')),
+                ('file', models.FileField(storage=guanjia.core.files.PrivateStorage(), upload_to='%Y/%m/')),
                 ('name', models.CharField(max_length=200, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=100)),
                 ('size', models.PositiveIntegerField(verbose_name='size')),
