@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .bounds import NOTE_MAX, bounded_text
+from .bounds import NOTE_MAX, bounded_text, validate_name
 
 
 class AuditAction(models.TextChoices):
@@ -115,7 +115,7 @@ class SheetMapping(models.Model):
     """
 
     kind = models.CharField(_("import"), max_length=30)  # "ledger", "requests", …
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     signature = models.CharField(_("header signature"), max_length=40, db_index=True)
     headers = models.JSONField(_("headers"), default=list)  # the normalised header row
     mapping = models.JSONField(_("mapping"), default=dict)

@@ -495,6 +495,8 @@ def _strip_city(text: str, vocab: Vocabulary) -> str:
 def _is_area(value: Any, vocab: Vocabulary) -> bool:
     """An area name (凌海市, 凌海), optionally after the city's name, or an address inside one."""
     text = re.sub(r"\s+", "", text_of(value))
+    if text in vocab.areas:  # 锦州高新技术产业开发区 before 锦州 is taken for the city
+        return True
     text = _strip_city(text, vocab)
     if text in vocab.areas:
         return True

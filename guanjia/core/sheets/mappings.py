@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core import audit
-from guanjia.core.models import AuditAction, SheetMapping
+from guanjia.core.models import SheetMapping
 from guanjia.core.sheets.headers import normalise_header
 
 IGNORE = "-"  # on the command line, 备注=- ignores the column
@@ -67,20 +67,15 @@ def save_mapping(
     }
     found = SheetMapping.objects.filter(kind=kind, name=name, **_owner(user, owner)).first()
     if found is None:
-        saved = SheetMapping.objects.create(
+        found = SheetMapping(
             kind=kind,
             name=name,
             created_by=user if getattr(user, "pk", None) else None,
             **_owner(user, owner),
-            **values,
         )
-        audit.record(user, AuditAction.CREATE, saved)
-        return saved
-    before = audit.snapshot(found)
     for key, value in values.items():
         setattr(found, key, value)
-    found.save()
-    audit.record(user, AuditAction.UPDATE, found, before=before, after=audit.snapshot(found))
+    audit.audited_save(found, user)  # validates the name; records the creation or the change
     return found
 
 
