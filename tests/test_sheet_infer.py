@@ -413,3 +413,28 @@ def test_a_department_or_office_mapping_is_shared(users, linghai):
     with pytest.raises(ValueError):
         save_mapping("ledger", HEADERS, MAPPING, official, "无部门", owner="department")
     assert SheetMapping.objects.count() == 2
+
+
+def test_long_columns_are_judged_on_rows_spread_over_the_sheet():
+    rows = 5000
+    areas = ["太和区"] * 4000 + ["待定"] * 1000  # sorted: a head-only sample would say 100%
+    stages = ["签约"] * rows
+    dates = [dt.date(2025, 1, 1)] * rows
+    area, date = propose(
+        [SheetColumn(0, "建设地点", areas), SheetColumn(1, "日期", dates)],
+        LEDGER,
+        VOCAB,
+        stage_cells=stages,
+    )
+    assert (area.fit, area.total, area.field) == (800, 1000, "region")
+    assert "counted on 1000 of the 5000 rows" in area.evidence
+    assert date.field == "signed_on"
+
+
+@pytest.mark.django_db
+def test_the_vocabulary_from_the_database(regions, industries, users):
+    vocab = Vocabulary.from_db()
+    assert {"凌海市", "凌海", "太和区", "义县", "高新区"} <= vocab.areas
+    assert "锦州市" in vocab.prefixes and "锦州市" not in vocab.areas
+    assert {"新能源", "光伏"} <= vocab.industries
+    assert "t_steward" in vocab.people

@@ -42,6 +42,7 @@ from guanjia.core.sheets.headers import (
 )
 
 FIT_SHARE = 0.8  # a kind fits a column when this share of its non-empty cells fit
+SAMPLE_ROWS = 1000  # longer columns are judged on this many rows spread over the sheet
 
 
 class Kind:
@@ -743,6 +744,19 @@ def propose(
     taken = set(mapped)
     free = [c for c in candidates if c.field not in taken]
     by_field = {c.field: c for c in candidates}
+    rows = max([len(c.cells) for c in columns] + [len(stage_cells or ())], default=0)
+    sampled = rows > SAMPLE_ROWS
+    if sampled:
+        # The same rows of every column, so a date still lines up with its row's stage.
+        picked = [i * rows // SAMPLE_ROWS for i in range(SAMPLE_ROWS)]
+        columns = [
+            SheetColumn(
+                c.index, c.header, [c.cells[i] if i < len(c.cells) else None for i in picked]
+            )
+            for c in columns
+        ]
+        if stage_cells is not None:
+            stage_cells = [stage_cells[i] if i < len(stage_cells) else None for i in picked]
     choices = []
     for column in columns:
         header = normalise_header(column.header)
@@ -753,6 +767,12 @@ def propose(
         choices.append(choice)
     _dates_by_order(choices, free, stage_cells, vocab)
     _resolve_conflicts(choices, by_field)
+    if sampled:
+        for choice in choices:
+            choice.reasons.append(
+                _("counted on %(n)d of the %(rows)d rows, spread over the sheet")
+                % {"n": SAMPLE_ROWS, "rows": rows}
+            )
     return [_proposal(c, by_field) for c in choices]
 
 
