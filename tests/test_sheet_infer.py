@@ -276,6 +276,8 @@ def test_enterprises_departments_projects_and_free_text():
 def test_phones_contacts_and_empty_columns_are_offered_as_ignored():
     phones = one("电话", ["13904160001", "0416-7123456", "13842011234"])
     assert phones.field is None and phones.ignore and phones.kind == Kind.PHONE
+    phone = Candidate("phone", "Phone", Kind.PHONE, ("电话",))
+    assert one("手机号", ["13904160001", "13842011234"], candidates=[phone]).field == "phone"
     empty = one("附件", [None, "", "—"])
     assert empty.field is None and empty.ignore and empty.total == 0
 

@@ -778,6 +778,7 @@ def propose(
 
 # Kinds specific enough that the only free field of the kind is proposed whatever the header.
 _SINGLE_OK = {
+    Kind.PHONE,
     Kind.REGION,
     Kind.CREDIT_CODE,
     Kind.STAGE,
@@ -803,11 +804,11 @@ def _choose(
         choice.ignore = True
         return
     if header in IGNORABLE_HEADERS:
-        choice.reasons.append(_("the ledger does not keep “%(header)s”") % {"header": header})
+        choice.reasons.append(_("“%(header)s” is not imported") % {"header": header})
         choice.ignore = True
         return
-    if kind == Kind.PHONE:
-        choice.reasons.append(_("the ledger does not keep phone numbers"))
+    if kind == Kind.PHONE and not any(c.kind == Kind.PHONE for c in free):
+        choice.reasons.append(_("no field takes phone numbers"))
         choice.ignore = True
         return
     if not kind or kind == Kind.NUMBER:
@@ -898,7 +899,7 @@ def _choose_person(choice: _Choice, same: Sequence[Candidate]) -> None:
     """Leader by header words or titles in the cells; steward by header; else only when sure."""
     header, found = choice.header, choice.found
     if "联系人" in header or ("负责人" in header and "包保" not in header):
-        choice.reasons.append(_("these look like contacts, which the ledger does not keep"))
+        choice.reasons.append(_("these look like contacts, which are not imported"))
         choice.ignore = True
         return
     scored = sorted(((header_score(header, c), c) for c in same), key=lambda p: -p[0])
@@ -935,11 +936,9 @@ def _choose_date(choice: _Choice, same: Sequence[Candidate]) -> None:
     stage = _date_stage(choice.header)
     if stage is None:
         if any(w in choice.header for w in PLAN_WORDS):
-            choice.reasons.append(
-                _("planned dates: the ledger records the day a stage was reached")
-            )
+            choice.reasons.append(_("planned dates: only the day a stage was reached is imported"))
         else:
-            choice.reasons.append(_("the ledger has no field for these dates"))
+            choice.reasons.append(_("no field takes these dates"))
         choice.ignore = True
         return
     if stage:
