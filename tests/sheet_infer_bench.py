@@ -35,8 +35,11 @@ def load(path: Path) -> dict[str, Any]:
 def known_field(header: str) -> str | None:
     """The field a header names by the ledger's aliases or the extra ones, else None."""
     from guanjia.core.sheets.headers import alias_table, normalise_header
-    from guanjia.ledger.importers import header_key
 
+    try:  # the ledger's own aliases, wherever the sheet kit keeps them by now
+        from guanjia.ledger.importers import header_key
+    except ImportError:
+        return alias_table().get(normalise_header(header))
     return header_key(header) or alias_table().get(normalise_header(header))
 
 
