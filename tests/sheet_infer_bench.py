@@ -33,14 +33,12 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def known_field(header: str) -> str | None:
-    """The field a header names by the ledger's aliases or the extra ones, else None."""
+    """The field a header names by the ledger's column table (its own aliases and the extra
+    ones, as the kit matches them), else by the extra aliases' normalised forms."""
     from guanjia.core.sheets.headers import alias_table, normalise_header
+    from guanjia.projects.importers import TABLE
 
-    try:  # the ledger's own aliases, wherever the sheet kit keeps them by now
-        from guanjia.ledger.importers import header_key
-    except ImportError:
-        return alias_table().get(normalise_header(header))
-    return header_key(header) or alias_table().get(normalise_header(header))
+    return TABLE.field_for(header) or alias_table().get(normalise_header(header))
 
 
 def run(sheet: dict[str, Any], vocab: Any) -> list[tuple[str, Any, Any, str]]:

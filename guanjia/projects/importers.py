@@ -58,6 +58,7 @@ from guanjia.core.sheets import (
     text_of,
 )
 from guanjia.core.sheets.cells import HEADER_UNITS
+from guanjia.core.sheets.headers import EXTRA_ALIASES
 from guanjia.core.sheets.results import MAX_STORED
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.access import referenceable_enterprises
@@ -209,7 +210,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 # Headers that carry nothing to import (a row counter); shown in the mapping as ignored.
 IGNORED_HEADERS = {"序号", "编号", "序"}
-TABLE = Table(COLUMNS, ignored=IGNORED_HEADERS)
+TABLE = Table(COLUMNS, ignored=IGNORED_HEADERS, extra=EXTRA_ALIASES)
 BY_KEY = TABLE.by_field
 REQUIRED = [c for c in COLUMNS if c.required]
 AMOUNT_KEYS = [c.key for c in COLUMNS if c.amount]

@@ -154,6 +154,7 @@ class Table:
         ignored: Iterable[str] = IGNORED_HEADERS,
         search_rows: int = HEADER_SEARCH_ROWS,
         minimum: int = 2,
+        extra: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.columns = tuple(columns)
         self.by_field = {c.field: c for c in self.columns}
@@ -164,6 +165,11 @@ class Table:
         for column in self.columns:
             for alias in (column.header, *column.aliases):
                 self._index.setdefault(word_key(self._clean(alias)), column.field)
+        # Headers other offices write (core.sheets.headers.EXTRA_ALIASES), after our own.
+        for key, aliases in (extra or {}).items():
+            if key in self.by_field:
+                for alias in aliases:
+                    self._index.setdefault(word_key(self._clean(alias)), key)
 
     def __iter__(self) -> Iterator[Column]:
         return iter(self.columns)
