@@ -123,6 +123,8 @@ class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
     VALIDATING = "validating", _("Checking")
     VALIDATED = "validated", _("Checked")
+    # Unknown headers or a required column missing: the owner confirms the columns first.
+    NEEDS_MAPPING = "needs_mapping", _("Columns to confirm")
     COMMITTING = "committing", _("Importing")
     COMMITTED = "committed", _("Imported")
     FAILED = "failed", _("Failed")
@@ -156,6 +158,9 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
+    # {header: field, or null to ignore the column}, confirmed on the mapping screen; null:
+    # the headers are matched as usual, or by a saved mapping (core.sheets.mappings).
+    mapping = models.JSONField(_("column mapping"), null=True, blank=True)
     progress_done = models.PositiveIntegerField(_("rows done"), default=0)
     progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
     # errors, counts, column mapping, preview: see guanjia.core.sheets.SheetResult.as_json.

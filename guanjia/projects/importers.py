@@ -286,6 +286,13 @@ class ImportResult(SheetResult):
 
     new_enterprises: int = 0
     duplicates: list[Duplicate] = field(default_factory=list)
+    saved_mapping: str = ""  # the name of the saved mapping the file was mapped by
+    review: dict[str, Any] | None = None  # the mapping screen's questions (core.sheets.review)
+
+    @property
+    def needs_mapping(self) -> bool:
+        """The user must confirm the columns before the file can be imported."""
+        return bool(self.review and self.review.get("needs_answer"))
 
     def counts(self) -> dict[str, int]:
         return {
@@ -313,6 +320,8 @@ class ImportResult(SheetResult):
                 }
                 for d in self.duplicates[:limit]
             ],
+            "saved_mapping": self.saved_mapping,
+            "review": self.review,
         }
 
 
@@ -1041,5 +1050,8 @@ def run_import(
 
 
 def job_importer(job: Any) -> ProjectImporter:
-    """The importer of a background ledger job (guanjia.core.sheets.jobs)."""
-    return ProjectImporter(job.user, filename=job.original_name, progress=job.set_progress)
+    """The importer of a background ledger job (guanjia.core.sheets.jobs): it uses saved
+    mappings and asks about unknown columns (guanjia.projects.mapping)."""
+    from guanjia.projects.mapping import JobImporter
+
+    return JobImporter(job)
