@@ -1043,9 +1043,14 @@ def run_import(
     sheet: str = "",
     filename: str = "",
     progress: Progress | None = None,
+    mapping: dict[str, str | None] | None = None,
 ) -> ImportResult:
-    """Validate a file and, with commit=True and nothing wrong, write it all in one transaction."""
-    importer = ProjectImporter(user, filename=filename or source_name(source), progress=progress)
+    """Validate a file and, with commit=True and nothing wrong, write it all in one transaction.
+
+    `mapping` {header text: field or None} names columns explicitly (it wins over aliases)."""
+    importer = ProjectImporter(
+        user, filename=filename or source_name(source), progress=progress, mapping=mapping
+    )
     return importer.commit(source, sheet) if commit else importer.validate(source, sheet)
 
 

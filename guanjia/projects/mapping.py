@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.models import SheetMapping
 from guanjia.core.sheets import read_sheet, text_of
+from guanjia.core.sheets.headers import normalise_header
 from guanjia.core.sheets.infer import Vocabulary, ledger_candidates
 from guanjia.core.sheets.mappings import apply_mapping, find_mapping, save_mapping
 from guanjia.core.sheets.reading import FileError, Source
@@ -126,3 +127,39 @@ def _undecided(result: ImportResult) -> bool:
 def job_importer(job: Any) -> JobImporter:
     """The importer of a background ledger job (guanjia.core.sheets.jobs)."""
     return JobImporter(job)
+
+
+def header_row(source: Source, sheet: str, filename: str, hint: dict[str, Any]) -> list[Any]:
+    """The file's header row: of its first rows, the one with the most headers the ledger or
+    `hint` ({normalised header: field}) knows; [] for none."""
+    best: list[Any] = []
+    best_score = 0
+    for number, cells in read_sheet(source, sheet, filename):
+        if number > TABLE.search_rows:
+            break
+        score = sum(
+            1
+            for cell in cells
+            if text_of(cell) and (TABLE.field_for(cell) or normalise_header(cell) in hint)
+        )
+        if score > best_score:
+            best, best_score = cells, score
+    return best
+
+
+def by_cell_text(
+    table_mapping: dict[str, str | None], cells: list[Any]
+) -> tuple[dict[str, str | None], list[str]]:
+    """A mapping by normalised header laid over a header row: ({cell text: field}, the
+    mapping's headers the row does not have)."""
+    applied = apply_mapping(table_mapping, cells, TABLE.by_field, touch=False)
+    return {text_of(cells[i]): key for i, key in applied.fields.items()}, applied.missing
+
+
+def template_named(name: str, cells: list[Any], user: Any) -> SheetMapping | None:
+    """The saved mapping for --template NAME: by this header row or by name, among the
+    user's; without a user (the system), any ledger mapping of that name."""
+    if user is not None:
+        found = find_mapping(KIND, cells, user, name=name)
+        return found if found is not None and found.name == name else None
+    return SheetMapping.objects.filter(kind=KIND, name=name).order_by("-used_at", "-pk").first()
