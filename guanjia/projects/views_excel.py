@@ -198,8 +198,8 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     """The mapping screen: confirm or change what each column is read as, then check again
     with that mapping (and save it for the user's department or office)."""
     job = _get_job(request, pk)
-    if job.status not in MAPPABLE:
-        raise Http404("this import cannot be mapped now")
+    if job.status not in MAPPABLE:  # still running, imported or failed: its own page says
+        return redirect("ledger:import_job", pk=job.pk)
     review = _review_of(job)
     if request.method == "GET":
         return _mapping_screen(request, job, review)
