@@ -16,7 +16,12 @@ from guanjia.core.models import SheetMapping
 from guanjia.core.sheets import read_sheet, text_of
 from guanjia.core.sheets.headers import normalise_header
 from guanjia.core.sheets.infer import Vocabulary, ledger_candidates
-from guanjia.core.sheets.mappings import apply_mapping, find_mapping, save_mapping
+from guanjia.core.sheets.mappings import (
+    apply_mapping,
+    find_mapping,
+    save_mapping,
+    visible_mappings,
+)
 from guanjia.core.sheets.reading import FileError, Source
 from guanjia.core.sheets.review import Review, review_sheet
 
@@ -48,6 +53,8 @@ def saved_mapping_for(source: Source, sheet: str, filename: str, user: Any) -> S
     """The saved mapping (visible to `user`) whose header signature one of the file's first
     rows has, as {header text: field or None}; None when there is none."""
     if user is None or not getattr(user, "pk", None):
+        return None
+    if not visible_mappings(KIND, user).exists():  # most users: no second read of the file
         return None
     try:
         rows = read_sheet(source, sheet, filename)
