@@ -68,7 +68,7 @@ def test_an_unknown_column_is_mapped_on_the_mapping_screen(page, shot, ledger, t
     assert SheetMapping.objects.get().name == "外地台账"
 
 
-def test_the_mapping_screen_fits_a_phone(phone, ledger, tmp_path):
+def test_the_mapping_screen_fits_a_phone(phone, shot, ledger, tmp_path):
     worker = PlayedWorker(phone)
     log_in(phone, "t_admin")
     phone.goto(reverse("ledger:import_start"))
@@ -80,3 +80,4 @@ def test_the_mapping_screen_fits_a_phone(phone, ledger, tmp_path):
     phone.reload()
     expect(phone.locator("tr[data-column=D] select")).to_have_value("region")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(phone, "import-mapping-phone")
