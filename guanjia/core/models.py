@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .bounds import NOTE_MAX, bounded_text
+from .bounds import NOTE_MAX, bounded_text, validate_name
 
 
 class AuditAction(models.TextChoices):
@@ -155,6 +155,8 @@ class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
     VALIDATING = "validating", _("Checking")
     VALIDATED = "validated", _("Checked")
+    # Unknown headers or a required column missing: the owner confirms the columns first.
+    NEEDS_MAPPING = "needs_mapping", _("Columns to confirm")
     COMMITTING = "committing", _("Importing")
     COMMITTED = "committed", _("Imported")
     FAILED = "failed", _("Failed")
@@ -188,6 +190,9 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
+    # {header: field, or null to ignore the column}, confirmed on the mapping screen; null:
+    # the headers are matched as usual, or by a saved mapping (core.sheets.mappings).
+    mapping = models.JSONField(_("column mapping"), null=True, blank=True)
     progress_done = models.PositiveIntegerField(_("rows done"), default=0)
     progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
     # errors, counts, column mapping, preview: see guanjia.core.sheets.SheetResult.as_json.
@@ -241,3 +246,97 @@ class ImportJob(models.Model):
         if status != ImportStatus.FAILED and self.progress_total:
             self.progress_done = self.progress_total
         self.save(update_fields=["status", "result", "finished_at", "progress_done"])
+
+
+class SheetMapping(models.Model):
+    """A saved column mapping: how one office's sheet layout maps onto an import's fields.
+
+    The next file with the same header row (the same `signature`) is mapped the same way
+    without asking again. Owned by a user, a department or an area office (exactly one).
+    `mapping` is {normalised header: field, or null for a column to ignore}.
+    """
+
+    kind = models.CharField(_("import"), max_length=30)  # "ledger", "requests", …
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
+    signature = models.CharField(_("header signature"), max_length=40, db_index=True)
+    headers = models.JSONField(_("headers"), default=list)  # the normalised header row
+    mapping = models.JSONField(_("mapping"), default=dict)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sheet_mappings",
+    )
+    owner_department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sheet_mappings",
+    )
+    owner_region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sheet_mappings",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sheet mapping")
+        verbose_name_plural = _("sheet mappings")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        owner_user__isnull=False,
+                        owner_department__isnull=True,
+                        owner_region__isnull=True,
+                    )
+                    | models.Q(
+                        owner_user__isnull=True,
+                        owner_department__isnull=False,
+                        owner_region__isnull=True,
+                    )
+                    | models.Q(
+                        owner_user__isnull=True,
+                        owner_department__isnull=True,
+                        owner_region__isnull=False,
+                    )
+                ),
+                name="sheet_mapping_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "name", "owner_user"],
+                condition=models.Q(owner_user__isnull=False),
+                name="sheet_mapping_unique_user_name",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "name", "owner_department"],
+                condition=models.Q(owner_department__isnull=False),
+                name="sheet_mapping_unique_department_name",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "name", "owner_region"],
+                condition=models.Q(owner_region__isnull=False),
+                name="sheet_mapping_unique_region_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"

@@ -58,6 +58,7 @@ from guanjia.core.sheets import (
     text_of,
 )
 from guanjia.core.sheets.cells import HEADER_UNITS
+from guanjia.core.sheets.headers import EXTRA_ALIASES
 from guanjia.core.sheets.results import MAX_STORED
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.access import referenceable_enterprises
@@ -209,7 +210,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 # Headers that carry nothing to import (a row counter); shown in the mapping as ignored.
 IGNORED_HEADERS = {"序号", "编号", "序"}
-TABLE = Table(COLUMNS, ignored=IGNORED_HEADERS)
+TABLE = Table(COLUMNS, ignored=IGNORED_HEADERS, extra=EXTRA_ALIASES)
 BY_KEY = TABLE.by_field
 REQUIRED = [c for c in COLUMNS if c.required]
 AMOUNT_KEYS = [c.key for c in COLUMNS if c.amount]
@@ -285,6 +286,13 @@ class ImportResult(SheetResult):
 
     new_enterprises: int = 0
     duplicates: list[Duplicate] = field(default_factory=list)
+    saved_mapping: str = ""  # the name of the saved mapping the file was mapped by
+    review: dict[str, Any] | None = None  # the mapping screen's questions (projects.sheet_review)
+
+    @property
+    def needs_mapping(self) -> bool:
+        """The user must confirm the columns before the file can be imported."""
+        return bool(self.review and self.review.get("needs_answer"))
 
     def counts(self) -> dict[str, int]:
         return {
@@ -312,6 +320,8 @@ class ImportResult(SheetResult):
                 }
                 for d in self.duplicates[:limit]
             ],
+            "saved_mapping": self.saved_mapping,
+            "review": self.review,
         }
 
 
@@ -1038,7 +1048,7 @@ def run_import(
     """Validate a file and, with commit=True and nothing wrong, write it all in one transaction.
 
     `mapping` {header text: field, or None to ignore} names headers the aliases do not know
-    (what guanjia.core.sheets.infer proposes for the unknown columns' samples)."""
+    (what guanjia.projects.infer proposes for the unknown columns' samples)."""
     importer = ProjectImporter(
         user, filename=filename or source_name(source), progress=progress, mapping=mapping
     )
@@ -1048,5 +1058,8 @@ def run_import(
 
 
 def job_importer(job: Any) -> ProjectImporter:
-    """The importer of a background ledger job (guanjia.core.sheets.jobs)."""
-    return ProjectImporter(job.user, filename=job.original_name, progress=job.set_progress)
+    """The importer of a background ledger job (guanjia.core.sheets.jobs): it uses saved
+    mappings and asks about unknown columns (guanjia.projects.mapping)."""
+    from guanjia.projects.mapping import JobImporter
+
+    return JobImporter(job)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("import/<int:pk>/", views_excel.import_job, name="import_job"),
     path("import/<int:pk>/progress/", views_excel.import_progress, name="import_progress"),
     path("import/<int:pk>/commit/", views_excel.import_commit, name="import_commit"),
+    path("import/<int:pk>/columns/", views_excel.import_mapping, name="import_mapping"),
 ]

@@ -9,6 +9,7 @@ import xlsxwriter
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,12 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
 from guanjia.core import uploads
-from guanjia.core.models import ImportJob, ImportKind
+from guanjia.core.models import ImportJob, ImportKind, ImportStatus
 from guanjia.core.sheets.jobs import start_commit, validate_import
 from guanjia.projects.access import projects_for
 from guanjia.projects.ledger import LedgerFilter
+from guanjia.projects.sheet_review import IGNORED, ColumnChoice, Review, check_answers
 
-from . import importers
+from . import importers, mapping
 from .exporters import export_filename, export_projects
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -128,7 +130,105 @@ def _get_job(request: AuthedRequest, pk: int) -> ImportJob:
 def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     """Progress while the job runs; then the preview (or the result) of the file."""
     job = _get_job(request, pk)
+    if job.status == ImportStatus.NEEDS_MAPPING and job.result.get("review"):
+        return _mapping_screen(request, job, Review.from_json(job.result["review"]))
     return render(request, "ledger/import_job.html", {"job": job, "result": job.result})
+
+
+IGNORE = "-"  # the select's value for "ignore this column"
+MAPPABLE = {ImportStatus.NEEDS_MAPPING, ImportStatus.VALIDATED}
+
+
+def _review_of(job: ImportJob) -> Review:
+    """The questions for a job: kept from its check, or asked again over the mapping it used."""
+    if job.result.get("review"):
+        return Review.from_json(job.result["review"])
+    used = job.mapping
+    if used is None:
+        saved = mapping.saved_mapping_for(job.file.path, job.sheet, job.original_name, job.user)
+        used = saved.explicit if saved else None
+    review = mapping.review_file(job.file.path, job.sheet, job.original_name, used)
+    if review is None:
+        raise Http404("the file has no header row to map")
+    return review
+
+
+def _mapping_screen(
+    request: AuthedRequest,
+    job: ImportJob,
+    review: Review,
+    answers: dict[int, str | None] | None = None,
+    problems: list[str] | None = None,
+) -> HttpResponse:
+    """Every column with its header, a few cells and a select of the ledger's fields."""
+    chosen = answers if answers is not None else {c.index: c.field for c in review.columns}
+    labels = {c.field: c.label for c in importers.COLUMNS}
+    owner, owner_name = mapping.owner_for(request.user)
+    context = {
+        "job": job,
+        "result": job.result,
+        "columns": [{"column": c, "value": chosen.get(c.index) or IGNORE} for c in review.columns],
+        "fields": importers.COLUMNS,
+        "ignore": IGNORE,
+        "missing": [labels[f] for f in review.missing if f in labels],
+        "problems": problems or [],
+        "owner": owner,
+        "owner_name": owner_name,
+        "save": request.POST.get("save") == "on" if request.method == "POST" else True,
+        "name": request.POST.get("name", "")
+        if request.method == "POST"
+        else (job.result.get("saved_mapping") or Path(job.original_name).stem)[:100],
+        "ignored": IGNORED,
+    }
+    status = 400 if problems else 200
+    return render(request, "ledger/import_mapping.html", context, status=status)
+
+
+def _answers(request: AuthedRequest, columns: list[ColumnChoice]) -> dict[int, str | None]:
+    answers: dict[int, str | None] = {}
+    for column in columns:
+        value = request.POST.get(f"col-{column.index}", IGNORE).strip()
+        answers[column.index] = None if value in ("", IGNORE) else value
+    return answers
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The mapping screen: confirm or change what each column is read as, then check again
+    with that mapping (and save it for the user's department or office)."""
+    job = _get_job(request, pk)
+    if job.status not in MAPPABLE:  # still running, imported or failed: its own page says
+        return redirect("ledger:import_job", pk=job.pk)
+    review = _review_of(job)
+    if request.method == "GET":
+        return _mapping_screen(request, job, review)
+    answers = _answers(request, review.columns)
+    problems = check_answers(importers.TABLE, review.columns, answers)
+    chosen = {c.header: answers[c.index] for c in review.columns}
+    name = request.POST.get("name", "").strip()
+    if request.POST.get("save") == "on" and not problems:
+        if not name:
+            problems.append(_("Give the mapping a name to save it."))
+        else:
+            try:
+                mapping.save_for(request.user, review.headers, chosen, name)
+            except (ValidationError, ValueError) as exc:
+                problems.extend(getattr(exc, "messages", None) or [str(exc)])
+    if problems:
+        return _mapping_screen(request, job, review, answers, problems)
+    updated = ImportJob.objects.filter(pk=job.pk, status__in=MAPPABLE).update(
+        mapping=chosen,
+        status=ImportStatus.UPLOADED,
+        result={},
+        progress_done=0,
+        progress_total=0,
+        finished_at=None,
+        heartbeat_at=None,
+    )
+    if updated:
+        transaction.on_commit(lambda: validate_import.enqueue(job.pk))
+    return redirect("ledger:import_job", pk=job.pk)
 
 
 @login_required

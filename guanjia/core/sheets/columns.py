@@ -6,7 +6,7 @@ brackets, 总投资(亿元), goes to the amount parser), and the exporter writes
 an exported file imports back.
 
 Headers nobody recognises come back as `Unknown`, each with samples of its cells: the seam for
-content-based inference (guanjia.core.sheets.infer proposes a field from the samples). Whatever
+content-based inference (guanjia.projects.infer proposes a field from the samples). Whatever
 proposes or confirms a meaning passes it back as an explicit mapping
 `{header text: field, or None to ignore the column}`, which wins over the aliases.
 """
@@ -157,6 +157,7 @@ class Table:
         search_rows: int = HEADER_SEARCH_ROWS,
         minimum: int = 2,
         best: bool = False,
+        extra: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.columns = tuple(columns)
         self.by_field = {c.field: c for c in self.columns}
@@ -168,6 +169,11 @@ class Table:
         for column in self.columns:
             for alias in (column.header, *column.aliases):
                 self._index.setdefault(word_key(self._clean(alias)), column.field)
+        # Headers other offices write (core.sheets.headers.EXTRA_ALIASES), after our own.
+        for key, aliases in (extra or {}).items():
+            if key in self.by_field:
+                for alias in aliases:
+                    self._index.setdefault(word_key(self._clean(alias)), key)
 
     def __iter__(self) -> Iterator[Column]:
         return iter(self.columns)

@@ -201,7 +201,7 @@ class SheetImporter:
         header = self.table.map_header(*found, mapping=self.mapping)
         result.header_row = header.row
         # Before any header problem stops the check: an unknown column's cells are what
-        # inference (guanjia.core.sheets.infer) looks at to propose its field.
+        # inference (guanjia.projects.infer) looks at to propose its field.
         collect_samples(header, rows)
         self.check_header(header, result)
         if result.file_errors:

@@ -71,6 +71,8 @@ def validate_import(job_id: int) -> dict[str, Any]:
             job.finish(ImportStatus.FAILED, {"file_errors": [_("the file could not be checked")]})
             raise
         status = ImportStatus.FAILED if result.file_errors else ImportStatus.VALIDATED
+        if getattr(result, "needs_mapping", False):  # the owner confirms the columns first
+            status = ImportStatus.NEEDS_MAPPING
         job.finish(status, result.as_json())
     return job.counts
 
