@@ -51,14 +51,13 @@ KNOWN_GAPS: dict[str, dict[str, str]] = {
         # cockpit only reads: its figures are computed in figures.py, no mutation.
         "cockpit": "no services.py: read-only figures (figures.py)",
     },
-    "templates_in_app": {
-        "ledger": "its templates are in guanjia/templates/ledger/, not guanjia/ledger/templates/",
+    "urls_with_views": {
+        "ledger": "only the Excel pages' URL names are left (ledger:…); their views are projects'",
     },
     "sheet_module_names": {
         "servicerecords": "importing.py and exporting.py: to become importers.py and exporters.py",
     },
     "no_role_test_in_views": {
-        "ledger": "project_detail compares request.user.role with 'enterprise'",
         "requests": "queue and detail views build can_submit, can_invite… from user.role",
         "targets": "the board narrows an area official to their region by user.role",
     },

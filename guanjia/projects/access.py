@@ -111,3 +111,9 @@ def enterprise_projects(user: Any, enterprise: Any) -> dict[str, Any]:
         .order_by("-total_investment_wan", "pk")
     )
     return {"projects": projects}
+
+
+def sees_holding(user: User) -> bool:
+    """Whether the project page says what holds a project up (guarantees, approvals, task
+    forces): the government side's working notes, not shown to the enterprise's contacts."""
+    return user.role != Role.ENTERPRISE

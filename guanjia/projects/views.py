@@ -120,7 +120,7 @@ def _project_page(
         "partners": project.partners.all(),
         "stalled_kinds": project.stall_kinds(today),
         # What holds it (guarantees, approvals, task force items), for staff only.
-        "holding": holding.reasons(project) if request.user.role != "enterprise" else [],  # type: ignore[union-attr]
+        "holding": holding.reasons(project) if project_access.sees_holding(request.user) else [],
         "timeline": _timeline(project),
         "stage_changes": project.stage_changes.select_related("actor"),
         "signings": project.signings.select_related("event", "government"),
