@@ -479,7 +479,7 @@ def _is_year(value: Any) -> bool:
     if isinstance(value, int | float):
         return float(value).is_integer() and 1990 <= value <= 2100
     match = _YEAR_TEXT.fullmatch(text_of(value))
-    return bool(match) and 1990 <= int(match.group(1)) <= 2100
+    return match is not None and 1990 <= int(match.group(1)) <= 2100
 
 
 def _is_money_text(value: Any) -> bool:
@@ -989,7 +989,9 @@ def _dates_by_order(
         return
     if len(open_) == len(fields) and len(open_) > 1:
         # As many unnamed date columns as stage dates: the earlier dates, the earlier stage.
-        medians = sorted(open_, key=lambda c: statistics.median(d for d in c.found.dates if d))
+        medians = sorted(
+            open_, key=lambda c: statistics.median(d.toordinal() for d in c.found.dates if d)
+        )
         for choice, cand in zip(medians, fields, strict=True):
             choice.field = cand.field
             choice.reasons.append(
@@ -1019,7 +1021,7 @@ def _date_by_stage_column(
         reached = [d for d, r in rows if r is not None and r >= place]
         if not dated or not reached:
             continue
-        consistent = sum(1 for r in dated if r >= place) / len(dated)
+        consistent = sum(r is not None and r >= place for r in dated) / len(dated)
         covered = sum(1 for d in reached if d is not None) / len(reached)
         scores.append((consistent * covered, cand))
     scores.sort(key=lambda p: -p[0])

@@ -7,6 +7,7 @@ user's department or office (core.sheets.mappings), and the next file with the s
 is mapped by it without asking.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,10 @@ KIND = "ledger"
 
 
 def review_file(
-    source: Source, sheet: str = "", filename: str = "", mapping: dict[str, Any] | None = None
+    source: Source,
+    sheet: str = "",
+    filename: str = "",
+    mapping: Mapping[str, str | None] | None = None,
 ) -> Review | None:
     """The mapping screen's questions for a ledger file (None: unreadable, or no header row)."""
     try:
