@@ -107,13 +107,15 @@ def import_start(request: AuthedRequest) -> HttpResponse:
             language=get_language() or "",
         )
         transaction.on_commit(lambda: validate_import.enqueue(job.pk))
-        return redirect("ledger:import_job", pk=job.pk)
+        return redirect("projects:import_job", pk=job.pk)
     context = {
         "form": form,
         "columns": importers.COLUMNS,
         "jobs": ImportJob.objects.filter(user=request.user, kind=ImportKind.LEDGER)[:RECENT_JOBS],
     }
-    return render(request, "ledger/import_start.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "projects/import_start.html", context, status=400 if form.errors else 200
+    )
 
 
 def _get_job(request: AuthedRequest, pk: int) -> ImportJob:
@@ -132,7 +134,7 @@ def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _get_job(request, pk)
     if job.status == ImportStatus.NEEDS_MAPPING and job.result.get("review"):
         return _mapping_screen(request, job, Review.from_json(job.result["review"]))
-    return render(request, "ledger/import_job.html", {"job": job, "result": job.result})
+    return render(request, "projects/import_job.html", {"job": job, "result": job.result})
 
 
 IGNORE = "-"  # the select's value for "ignore this column"
@@ -181,7 +183,7 @@ def _mapping_screen(
         "ignored": IGNORED,
     }
     status = 400 if problems else 200
-    return render(request, "ledger/import_mapping.html", context, status=status)
+    return render(request, "projects/import_mapping.html", context, status=status)
 
 
 def _answers(request: AuthedRequest, columns: list[ColumnChoice]) -> dict[int, str | None]:
@@ -199,7 +201,7 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     with that mapping (and save it for the user's department or office)."""
     job = _get_job(request, pk)
     if job.status not in MAPPABLE:  # still running, imported or failed: its own page says
-        return redirect("ledger:import_job", pk=job.pk)
+        return redirect("projects:import_job", pk=job.pk)
     review = _review_of(job)
     if request.method == "GET":
         return _mapping_screen(request, job, review)
@@ -228,7 +230,7 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if updated:
         transaction.on_commit(lambda: validate_import.enqueue(job.pk))
-    return redirect("ledger:import_job", pk=job.pk)
+    return redirect("projects:import_job", pk=job.pk)
 
 
 @login_required
@@ -236,9 +238,9 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
 def import_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx; once the job is done the page reloads to the preview."""
     job = _get_job(request, pk)
-    response = render(request, "ledger/import_progress.html", {"job": job})
+    response = render(request, "projects/import_progress.html", {"job": job})
     if not job.is_running and request.headers.get("HX-Request"):
-        response["HX-Redirect"] = reverse("ledger:import_job", args=[job.pk])
+        response["HX-Redirect"] = reverse("projects:import_job", args=[job.pk])
     return response
 
 
@@ -251,7 +253,7 @@ def import_commit(request: AuthedRequest, pk: int) -> HttpResponse:
             request,
             _("This file cannot be imported: it has errors, nothing new, or is already imported."),
         )
-    return redirect("ledger:import_job", pk=job.pk)
+    return redirect("projects:import_job", pk=job.pk)
 
 
 @login_required

@@ -2,7 +2,7 @@
 file, then commit it, reporting progress.
 
 Each kind registers how to make its importer and which page shows a job
-(`register("ledger", make_importer, "ledger:import_job")`, from the app's ready()). The
+(`register("ledger", make_importer, "projects:import_job")`, from the app's ready()). The
 importer is a guanjia.core.sheets.SheetImporter or anything with the same validate/commit.
 
 A worker that dies under a job (killed, out of memory on a hostile file) cannot say so. So a
