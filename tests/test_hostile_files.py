@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -501,16 +502,17 @@ def test_a_hostile_import_is_refused_with_the_reason_and_writes_nothing(
     assert not ImportJob.objects.exists() and not ServiceRequest.objects.exists()
 
 
-def test_a_background_import_refuses_a_bomb_that_reached_the_disk(users, settings, regions):
+def test_a_background_import_refuses_a_bomb_that_reached_the_disk(users, tmp_path, regions):
     # However it got there (the command line, a job from before the fix), the worker checks
     # the file before calamine opens it.
-    path = Path(settings.MEDIA_ROOT) / "imports" / "bomb.xlsx"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(bomb("xlsx", 300 * MB))
+    data = bomb("xlsx", 300 * MB)
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(data)
     result = ProjectImporter(users["admin"], filename="台账.xlsx").validate(str(path))
     assert result.file_errors and "per part" in result.file_errors[0]
+    stored = ImportJob._meta.get_field("file").storage.save("bomb.xlsx", ContentFile(data))
     job = ImportJob.objects.create(
-        user=users["admin"], file="imports/bomb.xlsx", original_name="台账.xlsx", language="en"
+        user=users["admin"], file=stored, original_name="台账.xlsx", language="en"
     )
     import_jobs.validate_import.call(job.pk)
     job.refresh_from_db()

@@ -13,6 +13,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from guanjia.core import files
 from guanjia.core.audit import snapshot
 from guanjia.core.models import AuditEntry, ImportJob, ImportStatus
 from guanjia.enterprises.models import Enterprise
@@ -722,7 +723,11 @@ def test_web_import_checks_previews_then_commits(
     )
     assert job.status == ImportStatus.VALIDATED and job.user == users["admin"]
     assert (job.progress_done, job.progress_total) == (3, 3)
-    assert Path(job.file.path).is_relative_to(Path(job.file.storage.location) / "imports")
+    # In the private store's imports folder, which has no URL (MEDIA_ROOT is served in DEBUG).
+    assert isinstance(job.file.storage, files.PrivateStorage)
+    assert job.file.storage.folder == "imports" and job.file.storage.exists(job.file.name)
+    with pytest.raises(ValueError):
+        job.file.storage.url(job.file.name)
     page = admin_web.get(response.url).content.decode()
     assert "40万吨/年针状焦项目" in page  # the preview
     assert "总投资(亿元)" in page  # the mapping

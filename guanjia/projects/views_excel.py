@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
-from guanjia.core import uploads
+from guanjia.core import files, uploads
 from guanjia.core.models import ImportJob, ImportKind, ImportStatus
 from guanjia.core.sheets.jobs import start_commit, validate_import
 from guanjia.projects.access import projects_for
@@ -146,10 +146,11 @@ def _review_of(job: ImportJob) -> Review:
     if job.result.get("review"):
         return Review.from_json(job.result["review"])
     used = job.mapping
-    if used is None:
-        saved = mapping.saved_mapping_for(job.file.path, job.sheet, job.original_name, job.user)
-        used = saved.explicit if saved else None
-    review = mapping.review_file(job.file.path, job.sheet, job.original_name, used)
+    with files.local_copy(job.file) as path:
+        if used is None:
+            saved = mapping.saved_mapping_for(path, job.sheet, job.original_name, job.user)
+            used = saved.explicit if saved else None
+        review = mapping.review_file(path, job.sheet, job.original_name, used)
     if review is None:
         raise Http404("the file has no header row to map")
     return review
