@@ -159,7 +159,7 @@ def measure_import(rows: int) -> dict:
     """Write a 10,000-row spreadsheet another office might send, then validate and commit it."""
     import xlsxwriter
 
-    from guanjia.ledger import importers
+    from guanjia.projects import importers
     from guanjia.projects.models import Project
 
     path = Path(tempfile.mkdtemp()) / "import.xlsx"
@@ -221,7 +221,7 @@ def measure_export(db_url: str) -> dict:
     code = (
         "import os,resource,sys,time,django;"
         "os.environ['DJANGO_SETTINGS_MODULE']='guanjia.settings';django.setup();"
-        "from guanjia.ledger.exporters import export_projects;"
+        "from guanjia.projects.exporters import export_projects;"
         "from guanjia.projects.models import Project;"
         "base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
         "t=time.perf_counter();n=export_projects(Project.objects.order_by('id'), sys.argv[1]);"

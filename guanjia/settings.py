@@ -76,7 +76,6 @@ INSTALLED_APPS = [
     "guanjia.enterprises",
     "guanjia.projects",
     "guanjia.events",
-    "guanjia.ledger",
     "guanjia.api",
     "guanjia.demo",
     "guanjia.worktime",

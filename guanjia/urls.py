@@ -38,11 +38,10 @@ urlpatterns = [
     path("cockpit/", include("guanjia.cockpit.urls")),
     path("reports/", include("guanjia.reports.urls")),
     path("ingest/", include("guanjia.ingest.urls")),
-    path("projects/", include("guanjia.projects.urls")),
+    # The project pages (projects/…) and the Excel pages (projects/export/, import/…).
+    path("", include("guanjia.projects.urls")),
     path("enterprises/", include("guanjia.enterprises.urls")),
     path("events/", include("guanjia.events.urls")),
-    # The Excel pages (projects/export/, import/…), still in the ledger app.
-    path("", include("guanjia.ledger.urls")),
 ]
 
 # An unreachable database is 503 with Retry-After (guanjia.core.errors), never a 500.

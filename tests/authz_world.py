@@ -21,8 +21,8 @@ from guanjia.accounts.models import Role, User
 from guanjia.approvals.loading import load_approval_kinds
 from guanjia.approvals.models import ApprovalKind
 from guanjia.approvals.services import add_item
+from guanjia.core.models import ImportJob
 from guanjia.events import services as event_services
-from guanjia.ledger.models import ImportJob
 from guanjia.notifications.models import Notification
 from guanjia.policies.models import MatchStatus, Policy, PolicyDocument, PolicyMatch
 from guanjia.reports.models import Report, ReportKind, ReportStatus

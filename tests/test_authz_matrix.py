@@ -378,7 +378,7 @@ def reference_fields() -> set[str]:
     from django.forms import ModelChoiceField
 
     from guanjia.ingest.services import EDITABLE
-    from guanjia.ledger.importers import COLUMNS as LEDGER
+    from guanjia.projects.importers import COLUMNS as LEDGER
     from guanjia.requests.importers import COLUMNS as REQUESTS
     from guanjia.requests.models import Category
     from guanjia.requests.open311 import service_definition
@@ -751,7 +751,7 @@ def _import_file(importer: str, column: str, text: str, w: dict[str, Any]) -> An
 
 
 def _run_import(importer: str, user: User, source: Any) -> tuple[bool, list[str]]:
-    from guanjia.ledger.importers import FileError, run_import
+    from guanjia.projects.importers import FileError, run_import
     from guanjia.requests.importers import import_requests
     from guanjia.servicerecords.importing import import_services
     from guanjia.targets.importers import ActualImporter

@@ -24,7 +24,7 @@ from guanjia.accounts.models import ApiToken
 from guanjia.core import audit, bounds
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises.models import Enterprise
-from guanjia.ledger.importers import run_import
+from guanjia.projects.importers import run_import
 from guanjia.projects.models import Project
 from guanjia.requests.loading import load_categories
 from guanjia.requests.models import ServiceRequest

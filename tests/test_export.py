@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
-from guanjia.ledger.exporters import export_projects
-from guanjia.ledger.importers import COLUMNS as IMPORT_COLUMNS
-from guanjia.ledger.importers import run_import
+from guanjia.projects.exporters import export_projects
+from guanjia.projects.importers import COLUMNS as IMPORT_COLUMNS
+from guanjia.projects.importers import run_import
 from guanjia.projects.models import Level, Project
 from guanjia.projects.stages import Stage
 from guanjia.testing.factories import EnterpriseFactory, ProjectFactory, UserFactory
@@ -179,7 +179,7 @@ def test_an_exported_ledger_imports_into_an_empty_one_with_the_same_facts(ledger
 def test_the_download_applies_the_ledger_filters(client, users, ledger):
     client.force_login(users["admin"])
 
-    response = client.get(reverse("ledger:export"), {"region": "210726"})
+    response = client.get(reverse("projects:export"), {"region": "210726"})
 
     assert response.status_code == 200
     rows = read(io.BytesIO(b"".join(response.streaming_content)))
@@ -189,7 +189,7 @@ def test_the_download_applies_the_ledger_filters(client, users, ledger):
 def test_the_download_is_named_for_today_in_rfc_5987_form(client, users, ledger):
     client.force_login(users["admin"])
 
-    response = client.get(reverse("ledger:export"))
+    response = client.get(reverse("projects:export"))
 
     name = f"项目台账-{dt.date.today():%Y%m%d}.xlsx"
     disposition = response.headers["Content-Disposition"]
@@ -203,7 +203,7 @@ def test_the_download_is_named_for_today_in_rfc_5987_form(client, users, ledger)
 def test_the_download_holds_only_what_the_user_may_see(client, users, ledger):
     client.force_login(users["official"])  # 凌海市
 
-    response = client.get(reverse("ledger:export"))
+    response = client.get(reverse("projects:export"))
 
     rows = read(io.BytesIO(b"".join(response.streaming_content)))
     assert [r[0] for r in rows[1:]] == ["40万吨/年针状焦项目"]
@@ -212,14 +212,14 @@ def test_the_download_holds_only_what_the_user_may_see(client, users, ledger):
 def test_a_read_only_leader_may_export_what_they_see(client, users, ledger):
     client.force_login(users["leader"])
 
-    response = client.get(reverse("ledger:export"), {"sort": "name"})
+    response = client.get(reverse("projects:export"), {"sort": "name"})
 
     assert response.status_code == 200
     assert len(read(io.BytesIO(b"".join(response.streaming_content)))) == 3
 
 
 def test_the_download_needs_a_login(client):
-    response = client.get(reverse("ledger:export"))
+    response = client.get(reverse("projects:export"))
 
     assert response.status_code == 302
 

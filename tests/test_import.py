@@ -13,11 +13,11 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from guanjia.core import files
 from guanjia.core.audit import snapshot
-from guanjia.core.models import AuditEntry
+from guanjia.core.models import AuditEntry, ImportJob, ImportStatus
 from guanjia.enterprises.models import Enterprise
-from guanjia.ledger.importers import run_import
-from guanjia.ledger.models import ImportJob, ImportStatus
+from guanjia.projects.importers import run_import
 from guanjia.projects.models import Level, Project, StageChange
 from guanjia.projects.stages import Stage
 from guanjia.testing.factories import EnterpriseFactory, ProjectFactory, credit_code
@@ -687,21 +687,21 @@ def admin_web(client, users, immediate_tasks):
 
 def upload(client, path: Path, capture, **extra):
     with path.open("rb") as f, capture(execute=True):
-        return client.post(reverse("ledger:import_start"), {"file": f, **extra})
+        return client.post(reverse("projects:import_start"), {"file": f, **extra})
 
 
 def test_the_upload_page_lists_the_headers_and_links_the_template(admin_web, regions):
-    response = admin_web.get(reverse("ledger:import_start"))
+    response = admin_web.get(reverse("projects:import_start"))
 
     assert response.status_code == 200
     assert "总投资(万元)" in response.content.decode()
-    assert reverse("ledger:import_template") in response.content.decode()
+    assert reverse("projects:import_template") in response.content.decode()
 
 
 def test_the_template_download_has_our_headers(admin_web):
     from python_calamine import CalamineWorkbook
 
-    response = admin_web.get(reverse("ledger:import_template"))
+    response = admin_web.get(reverse("projects:import_template"))
 
     assert response.status_code == 200
     book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
@@ -719,11 +719,15 @@ def test_web_import_checks_previews_then_commits(
 
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse(
-        "ledger:import_job", args=[job.pk]
+        "projects:import_job", args=[job.pk]
     )
     assert job.status == ImportStatus.VALIDATED and job.user == users["admin"]
     assert (job.progress_done, job.progress_total) == (3, 3)
-    assert Path(job.file.path).is_relative_to(Path(job.file.storage.location) / "imports")
+    # In the private store's imports folder, which has no URL (MEDIA_ROOT is served in DEBUG).
+    assert isinstance(job.file.storage, files.PrivateStorage)
+    assert job.file.storage.folder == "imports" and job.file.storage.exists(job.file.name)
+    with pytest.raises(ValueError):
+        job.file.storage.url(job.file.name)
     page = admin_web.get(response.url).content.decode()
     assert "40万吨/年针状焦项目" in page  # the preview
     assert "总投资(亿元)" in page  # the mapping
@@ -731,7 +735,7 @@ def test_web_import_checks_previews_then_commits(
     assert Project.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_web.post(reverse("ledger:import_commit", args=[job.pk]))
+        response = admin_web.post(reverse("projects:import_commit", args=[job.pk]))
 
     job.refresh_from_db()
     assert job.status == ImportStatus.COMMITTED and job.counts["created"] == 3
@@ -750,11 +754,11 @@ def test_a_file_with_errors_shows_them_and_cannot_be_committed(
     )
     job = ImportJob.objects.get()
 
-    page = admin_web.get(reverse("ledger:import_job", args=[job.pk])).content.decode()
+    page = admin_web.get(reverse("projects:import_job", args=[job.pk])).content.decode()
     assert "no region is called “火星区”" in page
     assert 'class="btn primary" disabled' in page
     with django_capture_on_commit_callbacks(execute=True):
-        admin_web.post(reverse("ledger:import_commit", args=[job.pk]))
+        admin_web.post(reverse("projects:import_commit", args=[job.pk]))
 
     job.refresh_from_db()
     assert job.status == ImportStatus.VALIDATED
@@ -770,7 +774,7 @@ def test_the_progress_partial_polls_while_running_and_redirects_when_done(admin_
         progress_done=500,
         progress_total=2000,
     )
-    url = reverse("ledger:import_progress", args=[job.pk])
+    url = reverse("projects:import_progress", args=[job.pk])
 
     running = admin_web.get(url, headers={"HX-Request": "true"})
     assert 'hx-trigger="every 1s"' in running.content.decode()
@@ -779,7 +783,7 @@ def test_the_progress_partial_polls_while_running_and_redirects_when_done(admin_
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATED)
     done = admin_web.get(url, headers={"HX-Request": "true"})
-    assert done.headers["HX-Redirect"] == reverse("ledger:import_job", args=[job.pk])
+    assert done.headers["HX-Redirect"] == reverse("projects:import_job", args=[job.pk])
     assert "every 1s" not in done.content.decode()
 
 
@@ -801,10 +805,10 @@ def test_read_only_roles_cannot_import(client, users, role, immediate_tasks):
     client.force_login(users[role])
     job = ImportJob.objects.create(user=users[role], file="imports/x.xlsx", original_name="x.xlsx")
 
-    assert client.get(reverse("ledger:import_start")).status_code == 403
-    assert client.post(reverse("ledger:import_start")).status_code == 403
-    assert client.get(reverse("ledger:import_template")).status_code == 403
-    assert client.get(reverse("ledger:import_job", args=[job.pk])).status_code == 403
+    assert client.get(reverse("projects:import_start")).status_code == 403
+    assert client.post(reverse("projects:import_start")).status_code == 403
+    assert client.get(reverse("projects:import_template")).status_code == 403
+    assert client.get(reverse("projects:import_job", args=[job.pk])).status_code == 403
 
 
 def test_another_users_import_is_not_found(client, users, immediate_tasks):
@@ -816,13 +820,13 @@ def test_another_users_import_is_not_found(client, users, immediate_tasks):
     )
     client.force_login(users["official"])
 
-    assert client.get(reverse("ledger:import_job", args=[job.pk])).status_code == 404
-    assert client.get(reverse("ledger:import_progress", args=[job.pk])).status_code == 404
-    assert client.post(reverse("ledger:import_commit", args=[job.pk])).status_code == 404
+    assert client.get(reverse("projects:import_job", args=[job.pk])).status_code == 404
+    assert client.get(reverse("projects:import_progress", args=[job.pk])).status_code == 404
+    assert client.post(reverse("projects:import_commit", args=[job.pk])).status_code == 404
 
 
 def test_the_import_pages_need_a_login(client):
-    response = client.get(reverse("ledger:import_start"))
+    response = client.get(reverse("projects:import_start"))
 
     assert response.status_code == 302 and "login" in response.url
 

@@ -54,7 +54,7 @@ def another_office(path: Path, rows: list[list[object]] | None = None) -> Path:
 
 def upload(client, path: Path, capture):
     with path.open("rb") as f, capture(execute=True):
-        return client.post(reverse("ledger:import_start"), {"file": f})
+        return client.post(reverse("projects:import_start"), {"file": f})
 
 
 def answers(job: ImportJob, **changes: str) -> dict[str, str]:
@@ -86,14 +86,14 @@ def test_an_unknown_region_header_asks_once_and_the_saved_mapping_answers_next_t
     assert "4 of 4" in review["落户地点"]["evidence"]
     assert review["备注"]["field"] is None
     assert review["项目名称"]["how"] == "header"
-    page = client.get(reverse("ledger:import_job", args=[job.pk])).content.decode()
+    page = client.get(reverse("projects:import_job", args=[job.pk])).content.decode()
     assert "落户地点" in page and "凌海市" in page  # the header and its first cells
     assert 'value="region" selected' in page
     assert "Save this mapping for my office (凌海市)" in page
 
     data = {**answers(job), "save": "on", "name": "凌海台账"}
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("ledger:import_mapping", args=[job.pk]), data)
+        response = client.post(reverse("projects:import_mapping", args=[job.pk]), data)
     assert response.status_code == 302
 
     job.refresh_from_db()
@@ -109,11 +109,11 @@ def test_an_unknown_region_header_asks_once_and_the_saved_mapping_answers_next_t
     assert AuditEntry.objects.filter(
         object_type="core.sheetmapping", object_id=str(saved.pk), actor=official
     ).exists()
-    page = client.get(reverse("ledger:import_job", args=[job.pk])).content.decode()
+    page = client.get(reverse("projects:import_job", args=[job.pk])).content.decode()
     assert "甲项目" in page  # the preview
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("ledger:import_commit", args=[job.pk]))
+        client.post(reverse("projects:import_commit", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportStatus.COMMITTED and job.counts["created"] == 4
     assert set(Project.objects.values_list("region", flat=True)) == {linghai.pk}
@@ -129,13 +129,13 @@ def test_an_unknown_region_header_asks_once_and_the_saved_mapping_answers_next_t
     second = ImportJob.objects.exclude(pk=job.pk).get()
     assert second.status == ImportStatus.VALIDATED, second.result
     assert second.result["saved_mapping"] == "凌海台账"
-    page = client.get(reverse("ledger:import_job", args=[second.pk])).content.decode()
+    page = client.get(reverse("projects:import_job", args=[second.pk])).content.decode()
     assert "Mapped with saved mapping «凌海台账»" in page
-    assert reverse("ledger:import_mapping", args=[second.pk]) in page
-    reopened = client.get(reverse("ledger:import_mapping", args=[second.pk]))
+    assert reverse("projects:import_mapping", args=[second.pk]) in page
+    reopened = client.get(reverse("projects:import_mapping", args=[second.pk]))
     assert reopened.status_code == 200 and 'value="region" selected' in reopened.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("ledger:import_commit", args=[second.pk]))
+        client.post(reverse("projects:import_commit", args=[second.pk]))
     assert Project.objects.count() == 6
 
 
@@ -242,7 +242,7 @@ def test_a_district_officials_mapping_is_not_another_districts(
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.NEEDS_MAPPING and not job.result["saved_mapping"]
     assert (
-        "凌海台账" not in client.get(reverse("ledger:import_job", args=[job.pk])).content.decode()
+        "凌海台账" not in client.get(reverse("projects:import_job", args=[job.pk])).content.decode()
     )
 
 
@@ -252,13 +252,13 @@ def test_the_mapping_screen_is_its_owners_only(
     client.force_login(users["official"])
     upload(client, another_office(tmp_path / "凌海台账.xlsx"), django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
-    url = reverse("ledger:import_mapping", args=[job.pk])
+    url = reverse("projects:import_mapping", args=[job.pk])
     assert client.get(url).status_code == 200
 
     client.force_login(users["admin"])
     assert client.get(url).status_code == 404
     assert client.post(url, answers(job)).status_code == 404
-    assert client.get(reverse("ledger:import_job", args=[job.pk])).status_code == 404
+    assert client.get(reverse("projects:import_job", args=[job.pk])).status_code == 404
     job.refresh_from_db()
     assert job.status == ImportStatus.NEEDS_MAPPING and job.mapping is None
 
@@ -271,7 +271,7 @@ def test_wrong_answers_are_named_and_nothing_is_checked(
     job = ImportJob.objects.get()
 
     response = client.post(
-        reverse("ledger:import_mapping", args=[job.pk]), answers(job, D="-", E="name")
+        reverse("projects:import_mapping", args=[job.pk]), answers(job, D="-", E="name")
     )
 
     assert response.status_code == 400

@@ -40,7 +40,7 @@ URLS = {
     "policies_for_you": "policies:for_you",
     "policies": "policies:library",
     "targets": "targets:board",
-    "import": "ledger:import_start",
+    "import": "projects:import_start",
     "reports": "reports:list",
     "ingest": "ingest:index",
     "configuration": "admin:index",
@@ -116,7 +116,7 @@ def test_the_app_layers_hold() -> None:
 
 
 # Apps whose pages go through rules of their own, each in its `access` module (accounts keeps
-# its rules in `scope`; the ledger's pages are moving into projects, enterprises and events).
+# its rules in `scope`).
 DOMAIN_APPS = [
     "approvals", "cockpit", "enterprises", "events", "guarantees", "ingest", "notifications",
     "policies", "projects", "reports", "requests", "servicerecords", "targets", "taskforces",
@@ -133,4 +133,4 @@ def test_every_domain_app_has_its_access_rules(app: str) -> None:
 def test_every_app_with_pages_is_a_domain_app() -> None:
     with_pages = {p.parent.name for p in (ROOT / "guanjia").glob("*/views.py")}
     # core/views.py holds helpers the pages share, not pages.
-    assert with_pages - {"accounts", "ledger", "core"} <= set(DOMAIN_APPS)
+    assert with_pages - {"accounts", "core"} <= set(DOMAIN_APPS)

@@ -170,7 +170,7 @@ def _sheet_xml(content: bytes) -> str:
 @pytest.mark.parametrize(
     "url",
     [
-        "ledger:export",
+        "projects:export",
         "requests:export",
         "servicerecords:export",
         "guarantees:export",
@@ -199,7 +199,7 @@ def test_the_exports_do_contain_the_text(world):
     Project.objects.filter(pk=world["project"][0].pk).update(name=FORMULA)
     client = Client()
     client.force_login(world["users"]["admin"])
-    xml = _sheet_xml(b"".join(client.get(reverse("ledger:export")).streaming_content))
+    xml = _sheet_xml(b"".join(client.get(reverse("projects:export")).streaming_content))
     assert escape(FORMULA).replace("&#x27;", "'") in xml or "HYPERLINK" in xml
 
 

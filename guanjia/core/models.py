@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import files
 from .bounds import NOTE_MAX, bounded_text, validate_name
 
 
@@ -169,8 +170,9 @@ RUNNING = {ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.COMMITTI
 class ImportJob(models.Model):
     """One uploaded file: checked in the background, previewed, then committed all or nothing.
 
-    The file lives under MEDIA_ROOT/imports, which nothing serves over HTTP: a ledger holds
-    enterprises' figures, so only the job's owner reaches it, through the job pages.
+    The file lives in the private store's `imports` folder (guanjia.core.files), which has no
+    URL (MEDIA_ROOT is served in DEBUG): a ledger holds enterprises' figures, so only the job's
+    owner reaches it, through the job pages. Readers take a local copy (`files.local_copy`).
     """
 
     kind = models.CharField(
@@ -182,7 +184,9 @@ class ImportJob(models.Model):
         on_delete=models.CASCADE,
         related_name="import_jobs",
     )
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(
+        _("file"), storage=files.PrivateStorage(folder="imports"), upload_to="%Y/%m/"
+    )
     original_name = models.CharField(_("file name"), max_length=200)
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     # The uploader's language: the worker writes the row errors in it.

@@ -26,8 +26,8 @@ class ProjectsConfig(AppConfig):
         register(
             "projects", _("Project ledger"), "projects:project_list", access.may_open, order=20
         )
-        register("import", _("Import"), "ledger:import_start", access.may_import, order=90)
-        jobs.register("ledger", job_importer, "ledger:import_job")
+        register("import", _("Import"), "projects:import_start", access.may_import, order=90)
+        jobs.register("ledger", job_importer, "projects:import_job")
 
         from django.db.models.signals import post_delete, post_save
 

@@ -1,4 +1,4 @@
-"""The ledger's Excel pages, included by ledger/urls.py under the "ledger" namespace."""
+"""The Excel pages (export, import), included by projects/urls.py under the "projects" namespace."""
 
 from django.urls import path
 

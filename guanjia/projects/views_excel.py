@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
-from guanjia.core import uploads
+from guanjia.core import files, uploads
 from guanjia.core.models import ImportJob, ImportKind, ImportStatus
 from guanjia.core.sheets.jobs import start_commit, validate_import
 from guanjia.projects.access import projects_for
@@ -107,13 +107,15 @@ def import_start(request: AuthedRequest) -> HttpResponse:
             language=get_language() or "",
         )
         transaction.on_commit(lambda: validate_import.enqueue(job.pk))
-        return redirect("ledger:import_job", pk=job.pk)
+        return redirect("projects:import_job", pk=job.pk)
     context = {
         "form": form,
         "columns": importers.COLUMNS,
         "jobs": ImportJob.objects.filter(user=request.user, kind=ImportKind.LEDGER)[:RECENT_JOBS],
     }
-    return render(request, "ledger/import_start.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "projects/import_start.html", context, status=400 if form.errors else 200
+    )
 
 
 def _get_job(request: AuthedRequest, pk: int) -> ImportJob:
@@ -132,7 +134,7 @@ def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _get_job(request, pk)
     if job.status == ImportStatus.NEEDS_MAPPING and job.result.get("review"):
         return _mapping_screen(request, job, Review.from_json(job.result["review"]))
-    return render(request, "ledger/import_job.html", {"job": job, "result": job.result})
+    return render(request, "projects/import_job.html", {"job": job, "result": job.result})
 
 
 IGNORE = "-"  # the select's value for "ignore this column"
@@ -144,10 +146,11 @@ def _review_of(job: ImportJob) -> Review:
     if job.result.get("review"):
         return Review.from_json(job.result["review"])
     used = job.mapping
-    if used is None:
-        saved = mapping.saved_mapping_for(job.file.path, job.sheet, job.original_name, job.user)
-        used = saved.explicit if saved else None
-    review = mapping.review_file(job.file.path, job.sheet, job.original_name, used)
+    with files.local_copy(job.file) as path:
+        if used is None:
+            saved = mapping.saved_mapping_for(path, job.sheet, job.original_name, job.user)
+            used = saved.explicit if saved else None
+        review = mapping.review_file(path, job.sheet, job.original_name, used)
     if review is None:
         raise Http404("the file has no header row to map")
     return review
@@ -181,7 +184,7 @@ def _mapping_screen(
         "ignored": IGNORED,
     }
     status = 400 if problems else 200
-    return render(request, "ledger/import_mapping.html", context, status=status)
+    return render(request, "projects/import_mapping.html", context, status=status)
 
 
 def _answers(request: AuthedRequest, columns: list[ColumnChoice]) -> dict[int, str | None]:
@@ -199,7 +202,7 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     with that mapping (and save it for the user's department or office)."""
     job = _get_job(request, pk)
     if job.status not in MAPPABLE:  # still running, imported or failed: its own page says
-        return redirect("ledger:import_job", pk=job.pk)
+        return redirect("projects:import_job", pk=job.pk)
     review = _review_of(job)
     if request.method == "GET":
         return _mapping_screen(request, job, review)
@@ -228,7 +231,7 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if updated:
         transaction.on_commit(lambda: validate_import.enqueue(job.pk))
-    return redirect("ledger:import_job", pk=job.pk)
+    return redirect("projects:import_job", pk=job.pk)
 
 
 @login_required
@@ -236,9 +239,9 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
 def import_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx; once the job is done the page reloads to the preview."""
     job = _get_job(request, pk)
-    response = render(request, "ledger/import_progress.html", {"job": job})
+    response = render(request, "projects/import_progress.html", {"job": job})
     if not job.is_running and request.headers.get("HX-Request"):
-        response["HX-Redirect"] = reverse("ledger:import_job", args=[job.pk])
+        response["HX-Redirect"] = reverse("projects:import_job", args=[job.pk])
     return response
 
 
@@ -251,7 +254,7 @@ def import_commit(request: AuthedRequest, pk: int) -> HttpResponse:
             request,
             _("This file cannot be imported: it has errors, nothing new, or is already imported."),
         )
-    return redirect("ledger:import_job", pk=job.pk)
+    return redirect("projects:import_job", pk=job.pk)
 
 
 @login_required

@@ -13,8 +13,8 @@ import xlsxwriter
 from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect
 
+from guanjia.core.models import ImportJob, ImportStatus
 from guanjia.enterprises.creditcode import make_code
-from guanjia.ledger.models import ImportJob, ImportStatus
 from guanjia.projects.models import Project
 from guanjia.projects.stages import Stage
 

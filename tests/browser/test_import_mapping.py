@@ -71,7 +71,7 @@ def test_an_unknown_column_is_mapped_on_the_mapping_screen(page, shot, ledger, t
 def test_the_mapping_screen_fits_a_phone(phone, shot, ledger, tmp_path):
     worker = PlayedWorker(phone)
     log_in(phone, "t_admin")
-    phone.goto(reverse("ledger:import_start"))
+    phone.goto(reverse("projects:import_start"))
     phone.set_input_files("#id_file", str(another_office(tmp_path / "外地台账.xlsx")))
     with phone.expect_navigation():
         phone.get_by_role("button", name=tr("Upload and check")).click()

@@ -1,6 +1,6 @@
 """Headers other offices really write, as data the sheet kit merges into its column tables.
 
-`EXTRA_ALIASES` is keyed by the ledger's field names (guanjia/ledger/importers.py COLUMNS):
+`EXTRA_ALIASES` is keyed by the ledger's field names (guanjia/projects/importers.py COLUMNS):
 every header in it is written as `normalise_header` leaves it, so the kit compares normalised
 text with normalised text. `IGNORABLE_HEADERS` are headers offices use for things the ledger
 does not keep (a contact's phone, remarks): the mapping screen can offer "ignore" for them

@@ -2,7 +2,7 @@
 file, then commit it, reporting progress.
 
 Each kind registers how to make its importer and which page shows a job
-(`register("ledger", make_importer, "ledger:import_job")`, from the app's ready()). The
+(`register("ledger", make_importer, "projects:import_job")`, from the app's ready()). The
 importer is a guanjia.core.sheets.SheetImporter or anything with the same validate/commit.
 
 A worker that dies under a job (killed, out of memory on a hostile file) cannot say so. So a
@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from guanjia.core import files
 from guanjia.core.hooks import notifiers
 from guanjia.core.models import RUNNING, ImportJob, ImportStatus
 from guanjia.core.scheduling import periodic
@@ -65,7 +66,8 @@ def validate_import(job_id: int) -> dict[str, Any]:
         return {"skipped": True}
     with override(job.language), keep_alive(job.pk):
         try:
-            result = _importer(job).validate(job.file.path, job.sheet)
+            with files.local_copy(job.file) as path:
+                result = _importer(job).validate(path, job.sheet)
         except Exception:
             logger.exception("checking import job %s failed", job_id)
             job.finish(ImportStatus.FAILED, {"file_errors": [_("the file could not be checked")]})
@@ -92,7 +94,8 @@ def commit_import(job_id: int) -> dict[str, Any]:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     with override(job.language), keep_alive(job.pk):
         try:
-            result = _importer(job).commit(job.file.path, job.sheet)
+            with files.local_copy(job.file) as path:
+                result = _importer(job).commit(path, job.sheet)
         except Exception:
             logger.exception("committing import job %s failed", job_id)
             job.finish(
