@@ -34,6 +34,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanjia.core.sheets.cells import column_letter, text_of
 from guanjia.core.sheets.headers import (
     EXTRA_ALIASES,
     IGNORABLE_HEADERS,
@@ -394,23 +395,6 @@ STAGE_DATE_WORDS = {
 NO_FIELD_DATE_WORDS = ("竣工", "完工", "建成", "达产", "达效", "完成时限", "入库")
 PLAN_WORDS = ("计划", "预计", "拟")
 ACTUAL_WORDS = ("实际",)
-
-
-def text_of(value: Any) -> str:
-    """A cell as the text a clerk sees: 3.0 → '3', a datetime at midnight → '2026-03-05'."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(value, ".15g")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def _non_empty(cells: Iterable[Any]) -> list[Any]:
@@ -1110,16 +1094,6 @@ def _proposal(choice: _Choice, by_field: dict[str, Candidate]) -> Proposal:
         evidence=_("; ").join(parts),
         ignore=choice.ignore,
     )
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def columns_from_rows(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[SheetColumn]:
