@@ -374,8 +374,10 @@ def test_an_accepted_event_shows_the_reported_figures(client, users, regions):
     page = client.get(reverse("events:event_detail", args=[event.pk])).content.decode()
     with translation.override("zh-hans"):
         reported = translation.gettext("as reported")
+    listed = client.get(reverse("events:event_list")).content.decode()
     for shown in (f"{reported}: 45", f"{reported}: 6", f"{reported}: 3", f"{reported}: 12.40"):
         assert shown in page
+        assert shown in listed  # the list shows them under the counted figures too
 
 
 @pytest.mark.django_db
