@@ -1,6 +1,7 @@
 """Helpers the pages of several apps share: htmx detection, pagination, service errors on a
 form, and an object's audit history in words."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,9 @@ def is_htmx(request: HttpRequest) -> bool:
     return "HX-Request" in request.headers and "HX-History-Restore-Request" not in request.headers
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any], count: int | None = None) -> Page:
+def paginate(
+    request: HttpRequest, qs: QuerySet[Any] | Sequence[Any], count: int | None = None
+) -> Page:
     """The page of `qs` the request's ?page= names, of GUANJIA_PAGE_SIZE rows."""
     paginator = Paginator(qs, settings.GUANJIA_PAGE_SIZE)
     if count is not None:

@@ -8,15 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanjia.accounts.models import Department, User
+from guanjia.accounts.models import Department
 from guanjia.accounts.scope import region_q, require_writer
+from guanjia.accounts.typing import AuthedRequest
 from guanjia.projects import access as project_access
 from guanjia.regions.models import Region
 
@@ -24,10 +25,6 @@ from . import access, services
 from .exporters import export_guarantees
 from .forms import GuaranteeForm, OverrideForm
 from .models import Guarantee, Kind
-
-
-class AuthedRequest(HttpRequest):
-    user: User
 
 
 def _errors(exc: ValidationError) -> str:

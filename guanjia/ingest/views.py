@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from guanjia.accounts.models import User
+from guanjia.accounts.typing import AuthedRequest
 from guanjia.core.bounds import text_limit
 from guanjia.core.confirm import ConfirmForm, confirmed_reason
 
@@ -28,10 +28,6 @@ from . import access, services
 from .models import IngestedDocument, Kind, Proposal, Status
 
 MAX_UPLOAD = 10 * 1024 * 1024
-
-
-class AuthedRequest(HttpRequest):
-    user: User
 
 
 class IngestForm(forms.Form):

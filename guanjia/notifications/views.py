@@ -8,16 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from guanjia.accounts.models import User
+from guanjia.accounts.typing import AuthedRequest
 
 from . import access, services
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind `login_required`: its user is a real `User`."""
-
-    user: User
-
 
 SHOW_CHOICES = ("all", "unread")
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -19,8 +19,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
+from guanjia.accounts.typing import AuthedRequest
 from guanjia.core import files, uploads
 from guanjia.core.models import ImportJob, ImportKind, ImportStatus
 from guanjia.core.sheets.jobs import start_commit, validate_import
@@ -33,12 +33,6 @@ from .exporters import export_filename, export_projects
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 RECENT_JOBS = 10
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind `login_required`: its user is a real `User`."""
-
-    user: User
 
 
 @login_required

@@ -12,22 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guanjia.accounts.models import User
+from guanjia.accounts.typing import AuthedRequest
 from guanjia.core.audit import record
 from guanjia.core.files import Served, serving_view
 from guanjia.core.models import AuditAction
+from guanjia.core.views import is_htmx
 
 from . import access, calendar, services
 from .forms import GenerateForm, ReportFilterForm
 from .models import FORMATS, CalendarFeed, ReportStatus
-
-
-class AuthedRequest(HttpRequest):
-    user: User
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return "HX-Request" in request.headers and "HX-History-Restore-Request" not in request.headers
 
 
 @login_required
@@ -45,7 +38,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
         "generate_form": GenerateForm(request.user) if access.may_generate(request.user) else None,
         "formats": FORMATS,
     }
-    template = "reports/_results.html" if _is_htmx(request) else "reports/list.html"
+    template = "reports/_results.html" if is_htmx(request) else "reports/list.html"
     return render(request, template, context)
 
 

@@ -10,9 +10,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -24,8 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_path
+from guanjia.accounts.typing import AuthedRequest
 from guanjia.core import uploads
 from guanjia.core.confirm import ConfirmForm
+from guanjia.core.views import is_htmx, paginate
 from guanjia.regions.models import Region
 
 from . import access, exporting, figures, importing, services
@@ -33,20 +34,6 @@ from .forms import FiguresForm, ImportForm, RecordFilterForm, RecordForm, region
 from .models import ServiceRecord
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind `login_required`: its user is a real `User`."""
-
-    user: User
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return "HX-Request" in request.headers and "HX-History-Restore-Request" not in request.headers
-
-
-def _paginate(request: HttpRequest, items: Any) -> Page:
-    return Paginator(items, settings.GUANJIA_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _add_service_errors(form: RecordForm, exc: ValidationError) -> None:
@@ -71,7 +58,7 @@ def _filtered(request: AuthedRequest) -> tuple[RecordFilterForm, QuerySet[Servic
 def record_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form, qs = _filtered(request)
-    page = _paginate(
+    page = paginate(
         request, qs.select_related("steward", "enterprise", "project", "region", "request")
     )
     context: dict[str, Any] = {
@@ -83,7 +70,7 @@ def record_list(request: AuthedRequest) -> HttpResponse:
         "can_see_figures": access.can_see_figures(user),
         "editable": {r.pk for r in page.object_list if access.can_edit(user, r)},
     }
-    template = "servicerecords/_results.html" if _is_htmx(request) else "servicerecords/list.html"
+    template = "servicerecords/_results.html" if is_htmx(request) else "servicerecords/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -278,7 +265,7 @@ def figures_page(request: AuthedRequest) -> HttpResponse:
     context = {
         "form": scope.form,
         "scope": scope,
-        "page": _paginate(request, rows),
+        "page": paginate(request, rows),
         "areas": areas,
         "chart": _chart(areas),
         "total": total,

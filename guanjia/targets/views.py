@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_q
+from guanjia.accounts.typing import AuthedRequest
 from guanjia.core.sheets import FileError
 from guanjia.regions.models import Region
 
@@ -29,10 +30,6 @@ from .importers import HEADERS, ActualImporter
 from .models import Indicator, Source, Target
 from .periods import Period
 from .progress import Book
-
-
-class AuthedRequest(HttpRequest):
-    user: User
 
 
 def _require(allowed: bool) -> None:
