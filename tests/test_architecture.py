@@ -287,6 +287,18 @@ def test_shared_templates_test_no_role_by_name(path: Path) -> None:
         pytest.xfail(f"known gap ({gap})")
 
 
+def _shared_views() -> list[Path]:
+    """View modules of the apps outside the slice (accounts, core…): the same rule holds."""
+    owned = {p for app in APPS for p in _app_dir(app).glob("views*.py")}
+    return [p for p in sorted(PACKAGE.glob("*/views*.py")) if p not in owned]
+
+
+@pytest.mark.parametrize("path", _shared_views(), ids=_rel)
+def test_shared_views_compare_no_role(path: Path) -> None:
+    problems = role_comparisons(path)
+    assert not problems, "; ".join(problems)
+
+
 def test_layers_in_the_docs_match_the_contract() -> None:
     """docs/architecture.md shows the import-linter contract of pyproject.toml line by line, and
     the contract places every app of guanjia/ once."""
