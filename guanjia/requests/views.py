@@ -69,6 +69,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     cal = services.calendar()
+    is_enterprise = access.is_enterprise_contact(user)  # their own list, without the column
     context = {
         "query": query,
         # Labels as plain strings: lazy ones cost a proxy lookup at every use in the loop.
@@ -80,8 +81,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "status_names": {value: str(label) for value, label in STATUS_CHOICES},
         "priorities": [(value, str(label)) for value, label in PRIORITY_CHOICES],
         "sorts": [(value, str(label)) for value, label in SORT_CHOICES],
-        "is_enterprise": access.is_enterprise_contact(user),
-        "show_enterprise": not access.is_enterprise_contact(user),
+        "is_enterprise": is_enterprise,
+        "show_enterprise": not is_enterprise,
         "can_submit": access.can_submit(user),
         "can_invite": access.can_invite(user),
         "can_import": access.can_import(user),
