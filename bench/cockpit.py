@@ -276,13 +276,13 @@ def generate(n_projects: int, n_requests: int, n_services: int) -> None:
 
 
 def measure_refresh(runs: int = 3) -> dict[str, Any]:
-    from guanjia.cockpit import figures
+    from guanjia.cockpit import services
     from guanjia.cockpit.models import FlowRollup, ProjectRollup, RequestRollup, StewardRollup
 
     times = []
     for _i in range(runs):
         t0 = time.perf_counter()
-        figures.refresh()
+        services.refresh()
         times.append((time.perf_counter() - t0) * 1000)
     return {
         "runs": runs,

@@ -692,7 +692,7 @@ def _text_of(column: str, record: Any) -> str:
 
 def _import_gate(importer: str, user: User) -> bool:
     """Whether the role may use the importer at all (its page's own check)."""
-    from guanjia.requests.importers import can_import
+    from guanjia.requests.access import can_import
     from guanjia.servicerecords.access import can_log
     from guanjia.targets.access import can_enter_actuals
 

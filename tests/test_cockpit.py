@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from guanjia.accounts.models import Role
 from guanjia.cockpit import figures
+from guanjia.cockpit import services as cockpit_services
 from guanjia.cockpit.models import FlowRollup, ProjectRollup, RefreshState
 from guanjia.core.scheduling import REGISTRY
 from guanjia.events import services as event_services
@@ -172,7 +173,7 @@ def world(users, regions, industries, city, linghai, heishan):
         due_at=now + dt.timedelta(days=2),
     )  # fmt: skip
     _request(7, ent_h, heishan, category, steward=s2, status=Status.AWAITING_INFO)
-    figures.refresh()
+    cockpit_services.refresh()
     return {"s1": s1, "s2": s2, "gutai": gutai}
 
 
@@ -376,11 +377,11 @@ def test_refresh_replaces_the_rollups_and_records_when(world, linghai):
     rows = ProjectRollup.objects.count()
     _project(linghai, None, Stage.SIGNED, dt.date(YEAR, 5, 5), "1")
     assert figures.kpis(linghai, YEAR)["signed_count"] == 2  # not yet refreshed
-    when = figures.refresh()
+    when = cockpit_services.refresh()
     assert when >= before and figures.last_refreshed() == when
     assert figures.kpis(linghai, YEAR)["signed_count"] == 3
     assert ProjectRollup.objects.count() == rows + 1
-    figures.refresh()
+    cockpit_services.refresh()
     assert ProjectRollup.objects.count() == rows + 1  # recomputed, not added to
     assert RefreshState.objects.count() == 1
 
@@ -402,7 +403,7 @@ def test_the_rollups_are_small(world):
 
 
 def test_an_empty_installation_shows_zeros(db):
-    figures.refresh()
+    cockpit_services.refresh()
     k = figures.kpis(None, YEAR)
     assert k["signed_count"] == 0 and k["landing_rate"] is None and k["funds_rate"] is None
     assert figures.by_area(None, YEAR) == []

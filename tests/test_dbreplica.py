@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from guanjia.cockpit import figures
+from guanjia.cockpit import services as cockpit_services
 from guanjia.core import dbrouter
 from guanjia.core.dbrouter import REPLICA, ReplicaRouter, read_alias, replica_reads
 from guanjia.projects.models import Project
@@ -89,7 +90,7 @@ def test_the_cockpit_data_endpoint_reads_its_figures_from_the_replica(
         total_investment_wan=Decimal(30000),
     )
     with CaptureQueriesContext(replica) as on_replica:
-        figures.refresh()  # the worker's job: writes, on the primary only
+        cockpit_services.refresh()  # the worker's job: writes, on the primary only
     assert _sql(on_replica) == []
 
     client.force_login(users["leader"])

@@ -326,6 +326,43 @@ def test_the_account_page(client, users):
     assert 'id="otp-status"' in page.content.decode()
 
 
+# role → reads the audit log (accounts.access.can_read_audit_log): its link on the account page
+# and the page itself agree with the rule.
+AUDIT_READERS = {
+    "admin": True,
+    "official": False,
+    "steward": False,
+    "handler": False,
+    "leader": False,
+    "enterprise": False,
+}
+
+
+@pytest.mark.parametrize("who", sorted(AUDIT_READERS))
+def test_the_account_page_links_the_audit_log_for_its_readers_only(client, users, who):
+    from guanjia.accounts.access import can_read_audit_log
+
+    user = users[who]
+    assert can_read_audit_log(user) == AUDIT_READERS[who]
+    client.force_login(user)
+    page = client.get(reverse("accounts:account")).content.decode()
+    assert (f'href="{reverse("accounts:audit_log")}"' in page) == AUDIT_READERS[who]
+    assert client.get(reverse("accounts:audit_log")).status_code == (
+        200 if AUDIT_READERS[who] else 403
+    )
+
+
+def test_a_superuser_reads_the_audit_log_whatever_their_role(client, users):
+    from guanjia.accounts.access import can_read_audit_log
+
+    user = users["leader"]
+    user.is_superuser = True
+    user.save()
+    assert can_read_audit_log(user)
+    client.force_login(user)
+    assert client.get(reverse("accounts:audit_log")).status_code == 200
+
+
 @pytest.mark.parametrize("who", ["admin", "official", "steward", "handler", "leader", "enterprise"])
 def test_every_role_reaches_its_own_security_pages(client, users, who):
     client.force_login(users[who])

@@ -282,3 +282,45 @@ def test_writing_a_bogus_status_is_refused_by_the_database(sr):
         type(sr.project).objects.filter(pk=sr.project_id).update(stage="bogus")
     sr.refresh_from_db()
     assert sr.status == Status.SUBMITTED
+
+
+def test_the_generic_history_is_read_in_the_admin_and_never_edited_there(client, sr, users):
+    """core.StatusChange: city admins list it (by record kind, status, search); nobody adds,
+    changes or deletes a row, and the other roles do not reach it."""
+    from django.urls import reverse
+
+    row = run(toy_table(), "take_in", sr, sr.test_steward, note="收到").record
+    project = sr.project
+    other = StatusChange.objects.create(
+        content_type=ContentType.objects.get_for_model(project),
+        object_id=str(project.pk),
+        step="construction",
+        from_status="registered",
+        to_status="construction",
+    )
+    kind = ContentType.objects.get_for_model(ServiceRequest)
+    listing = reverse("admin:core_statuschange_changelist")
+    change = reverse("admin:core_statuschange_change", args=[row.pk])
+    client.force_login(users["admin"])
+    assert client.get(reverse("admin:index")).status_code == 200
+    for query, expected in (
+        ({}, [row, other]),
+        ({"content_type__id__exact": kind.pk}, [row]),
+        ({"content_type__id__exact": other.content_type_id}, [other]),
+        ({"to_status": Status.ACCEPTED}, [row]),
+        ({"step": "construction"}, [other]),
+        ({"q": "take_in"}, [row]),
+    ):
+        page = client.get(listing, query)
+        assert page.status_code == 200, query
+        assert sorted(page.context["cl"].result_list, key=lambda r: r.pk) == expected, query
+    assert client.get(change).status_code == 200  # read only
+    assert client.post(change, {"step": "forged"}).status_code == 403
+    assert client.get(reverse("admin:core_statuschange_add")).status_code == 403
+    delete = reverse("admin:core_statuschange_delete", args=[row.pk])
+    assert client.post(delete, {"post": "yes", "reason": "x"}).status_code == 403
+    row.refresh_from_db()
+    assert row.step == "take_in" and StatusChange.objects.count() == 2
+    for role in ("official", "steward", "leader", "enterprise"):
+        client.force_login(users[role])
+        assert client.get(listing).status_code == 302, role  # the admin's log-in page

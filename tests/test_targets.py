@@ -325,6 +325,41 @@ def test_role_table(client, indicators, users, linghai, role):
         assert Actual.objects.get(indicator=indicators["gdp"]).value == Decimal(125_000)
 
 
+# Whose gauge the board leads with (targets.access.board_focus), by who opens it.
+# who → (the focus given the city, the focus of the page they open)
+FOCUS = [
+    ("admin", "210700", "210700"),  # the city
+    ("leader", "210700", "210700"),
+    ("official", "210781", "210781"),  # an area official: their area, 凌海市
+    ("town official", "210781", "210781"),  # in a town of 凌海市: the area the town lies in
+    # Nothing to narrow to: the city given; but they reach no city, so their board is empty.
+    ("official without a region", "210700", None),
+]
+
+
+@pytest.mark.parametrize(("who", "code", "shown"), FOCUS)
+def test_the_board_leads_with_the_city_or_an_officials_own_area(
+    client, indicators, regions, users, linghai, who, code, shown
+):
+    from guanjia.accounts.models import Role
+    from guanjia.targets.access import board_focus
+    from guanjia.testing.factories import UserFactory
+
+    if who == "town official":
+        town = RegionFactory(code="210781101", name="石山镇", kind="district", parent=linghai)
+        user = UserFactory(username="t_town", role=Role.AREA_OFFICIAL, region=town)
+    elif who == "official without a region":
+        user = UserFactory(username="t_nowhere", role=Role.AREA_OFFICIAL, region=None)
+    else:
+        user = users[who]
+    city = regions["210700"]
+    assert board_focus(user, city) == regions[code]
+    client.force_login(user)
+    response = client.get(reverse("targets:board"), {"year": 2026})
+    assert response.status_code == 200
+    assert response.context["focus"] == (regions[shown] if shown else None)
+
+
 def test_nav_link_for_the_roles_that_see_targets(client, users):
     for role in ROLES:
         client.force_login(users[role])

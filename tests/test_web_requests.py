@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from guanjia.accounts.models import Role
 from guanjia.requests import services
@@ -289,3 +290,55 @@ def test_a_macro_document_renamed_to_docx_is_refused(world):
     _client, response = submit_via_web(world, attachments=[upload("申请.docx", buffer.getvalue())])
     assert response.status_code == 400 and "申请.docx" in response.content.decode()
     assert not ServiceRequest.objects.exists()
+
+
+# role → (files a request, invites a contact, imports from Excel, sees it as the enterprise)
+OFFERS = {
+    "enterprise": (True, False, False, True),
+    "steward": (True, True, False, False),
+    "handler": (False, False, False, False),
+    "official": (True, True, True, False),
+    "leader": (False, False, False, False),
+    "admin": (True, True, True, False),
+}
+
+
+@pytest.mark.parametrize("role", sorted(OFFERS))
+def test_what_the_queue_offers_each_role_is_what_its_pages_allow(world, role):
+    """requests.access decides; the queue's buttons and the pages behind them agree with it."""
+    from guanjia.requests import access
+
+    user = world[role]
+    submit, invite, imports, enterprise_side = OFFERS[role]
+    assert (
+        access.can_submit(user),
+        access.can_invite(user),
+        access.can_import(user),
+        access.is_enterprise_contact(user),
+    ) == OFFERS[role]
+    client = client_for(user)
+    response = client.get(reverse("requests:queue"))
+    html = response.content.decode()
+    for name, allowed in (("new", submit), ("invite", invite), ("import", imports)):
+        assert (f'href="{reverse(f"requests:{name}")}"' in html) == allowed, name
+        assert client.get(reverse(f"requests:{name}")).status_code == (200 if allowed else 403)
+    # An enterprise's own list: its heading, and no enterprise column.
+    with translation.override(response.headers["Content-Language"]):
+        heading = translation.gettext(
+            "Our requests" if enterprise_side else "Direct line: requests"
+        )
+    assert f"<h1>{heading}</h1>" in html
+    assert html.count("<th>") == (6 if enterprise_side else 7)
+
+
+def test_a_contact_whose_account_has_no_enterprise_is_offered_no_new_request(world):
+    from guanjia.requests import access
+
+    contact = UserFactory(username="t_no_ent", role=Role.ENTERPRISE)
+    assert not access.can_submit(contact) and access.is_enterprise_contact(contact)
+    client = client_for(contact)
+    assert (
+        f'href="{reverse("requests:new")}"'
+        not in client.get(reverse("requests:queue")).content.decode()
+    )
+    assert client.get(reverse("requests:new")).status_code == 403

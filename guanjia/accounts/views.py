@@ -26,8 +26,8 @@ from guanjia.core import audit, xlsx
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction, AuditEntry
 
-from . import masking, security
-from .models import Role, User
+from . import access, masking, security
+from .models import User
 
 
 def _next(request: HttpRequest) -> str:
@@ -155,6 +155,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "required": security.two_factor_required(user),
         "password_changed_at": user.password_changed_at,
         "policy": password_validators_help_texts(),
+        "can_read_audit_log": access.can_read_audit_log(user),
     }
     return render(request, "accounts/account.html", context)
 
@@ -189,7 +190,7 @@ class AuditFilterForm(forms.Form):
 
 
 def _require_city_admin(user: User) -> None:
-    if not (user.is_superuser or user.role == Role.CITY_ADMIN):
+    if not access.can_read_audit_log(user):
         raise PermissionDenied("the audit log is exported by city admins")
 
 

@@ -1,6 +1,6 @@
 """Rollup tables behind the leaders' cockpit (领导驾驶舱).
 
-Each table holds grouped counts and sums, recomputed together by `figures.refresh()` (a
+Each table holds grouped counts and sums, recomputed together by `services.refresh()` (a
 periodic task every 30 s) with set-based SQL. The cockpit reads only these small tables, so
 its figures cost the same for a county as for a province. Rows are keyed by the region a
 record sits on (a leaf, usually); an area's figures are the sum over its subtree.

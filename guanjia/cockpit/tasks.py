@@ -4,11 +4,11 @@ from django.tasks import task
 
 from guanjia.core.scheduling import periodic
 
-from . import figures
+from . import services
 
 
 @periodic(seconds=30)
 @task()
 def refresh_cockpit() -> str:
     """Every 30 s: recompute the rollups the cockpit reads (at most a minute stale)."""
-    return figures.refresh().isoformat()
+    return services.refresh().isoformat()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_path
 
-from . import access, figures, links
+from . import access, figures, links, services
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,7 +47,7 @@ def compute(user: User, params: Any) -> dict[str, Any]:
     year = _year(params.get("year"))
     refreshed = figures.last_refreshed()
     if refreshed is None:  # a fresh installation, before the worker's first run
-        refreshed = figures.refresh()
+        refreshed = services.refresh()
     version = "|".join(
         str(part)
         for part in (

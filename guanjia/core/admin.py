@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import record, snapshot
 from .hooks import Hooks
-from .models import AuditAction, AuditEntry
+from .models import AuditAction, AuditEntry, StatusChange
 
 # Who may configure: the accounts app registers its rule (`accounts.scope.is_admin`) in its
 # AppConfig.ready(); until something is registered, nobody may.
@@ -156,12 +156,9 @@ class AdminOnlyInline(admin.options.InlineModelAdmin):
         return _admin_only(request)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_repr"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_repr", "object_id", "actor__username"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record the system writes and nobody edits (the audit log, the steps' history): city
+    admins read it; nobody adds, changes or deletes it here."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _admin_only(request)
@@ -177,3 +174,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "object_id", "actor__username"]
+    date_hierarchy = "at"
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    """The step engine's generic history (`core.steps`): the steps taken on records whose
+    domain keeps no timeline of its own."""
+
+    list_display = ["at", "content_type", "object_id", "step", "from_status", "to_status", "actor"]
+    list_filter = [("content_type", admin.RelatedOnlyFieldListFilter), "to_status", "step"]
+    search_fields = ["object_id", "step", "note", "actor__username"]
+    list_select_related = ["content_type", "actor"]
+    date_hierarchy = "at"

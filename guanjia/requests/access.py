@@ -100,7 +100,7 @@ def is_area_lead(user: User, sr: ServiceRequest) -> bool:
 
 
 def is_own_enterprise(user: User, sr: ServiceRequest) -> bool:
-    return user.role == Role.ENTERPRISE and user.enterprise_id == sr.enterprise_id
+    return is_enterprise_contact(user) and user.enterprise_id == sr.enterprise_id
 
 
 def is_supervisor(user: User, sr: ServiceRequest) -> bool:
@@ -128,6 +128,46 @@ def can(user: User, action: str, sr: ServiceRequest) -> bool:
 def require(user: User, action: str, sr: ServiceRequest) -> None:
     if not can(user, action, sr):
         raise PermissionDenied(action)
+
+
+# --- What the pages offer -------------------------------------------------------------------
+
+
+def is_enterprise_contact(user: User) -> bool:
+    """An enterprise's own contact. They see the direct line from the enterprise's side: their
+    own requests without an enterprise column, nothing of the bureau's handling (escalation,
+    supervision, extensions, the deadline's marks, which notes are internal) and no link into
+    the project ledger; what they file comes in through the web, for their enterprise."""
+    return user.role == Role.ENTERPRISE
+
+
+def can_submit(user: User) -> bool:
+    """Who files a new request: an enterprise contact (for their own enterprise, so only once
+    their account belongs to one), stewards, area officials and bureau staff. Leaders and
+    department handlers read and answer; they do not file."""
+    if not user.is_authenticated:
+        return False
+    if is_enterprise_contact(user):
+        return user.enterprise_id is not None
+    return user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
+
+
+def can_invite(user: User) -> bool:
+    """Who gives an enterprise contact an account: stewards, area officials, bureau staff."""
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN))
+    )
+
+
+def can_import(user: User) -> bool:
+    """Who imports past requests from Excel: bureau staff and area officials (their area's
+    enterprises only)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL))
+    )
 
 
 def may_open(user: User) -> bool:

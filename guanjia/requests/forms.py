@@ -6,14 +6,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.accounts.models import Role, User
+from guanjia.accounts.models import User
 from guanjia.core.bounds import validate_name
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 
-from .access import assignable_people
+from .access import assignable_people, is_enterprise_contact
 from .attachments import ACCEPT
 from .models import Category, Priority, Rating, ServiceRequest, Status
 
@@ -58,7 +58,7 @@ class SubmitForm(forms.Form):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        if user.role == Role.ENTERPRISE:
+        if is_enterprise_contact(user):
             del self.fields["enterprise"]
             self.own_enterprise: Enterprise | None = user.enterprise
         else:

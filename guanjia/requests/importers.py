@@ -83,15 +83,6 @@ TITLE_LIMIT = text_limit(ServiceRequest, "title")
 TEMPLATE_NAME = "诉求台账-导入模板.xlsx"
 
 
-def can_import(user: User) -> bool:
-    """Bureau staff and area officials (their area's enterprises only)."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL))
-    )
-
-
 # --- Columns ---------------------------------------------------------------------------------
 
 

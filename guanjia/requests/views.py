@@ -69,6 +69,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     cal = services.calendar()
+    is_enterprise = access.is_enterprise_contact(user)  # their own list, without the column
     context = {
         "query": query,
         # Labels as plain strings: lazy ones cost a proxy lookup at every use in the loop.
@@ -80,13 +81,11 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "status_names": {value: str(label) for value, label in STATUS_CHOICES},
         "priorities": [(value, str(label)) for value, label in PRIORITY_CHOICES],
         "sorts": [(value, str(label)) for value, label in SORT_CHOICES],
-        "show_enterprise": user.role != Role.ENTERPRISE,
-        "can_submit": user.role
-        in (Role.ENTERPRISE, Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
-        or user.is_superuser,
-        "can_invite": user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)
-        or user.is_superuser,
-        "can_import": importers.can_import(user),
+        "is_enterprise": is_enterprise,
+        "show_enterprise": not is_enterprise,
+        "can_submit": access.can_submit(user),
+        "can_invite": access.can_invite(user),
+        "can_import": access.can_import(user),
     }
     return render(request, "requests/queue.html", context)
 
@@ -94,10 +93,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if user.role == Role.ENTERPRISE and not user.enterprise_id:
-        raise PermissionDenied("no enterprise")
-    if user.role in (Role.LEADER, Role.HANDLER):
-        raise PermissionDenied("read-only role")
+    if not access.can_submit(user):
+        raise PermissionDenied("files no request")
     form = SubmitForm(user, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -113,7 +110,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     title=data["title"],
                     text=data["text"],
                     project=data["project"],
-                    source=Source.WEB if user.role == Role.ENTERPRISE else Source.STAFF,
+                    source=Source.WEB if access.is_enterprise_contact(user) else Source.STAFF,
                 )
                 for upload in data["attachments"]:  # the request's own files
                     attachments.attach(sr, user, upload)
@@ -163,22 +160,19 @@ def detail(
         marks.append(
             {"code": mark.code, "percent": int(mark.fraction * 100), "at": at, "passed": at <= now}
         )
+    is_enterprise = access.is_enterprise_contact(user)
     context = {
         "sr": sr,
         "events": events,
-        "files": sr.attachments.filter(event__isnull=True)
-        if user.role != Role.ENTERPRISE
-        else sr.attachments.filter(event__isnull=True),
+        "files": sr.attachments.filter(event__isnull=True),
         "steps": steps,
         "step_labels": services.STEP_LABELS,
         "internal_note_steps": services.steps_with_internal_notes(),
         "clock": queue.clock_of(sr, cal, now),
         "marks": marks,
         "pending_extension": pending,
-        "extensions": list(sr.extensions.all()) if user.role != Role.ENTERPRISE else [],
-        "escalations": list(sr.escalations.prefetch_related("recipients"))
-        if user.role != Role.ENTERPRISE
-        else [],
+        "extensions": [] if is_enterprise else list(sr.extensions.all()),
+        "escalations": [] if is_enterprise else list(sr.escalations.prefetch_related("recipients")),
         "assign_form": assign_form,
         "assign_options": _assign_options(assign_form, posted, _suggested(sr))
         if assign_form
@@ -187,7 +181,7 @@ def detail(
         "errors": errors or {},
         "posted": posted or {},
         "accept": attachments.ACCEPT,
-        "is_enterprise": user.role == Role.ENTERPRISE,
+        "is_enterprise": is_enterprise,
         "mark_names": MARKS,
     }
     return render(request, "requests/detail.html", context, status=status)
@@ -329,7 +323,7 @@ class InviteForm(forms.Form):
 @login_required
 def invite(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not (user.is_superuser or user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN)):
+    if not access.can_invite(user):
         raise PermissionDenied("only staff invite")
     form = InviteForm(user, request.POST or None)
     link = ""
@@ -390,7 +384,7 @@ invite_accept = InviteAccept.as_view()
 def import_view(request: HttpRequest) -> HttpResponse | FileResponse:
     """Past requests from Excel: every row is checked; all are written, or none and the reasons."""
     user = _user(request)
-    if not importers.can_import(user):
+    if not access.can_import(user):
         raise PermissionDenied("only bureau staff and area officials import requests")
     if request.method == "GET" and request.GET.get("template"):
         return importers.template_response()

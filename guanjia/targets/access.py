@@ -9,7 +9,7 @@ from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_path, sees_everything
 from guanjia.regions.models import Region, RegionKind
 
-from .areas import cities
+from .areas import area_of, cities
 
 
 def may_open(user: User) -> bool:
@@ -50,6 +50,14 @@ def board_city(user: User, code: str = "") -> Region | None:
         if own is not None and own.kind == RegionKind.CITY:
             return own
     return options[0] if options else None
+
+
+def board_focus(user: User, city: Region | None) -> Region | None:
+    """The region whose gauge the board leads with: the city, or an area official's own area
+    (the area their region lies in, else their region itself)."""
+    if user.role == Role.AREA_OFFICIAL and user.region is not None:
+        return area_of(user.region) or user.region
+    return city
 
 
 def _reaches(user: User, city: Region) -> bool:

@@ -14,15 +14,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from guanjia.accounts.models import Role, User
+from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_q
 from guanjia.accounts.typing import AuthedRequest
 from guanjia.core.sheets import FileError
 from guanjia.regions.models import Region
 
 from . import services
-from .access import board_city, can_enter_actuals, can_set_targets, can_view, in_scope
-from .areas import area_of, areas_of
+from .access import (
+    board_city,
+    board_focus,
+    can_enter_actuals,
+    can_set_targets,
+    can_view,
+    in_scope,
+)
+from .areas import areas_of
 from .computations import compute_all
 from .exporters import STATUS, export_targets
 from .forms import ImportForm, ValueForm
@@ -48,13 +55,6 @@ def _year(request: HttpRequest) -> int:
     return max(years)
 
 
-def _focus(user: User, city: Region | None) -> Region | None:
-    """The region whose gauge the board leads with: the city, or an official's own area."""
-    if user.role == Role.AREA_OFFICIAL and user.region is not None:
-        return area_of(user.region) or user.region
-    return city
-
-
 def _fmt(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
@@ -78,7 +78,7 @@ def board(request: AuthedRequest) -> HttpResponse:
     year = _year(request)
     today = timezone.localdate()
     city = board_city(user, request.GET.get("city", ""))
-    focus = _focus(user, city)
+    focus = board_focus(user, city)
     period = Period(year)
     cards = []
     if focus is not None:
@@ -193,7 +193,7 @@ def export(request: AuthedRequest) -> FileResponse:
     user = request.user
     _require(can_view(user))
     city = board_city(user, request.GET.get("city", ""))
-    focus = _focus(user, city)
+    focus = board_focus(user, city)
     regions = (
         [focus, *[a for a in areas_of(focus) if in_scope(user, a)]] if focus is not None else []
     )

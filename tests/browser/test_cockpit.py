@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from guanjia.cockpit import figures
+from guanjia.cockpit import services as cockpit_services
 from guanjia.events import services as event_services
 from guanjia.projects.stages import Stage
 from guanjia.testing.factories import ProjectFactory
@@ -50,7 +51,7 @@ def city_figures(regions, industries, users):
             signed_on=dt.date(YEAR, 1, 1) + dt.timedelta(days=n),
             amount_wan=Decimal(10000 * (n + 1)),
         )
-    figures.refresh()
+    cockpit_services.refresh()
     return regions
 
 

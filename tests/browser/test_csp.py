@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from guanjia.cockpit import figures
+from guanjia.cockpit import services as cockpit_services
 from guanjia.events import services as event_services
 from guanjia.requests import services as request_services
 from guanjia.requests.loading import load_categories
@@ -56,7 +56,7 @@ def site(ledger, users, regions, own_enterprise):
             signed_on=dt.date(year, 1, 1) + dt.timedelta(days=n),
             amount_wan=Decimal(10000 * (n + 1)),
         )
-    figures.refresh()
+    cockpit_services.refresh()
     gdp = Indicator.objects.create(
         code="gdp", name="地区生产总值", unit=Unit.YI, source=Source.ENTERED
     )
