@@ -38,26 +38,30 @@ EVENT_WORDS = (
     "峰会",
     "签约仪式",
     "签约活动",
+    "签约会",
     "大会",
 )
 _EVENT_WORD = "(?:" + "|".join(EVENT_WORDS) + ")"
 # “X对接会于4月10日在锦州举行”: the name before the verb
 _EVENT_RE = re.compile(
     r"(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")"
-    r"(?:于(?P<when>[^,，。;；在]{2,20}?))?"
-    r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大)?(?:举行|召开|举办|开幕)"
+    r"(?:(?:于|(?=[\d〇一二三四五六七八九十]{1,4}[年月日]))(?P<when>[^,，。;；在]{2,20}?))?"
+    r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大|圆满)?(?:举行|召开|举办|开幕|闭幕|落幕)"
 )
 # “锦州市在深圳举办招商推介会”: the host, the place, then the name
 _EVENT_AFTER_RE = re.compile(
-    r"(?P<host>[^,，。;；:：\s]{0,30}?)(?:在(?P<place>[^,，。;；]{2,30}?))?(?:联合|成功|隆重)?"
-    r"(?:举办|召开|举行)了?(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")"
+    r"(?P<host>[^,，。;；:：\s]{0,30}?)(?:(?:在|赴)(?P<place>[^,，。;；]{2,30}?))?"
+    r"(?:联合|成功|隆重)?(?:举办|召开|举行)(?:了|的)?"
+    r"(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")(?:上|现场)?"
     r"(?=[,，。;；!！?？\s]|$)"
 )
 # a paragraph that goes on about the event: 会上，… / 活动现场，… / 来自…
 _EVENT_FOLLOW_RE = re.compile(
-    r"^(?:[\u4e00-\u9fa5]{0,6}(?:会上|现场|期间|仪式上)|来自|会上|活动中|签约环节)"
+    r"^(?:[\u4e00-\u9fa5]{0,6}(?:会上|现场|期间|仪式上)|来自|会上|活动中|签约环节"
+    r"|(?:本次|此次|本届|这次)[\u4e00-\u9fa5]{0,8}(?:会|论坛|峰会|仪式|活动))"
 )
-_ORGANISER_RE = re.compile(r"^.*(?:主办|承办|举办|召开|组织)的")
+# “由…主办的”, “以…为主题的”: who held it or its theme, not its name
+_ORGANISER_RE = re.compile(r"^.*(?:主办|承办|举办|召开|组织|指导|为主题|为题)的")
 MONEY_LABELS = (
     "总投资",
     "投资额",
@@ -66,6 +70,8 @@ MONEY_LABELS = (
     "计划投资",
     "投资总额",
     "签约总额",
+    "签约金额",
+    "签约额",
     "总额",
 )
 MILESTONE_KINDS = [  # the first that matches wins
@@ -79,6 +85,21 @@ _ENTERPRISE_RE = re.compile(
     r"[\u4e00-\u9fa5A-Za-z0-9（）()]{2,40}?(?:有限责任公司|股份有限公司|有限公司|集团|公司)"
 )
 _UNNAMED = ("一家", "某", "多家", "一批")
+# “国家电投集团北镇新能源有限公司”, “XX集团有限公司”: a group's company goes on to its 有限公司
+_GROUP_COMPANY_RE = re.compile(
+    r"[\u4e00-\u9fa5A-Za-z（）()]{0,20}?(?:有限责任公司|股份有限公司|有限公司)"
+)
+
+
+def _company_end(text: str, m: re.Match[str]) -> int:
+    """The end of the enterprise `m` found: past 集团 when the name goes on to a 有限公司
+    (with no project words on the way)."""
+    if not m.group(0).endswith("集团"):
+        return m.end()
+    more = _GROUP_COMPANY_RE.match(text, m.end())
+    if more and not re.search(r"年产|项目|\d", more.group(0)):
+        return more.end()
+    return m.end()
 
 
 @dataclass
@@ -101,6 +122,8 @@ class Region:
     name: str
     code: str
     is_city: bool = False
+    # a name many cities use (高新区, 滨海新区): only this city's when the text names it too
+    generic: bool = False
 
 
 @dataclass
@@ -111,6 +134,12 @@ class Extraction:
     year_source: str
     regions: list[Region]
     claimed: set[tuple[int, int]] = field(default_factory=set)
+    # the text names a region of the gazetteer by a name of its own (锦州, 凌海市, 锦州高新区),
+    # not only by one every city has (“天津滨海新区”: Tianjin's, not Jinzhou's)
+    anchored: bool = False
+
+    def __post_init__(self) -> None:
+        self.anchored = any(not r.generic and r.alias in self.text for r in self.regions)
 
     # -- building fields ---------------------------------------------------------------------
 
@@ -142,6 +171,8 @@ class Extraction:
         """The most specific region named in `text` (a county before the city)."""
         best: tuple[Region, int, int] | None = None
         for region in self.regions:
+            if region.generic and not self.anchored:
+                continue
             pos = text.find(region.alias)
             if pos < 0:
                 continue
@@ -216,6 +247,21 @@ def _money_after_label(sentence: Sentence, start: int = 0) -> Figure | None:
     return _first(money, start)
 
 
+def _after_unopened_bracket(name: str) -> int:
+    """Where a name starts after a bracket closed but not opened in it: a byline (“（记者
+    李明）2025中国（锦州）…论坛”), a column tag (“【招商动态】”)."""
+    depth, start = 0, 0
+    for i, char in enumerate(name):
+        if char in "（(【[":
+            depth += 1
+        elif char in "）)】]":
+            if depth:
+                depth -= 1
+            else:
+                start = i + 1
+    return start
+
+
 def _event_kind(name: str) -> str:
     if "论坛" in name or "峰会" in name:
         return "forum"
@@ -235,7 +281,7 @@ def _enterprise_field(
     m = _ENTERPRISE_RE.search(text)
     if not m:
         return None
-    return ex.field(sentence, m.group(0), start + m.start(), start + m.end())
+    return ex.field(sentence, m.group(0), start + m.start(), start + _company_end(text, m))
 
 
 def _event_date(ex: Extraction, text: str) -> DateFigure | None:
@@ -304,6 +350,7 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
         organiser = _ORGANISER_RE.match(text[name_start:name_end])
         if organiser:
             name_start += organiser.end()
+        name_start += _after_unopened_bracket(text[name_start:name_end])
         name = text[name_start:name_end]
         if any(name in seen or seen in name for seen in names):
             continue  # the headline and the report name the same event
@@ -364,20 +411,30 @@ def _event_sentences(sentences: list[Sentence], i: int) -> list[Sentence]:
     return out
 
 
+_PLACES_COUNTED = ("城市", "省市", "地市", "国家和地区", "省区市", "省（区", "省份", "省、")
+
+
 def _event_figures(ex: Extraction, sentence: Sentence, event: dict[str, Any]) -> None:
     text = sentence.text
     counts = find_counts(text)
     for fig in counts:
         after = text[fig.end : fig.end + 4]
         before = text[max(0, fig.start - 6) : fig.start]
-        if fig.unit == "个" and after.startswith(("城市", "省市", "地市", "国家和地区")):
+        # the clause the count closes: “集中签约亿元以上项目15个” (not “其中亿元以上项目12个”)
+        clause = re.split(r"[,，;；:：]", text[: fig.start])[-1].strip()
+        if fig.unit == "个" and after.startswith(_PLACES_COUNTED):
             if "city_count" not in event:
                 event["city_count"] = ex.figure(sentence, fig)
         elif fig.unit == "家" and "enterprise_count" not in event:
             event["enterprise_count"] = ex.figure(sentence, fig)
         elif (
             fig.unit in ("个", "项")
-            and ("签约" in before or after.startswith("项目"))
+            and (
+                "签约" in before
+                or after.startswith("项目")
+                or "签约" in clause
+                and not clause.startswith("其中")
+            )
             and "签约" in text
         ) and "signing_count" not in event:
             event["signing_count"] = ex.figure(sentence, fig)
@@ -476,8 +533,8 @@ _PLAN_WORDS = ("计划", "预计", "力争", "将", "明年", "争取", "确保"
 _LIST_MARKER_RE = re.compile(
     r"^\s*(?:\d+[.、．]|[（(][一二三四五六七八九十\d]+[）)]|【[^】]{0,8}】|[一二三四五六七八九十]+、)\s*"
 )
-_CLAUSE_LEAD_RE = re.compile(
-    r"^(?:本报讯\s*)?(?:\d{1,2}月\d{1,2}[日号](?:上午|下午|晚)?[,，]?\s*)?(?:位于[^,，。的]{2,30}的)?"
+_CLAUSE_LEAD_RE = re.compile(  # (used with match() at a position: no ^)
+    r"(?:本报讯\s*)?(?:\d{1,2}月\d{1,2}[日号](?:上午|下午|晚)?[,，]?\s*)?(?:位于[^,，。的]{2,30}的)?"
 )
 
 
@@ -580,8 +637,9 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         else:
             cm = _ENTERPRISE_RE.match(project)
             if cm and not cm.group(0).startswith(_UNNAMED):
+                end = _company_end(project, cm)
                 milestone["enterprise"] = ex.field(
-                    sentence, cm.group(0), where[0], where[0] + cm.end()
+                    sentence, project[:end], where[0], where[0] + end
                 )
         fig = _money_after_label(sentence, where[1])
         if fig is not None:

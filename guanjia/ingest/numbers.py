@@ -248,13 +248,33 @@ def parse_date(text: str, year: int) -> DateFigure | None:
     return DateFigure(dt.date(y, month, 1), m.start(), m.end(), written, precision="month")
 
 
+_CN_MONTH_DAY_RE = re.compile(
+    r"(?:(?P<year>[〇零一二三四五六七八九]{4})年)?"
+    r"(?P<month>十[一二]?|[一二三四五六七八九])月(?P<day>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号]"
+)
+
+
 def find_dates(text: str, year: int) -> list[DateFigure]:
+    """Every month or day written in `text`, in figures (5月16日) or in Chinese numerals
+    (六月十八日, 二〇二五年六月十八日, as bulletins write them)."""
     found = []
     for m in _DATE_RE.finditer(text):
         figure = parse_date(m.group(0), year)
         if figure is not None:
             figure.start, figure.end = m.start(), m.end()
             found.append(figure)
+    for m in _CN_MONTH_DAY_RE.finditer(text):
+        try:
+            y = (
+                int("".join(str(_CN_DIGIT[c]) for c in m.group("year")))
+                if m.group("year")
+                else year
+            )
+            day = dt.date(y, int(numeral(m.group("month"))), int(numeral(m.group("day"))))
+        except (ValueError, AmountError, KeyError):
+            continue
+        found.append(DateFigure(day, m.start(), m.end(), m.group(0), precision="day"))
+    found.sort(key=lambda f: f.start)
     return found
 
 
@@ -278,13 +298,15 @@ def find_loose_dates(text: str, published: dt.date | None) -> list[DateFigure]:
         except ValueError:
             continue
         found.append(DateFigure(value, m.start(), m.end(), m.group(0), precision="day"))
-    pos = text.find("近日")
-    if pos >= 0:
-        found.append(DateFigure(published, pos, pos + 2, "近日", True, precision="day"))
+    # “recently” (近日, 日前, not the 日前 of “10日前”): the publication day, approximately
+    m = _RECENTLY_RE.search(text)
+    if m:
+        found.append(DateFigure(published, m.start(), m.end(), m.group(0), True, precision="day"))
     found.extend(find_relative_dates(text, published))
     return sorted(found, key=lambda f: f.start)
 
 
+_RECENTLY_RE = re.compile(r"(?<![\d〇零一二三四五六七八九十])(?:近日|日前)")
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "前日": -2}
 _WEEKDAYS = "一二三四五六日天"
 _RELATIVE_RE = re.compile(
