@@ -56,9 +56,13 @@ _EVENT_AFTER_RE = re.compile(
     r"(?=[,，。;；!！?？\s]|$)"
 )
 # a paragraph that goes on about the event: 会上，… / 活动现场，… / 来自…
+# (after a lead-in: 据统计，推介会共促成…)
 _EVENT_FOLLOW_RE = re.compile(
-    r"^(?:[\u4e00-\u9fa5]{0,6}(?:会上|现场|期间|仪式上)|来自|会上|活动中|签约环节"
-    r"|(?:本次|此次|本届|这次)[\u4e00-\u9fa5]{0,8}(?:会|论坛|峰会|仪式|活动))"
+    r"^(?:(?:据统计|据了解|据介绍|据悉|记者了解到|记者获悉)[,，])?"
+    r"(?:[\u4e00-\u9fa5]{0,6}(?:会上|现场|期间|仪式上)|来自|会上|活动中|签约环节"
+    r"|(?:本次|此次|本届|这次)[\u4e00-\u9fa5]{0,8}(?:会|论坛|峰会|仪式|活动)"
+    r"|[\u4e00-\u9fa5]{0,8}?(?:推介会|对接会|洽谈会|恳谈会|招商会|大会|论坛|峰会|签约仪式|签约活动)"
+    r"(?:上|中|期间)?(?:共|现场|累计|共计)?(?:促成|达成|签约|完成|吸引|邀请))"
 )
 # “由…主办的”, “以…为主题的”: who held it or its theme, not its name
 _ORGANISER_RE = re.compile(r"^.*(?:主办|承办|举办|召开|组织|指导|为主题|为题)的")
@@ -606,12 +610,20 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
             or project in names
         ):
             continue
-        dates = [
-            d
-            for d in find_dates(text, ex.year)
-            if d.precision == "day" and text[d.end : d.end + 1] != "电"
-        ]
-        if not dates and not (text.endswith("。") and i > 0):
+        # (a day without its month and 昨天 count from the publication day, as for events;
+        # not 日前, which is no day, nor the day a reporter learnt of it: “记者30日从…获悉”)
+        dates = sorted(
+            (
+                d
+                for d in [*find_dates(text, ex.year), *find_loose_dates(text, ex.published)]
+                if d.precision == "day"
+                and not d.approximate
+                and text[d.end : d.end + 1] != "电"
+                and not _LEARNT_RE.match(text, d.end)
+            ),
+            key=lambda d: d.start,
+        )
+        if not dates and not (text.endswith("。") and (i > 0 or len(sentences) == 1)):
             continue  # a headline without a day repeats the report below it
         names.append(project)
         milestone: dict[str, Any] = {}
@@ -623,12 +635,12 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
                 milestone["date"] = ex.date(sentence, relative[0])
         milestone["project"] = ex.field(sentence, project, where[0], where[1])
         milestone["kind"] = _MILESTONE_KIND[verb.group(0)]
+        # the area: the most specific the gazetteer finds, nearest the project first — its
+        # name, its clause, the rest of its sentence, the next sentence about it, the venue it
+        # started at, the head of its paragraph, the bulletin's or the account's own area
         region = ex.region_field(sentence, where[0], project)
-        local = ex.region_field(sentence, where[1], text[where[1] : verb.start()])
-        before = ex.region_field(sentence, 0, text[: where[0]])
-        for better in (local, before):
-            if better and (region is None or _is_city(ex, region) and not _is_city(ex, better)):
-                region = better
+        for start, end in ((where[1], verb.start()), (0, where[0]), (verb.end(), len(text))):
+            region = _more_specific(ex, region, ex.region_field(sentence, start, text[start:end]))
         em = re.search(r"企业[:：](?P<ent>[^,，。;；]+)", text)
         if em:
             milestone["enterprise"] = ex.field(
@@ -646,18 +658,24 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
             milestone["investment_yuan"] = ex.money(sentence, fig)
         # “该项目总投资36亿元，位于凌海市。”: the next sentence says more about it
         for follow in sentences[i + 1 : i + 2]:
-            if not follow.text.startswith(("该项目", "项目总投资", "项目计划总投资")):
+            if not _ABOUT_THE_PROJECT_RE.match(follow.text):
                 continue
             if "investment_yuan" not in milestone:
                 fig = _money_after_label(follow)
                 if fig is not None:
                     milestone["investment_yuan"] = ex.money(follow, fig)
-            there = ex.region_field(follow, 0, follow.text)
-            if there and (region is None or _is_city(ex, region) and not _is_city(ex, there)):
-                region = there
+            region = _more_specific(ex, region, ex.region_field(follow, 0, follow.text))
         venue = _venue_sentence(ex, sentences, i)
-        if (region is None or _is_city(ex, region)) and venue is not None:
+        if venue is not None:
             there = ex.region_field(venue, 0, venue.text)
+            if there and not _is_city(ex, there):
+                region = _more_specific(ex, region, there)
+        for earlier in reversed(sentences[:i]):
+            if region is not None and not _is_city(ex, region):
+                break
+            if earlier.paragraph != sentence.paragraph:
+                break
+            there = ex.region_field(earlier, 0, earlier.text)
             if there and not _is_city(ex, there):
                 region = there
         if region is None or _is_city(ex, region):
@@ -668,6 +686,7 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
     return milestones
 
 
+_LEARNT_RE = re.compile(r"[^,，。;；]*?(?:获悉|了解到|获知|得知)")
 _RELATIVE_DAY_RE = re.compile(
     r"同日|当日|当天|同一天|同天|主会场|分会场|仪式上|(前一天|前一日)|(次日|第二天)"
 )
@@ -709,13 +728,38 @@ def _venue_sentence(ex: Extraction, sentences: list[Sentence], i: int) -> Senten
     return relative[1] if relative else None
 
 
+# “该项目总投资…”, “项目位于…”, “据介绍，该项目…”: the next sentence says more about the project
+_ABOUT_THE_PROJECT_RE = re.compile(
+    r"^(?:(?:据介绍|据了解|记者了解到|据悉)[,，])?(?:该|此|这一?|上述)?项目(?:总投资|计划总投资|"
+    r"位于|选址|落户|坐落|由|建成|是|占地|规划|计划|$)|^(?:该|此|这一?|上述)项目"
+)
+
+
+def _more_specific(
+    ex: Extraction, region: dict[str, Any] | None, candidate: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """`candidate` when it says more than `region` (a county, a district or a zone rather than
+    the city, or anything rather than nothing)."""
+    if candidate is None:
+        return region
+    if region is None or _is_city(ex, region) and not _is_city(ex, candidate):
+        return candidate
+    return region
+
+
+# what a bulletin's or an account's own heading lines carry: its name, its source
+_HEADING_WORDS_RE = re.compile(
+    r"简报|周报|月报|快报|专报|通报|动态|发布|来源|融媒|人民政府|管委会|政府网"
+)
+
+
 def _heading_region(ex: Extraction, sentences: list[Sentence]) -> dict[str, Any] | None:
-    """The area a county's or a zone's own bulletin is about, named in its heading lines
-    (“义县重点项目周报”, “凌海市投资促进工作简报”): not the city."""
+    """The area a county's or a zone's own bulletin, site or account is about, named in its
+    heading lines (“义县重点项目周报”, “来源：凌海市人民政府”, “北镇发布”): not the city."""
     for sentence in sentences[:3]:
         if sentence.paragraph > 0 or re.search(r"[,，。；;]", sentence.text):
             break
-        if not re.search(r"简报|周报|月报|快报|专报|通报|动态", sentence.text):
+        if not _HEADING_WORDS_RE.search(sentence.text):
             continue
         region = ex.region_field(sentence, 0, sentence.text)
         if region and not _is_city(ex, region):
@@ -804,6 +848,9 @@ def _totals_and_targets(
     totals: list[dict[str, Any]] = []
     targets: list[dict[str, Any]] = []
     carried: str | None = None  # “…力争…；各县（市）区至少举办1场…”: the clause after a ；
+    # “今年以来，全市…签约项目186个…。新开工亿元以上项目57个…。”: the paragraph's next
+    # sentences on projects are of the same period
+    running_paragraph: int | None = None
     for sentence in sentences:
         text = sentence.text
         # (“完成年度目标的62%”: a share of a target is a running figure)
@@ -829,6 +876,16 @@ def _totals_and_targets(
         )
         # “上半年，锦州市共引进…项目29个”: a period opening the sentence makes it a running figure
         is_total = is_total or bool(_PERIOD_RE.search(re.split(r"[,，]", text)[0]))
+        if is_total and not is_target and re.search(r"今年以来|累计|截至|上半年|前三季度", text):
+            running_paragraph = sentence.paragraph
+        elif running_paragraph != sentence.paragraph:
+            running_paragraph = None
+        elif (
+            not is_target
+            and "项目" in text
+            and not re.search(r"预计|将|后|产值|计划|力争|目标", text)
+        ):
+            is_total = True
         carried = None
         if (is_target or is_total) and text.endswith(("；", ";")):
             carried = "target" if is_target else "total"
