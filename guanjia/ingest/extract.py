@@ -285,7 +285,8 @@ def _enterprise_field(
     m = _ENTERPRISE_RE.search(text)
     if not m:
         return None
-    return ex.field(sentence, m.group(0), start + m.start(), start + _company_end(text, m))
+    end = _company_end(text, m)
+    return ex.field(sentence, text[m.start() : end], start + m.start(), start + end)
 
 
 def _event_date(ex: Extraction, text: str) -> DateFigure | None:
@@ -341,6 +342,11 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
             if when is not None:
                 when.start, when.end = when.start + m.start("when"), when.end + m.start("when")
                 date = when
+        if date is None and _RELATIVE_DAY_RE.search(text[: match.start("name")]):
+            # “5月18日，…抵达深圳。当天下午，锦州市在深圳举办…”: the day written before
+            relative = _relative_day(ex, sentences, i)
+            if relative is not None:
+                date = relative[0]
         if date is None and len(sentences) == 1 and ex.published is not None:
             date = DateFigure(ex.published, 0, 0, "", True, precision="day")
         if date is None:
@@ -374,6 +380,9 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
             parts.append((after.start("host"), after.group("host")))
         parts.append((name_start, name))
         region = _event_region(ex, sentence, parts)
+        if region is None:
+            # “锦州市党政代表团赴广东考察，并于17日在广州举办…”: the host earlier in the sentence
+            region = ex.region_field(sentence, 0, text[:name_start])
         if region:
             event["region"] = region
         for follow in _event_sentences(sentences, i):
@@ -521,7 +530,9 @@ def _signings(
     return signings
 
 
-_MILESTONE_VERB_RE = re.compile(r"全容量并网|首批机组并网|竣工投产|试生产|并网|投产|达产|竣工|开工")
+_MILESTONE_VERB_RE = re.compile(
+    r"全容量并网|首批机组并网|竣工投产|试生产|投入生产|并网|投产|达产|竣工|开工|动工"
+)
 _MILESTONE_KIND = {
     "全容量并网": "full_capacity",
     "达产": "full_capacity",
@@ -529,9 +540,11 @@ _MILESTONE_KIND = {
     "并网": "grid_connected",
     "竣工投产": "in_operation",
     "试生产": "in_operation",
+    "投入生产": "in_operation",
     "投产": "in_operation",
     "竣工": "completed",
     "开工": "started",
+    "动工": "started",
 }
 _PLAN_WORDS = ("计划", "预计", "力争", "将", "明年", "争取", "确保", "拟", "推动", "即将")
 _LIST_MARKER_RE = re.compile(
@@ -539,6 +552,7 @@ _LIST_MARKER_RE = re.compile(
 )
 _CLAUSE_LEAD_RE = re.compile(  # (used with match() at a position: no ^)
     r"(?:本报讯\s*)?(?:\d{1,2}月\d{1,2}[日号](?:上午|下午|晚)?[,，]?\s*)?(?:位于[^,，。的]{2,30}的)?"
+    r"(?:(?:计划)?总投资[^,，。的]{1,12}?元的)?"  # “总投资12亿元的…项目”: its investment
 )
 
 
@@ -607,6 +621,7 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         if (
             project.startswith(("该", "此", "这", "一批", "重点", "亿元", "今年", "全年", "全市"))
             or "亿元以上" in project
+            or re.search(r"举行|举办|召开|开展", project)  # “太和区举行重点项目开工仪式”
             or project in names
         ):
             continue
@@ -654,6 +669,9 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
                     sentence, project[:end], where[0], where[0] + end
                 )
         fig = _money_after_label(sentence, where[1])
+        if fig is None:  # “总投资12亿元的…项目”
+            lead = re.search(r"总投资([^,，。的]{1,12}?元)的$", text[: where[0]])
+            fig = _first(find_money(text[: where[0]]), lead.start(1)) if lead else None
         if fig is not None:
             milestone["investment_yuan"] = ex.money(sentence, fig)
         # “该项目总投资36亿元，位于凌海市。”: the next sentence says more about it
