@@ -389,6 +389,8 @@ def test_the_review_page_speaks_chinese_and_names_each_proposal(client, users, r
     document = IngestedDocument.objects.get()
     page = client.get(f"/ingest/{document.pk}/").content.decode()
     assert "活动：商贸物流推介会" in page
+    # accepting a proposal is 采纳 (受理 is taking up a request, as the approvals panel says)
+    assert ">采纳</button>" in page and ">受理</button>" not in page
     assert "签约：冷链仓储项目" in page
     assert "promotion" not in page.replace('value="promotion"', "")
     event_p = document.proposals.get(kind=Kind.EVENT)
