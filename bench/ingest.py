@@ -172,10 +172,7 @@ def main() -> None:
     args = parser.parse_args()
     regions = gazetteer.from_file()
     jio()  # load the library once, outside the timing
-    if args.only:
-        splits = args.only
-    else:
-        splits = list(SPLITS) if args.split == "all" else [args.split]
+    splits = args.only or (list(SPLITS) if args.split == "all" else [args.split])
     reports = [run_split(split, regions, args.repeat) for split in splits]
     for report in reports:
         show(report, args.docs)

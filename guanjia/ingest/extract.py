@@ -46,7 +46,8 @@ _EVENT_WORD = "(?:" + "|".join(EVENT_WORDS) + ")"
 _EVENT_RE = re.compile(
     r"(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")"
     r"(?:(?:于|(?=[\d〇一二三四五六七八九十]{1,4}[年月日]))(?P<when>[^,，。;；在]{2,20}?))?"
-    r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大|圆满)?(?:举行|召开|举办|开幕|闭幕|落幕)"
+    r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大|圆满)?"
+    r"(?:举行|召开|举办|开幕|闭幕|落幕|拉开帷幕|启幕)"
 )
 # “锦州市在深圳举办招商推介会”: the host, the place, then the name
 _EVENT_AFTER_RE = re.compile(
@@ -488,7 +489,13 @@ def _signings(
                 r"^(?:[\d.]+)?[万亿]元以上", m.group("project")
             ):
                 continue  # “签约23个项目”, “签约亿元以上项目53个”: counts, not one signing
+            if m.group("project").startswith("的"):
+                continue  # “与中国石油签约的…项目建成投产”: which project, not a signing
             head = text[: m.start()]
+            if re.search(
+                r"(?:共|共计|合计|总计|累计)(?:现场|集中)?$", text[: m.start("project") - 2]
+            ):
+                continue  # “共签约新材料项目14个”: the event's count, not one signing
             if _AGGREGATE_RE.search(head):
                 continue  # a running figure (今年以来…签约…): a total, not a signing
             if m.group("count") and _is_claimed(ex, sentence.start + m.start("count")):
@@ -561,6 +568,24 @@ _VERB_THEN_PROJECT_RE = re.compile(
 )
 
 
+_NAMED_PROJECT_RE = re.compile(_ENTERPRISE_RE.pattern + r"[^,，。:：;；]{0,40}?项目")
+
+
+def _project_named_before(sentences: list[Sentence], i: int) -> tuple[Sentence, int, int] | None:
+    """The project “该项目” points back to: the last one named with its company in the two
+    sentences before, in the same paragraph."""
+    for before in reversed(sentences[max(0, i - 2) : i]):
+        if before.paragraph != sentences[i].paragraph:
+            break
+        found = list(_NAMED_PROJECT_RE.finditer(before.text))
+        if found:
+            m = found[-1]
+            lead = _CLAUSE_LEAD_RE.match(m.group(0))
+            start = m.start() + (lead.end() if lead else 0)
+            return before, start, m.end()
+    return None
+
+
 def _milestone_verb(text: str) -> re.Match[str] | None:
     """The first milestone verb that reports a fact: not a plan (计划明年投产), a count
     (开工项目57个, 开工率), a condition (达产后) or a batch (集中开工)."""
@@ -594,7 +619,7 @@ def _milestone_project(text: str, verb: re.Match[str]) -> tuple[int, int] | None
     lead = _CLAUSE_LEAD_RE.match(clause, skip)
     skip = lead.end() if lead else skip
     end = clause.rfind("项目")
-    if end >= skip + 2:
+    if end >= skip + 2 or end == skip + 1 and clause[skip] in "该此":  # (“该项目…并网”)
         return clause_start + skip, clause_start + end + 2
     marker = _LIST_MARKER_RE.match(text)
     skip = marker.end() if marker else 0
@@ -618,11 +643,16 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         if where is None:
             continue
         project = text[where[0] : where[1]]
+        named = None
+        if re.fullmatch(r"(?:该|此|这一?)项目", project):
+            # “在义县七里河镇，辽宁义瑞风电有限公司…项目现场一片繁忙。5月18日，该项目…并网”
+            named = _project_named_before(sentences, i)
         if (
             project.startswith(("该", "此", "这", "一批", "重点", "亿元", "今年", "全年", "全市"))
+            and named is None
             or "亿元以上" in project
             or re.search(r"举行|举办|召开|开展", project)  # “太和区举行重点项目开工仪式”
-            or project in names
+            or (named[0].text[named[1] : named[2]] if named else project) in names
         ):
             continue
         # (a day without its month and 昨天 count from the publication day, as for events;
@@ -640,6 +670,9 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         )
         if not dates and not (text.endswith("。") and (i > 0 or len(sentences) == 1)):
             continue  # a headline without a day repeats the report below it
+        # where the project is named: here, or the sentence before that “该项目” points back to
+        home, p_start, p_end = named or (sentence, where[0], where[1])
+        project = home.text[p_start:p_end]
         names.append(project)
         milestone: dict[str, Any] = {}
         if dates:
@@ -648,12 +681,12 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
             relative = _relative_day(ex, sentences, i)
             if relative is not None:
                 milestone["date"] = ex.date(sentence, relative[0])
-        milestone["project"] = ex.field(sentence, project, where[0], where[1])
+        milestone["project"] = ex.field(home, project, p_start, p_end)
         milestone["kind"] = _MILESTONE_KIND[verb.group(0)]
         # the area: the most specific the gazetteer finds, nearest the project first — its
         # name, its clause, the rest of its sentence, the next sentence about it, the venue it
         # started at, the head of its paragraph, the bulletin's or the account's own area
-        region = ex.region_field(sentence, where[0], project)
+        region = ex.region_field(home, p_start, project)
         for start, end in ((where[1], verb.start()), (0, where[0]), (verb.end(), len(text))):
             region = _more_specific(ex, region, ex.region_field(sentence, start, text[start:end]))
         em = re.search(r"企业[:：](?P<ent>[^,，。;；]+)", text)
@@ -665,9 +698,7 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
             cm = _ENTERPRISE_RE.match(project)
             if cm and not cm.group(0).startswith(_UNNAMED):
                 end = _company_end(project, cm)
-                milestone["enterprise"] = ex.field(
-                    sentence, project[:end], where[0], where[0] + end
-                )
+                milestone["enterprise"] = ex.field(home, project[:end], p_start, p_start + end)
         fig = _money_after_label(sentence, where[1])
         if fig is None:  # “总投资12亿元的…项目”
             lead = re.search(r"总投资([^,，。的]{1,12}?元)的$", text[: where[0]])

@@ -140,7 +140,7 @@ def find_money(text: str) -> list[Figure]:
             continue
         found = [f for f in found if f not in inside]  # “二十三点五亿元”, not its “五亿元”
         try:
-            value = parse_money_yuan(m.group(0))
+            value = parse_money_yuan(re.sub(r"[ \u3000]", "", m.group(0)))
         except (AmountError, InvalidOperation, ValueError):
             continue
         found.append(
@@ -157,11 +157,12 @@ def find_money(text: str) -> list[Figure]:
     return found
 
 
+# (a space may stand between the figure and its unit, as texts copied from a PDF have it)
 _MONEY_RE = re.compile(
-    rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)(?:万亿|亿|万)元"
+    rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)[ \u3000]?(?:万亿|亿|万)元"
 )
 _COUNT_RE = re.compile(
-    rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+)(?P<post>余|多)?(?P<unit>个|家|次|件|人|项|名|场)"
+    rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+)[ \u3000]?(?P<post>余|多)?(?P<unit>个|家|次|件|人|项|名|场)"
 )
 _PERCENT_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*[%％]")
 
@@ -299,9 +300,13 @@ def find_loose_dates(text: str, published: dt.date | None) -> list[DateFigure]:
             continue
         found.append(DateFigure(value, m.start(), m.end(), m.group(0), precision="day"))
     # “recently” (近日, 日前, not the 日前 of “10日前”): the publication day, approximately
-    m = _RECENTLY_RE.search(text)
-    if m:
-        found.append(DateFigure(published, m.start(), m.end(), m.group(0), True, precision="day"))
+    recently = _RECENTLY_RE.search(text)
+    if recently:
+        found.append(
+            DateFigure(
+                published, recently.start(), recently.end(), recently.group(0), True, "", "day"
+            )
+        )
     found.extend(find_relative_dates(text, published))
     return sorted(found, key=lambda f: f.start)
 
