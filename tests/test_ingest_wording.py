@@ -364,6 +364,12 @@ def test_a_generic_zone_name_of_another_city_is_no_region():
     ours = "锦州日报 2025年7月4日\n\n7月2日，锦州市招商推介会在滨海新区举行。\n"
     (event,) = read(ours)["events"]
     assert values(event)["region"] == "锦州经济技术开发区"
+    theirs = "锦州日报 2025年7月4日\n\n7月2日，锦州市招商推介会在大连高新区举行。\n"
+    (event,) = read(theirs)["events"]
+    assert values(event)["region"] == "锦州市"  # the host: 大连高新区 is Dalian's
+    account = "松山新区发布 2025-07-04\n\n7月2日，高新区招商推介会在上海举行。\n"
+    (event,) = read(account)["events"]
+    assert values(event)["region"] == "锦州高新技术产业开发区"  # the zone's own account
 
 
 def test_chinese_numeral_days_in_the_body():

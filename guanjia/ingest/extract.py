@@ -140,11 +140,21 @@ class Extraction:
     regions: list[Region]
     claimed: set[tuple[int, int]] = field(default_factory=set)
     # the text names a region of the gazetteer by a name of its own (锦州, 凌海市, 锦州高新区),
-    # not only by one every city has (“天津滨海新区”: Tianjin's, not Jinzhou's)
+    # or a zone's own account or bulletin heads it (“松山新区发布”): not only by a name every
+    # city has (“天津滨海新区”: Tianjin's, not Jinzhou's)
     anchored: bool = False
 
     def __post_init__(self) -> None:
-        self.anchored = any(not r.generic and r.alias in self.text for r in self.regions)
+        heading = "\n".join(self.text.splitlines()[:3])
+        self.anchored = any(r.alias in (heading if r.generic else self.text) for r in self.regions)
+
+    def _foreign(self, text: str, pos: int) -> bool:
+        """A generic name right after another place's name (“天津滨海新区”, “大连高新区”),
+        not after this city's (“锦州高新区”) or a word such as 在, 的, 与."""
+        before = text[max(0, pos - 1) : pos]
+        if not before or not re.match(r"[\u4e00-\u9fa5]", before) or before in _BEFORE_A_PLACE:
+            return False
+        return not any(not r.generic and text[:pos].endswith(r.alias) for r in self.regions)
 
     # -- building fields ---------------------------------------------------------------------
 
@@ -179,7 +189,7 @@ class Extraction:
             if region.generic and not self.anchored:
                 continue
             pos = text.find(region.alias)
-            if pos < 0:
+            if pos < 0 or region.generic and self._foreign(text, pos):
                 continue
             candidate = (region, pos, pos + len(region.alias))
             if best is None:
@@ -202,6 +212,10 @@ class Extraction:
         result = self.field(sentence, region.name, text_start + s, text_start + e)
         result["code"] = region.code
         return result
+
+
+# words a place name follows without being part of another place's name (在滨海新区, 位于高新区)
+_BEFORE_A_PLACE = set("在于的与和及是到赴至为了由讯向从对据经")
 
 
 def normalise(text: str) -> str:
