@@ -437,6 +437,27 @@ def test_no_milestone_or_signing_from_a_ceremony_or_a_signed_project_described()
     assert [values(m)["kind"] for m in result["milestones"]] == ["in_operation"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "会上，凌海市与辽宁海宏化工有限公司签订电子级氢氟酸项目投资协议，总投资15亿元。",
+        "会上，辽宁海宏化工有限公司与凌海市签约电子级氢氟酸项目，总投资15亿元。",
+        "会上，凌海市与辽宁海宏化工有限公司就电子级氢氟酸项目签约，总投资15亿元。",
+        "活动现场，辽宁海宏化工有限公司电子级氢氟酸项目签约落户凌海市，总投资15亿元。",
+    ],
+)
+def test_a_signing_however_the_sentence_runs(sentence):
+    (signing,) = read(f"标题\n\n{sentence}\n", published=dt.date(2025, 5, 20))["signings"]
+    got = values(signing)
+    assert (got["region"], got["enterprise"]) == ("凌海市", "辽宁海宏化工有限公司")
+    assert (got["project"], got["investment_yuan"]) == ("电子级氢氟酸项目", "1500000000")
+
+
+def test_a_contract_that_is_no_project_signing():
+    text = "标题\n\n此次对接会上，35家采购商与义县企业签订购销合同12份。\n"
+    assert read(text, published=dt.date(2025, 5, 20))["signings"] == []
+
+
 # -- the review page: every field a proposal needs is on its card; an event keeps its figures
 
 

@@ -473,9 +473,71 @@ def _event_figures(ex: Extraction, sentence: Sentence, event: dict[str, Any]) ->
 
 
 _SIGNING_RE = re.compile(
-    r"(?:(?:与|和|同)(?P<enterprise>[^,，。;；]{2,40}?))?签约(?P<project>[^,，。;；]{2,60}?项目)"
+    r"(?:(?:与|和|同)(?P<enterprise>[^,，。;；]{2,40}?))?(?P<verb>签约|签订了?|签署了?)"
+    r"(?P<project>[^,，。;；]{2,60}?项目)"
     r"(?P<count>\d+|[一二三四五六七八九十]+)?(?:个)?"
+    r"(?P<deal>(?:投资|合作|框架|入驻|招商)*(?:协议书?|合同))?"
 )
+# “与北京中科光电有限公司就光电子产业园项目签约”
+_SIGNING_ON_RE = re.compile(
+    r"(?:与|和|同)(?P<enterprise>[^,，。;；]{2,40}?)就(?P<project>[^,，。;；]{2,60}?项目)"
+    r"(?:进行)?(?:成功|正式|现场)?(?:签约|签订(?:投资|合作)?协议|签署(?:投资|合作)?协议)"
+)
+# “北京中科光电有限公司光电子产业园项目签约落户锦州高新区”
+_SIGNING_SETTLES_RE = re.compile(
+    r"(?P<enterprise>" + _ENTERPRISE_RE.pattern + r")(?P<project>[^,，。;；]{0,40}?项目)"
+    r"(?:成功|正式|现场)?签约落户(?P<where>[^,，。;；]{2,20})"
+)
+
+
+@dataclass
+class _Deal:
+    """One signing found in a sentence: the spans of what it names."""
+
+    start: int
+    end: int
+    enterprise: tuple[int, int] | None
+    project: tuple[int, int]
+    count: tuple[int, int] | None = None
+    where: tuple[int, int] | None = None  # where it settles (签约落户…), when said after it
+    verb: str = "签约"
+    deal: str = ""
+
+
+def _span(m: re.Match[str], group: str) -> tuple[int, int] | None:
+    return (m.start(group), m.end(group)) if m.group(group) else None
+
+
+def _deals(text: str, pos: int) -> _Deal | None:
+    """The first signing at or after `pos`, in any of the ways a text words one."""
+    found: list[_Deal] = []
+    m = _SIGNING_RE.search(text, pos)
+    if m:
+        found.append(
+            _Deal(
+                m.start(),
+                m.end(),
+                _span(m, "enterprise"),
+                (m.start("project"), m.end("project")),
+                _span(m, "count"),
+                verb=m.group("verb"),
+                deal=m.group("deal") or "",
+            )
+        )
+    for regex in (_SIGNING_ON_RE, _SIGNING_SETTLES_RE):
+        o = regex.search(text, pos)
+        if o:
+            where = _span(o, "where") if "where" in regex.groupindex else None
+            found.append(
+                _Deal(
+                    o.start(),
+                    o.end(),
+                    _span(o, "enterprise"),
+                    (o.start("project"), o.end("project")),
+                    where=where,
+                )
+            )
+    return min(found, key=lambda d: d.start) if found else None
 
 
 def _is_claimed(ex: Extraction, position: int) -> bool:
@@ -495,27 +557,40 @@ def _signings(
         text = sentence.text
         pos = 0
         while True:
-            m = _SIGNING_RE.search(text, pos)
-            if not m:
+            d = _deals(text, pos)
+            if d is None:
                 break
-            pos = m.start() + 1
-            if re.match(r"^[\d一二三四五六七八九十]+个", m.group("project")) or re.match(
-                r"^(?:[\d.]+)?[万亿]元以上", m.group("project")
+            pos = d.start + 1
+            project = text[d.project[0] : d.project[1]]
+            enterprise = text[d.enterprise[0] : d.enterprise[1]] if d.enterprise else ""
+            if re.match(r"^[\d一二三四五六七八九十]+个", project) or re.match(
+                r"^(?:[\d.]+)?[万亿]元以上", project
             ):
                 continue  # “签约23个项目”, “签约亿元以上项目53个”: counts, not one signing
-            if m.group("project").startswith("的"):
+            if project.startswith("的"):
                 continue  # “与中国石油签约的…项目建成投产”: which project, not a signing
-            head = text[: m.start()]
-            if re.search(
-                r"(?:共|共计|合计|总计|累计)(?:现场|集中)?$", text[: m.start("project") - 2]
-            ):
+            if d.verb != "签约" and not d.deal:
+                continue  # 签订/签署 a project's 协议 or 合同 is a signing; anything else is not
+            head = text[: d.start]
+            if re.search(r"(?:共|共计|合计|总计|累计)(?:现场|集中)?$", text[: d.project[0] - 2]):
                 continue  # “共签约新材料项目14个”: the event's count, not one signing
             if _AGGREGATE_RE.search(head):
                 continue  # a running figure (今年以来…签约…): a total, not a signing
-            if m.group("count") and _is_claimed(ex, sentence.start + m.start("count")):
+            if d.count and _is_claimed(ex, sentence.start + d.count[0]):
                 continue  # “锦州市与央企现场签约合作项目13个”: the event's count, no signing
-            region = ex.region_field(sentence, 0, head)
-            if region is None and m.group("enterprise") and previous is not None:
+            if d.where:
+                region = ex.region_field(sentence, d.where[0], text[d.where[0] : d.where[1]])
+            else:
+                region = ex.region_field(sentence, 0, head)
+            if d.enterprise and not _ENTERPRISE_RE.search(enterprise):
+                # “辽宁海宏化工有限公司与凌海市签约…”: the company first, the area after 与
+                named = ex.region_in(enterprise)
+                company = _ENTERPRISE_RE.search(head)
+                if named and company and named[1] == 0 and named[2] == len(enterprise):
+                    region = ex.region_field(sentence, d.enterprise[0], enterprise)
+                    d.enterprise = (company.start(), _company_end(head, company))
+                    enterprise = text[d.enterprise[0] : d.enterprise[1]]
+            if region is None and d.enterprise and previous is not None:
                 # “…；与辽宁云帆…签约…项目”: the same signing area as the clause before
                 last_sentence, last_region = previous
                 if (
@@ -524,22 +599,20 @@ def _signings(
                     or head.strip(",，;； ") == ""
                 ):
                     region = last_region
-            if region is None and (local or not m.group("enterprise")):
+            if region is None and (local or not d.enterprise):
                 continue  # “太和区与…”: the 和 of a place name is no “and”; look further
             signing: dict[str, Any] = {"region": region} if region else {}
-            if m.group("enterprise"):
-                signing["enterprise_text"] = m.group("enterprise")
-                ent = _enterprise_field(ex, sentence, m.group("enterprise"), m.start("enterprise"))
+            if d.enterprise:
+                signing["enterprise_text"] = enterprise
+                ent = _enterprise_field(ex, sentence, enterprise, d.enterprise[0])
                 if ent:
                     signing["enterprise"] = ent
-            signing["project"] = ex.field(
-                sentence, m.group("project"), m.start("project"), m.end("project")
-            )
-            if m.group("count"):
-                counts = [f for f in find_counts(text) if f.start == m.start("count")]
+            signing["project"] = ex.field(sentence, project, d.project[0], d.project[1])
+            if d.count:
+                counts = [f for f in find_counts(text) if f.start == d.count[0]]
                 if counts:
                     signing["project_count"] = ex.figure(sentence, counts[0])
-            fig = _money_after_label(sentence, m.end("project"))
+            fig = _money_after_label(sentence, d.project[1])
             if fig is not None:
                 signing["investment_yuan"] = ex.money(sentence, fig)
             if claimed_events:
@@ -547,7 +620,7 @@ def _signings(
             signings.append(signing)
             if region:
                 previous = (sentence, region)
-            pos = m.end()
+            pos = d.end
     return signings
 
 
@@ -947,6 +1020,7 @@ def _totals_and_targets(
             not is_target
             and "项目" in text
             and not re.search(r"预计|将|后|产值|计划|力争|目标", text)
+            and not _ENTERPRISE_RE.search(text)  # (one company's project: not a running count)
         ):
             is_total = True
         carried = None
