@@ -450,7 +450,11 @@ def _event_figures(ex: Extraction, sentence: Sentence, event: dict[str, Any]) ->
         before = text[max(0, fig.start - 6) : fig.start]
         # the clause the count closes: “集中签约亿元以上项目15个” (not “其中亿元以上项目12个”)
         clause = re.split(r"[,，;；:：]", text[: fig.start])[-1].strip()
-        if fig.unit == "个" and after.startswith(_PLACES_COUNTED):
+        if fig.unit == "个" and (
+            after.startswith(_PLACES_COUNTED)
+            or after.startswith("市")  # “来自省内14个市的…”, not “…个市场主体”
+            and not after.startswith("市场")
+        ):
             if "city_count" not in event:
                 event["city_count"] = ex.figure(sentence, fig)
         elif fig.unit == "家" and "enterprise_count" not in event:
