@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
 
 bench-ingest: install ## ingest: precision and recall of the extracted figures (samples, tune and held-out corpus, per field), time per document (SQLite)
 	$(BIN)/python bench/ingest.py
+
+bench-ingest-tune: install ## ingest: the same on the tunable splits only (samples, tune), for whoever changes the rules
+	$(BIN)/python bench/ingest.py --only samples,tune --docs
 
 drill-backup: install ## backup/restore drill on PostgreSQL and SQLite (row counts and checksums)
 	$(BIN)/python drills/backup_restore.py

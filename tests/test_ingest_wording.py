@@ -312,6 +312,152 @@ def test_a_signing_in_another_citys_text_has_no_region():
     assert (got["enterprise"], got["project"]) == ("天津博远装备制造有限公司", "风电塔筒项目")
 
 
+# -- more families (issue 15, second round): each phrasing in a sentence of its own --------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "5月18日，以“投资锦州·共赢未来”为主题的2025锦州（杭州）数字经济推介会在杭州举行。",
+        "2025锦州（杭州）数字经济推介会5月18日至19日在杭州举行。",
+        "5月18日（星期五），2025锦州（杭州）数字经济推介会在杭州拉开帷幕。",
+        "中新网锦州5月19日电（记者 李明）2025锦州（杭州）数字经济推介会5月18日在杭州举行。",
+        "5月18日，锦州市代表团赴浙江考察，并在杭州举办2025锦州（杭州）数字经济推介会。",
+        "5月18日，在杭州举办的2025锦州（杭州）数字经济推介会上，锦州市推介了营商环境。",
+    ],
+)
+def test_event_name_date_and_host_however_the_sentence_runs(sentence):
+    (event,) = read(f"标题\n\n{sentence}\n", published=dt.date(2025, 5, 20))["events"]
+    got = values(event)
+    assert (got["date"], got["name"]) == ("2025-05-18", "2025锦州（杭州）数字经济推介会")
+    assert (got["place"], got["region"]) == ("杭州", "锦州市")
+
+
+@pytest.mark.parametrize(
+    "follow, signings, money",
+    [
+        ("据统计，推介会共促成签约项目6个，签约金额5.2亿元。", 6, "520000000"),
+        ("本次推介会由市政府主办，集中签约亿元以上项目7个，总投资21亿元。", 7, "2100000000"),
+        ("活动现场签约项目 18 个，总投资 86.5 亿元。", 18, "8650000000"),
+    ],
+)
+def test_the_events_figures_in_a_paragraph_that_names_it(follow, signings, money):
+    text = f"标题\n\n6月3日，义县在北京举办农产品招商推介会。\n\n{follow}\n"
+    (event,) = read(text, published=dt.date(2025, 6, 5))["events"]
+    assert (values(event)["signing_count"], values(event)["investment_yuan"]) == (signings, money)
+    assert read(text, published=dt.date(2025, 6, 5))["signings"] == []
+
+
+def test_event_day_said_relative_to_the_sentence_before():
+    text = (
+        "标题\n\n5月18日，锦州市招商代表团抵达深圳。当天下午，锦州市在深圳举办新能源产业"
+        "推介会，现场签约项目9个。\n"
+    )
+    (event,) = read(text, published=dt.date(2025, 5, 20))["events"]
+    assert values(event)["date"] == "2025-05-18"
+
+
+def test_a_generic_zone_name_of_another_city_is_no_region():
+    text = "朝阳日报 2025年7月4日\n\n7月2日，2025朝阳（天津）经贸洽谈会在天津滨海新区举行。\n"
+    (event,) = read(text)["events"]
+    assert "region" not in event
+    ours = "锦州日报 2025年7月4日\n\n7月2日，锦州市招商推介会在滨海新区举行。\n"
+    (event,) = read(ours)["events"]
+    assert values(event)["region"] == "锦州经济技术开发区"
+    theirs = "锦州日报 2025年7月4日\n\n7月2日，锦州市招商推介会在大连高新区举行。\n"
+    (event,) = read(theirs)["events"]
+    assert values(event)["region"] == "锦州市"  # the host: 大连高新区 is Dalian's
+    account = "松山新区发布 2025-07-04\n\n7月2日，高新区招商推介会在上海举行。\n"
+    (event,) = read(account)["events"]
+    assert values(event)["region"] == "锦州高新技术产业开发区"  # the zone's own account
+
+
+def test_chinese_numeral_days_in_the_body():
+    text = "简报\n二〇二五年六月二十日\n\n六月十八日，锦州经开区2025年招商大会在滨海新区召开。\n"
+    (event,) = read(text)["events"]
+    assert values(event)["date"] == "2025-06-18"
+
+
+@pytest.mark.parametrize(
+    "header, body, region",
+    [
+        ("发布时间：2025-06-12 来源：凌海市人民政府", "", "凌海市"),
+        ("北镇发布 2025-06-12", "", "北镇市"),
+        ("锦州日报 2025年6月12日", "连日来，义县项目建设捷报频传。", "义县"),
+        ("锦州日报 2025年6月12日", "", None),
+    ],
+)
+def test_milestone_area_from_the_paragraph_head_or_the_publishers_line(header, body, region):
+    text = f"{header}\n\n{body}6月10日，锦州阳光能源有限公司年产3GW光伏组件项目竣工投产。\n"
+    (milestone,) = read(text)["milestones"]
+    assert values(milestone).get("region") == (region or "锦州市")
+
+
+def test_milestone_named_before_as_its_project_and_days_without_a_month():
+    text = (
+        "锦州日报 2025年5月20日\n\n本报讯 在义县七里河镇，辽宁义瑞风电有限公司150兆瓦风电项目"
+        "现场一片繁忙。18日，该项目首批机组实现并网发电。\n"
+    )
+    (milestone,) = read(text)["milestones"]
+    got = values(milestone)
+    assert got["project"] == "辽宁义瑞风电有限公司150兆瓦风电项目"
+    assert (got["date"], got["kind"], got["region"]) == ("2025-05-18", "grid_connected", "义县")
+
+
+@pytest.mark.parametrize(
+    "sentence, enterprise, money",
+    [
+        (
+            "总投资12亿元的辽宁宏大新能源有限公司年产2GW光伏组件项目在凌海市开工。",
+            "辽宁宏大新能源有限公司",
+            "1200000000",
+        ),
+        (
+            "国家电投集团北镇新能源有限公司年产2GW光伏组件项目在凌海市开工。",
+            "国家电投集团北镇新能源有限公司",
+            None,
+        ),
+    ],
+)
+def test_milestone_company_and_investment_before_the_project(sentence, enterprise, money):
+    text = f"标题\n\n5月6日，{sentence}\n"
+    (milestone,) = read(text, published=dt.date(2025, 5, 7))["milestones"]
+    got = values(milestone)
+    assert (got["enterprise"], got.get("investment_yuan")) == (enterprise, money)
+    assert got["project"].endswith("年产2GW光伏组件项目") and not got["project"].startswith("总")
+
+
+def test_no_milestone_or_signing_from_a_ceremony_or_a_signed_project_described():
+    text = (
+        "标题\n\n5月6日，太和区举行重点项目开工仪式。"
+        "5月17日，锦州石化公司与中国石油签约的70万吨/年催化裂化项目建成投产。\n"
+    )
+    result = read(text, published=dt.date(2025, 5, 20))
+    assert result["signings"] == []
+    assert [values(m)["kind"] for m in result["milestones"]] == ["in_operation"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "会上，凌海市与辽宁海宏化工有限公司签订电子级氢氟酸项目投资协议，总投资15亿元。",
+        "会上，辽宁海宏化工有限公司与凌海市签约电子级氢氟酸项目，总投资15亿元。",
+        "会上，凌海市与辽宁海宏化工有限公司就电子级氢氟酸项目签约，总投资15亿元。",
+        "活动现场，辽宁海宏化工有限公司电子级氢氟酸项目签约落户凌海市，总投资15亿元。",
+    ],
+)
+def test_a_signing_however_the_sentence_runs(sentence):
+    (signing,) = read(f"标题\n\n{sentence}\n", published=dt.date(2025, 5, 20))["signings"]
+    got = values(signing)
+    assert (got["region"], got["enterprise"]) == ("凌海市", "辽宁海宏化工有限公司")
+    assert (got["project"], got["investment_yuan"]) == ("电子级氢氟酸项目", "1500000000")
+
+
+def test_a_contract_that_is_no_project_signing():
+    text = "标题\n\n此次对接会上，35家采购商与义县企业签订购销合同12份。\n"
+    assert read(text, published=dt.date(2025, 5, 20))["signings"] == []
+
+
 # -- the review page: every field a proposal needs is on its card; an event keeps its figures
 
 
@@ -389,6 +535,8 @@ def test_the_review_page_speaks_chinese_and_names_each_proposal(client, users, r
     document = IngestedDocument.objects.get()
     page = client.get(f"/ingest/{document.pk}/").content.decode()
     assert "活动：商贸物流推介会" in page
+    # accepting a proposal is 采纳 (受理 is taking up a request, as the approvals panel says)
+    assert ">采纳</button>" in page and ">受理</button>" not in page
     assert "签约：冷链仓储项目" in page
     assert "promotion" not in page.replace('value="promotion"', "")
     event_p = document.proposals.get(kind=Kind.EVENT)

@@ -38,26 +38,35 @@ EVENT_WORDS = (
     "峰会",
     "签约仪式",
     "签约活动",
+    "签约会",
     "大会",
 )
 _EVENT_WORD = "(?:" + "|".join(EVENT_WORDS) + ")"
 # “X对接会于4月10日在锦州举行”: the name before the verb
 _EVENT_RE = re.compile(
     r"(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")"
-    r"(?:于(?P<when>[^,，。;；在]{2,20}?))?"
-    r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大)?(?:举行|召开|举办|开幕)"
+    r"(?:(?:于|(?=[\d〇一二三四五六七八九十]{1,4}[年月日]))(?P<when>[^,，。;；在]{2,20}?))?"
+    r"(?:在(?P<place>[^,，。;；]{2,30}?))?(?:隆重|成功|盛大|圆满)?"
+    r"(?:举行|召开|举办|开幕|闭幕|落幕|拉开帷幕|启幕)"
 )
 # “锦州市在深圳举办招商推介会”: the host, the place, then the name
 _EVENT_AFTER_RE = re.compile(
-    r"(?P<host>[^,，。;；:：\s]{0,30}?)(?:在(?P<place>[^,，。;；]{2,30}?))?(?:联合|成功|隆重)?"
-    r"(?:举办|召开|举行)了?(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")"
+    r"(?P<host>[^,，。;；:：\s]{0,30}?)(?:(?:在|赴)(?P<place>[^,，。;；]{2,30}?))?"
+    r"(?:联合|成功|隆重)?(?:举办|召开|举行)(?:了|的)?"
+    r"(?P<name>[^,，。;；:：\s]{2,60}?" + _EVENT_WORD + r")(?:上|现场)?"
     r"(?=[,，。;；!！?？\s]|$)"
 )
 # a paragraph that goes on about the event: 会上，… / 活动现场，… / 来自…
+# (after a lead-in: 据统计，推介会共促成…)
 _EVENT_FOLLOW_RE = re.compile(
-    r"^(?:[\u4e00-\u9fa5]{0,6}(?:会上|现场|期间|仪式上)|来自|会上|活动中|签约环节)"
+    r"^(?:(?:据统计|据了解|据介绍|据悉|记者了解到|记者获悉)[,，])?"
+    r"(?:[\u4e00-\u9fa5]{0,6}(?:会上|现场|期间|仪式上)|来自|会上|活动中|签约环节"
+    r"|(?:本次|此次|本届|这次)[\u4e00-\u9fa5]{0,8}(?:会|论坛|峰会|仪式|活动)"
+    r"|[\u4e00-\u9fa5]{0,8}?(?:推介会|对接会|洽谈会|恳谈会|招商会|大会|论坛|峰会|签约仪式|签约活动)"
+    r"(?:上|中|期间)?(?:共|现场|累计|共计)?(?:促成|达成|签约|完成|吸引|邀请))"
 )
-_ORGANISER_RE = re.compile(r"^.*(?:主办|承办|举办|召开|组织)的")
+# “由…主办的”, “以…为主题的”: who held it or its theme, not its name
+_ORGANISER_RE = re.compile(r"^.*(?:主办|承办|举办|召开|组织|指导|为主题|为题)的")
 MONEY_LABELS = (
     "总投资",
     "投资额",
@@ -66,6 +75,8 @@ MONEY_LABELS = (
     "计划投资",
     "投资总额",
     "签约总额",
+    "签约金额",
+    "签约额",
     "总额",
 )
 MILESTONE_KINDS = [  # the first that matches wins
@@ -79,6 +90,21 @@ _ENTERPRISE_RE = re.compile(
     r"[\u4e00-\u9fa5A-Za-z0-9（）()]{2,40}?(?:有限责任公司|股份有限公司|有限公司|集团|公司)"
 )
 _UNNAMED = ("一家", "某", "多家", "一批")
+# “国家电投集团北镇新能源有限公司”, “XX集团有限公司”: a group's company goes on to its 有限公司
+_GROUP_COMPANY_RE = re.compile(
+    r"[\u4e00-\u9fa5A-Za-z（）()]{0,20}?(?:有限责任公司|股份有限公司|有限公司)"
+)
+
+
+def _company_end(text: str, m: re.Match[str]) -> int:
+    """The end of the enterprise `m` found: past 集团 when the name goes on to a 有限公司
+    (with no project words on the way)."""
+    if not m.group(0).endswith("集团"):
+        return m.end()
+    more = _GROUP_COMPANY_RE.match(text, m.end())
+    if more and not re.search(r"年产|项目|\d", more.group(0)):
+        return more.end()
+    return m.end()
 
 
 @dataclass
@@ -101,6 +127,8 @@ class Region:
     name: str
     code: str
     is_city: bool = False
+    # a name many cities use (高新区, 滨海新区): only this city's when the text names it too
+    generic: bool = False
 
 
 @dataclass
@@ -111,6 +139,22 @@ class Extraction:
     year_source: str
     regions: list[Region]
     claimed: set[tuple[int, int]] = field(default_factory=set)
+    # the text names a region of the gazetteer by a name of its own (锦州, 凌海市, 锦州高新区),
+    # or a zone's own account or bulletin heads it (“松山新区发布”): not only by a name every
+    # city has (“天津滨海新区”: Tianjin's, not Jinzhou's)
+    anchored: bool = False
+
+    def __post_init__(self) -> None:
+        heading = "\n".join(self.text.splitlines()[:3])
+        self.anchored = any(r.alias in (heading if r.generic else self.text) for r in self.regions)
+
+    def _foreign(self, text: str, pos: int) -> bool:
+        """A generic name right after another place's name (“天津滨海新区”, “大连高新区”),
+        not after this city's (“锦州高新区”) or a word such as 在, 的, 与."""
+        before = text[max(0, pos - 1) : pos]
+        if not before or not re.match(r"[\u4e00-\u9fa5]", before) or before in _BEFORE_A_PLACE:
+            return False
+        return not any(not r.generic and text[:pos].endswith(r.alias) for r in self.regions)
 
     # -- building fields ---------------------------------------------------------------------
 
@@ -142,8 +186,10 @@ class Extraction:
         """The most specific region named in `text` (a county before the city)."""
         best: tuple[Region, int, int] | None = None
         for region in self.regions:
+            if region.generic and not self.anchored:
+                continue
             pos = text.find(region.alias)
-            if pos < 0:
+            if pos < 0 or region.generic and self._foreign(text, pos):
                 continue
             candidate = (region, pos, pos + len(region.alias))
             if best is None:
@@ -166,6 +212,10 @@ class Extraction:
         result = self.field(sentence, region.name, text_start + s, text_start + e)
         result["code"] = region.code
         return result
+
+
+# words a place name follows without being part of another place's name (在滨海新区, 位于高新区)
+_BEFORE_A_PLACE = set("在于的与和及是到赴至为了由讯向从对据经")
 
 
 def normalise(text: str) -> str:
@@ -216,6 +266,21 @@ def _money_after_label(sentence: Sentence, start: int = 0) -> Figure | None:
     return _first(money, start)
 
 
+def _after_unopened_bracket(name: str) -> int:
+    """Where a name starts after a bracket closed but not opened in it: a byline (“（记者
+    李明）2025中国（锦州）…论坛”), a column tag (“【招商动态】”)."""
+    depth, start = 0, 0
+    for i, char in enumerate(name):
+        if char in "（(【[":
+            depth += 1
+        elif char in "）)】]":
+            if depth:
+                depth -= 1
+            else:
+                start = i + 1
+    return start
+
+
 def _event_kind(name: str) -> str:
     if "论坛" in name or "峰会" in name:
         return "forum"
@@ -235,7 +300,8 @@ def _enterprise_field(
     m = _ENTERPRISE_RE.search(text)
     if not m:
         return None
-    return ex.field(sentence, m.group(0), start + m.start(), start + m.end())
+    end = _company_end(text, m)
+    return ex.field(sentence, text[m.start() : end], start + m.start(), start + end)
 
 
 def _event_date(ex: Extraction, text: str) -> DateFigure | None:
@@ -291,6 +357,11 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
             if when is not None:
                 when.start, when.end = when.start + m.start("when"), when.end + m.start("when")
                 date = when
+        if date is None and _RELATIVE_DAY_RE.search(text[: match.start("name")]):
+            # “5月18日，…抵达深圳。当天下午，锦州市在深圳举办…”: the day written before
+            relative = _relative_day(ex, sentences, i)
+            if relative is not None:
+                date = relative[0]
         if date is None and len(sentences) == 1 and ex.published is not None:
             date = DateFigure(ex.published, 0, 0, "", True, precision="day")
         if date is None:
@@ -304,6 +375,7 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
         organiser = _ORGANISER_RE.match(text[name_start:name_end])
         if organiser:
             name_start += organiser.end()
+        name_start += _after_unopened_bracket(text[name_start:name_end])
         name = text[name_start:name_end]
         if any(name in seen or seen in name for seen in names):
             continue  # the headline and the report name the same event
@@ -323,6 +395,9 @@ def _events(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any]]:
             parts.append((after.start("host"), after.group("host")))
         parts.append((name_start, name))
         region = _event_region(ex, sentence, parts)
+        if region is None:
+            # “锦州市党政代表团赴广东考察，并于17日在广州举办…”: the host earlier in the sentence
+            region = ex.region_field(sentence, 0, text[:name_start])
         if region:
             event["region"] = region
         for follow in _event_sentences(sentences, i):
@@ -364,20 +439,34 @@ def _event_sentences(sentences: list[Sentence], i: int) -> list[Sentence]:
     return out
 
 
+_PLACES_COUNTED = ("城市", "省市", "地市", "国家和地区", "省区市", "省（区", "省份", "省、")
+
+
 def _event_figures(ex: Extraction, sentence: Sentence, event: dict[str, Any]) -> None:
     text = sentence.text
     counts = find_counts(text)
     for fig in counts:
         after = text[fig.end : fig.end + 4]
         before = text[max(0, fig.start - 6) : fig.start]
-        if fig.unit == "个" and after.startswith(("城市", "省市", "地市", "国家和地区")):
+        # the clause the count closes: “集中签约亿元以上项目15个” (not “其中亿元以上项目12个”)
+        clause = re.split(r"[,，;；:：]", text[: fig.start])[-1].strip()
+        if fig.unit == "个" and (
+            after.startswith(_PLACES_COUNTED)
+            or after.startswith("市")  # “来自省内14个市的…”, not “…个市场主体”
+            and not after.startswith("市场")
+        ):
             if "city_count" not in event:
                 event["city_count"] = ex.figure(sentence, fig)
         elif fig.unit == "家" and "enterprise_count" not in event:
             event["enterprise_count"] = ex.figure(sentence, fig)
         elif (
             fig.unit in ("个", "项")
-            and ("签约" in before or after.startswith("项目"))
+            and (
+                "签约" in before
+                or after.startswith("项目")
+                or "签约" in clause
+                and not clause.startswith("其中")
+            )
             and "签约" in text
         ) and "signing_count" not in event:
             event["signing_count"] = ex.figure(sentence, fig)
@@ -388,9 +477,71 @@ def _event_figures(ex: Extraction, sentence: Sentence, event: dict[str, Any]) ->
 
 
 _SIGNING_RE = re.compile(
-    r"(?:(?:与|和|同)(?P<enterprise>[^,，。;；]{2,40}?))?签约(?P<project>[^,，。;；]{2,60}?项目)"
+    r"(?:(?:与|和|同)(?P<enterprise>[^,，。;；]{2,40}?))?(?P<verb>签约|签订了?|签署了?)"
+    r"(?P<project>[^,，。;；]{2,60}?项目)"
     r"(?P<count>\d+|[一二三四五六七八九十]+)?(?:个)?"
+    r"(?P<deal>(?:投资|合作|框架|入驻|招商)*(?:协议书?|合同))?"
 )
+# “与北京中科光电有限公司就光电子产业园项目签约”
+_SIGNING_ON_RE = re.compile(
+    r"(?:与|和|同)(?P<enterprise>[^,，。;；]{2,40}?)就(?P<project>[^,，。;；]{2,60}?项目)"
+    r"(?:进行)?(?:成功|正式|现场)?(?:签约|签订(?:投资|合作)?协议|签署(?:投资|合作)?协议)"
+)
+# “北京中科光电有限公司光电子产业园项目签约落户锦州高新区”
+_SIGNING_SETTLES_RE = re.compile(
+    r"(?P<enterprise>" + _ENTERPRISE_RE.pattern + r")(?P<project>[^,，。;；]{0,40}?项目)"
+    r"(?:成功|正式|现场)?签约落户(?P<where>[^,，。;；]{2,20})"
+)
+
+
+@dataclass
+class _Deal:
+    """One signing found in a sentence: the spans of what it names."""
+
+    start: int
+    end: int
+    enterprise: tuple[int, int] | None
+    project: tuple[int, int]
+    count: tuple[int, int] | None = None
+    where: tuple[int, int] | None = None  # where it settles (签约落户…), when said after it
+    verb: str = "签约"
+    deal: str = ""
+
+
+def _span(m: re.Match[str], group: str) -> tuple[int, int] | None:
+    return (m.start(group), m.end(group)) if m.group(group) else None
+
+
+def _deals(text: str, pos: int) -> _Deal | None:
+    """The first signing at or after `pos`, in any of the ways a text words one."""
+    found: list[_Deal] = []
+    m = _SIGNING_RE.search(text, pos)
+    if m:
+        found.append(
+            _Deal(
+                m.start(),
+                m.end(),
+                _span(m, "enterprise"),
+                (m.start("project"), m.end("project")),
+                _span(m, "count"),
+                verb=m.group("verb"),
+                deal=m.group("deal") or "",
+            )
+        )
+    for regex in (_SIGNING_ON_RE, _SIGNING_SETTLES_RE):
+        o = regex.search(text, pos)
+        if o:
+            where = _span(o, "where") if "where" in regex.groupindex else None
+            found.append(
+                _Deal(
+                    o.start(),
+                    o.end(),
+                    _span(o, "enterprise"),
+                    (o.start("project"), o.end("project")),
+                    where=where,
+                )
+            )
+    return min(found, key=lambda d: d.start) if found else None
 
 
 def _is_claimed(ex: Extraction, position: int) -> bool:
@@ -410,21 +561,40 @@ def _signings(
         text = sentence.text
         pos = 0
         while True:
-            m = _SIGNING_RE.search(text, pos)
-            if not m:
+            d = _deals(text, pos)
+            if d is None:
                 break
-            pos = m.start() + 1
-            if re.match(r"^[\d一二三四五六七八九十]+个", m.group("project")) or re.match(
-                r"^(?:[\d.]+)?[万亿]元以上", m.group("project")
+            pos = d.start + 1
+            project = text[d.project[0] : d.project[1]]
+            enterprise = text[d.enterprise[0] : d.enterprise[1]] if d.enterprise else ""
+            if re.match(r"^[\d一二三四五六七八九十]+个", project) or re.match(
+                r"^(?:[\d.]+)?[万亿]元以上", project
             ):
                 continue  # “签约23个项目”, “签约亿元以上项目53个”: counts, not one signing
-            head = text[: m.start()]
+            if project.startswith("的"):
+                continue  # “与中国石油签约的…项目建成投产”: which project, not a signing
+            if d.verb != "签约" and not d.deal:
+                continue  # 签订/签署 a project's 协议 or 合同 is a signing; anything else is not
+            head = text[: d.start]
+            if re.search(r"(?:共|共计|合计|总计|累计)(?:现场|集中)?$", text[: d.project[0] - 2]):
+                continue  # “共签约新材料项目14个”: the event's count, not one signing
             if _AGGREGATE_RE.search(head):
                 continue  # a running figure (今年以来…签约…): a total, not a signing
-            if m.group("count") and _is_claimed(ex, sentence.start + m.start("count")):
+            if d.count and _is_claimed(ex, sentence.start + d.count[0]):
                 continue  # “锦州市与央企现场签约合作项目13个”: the event's count, no signing
-            region = ex.region_field(sentence, 0, head)
-            if region is None and m.group("enterprise") and previous is not None:
+            if d.where:
+                region = ex.region_field(sentence, d.where[0], text[d.where[0] : d.where[1]])
+            else:
+                region = ex.region_field(sentence, 0, head)
+            if d.enterprise and not _ENTERPRISE_RE.search(enterprise):
+                # “辽宁海宏化工有限公司与凌海市签约…”: the company first, the area after 与
+                named = ex.region_in(enterprise)
+                company = _ENTERPRISE_RE.search(head)
+                if named and company and named[1] == 0 and named[2] == len(enterprise):
+                    region = ex.region_field(sentence, d.enterprise[0], enterprise)
+                    d.enterprise = (company.start(), _company_end(head, company))
+                    enterprise = text[d.enterprise[0] : d.enterprise[1]]
+            if region is None and d.enterprise and previous is not None:
                 # “…；与辽宁云帆…签约…项目”: the same signing area as the clause before
                 last_sentence, last_region = previous
                 if (
@@ -433,22 +603,20 @@ def _signings(
                     or head.strip(",，;； ") == ""
                 ):
                     region = last_region
-            if region is None and (local or not m.group("enterprise")):
+            if region is None and (local or not d.enterprise):
                 continue  # “太和区与…”: the 和 of a place name is no “and”; look further
             signing: dict[str, Any] = {"region": region} if region else {}
-            if m.group("enterprise"):
-                signing["enterprise_text"] = m.group("enterprise")
-                ent = _enterprise_field(ex, sentence, m.group("enterprise"), m.start("enterprise"))
+            if d.enterprise:
+                signing["enterprise_text"] = enterprise
+                ent = _enterprise_field(ex, sentence, enterprise, d.enterprise[0])
                 if ent:
                     signing["enterprise"] = ent
-            signing["project"] = ex.field(
-                sentence, m.group("project"), m.start("project"), m.end("project")
-            )
-            if m.group("count"):
-                counts = [f for f in find_counts(text) if f.start == m.start("count")]
+            signing["project"] = ex.field(sentence, project, d.project[0], d.project[1])
+            if d.count:
+                counts = [f for f in find_counts(text) if f.start == d.count[0]]
                 if counts:
                     signing["project_count"] = ex.figure(sentence, counts[0])
-            fig = _money_after_label(sentence, m.end("project"))
+            fig = _money_after_label(sentence, d.project[1])
             if fig is not None:
                 signing["investment_yuan"] = ex.money(sentence, fig)
             if claimed_events:
@@ -456,11 +624,13 @@ def _signings(
             signings.append(signing)
             if region:
                 previous = (sentence, region)
-            pos = m.end()
+            pos = d.end
     return signings
 
 
-_MILESTONE_VERB_RE = re.compile(r"全容量并网|首批机组并网|竣工投产|试生产|并网|投产|达产|竣工|开工")
+_MILESTONE_VERB_RE = re.compile(
+    r"全容量并网|首批机组并网|竣工投产|试生产|投入生产|并网|投产|达产|竣工|开工|动工"
+)
 _MILESTONE_KIND = {
     "全容量并网": "full_capacity",
     "达产": "full_capacity",
@@ -468,22 +638,43 @@ _MILESTONE_KIND = {
     "并网": "grid_connected",
     "竣工投产": "in_operation",
     "试生产": "in_operation",
+    "投入生产": "in_operation",
     "投产": "in_operation",
     "竣工": "completed",
     "开工": "started",
+    "动工": "started",
 }
 _PLAN_WORDS = ("计划", "预计", "力争", "将", "明年", "争取", "确保", "拟", "推动", "即将")
 _LIST_MARKER_RE = re.compile(
     r"^\s*(?:\d+[.、．]|[（(][一二三四五六七八九十\d]+[）)]|【[^】]{0,8}】|[一二三四五六七八九十]+、)\s*"
 )
-_CLAUSE_LEAD_RE = re.compile(
-    r"^(?:本报讯\s*)?(?:\d{1,2}月\d{1,2}[日号](?:上午|下午|晚)?[,，]?\s*)?(?:位于[^,，。的]{2,30}的)?"
+_CLAUSE_LEAD_RE = re.compile(  # (used with match() at a position: no ^)
+    r"(?:本报讯\s*)?(?:\d{1,2}月\d{1,2}[日号](?:上午|下午|晚)?[,，]?\s*)?(?:位于[^,，。的]{2,30}的)?"
+    r"(?:(?:计划)?总投资[^,，。的]{1,12}?元的)?"  # “总投资12亿元的…项目”: its investment
 )
 
 
 _VERB_THEN_PROJECT_RE = re.compile(
     r"的(?P<project>" + _ENTERPRISE_RE.pattern + r"[^,，。:：;；]{0,40}?项目)"
 )
+
+
+_NAMED_PROJECT_RE = re.compile(_ENTERPRISE_RE.pattern + r"[^,，。:：;；]{0,40}?项目")
+
+
+def _project_named_before(sentences: list[Sentence], i: int) -> tuple[Sentence, int, int] | None:
+    """The project “该项目” points back to: the last one named with its company in the two
+    sentences before, in the same paragraph."""
+    for before in reversed(sentences[max(0, i - 2) : i]):
+        if before.paragraph != sentences[i].paragraph:
+            break
+        found = list(_NAMED_PROJECT_RE.finditer(before.text))
+        if found:
+            m = found[-1]
+            lead = _CLAUSE_LEAD_RE.match(m.group(0))
+            start = m.start() + (lead.end() if lead else 0)
+            return before, start, m.end()
+    return None
 
 
 def _milestone_verb(text: str) -> re.Match[str] | None:
@@ -519,7 +710,7 @@ def _milestone_project(text: str, verb: re.Match[str]) -> tuple[int, int] | None
     lead = _CLAUSE_LEAD_RE.match(clause, skip)
     skip = lead.end() if lead else skip
     end = clause.rfind("项目")
-    if end >= skip + 2:
+    if end >= skip + 2 or end == skip + 1 and clause[skip] in "该此":  # (“该项目…并网”)
         return clause_start + skip, clause_start + end + 2
     marker = _LIST_MARKER_RE.match(text)
     skip = marker.end() if marker else 0
@@ -543,19 +734,36 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         if where is None:
             continue
         project = text[where[0] : where[1]]
+        named = None
+        if re.fullmatch(r"(?:该|此|这一?)项目", project):
+            # “在义县七里河镇，辽宁义瑞风电有限公司…项目现场一片繁忙。5月18日，该项目…并网”
+            named = _project_named_before(sentences, i)
         if (
             project.startswith(("该", "此", "这", "一批", "重点", "亿元", "今年", "全年", "全市"))
+            and named is None
             or "亿元以上" in project
-            or project in names
+            or re.search(r"举行|举办|召开|开展", project)  # “太和区举行重点项目开工仪式”
+            or (named[0].text[named[1] : named[2]] if named else project) in names
         ):
             continue
-        dates = [
-            d
-            for d in find_dates(text, ex.year)
-            if d.precision == "day" and text[d.end : d.end + 1] != "电"
-        ]
-        if not dates and not (text.endswith("。") and i > 0):
+        # (a day without its month and 昨天 count from the publication day, as for events;
+        # not 日前, which is no day, nor the day a reporter learnt of it: “记者30日从…获悉”)
+        dates = sorted(
+            (
+                d
+                for d in [*find_dates(text, ex.year), *find_loose_dates(text, ex.published)]
+                if d.precision == "day"
+                and not d.approximate
+                and text[d.end : d.end + 1] != "电"
+                and not _LEARNT_RE.match(text, d.end)
+            ),
+            key=lambda d: d.start,
+        )
+        if not dates and not (text.endswith("。") and (i > 0 or len(sentences) == 1)):
             continue  # a headline without a day repeats the report below it
+        # where the project is named: here, or the sentence before that “该项目” points back to
+        home, p_start, p_end = named or (sentence, where[0], where[1])
+        project = home.text[p_start:p_end]
         names.append(project)
         milestone: dict[str, Any] = {}
         if dates:
@@ -564,14 +772,14 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
             relative = _relative_day(ex, sentences, i)
             if relative is not None:
                 milestone["date"] = ex.date(sentence, relative[0])
-        milestone["project"] = ex.field(sentence, project, where[0], where[1])
+        milestone["project"] = ex.field(home, project, p_start, p_end)
         milestone["kind"] = _MILESTONE_KIND[verb.group(0)]
-        region = ex.region_field(sentence, where[0], project)
-        local = ex.region_field(sentence, where[1], text[where[1] : verb.start()])
-        before = ex.region_field(sentence, 0, text[: where[0]])
-        for better in (local, before):
-            if better and (region is None or _is_city(ex, region) and not _is_city(ex, better)):
-                region = better
+        # the area: the most specific the gazetteer finds, nearest the project first — its
+        # name, its clause, the rest of its sentence, the next sentence about it, the venue it
+        # started at, the head of its paragraph, the bulletin's or the account's own area
+        region = ex.region_field(home, p_start, project)
+        for start, end in ((where[1], verb.start()), (0, where[0]), (verb.end(), len(text))):
+            region = _more_specific(ex, region, ex.region_field(sentence, start, text[start:end]))
         em = re.search(r"企业[:：](?P<ent>[^,，。;；]+)", text)
         if em:
             milestone["enterprise"] = ex.field(
@@ -580,26 +788,34 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
         else:
             cm = _ENTERPRISE_RE.match(project)
             if cm and not cm.group(0).startswith(_UNNAMED):
-                milestone["enterprise"] = ex.field(
-                    sentence, cm.group(0), where[0], where[0] + cm.end()
-                )
+                end = _company_end(project, cm)
+                milestone["enterprise"] = ex.field(home, project[:end], p_start, p_start + end)
         fig = _money_after_label(sentence, where[1])
+        if fig is None:  # “总投资12亿元的…项目”
+            lead = re.search(r"总投资([^,，。的]{1,12}?元)的$", text[: where[0]])
+            fig = _first(find_money(text[: where[0]]), lead.start(1)) if lead else None
         if fig is not None:
             milestone["investment_yuan"] = ex.money(sentence, fig)
         # “该项目总投资36亿元，位于凌海市。”: the next sentence says more about it
         for follow in sentences[i + 1 : i + 2]:
-            if not follow.text.startswith(("该项目", "项目总投资", "项目计划总投资")):
+            if not _ABOUT_THE_PROJECT_RE.match(follow.text):
                 continue
             if "investment_yuan" not in milestone:
                 fig = _money_after_label(follow)
                 if fig is not None:
                     milestone["investment_yuan"] = ex.money(follow, fig)
-            there = ex.region_field(follow, 0, follow.text)
-            if there and (region is None or _is_city(ex, region) and not _is_city(ex, there)):
-                region = there
+            region = _more_specific(ex, region, ex.region_field(follow, 0, follow.text))
         venue = _venue_sentence(ex, sentences, i)
-        if (region is None or _is_city(ex, region)) and venue is not None:
+        if venue is not None:
             there = ex.region_field(venue, 0, venue.text)
+            if there and not _is_city(ex, there):
+                region = _more_specific(ex, region, there)
+        for earlier in reversed(sentences[:i]):
+            if region is not None and not _is_city(ex, region):
+                break
+            if earlier.paragraph != sentence.paragraph:
+                break
+            there = ex.region_field(earlier, 0, earlier.text)
             if there and not _is_city(ex, there):
                 region = there
         if region is None or _is_city(ex, region):
@@ -610,6 +826,7 @@ def _milestones(ex: Extraction, sentences: list[Sentence]) -> list[dict[str, Any
     return milestones
 
 
+_LEARNT_RE = re.compile(r"[^,，。;；]*?(?:获悉|了解到|获知|得知)")
 _RELATIVE_DAY_RE = re.compile(
     r"同日|当日|当天|同一天|同天|主会场|分会场|仪式上|(前一天|前一日)|(次日|第二天)"
 )
@@ -651,13 +868,38 @@ def _venue_sentence(ex: Extraction, sentences: list[Sentence], i: int) -> Senten
     return relative[1] if relative else None
 
 
+# “该项目总投资…”, “项目位于…”, “据介绍，该项目…”: the next sentence says more about the project
+_ABOUT_THE_PROJECT_RE = re.compile(
+    r"^(?:(?:据介绍|据了解|记者了解到|据悉)[,，])?(?:该|此|这一?|上述)?项目(?:总投资|计划总投资|"
+    r"位于|选址|落户|坐落|由|建成|是|占地|规划|计划|$)|^(?:该|此|这一?|上述)项目"
+)
+
+
+def _more_specific(
+    ex: Extraction, region: dict[str, Any] | None, candidate: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """`candidate` when it says more than `region` (a county, a district or a zone rather than
+    the city, or anything rather than nothing)."""
+    if candidate is None:
+        return region
+    if region is None or _is_city(ex, region) and not _is_city(ex, candidate):
+        return candidate
+    return region
+
+
+# what a bulletin's or an account's own heading lines carry: its name, its source
+_HEADING_WORDS_RE = re.compile(
+    r"简报|周报|月报|快报|专报|通报|动态|发布|来源|融媒|人民政府|管委会|政府网"
+)
+
+
 def _heading_region(ex: Extraction, sentences: list[Sentence]) -> dict[str, Any] | None:
-    """The area a county's or a zone's own bulletin is about, named in its heading lines
-    (“义县重点项目周报”, “凌海市投资促进工作简报”): not the city."""
+    """The area a county's or a zone's own bulletin, site or account is about, named in its
+    heading lines (“义县重点项目周报”, “来源：凌海市人民政府”, “北镇发布”): not the city."""
     for sentence in sentences[:3]:
         if sentence.paragraph > 0 or re.search(r"[,，。；;]", sentence.text):
             break
-        if not re.search(r"简报|周报|月报|快报|专报|通报|动态", sentence.text):
+        if not _HEADING_WORDS_RE.search(sentence.text):
             continue
         region = ex.region_field(sentence, 0, sentence.text)
         if region and not _is_city(ex, region):
@@ -746,6 +988,9 @@ def _totals_and_targets(
     totals: list[dict[str, Any]] = []
     targets: list[dict[str, Any]] = []
     carried: str | None = None  # “…力争…；各县（市）区至少举办1场…”: the clause after a ；
+    # “今年以来，全市…签约项目186个…。新开工亿元以上项目57个…。”: the paragraph's next
+    # sentences on projects are of the same period
+    running_paragraph: int | None = None
     for sentence in sentences:
         text = sentence.text
         # (“完成年度目标的62%”: a share of a target is a running figure)
@@ -771,6 +1016,17 @@ def _totals_and_targets(
         )
         # “上半年，锦州市共引进…项目29个”: a period opening the sentence makes it a running figure
         is_total = is_total or bool(_PERIOD_RE.search(re.split(r"[,，]", text)[0]))
+        if is_total and not is_target and re.search(r"今年以来|累计|截至|上半年|前三季度", text):
+            running_paragraph = sentence.paragraph
+        elif running_paragraph != sentence.paragraph:
+            running_paragraph = None
+        elif (
+            not is_target
+            and "项目" in text
+            and not re.search(r"预计|将|后|产值|计划|力争|目标", text)
+            and not _ENTERPRISE_RE.search(text)  # (one company's project: not a running count)
+        ):
+            is_total = True
         carried = None
         if (is_target or is_total) and text.endswith(("；", ";")):
             carried = "target" if is_target else "total"

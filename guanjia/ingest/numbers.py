@@ -140,7 +140,7 @@ def find_money(text: str) -> list[Figure]:
             continue
         found = [f for f in found if f not in inside]  # “二十三点五亿元”, not its “五亿元”
         try:
-            value = parse_money_yuan(m.group(0))
+            value = parse_money_yuan(re.sub(r"[ \u3000]", "", m.group(0)))
         except (AmountError, InvalidOperation, ValueError):
             continue
         found.append(
@@ -157,11 +157,12 @@ def find_money(text: str) -> list[Figure]:
     return found
 
 
+# (a space may stand between the figure and its unit, as texts copied from a PDF have it)
 _MONEY_RE = re.compile(
-    rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)(?:万亿|亿|万)元"
+    rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)[ \u3000]?(?:万亿|亿|万)元"
 )
 _COUNT_RE = re.compile(
-    rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+)(?P<post>余|多)?(?P<unit>个|家|次|件|人|项|名|场)"
+    rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+)[ \u3000]?(?P<post>余|多)?(?P<unit>个|家|次|件|人|项|名|场)"
 )
 _PERCENT_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*[%％]")
 
@@ -248,13 +249,33 @@ def parse_date(text: str, year: int) -> DateFigure | None:
     return DateFigure(dt.date(y, month, 1), m.start(), m.end(), written, precision="month")
 
 
+_CN_MONTH_DAY_RE = re.compile(
+    r"(?:(?P<year>[〇零一二三四五六七八九]{4})年)?"
+    r"(?P<month>十[一二]?|[一二三四五六七八九])月(?P<day>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号]"
+)
+
+
 def find_dates(text: str, year: int) -> list[DateFigure]:
+    """Every month or day written in `text`, in figures (5月16日) or in Chinese numerals
+    (六月十八日, 二〇二五年六月十八日, as bulletins write them)."""
     found = []
     for m in _DATE_RE.finditer(text):
         figure = parse_date(m.group(0), year)
         if figure is not None:
             figure.start, figure.end = m.start(), m.end()
             found.append(figure)
+    for m in _CN_MONTH_DAY_RE.finditer(text):
+        try:
+            y = (
+                int("".join(str(_CN_DIGIT[c]) for c in m.group("year")))
+                if m.group("year")
+                else year
+            )
+            day = dt.date(y, int(numeral(m.group("month"))), int(numeral(m.group("day"))))
+        except (ValueError, AmountError, KeyError):
+            continue
+        found.append(DateFigure(day, m.start(), m.end(), m.group(0), precision="day"))
+    found.sort(key=lambda f: f.start)
     return found
 
 
@@ -278,13 +299,19 @@ def find_loose_dates(text: str, published: dt.date | None) -> list[DateFigure]:
         except ValueError:
             continue
         found.append(DateFigure(value, m.start(), m.end(), m.group(0), precision="day"))
-    pos = text.find("近日")
-    if pos >= 0:
-        found.append(DateFigure(published, pos, pos + 2, "近日", True, precision="day"))
+    # “recently” (近日, 日前, not the 日前 of “10日前”): the publication day, approximately
+    recently = _RECENTLY_RE.search(text)
+    if recently:
+        found.append(
+            DateFigure(
+                published, recently.start(), recently.end(), recently.group(0), True, "", "day"
+            )
+        )
     found.extend(find_relative_dates(text, published))
     return sorted(found, key=lambda f: f.start)
 
 
+_RECENTLY_RE = re.compile(r"(?<![\d〇零一二三四五六七八九十])(?:近日|日前)")
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "前日": -2}
 _WEEKDAYS = "一二三四五六日天"
 _RELATIVE_RE = re.compile(
