@@ -229,7 +229,7 @@ def _cjk_font() -> bool:
     fc_list = shutil.which("fc-list")
     if not fc_list:
         return False
-    found = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False)
+    found = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False)  # noqa: S603
     return bool(found.stdout.strip())
 
 

@@ -155,8 +155,9 @@ def guest_step(guest: Guest, name: str, actor: Any) -> Guest:
     return run(GUEST_STEPS, name, guest, actor).obj
 
 
-def check_in(guest: Guest, actor: Any) -> Guest:
-    return guest_step(guest, "check_in", actor)
+def check_in(guest: Guest, actor: Any, at: dt.datetime | None = None) -> Guest:
+    """Check a guest in (now, or `at` for an attendance recorded afterwards)."""
+    return run(GUEST_STEPS, "check_in", guest, actor, at=at).obj
 
 
 @transaction.atomic
@@ -253,6 +254,22 @@ def add_row(
     )
     audited_save(row, actor)
     row.enterprises.set(enterprises or [project.enterprise])
+    return row
+
+
+@transaction.atomic
+def list_signed(event: Event, signing: Signing, actor: Any, *, position: int) -> SigningListRow:
+    """Put a signing already recorded at this event on its signing list, as 已签 (a ceremony
+    entered after the day). Nothing is counted again: the row points at the signing."""
+    if signing.event_id != event.pk:
+        raise ValidationError({"signing": _("this signing was not made at this event")})
+    row = SigningListRow(
+        event=event, project=signing.project, government=signing.government,
+        amount_wan=signing.amount_wan, position=position, status=RowStatus.SIGNED,
+        signing=signing,
+    )  # fmt: skip
+    audited_save(row, actor, "listed after the day")
+    row.enterprises.set(signing.enterprises.all())
     return row
 
 

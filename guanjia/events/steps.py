@@ -28,10 +28,10 @@ def _to(status: str) -> Any:
     return apply
 
 
-def _check_in(change: Change, **fields: Any) -> None:
+def _check_in(change: Change, at: Any = None, **fields: Any) -> None:
     guest: Guest = change.obj
     guest.status = G.CHECKED_IN
-    guest.checked_in_at = timezone.now()
+    guest.checked_in_at = at or timezone.now()
     guest.checked_in_by = change.actor if getattr(change.actor, "pk", None) else None
     guest.event.participants.add(guest.enterprise_id)
     change.note = str(gettext_lazy("checked in; recorded as a participant"))
