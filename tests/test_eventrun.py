@@ -292,3 +292,19 @@ def test_the_api_adds_signing_list_rows_that_do_not_count(client, users, event, 
     listed = api(client, users["leader"], "GET", f"/events/{event.pk}/signing-list").json()
     assert (listed["count"], listed["signed"]) == (1, 0)
     assert figures(event).signing_count == 0
+
+
+def test_every_change_to_the_plan_is_audited(client, users, event, industries, linghai):
+    client.force_login(users["official"])
+    before = AuditEntry.objects.count()
+    response = client.post(
+        reverse("events:event_edit", args=[event.pk]),
+        {
+            "name": event.name, "kind": event.kind, "date": "2023-03-23", "region": linghai.pk,
+            "location": "锦州国际会展中心", "industries": [industries["生物医药"].pk],
+            "agenda": "14:00 | 签约仪式 | 主持人",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    notes = list(AuditEntry.objects.order_by("pk")[before:].values_list("note", flat=True))
+    assert {"agenda", "theme industries"} <= set(notes) and len(notes) == 3

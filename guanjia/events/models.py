@@ -184,7 +184,7 @@ class AgendaItem(models.Model):
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     time = models.CharField(_("time"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=200, validators=[validate_name])
-    speaker = models.CharField(_("speaker"), max_length=120, blank=True)
+    speaker = models.CharField(_("speaker"), max_length=120, blank=True, validators=[validate_name])
 
     class Meta:
         verbose_name = _("agenda item")
@@ -216,7 +216,7 @@ class Guest(models.Model):
         on_delete=models.PROTECT,
         related_name="invitations",
     )
-    city = models.CharField(_("comes from"), max_length=40, blank=True)
+    city = models.CharField(_("comes from"), max_length=40, blank=True, validators=[validate_name])
     status = models.CharField(
         _("status"), max_length=20, choices=GuestStatus.choices, default=GuestStatus.INVITED
     )
@@ -248,7 +248,7 @@ class Attendee(models.Model):
 
     guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="attendees")
     name = models.CharField(_("name"), max_length=60, validators=[validate_name])
-    title = models.CharField(_("title"), max_length=60, blank=True)
+    title = models.CharField(_("title"), max_length=60, blank=True, validators=[validate_name])
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
     class Meta:

@@ -70,7 +70,14 @@ def update_event(
         setattr(event, name, value)
     audited_save(event, actor)
     if industries is not None:
+        before = sorted(event.industries.values_list("name", flat=True))
         event.industries.set(industries)
+        after = sorted(i.name for i in industries)
+        if before != after:
+            record(
+                actor, AuditAction.UPDATE, event, {"industries": before}, {"industries": after},
+                "theme industries",
+            )  # fmt: skip
     if agenda is not None:
         set_agenda(event, agenda, actor)
     return event
