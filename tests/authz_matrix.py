@@ -68,6 +68,9 @@ READERS_OF_OTHER: dict[str, set[str]] = {
     "approval": {"handler", "leader", "admin"},  # the project's readers
     "action item": {"handler", "leader", "admin"},  # the project's readers
     "event": {"steward", "handler", "leader", "admin"},
+    # an event's guest list and signing list: its staff readers (never an enterprise contact)
+    "guest": {"steward", "handler", "leader", "admin"},
+    "signing row": {"steward", "handler", "leader", "admin"},
     "request": {"leader", "admin"},
     "attachment": {"leader", "admin"},
     "service record": {"leader", "admin"},
@@ -187,6 +190,18 @@ WEB: dict[str, WebRow] = {
     "enterprises:enterprise_edit": R("pk=enterprise", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200", "L 404 404 403 404 403 200", "L 404 404 403 404 403 200"),
     "events:event_list": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
     "events:event_detail": R("pk=event", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200", "L 404 200 200 404 200 200", "L 404 200 200 404 200 200"),
+    "events:event_create": R("", "L 403 403 403 200 403 200", "L 403 403 403 200 403 200"),
+    "events:event_edit": R("pk=event", "L 403 403 403 200 403 200", "L 403 403 403 200 403 200", "L 404 403 403 404 403 200", "L 404 403 403 404 403 200"),
+    "events:event_step": R("pk=event step==start", "L 405 405 405 405 405 405", "L 403 403 403 302 403 302", "L 405 405 405 405 405 405", "L 404 403 403 404 403 302"),
+    "events:guests": R("pk=event", "L 404 200 200 200 200 200", "L 404 403 403 200 403 200", "L 404 200 200 404 200 200", "L 404 403 403 404 403 200"),
+    "events:walk_in": R("pk=event", "L 405 405 405 405 405 405", "L 404 403 403 302 403 302", "L 405 405 405 405 405 405", "L 404 403 403 404 403 302"),
+    "events:guest_step": R("pk=event guest_pk=guest step==check_in", "L 405 405 405 405 405 405", "L 404 403 403 302 403 302", "L 405 405 405 405 405 405", "L 404 403 403 404 403 302"),
+    "events:attendee_add": R("pk=event guest_pk=guest", "L 405 405 405 405 405 405", "L 404 403 403 302 403 302", "L 405 405 405 405 405 405", "L 404 403 403 404 403 302"),
+    "events:guest_qr": R("pk=event guest_pk=guest", "L 404 403 403 200 403 200", "L 405 405 405 405 405 405", "L 404 403 403 404 403 200", "L 405 405 405 405 405 405"),
+    "events:checkin": R("pk=event token==bad-token", "L 404 403 403 404 403 404", "L 404 403 403 404 403 404", "L 404 403 403 404 403 404", "L 404 403 403 404 403 404"),
+    "events:signing_list": R("pk=event", "L 404 200 200 200 200 200", "L 404 403 403 200 403 200", "L 404 200 200 404 200 200", "L 404 403 403 404 403 200"),
+    "events:row_step": R("pk=event row_pk=signing row step==confirm", "L 405 405 405 405 405 405", "L 404 403 403 302 403 302", "L 405 405 405 405 405 405", "L 404 403 403 404 403 302"),
+    "events:printable": R("pk=event what==guests fmt==xlsx", "L 404 200 200 200 200 200", "L 405 405 405 405 405 405", "L 404 200 200 404 200 200", "L 405 405 405 405 405 405"),
     "projects:export": R("", "L 200 200 200 200 200 200", "L 405 405 405 405 405 405"),
     "projects:import_start": R("", "L 403 200 403 200 403 200", "L 403 200 403 200 403 200"),
     "projects:import_template": R("", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405"),
@@ -223,6 +238,16 @@ def _body_project(world: dict[str, Any], other: bool) -> dict[str, Any]:
     return {"name": "矩阵新项目", "enterprise_id": enterprise.pk, "region_id": region.pk}
 
 
+def _body_guest(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    return {"enterprise_id": world["enterprise"][1 if other else 0].pk, "city": "锦州"}
+
+
+def _body_row(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    project = world["project"][1 if other else 0]
+    region = world["other region" if other else "region"]
+    return {"project_id": project.pk, "government_id": region.pk, "amount_wan": "1亿元"}
+
+
 def _body_request(world: dict[str, Any], other: bool) -> dict[str, Any]:
     enterprise = world["enterprise"][1 if other else 0]
     return {"category": "land", "text": "用地手续请求协调。", "enterprise_id": enterprise.pk}
@@ -248,6 +273,10 @@ API: dict[str, tuple[Any, str, str | None]] = {
     "POST /projects/{project_id}/transition": ({"to_stage": "registered", "on": "2023-04-01"}, "401 403 200 403 200 403 200", "401 404 404 403 404 403 200"),
     "GET /events": (None, "401 200 200 200 200 200 200", None),
     "GET /events/{event_id}": (None, "401 200 200 200 200 200 200", "401 404 200 200 404 200 200"),
+    "GET /events/{event_id}/guests": (None, "401 404 200 200 200 200 200", "401 404 200 200 404 200 200"),
+    "POST /events/{event_id}/guests": (_body_guest, "401 404 403 403 201 403 201", "401 404 403 403 404 403 201"),
+    "GET /events/{event_id}/signing-list": (None, "401 404 200 200 200 200 200", "401 404 200 200 404 200 200"),
+    "POST /events/{event_id}/signing-list": (_body_row, "401 404 403 403 201 403 201", "401 404 403 403 404 403 201"),
     "GET /requests/categories": (None, "401 200 200 200 200 200 200", None),
     "GET /requests": (None, "401 200 200 200 200 200 200", None),
     "POST /requests": (_body_request, "401 201 201 403 201 403 201", "401 422 422 403 422 403 201"),
@@ -315,7 +344,19 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.taskforces.forms.ActionItemForm.owner": ("owner", "ok ok ok", "no no no"),
     "web guanjia.targets.forms.ValueForm.region": ("region", "- ok ok", "- no ok"),
     "web guanjia.targets.forms.ValueForm.indicator": ("public: the target indicators", "", ""),
+    "web guanjia.events.forms.EventForm.region": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.events.forms.EventForm.industries": ("public: the industry taxonomy", "", ""),
+    "web guanjia.events.forms.GuestForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.events.forms.WalkInForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.events.forms.RowForm.project": ("project", "ok ok ok", "ok no ok"),
+    "web guanjia.events.forms.RowForm.government": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.events.forms.RowForm.enterprises": ("enterprise", "ok ok ok", "no no ok"),
     # the API: "api METHOD /path field"
+    # (the event's writers only: a steward may not run the 凌海 event at all)
+    "api POST /events/{event_id}/guests enterprise_id": ("enterprise", "- ok ok", "- no ok"),
+    "api POST /events/{event_id}/signing-list project_id": ("project", "- ok ok", "- no ok"),
+    "api POST /events/{event_id}/signing-list government_id": ("region", "- ok ok", "- no ok"),
+    "api POST /events/{event_id}/signing-list enterprise_ids": ("enterprise", "- ok ok", "- no ok"),
     "api POST /projects enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /projects partner_ids": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /projects region_id": ("region", "ok ok ok", "ok no ok"),

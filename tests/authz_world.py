@@ -151,6 +151,8 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
 
     own_ingest = ingested(linghai, "凌海市某项目反映用地手续办理缓慢。")
     other_ingest = ingested(heishan, "黑山县某风电项目反映并网接入迟迟未落实。")
+    own_event = event("凌海推介会", linghai, own_enterprise, project)
+    other_event = event("黑山推介会", heishan, other_enterprise, other_project)
     own_sr = service_request(own_enterprise, project, users["enterprise"])
     other_sr = service_request(other_enterprise, other_project, other_contact)
     return {
@@ -163,10 +165,39 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
             ContactFactory(enterprise=other_enterprise),
         ),
         "project": (project, other_project),
-        "event": (
-            event("凌海推介会", linghai, own_enterprise, project),
-            event("黑山推介会", heishan, other_enterprise, other_project),
+        "event": (own_event, other_event),
+        # each event's guest (its participant, invited) and a row of its signing list
+        "guest": (
+            event_services.invite(
+                own_event, EnterpriseFactory(name="凌海来宾有限公司", region=linghai), None
+            ),
+            event_services.invite(
+                other_event, EnterpriseFactory(name="黑山来宾有限公司", region=heishan), None
+            ),
         ),
+        "signing row": (
+            event_services.add_row(
+                own_event,
+                None,
+                government=linghai,
+                amount_wan=Decimal(1),
+                project=ProjectFactory(
+                    name="凌海拟签项目", enterprise=own_enterprise, region=linghai, steward=steward
+                ),
+            ),
+            event_services.add_row(
+                other_event,
+                None,
+                government=heishan,
+                amount_wan=Decimal(1),
+                project=ProjectFactory(
+                    name="黑山拟签项目",
+                    enterprise=other_enterprise,
+                    region=heishan,
+                    steward=other_steward,
+                ),
+            ),
+        ),  # fmt: skip
         "request": (own_sr, other_sr),
         "attachment": (own_sr.attachments.get(), other_sr.attachments.get()),
         "service record": (

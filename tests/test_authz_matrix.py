@@ -482,6 +482,7 @@ def refs(world, users, linghai, heishan):
 def _form(key: str, user: User, w: dict[str, Any]) -> Any:
     """An unbound instance of the form a REFERENCES web row names, as its view builds it."""
     from guanjia.enterprises.forms import EnterpriseForm
+    from guanjia.events import forms as events_forms
     from guanjia.guarantees.forms import GuaranteeForm
     from guanjia.projects import forms as projects
     from guanjia.requests import forms as requests_forms
@@ -503,6 +504,10 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
         "RecordForm": lambda: RecordForm(user=user),
         "GuaranteeForm": lambda: GuaranteeForm(user=user),
         "ActionItemForm": lambda: ActionItemForm(w["project"][0]),
+        "EventForm": lambda: events_forms.EventForm(user=user),
+        "GuestForm": lambda: events_forms.GuestForm(user=user),
+        "WalkInForm": lambda: events_forms.WalkInForm(user=user),
+        "RowForm": lambda: events_forms.RowForm(user=user),
         "ValueForm": lambda: ValueForm(
             indicators=Indicator.objects.all(), regions=_regions_for(user)
         ),
@@ -554,6 +559,13 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
     if template == "/requests":
         body = {"category": "land", "text": "引用矩阵诉求", "enterprise_id": own_enterprise.pk}
         return method, template, body | {field: value}
+    own_event = w["event"][0]
+    if template == "/events/{event_id}/guests":
+        return method, f"/events/{own_event.pk}/guests", {field: value}
+    if template == "/events/{event_id}/signing-list":
+        body = {"project_id": own_project.pk, "government_id": w["region"][0].pk,
+                "amount_wan": "1000"}  # fmt: skip
+        return method, f"/events/{own_event.pk}/signing-list", body | {field: value}
     assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
     return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
 

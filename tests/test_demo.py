@@ -245,3 +245,16 @@ def test_reset_passwords_restores_a_changed_demo_password(demo_output, client):
         assert not client.login(username="admin", password="guanjia-admin-2023")
         call_command("load_demo", "--reset-passwords", stdout=StringIO())
         assert client.login(username="admin", password="guanjia-admin-2023")
+
+
+def test_the_conference_was_run_from_a_guest_list_and_a_signing_list(figures):
+    """The 2023-03-23 conference's day (guanjia/demo/eventrun_demo.py): 129 guests from 24
+    cities checked in, 44 rows on its signing list all signed, and the figures unchanged."""
+    from guanjia.events.services import guest_figures, row_figures
+
+    conference = figures[data.CONFERENCE_NAME]
+    guests = guest_figures(conference)
+    assert (guests["invited"], guests["checked_in"], guests["cities"]) == (129, 129, 24)
+    rows = row_figures(conference)
+    assert (rows["rows"], rows["signed"], rows["planned_wan"]) == (44, 44, Decimal("6120000"))
+    assert (conference.enterprise_count, conference.city_count) == (129, 24)

@@ -2,15 +2,31 @@
 
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
+from guanjia.accounts.masking import mask_phone
+from guanjia.events import access, services
 from guanjia.events.access import events_for
-from guanjia.events.models import Event, Signing
+from guanjia.events.models import Event, Guest, Signing, SigningListRow
 from guanjia.projects.access import projects_for
 
-from .common import caller, page, region_ref
-from .schemas import ErrorOut, EventList, EventOut, InvalidOut, Page, money
+from .common import caller, page, reference, region_ref
+from .schemas import (
+    ErrorOut,
+    EventList,
+    EventOut,
+    GuestCreate,
+    GuestList,
+    GuestOut,
+    InvalidOut,
+    Page,
+    SigningRowCreate,
+    SigningRowList,
+    SigningRowOut,
+    money,
+)
 
 router = Router(tags=["events"])
 
@@ -65,3 +81,115 @@ def get_event(request: HttpRequest, event_id: int) -> dict:
             for s in signings
         ],
     }
+
+
+# --- running an event: the guest list and the signing list --------------------------------
+
+WRITE_ERRORS = {400: InvalidOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut}
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: InvalidOut}
+
+
+def _enterprise_ref(e: Any) -> dict[str, Any]:
+    return {"id": e.pk, "name": e.name, "credit_code": e.credit_code}
+
+
+def guest_item(g: Guest) -> dict[str, Any]:
+    return {
+        "id": g.pk,
+        "enterprise": _enterprise_ref(g.enterprise),
+        "city": g.city,
+        "status": g.status,
+        "walk_in": g.walk_in,
+        "checked_in_at": g.checked_in_at,
+        "attendees": [
+            {"name": a.name, "title": a.title, "phone": mask_phone(a.phone)}
+            for a in g.attendees.all()
+        ],
+    }
+
+
+def row_item(r: SigningListRow) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "position": r.position,
+        "project": {"id": r.project.pk, "name": r.project.name},
+        "government": region_ref(r.government),
+        "enterprises": [_enterprise_ref(e) for e in r.enterprises.all()],
+        "amount_wan": money(r.amount_wan),
+        "status": r.status,
+        "signing_id": r.signing_id,
+    }
+
+
+@router.get("/{int:event_id}/guests", response={200: GuestList} | READ_ERRORS)
+def list_guests(request: HttpRequest, event_id: int, paging: Query[Page]) -> dict:
+    """The event's guest list (staff who see the event; an enterprise contact gets 404), with
+    its own figures. Phones are masked. The event's headline figures count participants."""
+    event = access.get_run(caller(request), event_id)
+    qs = (
+        Guest.objects.filter(event=event)
+        .select_related("enterprise")
+        .prefetch_related("attendees")
+        .order_by("city", "enterprise__name", "pk")
+    )
+    figures = services.guest_figures(event)
+    return {
+        "count": figures["invited"],
+        "invited": figures["invited"],
+        "accepted": figures["accepted"],
+        "checked_in": figures["checked_in"],
+        "cities": figures["cities"],
+        "items": [guest_item(g) for g in page(qs, paging.limit, paging.offset)],
+    }
+
+
+@router.post("/{int:event_id}/guests", response={201: GuestOut} | WRITE_ERRORS)
+def create_guest(request: HttpRequest, event_id: int, payload: GuestCreate) -> Status:
+    """Invite an enterprise (one the caller may name), with its attendees."""
+    user = caller(request)
+    event = access.get_run(user, event_id, write=True)
+    enterprise = reference(user, "enterprise", payload.enterprise_id, "enterprise_id")
+    with transaction.atomic():
+        guest = services.invite(event, enterprise, user, city=payload.city)
+        for attendee in payload.attendees:
+            services.add_attendee(guest, user, **attendee.model_dump())
+    return Status(201, guest_item(guest))
+
+
+def _rows(event: Event) -> Any:
+    return (
+        SigningListRow.objects.filter(event=event)
+        .select_related("project", "government")
+        .prefetch_related("enterprises")
+        .order_by("position", "pk")
+    )
+
+
+@router.get("/{int:event_id}/signing-list", response={200: SigningRowList} | READ_ERRORS)
+def list_signing_rows(request: HttpRequest, event_id: int, paging: Query[Page]) -> dict:
+    """The event's signing list (签约清单) in signing order. A row counts in the event's
+    figures only once confirmed (status signed), through the signing it records."""
+    event = access.get_run(caller(request), event_id)
+    figures = services.row_figures(event)
+    return {
+        "count": figures["rows"],
+        "signed": figures["signed"],
+        "items": [row_item(r) for r in page(_rows(event), paging.limit, paging.offset)],
+    }
+
+
+@router.post("/{int:event_id}/signing-list", response={201: SigningRowOut} | WRITE_ERRORS)
+def create_signing_row(request: HttpRequest, event_id: int, payload: SigningRowCreate) -> Status:
+    """Add a project to the signing list (拟签: it counts nowhere until confirmed)."""
+    user = caller(request)
+    event = access.get_run(user, event_id, write=True)
+    project = reference(user, "project", payload.project_id, "project_id")
+    government = reference(user, "region", payload.government_id, "government_id")
+    enterprises = [
+        reference(user, "enterprise", pk, "enterprise_ids") for pk in payload.enterprise_ids
+    ]
+    row = services.add_row(
+        event, user, project=project, government=government, amount_wan=payload.amount_wan,
+        enterprises=enterprises, position=payload.position,
+    )  # fmt: skip
+    return Status(201, row_item(_rows(event).get(pk=row.pk)))

@@ -502,3 +502,70 @@ class EventOut(EventItem):
 class EventList(Schema):
     count: int
     items: list[EventItem]
+
+
+# --- running an event: guests and the signing list ---------------------------------------
+
+
+class AttendeeIn(Input):
+    name: Name = Field(min_length=1, max_length=60)
+    title: Name = Field("", max_length=60)
+    phone: Text = Field("", max_length=30)
+
+
+class AttendeeOut(Schema):
+    name: str
+    title: str
+    phone: str = Field(description="masked: 138****5678")
+
+
+class GuestCreate(Input):
+    enterprise_id: Id
+    city: Name = Field("", max_length=40, description="where it comes from; its home city if empty")
+    attendees: list[AttendeeIn] = Field(default_factory=list, max_length=50)
+
+
+class GuestOut(Schema):
+    id: int
+    enterprise: EnterpriseRef
+    city: str
+    status: str = Field(description="invited, accepted, declined or checked_in")
+    walk_in: bool
+    checked_in_at: dt.datetime | None
+    attendees: list[AttendeeOut]
+
+
+class GuestList(Schema):
+    count: int
+    invited: int
+    accepted: int
+    checked_in: int
+    cities: int
+    items: list[GuestOut]
+
+
+class SigningRowCreate(Input):
+    project_id: Id
+    government_id: Id
+    enterprise_ids: list[Id] = Field(
+        default_factory=list, max_length=20, description="the project's enterprise if empty"
+    )
+    amount_wan: Amount
+    position: int | None = Field(None, ge=1, le=999)
+
+
+class SigningRowOut(Schema):
+    id: int
+    position: int
+    project: ProjectRef
+    government: RegionRef
+    enterprises: list[EnterpriseRef]
+    amount_wan: Money
+    status: str = Field(description="planned (拟签), signed (已签) or not_signed (未签)")
+    signing_id: int | None = Field(description="the recorded signing, once confirmed")
+
+
+class SigningRowList(Schema):
+    count: int
+    signed: int
+    items: list[SigningRowOut]

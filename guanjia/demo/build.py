@@ -39,6 +39,7 @@ from guanjia.worktime.loading import load_holidays
 
 from . import data
 from .data import Account, Firm
+from .eventrun_demo import run_the_conference_day
 from .lifecycle_demo import (
     build_approvals,
     build_guarantees,
@@ -254,6 +255,7 @@ class Builder:
         self._stall_rules()
         conference = self._conference()
         self._forum(conference)
+        run_the_conference_day(conference)  # guests checked in, the signing list (eventrun)
         self._needle_coke()
         self._signed_elsewhere(count=100)
         self._pipeline(count=110)

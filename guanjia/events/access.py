@@ -9,7 +9,7 @@ from django.http import Http404
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import AREA_ROLES, region_path, region_q
 
-from .models import Event, EventQuerySet, Signing
+from .models import Event, EventQuerySet, Guest, Signing, SigningListRow
 
 
 def events_for(user: User) -> EventQuerySet:
@@ -24,7 +24,8 @@ def events_for(user: User) -> EventQuerySet:
         )
         return Event.objects.filter(region_q(user, "region") | Q(signed_here))
     if user.role == Role.ENTERPRISE and user.enterprise_id:
-        return Event.objects.filter(participants=user.enterprise_id)
+        invited = Exists(Guest.objects.filter(event=OuterRef("pk"), enterprise=user.enterprise_id))
+        return Event.objects.filter(Q(participants=user.enterprise_id) | Q(invited)).distinct()
     return Event.objects.none()
 
 
@@ -63,7 +64,7 @@ def enterprise_tie(user: User) -> Q | None:
                 region_q(user, "event__region"), enterprise=OuterRef("pk")
             )
         )
-    )
+    ) | Q(Exists(Guest.objects.filter(region_q(user, "event__region"), enterprise=OuterRef("pk"))))
 
 
 def may_open(user: User) -> bool:
@@ -75,3 +76,82 @@ def enterprise_events(user: Any, enterprise: Any) -> dict[str, Any]:
     """The enterprise page's events (`enterprises.views.detail_parts`) the user may see."""
     events = events_for(user).filter(participants=enterprise).select_related("region").distinct()
     return {"events": events}
+
+
+# --- running an event: planning, the guest list, check-in, the signing list ----------------
+#
+# | role                         | plan, guests, check-in, signing list | guest list, printables |
+# |------------------------------|--------------------------------------|------------------------|
+# | city admin (bureau staff)    | every event                          | every event            |
+# | area official                | events hosted in their area          | events they see        |
+# | steward, handler, leader     | —                                    | events they see        |
+# | enterprise contact           | —                                    | — (own invitation only)|
+
+
+def can_create(user: User) -> bool:
+    """Bureau staff and area officials plan events (in the regions they work in)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL))
+    )
+
+
+def can_manage(user: User, event: Event) -> bool:
+    """Who plans, invites, checks in and confirms signings: `can_edit` (the bureau and the
+    organising area's officials)."""
+    return bool(user.is_active) and can_edit(user, event)
+
+
+def can_see_guests(user: User, event: Event) -> bool:
+    """The guest list, the signing list and the printables: staff who see the event. An
+    enterprise contact sees nothing of other enterprises (only its own invitation)."""
+    return user.role != Role.ENTERPRISE
+
+
+def get_run(user: User, pk: int, *, write: bool = False) -> Event:
+    """An event for its guest and signing lists: 404 to those who may not see them (an
+    enterprise contact included, like a missing event), 403 to readers on writes."""
+    event = get_event(user, pk)
+    if not can_see_guests(user, event):
+        raise Http404("no such event")
+    if write and not can_manage(user, event):
+        raise PermissionDenied("you may read this event but not run it")
+    return event
+
+
+def own_invitation(user: User, event: Event) -> Guest | None:
+    """An enterprise contact's own invitation to the event, if any."""
+    if user.role != Role.ENTERPRISE or not user.enterprise_id:
+        return None
+    return Guest.objects.filter(event=event, enterprise=user.enterprise_id).first()
+
+
+def get_guest(user: User, event: Event, pk: int) -> Guest:
+    try:
+        return Guest.objects.select_related("enterprise").get(event=event, pk=pk)
+    except (Guest.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such guest") from None
+
+
+def get_row(user: User, event: Event, pk: int) -> SigningListRow:
+    try:
+        return SigningListRow.objects.select_related("project", "government").get(
+            event=event, pk=pk
+        )
+    except (SigningListRow.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such row") from None
+
+
+def may_run_guest(user: User, guest: Guest) -> bool:
+    """The people side of a guest's steps (RSVP, check-in)."""
+    return can_manage(user, guest.event)
+
+
+def may_run_row(user: User, row: SigningListRow) -> bool:
+    """The people side of a signing list row's steps (confirm at the ceremony)."""
+    return can_manage(user, row.event)
+
+
+def may_run_event(user: User, event: Event) -> bool:
+    return can_manage(user, event)

@@ -20,6 +20,12 @@ class EventKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class EventStatus(models.TextChoices):
+    PLANNING = "planning", _("In preparation")
+    ONGOING = "ongoing", _("Under way")
+    FINISHED = "finished", _("Finished")
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def with_figures(self) -> "EventQuerySet":
         """Annotate the headline figures, each computed from records by its own subquery."""
@@ -68,6 +74,12 @@ class Event(models.Model):
     )
     location = models.CharField(_("location"), max_length=120, blank=True)
     description = bounded_text(_("description"), TEXT_MAX, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=EventStatus.choices, default=EventStatus.PLANNING
+    )
+    industries = models.ManyToManyField(
+        "industries.Industry", verbose_name=_("theme industries"), blank=True, related_name="+"
+    )
     participants = models.ManyToManyField(
         "enterprises.Enterprise",
         verbose_name=_("participating enterprises"),
@@ -93,6 +105,11 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=EventStatus.values), name="event_status_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -158,3 +175,135 @@ class Signing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.signed_on}"
+
+
+class AgendaItem(models.Model):
+    """One item of an event's agenda, in order: a time, a title and who speaks."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    time = models.CharField(_("time"), max_length=20, blank=True)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_name])
+    speaker = models.CharField(_("speaker"), max_length=120, blank=True, validators=[validate_name])
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["event", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.time} {self.title}".strip()
+
+
+class GuestStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CHECKED_IN = "checked_in", _("Checked in")
+
+
+class Guest(models.Model):
+    """An enterprise invited to an event (or walked in), with the city it comes from.
+
+    Its status is a step (`guanjia.events.steps.GUEST_STEPS`): invited → accepted / declined,
+    and checked in on the day (by its QR code or from the list). A checked-in guest is recorded
+    among the event's participants, which is what the headline figures count."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="guests")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="invitations",
+    )
+    city = models.CharField(_("comes from"), max_length=40, blank=True, validators=[validate_name])
+    status = models.CharField(
+        _("status"), max_length=20, choices=GuestStatus.choices, default=GuestStatus.INVITED
+    )
+    walk_in = models.BooleanField(_("walk-in"), default=False)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    seat = models.CharField(_("seat"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+        ordering = ["event", "city", "enterprise__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "enterprise"], name="guest_once_per_event"),
+            models.CheckConstraint(
+                condition=Q(status__in=GuestStatus.values), name="guest_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} @ {self.event}"
+
+
+class Attendee(models.Model):
+    """A person a guest enterprise sends: name, title, phone (masked in every list)."""
+
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="attendees")
+    name = models.CharField(_("name"), max_length=60, validators=[validate_name])
+    title = models.CharField(_("title"), max_length=60, blank=True, validators=[validate_name])
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
+        ordering = ["guest", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RowStatus(models.TextChoices):
+    PLANNED = "planned", _("To be signed")
+    SIGNED = "signed", _("Signed")
+    NOT_SIGNED = "not_signed", _("Not signed")
+
+
+class SigningListRow(models.Model):
+    """One row of an event's signing list (签约清单), prepared before the day.
+
+    A row is not a signing: it counts nowhere until it is confirmed at the ceremony
+    (拟签 → 已签), which records the `Signing` the counting rule reads. 未签 rows stay out."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="signing_list")
+    position = models.PositiveSmallIntegerField(_("signing order"), default=0)
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="+"
+    )
+    government = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("signing government"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    enterprises = models.ManyToManyField(
+        "enterprises.Enterprise", verbose_name=_("signing enterprises"), related_name="+"
+    )
+    amount_wan = money_field(_("contracted amount (10k yuan)"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RowStatus.choices, default=RowStatus.PLANNED
+    )
+    signing = models.OneToOneField(
+        Signing, null=True, blank=True, on_delete=models.SET_NULL, related_name="list_row"
+    )
+
+    class Meta:
+        verbose_name = _("signing list row")
+        verbose_name_plural = _("signing list rows")
+        ordering = ["event", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RowStatus.values), name="signinglistrow_status_valid"
+            ),
+            models.UniqueConstraint(fields=["event", "project"], name="signing_row_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.project}"

@@ -1,21 +1,40 @@
-"""The event pages: the list of investment-promotion events and an event's page, whose
-signings are a panel (`signings_tags.signings_panel`). Parse the request, check access,
+"""The event pages: the list of investment-promotion events, an event's page (whose signings
+are a panel, `signings_tags.signings_panel`), and running an event: its plan, the guest list
+with check-in on the day (a QR code per guest, or from the list), the signing list confirmed
+at the ceremony, and the printables. Parse the request, check access, call `services`,
 render."""
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
+import io
+from typing import Any
 
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanjia.accounts.masking import mask_phone
 from guanjia.accounts.typing import AuthedRequest
-from guanjia.core.views import paginate
+from guanjia.core.views import add_service_errors, paginate
 from guanjia.enterprises import access as enterprise_access
+from guanjia.events import access, printables, services
 from guanjia.events.access import events_for, get_event
+from guanjia.events.forms import AttendeeForm, EventForm, GuestForm, RowForm, WalkInForm
+from guanjia.events.models import Event, Guest, SigningListRow
+from guanjia.events.steps import EVENT_STEPS, GUEST_STEPS, ROW_STEPS
 
 
 @login_required
 def event_list(request: AuthedRequest) -> HttpResponse:
     qs = events_for(request.user).with_figures().select_related("region").order_by("-date", "-pk")
-    return render(request, "events/event_list.html", {"page": paginate(request, qs)})
+    context = {"page": paginate(request, qs), "can_create": access.can_create(request.user)}
+    return render(request, "events/event_list.html", context)
 
 
 @login_required
@@ -23,7 +42,8 @@ def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     event = get_event(user, pk)
     figures = type(event).objects.with_figures().get(pk=event.pk)
-    participants = list(event.participants.order_by("home_city", "name"))
+    sees_guests = access.can_see_guests(user, event)
+    participants = list(event.participants.order_by("home_city", "name")) if sees_guests else []
     visible_enterprises = set(
         enterprise_access.enterprises_for(user)
         .filter(pk__in=[e.pk for e in participants])
@@ -32,5 +52,301 @@ def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "event": figures,
         "participants": [(e, e.pk in visible_enterprises) for e in participants],
+        "sees_guests": sees_guests,
+        "can_manage": access.can_manage(user, event),
+        "steps": EVENT_STEPS.allowed(user, event),
+        "agenda": event.agenda.all(),
+        "industries": event.industries.all(),
+        "guest_figures": services.guest_figures(event) if sees_guests else None,
+        "row_figures": services.row_figures(event) if sees_guests else None,
+        "invitation": access.own_invitation(user, event),
     }
     return render(request, "events/event_detail.html", context)
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def _form_data(form: EventForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data["industries"] = list(data["industries"])
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if not access.can_create(user):
+        raise PermissionDenied("you may not plan events")
+    form = EventForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.create_event(user, **_form_data(form))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The event is planned."))
+            return redirect("events:event_detail", pk=event.pk)
+    return render(request, "events/event_form.html", {"form": form, "event": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    event = get_event(user, pk, write=True)
+    initial = {
+        "name": event.name,
+        "kind": event.kind,
+        "date": event.date,
+        "region": event.region_id,
+        "location": event.location,
+        "organiser": event.organiser,
+        "industries": list(event.industries.all()),
+        "description": event.description,
+        "agenda": services.agenda_text(event),
+    }
+    form = EventForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_event(event, user, **_form_data(form))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The event is saved."))
+            return redirect("events:event_detail", pk=event.pk)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+def _take_step(request: AuthedRequest, take: Any) -> None:
+    try:
+        take()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+
+
+@login_required
+@require_POST
+def event_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
+    event = get_event(request.user, pk, write=True)
+    if step not in EVENT_STEPS:
+        raise Http404("no such step")
+    _take_step(request, lambda: services.event_step(event, step, request.user))
+    return redirect("events:event_detail", pk=event.pk)
+
+
+# --- the guest list ------------------------------------------------------------------------
+
+
+def _guest_rows(event: Event, q: str) -> list[dict[str, Any]]:
+    guests = Guest.objects.filter(event=event).select_related("enterprise")
+    if q:
+        guests = guests.filter(
+            Q(enterprise__name__icontains=q) | Q(attendees__name__icontains=q) | Q(city=q)
+        ).distinct()
+    rows = []
+    for guest in guests.prefetch_related("attendees"):
+        rows.append(
+            {
+                "guest": guest,
+                "attendees": [
+                    {"name": a.name, "title": a.title, "phone": mask_phone(a.phone)}
+                    for a in guest.attendees.all()
+                ],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def guests(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    event = access.get_run(user, pk, write=request.method == "POST")
+    can_manage = access.can_manage(user, event)
+    form = GuestForm(request.POST or None, user=user, prefix="invite")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite(
+                event, form.cleaned_data["enterprise"], user, city=form.cleaned_data["city"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The enterprise is invited."))
+            return redirect("events:guests", pk=event.pk)
+    q = request.GET.get("q", "").strip()[:60]
+    context = {
+        "event": event,
+        "rows": _guest_rows(event, q),
+        "q": q,
+        "form": form if can_manage else None,
+        "walk_in_form": WalkInForm(user=user, prefix="walkin") if can_manage else None,
+        "attendee_form": AttendeeForm() if can_manage else None,
+        "can_manage": can_manage,
+        "figures": services.guest_figures(event),
+        "steps": list(GUEST_STEPS) if can_manage else [],
+    }
+    return render(request, "events/guests.html", context)
+
+
+@login_required
+@require_POST
+def walk_in(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    event = access.get_run(user, pk, write=True)
+    form = WalkInForm(request.POST, user=user, prefix="walkin")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            guest = services.walk_in(
+                event, data["enterprise"], user, city=data["city"], attendee=data["name"],
+                title=data["title"], phone=data["phone"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(name)s is checked in.") % {"name": guest.enterprise})
+    else:
+        messages.error(request, _("Choose the enterprise that walked in."))
+    return redirect("events:guests", pk=event.pk)
+
+
+@login_required
+@require_POST
+def guest_step(request: AuthedRequest, pk: int, guest_pk: int, step: str) -> HttpResponse:
+    event = access.get_run(request.user, pk, write=True)
+    guest = access.get_guest(request.user, event, guest_pk)
+    if step not in GUEST_STEPS:
+        raise Http404("no such step")
+    _take_step(request, lambda: services.guest_step(guest, step, request.user))
+    return redirect(reverse("events:guests", kwargs={"pk": event.pk}) + f"#guest-{guest.pk}")
+
+
+@login_required
+@require_POST
+def attendee_add(request: AuthedRequest, pk: int, guest_pk: int) -> HttpResponse:
+    event = access.get_run(request.user, pk, write=True)
+    guest = access.get_guest(request.user, event, guest_pk)
+    form = AttendeeForm(request.POST)
+    if form.is_valid():
+        _take_step(request, lambda: services.add_attendee(guest, request.user, **form.cleaned_data))
+    else:
+        messages.error(request, _("Give the attendee's name."))
+    return redirect(reverse("events:guests", kwargs={"pk": event.pk}) + f"#guest-{guest.pk}")
+
+
+@login_required
+@require_GET
+def guest_qr(request: AuthedRequest, pk: int, guest_pk: int) -> HttpResponse:
+    """The guest's check-in QR code (SVG): a signed URL to the check-in page."""
+    event = access.get_run(request.user, pk, write=True)
+    guest = access.get_guest(request.user, event, guest_pk)
+    url = request.build_absolute_uri(
+        reverse("events:checkin", kwargs={"pk": event.pk, "token": services.checkin_token(guest)})
+    )
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=5, xmldecl=False, svgns=True)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin(request: AuthedRequest, pk: int, token: str) -> HttpResponse:
+    """Where a guest's QR code leads the staff's phone: who it is, and a button to check in.
+    A forged token, or one of another event, is a missing page."""
+    event = access.get_run(request.user, pk, write=True)
+    guest = services.guest_for_token(event, token)
+    if guest is None:
+        raise Http404("no such guest")
+    already = guest.checked_in_at is not None
+    if request.method == "POST" and not already:
+        try:
+            guest = services.check_in(guest, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(name)s is checked in.") % {"name": guest.enterprise})
+            return redirect("events:checkin", pk=event.pk, token=token)
+    context = {
+        "event": event,
+        "guest": guest,
+        "already": already,
+        "attendees": [
+            {"name": a.name, "title": a.title, "phone": mask_phone(a.phone)}
+            for a in guest.attendees.all()
+        ],
+    }
+    return render(request, "events/checkin.html", context)
+
+
+# --- the signing list ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signing_list(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    event = access.get_run(user, pk, write=request.method == "POST")
+    can_manage = access.can_manage(user, event)
+    form = RowForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_row(
+                event, user, project=data["project"], government=data["government"],
+                amount_wan=data["amount_wan"], enterprises=list(data["enterprises"]),
+                position=data["position"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The project is on the signing list."))
+            return redirect("events:signing_list", pk=event.pk)
+    rows = (
+        SigningListRow.objects.filter(event=event)
+        .select_related("project", "government", "signing")
+        .prefetch_related("enterprises")
+    )
+    context = {
+        "event": event,
+        "rows": rows,
+        "form": form if can_manage else None,
+        "can_manage": can_manage,
+        "steps": list(ROW_STEPS) if can_manage else [],
+        "figures": services.row_figures(event),
+    }
+    return render(request, "events/signing_list.html", context)
+
+
+@login_required
+@require_POST
+def row_step(request: AuthedRequest, pk: int, row_pk: int, step: str) -> HttpResponse:
+    event = access.get_run(request.user, pk, write=True)
+    row = access.get_row(request.user, event, row_pk)
+    if step not in ROW_STEPS:
+        raise Http404("no such step")
+    _take_step(request, lambda: services.row_step(row, step, request.user))
+    return redirect(reverse("events:signing_list", kwargs={"pk": event.pk}) + f"#row-{row.pk}")
+
+
+# --- printables ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def printable(request: AuthedRequest, pk: int, what: str, fmt: str) -> HttpResponseBase:
+    """The guest list, the signing order and the signing list, as PDF or Excel."""
+    event = access.get_run(request.user, pk)
+    if what not in printables.SHEETS or fmt not in ("pdf", "xlsx"):
+        raise Http404("no such printable")
+    if fmt == "xlsx":
+        return printables.xlsx(event, what)
+    response = HttpResponse(printables.pdf(event, what), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-{what}.pdf"'
+    return response
