@@ -133,3 +133,13 @@ def require(user: User, action: str, sr: ServiceRequest) -> None:
 def may_open(user: User) -> bool:
     """Whether the menu shows the direct line: every signed-in user (each sees their own)."""
     return bool(user.is_authenticated)
+
+
+def can_import(user: User) -> bool:
+    """Who imports past requests from Excel: bureau staff and area officials (their area's
+    enterprises only, as the importer's lookups decide)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL))
+    )

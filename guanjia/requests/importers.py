@@ -25,12 +25,9 @@ from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
-from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.http import FileResponse
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -38,7 +35,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import referenceable_people, region_path
-from guanjia.core import sheets, uploads
+from guanjia.core import sheets
 from guanjia.core.bounds import name_problem, text_limit
 from guanjia.core.sheets import (
     CellError,
@@ -54,7 +51,7 @@ from guanjia.projects.models import Project
 from guanjia.regions.models import Region
 from guanjia.worktime.clock import WorkCalendar
 
-from . import services, sla
+from . import access, services, sla
 from .models import (
     INTERNAL_EVENTS,
     OPEN_STATUSES,
@@ -78,12 +75,8 @@ TEMPLATE_NAME = "诉求台账-导入模板.xlsx"
 
 
 def can_import(user: User) -> bool:
-    """Bureau staff and area officials (their area's enterprises only)."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL))
-    )
+    """Who may import requests: `access.can_import` (kept here for callers of this module)."""
+    return access.can_import(user)
 
 
 # --- Columns ---------------------------------------------------------------------------------
@@ -1170,38 +1163,7 @@ def summary(result: ImportResult) -> str:
     return text
 
 
-# --- The page's form and template file -------------------------------------------------------
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Requests file"),
-        help_text=gettext_lazy("An .xlsx, .xls or .ods file of at most 5 MB."),
-    )
-
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        name = upload.name or ""
-        if name.lower().endswith(uploads.MACRO_EXTENSIONS):
-            raise forms.ValidationError(uploads.macro_workbook_message(name))
-        if not name.lower().endswith(EXTENSIONS):
-            raise forms.ValidationError(
-                _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
-                % {"name": name}
-            )
-        if (upload.size or 0) > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; at most %(max)s can be imported at once.")
-                % {
-                    "size": filesizeformat(upload.size or 0),
-                    "max": filesizeformat(MAX_UPLOAD_BYTES),
-                }
-            )
-        try:  # macro-enabled content under any name, zip bombs
-            uploads.check_spreadsheet(upload, upload.name or "")
-        except uploads.UploadRefused as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return upload
+# --- The template file -------------------------------------------------------
 
 
 TEMPLATE_WIDTHS = {"title": 30, "text": 40, "answer": 40, "enterprise": 30, "project": 24}
