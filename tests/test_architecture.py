@@ -47,9 +47,7 @@ KNOWN_GAPS: dict[str, dict[str, str]] = {
         # cockpit only reads: its figures are computed in figures.py, no mutation.
         "cockpit": "no services.py: read-only figures (figures.py)",
     },
-    "sheet_module_names": {
-        "servicerecords": "importing.py and exporting.py: to become importers.py and exporters.py",
-    },
+    "sheet_module_names": {},
     "no_role_test_in_views": {
         "requests": "queue and detail views build can_submit, can_invite… from user.role",
         "targets": "the board narrows an area official to their region by user.role",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from guanjia.core.xlsx import MAX_CELL_TEXT, PlainRowSheet
 
 from .figures import AreaRow, StewardRow, Totals
-from .importing import kind_word
+from .importers import kind_word
 from .models import ServiceRecord
 
 CHUNK = 2000
