@@ -168,7 +168,7 @@ class ActualImporter(sheets.SheetImporter):
             "indicator": checked.indicator.name,
             "region": checked.region.name,
             "period": str(checked.period),
-            "value": str(checked.value),
+            "value": format(checked.value.normalize(), "f"),
             "note": checked.note,
         }
 
