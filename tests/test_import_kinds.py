@@ -3,7 +3,6 @@ checked in the background, the preview shows the first rows and every row error 
 column, confirming runs the job and the records appear; a bad file writes nothing; somebody
 else's job is a 404."""
 
-import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass

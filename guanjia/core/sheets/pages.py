@@ -22,6 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import URLPattern, path, reverse
@@ -109,7 +110,7 @@ class ImportPages:
     done_label: Promise | str
     nav: str = ""  # the menu entry marked active (its key in guanjia.core.nav)
     template_link: str = ""  # a URL (name, or name?query) giving an empty file to fill in
-    template: Callable[[], HttpResponse] | None = None  # served at the start page's ?template=1
+    template: Callable[[], HttpResponseBase] | None = None  # served at the start page's ?template=1
     max_bytes: int = 20 * 1024 * 1024
 
     # URLs ----------------------------------------------------------------------------------------
@@ -162,10 +163,10 @@ class ImportPages:
 
     # Views ---------------------------------------------------------------------------------------
 
-    def start_view(self) -> Callable[..., HttpResponse]:
+    def start_view(self) -> Callable[..., HttpResponseBase]:
         @login_required
         @require_http_methods(["GET", "POST"])
-        def start(request: HttpRequest) -> HttpResponse:
+        def start(request: HttpRequest) -> HttpResponseBase:
             """Upload a file; checking it runs in the background and the job page shows it."""
             user = self.require(request)
             if request.method == "GET" and request.GET.get("template") and self.template:
