@@ -463,3 +463,25 @@ def test_times_in_text_and_serial_numbers(world):
     assert importers.parse_moment("—") is None
     with pytest.raises(importers.CellError):
         importers.parse_moment("2025-03-03 25:00")
+
+
+def test_the_export_writes_the_queue_columns_for_each_reader(client, world):
+    headers = [
+        "Number", "Submitted", "Enterprise", "Area", "Category", "Priority", "Title", "Status",
+        "Steward", "Assigned to", "Department", "Dispatched", "Resolve by", "Answered",
+        "On time", "Escalation level", "Rating", "Times reopened", "Latest progress",
+    ]  # fmt: skip
+    importers.import_requests(xlsx(good_rows(world)), world["admin"])
+    for role, expected in (
+        ("admin", headers),
+        ("enterprise", [h for h in headers if h != "Escalation level"]),
+    ):
+        client.force_login(world[role])
+        response = client.get(reverse("requests:export"), {"queue": "all"})
+        content = b"".join(response.streaming_content)
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+        table = rows.to_python()
+        assert table[0] == expected
+        assert len(table) == 5  # the four imported requests are the enterprise's own
+        first = next(r for r in table if r[6] == "规划条件迟迟未出")
+        assert first[1] == dt.datetime(2025, 3, 3, 9, 0)  # local wall time, a real date-time

@@ -812,3 +812,20 @@ def test_a_record_of_a_steward_who_has_left_can_still_be_corrected(world, users)
             date=dt.date(2024, 3, 9), summary="x",
         )  # fmt: skip
     assert "not an active steward" in exc.value.message_dict["steward"][0]
+
+
+def test_the_exported_list_has_the_importers_headers_and_reads_back_as_recorded(
+    client, users, world
+):
+    from guanjia.servicerecords.importers import check_file
+
+    client.force_login(users["admin"])
+    content = _body(client.get(reverse("servicerecords:export")))
+    rows = _sheet(content)
+    assert rows[0] == [
+        "日期", "管家", "企业", "统一社会信用代码", "项目", "方式", "内容", "解决问题数",
+        "所属地区", "诉求编号",
+    ]  # fmt: skip
+    result = check_file(io.BytesIO(content), users["admin"])
+    assert result.ok, result.messages
+    assert result.to_create == 0 and len(result.skipped) == len(rows) - 1
