@@ -112,6 +112,11 @@ class ImportPages:
     template_link: str = ""  # a URL (name, or name?query) giving an empty file to fill in
     template: Callable[[], HttpResponseBase] | None = None  # served at the start page's ?template=1
     max_bytes: int = 20 * 1024 * 1024
+    start_name: str = "import"  # the start page's URL name in the namespace
+    form_class: type[UploadForm] = UploadForm  # a subclass may add a `sheet` field
+    job_template: str = "core/import_job.html"  # or one extending it (its blocks)
+    # The job page's first say: a response instead of the page (the ledger's mapping screen).
+    job_hook: Callable[[HttpRequest, ImportJob], HttpResponse | None] | None = None
 
     # URLs ----------------------------------------------------------------------------------------
 
@@ -120,7 +125,7 @@ class ImportPages:
 
     def urls(self, prefix: str = "import/") -> list[URLPattern]:
         return [
-            path(prefix, self.start_view(), name="import"),
+            path(prefix, self.start_view(), name=self.start_name),
             path(f"{prefix}<int:pk>/", self.job_view(), name="import_job"),
             path(f"{prefix}<int:pk>/progress/", self.progress_view(), name="import_progress"),
             path(f"{prefix}<int:pk>/commit/", self.commit_view(), name="import_commit"),
@@ -129,13 +134,13 @@ class ImportPages:
     def context(self, **more: Any) -> dict[str, Any]:
         template_link = ""
         if self.template is not None:
-            template_link = f"{reverse(self.url('import'))}?template=1"
+            template_link = f"{reverse(self.url(self.start_name))}?template=1"
         elif self.template_link:
             template_link = reverse(self.template_link)
         return {
             "pages": self,
             "urls": {
-                "start": self.url("import"),
+                "start": self.url(self.start_name),
                 "job": self.url("import_job"),
                 "progress": self.url("import_progress"),
                 "commit": self.url("import_commit"),
@@ -182,6 +187,7 @@ class ImportPages:
                     user=user,
                     file=upload,
                     original_name=original,
+                    sheet=(form.cleaned_data.get("sheet") or "").strip(),
                     language=get_language() or "",
                 )
                 transaction.on_commit(lambda: validate_import.enqueue(job.pk))
@@ -202,12 +208,14 @@ class ImportPages:
         def job_page(request: HttpRequest, pk: int) -> HttpResponse:
             """Progress while the job runs; then the preview, or the result."""
             job = self.get_job(request, pk)
+            if self.job_hook is not None and (answer := self.job_hook(request, job)) is not None:
+                return answer
             result = job.result
             preview = [
                 [row.get(c.key, "") for c in self.preview] for row in result.get("preview", [])
             ]
             context = self.context(job=job, result=result, preview_rows=preview)
-            return render(request, "core/import_job.html", context)
+            return render(request, self.job_template, context)
 
         return job_page
 
