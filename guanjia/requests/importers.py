@@ -14,6 +14,10 @@ Every row is checked first, with the same reader and date parser as the ledger i
 reported as "row N, column X “header”: reason". A row whose 编号 is already a request here
 (or was imported under that 编号 for the same enterprise), or that repeats another row, is
 skipped and reported as such, never doubled. Imported requests notify nobody.
+
+On the sheet kit's two passes (`RequestImporter`): the page (`views.import_pages`, the one
+import flow of guanjia.core.sheets.pages) checks the file as a background job and shows the
+preview; confirming commits it, and `services.record_history` writes every row or none.
 """
 
 import datetime as dt
@@ -67,7 +71,7 @@ from .models import (
 
 EXTENSIONS = (".xlsx", ".xls", ".ods")  # never .xlsm: macros are not imported
 HEADER_SEARCH_ROWS = 10
-MAX_ROWS = 5000  # the import is synchronous: bigger files are split
+MAX_ROWS = 5000  # bigger files are split (the check names each row)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 TEXT_LIMIT = text_limit(ServiceRequest, "text")  # the answer's limit is the same
 TITLE_LIMIT = text_limit(ServiceRequest, "title")
