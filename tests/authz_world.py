@@ -135,6 +135,16 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
         u.pk: ImportJob.objects.create(user=u, original_name="台账.xlsx", file="imports/x.xlsx")
         for u in everyone
     }
+    # Each kind's pages show only jobs of their kind (guanjia.core.sheets.pages).
+    kind_jobs = {
+        f"jobs {kind}": {
+            u.pk: ImportJob.objects.create(
+                user=u, kind=kind, original_name="台账.xlsx", file="imports/x.xlsx"
+            )
+            for u in everyone
+        }
+        for kind in ("requests", "servicerecords", "targets")
+    }
 
     def ingested(region: Any, text: str) -> tuple[Any, Any]:
         from guanjia.ingest.models import IngestedDocument, Proposal
@@ -217,14 +227,18 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
         "proposal": (own_ingest[1], other_ingest[1]),
         "notifications": notifications,
         "jobs": jobs,
+        **kind_jobs,
     }
 
 
 def obj(world: dict[str, Any], key: str, user: User | None, other: bool) -> Any:
     """The object a URL keyword stands for: own (凌海 / the caller's) or other (黑山 / someone
     else's)."""
-    if key in ("notification", "import job"):
-        by_user = world["notifications" if key == "notification" else "jobs"]
+    if key in ("notification", "import job") or key.endswith(" import job"):
+        if key.endswith(" import job") and key != "import job":
+            by_user = world[f"jobs {key.removesuffix(' import job')}"]
+        else:
+            by_user = world["notifications" if key == "notification" else "jobs"]
         admin = world["users"]["admin"]
         me = user.pk if user is not None else admin.pk
         if other:

@@ -382,7 +382,7 @@ def reference_fields() -> set[str]:
     from guanjia.requests.importers import COLUMNS as REQUESTS
     from guanjia.requests.models import Category
     from guanjia.requests.open311 import service_definition
-    from guanjia.servicerecords.importing import COLUMNS as SERVICES
+    from guanjia.servicerecords.importers import COLUMNS as SERVICES
     from guanjia.targets.importers import HEADERS as TARGETS
 
     from .authz_matrix import PLAIN_COLUMNS
@@ -765,7 +765,7 @@ def _import_file(importer: str, column: str, text: str, w: dict[str, Any]) -> An
 def _run_import(importer: str, user: User, source: Any) -> tuple[bool, list[str]]:
     from guanjia.projects.importers import FileError, run_import
     from guanjia.requests.importers import import_requests
-    from guanjia.servicerecords.importing import import_services
+    from guanjia.servicerecords.importers import import_services
     from guanjia.targets.importers import ActualImporter
 
     if importer == "ledger":

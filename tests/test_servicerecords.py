@@ -12,12 +12,13 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from guanjia.accounts.models import Role, User
-from guanjia.core.models import AuditAction, AuditEntry
+from guanjia.core.models import AuditAction, AuditEntry, ImportStatus
 from guanjia.requests.models import Category, Rating, ServiceRequest, Status
 from guanjia.servicerecords import figures
 from guanjia.servicerecords.access import records_for
 from guanjia.servicerecords.models import Kind, ServiceRecord
 from guanjia.servicerecords.services import delete_service, log_service, update_service
+from guanjia.testing import imports
 from guanjia.testing.factories import EnterpriseFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +31,11 @@ IMPORT = reverse("servicerecords:import")
 
 
 @pytest.fixture(autouse=True)
-def english(settings):
+def english(settings, tmp_path):
     # The assertions read the English msgids, whatever the Chinese catalogue says.
     settings.LANGUAGE_CODE = "en"
     settings.TIME_ZONE = "Asia/Shanghai"
+    imports.use_immediate_imports(settings, tmp_path)
 
 
 @pytest.fixture
@@ -678,8 +680,9 @@ HEADER = ["日期", "管家", "企业", "项目", "方式", "内容", "解决问
 
 
 def _upload(client, path):
+    """Upload, check and confirm when it may be imported: the job and its page."""
     with open(path, "rb") as fh:
-        return client.post(IMPORT, {"file": fh})
+        return imports.import_file(client, "servicerecords", fh)
 
 
 def test_a_good_file_imports_every_row(client, tmp_path, world):
@@ -709,8 +712,9 @@ def test_a_good_file_imports_every_row(client, tmp_path, world):
         ],
     )
     client.force_login(world["steward"])
-    response = _upload(client, path)
-    assert response.status_code == 302
+    job, page = _upload(client, path)
+    assert job.status == ImportStatus.COMMITTED, job.result
+    assert "3 rows imported" in page and LIST in page
     new = ServiceRecord.objects.filter(created_by=world["steward"], date__gte=dt.date(2024, 3, 10))
     by_text = {r.summary: r for r in new}
     assert set(by_text) == {"上门了解用地进度", "协调解决施工用水", "召开企业座谈会"}
@@ -722,9 +726,11 @@ def test_a_good_file_imports_every_row(client, tmp_path, world):
         and by_text["召开企业座谈会"].problems_solved == 2
     )
     assert AuditEntry.objects.filter(note="import").count() == 3
-    assert "3 services imported" in client.get(LIST).content.decode()
+    assert "协调解决施工用水" in client.get(LIST).content.decode()
     # The same file again writes nothing new.
-    assert _upload(client, path).status_code == 302
+    job, page = _upload(client, path)
+    assert job.counts["to_create"] == 0 and not job.can_commit
+    assert "row 2 is already recorded as service no." in page
     assert new.count() == 3
 
 
@@ -742,10 +748,10 @@ def test_a_bad_row_writes_nothing_and_says_where(client, tmp_path, world):
     )
     before = ServiceRecord.objects.count()
     client.force_login(world["steward"])
-    response = _upload(client, path)
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "Nothing was imported" in page
+    job, shown = _upload(client, path)
+    assert job.status == ImportStatus.VALIDATED and not job.can_commit
+    assert "Nothing was imported" in shown
+    page = imports.errors_on(shown)
     assert "row 3, column A “日期”" in page and "future" in page
     assert "row 4, column C “企业”" in page and "没有这家企业" in page
     assert "row 5, column D “项目”" in page
@@ -764,18 +770,18 @@ def test_an_official_imports_for_stewards_and_must_name_them(client, tmp_path, u
         ],
     )
     client.force_login(users["official"])
-    response = _upload(client, path)
-    assert response.status_code == 400
-    assert "row 3, column C “管家”" in response.content.decode()
+    job, page = _upload(client, path)
+    assert not job.can_commit
+    assert "row 3, column C “管家”" in imports.errors_on(page)
     assert not ServiceRecord.objects.filter(summary__startswith="电话回访").exists()
 
 
 def test_a_file_without_the_required_columns_is_refused(client, tmp_path, world):
     path = _xlsx(tmp_path, [["名称", "金额"], ["x", 1]])
     client.force_login(world["steward"])
-    response = _upload(client, path)
-    assert response.status_code == 400
-    assert "lacks the required columns" in response.content.decode()
+    job, page = _upload(client, path)
+    assert job.status == ImportStatus.FAILED
+    assert "lacks the required columns" in page
 
 
 def test_an_area_without_sub_areas_is_one_row(january, linghai):
@@ -806,3 +812,20 @@ def test_a_record_of_a_steward_who_has_left_can_still_be_corrected(world, users)
             date=dt.date(2024, 3, 9), summary="x",
         )  # fmt: skip
     assert "not an active steward" in exc.value.message_dict["steward"][0]
+
+
+def test_the_exported_list_has_the_importers_headers_and_reads_back_as_recorded(
+    client, users, world
+):
+    from guanjia.servicerecords.importers import check_file
+
+    client.force_login(users["admin"])
+    content = _body(client.get(reverse("servicerecords:export")))
+    rows = _sheet(content)
+    assert rows[0] == [
+        "日期", "管家", "企业", "统一社会信用代码", "项目", "方式", "内容", "解决问题数",
+        "所属地区", "诉求编号",
+    ]  # fmt: skip
+    result = check_file(io.BytesIO(content), users["admin"])
+    assert result.ok, result.messages
+    assert result.to_create == 0 and len(result.skipped) == len(rows) - 1

@@ -2,29 +2,27 @@
 
 import io
 import tempfile
-import uuid
 from pathlib import Path
+from typing import Any, cast
 
 import xlsxwriter
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.accounts.scope import require_writer
 from guanjia.accounts.typing import AuthedRequest
-from guanjia.core import files, uploads
+from guanjia.core import files
 from guanjia.core.models import ImportJob, ImportKind, ImportStatus
-from guanjia.core.sheets.jobs import start_commit, validate_import
-from guanjia.projects.access import projects_for
+from guanjia.core.sheets.jobs import validate_import
+from guanjia.core.sheets.pages import HelpColumn, ImportPages, UploadForm
+from guanjia.projects.access import may_import, projects_for
 from guanjia.projects.ledger import LedgerFilter
 from guanjia.projects.sheet_review import IGNORED, ColumnChoice, Review, check_answers
 
@@ -32,7 +30,6 @@ from . import importers, mapping
 from .exporters import export_filename, export_projects
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-RECENT_JOBS = 10
 
 
 @login_required
@@ -48,11 +45,9 @@ def export(request: AuthedRequest) -> FileResponse:
     return FileResponse(target, as_attachment=True, filename=export_filename())
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Ledger file"),
-        help_text=gettext_lazy("An .xlsx, .xls or .ods file of at most 20 MB."),
-    )
+class ImportForm(UploadForm):
+    """A ledger file, and which of its sheets to read."""
+
     sheet = forms.CharField(
         label=gettext_lazy("Sheet"),
         required=False,
@@ -60,75 +55,51 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("Leave empty to read the first sheet."),
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        upload = self.cleaned_data["file"]
-        if upload.name.lower().endswith(uploads.MACRO_EXTENSIONS):
-            raise forms.ValidationError(uploads.macro_workbook_message(upload.name))
-        if not upload.name.lower().endswith(importers.EXTENSIONS):
-            raise forms.ValidationError(
-                _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
-                % {"name": upload.name}
-            )
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; at most %(max)s can be imported at once.")
-                % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_UPLOAD_BYTES)}
-            )
-        try:  # macro-enabled content under any name, zip bombs
-            uploads.check_spreadsheet(upload, upload.name)
-        except uploads.UploadRefused as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return upload
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = gettext_lazy("Ledger file")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_start(request: AuthedRequest) -> HttpResponse:
-    """Upload a file; checking it runs in the background and the job page shows progress."""
-    require_writer(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        original = Path(upload.name).name[:200]
-        # Stored under a random name (the uploader's is data, never a path), same extension.
-        upload.name = f"{uuid.uuid4().hex}{Path(original).suffix.lower()}"
-        job = ImportJob.objects.create(
-            kind=ImportKind.LEDGER,
-            user=request.user,
-            file=upload,
-            original_name=original,
-            sheet=form.cleaned_data["sheet"].strip(),
-            language=get_language() or "",
-        )
-        transaction.on_commit(lambda: validate_import.enqueue(job.pk))
-        return redirect("projects:import_job", pk=job.pk)
-    context = {
-        "form": form,
-        "columns": importers.COLUMNS,
-        "jobs": ImportJob.objects.filter(user=request.user, kind=ImportKind.LEDGER)[:RECENT_JOBS],
-    }
-    return render(
-        request, "projects/import_start.html", context, status=400 if form.errors else 200
-    )
+def _import_columns() -> list[HelpColumn]:
+    return [HelpColumn(c.canonical, c.aliases, c.required, c.label) for c in importers.COLUMNS]
 
 
-def _get_job(request: AuthedRequest, pk: int) -> ImportJob:
-    """The user's own job; anybody else's is a 404, as if it did not exist."""
-    require_writer(request.user)
-    try:
-        return ImportJob.objects.get(pk=pk, user=request.user, kind=ImportKind.LEDGER)
-    except ImportJob.DoesNotExist:
-        raise Http404("no such import") from None
-
-
-@login_required
-@require_GET
-def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Progress while the job runs; then the preview (or the result) of the file."""
-    job = _get_job(request, pk)
+def _mapping_first(request: HttpRequest, job: ImportJob) -> HttpResponse | None:
+    """A job whose columns need confirming shows the mapping screen instead of its preview."""
     if job.status == ImportStatus.NEEDS_MAPPING and job.result.get("review"):
-        return _mapping_screen(request, job, Review.from_json(job.result["review"]))
-    return render(request, "projects/import_job.html", {"job": job, "result": job.result})
+        authed = cast(AuthedRequest, request)  # the pages are behind login_required
+        return _mapping_screen(authed, job, Review.from_json(job.result["review"]))
+    return None
+
+
+# The ledger on the one import flow (guanjia.core.sheets.pages), with its own job page
+# (projects/import_job.html extends the generic one) and the mapping screen below.
+ledger_pages = ImportPages(
+    kind=ImportKind.LEDGER,
+    namespace="projects",
+    start_name="import_start",
+    may_import=may_import,
+    title=gettext_lazy("Import a ledger from Excel"),
+    intro=gettext_lazy(
+        "The header row may be any of the first ten rows. Headers are matched by name, in any "
+        "order; amounts may give their unit in the header, e.g. 总投资(亿元), and are converted "
+        "to 万元 (10k yuan); without a unit they are read as 万元. A cell may also say “3.5亿元”. "
+        "Columns we do not recognise are listed and ignored, never guessed. A row already in "
+        "the ledger (same enterprise credit code, or same enterprise name when there is no "
+        "code, and same project name) is skipped as a duplicate. Without a stage, a row is at "
+        "the furthest stage it has a date for, or a lead."
+    ),
+    columns=_import_columns,
+    preview=(),
+    done_url="projects:project_list",
+    done_label=gettext_lazy("Open the ledger"),
+    nav="import",
+    template_link="projects:import_template",
+    max_bytes=MAX_UPLOAD_BYTES,
+    form_class=ImportForm,
+    job_template="projects/import_job.html",
+    job_hook=_mapping_first,
+)
 
 
 IGNORE = "-"  # the select's value for "ignore this column"
@@ -194,7 +165,7 @@ def _answers(request: AuthedRequest, columns: list[ColumnChoice]) -> dict[int, s
 def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     """The mapping screen: confirm or change what each column is read as, then check again
     with that mapping (and save it for the user's department or office)."""
-    job = _get_job(request, pk)
+    job = ledger_pages.get_job(request, pk)
     if job.status not in MAPPABLE:  # still running, imported or failed: its own page says
         return redirect("projects:import_job", pk=job.pk)
     review = _review_of(job)
@@ -225,29 +196,6 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if updated:
         transaction.on_commit(lambda: validate_import.enqueue(job.pk))
-    return redirect("projects:import_job", pk=job.pk)
-
-
-@login_required
-@require_GET
-def import_progress(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The progress bar, polled by htmx; once the job is done the page reloads to the preview."""
-    job = _get_job(request, pk)
-    response = render(request, "projects/import_progress.html", {"job": job})
-    if not job.is_running and request.headers.get("HX-Request"):
-        response["HX-Redirect"] = reverse("projects:import_job", args=[job.pk])
-    return response
-
-
-@login_required
-@require_POST
-def import_commit(request: AuthedRequest, pk: int) -> HttpResponse:
-    job = _get_job(request, pk)
-    if not start_commit(job):
-        messages.error(
-            request,
-            _("This file cannot be imported: it has errors, nothing new, or is already imported."),
-        )
     return redirect("projects:import_job", pk=job.pk)
 
 

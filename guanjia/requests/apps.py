@@ -12,10 +12,13 @@ class RequestsConfig(AppConfig):
         from guanjia.accounts.scope import REFERENCES
         from guanjia.core.errors import unavailable_forms
         from guanjia.core.nav import register
+        from guanjia.core.sheets import jobs
 
         from . import access, open311
+        from .importers import job_importer
 
         REFERENCES.register(access.referenceable_requests, key="request")
         REFERENCES.register(access.assignable_people, key="assignee")
         unavailable_forms.register(open311.unavailable_response, key="/open311/")
         register("requests", _("Direct line"), "requests:queue", access.may_open, order=50)
+        jobs.register("requests", job_importer, "requests:import_job")

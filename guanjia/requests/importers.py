@@ -14,25 +14,24 @@ Every row is checked first, with the same reader and date parser as the ledger i
 reported as "row N, column X “header”: reason". A row whose 编号 is already a request here
 (or was imported under that 编号 for the same enterprise), or that repeats another row, is
 skipped and reported as such, never doubled. Imported requests notify nobody.
+
+On the sheet kit's two passes (`RequestImporter`): the page (`views.import_pages`, the one
+import flow of guanjia.core.sheets.pages) checks the file as a background job and shows the
+preview; confirming commits it, and `services.record_history` writes every row or none.
 """
 
 import datetime as dt
 import functools
 import io
 import re
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
-from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -40,17 +39,13 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import referenceable_people, region_path
-from guanjia.core import sheets, uploads
-from guanjia.core.audit import entry
+from guanjia.core import sheets
 from guanjia.core.bounds import name_problem, text_limit
-from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.core.sheets import (
     CellError,
-    FileError,
     RowError,
     column_letter,
     parse_date,
-    read_sheet,
 )
 from guanjia.enterprises import creditcode
 from guanjia.enterprises.access import referenceable_enterprises
@@ -60,7 +55,7 @@ from guanjia.projects.models import Project
 from guanjia.regions.models import Region
 from guanjia.worktime.clock import WorkCalendar
 
-from . import sla
+from . import services, sla
 from .models import (
     INTERNAL_EVENTS,
     OPEN_STATUSES,
@@ -76,7 +71,7 @@ from .models import (
 
 EXTENSIONS = (".xlsx", ".xls", ".ods")  # never .xlsm: macros are not imported
 HEADER_SEARCH_ROWS = 10
-MAX_ROWS = 5000  # the import is synchronous: bigger files are split
+MAX_ROWS = 5000  # bigger files are split (the check names each row)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 TEXT_LIMIT = text_limit(ServiceRequest, "text")  # the answer's limit is the same
 TITLE_LIMIT = text_limit(ServiceRequest, "title")
@@ -371,19 +366,12 @@ class Planned:
 
 
 @dataclass
-class ImportResult:
-    rows: int = 0
-    created: int = 0
-    file_errors: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # duplicates
+class ImportResult(sheets.SheetResult):
+    """The kit's result, with what this import adds: notes on the columns, the checked rows."""
+
     notes: list[str] = field(default_factory=list)  # columns ignored
     planned: list[Planned] = field(default_factory=list)  # checked, not yet saved
     requests: list[ServiceRequest] = field(default_factory=list)  # written
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and not self.errors
 
     @property
     def messages(self) -> list[str]:
@@ -574,58 +562,24 @@ class _Lookups:
 # --- Checking --------------------------------------------------------------------------------
 
 
-def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
-    """Read and check every row; the result holds the requests to write, or the errors."""
-    result = ImportResult()
-    try:
-        rows = list(read_sheet(source))
-    except FileError as exc:
-        result.file_errors.append(str(exc))
-        return result
-    table = _table()
-    found = table.find_header(rows)
-    header = table.map_header(*found) if found else None
-    if header is None or header.missing:
-        missing = header.missing if header is not None else table.required
-        result.file_errors.append(
-            _("the header row lacks the required columns: %(columns)s")
-            % {"columns": "、".join(c.header for c in missing)}
-        )
-        return result
-    header_row, header_cells = header.row, header.cells
-    mapping = {m.index: key for key, m in header.columns.items()}
-    for unknown in sorted([*header.unknown, *header.doubled], key=lambda u: u.index):
-        result.notes.append(str(sheets.Unknown(unknown.index, _header(unknown.header))))
-    body = [(n, cells) for n, cells in rows[header_row:] if any(_text(c) for c in cells)]
-    if not body:
-        result.file_errors.append(_("the file has no rows under its header"))
-        return result
-    if len(body) > MAX_ROWS:
-        result.file_errors.append(
-            _("the file has %(n)d rows; import at most %(max)d at a time")
-            % {"n": len(body), "max": MAX_ROWS}
-        )
-        return result
-    result.rows = len(body)
-    _Checker(actor, header_cells, mapping, body, result).run()
-    result.errors.sort(key=lambda e: (e.row, len(e.column), e.column))
-    return result
+class _LazyTable:
+    """The table, built on first use: its aliases are the export's headers in every language,
+    which cannot be translated before the apps are loaded."""
+
+    def __get__(self, obj: Any, owner: Any) -> sheets.Table:
+        return _table()
 
 
-class _Checker:
-    def __init__(
-        self,
-        actor: User,
-        header_cells: list[Any],
-        mapping: dict[int, str],
-        body: list[tuple[int, list[Any]]],
-        result: ImportResult,
-    ) -> None:
-        self.actor = actor
-        self.by_key = {key: index for index, key in mapping.items()}
-        self.headers = {key: _header(header_cells[index]) for index, key in mapping.items()}
-        self.body = body
-        self.result = result
+class RequestImporter(sheets.SheetImporter):
+    """Past requests on the sheet kit's two passes: every row checked, then all written by
+    `services.record_history` in one transaction, or none."""
+
+    table = _LazyTable()  # type: ignore[assignment]
+    prescan = ("number", "enterprise", "credit_code", "steward")
+
+    def __init__(self, user: User, **kwargs: Any) -> None:
+        super().__init__(user, **kwargs)
+        self.actor = user
         self.now = timezone.now()
         self.statuses = _status_map()
         self.ratings = _word_map(RATING_WORDS, Rating.choices)
@@ -637,6 +591,76 @@ class _Checker:
         for word in _in_every_language([gettext_lazy("No")]):
             self.on_time.setdefault(_key(word), False)
 
+    def new_result(self) -> ImportResult:
+        return ImportResult()
+
+    def no_header_message(self) -> str:
+        return _("the header row lacks the required columns: %(columns)s") % {
+            "columns": "、".join(c.header for c in self.table.required)
+        }
+
+    def check_header(self, header: sheets.HeaderMap, result: sheets.SheetResult) -> None:
+        """Missing required columns are one error; unknown or doubled columns are notes."""
+        assert isinstance(result, ImportResult)
+        if header.missing:
+            result.file_errors.append(
+                _("the header row lacks the required columns: %(columns)s")
+                % {"columns": "、".join(c.header for c in header.missing)}
+            )
+            return
+        result.mapping.extend(header.mapping)
+        for unknown in sorted([*header.unknown, *header.doubled], key=lambda u: u.index):
+            note = str(sheets.Unknown(unknown.index, _header(unknown.header)))
+            result.notes.append(note)
+            result.skipped.append(note)
+        self.by_key = {key: m.index for key, m in header.columns.items()}
+        self.headers = {key: _header(m.header) for key, m in header.columns.items()}
+
+    def validate(self, source: sheets.Source, sheet: str = "") -> sheets.SheetResult:
+        result = super().validate(source, sheet)
+        empty = _("there are no rows under the header")
+        if empty in result.file_errors:
+            result.file_errors[result.file_errors.index(empty)] = _(
+                "the file has no rows under its header"
+            )
+        assert isinstance(result, ImportResult)
+        result.planned = list(self.checked) if result.ok else []
+        return result
+
+    def prepare(self, body: sheets.Body, result: sheets.SheetResult) -> None:
+        """The numbers already taken or imported, and what the rows name, in a few queries."""
+        if body.count > MAX_ROWS:
+            result.file_errors.append(
+                _("the file has %(n)d rows; import at most %(max)d at a time")
+                % {"n": body.count, "max": MAX_ROWS}
+            )
+            return
+        numbers = body.texts["number"]
+        self.taken = set(
+            ServiceRequest.objects.filter(number__in=numbers).values_list("number", flat=True)
+        )
+        # Numbers of earlier imports, with the enterprise they were imported for.
+        self.imported: dict[tuple[str, int], str] = {}
+        if numbers:
+            events = RequestEvent.objects.filter(
+                kind=EventKind.SUBMIT, data__source_number__in=sorted(numbers)
+            ).values_list("data", "request__enterprise_id", "request__number")
+            for data, enterprise_id, number in events:
+                self.imported[(str(data.get("source_number", "")), enterprise_id)] = number
+        self.lookups = _Lookups(
+            self.actor,
+            enterprises=body.texts["enterprise"],
+            codes={
+                creditcode.normalise(text)
+                for key in ("credit_code", "enterprise")
+                for text in body.texts[key]
+            }
+            - {""},
+            names=body.texts["steward"],
+        )
+        self.first_with_number: dict[str, int] = {}
+        self.first_with_identity: dict[tuple[Any, ...], int] = {}
+
     def cell(self, cells: list[Any], key: str) -> Any:
         index = self.by_key.get(key)
         return cells[index] if index is not None and index < len(cells) else None
@@ -644,85 +668,87 @@ class _Checker:
     def text(self, cells: list[Any], key: str) -> str:
         return _text(self.cell(cells, key))
 
-    def run(self) -> None:
-        body, result = self.body, self.result
-        numbers = {self.text(c, "number") for _n, c in body} - {""}
-        taken = set(
-            ServiceRequest.objects.filter(number__in=numbers).values_list("number", flat=True)
-        )
-        # Numbers of earlier imports, with the enterprise they were imported for.
-        imported: dict[tuple[str, int], str] = {}
-        if numbers:
-            events = RequestEvent.objects.filter(
-                kind=EventKind.SUBMIT, data__source_number__in=sorted(numbers)
-            ).values_list("data", "request__enterprise_id", "request__number")
-            for data, enterprise_id, number in events:
-                imported[(str(data.get("source_number", "")), enterprise_id)] = number
-        self.lookups = _Lookups(
-            self.actor,
-            enterprises={self.text(c, "enterprise") for _n, c in body} - {""},
-            codes={
-                creditcode.normalise(self.text(c, key))
-                for _n, c in body
-                for key in ("credit_code", "enterprise")
-            }
-            - {""},
-            names={self.text(c, "steward") for _n, c in body} - {""},
-        )
-        first_with_number: dict[str, int] = {}
-        first_with_identity: dict[tuple[Any, ...], int] = {}
-        checked: list[Planned] = []
-        for row, cells in body:
-            number = self.text(cells, "number")
-            if number and number in taken:
-                result.skipped.append(
-                    _("row %(row)d: request %(number)s is already recorded; skipped")
-                    % {"row": row, "number": number}
+    def check_row(self, row: sheets.Row, result: sheets.SheetResult) -> Planned | None:
+        """A row already recorded, or repeated in the file, is skipped and said so."""
+        number = self.text(row.cells, "number")
+        if number and number in self.taken:
+            result.skipped.append(
+                _("row %(row)d: request %(number)s is already recorded; skipped")
+                % {"row": row.number, "number": number}
+            )
+            return None
+        if number and number in self.first_with_number:
+            result.skipped.append(
+                _("row %(row)d repeats row %(first)d (number %(number)s); skipped")
+                % {"row": row.number, "first": self.first_with_number[number], "number": number}
+            )
+            return None
+        if number:
+            self.first_with_number[number] = row.number
+        planned = self._check(row.number, row.cells, number, result)
+        if planned is None:
+            return None
+        sr = planned.request
+        known = self.imported.get((number, sr.enterprise_id)) if number else None
+        if known:
+            result.skipped.append(
+                _(
+                    "row %(row)d: number %(number)s was imported before as request %(existing)s; skipped"
                 )
-                continue
-            if number and number in first_with_number:
-                result.skipped.append(
-                    _("row %(row)d repeats row %(first)d (number %(number)s); skipped")
-                    % {"row": row, "first": first_with_number[number], "number": number}
-                )
-                continue
-            if number:
-                first_with_number[number] = row
-            planned = self.check_row(row, cells, number)
-            if planned is None:
-                continue
-            sr = planned.request
-            known = imported.get((number, sr.enterprise_id)) if number else None
-            if known:
-                result.skipped.append(
-                    _(
-                        "row %(row)d: number %(number)s was imported before as request %(existing)s; skipped"
-                    )
-                    % {"row": row, "number": number, "existing": known}
-                )
-                continue
-            identity = _identity(sr)
-            if identity in first_with_identity:
-                result.skipped.append(
-                    _("row %(row)d repeats row %(first)d; skipped")
-                    % {"row": row, "first": first_with_identity[identity]}
-                )
-                continue
-            first_with_identity[identity] = row
-            checked.append(planned)
-        if checked and result.ok:
-            existing = _existing([p.request for p in checked])
-            for planned in checked:
-                found = existing.get(_identity(planned.request))
-                if found:
-                    result.skipped.append(
-                        _("row %(row)d is already recorded as request %(number)s; skipped")
-                        % {"row": planned.row, "number": found}
-                    )
-                else:
-                    result.planned.append(planned)
+                % {"row": row.number, "number": number, "existing": known}
+            )
+            return None
+        identity = _identity(sr)
+        if identity in self.first_with_identity:
+            result.skipped.append(
+                _("row %(row)d repeats row %(first)d; skipped")
+                % {"row": row.number, "first": self.first_with_identity[identity]}
+            )
+            return None
+        self.first_with_identity[identity] = row.number
+        return planned
 
-    def check_row(self, row: int, cells: list[Any], number: str) -> Planned | None:
+    def finish(self, result: sheets.SheetResult) -> None:
+        """Rows already recorded here (same enterprise, title and moment) are skipped."""
+        if not self.checked or not result.ok:
+            return
+        existing = _existing([p.request for p in self.checked])
+        new = []
+        for planned in self.checked:
+            found = existing.get(_identity(planned.request))
+            if found:
+                result.skipped.append(
+                    _("row %(row)d is already recorded as request %(number)s; skipped")
+                    % {"row": planned.row, "number": found}
+                )
+            else:
+                new.append(planned)
+        self.checked = new
+        result.to_create = len(new)
+
+    def preview(self, checked: Planned) -> dict[str, Any]:
+        sr = checked.request
+        return {
+            "row": checked.row,
+            "number": checked.source_number,
+            "submitted": timezone.localtime(sr.submitted_at).strftime("%Y-%m-%d %H:%M"),
+            "enterprise": sr.enterprise.name,
+            "category": sr.category.name,
+            "title": sr.title,
+            "status": str(sr.get_status_display()),
+        }
+
+    def write(self, checked: list[Planned], result: sheets.SheetResult) -> int:
+        """Every row through the request service, in the commit's transaction."""
+        assert isinstance(result, ImportResult)
+        result.requests = services.record_history(
+            self.actor, [(p.request, p.events) for p in checked]
+        )
+        return len(result.requests)
+
+    def _check(
+        self, row: int, cells: list[Any], number: str, result: sheets.SheetResult
+    ) -> Planned | None:
         errors: list[RowError] = []
         lookups = self.lookups
 
@@ -915,7 +941,7 @@ class _Checker:
             error("closed", _("it was closed before it was answered"))
 
         if errors:
-            self.result.errors.extend(errors)
+            result.errors.extend(sorted(errors, key=sheets.left_to_right))
             return None
         assert enterprise is not None and category is not None and submitted is not None
         return self.plan(
@@ -1099,32 +1125,27 @@ def _existing(requests: list[ServiceRequest]) -> dict[tuple[Any, ...], str]:
 # --- Writing ---------------------------------------------------------------------------------
 
 
+def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
+    """Read and check every row; the result holds the requests to write, or the errors."""
+    result = RequestImporter(actor, filename=sheets.source_name(source)).validate(source)
+    assert isinstance(result, ImportResult)
+    return result
+
+
 def import_requests(source: str | IO[bytes], actor: User) -> ImportResult:
     """Check the whole file, then write every new row in one transaction, or nothing."""
-    result = check_file(source, actor)
+    result = RequestImporter(actor, filename=sheets.source_name(source)).commit(source)
+    assert isinstance(result, ImportResult)
     if not result.ok:
         result.planned = []
-        return result
-    if not result.planned:
-        return result
-    with transaction.atomic():
-        requests = [p.request for p in result.planned]
-        for sr in requests:
-            sr.number = f"tmp{uuid.uuid4().hex[:16]}"  # replaced once the row has its id
-        ServiceRequest.objects.bulk_create(requests, batch_size=500)
-        for sr in requests:
-            sr.number = f"ZT{timezone.localtime(sr.submitted_at).year}{sr.pk:07d}"
-        ServiceRequest.objects.bulk_update(requests, ["number"], batch_size=500)
-        RequestEvent.objects.bulk_create(
-            [event for p in result.planned for event in p.events], batch_size=1000
-        )
-        AuditEntry.objects.bulk_create(
-            [entry(actor, AuditAction.CREATE, sr, note="import") for sr in requests],
-            batch_size=1000,
-        )
-    result.requests = requests
-    result.created = len(requests)
     return result
+
+
+def job_importer(job: Any) -> RequestImporter:
+    """The importer of a background job (guanjia.core.sheets.jobs)."""
+    return RequestImporter(
+        job.user, filename=job.original_name, progress=job.set_progress, mapping=job.mapping
+    )
 
 
 def summary(result: ImportResult) -> str:
@@ -1141,38 +1162,7 @@ def summary(result: ImportResult) -> str:
     return text
 
 
-# --- The page's form and template file -------------------------------------------------------
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Requests file"),
-        help_text=gettext_lazy("An .xlsx, .xls or .ods file of at most 5 MB."),
-    )
-
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        name = upload.name or ""
-        if name.lower().endswith(uploads.MACRO_EXTENSIONS):
-            raise forms.ValidationError(uploads.macro_workbook_message(name))
-        if not name.lower().endswith(EXTENSIONS):
-            raise forms.ValidationError(
-                _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
-                % {"name": name}
-            )
-        if (upload.size or 0) > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; at most %(max)s can be imported at once.")
-                % {
-                    "size": filesizeformat(upload.size or 0),
-                    "max": filesizeformat(MAX_UPLOAD_BYTES),
-                }
-            )
-        try:  # macro-enabled content under any name, zip bombs
-            uploads.check_spreadsheet(upload, upload.name or "")
-        except uploads.UploadRefused as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return upload
+# --- The template file -------------------------------------------------------
 
 
 TEMPLATE_WIDTHS = {"title": 30, "text": 40, "answer": 40, "enterprise": 30, "project": 24}

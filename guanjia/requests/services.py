@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import ReferenceOutOfScope
-from guanjia.core.audit import record, snapshot
-from guanjia.core.models import AuditAction
+from guanjia.core.audit import entry, record, snapshot
+from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.core.steps import Change, Step, StepTable, record_move, run
 from guanjia.core.steps import Field as F
 from guanjia.enterprises.models import Enterprise
@@ -243,6 +243,33 @@ def _default_region(enterprise: Enterprise, project: Project | None) -> Region:
     if enterprise.region_id and enterprise.region:
         return enterprise.region
     return Region.objects.get(code=settings.GUANJIA_CITY_CODE)
+
+
+@transaction.atomic
+def record_history(
+    actor: User, items: Iterable[tuple[ServiceRequest, list[RequestEvent]]]
+) -> list[ServiceRequest]:
+    """Past requests, already finished, with their timelines (the Excel import of 诉求台账):
+    numbered as `submit` numbers them, audited as created by `actor`, in one transaction.
+    Nobody is notified: history tells nobody, and no clock runs for a finished request."""
+    pairs = list(items)
+    requests = [sr for sr, _events in pairs]
+    for sr in requests:
+        if sr.status in OPEN_STATUSES:
+            raise RequestError({"status": _("Only finished requests can be recorded as history.")})
+        sr.number = f"tmp{uuid.uuid4().hex[:16]}"  # replaced once the row has its id
+    ServiceRequest.objects.bulk_create(requests, batch_size=500)
+    for sr in requests:
+        sr.number = f"ZT{timezone.localtime(sr.submitted_at).year}{sr.pk:07d}"
+    ServiceRequest.objects.bulk_update(requests, ["number"], batch_size=500)
+    RequestEvent.objects.bulk_create(
+        [event for _sr, events in pairs for event in events], batch_size=1000
+    )
+    AuditEntry.objects.bulk_create(
+        [entry(actor, AuditAction.CREATE, sr, note="import") for sr in requests],
+        batch_size=1000,
+    )
+    return requests
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import Role, User
 from guanjia.core.files import Served, serving_view
+from guanjia.core.models import ImportKind
+from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.enterprises import invites
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
@@ -380,23 +382,35 @@ class InviteAccept(auth_views.PasswordResetConfirmView):
 invite_accept = InviteAccept.as_view()
 
 
-@login_required
-def import_view(request: HttpRequest) -> HttpResponse | FileResponse:
-    """Past requests from Excel: every row is checked; all are written, or none and the reasons."""
-    user = _user(request)
-    if not access.can_import(user):
-        raise PermissionDenied("only bureau staff and area officials import requests")
-    if request.method == "GET" and request.GET.get("template"):
-        return importers.template_response()
-    form = importers.ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = importers.import_requests(form.cleaned_data["file"], user)
-        if result.ok:
-            messages.success(request, importers.summary(result))
-            for note in [*result.skipped, *result.notes][:20]:
-                messages.info(request, note)
-            return redirect(f"{reverse('requests:queue')}?queue=all&sort=-submitted")
-    context = {"form": form, "result": result, "columns": importers.COLUMNS}
-    status = 400 if (form.errors or (result is not None and not result.ok)) else 200
-    return render(request, "requests/import.html", context, status=status)
+def _import_columns() -> list[HelpColumn]:
+    return [HelpColumn(c.header, c.aliases, c.required, c.help) for c in importers.COLUMNS]
+
+
+# Past requests from Excel, on the one import flow (guanjia.core.sheets.pages): checked in the
+# background, previewed with every problem by row and column, written all or none on confirm.
+import_pages = ImportPages(
+    kind=ImportKind.REQUESTS,
+    namespace="requests",
+    may_import=access.can_import,
+    title=gettext_lazy("Import past requests from Excel"),
+    intro=gettext_lazy(
+        "The bureau's past requests (诉求台账), answered, closed or withdrawn; nobody is "
+        "notified. Rows already recorded are skipped. Open requests are entered through the "
+        "web, so that their clock runs. A file exported from the request queue reads back in."
+    ),
+    columns=_import_columns,
+    preview=(
+        PreviewColumn("row", gettext_lazy("Row")),
+        PreviewColumn("number", gettext_lazy("Number")),
+        PreviewColumn("submitted", gettext_lazy("Submitted")),
+        PreviewColumn("enterprise", gettext_lazy("Enterprise")),
+        PreviewColumn("category", gettext_lazy("Category")),
+        PreviewColumn("title", gettext_lazy("Title")),
+        PreviewColumn("status", gettext_lazy("Status")),
+    ),
+    done_url="requests:queue",
+    done_label=gettext_lazy("Open the queue"),
+    nav="requests",
+    template=importers.template_response,
+    max_bytes=importers.MAX_UPLOAD_BYTES,
+)

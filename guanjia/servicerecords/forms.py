@@ -316,10 +316,3 @@ class FiguresForm(forms.Form):
             if (end - start).days > 3660:
                 raise forms.ValidationError(_("A period of at most ten years, please."))
         return data
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Service records file"),
-        help_text=_("An .xlsx, .xls or .ods file of at most 5 MB."),
-    )

@@ -12,6 +12,6 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("figures/", views.figures_page, name="figures"),
     path("figures/export/", views.figures_export, name="figures_export"),
-    path("import/", views.import_page, name="import"),
+    *views.import_pages.urls(),
     path("import/template/", views.import_template, name="import_template"),
 ]

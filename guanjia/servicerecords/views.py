@@ -13,24 +13,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_path
 from guanjia.accounts.typing import AuthedRequest
-from guanjia.core import uploads
 from guanjia.core.confirm import ConfirmForm
+from guanjia.core.models import ImportKind
+from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import is_htmx, paginate
 from guanjia.regions.models import Region
 
-from . import access, exporting, figures, importing, services
-from .forms import FiguresForm, ImportForm, RecordFilterForm, RecordForm, regions_in_scope
+from . import access, exporters, figures, importers, services
+from .forms import FiguresForm, RecordFilterForm, RecordForm, regions_in_scope
 from .models import ServiceRecord
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -82,9 +83,9 @@ def export(request: AuthedRequest) -> FileResponse:
     """The list as the user sees it, filters and sort kept, as an .xlsx download."""
     _form, qs = _filtered(request)
     target = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    exporting.export_records(qs, target)
+    exporters.export_records(qs, target)
     target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=exporting.records_filename())
+    return FileResponse(target, as_attachment=True, filename=exporters.records_filename())
 
 
 # --- Logging and correcting ---------------------------------------------------------------------
@@ -279,56 +280,49 @@ def figures_page(request: AuthedRequest) -> HttpResponse:
 def figures_export(request: AuthedRequest) -> FileResponse:
     scope = _Scope(request)
     rows, areas, total = scope.compute(request.GET.get("sort") or "-services")
-    content = exporting.export_figures(
+    content = exporters.export_figures(
         rows, areas, total, scope.start, scope.end, scope.region.name if scope.region else ""
     )
     return FileResponse(
         io.BytesIO(content),
         as_attachment=True,
-        filename=exporting.figures_filename(scope.start, scope.end),
+        filename=exporters.figures_filename(scope.start, scope.end),
     )
 
 
 # --- Import ------------------------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_page(request: AuthedRequest) -> HttpResponse:
-    """Upload a file: every row is checked; all are written, or none and the reasons shown."""
-    if not access.can_log(request.user):
-        raise PermissionDenied("this role does not enter services")
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.name.lower().endswith(uploads.MACRO_EXTENSIONS):
-            form.add_error("file", uploads.macro_workbook_message(upload.name))
-        elif not upload.name.lower().endswith(importing.EXTENSIONS):
-            form.add_error(
-                "file",
-                _("“%(name)s” is not a spreadsheet: upload an .xlsx, .xls or .ods file.")
-                % {"name": upload.name},
-            )
-        elif upload.size > MAX_UPLOAD_BYTES:
-            form.add_error(
-                "file",
-                _("The file is %(size)s; at most %(max)s can be imported at once.")
-                % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_UPLOAD_BYTES)},
-            )
-        else:
-            result = importing.import_services(upload, request.user)
-            if result.ok:
-                text = _("%(n)d services imported.") % {"n": result.created}
-                if result.skipped:
-                    text += " " + _("%(n)d notes: see below.") % {"n": len(result.skipped)}
-                    for note in result.skipped[:20]:
-                        messages.info(request, note)
-                messages.success(request, text)
-                return redirect("servicerecords:list")
-    context = {"form": form, "result": result, "columns": importing.COLUMNS}
-    status = 400 if (form.errors or (result is not None and not result.ok)) else 200
-    return render(request, "servicerecords/import.html", context, status=status)
+def _import_columns() -> list[HelpColumn]:
+    return [HelpColumn(c.header, c.aliases, c.required, c.label) for c in importers.COLUMNS]
+
+
+# A bureau's own Excel of services, on the one import flow (guanjia.core.sheets.pages): checked
+# in the background like the web form, previewed, written all or none on confirm.
+import_pages = ImportPages(
+    kind=ImportKind.SERVICERECORDS,
+    namespace="servicerecords",
+    may_import=access.can_log,
+    title=gettext_lazy("Import services from Excel"),
+    intro=gettext_lazy(
+        "A bureau's own record of services (服务台账): every row is checked with the same rules "
+        "as the form. Rows already recorded, or repeated in the file, are skipped."
+    ),
+    columns=_import_columns,
+    preview=(
+        PreviewColumn("row", gettext_lazy("Row")),
+        PreviewColumn("date", gettext_lazy("Date")),
+        PreviewColumn("steward", gettext_lazy("Steward")),
+        PreviewColumn("enterprise", gettext_lazy("Enterprise")),
+        PreviewColumn("kind", gettext_lazy("Kind")),
+        PreviewColumn("summary", gettext_lazy("Summary")),
+    ),
+    done_url="servicerecords:list",
+    done_label=gettext_lazy("Open the services"),
+    nav="services",
+    template_link="servicerecords:import_template",
+    max_bytes=MAX_UPLOAD_BYTES,
+)
 
 
 @login_required

@@ -8,9 +8,12 @@ class TargetsConfig(AppConfig):
     verbose_name = _("Targets")
 
     def ready(self) -> None:
-        """The menu entries of this app (guanjia.core.nav)."""
+        """The menu entries of this app (guanjia.core.nav) and its background import."""
         from guanjia.core.nav import register
+        from guanjia.core.sheets import jobs
 
         from . import access
+        from .importers import job_importer
 
         register("targets", _("Targets"), "targets:board", access.may_open, order=80)
+        jobs.register("targets", job_importer, "targets:import_job")

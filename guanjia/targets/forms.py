@@ -61,7 +61,3 @@ class ValueForm(forms.Form):
     @property
     def stored(self) -> Decimal:
         return self.cleaned_data["stored"]
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Spreadsheet (.xlsx, .xls or .ods)"))

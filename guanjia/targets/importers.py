@@ -127,6 +127,11 @@ class ActualImporter(sheets.SheetImporter):
                     self.regions.setdefault(key, region)
         self._seen: dict[tuple[int, int, Period], int] = {}
 
+    def validate(self, source: Source, sheet: str = "") -> sheets.SheetResult:
+        """The given sheet, else the export's 实际值 sheet when the file has one, else the first."""
+        self._seen = {}
+        return super().validate(source, sheet or self._sheet_name(source))
+
     def no_header_message(self) -> str:
         return _("no header row with the columns %(names)s in the first ten rows") % {
             "names": "、".join(HEADERS[k][0] for k in REQUIRED)
@@ -163,7 +168,7 @@ class ActualImporter(sheets.SheetImporter):
             "indicator": checked.indicator.name,
             "region": checked.region.name,
             "period": str(checked.period),
-            "value": str(checked.value),
+            "value": format(checked.value.normalize(), "f"),
             "note": checked.note,
         }
 
@@ -238,10 +243,13 @@ class ActualImporter(sheets.SheetImporter):
 
     def check(self, source: Source) -> ImportResult:
         """Check every row; nothing is written. Raises FileError for an unreadable file."""
-        self._seen = {}
-        return self._result(self.validate(source, self._sheet_name(source)))
+        return self._result(self.validate(source))
 
     def run(self, source: Source) -> ImportResult:
         """Validate, and write everything only if nothing is wrong."""
-        self._seen = {}
-        return self._result(super().commit(source, self._sheet_name(source)))
+        return self._result(super().commit(source))
+
+
+def job_importer(job: Any) -> ActualImporter:
+    """The importer of a background job (guanjia.core.sheets.jobs)."""
+    return ActualImporter(job.user, filename=job.original_name, progress=job.set_progress)

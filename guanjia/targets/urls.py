@@ -9,6 +9,6 @@ urlpatterns = [
     path("actual/", views.enter_actual, name="enter_actual"),
     path("target/", views.set_target, name="set_target"),
     path("export.xlsx", views.export, name="export"),
-    path("import/", views.import_actuals, name="import"),
+    *views.import_pages.urls(),
     path("recompute/", views.recompute, name="recompute"),
 ]

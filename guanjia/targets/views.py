@@ -11,13 +11,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_q
 from guanjia.accounts.typing import AuthedRequest
-from guanjia.core.sheets import FileError
+from guanjia.core.models import ImportKind
+from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.regions.models import Region
 
 from . import services
@@ -32,8 +33,8 @@ from .access import (
 from .areas import areas_of
 from .computations import compute_all
 from .exporters import STATUS, export_targets
-from .forms import ImportForm, ValueForm
-from .importers import HEADERS, ActualImporter
+from .forms import ValueForm
+from .importers import HEADERS, LABELS, REQUIRED
 from .models import Indicator, Source, Target
 from .periods import Period
 from .progress import Book
@@ -200,24 +201,38 @@ def export(request: AuthedRequest) -> FileResponse:
     return export_targets(user, _year(request), regions)
 
 
-@login_required
-def import_actuals(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    _require(can_enter_actuals(user))
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "headers": HEADERS}
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = ActualImporter(user).run(form.cleaned_data["file"])
-        except FileError as exc:
-            context["file_error"] = str(exc)
-        else:
-            if result.ok:
-                messages.success(request, _("%(n)d actuals imported.") % {"n": result.written})
-                return redirect("targets:board")
-            context["errors"] = result.errors
-        return render(request, "targets/import.html", context, status=400)
-    return render(request, "targets/import.html", context)
+def _import_columns() -> list[HelpColumn]:
+    return [
+        HelpColumn(names[0], names[1:], key in REQUIRED, LABELS[key])
+        for key, names in HEADERS.items()
+    ]
+
+
+# Actuals from a spreadsheet, on the one import flow (guanjia.core.sheets.pages): checked in the
+# background, previewed, then each written as if entered by hand, all or none, on confirm.
+import_pages = ImportPages(
+    kind=ImportKind.TARGETS,
+    namespace="targets",
+    may_import=can_enter_actuals,
+    title=gettext_lazy("Import actuals"),
+    intro=gettext_lazy(
+        "Actuals by indicator, region and period (2026, 2026Q3, 2026-09); a unit in the header "
+        "or the cell, as 实际值(亿元), applies. The export's 实际值 sheet is read when the file "
+        "has one."
+    ),
+    columns=_import_columns,
+    preview=(
+        PreviewColumn("row", gettext_lazy("Row")),
+        PreviewColumn("indicator", gettext_lazy("Indicator")),
+        PreviewColumn("region", gettext_lazy("Region")),
+        PreviewColumn("period", gettext_lazy("Period")),
+        PreviewColumn("value", gettext_lazy("Value")),
+        PreviewColumn("note", gettext_lazy("Source")),
+    ),
+    done_url="targets:board",
+    done_label=gettext_lazy("Open the board"),
+    nav="targets",
+)
 
 
 @login_required

@@ -21,7 +21,7 @@ from .cells import (
     word_key,
 )
 from .columns import HEADER_SEARCH_ROWS, Column, HeaderMap, Mapped, Table, Unknown, collect_samples
-from .export import download, write_sheet, xlsx_columns
+from .export import download, write_rows, write_sheet, xlsx_columns
 from .importer import Body, Progress, Row, SheetImporter, source_name
 from .reading import EXTENSIONS, FileError, SheetRows, Source, read_sheet
 from .results import RowError, SheetResult, left_to_right
@@ -65,6 +65,7 @@ __all__ = [
     "source_name",
     "text_of",
     "word_key",
+    "write_rows",
     "write_sheet",
     "xlsx_columns",
 ]

@@ -33,7 +33,7 @@ from .services import prepare_record
 
 EXTENSIONS = (".xlsx", ".xls", ".ods")  # never .xlsm: macros are not imported
 HEADER_SEARCH_ROWS = 10
-MAX_ROWS = 5000  # the import is synchronous: bigger files are split
+MAX_ROWS = 5000  # bigger files are split
 
 # The words bureaus write for each kind (domain vocabulary, not UI text); the first is ours.
 KIND_WORDS: dict[str, tuple[str, ...]] = {
@@ -304,7 +304,15 @@ class ServiceImporter(sheets.SheetImporter):
 
     def preview(self, checked: Any) -> dict[str, Any]:
         number, record = checked
-        return {"row": number, "date": record.date.isoformat(), "summary": record.summary}
+        return {
+            "row": number,
+            "date": record.date.isoformat(),
+            "steward": str(record.steward),
+            "enterprise": record.enterprise.name,
+            "project": record.project.name if record.project_id else "",
+            "kind": str(record.get_kind_display()),
+            "summary": record.summary,
+        }
 
     def write(self, checked: list[Any], result: sheets.SheetResult) -> int:
         for _number, record in checked:
@@ -421,3 +429,10 @@ def import_services(source: str | IO[bytes], actor: User) -> ImportResult:
     if not result.ok:
         result.records = []
     return result
+
+
+def job_importer(job: Any) -> ServiceImporter:
+    """The importer of a background job (guanjia.core.sheets.jobs)."""
+    return ServiceImporter(
+        job.user, filename=job.original_name, progress=job.set_progress, mapping=job.mapping
+    )

@@ -3,18 +3,19 @@
 import datetime as dt
 import io
 import os
-from collections.abc import Callable
+from dataclasses import replace
 from typing import IO, Any
 
 import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from guanjia.core.xlsx import MAX_CELL_TEXT, PlainRowSheet
+from guanjia.core import sheets
 
 from .figures import AreaRow, StewardRow, Totals
-from .importing import kind_word
+from .importers import BY_KEY, kind_word
 from .models import ServiceRecord
 
 CHUNK = 2000
@@ -25,58 +26,41 @@ def _person(display_name: str | None, username: str | None) -> str:
     return display_name or username or ""
 
 
-# (header, values_list fields, kind, width, render). The headers are the importer's, so an
-# exported list imports back (every row then already recorded and skipped).
-LIST_COLUMNS: tuple[tuple[str, tuple[str, ...], str, float, Callable[..., Any] | None], ...] = (
-    ("日期", ("date",), "date", 12, None),
-    ("管家", ("steward__display_name", "steward__username"), "text", 12, _person),
-    ("企业", ("enterprise__name",), "text", 32, None),
-    ("统一社会信用代码", ("enterprise__credit_code",), "text", 21, None),
-    ("项目", ("project__name",), "text", 28, None),
-    ("方式", ("kind",), "text", 10, kind_word),
-    ("内容", ("summary",), "text", 60, None),
-    ("解决问题数", ("problems_solved",), "number", 10, None),
-    ("所属地区", ("region__name",), "text", 12, None),
-    ("诉求编号", ("request__number",), "text", 16, None),
+def _text(*fields: str) -> Any:
+    return lambda row: row[fields[0]]
+
+
+# The list's columns: the importer's headers (importers.TABLE), so an exported list imports back
+# (every row then already recorded and skipped), and two the importer ignores on purpose.
+LIST_COLUMNS: tuple[sheets.Column, ...] = (
+    replace(BY_KEY["date"], width=12, kind="date", get=_text("date")),
+    replace(
+        BY_KEY["steward"],
+        width=12,
+        get=lambda r: _person(r["steward__display_name"], r["steward__username"]),
+    ),
+    replace(BY_KEY["enterprise"], width=32, get=_text("enterprise__name")),
+    replace(BY_KEY["credit_code"], width=21, get=_text("enterprise__credit_code")),
+    replace(BY_KEY["project"], width=28, get=_text("project__name")),
+    replace(BY_KEY["kind"], width=10, get=_text("kind"), show=kind_word),
+    replace(BY_KEY["summary"], width=60, get=_text("summary")),
+    replace(BY_KEY["problems"], width=10, kind="int", get=_text("problems_solved")),
+    sheets.Column("region", gettext_lazy("Area"), "所属地区", width=12, get=_text("region__name")),
+    sheets.Column(
+        "request", gettext_lazy("Request"), "诉求编号", width=16, get=_text("request__number")
+    ),
 )
+LIST_FIELDS = (
+    "date", "steward__display_name", "steward__username", "enterprise__name",
+    "enterprise__credit_code", "project__name", "kind", "summary", "problems_solved",
+    "region__name", "request__number",
+)  # fmt: skip
 
 
 def export_records(qs: QuerySet[ServiceRecord], target: str | os.PathLike[str] | IO[bytes]) -> int:
     """Write the records of `qs` (in its order) as .xlsx in constant memory; returns the rows."""
-    workbook = xlsxwriter.Workbook(
-        os.fspath(target) if isinstance(target, str | os.PathLike) else target,
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_urls": False},
-    )
-    workbook.set_properties({"title": "服务记录", "created": timezone.now().replace(tzinfo=None)})
-    sheet = workbook.add_worksheet("服务记录", worksheet_class=PlainRowSheet)
-    assert isinstance(sheet, PlainRowSheet)
-    header = workbook.add_format({"bold": True, "bg_color": "#F0F4F8", "border": 1})
-    date_xf = workbook.add_format({"num_format": "yyyy-mm-dd"})._get_xf_index()
-    for index, (title, _fields, _kind, width, _render) in enumerate(LIST_COLUMNS):
-        sheet.set_column(index, index, width)
-        sheet.write_string(0, index, title, header)
-    fields = [f for column in LIST_COLUMNS for f in column[1]]
-    count = 0
-    for count, values in enumerate(qs.values_list(*fields).iterator(chunk_size=CHUNK), start=1):
-        cells: list[tuple[int, bool, str, int]] = []
-        position = 0
-        for index, (_title, names, kind, _width, render) in enumerate(LIST_COLUMNS):
-            raw = values[position : position + len(names)]
-            position += len(names)
-            value = render(*raw) if render else raw[0]
-            if value is None or value == "":
-                continue
-            if kind == "date":
-                cells.append((index, False, str(value.toordinal() - _EXCEL_EPOCH), date_xf))
-            elif kind == "number":
-                cells.append((index, False, str(int(value)), 0))
-            else:
-                cells.append((index, True, str(value)[:MAX_CELL_TEXT], 0))
-        sheet.write_plain_row(count, cells)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(count, 1), len(LIST_COLUMNS) - 1)
-    workbook.close()
-    return count
+    rows = qs.values(*LIST_FIELDS).iterator(chunk_size=CHUNK)
+    return sheets.write_rows(target, "服务记录", LIST_COLUMNS, rows)
 
 
 def records_filename(today: dt.date | None = None) -> str:
