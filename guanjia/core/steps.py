@@ -16,17 +16,27 @@ and the function that does its work. A `StepTable` holds a model's steps. `run` 
 Notices run inside the transaction, after the history row: `notifications.notify` writes the
 inbox rows with the step (a rolled-back step tells nobody) and sends email and webhooks on
 commit. Work that must only start once the step is committed goes to `change.on_commit`.
+
+A step writes only the fields it changed (and the row's `auto_now` fields). Many steps taken
+together — a loader replaying a year of history, a bulk action — run inside `batch()`: the
+rows it holds are locked once, every step works on them in memory, and their updates, history
+rows and audit entries are written in bulk when the batch ends; its clock (`Batch.at`) is the
+"now" the steps read (`now()`), and a quiet batch tells nobody (old history is not news).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .audit import record, snapshot
+from .audit import entry, snapshot
 from .models import AuditAction
 
 Check = Callable[[Any, Any], bool]
@@ -126,7 +136,7 @@ def _status_change(change: Change) -> Any:
 
     from .models import StatusChange
 
-    return StatusChange.objects.create(
+    return StatusChange(
         content_type=ContentType.objects.get_for_model(change.obj),
         object_id=str(change.obj.pk),
         step=change.step.name,
@@ -135,6 +145,134 @@ def _status_change(change: Change) -> Any:
         actor=change.by if getattr(change.by, "pk", None) else None,
         note=change.note[:500],
     )
+
+
+# ----------------------------------------------------------------------------- batches
+
+_batch: ContextVar["Batch | None"] = ContextVar("guanjia_steps_batch", default=None)
+
+
+class Batch:
+    """Steps taken together in one transaction, written in bulk when it ends (`batch()`).
+
+    - `hold(objs)`: rows the batch already holds (locked, or created in it): every step on
+      one of them works on that instance in memory, with no lock query of its own; a row a
+      step meets that is not held is locked and held then.
+    - `at`: the batch's clock, what `now()` returns (None: the real time).
+    - `quiet`: nobody is told of its steps (`Change.tell` and `telling()`).
+    - `insert(row)`, `update(objs, fields)`, `after(fn)`: writes the batch makes at its end,
+      in the order given (`after` runs last, when inserted rows have their ids).
+    - `memo(key, make)`: one value per batch (the working calendar, not reloaded per step).
+
+    A step refused inside a batch raises out of it, and the whole batch rolls back.
+    """
+
+    def __init__(self, *, at: dt.datetime | None = None, quiet: bool = False) -> None:
+        self.at = at
+        self.quiet = quiet
+        self.held: dict[tuple[type[models.Model], Any], Any] = {}
+        self._inserts: dict[type[models.Model], list[models.Model]] = {}
+        self._updates: dict[type[models.Model], dict[Any, tuple[models.Model, set[str]]]] = {}
+        self._after: list[Callable[[], Any]] = []
+        self._memo: dict[str, Any] = {}
+
+    def hold(self, objs: Iterable[models.Model]) -> None:
+        for obj in objs:
+            self.held[(type(obj), obj.pk)] = obj
+
+    def holding(self, obj: models.Model) -> Any:
+        return self.held.get((type(obj), obj.pk))
+
+    def insert(self, row: models.Model) -> None:
+        self._inserts.setdefault(type(row), []).append(row)
+
+    def update(self, objs: Iterable[models.Model], fields: Iterable[str]) -> None:
+        names = set(fields)
+        for obj in objs:
+            rows = self._updates.setdefault(type(obj), {})
+            if obj.pk in rows:
+                rows[obj.pk][1].update(names)
+            else:
+                rows[obj.pk] = (obj, set(names))
+
+    def after(self, fn: Callable[[], Any]) -> None:
+        self._after.append(fn)
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def flush(self) -> None:
+        """Write what the batch holds: updated rows, then new rows (in order), then `after`."""
+        for model, rows in self._updates.items():
+            by_fields: dict[frozenset[str], list[models.Model]] = {}
+            for obj, names in rows.values():
+                by_fields.setdefault(frozenset(names), []).append(obj)
+            for names, objs in by_fields.items():
+                model._default_manager.bulk_update(objs, sorted(names), batch_size=500)
+        for model, new in self._inserts.items():
+            model._default_manager.bulk_create(new, batch_size=1000)
+        for fn in self._after:
+            fn()
+        self._updates, self._inserts, self._after = {}, {}, []
+
+
+@contextmanager
+def batch(*, at: dt.datetime | None = None, quiet: bool = False) -> Iterator[Batch]:
+    """Take many steps in one transaction and write them in bulk at the end (see `Batch`)."""
+    if _batch.get() is not None:
+        raise RuntimeError("a batch of steps is already open")
+    with transaction.atomic():
+        current = Batch(at=at, quiet=quiet)
+        token = _batch.set(current)
+        try:
+            yield current
+            current.flush()
+        finally:
+            _batch.reset(token)
+
+
+def current_batch() -> Batch | None:
+    """The open batch, if steps are being taken in one."""
+    return _batch.get()
+
+
+def now() -> dt.datetime:
+    """The moment the steps take place: the open batch's clock, else the real time."""
+    current = _batch.get()
+    return current.at if current is not None and current.at is not None else timezone.now()
+
+
+def telling() -> bool:
+    """Whether steps tell people now (not inside a quiet batch)."""
+    current = _batch.get()
+    return current is None or not current.quiet
+
+
+def memo(key: str, make: Callable[[], Any]) -> Any:
+    """`make()`, once per open batch (every time outside one)."""
+    current = _batch.get()
+    return current.memo(key, make) if current is not None else make()
+
+
+def insert(row: models.Model) -> models.Model:
+    """Save a new row now, or with the open batch."""
+    current = _batch.get()
+    if current is not None:
+        current.insert(row)
+    else:
+        row.save(force_insert=True)
+    return row
+
+
+def update(objs: Sequence[models.Model], fields: Iterable[str]) -> None:
+    """Write `fields` of `objs` now (one bulk UPDATE), or with the open batch."""
+    current = _batch.get()
+    if current is not None:
+        current.update(objs, fields)
+    elif objs:
+        type(objs[0])._default_manager.bulk_update(objs, list(fields))
 
 
 def _refused(change_obj: Any, step: Step, table: "StepTable") -> str:
@@ -147,8 +285,10 @@ class StepTable:
 
     - `lock(obj)`: the locked fresh row (default: select_for_update on the pk);
     - `error`: the domain's error class; `refused(obj, step)` its message for a wrong status;
-    - `save(change)`: write the row (default: `obj.save()`);
-    - `history(change)`: write the domain's own timeline row (default: a `StatusChange`);
+    - `save(change)`: prepare the row before the engine writes the fields the step changed
+      (reschedule a clock, validate);
+    - `history(change)`: the domain's own timeline row, unsaved: the engine writes it
+      (default: a `StatusChange`);
     - `audit_note(change)`, `audit_action`: how the audit entry reads.
     """
 
@@ -218,58 +358,99 @@ def run(table: StepTable, name: str, obj: Any, actor: Any, **fields: Any) -> Cha
     """Take step `name` on `obj` as `actor` (None: the system). Returns the `Change`:
     `.obj` the saved row, `.result` what the step's function returned (else the row),
     `.record` the history row."""
+    current = _batch.get()
+    if current is not None:
+        return _take(table, name, obj, actor, fields, current)
     with transaction.atomic():
+        return _take(table, name, obj, actor, fields, None)
+
+
+def _take(
+    table: StepTable, name: str, obj: Any, actor: Any, fields: dict[str, Any], current: Any
+) -> Change:
+    locked = current.holding(obj) if current is not None else None
+    if locked is None:
         locked = (
             table.lock(obj)
             if table.lock
             else type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         )
-        step = check(table, name, locked, actor)
-        start = table.status_of(locked)
-        change = Change(
-            table=table,
-            step=step,
-            obj=locked,
-            actor=actor,
-            start=start,
-            before=snapshot(locked),
-            from_status=start,
-        )
-        result = step.apply(change, **fields)
-        end = table.status_of(change.obj)
-        assert step.leads_to(start, end), (
-            f"{table.model.__name__}.{name} led from {start!r} to {end!r}, against its declaration"
-        )
-        _save(change)
-        change.result = change.obj if result is None else result
+        if current is not None:
+            current.hold([locked])
+    step = check(table, name, locked, actor)
+    start = table.status_of(locked)
+    change = Change(
+        table=table,
+        step=step,
+        obj=locked,
+        actor=actor,
+        start=start,
+        before=snapshot(locked),
+        from_status=start,
+    )
+    change.opts["_raw"] = _raw(locked)
+    result = step.apply(change, **fields)
+    end = table.status_of(change.obj)
+    assert step.leads_to(start, end), (
+        f"{table.model.__name__}.{name} led from {start!r} to {end!r}, against its declaration"
+    )
+    _save(change)
+    change.result = change.obj if result is None else result
+    if current is None or not current.quiet:
         for notice in change.notices:
             notice()
-        return change
+    return change
+
+
+def _raw(obj: Any) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _write(obj: Any, before: dict[str, Any]) -> None:
+    """Write the fields of `obj` that changed since `before` (and its `auto_now` fields)."""
+    meta = obj._meta
+    names = {
+        f.attname
+        for f in meta.concrete_fields
+        if not f.primary_key
+        and (getattr(f, "auto_now", False) or before.get(f.attname) != getattr(obj, f.attname))
+    }
+    current = _batch.get()
+    if current is not None:
+        for f in meta.concrete_fields:  # what `save()` would have stamped
+            if getattr(f, "auto_now", False):
+                setattr(obj, f.attname, f.pre_save(obj, add=False))
+        current.update([obj], names)
+    elif names:
+        obj.save(update_fields=names)
 
 
 def _save(change: Change) -> None:
-    """Write the row, the audit entry and the history row of one move of `change`."""
+    """Write the row, the audit entry and the history row of one move of `change`. The
+    table's `save` hook prepares the row (a clock to reschedule, a check); the engine writes
+    the fields the step changed."""
     table = change.table
     if table.save:
         table.save(change)
-    else:
-        change.obj.save()
+    _write(change.obj, change.opts.pop("_raw", None) or {})
     after = snapshot(change.obj)
     changed = {k for k in after if change.before.get(k) != after.get(k)} - {"updated_at"}
     if changed or table.audit_unchanged:
         _audit(change, changed, after)
-    change.record = table.history(change) if table.history else _status_change(change)
+    change.record = insert(table.history(change) if table.history else _status_change(change))
 
 
 def _audit(change: Change, changed: set[str], after: dict[str, Any]) -> None:
     table = change.table
-    record(
-        change.by,
-        table.audit_action,
-        change.obj,
-        before={k: change.before.get(k) for k in changed},
-        after={k: after[k] for k in changed},
-        note=table.audit_note(change) if table.audit_note else (change.note or change.step.name),
+    insert(
+        entry(
+            change.by,
+            table.audit_action,
+            change.obj,
+            before={k: change.before.get(k) for k in changed},
+            after={k: after[k] for k in changed},
+            note=table.audit_note(change) if table.audit_note else (change.note or change.step.name),
+        )
     )
 
 
@@ -279,6 +460,7 @@ def record_move(change: Change) -> Any:
     _save(change)
     first = change.record
     change.before = snapshot(change.obj)
+    change.opts["_raw"] = _raw(change.obj)
     change.from_status = change.table.status_of(change.obj)
     change.note, change.data = "", {}
     return first
