@@ -210,12 +210,39 @@ class Batch:
             for obj, names in rows.values():
                 by_fields.setdefault(frozenset(names), []).append(obj)
             for names, objs in by_fields.items():
-                model._default_manager.bulk_update(objs, sorted(names), batch_size=500)
+                _update_rows(model, objs, sorted(names))
         for model, new in self._inserts.items():
             model._default_manager.bulk_create(new, batch_size=1000)
         for fn in self._after:
             fn()
         self._updates, self._inserts, self._after = {}, {}, []
+
+
+def _update_rows(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:
+    """UPDATE `names` of each row, one statement run for all of them (executemany): what
+    `bulk_update` does with one CASE per field, without building it (minutes, at 20,000
+    rows)."""
+    from django.db import connections, router
+
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f.attname in names]
+    if not fields or not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    # Identifiers come from the model and are quoted; the values go as parameters.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(meta.pk.column),
+    )
+    rows = [
+        [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[start : start + 2000])
 
 
 @contextmanager
@@ -271,6 +298,8 @@ def update(objs: Sequence[models.Model], fields: Iterable[str]) -> None:
     current = _batch.get()
     if current is not None:
         current.update(objs, fields)
+    elif len(objs) == 1:
+        objs[0].save(update_fields=list(fields))
     elif objs:
         type(objs[0])._default_manager.bulk_update(objs, list(fields))
 
@@ -402,24 +431,33 @@ def _take(
     return change
 
 
+_COLUMNS: dict[type[models.Model], tuple[list[str], list[Any]]] = {}
+
+
+def _columns(model: type[models.Model]) -> tuple[list[str], list[Any]]:
+    """The row's writable attribute names, and its `auto_now` fields (looked up once)."""
+    if model not in _COLUMNS:
+        concrete = model._meta.concrete_fields
+        _COLUMNS[model] = (
+            [f.attname for f in concrete if not f.primary_key],
+            [f for f in concrete if getattr(f, "auto_now", False)],
+        )
+    return _COLUMNS[model]
+
+
 def _raw(obj: Any) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    return {name: getattr(obj, name) for name in _columns(type(obj))[0]}
 
 
 def _write(obj: Any, before: dict[str, Any]) -> None:
     """Write the fields of `obj` that changed since `before` (and its `auto_now` fields)."""
-    meta = obj._meta
-    names = {
-        f.attname
-        for f in meta.concrete_fields
-        if not f.primary_key
-        and (getattr(f, "auto_now", False) or before.get(f.attname) != getattr(obj, f.attname))
-    }
+    attnames, stamped = _columns(type(obj))
+    names = {name for name in attnames if before.get(name) != getattr(obj, name)}
+    names.update(f.attname for f in stamped)
     current = _batch.get()
     if current is not None:
-        for f in meta.concrete_fields:  # what `save()` would have stamped
-            if getattr(f, "auto_now", False):
-                setattr(obj, f.attname, f.pre_save(obj, add=False))
+        for f in stamped:  # what `save()` would have stamped
+            setattr(obj, f.attname, f.pre_save(obj, add=False))
         current.update([obj], names)
     elif names:
         obj.save(update_fields=names)

@@ -254,7 +254,9 @@ def _default_region(enterprise: Enterprise, project: Project | None) -> Region:
         return project.region
     if enterprise.region_id and enterprise.region:
         return enterprise.region
-    return Region.objects.get(code=settings.GUANJIA_CITY_CODE)
+    return steps.memo(
+        "requests.city_region", lambda: Region.objects.get(code=settings.GUANJIA_CITY_CODE)
+    )
 
 
 SUBMIT_REFERENCES = ("enterprise", "project", "region", "category", "submitted_by", "steward", "assignee")
@@ -303,11 +305,12 @@ def submit(
         steward=steward,
         assignee=steward,
     )
-    # The related records are instances the caller read: no query each to check they exist.
-    sr.full_clean(exclude=["number", *SUBMIT_REFERENCES])
+    # The related records are instances the caller read: no query each to check they exist;
+    # the one constraint (a known status) holds for a new request and the database checks it.
+    sr.full_clean(exclude=["number", *SUBMIT_REFERENCES], validate_constraints=False)
     sr.save()
     sr.number = f"ZT{timezone.localtime(moment).year}{sr.pk:07d}"
-    sr.save(update_fields=["number"])
+    steps.update([sr], ["number"])
     steps.insert(entry(actor, AuditAction.CREATE, sr))
     steps.insert(
         RequestEvent(request=sr, kind=EventKind.SUBMIT, to_status=sr.status, actor=actor, at=moment)
@@ -334,7 +337,7 @@ def _assign_to(sr: ServiceRequest, to: User) -> None:
         raise RequestError(
             {"to": _("Requests go to a steward, an area official or a department handler.")}
         )
-    if not access.assignable_people(None, sr).filter(pk=to.pk).exists():
+    if not access.is_assignable(to, sr):
         # Another county's person would read the request: refused as if there were no such
         # person (every path checks this first; this is the last line).
         raise ReferenceOutOfScope("to", to.pk)
@@ -377,7 +380,9 @@ def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None =
     sr, actor = change.obj, change.actor
     moment = at or now()
     _assign_to(sr, to)
-    policy = sla.sla_for(sr.category, sr.priority)
+    policy = steps.memo(
+        f"requests.sla:{sr.category_id}:{sr.priority}", lambda: sla.sla_for(sr.category, sr.priority)
+    )
     sr.sign_days, sr.reply_days = policy.sign_days, policy.reply_days
     sr.resolve_days, sr.max_resolve_days = policy.resolve_days, policy.max_resolve_days
     sr.status = Status.DISPATCHED
