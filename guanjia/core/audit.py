@@ -63,11 +63,17 @@ def _audited(model: type[models.Model]) -> list[tuple[str, Any]]:
     return _AUDITED[model]
 
 
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The concrete field values of a model instance, JSON-safe (foreign keys as ids)."""
+def snapshot(
+    obj: models.Model, *, only: set[str] | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The concrete field values of a model instance, JSON-safe (foreign keys as ids).
+    `only`: just these attribute names; `values`: read them there instead of on `obj` (the
+    row as it was before a change)."""
     data: dict[str, Any] = {}
     for attname, mask in _audited(type(obj)):
-        value = getattr(obj, attname)
+        if only is not None and attname not in only:
+            continue
+        value = getattr(obj, attname) if values is None else values.get(attname)
         if value is not None and not isinstance(value, int | float | bool):
             value = _jsonable(value)
         # Personal data kept out of the log in full (e.g. the ID number: masked + fingerprint).

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -107,7 +107,7 @@ class Change:
     obj: Any
     actor: Any
     start: str  # the status the step began at (what the target is checked against)
-    before: dict[str, Any]  # the row's snapshot before the step (what the audit compares)
+    before: dict[str, Any]  # the row's values before the step (what the write and audit compare)
     from_status: str  # the history row's "from" (a step recording two moves resets it)
     result: Any = None  # what the public function returns (default: the record)
     record: Any = None  # the history row written
@@ -172,6 +172,7 @@ class Batch:
         self.quiet = quiet
         self.held: dict[tuple[type[models.Model], Any], Any] = {}
         self._inserts: dict[type[models.Model], list[models.Model]] = {}
+        self._with_ids: set[type[models.Model]] = set()
         self._updates: dict[type[models.Model], dict[Any, tuple[models.Model, set[str]]]] = {}
         self._after: list[Callable[[], Any]] = []
         self._memo: dict[str, Any] = {}
@@ -183,8 +184,11 @@ class Batch:
     def holding(self, obj: models.Model) -> Any:
         return self.held.get((type(obj), obj.pk))
 
-    def insert(self, row: models.Model) -> None:
+    def insert(self, row: models.Model, *, with_id: bool = False) -> None:
+        """Insert `row` at the end; `with_id`: its id is read afterwards (by an `after`)."""
         self._inserts.setdefault(type(row), []).append(row)
+        if with_id:
+            self._with_ids.add(type(row))
 
     def update(self, objs: Iterable[models.Model], fields: Iterable[str]) -> None:
         names = set(fields)
@@ -212,7 +216,10 @@ class Batch:
             for names, objs in by_fields.items():
                 _update_rows(model, objs, sorted(names))
         for model, new in self._inserts.items():
-            model._default_manager.bulk_create(new, batch_size=1000)
+            if model in self._with_ids:
+                model._default_manager.bulk_create(new, batch_size=1000)
+            else:
+                _insert_rows(model, new)
         for fn in self._after:
             fn()
         self._updates, self._inserts, self._after = {}, {}, []
@@ -222,12 +229,38 @@ def _update_rows(model: type[models.Model], objs: list[models.Model], names: lis
     """UPDATE `names` of each row, one statement run for all of them (executemany): what
     `bulk_update` does with one CASE per field, without building it (minutes, at 20,000
     rows)."""
-    from django.db import connections, router
+    _execute_many(model, *_update_sql(model, objs, names))
 
+
+def _insert_rows(model: type[models.Model], objs: list[models.Model]) -> None:
+    """INSERT the rows with one statement run for all (executemany): `bulk_create` without
+    compiling SQL per row, and without reading the new ids back."""
+    meta = model._meta
+    # The primary key is left to the database (the rows are new).
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    _execute_many(model, sql, rows)
+
+
+def _execute_many(model: type[models.Model], sql: str, rows: list[list[Any]]) -> None:
+    connection = connections[router.db_for_write(model)]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[start : start + 2000])
+
+
+def _update_sql(
+    model: type[models.Model], objs: list[models.Model], names: list[str]
+) -> tuple[str, list[list[Any]]]:
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f.attname in names]
-    if not fields or not objs:
-        return
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     # Identifiers come from the model and are quoted; the values go as parameters.
@@ -240,9 +273,7 @@ def _update_rows(model: type[models.Model], objs: list[models.Model], names: lis
         [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk]
         for obj in objs
     ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[start : start + 2000])
+    return sql, rows
 
 
 @contextmanager
@@ -258,6 +289,12 @@ def batch(*, at: dt.datetime | None = None, quiet: bool = False) -> Iterator[Bat
             current.flush()
         finally:
             _batch.reset(token)
+
+
+def atomic() -> Any:
+    """The transaction of a mutation that is not a step (a submission): its own savepoint,
+    or, inside a batch (one transaction that fails whole), none."""
+    return transaction.atomic(savepoint=_batch.get() is None)
 
 
 def current_batch() -> Batch | None:
@@ -283,11 +320,11 @@ def memo(key: str, make: Callable[[], Any]) -> Any:
     return current.memo(key, make) if current is not None else make()
 
 
-def insert(row: models.Model) -> models.Model:
-    """Save a new row now, or with the open batch."""
+def insert(row: models.Model, *, with_id: bool = False) -> models.Model:
+    """Save a new row now, or with the open batch (`with_id`: its id is needed then)."""
     current = _batch.get()
     if current is not None:
-        current.insert(row)
+        current.insert(row, with_id=with_id)
     else:
         row.save(force_insert=True)
     return row
@@ -414,10 +451,9 @@ def _take(
         obj=locked,
         actor=actor,
         start=start,
-        before=snapshot(locked),
+        before=_raw(locked),
         from_status=start,
     )
-    change.opts["_raw"] = _raw(locked)
     result = step.apply(change, **fields)
     end = table.status_of(change.obj)
     assert step.leads_to(start, end), (
@@ -449,11 +485,12 @@ def _raw(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in _columns(type(obj))[0]}
 
 
-def _write(obj: Any, before: dict[str, Any]) -> None:
-    """Write the fields of `obj` that changed since `before` (and its `auto_now` fields)."""
+def _write(obj: Any, before: dict[str, Any]) -> set[str]:
+    """Write the fields of `obj` that changed since `before` (and its `auto_now` fields);
+    returns the names of those that changed."""
     attnames, stamped = _columns(type(obj))
-    names = {name for name in attnames if before.get(name) != getattr(obj, name)}
-    names.update(f.attname for f in stamped)
+    changed = {name for name in attnames if before.get(name) != getattr(obj, name)}
+    names = changed | {f.attname for f in stamped}
     current = _batch.get()
     if current is not None:
         for f in stamped:  # what `save()` would have stamped
@@ -461,6 +498,7 @@ def _write(obj: Any, before: dict[str, Any]) -> None:
         current.update([obj], names)
     elif names:
         obj.save(update_fields=names)
+    return changed - {f.attname for f in stamped}
 
 
 def _save(change: Change) -> None:
@@ -470,24 +508,28 @@ def _save(change: Change) -> None:
     table = change.table
     if table.save:
         table.save(change)
-    _write(change.obj, change.opts.pop("_raw", None) or {})
-    after = snapshot(change.obj)
-    changed = {k for k in after if change.before.get(k) != after.get(k)} - {"updated_at"}
+    changed = _write(change.obj, change.before)
     if changed or table.audit_unchanged:
-        _audit(change, changed, after)
+        _audit(change, changed)
     change.record = insert(table.history(change) if table.history else _status_change(change))
 
 
-def _audit(change: Change, changed: set[str], after: dict[str, Any]) -> None:
+def _audit(change: Change, changed: set[str]) -> None:
     table = change.table
+    before, after = (
+        snapshot(change.obj, only=changed, values=change.before),
+        snapshot(change.obj, only=changed),
+    )
     insert(
         entry(
             change.by,
             table.audit_action,
             change.obj,
-            before={k: change.before.get(k) for k in changed},
-            after={k: after[k] for k in changed},
-            note=table.audit_note(change) if table.audit_note else (change.note or change.step.name),
+            before=before,
+            after=after,
+            note=table.audit_note(change)
+            if table.audit_note
+            else (change.note or change.step.name),
         )
     )
 
@@ -497,8 +539,7 @@ def record_move(change: Change) -> Any:
     record the first now; the engine records the second. Returns the first history row."""
     _save(change)
     first = change.record
-    change.before = snapshot(change.obj)
-    change.opts["_raw"] = _raw(change.obj)
+    change.before = _raw(change.obj)
     change.from_status = change.table.status_of(change.obj)
     change.note, change.data = "", {}
     return first

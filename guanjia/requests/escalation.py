@@ -201,7 +201,7 @@ class Work:
         assert batch is not None
         recipients = batch.memo("requests.escalation_recipients", lambda: _recipients_later(batch))
         for _sr, _m, escalation, people in self.items:
-            batch.insert(escalation)
+            batch.insert(escalation, with_id=True)
             recipients += [(escalation, u) for u in people]
         events, audits = self._records()
         for row in [*events, *audits]:

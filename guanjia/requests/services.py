@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -259,10 +258,17 @@ def _default_region(enterprise: Enterprise, project: Project | None) -> Region:
     )
 
 
-SUBMIT_REFERENCES = ("enterprise", "project", "region", "category", "submitted_by", "steward", "assignee")
+SUBMIT_REFERENCES = (
+    "enterprise",
+    "project",
+    "region",
+    "category",
+    "submitted_by",
+    "steward",
+    "assignee",
+)
 
 
-@transaction.atomic
 def submit(
     actor: User | None,
     *,
@@ -276,6 +282,25 @@ def submit(
     at: dt.datetime | None = None,
 ) -> ServiceRequest:
     """An enterprise's new request: it goes to the enterprise's steward to accept (受理)."""
+    with steps.atomic():
+        return _submit(
+            actor, enterprise=enterprise, category=category, title=title, text=text,
+            project=project, priority=priority, source=source, at=at,
+        )  # fmt: skip
+
+
+def _submit(
+    actor: User | None,
+    *,
+    enterprise: Enterprise,
+    category: Category,
+    title: str,
+    text: str,
+    project: Project | None,
+    priority: str,
+    source: str,
+    at: dt.datetime | None,
+) -> ServiceRequest:
     if actor is not None and actor.role == Role.ENTERPRISE and actor.enterprise_id != enterprise.pk:
         raise RequestError({"enterprise": _("You can submit requests only for your enterprise.")})
     if (
@@ -381,7 +406,8 @@ def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None =
     moment = at or now()
     _assign_to(sr, to)
     policy = steps.memo(
-        f"requests.sla:{sr.category_id}:{sr.priority}", lambda: sla.sla_for(sr.category, sr.priority)
+        f"requests.sla:{sr.category_id}:{sr.priority}",
+        lambda: sla.sla_for(sr.category, sr.priority),
     )
     sr.sign_days, sr.reply_days = policy.sign_days, policy.reply_days
     sr.resolve_days, sr.max_resolve_days = policy.resolve_days, policy.max_resolve_days
