@@ -340,6 +340,7 @@ def _submit(
     steps.insert(
         RequestEvent(request=sr, kind=EventKind.SUBMIT, to_status=sr.status, actor=actor, at=moment)
     )
+    sr.__dict__["_done_keys"] = set()  # a new request has no escalation (`done_keys`)
     batch = steps.current_batch()
     if batch is not None:
         batch.hold([sr])  # its next steps in the batch work on this instance
