@@ -18,7 +18,6 @@ import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -512,7 +511,7 @@ class Story:
 
     sr: ServiceRequest
     handler: User | None = None  # the department handler it goes to, if any
-    events: list[tuple[dt.datetime, str, str, str, User | None, str, dict[str, Any]]] = field(
+    events: list[tuple[dt.datetime, str, User | None, str, dict[str, Any]]] = field(
         default_factory=list
     )
     overdue: bool = False  # its last escalation is due and left for the first real sweep
@@ -521,13 +520,13 @@ class Story:
         self,
         at: dt.datetime,
         kind: str,
-        before: str,
-        after: str,
         actor: User | None = None,
         note: str = "",
         data: dict[str, Any] | None = None,
     ) -> None:
-        self.events.append((at, kind, before, after, actor, note, data or {}))
+        """A step to take at `at` (by `actor`, with its text and fields), named by the
+        timeline entry it makes."""
+        self.events.append((at, kind, actor, note, data or {}))
 
     @property
     def last(self) -> dt.datetime:
@@ -697,23 +696,17 @@ class RequestsBuilder:
 
     def _submit(self, story: Story, at: dt.datetime) -> None:
         story.sr.submitted_at = at
-        story.add(at, EventKind.SUBMIT, "", Status.SUBMITTED, story.sr.submitted_by)
+        story.add(at, EventKind.SUBMIT, story.sr.submitted_by)
 
     def _accept(self, story: Story, at: dt.datetime) -> None:
-        sr = story.sr
-        sr.status = Status.ACCEPTED
-        story.add(at, EventKind.ACCEPT, Status.SUBMITTED, Status.ACCEPTED, sr.steward)
+        story.add(at, EventKind.ACCEPT, story.sr.steward)
 
     def _dispatch(self, story: Story, at: dt.datetime, to: User | None) -> None:
         sr = story.sr
         to = to or self._local(sr)
-        sr.assignee, sr.department_id = to, to.department_id
-        sr.status = Status.DISPATCHED
-        sr.dispatched_by = sr.steward
-        sr.dispatched_at = sr.clock_started_at = sr.sign_started_at = at
-        sr.dispatch_round = 1
-        story.add(at, EventKind.DISPATCH, Status.ACCEPTED, Status.DISPATCHED, sr.steward,
-                  data=_who(to))  # fmt: skip
+        sr.assignee = to
+        sr.clock_started_at = sr.sign_started_at = at
+        story.add(at, EventKind.DISPATCH, sr.steward, data={"to": to})
 
     def _local(self, sr: ServiceRequest) -> User:
         """Who handles a request its steward keeps: the steward, when the request's area is
@@ -733,17 +726,11 @@ class RequestsBuilder:
 
     def _transfer(self, story: Story, at: dt.datetime, to: User) -> None:
         sr = story.sr
-        story.add(at, EventKind.TRANSFER, Status.DISPATCHED, Status.DISPATCHED, sr.assignee,
-                  note=f"转{to.department or to}办理", data=_who(to))  # fmt: skip
-        sr.assignee, sr.department_id = to, to.department_id
-        sr.sign_started_at = at
-        sr.dispatch_round += 1
+        story.add(at, EventKind.TRANSFER, sr.assignee, f"转{to.department or to}办理", {"to": to})
+        sr.assignee, sr.sign_started_at = to, at
 
     def _sign(self, story: Story, at: dt.datetime) -> None:
-        sr = story.sr
-        sr.status = Status.HANDLING
-        sr.signed_at = sr.first_response_at = at
-        story.add(at, EventKind.SIGN, Status.DISPATCHED, Status.HANDLING, sr.assignee)
+        story.add(at, EventKind.SIGN, story.sr.assignee)
 
     def _resolve_due(self, sr: ServiceRequest) -> dt.datetime:
         """When the answer is due, to tell the planned story an answer on time from a late
@@ -783,10 +770,8 @@ class RequestsBuilder:
             given = self.add(ask, rng.uniform(0.3, 3) * mpd)
             sr.paused_minutes = self.cal.between(ask, given)
             pause = (ask, sr.paused_minutes)
-            story.add(ask, EventKind.ASK_INFO, Status.HANDLING, Status.AWAITING_INFO,
-                      sr.assignee, question)  # fmt: skip
-            story.add(given, EventKind.GIVE_INFO, Status.AWAITING_INFO, Status.HANDLING,
-                      self.people.contacts.get(t.enterprise.pk), reply)  # fmt: skip
+            story.add(ask, EventKind.ASK_INFO, sr.assignee, question)
+            story.add(given, EventKind.GIVE_INFO, self.people.contacts.get(t.enterprise.pk), reply)
         u = 1.02 + rng.random() ** 2 * 1.4 if late else 0.08 + 0.88 * rng.random() ** 1.3
         replied = self.add(clock, u * window + sr.paused_minutes)
         floor = max(signed, pause[0] if pause else signed, story.last)
@@ -794,8 +779,7 @@ class RequestsBuilder:
             replied = self.add(floor, rng.uniform(20, 120))
         if pause is None and rng.random() < 0.2:
             noted = self.add(signed, self.cal.between(signed, replied) * rng.uniform(0.2, 0.8))
-            story.add(noted, EventKind.NOTE, Status.HANDLING, Status.HANDLING, sr.assignee,
-                      rng.choice(NOTES))  # fmt: skip
+            story.add(noted, EventKind.NOTE, sr.assignee, rng.choice(NOTES))
         self._reply(story, replied)
         if outcome == "reopened":
             self._reopen_and_close(story)
@@ -805,12 +789,9 @@ class RequestsBuilder:
 
     def _reply(self, story: Story, at: dt.datetime) -> None:
         sr = story.sr
-        sr.status = Status.REPLIED
         sr.replied_at = at
-        sr.first_response_at = sr.first_response_at or at
         sr.on_time = at <= self._resolve_due(sr)
-        sr.supervised = False
-        story.add(at, EventKind.REPLY, Status.HANDLING, Status.REPLIED, sr.assignee, sr.answer)
+        story.add(at, EventKind.REPLY, sr.assignee, sr.answer)
 
     def _rate_or_close(self, story: Story, outcome: str) -> None:
         rng, sr = self.rng, story.sr
@@ -826,22 +807,16 @@ class RequestsBuilder:
         contact = self.people.contacts.get(sr.enterprise_id)
         if rating:
             at = self.add(sr.replied_at, rng.uniform(15, 2 * self.mpd))
-            sr.rating, sr.rated_at = rating, at
-            sr.rating_comment = rng.choice(SATISFIED if rating == Rating.SATISFIED else BASICALLY)
-            story.add(at, EventKind.RATE, Status.REPLIED, Status.CLOSED, contact,
-                      sr.rating_comment, {"rating": rating})  # fmt: skip
+            comment = rng.choice(SATISFIED if rating == Rating.SATISFIED else BASICALLY)
+            story.add(at, EventKind.RATE, contact, comment, {"rating": rating})
         else:
             at = self.add(sr.replied_at, 5 * self.mpd + rng.uniform(0, 60))
-            story.add(at, EventKind.CLOSE, Status.REPLIED, Status.CLOSED, sr.steward)
-        sr.status, sr.closed_at = Status.CLOSED, at
+            story.add(at, EventKind.CLOSE, sr.steward)
         if rng.random() < 0.25:
             self._revisit(story, self.add(at, rng.uniform(0.5, 5) * self.mpd))
 
     def _revisit(self, story: Story, at: dt.datetime) -> None:
-        sr = story.sr
-        sr.revisited_at, sr.revisit_required = at, False
-        story.add(at, EventKind.REVISIT, Status.CLOSED, Status.CLOSED, sr.steward,
-                  self.rng.choice(REVISITS))  # fmt: skip
+        story.add(at, EventKind.REVISIT, story.sr.steward, self.rng.choice(REVISITS))
 
     def _unsatisfied(self, story: Story, at: dt.datetime | None = None) -> dt.datetime:
         """Rated unsatisfied (at `at`, else soon after the answer): reopened with a fresh
@@ -851,17 +826,8 @@ class RequestsBuilder:
         at = at or self.add(sr.replied_at, rng.uniform(30, 2 * self.mpd))
         comment = rng.choice(UNSATISFIED)
         contact = self.people.contacts.get(sr.enterprise_id)
-        sr.rating, sr.rating_comment, sr.rated_at = Rating.UNSATISFIED, comment, at
-        story.add(at, EventKind.RATE, Status.REPLIED, Status.REPLIED, contact, comment,
-                  {"rating": Rating.UNSATISFIED})  # fmt: skip
-        story.add(at, EventKind.REOPEN, Status.REPLIED, Status.HANDLING, None, comment)
-        sr.status = Status.HANDLING
-        sr.reopen_count += 1
-        sr.revisit_required = True
-        sr.closed_at = sr.replied_at = sr.on_time = None
-        sr.clock_started_at = at
-        sr.paused_minutes = 0
-        sr.extension_days = Decimal(0)
+        story.add(at, EventKind.RATE, contact, comment, {"rating": Rating.UNSATISFIED})
+        sr.clock_started_at, sr.paused_minutes = at, 0  # the rating reopens it: a new window
         return at
 
     def _reopen_and_close(self, story: Story) -> None:
@@ -872,20 +838,17 @@ class RequestsBuilder:
         sr.answer = rng.choice(SECOND_ANSWERS)
         self._reply(story, replied)
         closed = self.add(replied, rng.uniform(30, 600))
-        story.add(closed, EventKind.CLOSE, Status.REPLIED, Status.CLOSED, sr.steward)
-        sr.status, sr.closed_at = Status.CLOSED, closed
+        story.add(closed, EventKind.CLOSE, sr.steward)
         self._revisit(story, self.add(closed, rng.uniform(0.5, 3) * self.mpd))
 
     def withdrawn(self, t: Target, submitted: dt.datetime) -> Story:
         story = self._new(t)
         self._submit(story, submitted)
-        sr = story.sr
         at = self.add(submitted, self.rng.uniform(30, 600))
         if self.rng.random() < 0.5:
             self._accept(story, self.add(submitted, self.rng.uniform(10, 25)))
-        story.add(at, EventKind.WITHDRAW, sr.status, Status.WITHDRAWN,
-                  self.people.contacts.get(t.enterprise.pk), "问题已自行解决，撤回诉求")  # fmt: skip
-        sr.status, sr.closed_at = Status.WITHDRAWN, at
+        story.add(at, EventKind.WITHDRAW, self.people.contacts.get(t.enterprise.pk),
+                  "问题已自行解决，撤回诉求")  # fmt: skip
         return story
 
     # -- requests open now ------------------------------------------------------------------
@@ -922,10 +885,7 @@ class RequestsBuilder:
         if status in (Status.DISPATCHED, Status.BOUNCED):
             if status == Status.BOUNCED:
                 bounced = self.add(dispatched, f * rng.uniform(0.3, 0.9) * sign_window)
-                sr.bounce_reason = rng.choice(BOUNCE_REASONS)
-                sr.status_before_bounce, sr.status = Status.DISPATCHED, Status.BOUNCED
-                story.add(bounced, EventKind.BOUNCE, Status.DISPATCHED, Status.BOUNCED,
-                          sr.assignee, sr.bounce_reason)  # fmt: skip
+                story.add(bounced, EventKind.BOUNCE, sr.assignee, rng.choice(BOUNCE_REASONS))
             return story
         end = replied or now
         first = min(rng.uniform(0.05, 0.6) * sign_window, 0.5 * self.cal.between(dispatched, end))
@@ -938,14 +898,11 @@ class RequestsBuilder:
         if status == Status.AWAITING_INFO:
             ask = max(self.add(dispatched, f * window), self.add(signed, 30))
             question, _answer = rng.choice(QUESTIONS)
-            story.add(ask, EventKind.ASK_INFO, Status.HANDLING, Status.AWAITING_INFO,
-                      sr.assignee, question)  # fmt: skip
-            sr.status, sr.paused_at = Status.AWAITING_INFO, ask
+            story.add(ask, EventKind.ASK_INFO, sr.assignee, question)
             return story
         if f > 0.3 and rng.random() < 0.5:
             noted = self.add(signed, self.cal.between(signed, now) * rng.uniform(0.3, 0.9))
-            story.add(noted, EventKind.NOTE, Status.HANDLING, Status.HANDLING, sr.assignee,
-                      rng.choice(NOTES))  # fmt: skip
+            story.add(noted, EventKind.NOTE, sr.assignee, rng.choice(NOTES))
         return story
 
     def replied_waiting(self, t: Target) -> Story:
@@ -957,12 +914,9 @@ class RequestsBuilder:
             if story.sr.replied_at and story.sr.replied_at < self.now:
                 break
         # Drop what came after the answer.
-        sr = story.sr
-        assert sr.replied_at is not None
-        story.events = [e for e in story.events if e[0] <= sr.replied_at]
-        sr.status = Status.REPLIED
-        sr.rating, sr.rating_comment, sr.rated_at = "", "", None
-        sr.closed_at = sr.revisited_at = None
+        replied_at = story.sr.replied_at
+        assert replied_at is not None
+        story.events = [e for e in story.events if e[0] <= replied_at]
         return story
 
 
@@ -982,10 +936,6 @@ def working_back(cal: WorkCalendar, end: dt.datetime, minutes: float) -> dt.date
                 left -= span_end - span_start
         day -= dt.timedelta(days=1)
     raise ValueError("no working time in ten years: check the holiday calendar")
-
-
-def _who(user: User) -> dict[str, Any]:
-    return {"to": user}
 
 
 def _stage_on(p: Project, day: dt.date) -> str | None:
@@ -1083,7 +1033,7 @@ def _replay(story: Story, batch: steps.Batch, now: dt.datetime) -> ServiceReques
         text=plan.text, project=plan.project, priority=plan.priority, source=plan.source,
         at=plan.submitted_at,
     )  # fmt: skip
-    for at, kind, _from, _to, actor, note, said in sorted(story.events[1:], key=lambda e: e[0]):
+    for at, kind, actor, note, said in sorted(story.events[1:], key=lambda e: e[0]):
         if kind == EventKind.REOPEN:
             continue  # the unsatisfied rating reopens it (one step, two timeline entries)
         _sweep(sr, batch, before=at)
