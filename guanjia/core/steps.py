@@ -176,6 +176,7 @@ class Batch:
         self._updates: dict[type[models.Model], dict[Any, tuple[models.Model, set[str]]]] = {}
         self._after: list[Callable[[], Any]] = []
         self._memo: dict[str, Any] = {}
+        self._ids: dict[type[models.Model], list[int]] = {}
 
     def hold(self, objs: Iterable[models.Model]) -> None:
         for obj in objs:
@@ -199,6 +200,33 @@ class Batch:
             else:
                 rows[obj.pk] = (obj, set(names))
 
+    def new_id(self, model: type[models.Model]) -> int:
+        """An id for a new row of `model` the batch will insert (`insert`): reserved now, so
+        the steps that follow can name the row before it is written. PostgreSQL hands them
+        out from the table's sequence; SQLite's write lock, held by the batch's transaction,
+        makes the next ones after the highest ours."""
+        free = self._ids.setdefault(model, [])
+        if not free:
+            connection = connections[router.db_for_write(model)]
+            table, column = model._meta.db_table, model._meta.pk.column
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                        "FROM generate_series(1, 500)",
+                        [table, column],
+                    )
+                    free.extend(row[0] for row in cursor.fetchall())
+                else:
+                    quote = connection.ops.quote_name
+                    last = self._memo.get(f"_last_id:{table}")
+                    if last is None:
+                        cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")  # noqa: S608
+                        last = cursor.fetchone()[0] or 0
+                    free.extend(range(last + 1, last + 501))
+                    self._memo[f"_last_id:{table}"] = last + 500
+        return free.pop(0)
+
     def after(self, fn: Callable[[], Any]) -> None:
         self._after.append(fn)
 
@@ -209,10 +237,12 @@ class Batch:
 
     def flush(self) -> None:
         """Write what the batch holds: updated rows, then new rows (in order), then `after`."""
+        new_rows = {id(row) for rows in self._inserts.values() for row in rows}
         for model, rows in self._updates.items():
             by_fields: dict[frozenset[str], list[models.Model]] = {}
             for obj, names in rows.values():
-                by_fields.setdefault(frozenset(names), []).append(obj)
+                if id(obj) not in new_rows:  # a row inserted at the end is written as it is
+                    by_fields.setdefault(frozenset(names), []).append(obj)
             for names, objs in by_fields.items():
                 _update_rows(model, objs, sorted(names))
         for model, new in self._inserts.items():
@@ -236,8 +266,9 @@ def _insert_rows(model: type[models.Model], objs: list[models.Model]) -> None:
     """INSERT the rows with one statement run for all (executemany): `bulk_create` without
     compiling SQL per row, and without reading the new ids back."""
     meta = model._meta
-    # The primary key is left to the database (the rows are new).
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    # The primary key is the database's, unless the batch reserved them (`Batch.new_id`).
+    with_ids = objs[0].pk is not None
+    fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
@@ -247,6 +278,8 @@ def _insert_rows(model: type[models.Model], objs: list[models.Model]) -> None:
     )
     rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
     _execute_many(model, sql, rows)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def _execute_many(model: type[models.Model], sql: str, rows: list[list[Any]]) -> None:

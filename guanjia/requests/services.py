@@ -333,15 +333,21 @@ def _submit(
     # The related records are instances the caller read: no query each to check they exist;
     # the one constraint (a known status) holds for a new request and the database checks it.
     sr.full_clean(exclude=["number", *SUBMIT_REFERENCES], validate_constraints=False)
-    sr.save()
+    batch = steps.current_batch()
+    if batch is None:
+        sr.save()
+    else:  # written with the batch; its steps name it by the id reserved now
+        sr.pk = batch.new_id(ServiceRequest)
     sr.number = f"ZT{timezone.localtime(moment).year}{sr.pk:07d}"
-    steps.update([sr], ["number"])
+    if batch is None:
+        sr.save(update_fields=["number"])
+    else:
+        batch.insert(sr)
     steps.insert(entry(actor, AuditAction.CREATE, sr))
     steps.insert(
         RequestEvent(request=sr, kind=EventKind.SUBMIT, to_status=sr.status, actor=actor, at=moment)
     )
     sr.__dict__["_done_keys"] = set()  # a new request has no escalation (`done_keys`)
-    batch = steps.current_batch()
     if batch is not None:
         batch.hold([sr])  # its next steps in the batch work on this instance
     if not steps.telling():
