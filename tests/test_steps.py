@@ -18,11 +18,11 @@ from guanjia.approvals import services as approval_services
 from guanjia.core import steps
 from guanjia.core.models import AuditAction, AuditEntry, StatusChange
 from guanjia.core.steps import Field, Step, StepTable, anyone, run, system_only
+from guanjia.notifications.models import Notification
 from guanjia.projects import services as project_services
 from guanjia.projects.stages import NEXT, Stage
 from guanjia.requests import services
 from guanjia.requests.loading import load_categories
-from guanjia.notifications.models import Notification
 from guanjia.requests.models import Category, Escalation, RequestEvent, ServiceRequest, Status
 from guanjia.testing.factories import ProjectFactory, UserFactory
 from guanjia.worktime.clock import WorkCalendar

@@ -18,9 +18,9 @@ from guanjia.accounts.models import Role, User
 from guanjia.core import files
 from guanjia.core.audit import audited_save, record
 from guanjia.core.models import AuditAction
-from guanjia.core.steps import now as steps_now
 from guanjia.core.steps import Change, Field, StepTable, run, system_only
 from guanjia.core.steps import Step as EngineStep
+from guanjia.core.steps import now as steps_now
 from guanjia.projects.models import Project
 from guanjia.worktime.clock import WorkCalendar
 

@@ -208,7 +208,7 @@ class Batch:
         free = self._ids.setdefault(model, [])
         if not free:
             connection = connections[router.db_for_write(model)]
-            table, column = model._meta.db_table, model._meta.pk.column
+            table, column = model._meta.db_table, str(model._meta.pk.column)
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
                     cursor.execute(
@@ -243,8 +243,8 @@ class Batch:
             for obj, names in rows.values():
                 if id(obj) not in new_rows:  # a row inserted at the end is written as it is
                     by_fields.setdefault(frozenset(names), []).append(obj)
-            for names, objs in by_fields.items():
-                _update_rows(model, objs, sorted(names))
+            for fieldset, objs in by_fields.items():
+                _update_rows(model, objs, sorted(fieldset))
         for model, new in self._inserts.items():
             if model in self._with_ids:
                 model._default_manager.bulk_create(new, batch_size=1000)
@@ -273,7 +273,7 @@ def _insert_rows(model: type[models.Model], objs: list[models.Model]) -> None:
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
+        ", ".join(quote(str(f.column)) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
     rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
@@ -299,8 +299,8 @@ def _update_sql(
     # Identifiers come from the model and are quoted; the values go as parameters.
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         quote(meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in fields),
-        quote(meta.pk.column),
+        ", ".join(f"{quote(str(f.column))} = %s" for f in fields),
+        quote(str(meta.pk.column)),
     )
     rows = [
         [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk]

@@ -83,7 +83,7 @@ def is_assignable(user: User, request: ServiceRequest) -> bool:
     return bool(
         user.is_active
         and user.role in ASSIGNABLE_ROLES
-        and user.region_id is not None
+        and user.region is not None
         and user.region.path in request.region.lineage
     )
 
