@@ -24,6 +24,7 @@ rows and audit entries are written in bulk when the batch ends; its clock (`Batc
 "now" the steps read (`now()`), and a quiet batch tells nobody (old history is not news).
 """
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models, router, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -514,15 +516,25 @@ def _columns(model: type[models.Model]) -> tuple[list[str], list[Any]]:
     return _COLUMNS[model]
 
 
+def _plain(value: Any) -> Any:
+    """A value to compare later: what a step may change in place (a stored file's name, a
+    JSON dict or list) is copied now."""
+    if isinstance(value, FieldFile):
+        return value.name
+    if isinstance(value, dict | list):
+        return copy.deepcopy(value)
+    return value
+
+
 def _raw(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in _columns(type(obj))[0]}
+    return {name: _plain(getattr(obj, name)) for name in _columns(type(obj))[0]}
 
 
 def _write(obj: Any, before: dict[str, Any]) -> set[str]:
     """Write the fields of `obj` that changed since `before` (and its `auto_now` fields);
     returns the names of those that changed."""
     attnames, stamped = _columns(type(obj))
-    changed = {name for name in attnames if before.get(name) != getattr(obj, name)}
+    changed = {name for name in attnames if before.get(name) != _plain(getattr(obj, name))}
     names = changed | {f.attname for f in stamped}
     current = _batch.get()
     if current is not None:

@@ -1,12 +1,17 @@
-"""The demo's project stewards and a year of enterprise requests (诉求), written in bulk.
+"""The demo's project stewards and a year of enterprise requests (诉求), taken through the
+real steps.
 
-The step functions in guanjia.requests.services take tens of milliseconds a step; a year of
-requests (2,500 of them, some 20,000 timeline entries) would make `make run` wait minutes. So
-each request's story is computed here and written with bulk_create, using the same pieces the
-services use: the working calendar (guanjia.worktime), the SLA policies (sla.sla_for), the mark
-table (sla.SIGN_MARKS / sla.RESOLVE_MARKS and mark keys) and, for the requests still open,
-`sla.reschedule` itself, so deadlines and the sweep's next mark are what the services would
-have stored. Closed requests carry the reminders and escalations the sweep would have made.
+Each request is planned here: who asks what and when, and when each step is taken by whom
+(accept, dispatch, transfer, sign for, ask and give information, note, answer, rate, close,
+revisit, withdraw, bounce). The plan reads only the SLA policy's windows and the working
+calendar to place its moments. Then every request is submitted and its steps taken, in time
+order, through `guanjia.requests.services` (`submit`, `take`, the table `STEPS`), with the
+escalation sweep's own work (`escalation.act_on`) a minute after each mark falls: the status
+changes, the timeline, the clock, the escalations and the audit entries are the rules' own.
+
+Speed: all of it runs in one quiet batch of steps (`guanjia.core.steps.batch`): the rows are
+held in memory, each step writes nothing until the batch ends, then every row, timeline
+entry and audit entry is written in bulk; nobody is notified of a year-old step.
 
 One `random.Random` seeded from the demo's seed drives every choice: the demo is reproducible
 up to "now", which the open requests are placed against so the sweep has real work on its
