@@ -552,7 +552,6 @@ class RequestsBuilder:
         self.start = now - dt.timedelta(days=365)
         self.people = ensure_people(rng)
         self.assigned = assign_stewards(rng, self.people)
-        self.paths = dict(Region.objects.values_list("pk", "path"))
         self.categories = {c.code: c for c in Category.objects.filter(active=True)}
         self.slas: dict[tuple[int, str], sla.Sla] = {}
         self.enterprises = list(
@@ -715,19 +714,21 @@ class RequestsBuilder:
 
     def _local(self, sr: ServiceRequest) -> User:
         """Who handles a request its steward keeps: the steward, when the request's area is
-        theirs; else the area's official, or one of the city's stewards (a request goes only
-        to people of its area)."""
+        theirs; else a steward of the request's area (a request goes only to people of its
+        area: `access.assignable_people`), the same one for an enterprise's requests."""
         steward = sr.steward
         assert steward is not None
         lineage = sr.region.lineage
         if steward.region is None or steward.region.path in lineage:
             return steward
-        for region_id in sorted(self.people.officials, key=lambda pk: -self.paths[pk].count("/")):
-            if self.paths[region_id] in lineage:
-                return self.people.officials[region_id][0]
-        city = self.people.city_stewards
-        assert city and self.people.city.path in lineage, f"nobody to handle it in {sr.region}"
-        return city[sr.enterprise_id % len(city)]
+        if sr.region_id == self.people.city.pk:
+            local = self.people.city_stewards
+        else:
+            local = self.people.stewards_by_area.get(sr.region_id) or self.people.officials.get(
+                sr.region_id, []
+            )
+        assert local, f"nobody to handle a request in {sr.region}"
+        return local[sr.enterprise_id % len(local)]
 
     def _transfer(self, story: Story, at: dt.datetime, to: User) -> None:
         sr = story.sr
