@@ -20,6 +20,7 @@ from guanjia.core.audit import audited_save, record
 from guanjia.core.models import AuditAction
 from guanjia.core.steps import Change, Field, StepTable, run, system_only
 from guanjia.core.steps import Step as EngineStep
+from guanjia.core.steps import now as steps_now
 from guanjia.projects.models import Project
 from guanjia.worktime.clock import WorkCalendar
 
@@ -376,15 +377,14 @@ def _refused(item: ApprovalItem, step: Any) -> str:
 
 def _save(change: Change) -> None:
     change.obj.full_clean()
-    change.obj.save()
 
 
 def _timeline(change: Change) -> ApprovalEvent:
-    """The approval's own history row, on the project's timeline."""
-    return ApprovalEvent.objects.create(
+    """The approval's own history row, on the project's timeline (the engine writes it)."""
+    return ApprovalEvent(
         item=change.obj,
         kind=change.step.kind,
-        at=change.at or timezone.now(),
+        at=change.at or steps_now(),
         actor=change.by if getattr(change.by, "pk", None) else None,
         note=change.note[:300],
     )

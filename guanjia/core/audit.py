@@ -48,16 +48,36 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The concrete field values of a model instance, JSON-safe (foreign keys as ids)."""
+_AUDITED: dict[type[models.Model], list[tuple[str, Any]]] = {}
+
+
+def _audited(model: type[models.Model]) -> list[tuple[str, Any]]:
+    """The fields the log keeps of a model, with their masks (read once per model, after the
+    apps have marked their excluded and masked fields)."""
+    if model not in _AUDITED:
+        _AUDITED[model] = [
+            (field.attname, getattr(field, "audit_mask", None))
+            for field in model._meta.concrete_fields
+            if not getattr(field, "audit_exclude", False) and field.name != "password"
+        ]
+    return _AUDITED[model]
+
+
+def snapshot(
+    obj: models.Model, *, only: set[str] | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The concrete field values of a model instance, JSON-safe (foreign keys as ids).
+    `only`: just these attribute names; `values`: read them there instead of on `obj` (the
+    row as it was before a change)."""
     data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if getattr(field, "audit_exclude", False) or field.name in ("password",):
+    for attname, mask in _audited(type(obj)):
+        if only is not None and attname not in only:
             continue
-        value = _jsonable(getattr(obj, field.attname))
+        value = getattr(obj, attname) if values is None else values.get(attname)
+        if value is not None and not isinstance(value, int | float | bool):
+            value = _jsonable(value)
         # Personal data kept out of the log in full (e.g. the ID number: masked + fingerprint).
-        mask = getattr(field, "audit_mask", None)
-        data[field.attname] = mask(value) if mask and value else value
+        data[attname] = mask(value) if mask and value else value
     return data
 
 

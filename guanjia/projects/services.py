@@ -149,8 +149,8 @@ def _move(change: Change, on: dt.date | None = None, evidence: str = "", reason:
 
 
 def _stage_change(change: Change) -> StageChange:
-    """The project's own history row."""
-    return StageChange.objects.create(
+    """The project's own history row (the engine writes it)."""
+    return StageChange(
         project=change.obj,
         from_stage=change.from_status,
         to_stage=change.obj.stage,

@@ -66,11 +66,25 @@ def assignable_people(user: User | None, request: ServiceRequest) -> QuerySet[Us
     return (
         User.objects.filter(
             is_active=True,
-            role__in=[Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL],
+            role__in=ASSIGNABLE_ROLES,
             region__path__in=request.region.lineage,
         )
         .select_related("department")
         .order_by("role", "department__name", "username")
+    )
+
+
+ASSIGNABLE_ROLES = (Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL)
+
+
+def is_assignable(user: User, request: ServiceRequest) -> bool:
+    """Whether `user` is one of `assignable_people` for the request (the same rule, on one
+    person already read: no query but their region's, when it is not loaded)."""
+    return bool(
+        user.is_active
+        and user.role in ASSIGNABLE_ROLES
+        and user.region is not None
+        and user.region.path in request.region.lineage
     )
 
 

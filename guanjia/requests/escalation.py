@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
+from guanjia.core import steps
 from guanjia.core.audit import entry
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.notifications.services import batched
@@ -79,6 +80,22 @@ def sweep(at: dt.datetime | None = None, batch: int = 200) -> int:
             return acted  # all due rows are in another worker's hands right now
 
 
+def act_on(rows: list[ServiceRequest], at: dt.datetime) -> int:
+    """What the sweep does at `at`, on rows the caller already holds locked (a batch of steps
+    replaying history: `core.steps.batch`): every mark due by then is acted on, written with
+    the batch. Returns how many marks were acted on."""
+    people = steps.memo("requests.sweep_people", People)
+    cal = services.calendar()
+    acted = 0
+    due = [sr for sr in rows if sr.next_mark_at is not None and sr.next_mark_at <= at]
+    while due:
+        work = Work(at, people)
+        work.claim(due, cal)
+        acted += work.write()
+        due = [sr for sr in due if sr.next_mark_at is not None and sr.next_mark_at <= at]
+    return acted
+
+
 def _locked(qs: QuerySet[ServiceRequest], moment: dt.datetime) -> list[ServiceRequest]:
     """The rows still due, locked for this transaction; rows another worker holds are
     skipped, not waited for (SQLite has one writer at a time anyway)."""
@@ -136,15 +153,19 @@ class Work:
                 at=self.moment,
             )
             sr._before = before  # type: ignore[attr-defined]
+            done = sr.__dict__.get("_done_keys")  # what `services.done_keys` read before
+            if done is not None:
+                done.add(escalation.key)
             self.items.append((sr, mark, escalation, self.people.for_mark(sr, mark)))
-        ServiceRequest.objects.bulk_update(
-            rows, ["next_mark", "next_mark_at", "escalation_level", "supervised"]
-        )
+        steps.update(rows, ["next_mark", "next_mark_at", "escalation_level", "supervised"])
         return len(rows)
 
     def write(self) -> int:
         if not self.items:
             return 0
+        if steps.current_batch() is not None:
+            self._write_with_batch()
+            return len(self.items)
         try:
             with transaction.atomic():
                 Escalation.objects.bulk_create([e for _sr, _m, e, _p in self.items])
@@ -168,6 +189,26 @@ class Work:
                 for u in people
             ]
         )
+        events, audits = self._records()
+        RequestEvent.objects.bulk_create(events)
+        AuditEntry.objects.bulk_create(audits)
+        return len(self.items)
+
+    def _write_with_batch(self) -> None:
+        """Inside a batch of steps: the rows go with the batch's writes (the recipients once
+        the escalations have their ids)."""
+        batch = steps.current_batch()
+        assert batch is not None
+        recipients = batch.memo("requests.escalation_recipients", lambda: _recipients_later(batch))
+        for _sr, _m, escalation, people in self.items:
+            batch.insert(escalation, with_id=True)
+            recipients += [(escalation, u) for u in people]
+        events, audits = self._records()
+        for row in [*events, *audits]:
+            batch.insert(row)
+
+    def _records(self) -> tuple[list[RequestEvent], list[AuditEntry]]:
+        """The timeline entries and audit entries of the marks (the people told as well)."""
         events, audits = [], []
         with services._in_default_language():
             for sr, mark, _e, people in self.items:
@@ -217,9 +258,21 @@ class Work:
                     about=kind,
                     quotes_note=True,
                 )
-        RequestEvent.objects.bulk_create(events)
-        AuditEntry.objects.bulk_create(audits)
-        return len(self.items)
+        return events, audits
+
+
+def _recipients_later(batch: steps.Batch) -> list[tuple[Escalation, User]]:
+    """A list the batch's escalations add their recipients to, written after them."""
+    pending: list[tuple[Escalation, User]] = []
+    Through = Escalation.recipients.through
+
+    def write() -> None:
+        Through.objects.bulk_create(
+            [Through(escalation_id=e.pk, user_id=u.pk) for e, u in pending], batch_size=1000
+        )
+
+    batch.after(write)
+    return pending
 
 
 TITLES: dict[int, Callable[[], str]] = {

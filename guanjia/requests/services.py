@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import ReferenceOutOfScope
-from guanjia.core.audit import entry, record, snapshot
+from guanjia.core import steps
+from guanjia.core.audit import entry, snapshot
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.core.steps import Change, Step, StepTable, record_move, run
 from guanjia.core.steps import Field as F
@@ -55,11 +56,14 @@ class RequestError(ValidationError):
 
 
 def now() -> dt.datetime:
-    return timezone.now()
+    """The moment a step takes place: the real time, or the clock of the batch of steps
+    being taken (`core.steps.batch(at=…)`: a loader replaying history)."""
+    return steps.now()
 
 
 def calendar() -> WorkCalendar:
-    return WorkCalendar.load()
+    """The working calendar (loaded once per batch of steps)."""
+    return steps.memo("requests.calendar", WorkCalendar.load)
 
 
 def _text(value: str, field: str, *, required: bool = True, limit: int = 5000) -> str:
@@ -88,8 +92,15 @@ def step_label(step: str) -> str:
     return str(STEPS[step].label) if step in STEPS else step
 
 
-def _done_keys(sr: ServiceRequest) -> set[str]:
-    return set(Escalation.objects.filter(request=sr).values_list("key", flat=True))
+def done_keys(sr: ServiceRequest) -> set[str]:
+    """The escalation marks acted on for this request, read once per instance (the sweep adds
+    those it acts on to an instance it holds)."""
+    keys = sr.__dict__.get("_done_keys")
+    if keys is None:
+        keys = sr.__dict__["_done_keys"] = set(
+            Escalation.objects.filter(request=sr).values_list("key", flat=True)
+        )
+    return keys
 
 
 def _lock(sr: ServiceRequest) -> ServiceRequest:
@@ -112,11 +123,10 @@ def _kind(change: Change) -> str:
 
 
 def _save(change: Change) -> None:
-    """Reschedule the clock (unless the step leaves it alone) and write the row."""
+    """Reschedule the clock (unless the step leaves it alone); the engine writes the row."""
     sr = change.obj
     if change.opts.get("reschedule", True):
-        sla.reschedule(sr, change.opts.get("cal") or calendar(), change.at, done=_done_keys(sr))
-    sr.save()
+        sla.reschedule(sr, change.opts.get("cal") or calendar(), change.at, done=done_keys(sr))
 
 
 def _audit_note(change: Change) -> str:
@@ -125,11 +135,11 @@ def _audit_note(change: Change) -> str:
 
 
 def _timeline(change: Change) -> RequestEvent:
-    """The request's own history row: one line of its timeline."""
+    """The request's own history row: one line of its timeline (the engine writes it)."""
     from .models import INTERNAL_EVENTS
 
     kind = _kind(change)
-    return RequestEvent.objects.create(
+    return RequestEvent(
         request=change.obj,
         kind=kind,
         from_status=change.from_status,
@@ -215,6 +225,8 @@ def _tell(
     those who may read the note: an enterprise contact never receives internal text."""
     from guanjia.notifications.services import notify
 
+    if not steps.telling():
+        return  # a quiet batch of steps: history being replayed is nobody's news
     shown = TIMELINE[about]
     needed = {shown.entry, shown.note} if quotes_note else {shown.entry}
     people = [u for u in recipients if u is not None and needed <= audiences(u)]
@@ -242,7 +254,20 @@ def _default_region(enterprise: Enterprise, project: Project | None) -> Region:
         return project.region
     if enterprise.region_id and enterprise.region:
         return enterprise.region
-    return Region.objects.get(code=settings.GUANJIA_CITY_CODE)
+    return steps.memo(
+        "requests.city_region", lambda: Region.objects.get(code=settings.GUANJIA_CITY_CODE)
+    )
+
+
+SUBMIT_REFERENCES = (
+    "enterprise",
+    "project",
+    "region",
+    "category",
+    "submitted_by",
+    "steward",
+    "assignee",
+)
 
 
 @transaction.atomic
@@ -272,7 +297,6 @@ def record_history(
     return requests
 
 
-@transaction.atomic
 def submit(
     actor: User | None,
     *,
@@ -286,6 +310,25 @@ def submit(
     at: dt.datetime | None = None,
 ) -> ServiceRequest:
     """An enterprise's new request: it goes to the enterprise's steward to accept (受理)."""
+    with steps.atomic():
+        return _submit(
+            actor, enterprise=enterprise, category=category, title=title, text=text,
+            project=project, priority=priority, source=source, at=at,
+        )  # fmt: skip
+
+
+def _submit(
+    actor: User | None,
+    *,
+    enterprise: Enterprise,
+    category: Category,
+    title: str,
+    text: str,
+    project: Project | None,
+    priority: str,
+    source: str,
+    at: dt.datetime | None,
+) -> ServiceRequest:
     if actor is not None and actor.role == Role.ENTERPRISE and actor.enterprise_id != enterprise.pk:
         raise RequestError({"enterprise": _("You can submit requests only for your enterprise.")})
     if (
@@ -315,14 +358,28 @@ def submit(
         steward=steward,
         assignee=steward,
     )
-    sr.full_clean(exclude=["number"])
-    sr.save()
+    # The related records are instances the caller read: no query each to check they exist;
+    # the one constraint (a known status) holds for a new request and the database checks it.
+    sr.full_clean(exclude=["number", *SUBMIT_REFERENCES], validate_constraints=False)
+    batch = steps.current_batch()
+    if batch is None:
+        sr.save()
+    else:  # written with the batch; its steps name it by the id reserved now
+        sr.pk = batch.new_id(ServiceRequest)
     sr.number = f"ZT{timezone.localtime(moment).year}{sr.pk:07d}"
-    sr.save(update_fields=["number"])
-    record(actor, AuditAction.CREATE, sr)
-    RequestEvent.objects.create(
-        request=sr, kind=EventKind.SUBMIT, to_status=sr.status, actor=actor, at=moment
+    if batch is None:
+        sr.save(update_fields=["number"])
+    else:
+        batch.insert(sr)
+    steps.insert(entry(actor, AuditAction.CREATE, sr))
+    steps.insert(
+        RequestEvent(request=sr, kind=EventKind.SUBMIT, to_status=sr.status, actor=actor, at=moment)
     )
+    sr.__dict__["_done_keys"] = set()  # a new request has no escalation (`done_keys`)
+    if batch is not None:
+        batch.hold([sr])  # its next steps in the batch work on this instance
+    if not steps.telling():
+        return sr
     with _in_default_language():
         _tell(
             [steward] if steward else area_leads(sr),
@@ -340,7 +397,7 @@ def _assign_to(sr: ServiceRequest, to: User) -> None:
         raise RequestError(
             {"to": _("Requests go to a steward, an area official or a department handler.")}
         )
-    if not access.assignable_people(None, sr).filter(pk=to.pk).exists():
+    if not access.is_assignable(to, sr):
         # Another county's person would read the request: refused as if there were no such
         # person (every path checks this first; this is the last line).
         raise ReferenceOutOfScope("to", to.pk)
@@ -383,7 +440,10 @@ def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None =
     sr, actor = change.obj, change.actor
     moment = at or now()
     _assign_to(sr, to)
-    policy = sla.sla_for(sr.category, sr.priority)
+    policy = steps.memo(
+        f"requests.sla:{sr.category_id}:{sr.priority}",
+        lambda: sla.sla_for(sr.category, sr.priority),
+    )
     sr.sign_days, sr.reply_days = policy.sign_days, policy.reply_days
     sr.resolve_days, sr.max_resolve_days = policy.resolve_days, policy.max_resolve_days
     sr.status = Status.DISPATCHED
@@ -801,7 +861,7 @@ def _ask_extension(change: Change, days: Any = None, reason: str = "") -> Extens
     extension = Extension.objects.create(
         request=sr, days=days, reason=reason, asked_by=actor, asked_at=moment
     )
-    record(actor, AuditAction.CREATE, extension)
+    steps.insert(entry(actor, AuditAction.CREATE, extension))
     change.at, change.note, change.data = moment, reason, {"days": str(days)}
     change.opts["reschedule"] = False
     _notice(
@@ -840,7 +900,9 @@ def _decide_extension(
     extension.decided_by, extension.decided_at = actor, moment
     extension.decision_note = note[:500]
     extension.save()
-    record(actor, AuditAction.UPDATE, extension, before=ext_before, after=snapshot(extension))
+    steps.insert(
+        entry(actor, AuditAction.UPDATE, extension, before=ext_before, after=snapshot(extension))
+    )
     change.at, change.note = moment, note
     change.data = {"days": str(extension.days), "approved": approve}
 

@@ -8,6 +8,7 @@ settings.GUANJIA_WORK_HOURS (default 08:30–12:00 and 13:30–17:30, 7.5 hours 
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -46,7 +47,7 @@ class WorkCalendar:
             tz=ZoneInfo(settings.TIME_ZONE),
         )
 
-    @property
+    @cached_property
     def minutes_per_day(self) -> int:
         return sum(_minutes(a, b) for a, b in self.hours)
 
@@ -75,11 +76,24 @@ class WorkCalendar:
         if minutes < 0:
             raise ValueError("working time cannot be negative")
         left = dt.timedelta(minutes=minutes)
-        for a, b in self.spans(start):
-            if b - a >= left:
-                return a + left
-            left -= b - a
-        raise AssertionError("unreachable")  # spans() raises first
+        day = start.astimezone(self.tz).date()
+        whole = dt.timedelta(minutes=self.minutes_per_day)
+        for _ in range(3660):  # ten years: a calendar with no working day is a mistake
+            if self.is_working_day(day):
+                if left > whole and dt.datetime.combine(day, self.hours[0][0], self.tz) >= start:
+                    left -= whole  # a whole working day, and more to go: no need to look inside
+                else:
+                    for a, b in self.hours:
+                        span_start = dt.datetime.combine(day, a, self.tz)
+                        span_end = dt.datetime.combine(day, b, self.tz)
+                        if span_end <= start:
+                            continue
+                        span_start = max(span_start, start)
+                        if span_end - span_start >= left:
+                            return span_start + left
+                        left -= span_end - span_start
+            day += dt.timedelta(days=1)
+        raise ValueError("no working time in ten years: check the holiday calendar")
 
     def add_days(self, start: dt.datetime, days: float) -> dt.datetime:
         """`days` working days after `start` (1 working day = one day's working hours)."""
