@@ -390,3 +390,58 @@ def test_records_can_be_added_from_the_page(users, lead, today):
     assert NegotiationRecord.objects.filter(lead=lead).count() == 1
     page = client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
     assert "确定考察时间" in page
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+def api(user, method, path, body=None):
+    from guanjia.accounts.models import ApiToken
+
+    token = ApiToken.issue(user)[1]
+    import json
+
+    return Client().generic(
+        method, "/api/v1" + path, data=json.dumps(body) if body is not None else "",
+        content_type="application/json", headers={"Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+
+
+def test_api_investor_look_alike_is_a_409_unless_different(users, investor):
+    body = {"name": "国家电投集团东北电力股份有限公司", "group": "国家电投"}
+    refused = api(users["admin"], "POST", "/investors", body)
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["field"] == "name"
+    created = api(users["admin"], "POST", "/investors", body | {"different": True})
+    assert created.status_code == 201
+    assert created.json()["credit_code"] is None and created.json()["group"] == "国家电投"
+
+
+def test_api_lead_create_read_and_records(users, linghai, investor, today):
+    body = {"investor_id": investor.pk, "name": "风电项目", "region_id": linghai.pk,
+            "source": "central_soe", "investment_wan": "5亿元", "land_mu": "120"}  # fmt: skip
+    created = api(users["official"], "POST", "/leads", body)
+    assert created.status_code == 201, created.content
+    lead = created.json()
+    assert lead["investment_wan"] == "50000.0000" and lead["status"] == "lead"
+    assert "contact" in lead["steps"]
+    record = {"date": today.isoformat(), "our_side": "招商局", "their_side": "张总",
+              "outcome": "同意考察", "next_follow_up_on": today.isoformat()}  # fmt: skip
+    assert api(users["official"], "POST", f"/leads/{lead['id']}/records", record).status_code == 201
+    listed = api(users["official"], "GET", f"/leads/{lead['id']}/records").json()
+    assert listed["count"] == 1 and listed["items"][0]["outcome"] == "同意考察"
+    assert api(users["leader"], "GET", f"/leads/{lead['id']}").status_code == 200
+    assert api(users["leader"], "POST", f"/leads/{lead['id']}/records", record).status_code == 403
+    assert api(users["enterprise"], "GET", f"/leads/{lead['id']}").status_code == 404
+    assert api(users["enterprise"], "GET", "/leads").status_code == 404
+
+
+def test_api_a_reference_out_of_reach_reads_as_missing(users, linghai, heishan, investor):
+    far = EnterpriseFactory(region=heishan)
+    body = {"name": "x", "region_id": linghai.pk, "source": "expo"}
+    refused = api(users["official"], "POST", "/leads", body | {"investor_id": far.pk})
+    missing = api(users["official"], "POST", "/leads", body | {"investor_id": 987654})
+    assert refused.status_code == missing.status_code == 422
+    assert refused.content.replace(str(far.pk).encode(), b"ID") == missing.content.replace(
+        b"987654", b"ID"
+    )

@@ -39,6 +39,7 @@ from guanjia.worktime.loading import load_holidays
 
 from . import data
 from .data import Account, Firm
+from .leads_demo import build_leads
 from .lifecycle_demo import (
     build_approvals,
     build_guarantees,
@@ -112,6 +113,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_guarantees(seed=seed, today=today)
                 build_policies(seed=seed, today=today)
                 build_targets(today=today)
+                build_leads(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
             _grant_unmask(users.get("admin"))
     cockpit_figures.refresh()  # the cockpit's rollups, there before the worker's first run

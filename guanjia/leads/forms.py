@@ -4,7 +4,7 @@ and `accounts.scope` (what the user may name); `services` check and save."""
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.choices import region_choices
@@ -209,10 +209,18 @@ class LeadForm(forms.Form):
         model_choice_field(self, "owner").queryset = access.referenceable_owners(user).order_by(
             "display_name", "username"
         )
+        # Projects the user may name that no lead continues yet; the service says which stages
+        # a lead may continue (lead, negotiating), ordered first here.
         model_choice_field(self, "project").queryset = (
             referenceable(user, "project")
-            .filter(stage__in=[Stage.LEAD, Stage.NEGOTIATING])
             .filter(Q(lead__isnull=True) | keep("project"))
+            .order_by(
+                Case(
+                    When(stage__in=[Stage.LEAD, Stage.NEGOTIATING], then=0),
+                    default=1,
+                ),
+                "name",
+            )
         )
         if lead is not None:
             for name in (
