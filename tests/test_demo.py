@@ -245,3 +245,13 @@ def test_reset_passwords_restores_a_changed_demo_password(demo_output, client):
         assert not client.login(username="admin", password="guanjia-admin-2023")
         call_command("load_demo", "--reset-passwords", stdout=StringIO())
         assert client.login(username="admin", password="guanjia-admin-2023")
+
+
+def test_the_leads_workbench_has_leads_at_every_stage_with_records(demo_output):
+    from guanjia.leads.models import Lead, NegotiationRecord, Status
+
+    assert Lead.objects.count() == 300
+    assert set(Lead.objects.values_list("status", flat=True)) == set(Status.values)
+    assert NegotiationRecord.objects.count() > 300
+    signed = Lead.objects.filter(status=Status.SIGNED)
+    assert signed.filter(project__isnull=False).count() == signed.count()  # each is its project

@@ -445,3 +445,11 @@ def test_api_a_reference_out_of_reach_reads_as_missing(users, linghai, heishan, 
     assert refused.content.replace(str(far.pk).encode(), b"ID") == missing.content.replace(
         b"987654", b"ID"
     )
+
+
+def test_the_figures_page_hands_its_chart_the_same_figures(users, lead):
+    client = Client()
+    client.force_login(users["admin"])
+    page = client.get(reverse("leads:figures")).content.decode()
+    assert 'id="lead-chart-data"' in page and "leads/figures.js" in page
+    assert '"conversion": [0.0]' in page  # one lead of 央企对接, none signed yet

@@ -7,13 +7,14 @@ investor, project, owner, area or team) is the 422 of an id that does not exist.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from guanjia.enterprises import access as enterprise_access
 from guanjia.enterprises import services as enterprise_services
@@ -42,6 +43,29 @@ from .schemas import (
 )
 
 router = Router(tags=["leads"])
+
+
+def quantity(maximum: int, unit: str) -> Any:
+    """A need (land, power, energy, water): a non-negative number, or a decimal string."""
+    return Annotated[
+        Decimal,
+        Field(ge=0, le=maximum),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "number", "minimum": 0, "maximum": maximum},
+                    {"type": "string", "maxLength": 24},
+                ],
+                "description": unit,
+            }
+        ),
+    ]
+
+
+Land = quantity(10**6, "亩")
+Power = quantity(10**9, "kVA")
+Energy = quantity(10**9, "tonnes of standard coal a year")
+Water = quantity(10**9, "tonnes a day")
 
 READ_ONE = {401: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: InvalidOut, 422: InvalidOut}
@@ -135,10 +159,10 @@ class LeadCreate(Input):
     source: ContactSource
     industry_id: Id | None = None
     investment_wan: Amount = Decimal(0)
-    land_mu: Decimal | None = Field(None, ge=0, le=10**6)
-    power_kva: Decimal | None = Field(None, ge=0, le=10**9)
-    energy_tce: Decimal | None = Field(None, ge=0, le=10**9)
-    water_tons: Decimal | None = Field(None, ge=0, le=10**9)
+    land_mu: Land | None = None  # type: ignore[valid-type]
+    power_kva: Power | None = None  # type: ignore[valid-type]
+    energy_tce: Energy | None = None  # type: ignore[valid-type]
+    water_tons: Water | None = None  # type: ignore[valid-type]
     workers: int | None = Field(None, ge=0, le=10**7)
     department_id: Id | None = None
     owner_id: Id | None = None

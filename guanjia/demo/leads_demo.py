@@ -161,7 +161,12 @@ def build_leads(*, seed: int, today: dt.date, count: int = LEADS) -> int:
                 lead.project, lead.investor = project, project.enterprise
                 lead.name, lead.region = project.name, project.region
                 lead.investment_wan = project.total_investment_wan
+                # the lead's stages lead up to the project's signing
+                assert project.signed_on is not None
                 lead.signed_on = project.signed_on
+                lead.negotiating_on = lead.signed_on - dt.timedelta(days=rng.randint(15, 90))
+                lead.contact_on = lead.negotiating_on - dt.timedelta(days=rng.randint(10, 60))
+                lead.lead_on = lead.contact_on - dt.timedelta(days=rng.randint(3, 40))
         if status == Status.PAUSED:
             lead.paused_from = Status.CONTACT if lead.contact_on else Status.LEAD
             lead.paused_on = today - dt.timedelta(days=rng.randint(1, 30))
@@ -194,7 +199,7 @@ def build_leads(*, seed: int, today: dt.date, count: int = LEADS) -> int:
                     created_by=lead.owner,
                 )  # fmt: skip
             )
-            day = min(today, day + dt.timedelta(days=rng.randint(5, 30)))
+            day = min(last, day + dt.timedelta(days=rng.randint(5, 30)))
         lead.last_contact_on = records[-1].date
         if lead.status in OPEN:
             # some follow-ups are due soon, a few were missed (the sweep has work)

@@ -86,6 +86,17 @@ def rows(leads: Iterable[dict[str, Any]], key: str, labels: dict[Any, str]) -> l
     return [*ordered, everyone] if ordered else []
 
 
+def chart(data: dict[str, Any]) -> dict[str, Any]:
+    """What the page's chart draws (ECharts): conversion and median days per stage, by source."""
+    rows_ = list(data["by_source"][:-1])
+    return {
+        "sources": [r.label for r in rows_],
+        "conversion": [r.conversion for r in rows_],
+        "stages": [str(s) for s in data["stages"]],
+        "medians": [[r.median(stage) for r in rows_] for stage, _a, _b in STAGES],
+    }
+
+
 def pipeline(qs: QuerySet[Lead]) -> dict[str, Any]:
     """The figures of the leads in `qs` (what the user sees), by source and by team."""
     leads = list(qs.values(*COLUMNS, "source", "department_id", "department__name"))

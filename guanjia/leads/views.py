@@ -252,7 +252,10 @@ def board(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def figures_page(request: AuthedRequest) -> HttpResponse:
     form, qs = _filtered(request)
-    return render(request, "leads/figures.html", {"form": form, "figures": figures.pipeline(qs)})
+    data = figures.pipeline(qs)
+    labels = {"conversion": _("Conversion (%)"), "median": _("Median days")}
+    context = {"form": form, "figures": data, "chart": figures.chart(data), "labels": labels}
+    return render(request, "leads/figures.html", context)
 
 
 # --- investors (客商库) ------------------------------------------------------------------------
