@@ -68,7 +68,15 @@ Energy = quantity(10**9, "tonnes of standard coal a year")
 Water = quantity(10**9, "tonnes a day")
 
 READ_ONE = {401: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: InvalidOut, 422: InvalidOut}
+READ_LIST = {401: ErrorOut, 404: ErrorOut, 422: InvalidOut}  # 404: a role with no workbench
+WRITE_ERRORS = {
+    400: InvalidOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: InvalidOut,
+    422: InvalidOut,
+}
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -219,7 +227,7 @@ def investor_out(e: Enterprise) -> dict[str, Any]:
     }
 
 
-@router.get("/investors", response={200: InvestorList, 401: ErrorOut, 422: InvalidOut})
+@router.get("/investors", response={200: InvestorList} | READ_LIST)
 def list_investors(request: HttpRequest, filters: Query[InvestorFilters]) -> dict:
     """Investors the caller may see: enterprises with a lead, a source of contact, or no
     local region yet."""
@@ -329,7 +337,7 @@ def _leads(user: Any) -> Any:
     )
 
 
-@router.get("/leads", response={200: LeadList, 401: ErrorOut, 422: InvalidOut})
+@router.get("/leads", response={200: LeadList} | READ_LIST)
 def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict:
     """The leads the caller may see, newest first."""
     user = caller(request)
