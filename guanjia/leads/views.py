@@ -241,6 +241,7 @@ def board(request: AuthedRequest) -> HttpResponse:
         )
     context = {
         "form": form,
+        "can_create": access.can_create(user),
         "columns": columns,
         "more": BOARD_CARDS,
         "board_url": reverse("leads:board"),
@@ -254,7 +255,13 @@ def figures_page(request: AuthedRequest) -> HttpResponse:
     form, qs = _filtered(request)
     data = figures.pipeline(qs)
     labels = {"conversion": _("Conversion (%)"), "median": _("Median days")}
-    context = {"form": form, "figures": data, "chart": figures.chart(data), "labels": labels}
+    context = {
+        "form": form,
+        "figures": data,
+        "chart": figures.chart(data),
+        "labels": labels,
+        "can_create": access.can_create(request.user),
+    }
     return render(request, "leads/figures.html", context)
 
 
