@@ -15,6 +15,7 @@ from guanjia.accounts.models import Role
 from guanjia.core.models import AuditEntry, StatusChange
 from guanjia.enterprises import services as enterprise_services
 from guanjia.enterprises.models import Enterprise
+from guanjia.events.models import Signing
 from guanjia.leads import access, follow_ups, services
 from guanjia.leads.models import Lead, NegotiationRecord, Status
 from guanjia.notifications.models import Notification
@@ -190,6 +191,10 @@ def test_signing_creates_the_ledger_project_with_the_leads_facts(lead, users, to
     assert project.enterprise == lead.investor and project.region == lead.region
     assert project.total_investment_wan == Decimal("500000")
     assert project.negotiating_on == today  # the time in negotiation carries over
+    signing = Signing.objects.get(project=project)  # what the city's signing figures count
+    assert (signing.amount_wan, signing.government, signing.signed_on) == (
+        Decimal("500000"), lead.region, today,
+    )  # fmt: skip
 
 
 def test_signing_continues_a_project_already_in_the_ledger(users, linghai, investor, today):
@@ -210,6 +215,7 @@ def test_signing_continues_a_project_already_in_the_ledger(users, linghai, inves
     project.refresh_from_db()
     assert project.stage == Stage.SIGNED
     assert Project.objects.count() == 1  # nothing typed twice
+    assert Signing.objects.filter(project=project).count() == 1
     assert list(StageChange.objects.filter(project=project).values_list("to_stage", flat=True)) == [
         Stage.NEGOTIATING, Stage.SIGNED,
     ]  # fmt: skip

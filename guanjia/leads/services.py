@@ -315,19 +315,18 @@ def _advance(change: Change, on: dt.date | None = None, **_fields: Any) -> None:
 
 def _sign(change: Change, on: dt.date | None = None, **_fields: Any) -> None:
     """Signed: the ledger project is continued (its own stage move to 签约) or created at 签约
-    with the lead's facts; the lead then names it."""
+    with the lead's facts, and the signing is recorded (`events.services.record_signing`: the
+    signings the city counts, with the lead's intended investment as the contracted amount,
+    signed by the lead's area); the lead then names the project."""
     lead: Lead = change.obj
     when = _on(on, lead)
     lead.status = Status.SIGNED
     lead.signed_on = when
     lead.status_reason = ""
-    evidence = _("signed (lead %(pk)s)") % {"pk": lead.pk}
     if lead.project_id:
         project = Project.objects.get(pk=lead.project_id)
         if project.stage in CONTINUABLE:
-            project_services.transition(
-                project, Stage.SIGNED, change.actor, on=when, evidence=evidence
-            )
+            _record_signing(change, project, lead, when)
     else:
         project = project_services.create_project(
             change.actor,
@@ -341,8 +340,24 @@ def _sign(change: Change, on: dt.date | None = None, **_fields: Any) -> None:
             lead_on=lead.lead_on,
             negotiating_on=lead.negotiating_on,
         )
+        _record_signing(change, project, lead, when)
         lead.project = project
     change.opts["on"] = when
+
+
+def _record_signing(change: Change, project: Project, lead: Lead, when: dt.date) -> None:
+    """The signing, counted once at the project's first signing (the events' rule); a project
+    at 线索/在谈 moves to 签约 with it."""
+    from guanjia.events.services import record_signing
+
+    record_signing(
+        change.actor,
+        project=project,
+        government=lead.region,
+        signed_on=when,
+        amount_wan=lead.investment_wan,
+        note=_("signed (lead %(pk)s)") % {"pk": lead.pk},
+    )
 
 
 def _reason(reason: str) -> str:
