@@ -297,6 +297,18 @@ def test_the_sweep_counts_working_days(today):
 # --- who sees what ------------------------------------------------------------------------------
 
 
+def test_the_investors_page_shows_its_leads_to_workers_not_to_its_contact(users, lead):
+    investor = lead.investor
+    contact = UserFactory(username="ct", role=Role.ENTERPRISE, enterprise=investor)
+    for user, shown in ((users["official"], True), (contact, False)):
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("enterprises:enterprise_detail", args=[investor.pk]))
+        assert page.status_code == 200
+        assert ("凌海海上风电项目" in page.content.decode()) is shown
+        assert "国家电投" in page.content.decode()  # the group
+
+
 def test_steward_sees_own_and_team_leads_only(users, linghai, heishan, investor):
     team = DepartmentFactory(name="招商一分队", region=linghai.parent or linghai)
     steward = users["steward"]

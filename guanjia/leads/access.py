@@ -10,6 +10,8 @@
 | enterprise contact | nothing: an investor never sees the bureau's file on it | nothing                 |
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -126,3 +128,10 @@ def enterprise_tie(user: User) -> Q | None:
     if not may_open(user) or user.is_superuser:
         return None
     return Q(Exists(Lead.objects.filter(visible_q(user), investor=OuterRef("pk"))))
+
+
+def investor_leads(user: User, enterprise: Any) -> dict[str, Any]:
+    """The enterprise page's leads (`enterprises.views.detail_parts`): those of this investor
+    that the user may see (none for an enterprise contact)."""
+    leads = leads_for(user).filter(investor=enterprise).select_related("region")
+    return {"investor_leads": list(leads.order_by("-id")[:50])}
