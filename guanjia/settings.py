@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "guanjia.taskforces",
     "guanjia.approvals",
     "guanjia.guarantees",
+    "guanjia.leads",
     "guanjia.cockpit",
     "guanjia.targets",
     "guanjia.reports",
@@ -432,6 +433,10 @@ GUANJIA_PAGE_SIZE = envint("GUANJIA_PAGE_SIZE", "25")
 # Working hours for the service clock: comma-separated spans in local time.
 GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")
 GUANJIA_SITE_NAME = _("Guanjia investment service platform")
+# Leads (招商线索): a follow-up date missed by this many working days is told to the area's
+# leader; an open lead with no contact for this many calendar days is flagged stale.
+GUANJIA_LEAD_ESCALATION_WORKDAYS = envint("GUANJIA_LEAD_ESCALATION_WORKDAYS", "3")
+GUANJIA_LEAD_STALE_DAYS = envint("GUANJIA_LEAD_STALE_DAYS", "30")
 
 # Notifications. Links in emails and webhooks are made absolute with the site's public URL.
 GUANJIA_BASE_URL = envstr("GUANJIA_BASE_URL", "http://127.0.0.1:8000")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("inbox/", include("guanjia.notifications.urls")),
     path("requests/", include("guanjia.requests.urls")),
     path("services/", include("guanjia.servicerecords.urls")),
+    path("leads/", include("guanjia.leads.urls")),
     path("guarantees/", include("guanjia.guarantees.urls")),
     path("approvals/", include("guanjia.approvals.urls")),
     path("taskforces/", include("guanjia.taskforces.urls")),

@@ -86,6 +86,9 @@ READERS_OF_OTHER: dict[str, set[str]] = {
     "requests import job": set(),
     "servicerecords import job": set(),
     "targets import job": set(),
+    "lead": {"leader", "admin"},
+    "investor": {"handler", "leader", "admin"},  # an enterprise's readers
+    "negotiation record": {"leader", "admin"},  # the lead's readers
 }
 
 # Patterns the matrix does not play, by route prefix or key — each with the reason. A row in
@@ -148,6 +151,20 @@ WEB: dict[str, WebRow] = {
     "servicerecords:import_progress": R("pk=servicerecords import job", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405", "L 403 404 403 404 403 404", "L 405 405 405 405 405 405"),
     "servicerecords:import_commit": R("pk=servicerecords import job", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 403 404 403 404 403 404"),
     "servicerecords:import_template": R("", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405"),
+    # leads: workers (steward: their own and their team's) work them, leaders read, handlers
+    # and enterprise contacts meet the workbench as if it did not exist (404)
+    "leads:list": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:board": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:figures": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:investors": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:create": R("", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200"),
+    "leads:detail": R("pk=lead", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 404 404 404 200 200", "L 405 405 405 405 405 405"),
+    "leads:edit": R("pk=lead", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "leads:record_create": R("pk=lead", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "leads:record_edit": R("pk=lead record_pk=negotiation record", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "leads:step": R("pk=lead name==contact", "L 405 405 405 405 405 405", "L 404 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 404 404 404 403 302"),
+    "leads:investor_merge": R("pk=enterprise", "L 404 403 404 403 403 200", "L 404 403 404 403 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
     "guarantees:unmet": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
     "guarantees:export": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
     "guarantees:update": R("pk=project", "L 405 405 405 405 405 405", "L 403 302 403 302 403 302", "L 405 405 405 405 405 405", "L 404 404 403 404 403 302"),
@@ -265,6 +282,25 @@ def _body_request(world: dict[str, Any], other: bool) -> dict[str, Any]:
     return {"category": "land", "text": "用地手续请求协调。", "enterprise_id": enterprise.pk}
 
 
+def _body_lead(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    enterprise = world["enterprise"][1 if other else 0]
+    region = world["other region" if other else "region"]
+    return {
+        "investor_id": enterprise.pk,
+        "name": "矩阵线索",
+        "region_id": region.pk,
+        "source": "expo",
+    }
+
+
+RECORD_BODY = {
+    "date": "2026-11-02",
+    "our_side": "招商局",
+    "their_side": "企业",
+    "outcome": "初步意向",
+}
+
+
 # "METHOD /path" (as the OpenAPI schema names it, below /api/v1) → (body, own, other).
 # body: None (no body), a dict, or a function (world, other) → dict. {…_id} in the path is
 # the own (凌海 / the contact's) or the other (黑山) object; {step} is "accept".
@@ -294,6 +330,14 @@ API: dict[str, tuple[Any, str, str | None]] = {
     "POST /requests": (_body_request, "401 201 201 403 201 403 201", "401 422 422 403 422 403 201"),
     "GET /requests/{request_id}": (None, "401 200 200 404 200 200 200", "401 404 404 404 404 200 200"),
     "POST /requests/{request_id}/steps/{step}": ({}, "401 403 200 404 200 403 200", "401 404 404 404 404 403 200"),
+    "GET /investors": (None, "401 404 200 404 200 200 200", None),
+    "POST /investors": ({"name": "矩阵新客商有限公司", "different": True}, "401 404 201 404 201 403 201", None),
+    "GET /investors/{investor_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "GET /leads": (None, "401 404 200 404 200 200 200", None),
+    "POST /leads": (_body_lead, "401 404 201 404 201 403 201", "401 404 422 404 422 403 201"),
+    "GET /leads/{lead_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "GET /leads/{lead_id}/records": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "POST /leads/{lead_id}/records": (RECORD_BODY, "401 404 201 404 201 403 201", "401 404 404 404 404 403 201"),
 }
 # fmt: on
 
@@ -352,6 +396,14 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.servicerecords.forms.RecordForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
     "web guanjia.servicerecords.forms.RecordForm.project": ("project", "ok ok ok", "ok no ok"),
     "web guanjia.servicerecords.forms.RecordForm.request": ("request", "ok ok ok", "no no ok"),
+    "web guanjia.enterprises.forms.EnterpriseForm.interests": ("public: the industry taxonomy", "", ""),
+    "web guanjia.leads.forms.LeadForm.investor": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.leads.forms.LeadForm.industry": ("public: the industry taxonomy", "", ""),
+    "web guanjia.leads.forms.LeadForm.region": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.LeadForm.department": ("department", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.LeadForm.owner": ("owner", "ok ok ok", "no no ok"),
+    "web guanjia.leads.forms.LeadForm.project": ("project", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.MergeForm.duplicate": ("enterprise", "ok ok ok", "no no ok"),
     "web guanjia.guarantees.forms.GuaranteeForm.department": ("department", "ok ok ok", "ok no ok"),
     "web guanjia.taskforces.forms.ActionItemForm.owner": ("owner", "ok ok ok", "no no no"),
     "web guanjia.targets.forms.ValueForm.region": ("region", "- ok ok", "- no ok"),
@@ -385,6 +437,13 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "api POST /enterprises industry_id": ("public: the industry taxonomy", "", ""),
     "api PATCH /enterprises/{enterprise_id} region_id": ("region", "ok ok ok", "ok no ok"),
     "api PATCH /enterprises/{enterprise_id} industry_id": ("public: the industry taxonomy", "", ""),
+    "api POST /leads investor_id": ("enterprise", "ok ok ok", "no no ok"),
+    "api POST /leads region_id": ("region", "ok ok ok", "ok no ok"),
+    "api POST /leads department_id": ("department", "ok ok ok", "ok no ok"),
+    "api POST /leads owner_id": ("owner", "ok ok ok", "no no ok"),
+    "api POST /leads project_id": ("project", "ok ok ok", "ok no ok"),
+    "api POST /leads industry_id": ("public: the industry taxonomy", "", ""),
+    "api POST /investors interest_ids": ("public: the industry taxonomy", "", ""),
     "api POST /requests enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /requests project_id": ("project", "ok ok ok", "ok no ok"),
     "api POST /requests/{request_id}/steps/{step} to_id": ("assignee", "ok ok ok", "no no no"),

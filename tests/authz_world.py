@@ -35,6 +35,7 @@ from guanjia.taskforces.models import ActionItem
 from guanjia.testing.factories import (
     ContactFactory,
     EnterpriseFactory,
+    LeadFactory,
     ProjectFactory,
     UserFactory,
 )
@@ -163,6 +164,21 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
     other_ingest = ingested(heishan, "黑山县某风电项目反映并网接入迟迟未落实。")
     own_event = event("凌海推介会", linghai, own_enterprise, project)
     other_event = event("黑山推介会", heishan, other_enterprise, other_project)
+
+    def lead(investor: Any, region: Any, owner: User) -> Any:
+        from guanjia.leads.models import NegotiationRecord
+
+        found = LeadFactory(
+            investor=investor, region=region, owner=owner, name=f"{region.name}招商线索"
+        )
+        NegotiationRecord.objects.create(
+            lead=found, date=dt.date(2026, 11, 2), our_side="招商局", their_side="企业",
+            outcome="初步意向",
+        )  # fmt: skip
+        return found
+
+    own_lead = lead(own_enterprise, linghai, steward)
+    other_lead = lead(other_enterprise, heishan, other_steward)
     own_sr = service_request(own_enterprise, project, users["enterprise"])
     other_sr = service_request(other_enterprise, other_project, other_contact)
     return {
@@ -224,6 +240,8 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
         "match": (match(policy, own_enterprise), match(other_policy, other_enterprise)),
         "report": (report(linghai), report(heishan)),
         "ingested document": (own_ingest[0], other_ingest[0]),
+        "lead": (own_lead, other_lead),
+        "negotiation record": (own_lead.records.get(), other_lead.records.get()),
         "proposal": (own_ingest[1], other_ingest[1]),
         "notifications": notifications,
         "jobs": jobs,

@@ -29,6 +29,7 @@ DOMAIN_APPS = (
     "servicerecords",
     "guarantees",
     "approvals",
+    "leads",
     "taskforces",
     "policies",
     "targets",

@@ -251,6 +251,8 @@ def api_path(template: str, world: dict[str, Any], other: bool, missing: bool = 
         ("{project_id}", "project"),
         ("{event_id}", "event"),
         ("{request_id}", "request"),
+        ("{lead_id}", "lead"),
+        ("{investor_id}", "enterprise"),
     ):
         if placeholder in path:
             pk = MISSING if missing else obj(world, key, None, other).pk
@@ -482,8 +484,10 @@ def refs(world, users, linghai, heishan):
 def _form(key: str, user: User, w: dict[str, Any]) -> Any:
     """An unbound instance of the form a REFERENCES web row names, as its view builds it."""
     from guanjia.enterprises.forms import EnterpriseForm
+    from guanjia.enterprises.models import Enterprise
     from guanjia.events import forms as events_forms
     from guanjia.guarantees.forms import GuaranteeForm
+    from guanjia.leads.forms import LeadForm, MergeForm
     from guanjia.projects import forms as projects
     from guanjia.requests import forms as requests_forms
     from guanjia.requests.views import InviteForm
@@ -503,6 +507,8 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
         "InviteForm": lambda: InviteForm(user),
         "RecordForm": lambda: RecordForm(user=user),
         "GuaranteeForm": lambda: GuaranteeForm(user=user),
+        "LeadForm": lambda: LeadForm(user=user),
+        "MergeForm": lambda: MergeForm(user=user, keep=Enterprise()),
         "ActionItemForm": lambda: ActionItemForm(w["project"][0]),
         "EventForm": lambda: events_forms.EventForm(user=user),
         "GuestForm": lambda: events_forms.GuestForm(user=user),
@@ -566,6 +572,14 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
         body = {"project_id": own_project.pk, "government_id": w["region"][0].pk,
                 "amount_wan": "1000"}  # fmt: skip
         return method, f"/events/{own_event.pk}/signing-list", body | {field: value}
+    if template == "/leads":
+        if field == "project_id":  # a lead continues a project still at 线索 or 在谈
+            from guanjia.projects.models import Project
+
+            Project.objects.filter(pk=pk).update(stage="lead")
+        body = {"investor_id": own_enterprise.pk, "name": "引用矩阵线索",
+                "region_id": w["region"][0].pk, "source": "expo"}  # fmt: skip
+        return method, template, body | {field: value}
     assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
     return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
 

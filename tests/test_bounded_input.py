@@ -64,6 +64,10 @@ TEXT_LIMITS = {
     "taskforces.Decision.decision": bounds.NOTE_MAX,
     "reports.Report.error": bounds.ERROR_MAX,
     "ingest.IngestedDocument.text": bounds.DOCUMENT_TEXT_MAX,
+    "leads.Lead.notes": bounds.TEXT_MAX,
+    "leads.NegotiationRecord.asked": bounds.NOTE_MAX,
+    "leads.NegotiationRecord.offered": bounds.NOTE_MAX,
+    "leads.NegotiationRecord.outcome": bounds.NOTE_MAX,
 }
 
 TEXT_FIELDS = [

@@ -258,3 +258,13 @@ def test_the_conference_was_run_from_a_guest_list_and_a_signing_list(figures):
     rows = row_figures(conference)
     assert (rows["rows"], rows["signed"], rows["planned_wan"]) == (44, 44, Decimal("6120000"))
     assert (conference.enterprise_count, conference.city_count) == (129, 24)
+
+
+def test_the_leads_workbench_has_leads_at_every_stage_with_records(demo_output):
+    from guanjia.leads.models import Lead, NegotiationRecord, Status
+
+    assert Lead.objects.count() == 300
+    assert set(Lead.objects.values_list("status", flat=True)) == set(Status.values)
+    assert NegotiationRecord.objects.count() > 300
+    signed = Lead.objects.filter(status=Status.SIGNED)
+    assert signed.filter(project__isnull=False).count() == signed.count()  # each is its project

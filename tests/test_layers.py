@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MENU = {
     "cockpit":          "Y Y . . Y . Y",
     "projects":         "Y Y Y Y Y Y Y",
+    "leads":            "Y Y Y . Y . Y",
     "enterprises":      "Y Y Y Y Y Y Y",
     "events":           "Y Y Y Y Y Y Y",
     "requests":         "Y Y Y Y Y Y Y",
@@ -33,6 +34,7 @@ ROLES = ["admin", "official", "steward", "handler", "leader", "enterprise", "sup
 URLS = {
     "cockpit": "cockpit:index",
     "projects": "projects:project_list",
+    "leads": "leads:list",
     "enterprises": "enterprises:enterprise_list",
     "events": "events:event_list",
     "requests": "requests:queue",
@@ -118,8 +120,8 @@ def test_the_app_layers_hold() -> None:
 # Apps whose pages go through rules of their own, each in its `access` module (accounts keeps
 # its rules in `scope`).
 DOMAIN_APPS = [
-    "approvals", "cockpit", "enterprises", "events", "guarantees", "ingest", "notifications",
-    "policies", "projects", "reports", "requests", "servicerecords", "targets", "taskforces",
+    "approvals", "cockpit", "enterprises", "events", "guarantees", "ingest", "leads",
+    "notifications", "policies", "projects", "reports", "requests", "servicerecords", "targets", "taskforces",
 ]  # fmt: skip
 
 

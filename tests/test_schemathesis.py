@@ -50,6 +50,8 @@ PATH_OBJECTS = {
     "project_id": "project",
     "event_id": "event",
     "request_id": "request",
+    "lead_id": "lead",
+    "investor_id": "enterprise",
 }
 
 

@@ -46,13 +46,6 @@ STATE_KEY = "cockpit"
 ZERO = Decimal(0)
 
 
-def refresh(now: dt.datetime | None = None) -> dt.datetime:
-    """Rebuild the rollups: `services.refresh` (kept here for the callers of the old name)."""
-    from .services import refresh as rebuild
-
-    return rebuild(now)
-
-
 def last_refreshed() -> dt.datetime | None:
     """When the rollups the readers see were refreshed (on the replica if there is one, so
     that the cockpit's cache key and its figures come from the same copy)."""

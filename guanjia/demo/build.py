@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guanjia.accounts.models import Department, Role, User
-from guanjia.cockpit import figures as cockpit_figures
+from guanjia.cockpit import services as cockpit_services
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
 from guanjia.enterprises import services as enterprise_services
@@ -40,6 +40,7 @@ from guanjia.worktime.loading import load_holidays
 from . import data
 from .data import Account, Firm
 from .eventrun_demo import run_the_conference_day
+from .leads_demo import build_leads
 from .lifecycle_demo import (
     build_approvals,
     build_guarantees,
@@ -113,9 +114,10 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_guarantees(seed=seed, today=today)
                 build_policies(seed=seed, today=today)
                 build_targets(today=today)
+                build_leads(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
             _grant_unmask(users.get("admin"))
-    cockpit_figures.refresh()  # the cockpit's rollups, there before the worker's first run
+    cockpit_services.refresh()  # the cockpit's rollups, there before the worker's first run
     return outcome
 
 

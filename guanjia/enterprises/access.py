@@ -37,8 +37,10 @@ def enterprises_for(user: User) -> QuerySet[Enterprise]:
         if region_path(user) is None:
             return Enterprise.objects.all()
         visible = _or_tied(region_q(user, "region"), user)
-        if user.role == Role.CITY_ADMIN:
-            # Investors from elsewhere (no local region yet) are the bureau's to court.
+        if user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL):
+            # Investors from elsewhere (no local region yet) are the bureau's and the areas'
+            # to court (leads): an area sees the city's list of them, so it does not enter a
+            # second copy of one another area already works.
             visible |= Q(region__isnull=True)
         return Enterprise.objects.filter(visible)
     if user.role == Role.STEWARD:

@@ -48,8 +48,8 @@ class MergeForm(forms.Form):
 @admin.register(Enterprise)
 class EnterpriseAdmin(AuditedAdmin):
     list_display = ["name", "credit_code", "ownership", "capital_origin", "home_city", "region"]
-    list_filter = ["ownership", "capital_origin", "region"]
-    search_fields = ["name", "credit_code"]
+    list_filter = ["ownership", "capital_origin", "contact_source", "region"]
+    search_fields = ["name", "credit_code", "group"]
     inlines = [ContactInline]
     actions = ["merge_selected"]
 

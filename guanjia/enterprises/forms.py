@@ -54,13 +54,19 @@ class EnterpriseForm(forms.ModelForm):
             "ownership",
             "capital_origin",
             "home_city",
+            "group",
+            "contact_source",
+            "interests",
             "region",
             "industry",
             "address",
             "description",
             "steward",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "interests": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -73,6 +79,7 @@ class EnterpriseForm(forms.ModelForm):
             regions = Region.objects.filter(Q(pk__in=regions) | Q(pk=self.instance.region_id))
         model_choice_field(self, "region").queryset = regions
         model_choice_field(self, "industry").queryset = Industry.objects.filter(active=True)
+        model_choice_field(self, "interests").queryset = Industry.objects.filter(active=True)
         model_choice_field(self, "steward").queryset = staff(
             Role.STEWARD, user, self.instance.steward_id
         )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanjia.accounts.masking import mask_phone
 from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
@@ -24,6 +25,18 @@ class CapitalOrigin(models.TextChoices):
     STATE = "state", _("State capital")
     PRIVATE = "private", _("Private capital")
     FOREIGN = "foreign", _("Foreign capital")
+
+
+class ContactSource(models.TextChoices):
+    """How the bureau came to know an investor (and a lead): the channels bureaus report."""
+
+    CENTRAL_SOE = "central_soe", _("Central SOE matchmaking")  # 央企对接
+    BY_BUSINESS = "by_business", _("Introduced by a business")  # 以商招商
+    EXPO = "expo", _("Trade fair")  # 展会
+    AGENCY = "agency", _("Agency or chamber of commerce")  # 中介/商会
+    RESIDENT = "resident", _("Resident promotion office")  # 驻外招商
+    ONLINE = "online", _("Online")  # 网络
+    WALK_IN = "walk_in", pgettext_lazy("source of contact", "Walk-in")  # 上门
 
 
 class CreditCodeWhitelist(models.Model):
@@ -102,6 +115,25 @@ class Enterprise(models.Model):
         related_name="enterprises",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # As an investor (客商): the group it belongs to (国家电投 for its subsidiaries), the
+    # industries it is interested in, and how the bureau came to know it.
+    group = models.CharField(
+        _("group"),
+        max_length=120,
+        blank=True,
+        db_index=True,
+        validators=[validate_name],
+        help_text=_("The group (集团) the enterprise belongs to, e.g. 国家电投."),
+    )
+    interests = models.ManyToManyField(
+        "industries.Industry",
+        verbose_name=_("industry interests"),
+        blank=True,
+        related_name="interested_enterprises",
+    )
+    contact_source = models.CharField(
+        _("source of contact"), max_length=20, choices=ContactSource.choices, blank=True
+    )
     description = bounded_text(_("description"), TEXT_MAX, blank=True)
     steward = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,6 +150,12 @@ class Enterprise(models.Model):
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact_source__in=["", *ContactSource.values]),
+                name="enterprise_contact_source_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

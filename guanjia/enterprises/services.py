@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
 
 from guanjia.core.audit import audited_save, record, snapshot
 from guanjia.core.hooks import Hooks
@@ -34,6 +36,43 @@ def find_duplicate(credit_code: str | None, exclude_pk: int | None = None) -> En
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.first()
+
+
+# rapidfuzz's score (0-100) at or above which two names are offered as "maybe the same".
+SIMILAR_CUTOFF = 85
+# Words that every company name ends with: compared without them, 锦州石化有限公司 and
+# 锦州石化股份有限公司 are the same name.
+_NAME_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司", "分公司")
+
+
+def core_name(name: str) -> str:
+    """The part of a company name that tells it apart: no spaces, brackets unified, the legal
+    form (有限公司…) dropped."""
+    text = "".join((name or "").split()).replace("（", "(").replace("）", ")")
+    for suffix in _NAME_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            return text[: -len(suffix)]
+    return text
+
+
+def similar_enterprises(
+    name: str,
+    among: QuerySet[Enterprise],
+    *,
+    exclude_pk: int | None = None,
+    limit: int = 5,
+    cutoff: int = SIMILAR_CUTOFF,
+) -> list[tuple[Enterprise, float]]:
+    """Enterprises of `among` (what the asker may see) whose name is close to `name`, best
+    first, with their score: a probable duplicate to look at before creating another."""
+    wanted = core_name(name)
+    if not wanted:
+        return []
+    qs = among.exclude(pk=exclude_pk) if exclude_pk else among
+    choices = {pk: core_name(other) for pk, other in qs.values_list("pk", "name")}
+    found = process.extract(wanted, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
+    by_pk = Enterprise.objects.in_bulk([pk for _name, _score, pk in found])
+    return [(by_pk[pk], score) for _name, score, pk in found if pk in by_pk]
 
 
 def may_name(actor: Any, dupe: Enterprise) -> bool:
@@ -83,21 +122,27 @@ def many_facts_changed() -> None:
 
 @transaction.atomic
 def create_enterprise(actor: Any, **fields: Any) -> Enterprise:
+    interests = fields.pop("interests", None)
     enterprise = Enterprise(**fields)
     enterprise.clean()
     _check_unique(enterprise, actor)
     audited_save(enterprise, actor)
+    if interests:
+        enterprise.interests.set(interests)
     facts_changed(enterprise.pk)
     return enterprise
 
 
 @transaction.atomic
 def update_enterprise(enterprise: Enterprise, actor: Any, **fields: Any) -> Enterprise:
+    interests = fields.pop("interests", None)
     for name, value in fields.items():
         setattr(enterprise, name, value)
     enterprise.clean()
     _check_unique(enterprise, actor)
     audited_save(enterprise, actor)
+    if interests is not None:
+        enterprise.interests.set(interests)
     facts_changed(enterprise.pk)
     return enterprise
 
@@ -123,11 +168,19 @@ def merge(keep: Enterprise, duplicate: Enterprise, actor: Any, reason: str) -> E
         move(keep, duplicate)
     Contact.objects.filter(enterprise=duplicate).update(enterprise=keep)
     duplicate.users.update(enterprise=keep)
+    keep.interests.add(*duplicate.interests.all())
+    filled = False
+    for name in ("group", "contact_source", "home_city"):
+        if not getattr(keep, name) and getattr(duplicate, name):
+            setattr(keep, name, getattr(duplicate, name))
+            filled = True
     code = duplicate.credit_code
     record(actor, AuditAction.MERGE, keep, before=before, after=snapshot(keep), note=reason)
     record(actor, AuditAction.DELETE, duplicate, note=_("merged into %(pk)s") % {"pk": keep.pk})
     duplicate.delete()
     if code and not keep.credit_code:
         keep.credit_code = code
+        filled = True
+    if filled:
         audited_save(keep, actor, note=reason)
     return keep

@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from guanjia.accounts.models import Department, Role, User
@@ -110,3 +111,17 @@ class SigningFactory(DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     signed_on = dt.date(2023, 3, 23)
     amount_wan = Decimal("10000")
+
+
+class LeadFactory(DjangoModelFactory):
+    """A lead (招商线索) at 线索, entered today; give it an investor, an area and an owner."""
+
+    class Meta:
+        model = "leads.Lead"
+
+    investor = factory.SubFactory(EnterpriseFactory, credit_code=None, home_city="北京市")
+    name = factory.Sequence(lambda n: f"意向项目{n}")
+    investment_wan = Decimal("50000")
+    source = "central_soe"
+    status = "lead"
+    lead_on = factory.LazyFunction(timezone.localdate)

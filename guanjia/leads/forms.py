@@ -1,0 +1,351 @@
+"""Forms of the lead pages: they parse what was typed and take their choices from `access`
+and `accounts.scope` (what the user may name); `services` check and save."""
+
+from typing import Any, cast
+
+from django import forms
+from django.db.models import Case, Q, QuerySet, When
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.accounts.choices import region_choices
+from guanjia.accounts.models import User
+from guanjia.accounts.scope import referenceable
+from guanjia.core.forms import AmountField, model_choice_field
+from guanjia.core.widgets import DateInput
+from guanjia.enterprises.models import ContactSource, Enterprise, Ownership
+from guanjia.industries.models import Industry
+from guanjia.projects.stages import Stage
+from guanjia.regions.models import Region
+
+from . import access
+from .models import Kind, Lead, NegotiationRecord, Status
+
+SORTS = {
+    "-updated": "-updated_at",
+    "updated": "updated_at",
+    "name": "name",
+    "-name": "-name",
+    "investor": "investor__name",
+    "-investor": "-investor__name",
+    "investment": "investment_wan",
+    "-investment": "-investment_wan",
+    "last_contact": "last_contact_on",
+    "-last_contact": "-last_contact_on",
+    "follow_up": "next_follow_up_on",
+    "-follow_up": "-next_follow_up_on",
+    "status": "status",
+    "-status": "-status",
+}
+SORT_CHOICES = [
+    ("-updated", _("Latest change first")),
+    ("-investment", _("Largest investment first")),
+    ("follow_up", _("Next follow-up first")),
+    ("last_contact", _("Longest without contact first")),
+    ("name", _("Project name")),
+    ("investor", _("Investor")),
+]
+
+
+class LeadFilterForm(forms.Form):
+    """The list's and the board's filters; `apply` narrows a queryset by what is valid."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Project or investor")}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *Status.choices]
+    )
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False)
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("All sources")), *ContactSource.choices]
+    )
+    stale = forms.BooleanField(label=_("Stale only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        seen = access.leads_for(user)
+        choices = cast(dict[str, forms.ChoiceField], self.fields)
+        departments = referenceable(user, "department").filter(
+            Q(pk__in=seen.values("department_id"))
+        )
+        choices["team"].choices = [
+            ("", _("All teams")),
+            *[(str(d.pk), d.name) for d in departments],
+        ]
+        people = User.objects.filter(pk__in=seen.values("owner_id")).order_by(
+            "display_name", "username"
+        )
+        choices["owner"].choices = [("", _("All owners")), *[(str(u.pk), str(u)) for u in people]]
+        regions = Region.objects.filter(pk__in=seen.values("region_id")) | referenceable(
+            user, "region"
+        )
+        choices["area"].choices = [("", _("All areas")), *region_choices(regions.distinct())]
+        choices["industry"].choices = [
+            ("", _("All industries")),
+            *[(str(i.pk), i.name) for i in Industry.objects.filter(active=True)],
+        ]
+
+    def apply(self, qs: QuerySet[Lead], *, stale_before: Any = None) -> QuerySet[Lead]:
+        self.is_valid()  # a bad value is ignored, not an error page
+        data = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+        if "q" in data:
+            q = data["q"].strip()
+            qs = qs.filter(
+                Q(name__icontains=q)
+                | Q(investor__name__icontains=q)
+                | Q(investor__group__icontains=q)
+            )
+        for key, field in (
+            ("status", "status"),
+            ("team", "department_id"),
+            ("owner", "owner_id"),
+            ("industry", "industry_id"),
+            ("source", "source"),
+        ):
+            if key in data:
+                qs = qs.filter(**{field: data[key]})
+        if "area" in data:
+            area = Region.objects.filter(pk=data["area"]).first()
+            if area is not None:
+                qs = qs.filter(
+                    region__in=Region.objects.filter(path__startswith=area.path).values("pk")
+                )
+        if data.get("stale") and stale_before is not None:
+            qs = qs.filter(status__in=[Status.LEAD, Status.CONTACT, Status.NEGOTIATING]).filter(
+                Q(last_contact_on__lt=stale_before)
+                | Q(last_contact_on__isnull=True, lead_on__lt=stale_before)
+            )
+        return qs.order_by(SORTS.get(data.get("sort", ""), "-updated_at"), "-id")
+
+    @property
+    def filtered(self) -> bool:
+        return any(v for k, v in getattr(self, "cleaned_data", {}).items() if k != "sort")
+
+
+class LeadForm(forms.Form):
+    """A lead: an existing investor (one the user may name), or a new one typed here."""
+
+    investor = forms.ModelChoiceField(
+        label=_("Investor"), queryset=Enterprise.objects.none(), required=False
+    )
+    new_investor = forms.CharField(
+        label=_("Or a new investor"),
+        required=False,
+        max_length=120,
+        help_text=_("The enterprise's name, when it is not in the list yet."),
+    )
+    new_home_city = forms.CharField(label=_("Its home city"), required=False, max_length=40)
+    new_group = forms.CharField(label=_("Its group"), required=False, max_length=120)
+    new_ownership = forms.ChoiceField(
+        label=_("Its ownership"), required=False, choices=Ownership.choices
+    )
+    different = forms.BooleanField(
+        label=_("It is a different enterprise from those suggested"), required=False
+    )
+    name = forms.CharField(label=_("Intended project"), max_length=200)
+    industry = forms.ModelChoiceField(
+        label=_("Industry"), queryset=Industry.objects.none(), required=False
+    )
+    investment_wan = AmountField(label=_("Intended investment"), required=False)
+    land_mu = forms.DecimalField(
+        label=_("Land (mu)"), required=False, min_value=0, max_digits=18, decimal_places=4
+    )
+    power_kva = forms.DecimalField(
+        label=_("Power (kVA)"), required=False, min_value=0, max_digits=18, decimal_places=4
+    )
+    energy_tce = forms.DecimalField(
+        label=_("Energy (tce a year)"), required=False, min_value=0, max_digits=18, decimal_places=4
+    )
+    water_tons = forms.DecimalField(
+        label=_("Water (tonnes a day)"),
+        required=False,
+        min_value=0,
+        max_digits=18,
+        decimal_places=4,
+    )
+    workers = forms.IntegerField(label=_("Workers"), required=False, min_value=0)
+    source = forms.ChoiceField(label=_("Source"), choices=ContactSource.choices)
+    region = forms.ModelChoiceField(label=_("Area"), queryset=Region.objects.none())
+    department = forms.ModelChoiceField(
+        label=_("Team"), queryset=Region.objects.none(), required=False
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    project = forms.ModelChoiceField(
+        label=_("Ledger project it continues"),
+        queryset=Region.objects.none(),
+        required=False,
+        help_text=_("Only when the project is already in the ledger as a lead or in negotiation."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    FACTS = (
+        "name", "industry", "investment_wan", "land_mu", "power_kva", "energy_tce",
+        "water_tons", "workers", "source", "region", "department", "owner", "project", "notes",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, user: User, lead: Lead | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.lead = lead
+        self.suggestions: list[Enterprise] = []
+        keep = lambda f: Q(pk=getattr(lead, f"{f}_id")) if lead else Q(pk__in=[])  # noqa: E731
+        model_choice_field(self, "investor").queryset = Enterprise.objects.filter(
+            Q(pk__in=referenceable(user, "enterprise").values("pk")) | keep("investor")
+        )
+        model_choice_field(self, "industry").queryset = Industry.objects.filter(active=True)
+        model_choice_field(self, "region").queryset = referenceable(user, "region")
+        model_choice_field(self, "department").queryset = referenceable(user, "department")
+        model_choice_field(self, "owner").queryset = access.referenceable_owners(user).order_by(
+            "display_name", "username"
+        )
+        # Projects the user may name that no lead continues yet; the service says which stages
+        # a lead may continue (lead, negotiating), ordered first here.
+        model_choice_field(self, "project").queryset = (
+            referenceable(user, "project")
+            .filter(Q(lead__isnull=True) | keep("project"))
+            .order_by(
+                Case(
+                    When(stage__in=[Stage.LEAD, Stage.NEGOTIATING], then=0),
+                    default=1,
+                ),
+                "name",
+            )
+        )
+        if lead is not None:
+            for name in (
+                "new_investor",
+                "new_home_city",
+                "new_group",
+                "new_ownership",
+                "different",
+            ):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.lead is not None:
+            return data
+        from guanjia.enterprises.services import similar_enterprises
+
+        new = (data.get("new_investor") or "").strip()
+        if data.get("investor") is None and not new:
+            self.add_error("investor", _("Choose the investor, or type a new one's name."))
+        elif data.get("investor") is not None and new:
+            self.add_error("new_investor", _("Choose an investor or type a new one, not both."))
+        elif new and not data.get("different"):
+            self.suggestions = [
+                e for e, _score in similar_enterprises(new, referenceable(self.user, "enterprise"))
+            ]
+            if self.suggestions:
+                self.add_error(
+                    "new_investor",
+                    _("Perhaps the same as: %(names)s. Choose it above, or tick the box below.")
+                    % {"names": "、".join(e.name for e in self.suggestions)},
+                )
+        return data
+
+    def new_investor_fields(self) -> dict[str, Any] | None:
+        new = (self.cleaned_data.get("new_investor") or "").strip()
+        if not new:
+            return None
+        return {
+            "name": new,
+            "home_city": self.cleaned_data.get("new_home_city", "").strip(),
+            "group": self.cleaned_data.get("new_group", "").strip(),
+            "ownership": self.cleaned_data.get("new_ownership") or Ownership.PRIVATE,
+            "contact_source": self.cleaned_data.get("source", ""),
+        }
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data.get(name) for name in self.FACTS}
+        if self.cleaned_data.get("investor") is not None:
+            data["investor"] = self.cleaned_data["investor"]
+        elif self.lead is None:
+            data["new_investor"] = self.new_investor_fields()
+        data["notes"] = data["notes"] or ""
+        return data
+
+
+class RecordForm(forms.ModelForm):
+    class Meta:
+        model = NegotiationRecord
+        fields = [
+            "kind", "date", "place", "our_side", "their_side", "asked", "offered", "outcome",
+            "next_step", "next_follow_up_on",
+        ]  # fmt: skip
+        widgets = {
+            "date": DateInput(),
+            "next_follow_up_on": DateInput(),
+            "asked": forms.Textarea(attrs={"rows": 2}),
+            "offered": forms.Textarea(attrs={"rows": 2}),
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Kind.choices  # type: ignore[attr-defined]
+
+
+class StepForm(forms.Form):
+    """One step of a lead (a button on its page, a card's form on the board)."""
+
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+    confirm = forms.BooleanField(label=_("I confirm"), required=False)
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.ModelChoiceField(label=_("Same as"), queryset=Enterprise.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: Any, user: User, keep: Enterprise, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "duplicate").queryset = referenceable(user, "enterprise").exclude(
+            pk=keep.pk
+        )
+
+
+class InvestorFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, group or city")}),
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("All sources")), *ContactSource.choices]
+    )
+    ownership = forms.ChoiceField(
+        label=_("Ownership"),
+        required=False,
+        choices=[("", _("All kinds of ownership")), *Ownership.choices],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def apply(self, qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+        self.is_valid()
+        data = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+        if "q" in data:
+            q = data["q"].strip()
+            qs = qs.filter(Q(name__icontains=q) | Q(group__icontains=q) | Q(home_city__icontains=q))
+        if "source" in data:
+            qs = qs.filter(contact_source=data["source"])
+        if "ownership" in data:
+            qs = qs.filter(ownership=data["ownership"])
+        return qs

@@ -1,0 +1,321 @@
+"""The lead pages: the list, a lead with its negotiation records and steps, the forms, the
+pipeline board, the figures and the investors. Thin: rules live in `services`, `access`,
+`figures`; who sees what in `access`."""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanjia.accounts.typing import AuthedRequest
+from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
+from guanjia.enterprises.access import enterprises_for, get_enterprise
+from guanjia.enterprises.models import Enterprise
+from guanjia.enterprises.services import similar_enterprises
+
+from . import access, exporters, figures, services
+from .forms import (
+    InvestorFilterForm,
+    LeadFilterForm,
+    LeadForm,
+    MergeForm,
+    RecordForm,
+    StepForm,
+)
+from .models import LINE, Lead, Status
+
+
+def _stale_before() -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=settings.GUANJIA_LEAD_STALE_DAYS)
+
+
+def _filtered(request: AuthedRequest) -> tuple[LeadFilterForm, QuerySet[Lead]]:
+    access.require_open(request.user)
+    form = LeadFilterForm(request.user, request.GET)
+    return form, form.apply(access.leads_for(request.user), stale_before=_stale_before())
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def lead_list(request: AuthedRequest) -> HttpResponse:
+    form, qs = _filtered(request)
+    page = paginate(
+        request, qs.select_related("investor", "industry", "region", "department", "owner")
+    )
+    context: dict[str, Any] = {
+        "form": form,
+        "page": page,
+        "filtered": form.filtered,
+        "can_create": access.can_create(request.user),
+        "stale_before": _stale_before(),
+        "stale_days": settings.GUANJIA_LEAD_STALE_DAYS,
+    }
+    template = "leads/_results.html" if is_htmx(request) else "leads/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def export(request: AuthedRequest) -> FileResponse:
+    _form, qs = _filtered(request)
+    return exporters.export_leads(qs)
+
+
+# --- one lead -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    lead = access.get_lead(request.user, pk)
+    can_work = access.can_work(request.user, lead)
+    context = {
+        "lead": lead,
+        "records": lead.records.select_related("created_by"),
+        "can_work": can_work,
+        "steps": services.allowed_steps(request.user, lead) if can_work else [],
+        "step_form": StepForm(),
+        "record_form": RecordForm(initial={"date": timezone.localdate()}) if can_work else None,
+        "stale": lead.is_stale(timezone.localdate(), settings.GUANJIA_LEAD_STALE_DAYS),
+        "history": history_rows(lead),
+    }
+    return render(request, "leads/detail.html", context)
+
+
+def _form_page(request: AuthedRequest, form: LeadForm, lead: Lead | None = None) -> HttpResponse:
+    status = 400 if form.is_bound else 200
+    return render(request, "leads/form.html", {"form": form, "lead": lead}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_create(request: AuthedRequest) -> HttpResponse:
+    access.require_open(request.user)
+    if not access.can_create(request.user):
+        raise PermissionDenied("this role does not work leads")
+    initial = {k: request.GET[k] for k in ("investor", "region", "source") if request.GET.get(k)}
+    form = LeadForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.create_lead(request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The lead is entered."))
+            return redirect("leads:detail", pk=lead.pk)
+    return _form_page(request, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    lead = access.get_lead(request.user, pk, write=True)
+    initial = {name: getattr(lead, name) for name in LeadForm.FACTS}
+    initial["investor"] = lead.investor_id
+    form = LeadForm(request.POST or None, user=request.user, lead=lead, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_lead(lead, request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("leads:detail", pk=lead.pk)
+    return _form_page(request, form, lead)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    lead = access.get_lead(request.user, pk, write=True)
+    form = RecordForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_record(lead, request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The negotiation is recorded."))
+            return redirect("leads:detail", pk=lead.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "leads/record_form.html", {"form": form, "lead": lead}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request: AuthedRequest, pk: int, record_pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    lead = access.get_lead(request.user, pk, write=True)
+    record = access.get_record(request.user, lead, record_pk)
+    form = RecordForm(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_record(record, request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("leads:detail", pk=lead.pk)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "lead": lead, "record": record}
+    return render(request, "leads/record_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def step(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
+    """Take one step (the lead page's buttons and the board's cards post here)."""
+    access.require_open(request.user)
+    if name not in services.STEPS:
+        raise Http404("no such step")
+    lead = access.get_lead(request.user, pk, write=True)
+    taken = services.STEPS[name]
+    form = StepForm(request.POST)
+    back = request.POST.get("next", "")
+    target = back if back in (reverse("leads:board"),) else reverse("leads:detail", args=[lead.pk])
+    if not form.is_valid():
+        messages.error(request, _("The date is not a date."))
+        return redirect(target)
+    if taken.confirm and not form.cleaned_data["confirm"]:
+        messages.error(request, _("Tick the box to confirm “%(step)s”.") % {"step": taken.label})
+        return redirect(target)
+    try:
+        services.take_step(
+            lead,
+            name,
+            request.user,
+            on=form.cleaned_data["on"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, str(taken.done or taken.label))
+    return redirect(target)
+
+
+# --- the pipeline board -----------------------------------------------------------------------
+
+
+BOARD_CARDS = 50  # cards shown per column; the list has the rest
+
+
+@login_required
+@require_GET
+def board(request: AuthedRequest) -> HttpResponse:
+    form, qs = _filtered(request)
+    user = request.user
+    columns = []
+    for status in [*LINE, Status.PAUSED]:
+        in_column = qs.filter(status=status).select_related("investor", "owner", "region")
+        cards = list(in_column[:BOARD_CARDS])
+        for card in cards:
+            card.steps = services.allowed_steps(user, card) if access.can_create(user) else []  # type: ignore[attr-defined]
+            card.stale = card.is_stale(timezone.localdate(), settings.GUANJIA_LEAD_STALE_DAYS)  # type: ignore[attr-defined]
+        columns.append(
+            {
+                "status": status,
+                "label": Status(status).label,
+                "cards": cards,
+                "count": in_column.count(),
+            }
+        )
+    context = {
+        "form": form,
+        "can_create": access.can_create(user),
+        "columns": columns,
+        "more": BOARD_CARDS,
+        "board_url": reverse("leads:board"),
+    }
+    return render(request, "leads/board.html", context)
+
+
+@login_required
+@require_GET
+def figures_page(request: AuthedRequest) -> HttpResponse:
+    form, qs = _filtered(request)
+    data = figures.pipeline(qs)
+    labels = {"conversion": _("Conversion (%)"), "median": _("Median days")}
+    context = {
+        "form": form,
+        "figures": data,
+        "chart": figures.chart(data),
+        "labels": labels,
+        "can_create": access.can_create(request.user),
+    }
+    return render(request, "leads/figures.html", context)
+
+
+# --- investors (客商库) ------------------------------------------------------------------------
+
+
+def _investors(request: AuthedRequest) -> QuerySet[Enterprise]:
+    """The enterprises the user sees that are investors: with a lead, a source of contact, or
+    no local region yet."""
+    return (
+        enterprises_for(request.user)
+        .filter(Q(leads__isnull=False) | ~Q(contact_source="") | Q(region__isnull=True))
+        .distinct()
+    )
+
+
+@login_required
+@require_GET
+def investor_list(request: AuthedRequest) -> HttpResponse:
+    access.require_open(request.user)
+    form = InvestorFilterForm(request.GET)
+    qs = form.apply(_investors(request)).annotate(
+        lead_count=Count("leads", filter=Q(leads__in=access.leads_for(request.user)))
+    )
+    page = paginate(request, qs.order_by("group", "name"))
+    context = {
+        "form": form,
+        "page": page,
+        "can_create": access.can_create(request.user),
+        "can_merge": access.may_merge(request.user),
+    }
+    return render(request, "leads/investors.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def investor_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    """ "Same as": fold a duplicate investor into this one (the city bureau's); the page lists
+    the names that look alike."""
+    access.require_open(request.user)
+    keep = get_enterprise(request.user, pk)
+    if not access.may_merge(request.user):
+        raise PermissionDenied("only the city bureau merges investors")
+    form = MergeForm(request.POST or None, user=request.user, keep=keep)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merge_investors(
+                keep, form.cleaned_data["duplicate"], request.user, form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Merged: one investor remains."))
+            return redirect("leads:investors")
+    similar = similar_enterprises(keep.name, enterprises_for(request.user), exclude_pk=keep.pk)
+    context = {"keep": keep, "form": form, "similar": similar}
+    return render(request, "leads/merge.html", context, status=400 if form.errors else 200)
