@@ -268,3 +268,17 @@ def test_the_leads_workbench_has_leads_at_every_stage_with_records(demo_output):
     assert NegotiationRecord.objects.count() > 300
     signed = Lead.objects.filter(status=Status.SIGNED)
     assert signed.filter(project__isnull=False).count() == signed.count()  # each is its project
+
+
+def test_the_conference_follow_through_comes_from_its_projects_stages(demo_output):
+    from guanjia.events import followthrough
+
+    conference = Event.objects.get(name=data.CONFERENCE_NAME)
+    signings = followthrough.signed().filter(event=conference)
+    rates = followthrough.rates(signings)
+    assert rates["signed"] == 44
+    assert 0 < rates["started"] <= rates["registered"] < 44
+    assert rates["funds_rate"] is not None and 0 < rates["funds_rate"] <= 1
+    series = followthrough.over_time(signings, conference.date, data.AS_OF)
+    started = [point["started"] for point in series]
+    assert started == sorted(started) and started[-1] > 0

@@ -339,3 +339,40 @@ def leaderboard(region: Region | None, year: int, limit: int = 10) -> list[dict[
             }
         )
     return result
+
+
+def followthrough(region: Region | None, year: int) -> dict[str, Any]:
+    """签约项目落地率 / 开工率 / 投产率 / 资金到位率 of the first signings dated in the year
+    whose signing government is in the region, in total and per child area (one grouped query
+    over the signings, `guanjia.events.followthrough`; the areas are folded by their path)."""
+    from guanjia.events import followthrough as ft
+
+    root, children = areas_under(region)
+    if root is None:
+        return {"total": None, "areas": []}
+    areas = children or [root]
+    rows = ft.rates_by(
+        ft.year_signings(year, Q(government__path__startswith=root.path)), "government__path"
+    )
+    keys = ("signed", "registered", "started", "operating", "withdrawn")
+    money = ("contracted_wan", "funds_wan")
+
+    def empty() -> dict[str, Any]:
+        return {**dict.fromkeys(keys, 0), **dict.fromkeys(money, ZERO)}
+
+    total = empty()
+    per_area = {a.pk: {"region_id": a.pk, "name": a.name, **empty()} for a in areas}
+    for row in rows:
+        path = row["government__path"]
+        targets = [total]
+        for area in areas:
+            if path.startswith(area.path):
+                targets.append(per_area[area.pk])
+                break
+        for target in targets:
+            for key in (*keys, *money):
+                target[key] += row[key]
+    return {
+        "total": ft.with_rates(total),
+        "areas": [ft.with_rates(r) for r in per_area.values()],
+    }

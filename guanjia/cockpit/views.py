@@ -82,6 +82,7 @@ def _compute(user: User, region: Any, year: int, refreshed: dt.datetime) -> dict
         "monthly": figures.monthly(region, year),
         "on_time_by_month": figures.on_time_by_month(region, year),
         "leaderboard": figures.leaderboard(region, year),
+        "followthrough": figures.followthrough(region, year),
     }
     links.annotate(data, region, year)
     return data

@@ -155,3 +155,22 @@ def may_run_row(user: User, row: SigningListRow) -> bool:
 
 def may_run_event(user: User, event: Event) -> bool:
     return can_manage(user, event)
+
+
+# --- follow-through (履约) -------------------------------------------------------------------
+#
+# | role                              | an event's follow-through, the cockpit's rates         |
+# |-----------------------------------|--------------------------------------------------------|
+# | city admin, leader (whole city)   | every signing of the events they see                   |
+# | area official, steward, handler   | the signings of their own area (signing government)    |
+# | enterprise contact                | nothing                                                |
+
+
+def followthrough_scope(user: User) -> Q | None:
+    """The signings whose follow-through the user reads (a Q on Signing), or None for none:
+    whoever may read the event reads it, an area user only their area's signings."""
+    if not user.is_authenticated or not user.is_active or user.role == Role.ENTERPRISE:
+        return None
+    if user.is_superuser:
+        return Q()
+    return region_q(user, "government")
