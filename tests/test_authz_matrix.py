@@ -322,6 +322,8 @@ LISTS = {
     "guarantees:unmet": ("project", None),
     "projects:stalled_list": ("project", None),
     "enterprises:enterprise_options": ("enterprise", None),  # the pickers' search (?q=)
+    "leads:visits": ("visit", "黑山风电有限公司"),  # the visit's investor
+    "leads:trips": ("trip", None),
 }
 
 
