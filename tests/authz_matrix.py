@@ -89,6 +89,8 @@ READERS_OF_OTHER: dict[str, set[str]] = {
     "lead": {"leader", "admin"},
     "investor": {"handler", "leader", "admin"},  # an enterprise's readers
     "negotiation record": {"leader", "admin"},  # the lead's readers
+    "visit": {"leader", "admin"},  # as the leads: the area's readers
+    "trip": {"leader", "admin"},
 }
 
 # Patterns the matrix does not play, by route prefix or key — each with the reason. A row in
@@ -164,6 +166,17 @@ WEB: dict[str, WebRow] = {
     "leads:record_create": R("pk=lead", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
     "leads:record_edit": R("pk=lead record_pk=negotiation record", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
     "leads:step": R("pk=lead name==contact", "L 405 405 405 405 405 405", "L 404 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 404 404 404 403 302"),
+    "leads:visits": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:trips": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:visit_create": R("", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200"),
+    "leads:trip_create": R("", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200"),
+    "leads:visit_detail": R("pk=visit", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 404 404 404 200 200", "L 405 405 405 405 405 405"),
+    "leads:trip_detail": R("pk=trip", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 404 404 404 200 200", "L 405 405 405 405 405 405"),
+    "leads:visit_edit": R("pk=visit", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "leads:trip_edit": R("pk=trip", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "leads:visit_meeting": R("pk=visit", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "leads:trip_meeting": R("pk=trip", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
+    "leads:trip_report": R("pk=trip fmt==docx", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 404 404 404 200 200", "L 405 405 405 405 405 405"),
     "leads:investor_merge": R("pk=enterprise", "L 404 403 404 403 403 200", "L 404 403 404 403 403 200", "L 404 404 404 404 403 200", "L 404 404 404 404 403 200"),
     "guarantees:unmet": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
     "guarantees:export": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
@@ -404,6 +417,16 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.leads.forms.LeadForm.owner": ("owner", "ok ok ok", "no no ok"),
     "web guanjia.leads.forms.LeadForm.project": ("project", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.MergeForm.duplicate": ("enterprise", "ok ok ok", "no no ok"),
+    "web guanjia.leads.forms.VisitForm.region": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.VisitForm.investors": ("enterprise", "ok ok ok", "no no ok"),
+    # our side of a visit or trip: staff who work leads in the author's reach (as a project's steward)
+    "web guanjia.leads.forms.VisitForm.hosts": ("owner", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.VisitForm.owner": ("owner", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.VisitForm.leads": ("lead", "ok ok ok", "no no ok"),
+    "web guanjia.leads.forms.TripForm.region": ("region", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.TripForm.owner": ("owner", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.TripForm.team": ("owner", "ok ok ok", "ok no ok"),
+    "web guanjia.leads.forms.MeetingForm.lead": ("lead", "ok ok ok", "no no ok"),
     "web guanjia.guarantees.forms.GuaranteeForm.department": ("department", "ok ok ok", "ok no ok"),
     "web guanjia.taskforces.forms.ActionItemForm.owner": ("owner", "ok ok ok", "no no no"),
     "web guanjia.targets.forms.ValueForm.region": ("region", "- ok ok", "- no ok"),

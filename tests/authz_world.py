@@ -179,6 +179,29 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
 
     own_lead = lead(own_enterprise, linghai, steward)
     other_lead = lead(other_enterprise, heishan, other_steward)
+    own_record, other_record = own_lead.records.get(), other_lead.records.get()
+
+    def outings(found: Any, region: Any, owner: User) -> tuple[Any, Any]:
+        """A visit received touching the lead, and a trip out with one meeting of it."""
+        from guanjia.leads.models import NegotiationRecord, Trip, Visit
+
+        visit = Visit.objects.create(
+            date=dt.date(2026, 11, 5), region=region, owner=owner, visitors="企业考察团",
+        )  # fmt: skip
+        visit.investors.add(found.investor)
+        visit.leads.add(found)
+        trip = Trip.objects.create(
+            destinations="北京", start_on=dt.date(2026, 11, 1), end_on=dt.date(2026, 11, 3),
+            region=region, owner=owner,
+        )  # fmt: skip
+        NegotiationRecord.objects.create(
+            lead=found, trip=trip, kind="trip_out", date=dt.date(2026, 11, 2),
+            our_side="招商小分队", their_side="企业总部", outcome="达成初步意向",
+        )  # fmt: skip
+        return visit, trip
+
+    own_visit, own_trip = outings(own_lead, linghai, steward)
+    other_visit, other_trip = outings(other_lead, heishan, other_steward)
     own_sr = service_request(own_enterprise, project, users["enterprise"])
     other_sr = service_request(other_enterprise, other_project, other_contact)
     return {
@@ -241,7 +264,9 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
         "report": (report(linghai), report(heishan)),
         "ingested document": (own_ingest[0], other_ingest[0]),
         "lead": (own_lead, other_lead),
-        "negotiation record": (own_lead.records.get(), other_lead.records.get()),
+        "negotiation record": (own_record, other_record),
+        "visit": (own_visit, other_visit),
+        "trip": (own_trip, other_trip),
         "proposal": (own_ingest[1], other_ingest[1]),
         "notifications": notifications,
         "jobs": jobs,

@@ -322,6 +322,8 @@ LISTS = {
     "guarantees:unmet": ("project", None),
     "projects:stalled_list": ("project", None),
     "enterprises:enterprise_options": ("enterprise", None),  # the pickers' search (?q=)
+    "leads:visits": ("visit", "黑山风电有限公司"),  # the visit's investor
+    "leads:trips": ("trip", None),
 }
 
 
@@ -487,7 +489,7 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
     from guanjia.enterprises.models import Enterprise
     from guanjia.events import forms as events_forms
     from guanjia.guarantees.forms import GuaranteeForm
-    from guanjia.leads.forms import LeadForm, MergeForm
+    from guanjia.leads.forms import LeadForm, MeetingForm, MergeForm, TripForm, VisitForm
     from guanjia.projects import forms as projects
     from guanjia.requests import forms as requests_forms
     from guanjia.requests.views import InviteForm
@@ -509,6 +511,9 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
         "GuaranteeForm": lambda: GuaranteeForm(user=user),
         "LeadForm": lambda: LeadForm(user=user),
         "MergeForm": lambda: MergeForm(user=user, keep=Enterprise()),
+        "VisitForm": lambda: VisitForm(user=user),
+        "TripForm": lambda: TripForm(user=user),
+        "MeetingForm": lambda: MeetingForm(user=user),
         "ActionItemForm": lambda: ActionItemForm(w["project"][0]),
         "EventForm": lambda: events_forms.EventForm(user=user),
         "GuestForm": lambda: events_forms.GuestForm(user=user),

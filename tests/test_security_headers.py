@@ -21,7 +21,10 @@ from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 # WeasyPrint's input for the PDF reports, never served to a browser.
-NOT_SERVED = {"reports/templates/reports/pdf.html"}
+NOT_SERVED = {
+    "reports/templates/reports/pdf.html",
+    "leads/templates/leads/trip_report_pdf.html",
+}
 
 
 def env_example() -> dict[str, str]:

@@ -19,7 +19,7 @@ from django.http import Http404
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import region_q
 
-from .models import Lead, NegotiationRecord
+from .models import Lead, NegotiationRecord, Trip, Visit
 
 WORKER_ROLES = {Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD}
 READER_ROLES = {*WORKER_ROLES, Role.LEADER}
@@ -135,3 +135,74 @@ def investor_leads(user: User, enterprise: Any) -> dict[str, Any]:
     that the user may see (none for an enterprise contact)."""
     leads = leads_for(user).filter(investor=enterprise).select_related("region")
     return {"investor_leads": list(leads.order_by("-id")[:50])}
+
+
+# --- visits received (来访接待) and trips out (外出招商) -----------------------------------------
+# The same rule as the leads: city admins and area officials see those of their area (and those
+# they own), stewards those they own or are on (received by / team), leaders read those of their
+# subtree; handlers and enterprise contacts meet nothing (404). A worker who sees one works it.
+
+
+def _outing_q(user: User, people: str) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    if user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL):
+        return region_q(user, "region") | Q(owner=user)
+    if user.role == Role.LEADER:
+        return region_q(user, "region")
+    if user.role == Role.STEWARD:
+        return Q(owner=user) | Q(**{people: user})
+    return Q(pk__in=[])
+
+
+def visits_for(user: User) -> QuerySet[Visit]:
+    """Every visit received the user may see."""
+    return Visit.objects.filter(pk__in=Visit.objects.filter(_outing_q(user, "hosts")).values("pk"))
+
+
+def trips_for(user: User) -> QuerySet[Trip]:
+    """Every trip out the user may see."""
+    return Trip.objects.filter(pk__in=Trip.objects.filter(_outing_q(user, "team")).values("pk"))
+
+
+def can_work_visit(user: User, visit: Visit) -> bool:
+    return can_create(user) and visits_for(user).filter(pk=visit.pk).exists()
+
+
+def can_work_trip(user: User, trip: Trip) -> bool:
+    return can_create(user) and trips_for(user).filter(pk=trip.pk).exists()
+
+
+def get_visit(user: User, pk: int | str, *, write: bool = False) -> Visit:
+    """The visit if the user may see it (else 404); with write=True, 403 unless workable."""
+    try:
+        visit = visits_for(user).select_related("region", "owner").get(pk=pk)
+    except (Visit.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such visit") from None
+    if write and not can_work_visit(user, visit):
+        raise PermissionDenied("you may read this visit but not work it")
+    return visit
+
+
+def get_trip(user: User, pk: int | str, *, write: bool = False) -> Trip:
+    """The trip if the user may see it (else 404); with write=True, 403 unless workable."""
+    try:
+        trip = trips_for(user).select_related("region", "owner").get(pk=pk)
+    except (Trip.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such trip") from None
+    if write and not can_work_trip(user, trip):
+        raise PermissionDenied("you may read this trip but not work it")
+    return trip
+
+
+def referenceable_staff(user: User) -> QuerySet[User]:
+    """Who a visit or trip the user enters may name on our side (received by, the team, the
+    owner): active staff who work leads in the user's reach (their area or above), and
+    themselves."""
+    from guanjia.accounts.scope import referenceable_people
+
+    if not can_create(user):
+        return User.objects.none()
+    return (referenceable_people(user, *WORKER_ROLES) | User.objects.filter(pk=user.pk)).distinct()

@@ -349,3 +349,165 @@ class InvestorFilterForm(forms.Form):
         if "ownership" in data:
             qs = qs.filter(ownership=data["ownership"])
         return qs
+
+
+# --- visits received and trips out ---------------------------------------------------------------
+
+
+def _kept(qs: QuerySet[Any], obj: Any, name: str) -> QuerySet[Any]:
+    """The choices the user may name, plus what the record already names (an edit keeps it)."""
+    if obj is None or obj.pk is None:
+        return qs
+    held = getattr(obj, name).values("pk")
+    return qs.model.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=held))
+
+
+class OutingFilterForm(forms.Form):
+    """The visits' and trips' lists: a date range, the area, the owner."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+
+    def __init__(self, user: User, seen: QuerySet[Any], *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        choices = cast(dict[str, forms.ChoiceField], self.fields)
+        people = User.objects.filter(pk__in=seen.values("owner_id")).order_by(
+            "display_name", "username"
+        )
+        choices["owner"].choices = [("", _("All owners")), *[(str(u.pk), str(u)) for u in people]]
+        regions = Region.objects.filter(pk__in=seen.values("region_id")) | referenceable(
+            user, "region"
+        )
+        choices["area"].choices = [("", _("All areas")), *region_choices(regions.distinct())]
+
+    def apply(self, qs: QuerySet[Any], date_from: str, date_to: str) -> QuerySet[Any]:
+        """`date_from`/`date_to`: the model's first and last date (the same for a visit)."""
+        self.is_valid()
+        data = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+        if "start" in data:
+            qs = qs.filter(**{f"{date_to}__gte": data["start"]})
+        if "end" in data:
+            qs = qs.filter(**{f"{date_from}__lte": data["end"]})
+        if "owner" in data:
+            qs = qs.filter(owner_id=data["owner"])
+        if "area" in data:
+            area = Region.objects.filter(pk=data["area"]).first()
+            if area is not None:
+                qs = qs.filter(
+                    region__in=Region.objects.filter(path__startswith=area.path).values("pk")
+                )
+        return qs
+
+    @property
+    def filtered(self) -> bool:
+        return any(getattr(self, "cleaned_data", {}).values())
+
+
+class VisitForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    region = forms.ModelChoiceField(label=_("Area"), queryset=Region.objects.none())
+    investors = forms.ModelMultipleChoiceField(
+        label=_("Investors"), queryset=Enterprise.objects.none()
+    )
+    visitors = forms.CharField(
+        label=_("Who came"), max_length=300, help_text=_("Their people: names and titles.")
+    )
+    hosts = forms.ModelMultipleChoiceField(
+        label=_("Received by"), queryset=User.objects.none(), required=False
+    )
+    host_names = forms.CharField(
+        label=_("Received by (other names)"),
+        max_length=300,
+        required=False,
+        help_text=_("Leaders and others who are not users here."),
+    )
+    sites = forms.CharField(
+        label=_("What was seen"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Parks, plots, enterprises visited."),
+    )
+    leads = forms.ModelMultipleChoiceField(
+        label=_("Leads touched"), queryset=Lead.objects.none(), required=False
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, user: User, visit: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        staff = access.referenceable_staff(user).order_by("display_name", "username")
+        model_choice_field(self, "region").queryset = referenceable(user, "region")
+        model_choice_field(self, "investors").queryset = _kept(
+            referenceable(user, "enterprise"), visit, "investors"
+        ).order_by("name")
+        model_choice_field(self, "hosts").queryset = _kept(staff, visit, "hosts")
+        model_choice_field(self, "leads").queryset = _kept(
+            access.referenceable_leads(user), visit, "leads"
+        ).select_related("investor")
+        model_choice_field(self, "owner").queryset = staff
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if data.get("owner") is None:
+            data.pop("owner", None)
+        return data
+
+
+class TripForm(forms.Form):
+    destinations = forms.CharField(
+        label=_("Destination cities"), max_length=200, help_text=_("e.g. 北京、上海")
+    )
+    start_on = forms.DateField(label=_("From"), widget=DateInput())
+    end_on = forms.DateField(label=_("To"), widget=DateInput())
+    region = forms.ModelChoiceField(label=_("Area"), queryset=Region.objects.none())
+    owner = forms.ModelChoiceField(
+        label=_("Leader of the team"), queryset=User.objects.none(), required=False
+    )
+    team = forms.ModelMultipleChoiceField(
+        label=_("Team"), queryset=User.objects.none(), required=False
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, user: User, trip: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        staff = access.referenceable_staff(user).order_by("display_name", "username")
+        model_choice_field(self, "region").queryset = referenceable(user, "region")
+        model_choice_field(self, "owner").queryset = staff
+        model_choice_field(self, "team").queryset = _kept(staff, trip, "team")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if data.get("owner") is None:
+            data.pop("owner", None)
+        return data
+
+
+class MeetingForm(forms.ModelForm):
+    """One meeting of a trip or a visit: a negotiation record of the lead chosen here."""
+
+    lead = forms.ModelChoiceField(label=_("Lead"), queryset=Lead.objects.none())
+
+    class Meta:
+        model = NegotiationRecord
+        fields = [
+            "date", "place", "our_side", "their_side", "asked", "offered", "outcome",
+            "next_step", "next_follow_up_on",
+        ]  # fmt: skip
+        widgets = RecordForm.Meta.widgets
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "lead").queryset = (
+            access.referenceable_leads(user).select_related("investor").order_by("-id")
+        )
+        self.order_fields(["lead"])

@@ -216,6 +216,23 @@ class NegotiationRecord(models.Model):
     outcome = bounded_text(_("outcome"), NOTE_MAX)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    # The trip out or the visit received this meeting belongs to, if any.
+    trip = models.ForeignKey(
+        "Trip",
+        verbose_name=_("trip out"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records",
+    )
+    visit = models.ForeignKey(
+        "Visit",
+        verbose_name=_("visit received"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -238,3 +255,97 @@ class NegotiationRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.lead}"
+
+
+class Visit(models.Model):
+    """来访接待: an investor delegation received. Its meetings are negotiation records that
+    name it; the leads it touched are named on it."""
+
+    date = models.DateField(_("date"))
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("area"), on_delete=models.PROTECT, related_name="visits"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_visits",
+    )
+    investors = models.ManyToManyField(
+        "enterprises.Enterprise", verbose_name=_("investors"), related_name="visits"
+    )
+    visitors = models.CharField(_("who came"), max_length=300, validators=[validate_name])
+    hosts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("received by"), blank=True, related_name="+"
+    )
+    host_names = models.CharField(
+        _("received by (names)"), max_length=300, blank=True, validators=[validate_name]
+    )
+    sites = bounded_text(_("what was seen"), NOTE_MAX, blank=True)
+    leads = models.ManyToManyField(
+        Lead, verbose_name=_("leads touched"), blank=True, related_name="visits"
+    )
+    notes = bounded_text(pgettext_lazy("visit", "notes"), TEXT_MAX, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit received")
+        verbose_name_plural = _("visits received")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.visitors}"
+
+
+class Trip(models.Model):
+    """外出招商: a team's trip out. Each meeting on the road is a negotiation record naming
+    the trip; its report (出访报告) is drawn from those records."""
+
+    destinations = models.CharField(
+        _("destination cities"), max_length=200, validators=[validate_name]
+    )
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("to"))
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("area"), on_delete=models.PROTECT, related_name="trips"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader of the team"),
+        on_delete=models.PROTECT,
+        related_name="owned_trips",
+    )
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("team"), blank=True, related_name="trips"
+    )
+    purpose = bounded_text(_("purpose"), NOTE_MAX, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("trip out")
+        verbose_name_plural = _("trips out")
+        ordering = ["-start_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_on__gte=models.F("start_on")), name="trip_dates_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_on:%Y-%m-%d} {self.destinations}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +30,7 @@ from guanjia.projects.stages import Stage
 from guanjia.regions.models import Region
 
 from . import access
-from .models import DATE_FIELD, OPEN, Lead, NegotiationRecord, Status
+from .models import DATE_FIELD, OPEN, Kind, Lead, NegotiationRecord, Status, Trip, Visit
 
 
 class LeadError(ValidationError):
@@ -476,3 +477,162 @@ def merge_investors(
     if not access.may_merge(actor):
         raise PermissionDenied("only the city bureau merges investors")
     return enterprise_services.merge(keep, duplicate, actor, reason)
+
+
+# --- visits received (来访接待) and trips out (外出招商) -----------------------------------------
+
+VISIT_FIELDS = (
+    "date", "region", "owner", "investors", "visitors", "hosts", "host_names", "sites", "leads",
+    "notes",
+)  # fmt: skip
+TRIP_FIELDS = ("destinations", "start_on", "end_on", "region", "owner", "team", "purpose")
+
+
+def _refs(actor: User, allowed: Any, values: Any, field: str, errors: dict[str, list[str]]) -> list:
+    """Records the actor may name among `allowed` (a queryset), or an error worded as for a
+    missing one."""
+    ids = [getattr(v, "pk", v) for v in (values or [])]
+    found = list(allowed.filter(pk__in=ids))
+    if len({o.pk for o in found}) != len(set(ids)):
+        errors.setdefault(field, []).append(_("Select a valid choice."))
+    return found
+
+
+def _one(actor: User, allowed: Any, value: Any, field: str, errors: dict[str, list[str]]) -> Any:
+    found = allowed.filter(pk=getattr(value, "pk", value)).first() if value is not None else None
+    if found is None:
+        errors.setdefault(field, []).append(_("Select a valid choice."))
+    return found
+
+
+def _outing(actor: User, obj: Visit | Trip, fields: dict[str, Any], names: tuple[str, ...]) -> dict:
+    """Check a visit's or a trip's facts and put the plain ones on `obj` (not saved); return its
+    many-to-many values. Every reference must be one the actor may make (the references rule)."""
+    if not access.can_create(actor):
+        raise PermissionDenied("this role does not work leads")
+    unknown = set(fields) - set(names)
+    if unknown:
+        raise ValidationError(_("These cannot be set: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    errors: dict[str, list[str]] = {}
+    staff = access.referenceable_staff(actor)
+    many: dict[str, list] = {}
+
+    def kept(allowed: Any, name: str) -> Any:  # what the record names already stays nameable
+        if obj.pk is None:
+            return allowed
+        held = getattr(obj, name).values("pk")
+        return allowed.model.objects.filter(Q(pk__in=allowed.values("pk")) | Q(pk__in=held))
+
+    for name, value in fields.items():
+        if name == "region":
+            if obj.pk is None or getattr(value, "pk", value) != obj.region_id:
+                obj.region = _ref(actor, "region", value, "region", errors)
+        elif name == "owner":
+            if obj.pk is None or getattr(value, "pk", value) != obj.owner_id:
+                obj.owner = _one(actor, staff, value, "owner", errors)
+        elif name in ("hosts", "team"):
+            many[name] = _refs(actor, kept(staff, name), value, name, errors)
+        elif name == "leads":
+            leads = kept(access.referenceable_leads(actor), name)
+            many[name] = _refs(actor, leads, value, name, errors)
+        elif name == "investors":
+            from guanjia.accounts.scope import referenceable
+
+            investors = kept(referenceable(actor, "enterprise"), name)
+            many[name] = _refs(actor, investors, value, name, errors)
+        else:
+            setattr(obj, name, value.strip() if isinstance(value, str) else value)
+    if "investors" in fields and not fields["investors"]:
+        errors.setdefault("investors", []).append(_("Name at least one investor."))
+    if isinstance(obj, Trip) and obj.start_on and obj.end_on and obj.end_on < obj.start_on:
+        errors.setdefault("end_on", []).append(_("The trip ends after it starts."))
+    if errors:
+        raise ValidationError(errors)
+    if obj.pk is None:
+        obj.created_by = actor
+    obj.full_clean()
+    return many
+
+
+def _save_outing(obj: Visit | Trip, actor: User, many: dict[str, list], note: str = "") -> None:
+    audited_save(obj, actor, note=note)
+    for name, values in many.items():
+        getattr(obj, name).set(values)
+    if many:
+        from guanjia.core.audit import record
+
+        after = {name: [str(v.pk) for v in values] for name, values in many.items()}
+        record(actor, "update", obj, None, after, note=_("people and references"))
+
+
+@transaction.atomic
+def create_visit(actor: User, **fields: Any) -> Visit:
+    """Record a delegation received; the actor owns it unless they name an owner."""
+    fields.setdefault("owner", actor)
+    visit = Visit()
+    many = _outing(actor, visit, fields, VISIT_FIELDS)
+    _save_outing(visit, actor, many)
+    return visit
+
+
+@transaction.atomic
+def update_visit(visit: Visit, actor: User, **fields: Any) -> Visit:
+    current = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not access.can_work_visit(actor, current):
+        raise PermissionDenied("you may not change this visit")
+    many = _outing(actor, current, fields, VISIT_FIELDS)
+    _save_outing(current, actor, many)
+    return current
+
+
+@transaction.atomic
+def create_trip(actor: User, **fields: Any) -> Trip:
+    """Record a trip out; the actor leads it unless they name someone else."""
+    fields.setdefault("owner", actor)
+    trip = Trip()
+    many = _outing(actor, trip, fields, TRIP_FIELDS)
+    _save_outing(trip, actor, many)
+    return trip
+
+
+@transaction.atomic
+def update_trip(trip: Trip, actor: User, **fields: Any) -> Trip:
+    current = Trip.objects.select_for_update().get(pk=trip.pk)
+    if not access.can_work_trip(actor, current):
+        raise PermissionDenied("you may not change this trip")
+    many = _outing(actor, current, fields, TRIP_FIELDS)
+    _save_outing(current, actor, many)
+    return current
+
+
+@transaction.atomic
+def add_meeting(
+    outing: Visit | Trip, actor: User, *, lead: Lead | int | None, **fields: Any
+) -> NegotiationRecord:
+    """Log one meeting of a trip (or a visit) as the lead's negotiation record: the record
+    names the trip, so the lead's page, its follow-ups and the trip's report all read it."""
+    is_trip = isinstance(outing, Trip)
+    if isinstance(outing, Trip):
+        may = access.can_work_trip(actor, outing)
+    else:
+        may = access.can_work_visit(actor, outing)
+    if not may:
+        raise PermissionDenied("you may not work this trip or visit")
+    errors: dict[str, list[str]] = {}
+    found = _one(actor, access.referenceable_leads(actor), lead, "lead", errors)
+    if errors:
+        raise ValidationError(errors)
+    if not access.can_work(actor, found):
+        raise PermissionDenied("you may not work this lead")
+    date = fields.get("date")
+    if is_trip and date and not (outing.start_on <= date <= outing.end_on):  # type: ignore[union-attr]
+        raise ValidationError({"date": [_("The meeting falls outside the trip's dates.")]})
+    fields.setdefault("kind", Kind.TRIP_OUT if is_trip else Kind.VISIT_RECEIVED)
+    record = add_record(found, actor, **fields)
+    if is_trip:
+        record.trip = outing  # type: ignore[assignment]
+    else:
+        record.visit = outing  # type: ignore[assignment]
+        outing.leads.add(found)  # type: ignore[union-attr]
+    audited_save(record, actor, note=_("meeting of a trip or visit"))
+    return record

@@ -24,14 +24,18 @@ from guanjia.enterprises.access import enterprises_for, get_enterprise
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import similar_enterprises
 
-from . import access, exporters, figures, services
+from . import access, exporters, figures, services, trip_report
 from .forms import (
     InvestorFilterForm,
     LeadFilterForm,
     LeadForm,
+    MeetingForm,
     MergeForm,
+    OutingFilterForm,
     RecordForm,
     StepForm,
+    TripForm,
+    VisitForm,
 )
 from .models import LINE, Lead, Status
 
@@ -95,6 +99,14 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "record_form": RecordForm(initial={"date": timezone.localdate()}) if can_work else None,
         "stale": lead.is_stale(timezone.localdate(), settings.GUANJIA_LEAD_STALE_DAYS),
         "history": history_rows(lead),
+        "visits": access.visits_for(request.user)
+        .filter(Q(leads=lead) | Q(records__lead=lead))
+        .distinct()
+        .order_by("-date"),
+        "trips": access.trips_for(request.user)
+        .filter(records__lead=lead)
+        .distinct()
+        .order_by("-start_on"),
     }
     return render(request, "leads/detail.html", context)
 
@@ -319,3 +331,214 @@ def investor_merge(request: AuthedRequest, pk: int) -> HttpResponse:
     similar = similar_enterprises(keep.name, enterprises_for(request.user), exclude_pk=keep.pk)
     context = {"keep": keep, "form": form, "similar": similar}
     return render(request, "leads/merge.html", context, status=400 if form.errors else 200)
+
+
+# --- visits received (来访接待) and trips out (外出招商) -----------------------------------------
+
+
+def _outing_list(
+    request: AuthedRequest, qs: QuerySet[Any], kind: str, first: str, last: str
+) -> HttpResponse:
+    access.require_open(request.user)
+    form = OutingFilterForm(request.user, qs, request.GET)
+    found = form.apply(qs, first, last).select_related("region", "owner")
+    page = paginate(request, found.order_by(f"-{first}", "-id"))
+    context = {
+        "form": form,
+        "page": page,
+        "kind": kind,
+        "filtered": form.filtered,
+        "can_create": access.can_create(request.user),
+    }
+    return render(request, "leads/outings.html", context)
+
+
+@login_required
+@require_GET
+def visit_list(request: AuthedRequest) -> HttpResponse:
+    qs = access.visits_for(request.user).prefetch_related("investors")
+    return _outing_list(request, qs, "visit", "date", "date")
+
+
+@login_required
+@require_GET
+def trip_list(request: AuthedRequest) -> HttpResponse:
+    qs = access.trips_for(request.user).annotate(meetings=Count("records"))
+    return _outing_list(request, qs, "trip", "start_on", "end_on")
+
+
+def _outing_form(request: AuthedRequest, form: Any, kind: str, obj: Any = None) -> HttpResponse:
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "kind": kind, "obj": obj}
+    return render(request, "leads/outing_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_create(request: AuthedRequest) -> HttpResponse:
+    access.require_open(request.user)
+    if not access.can_create(request.user):
+        raise PermissionDenied("this role does not work leads")
+    initial: dict[str, Any] = {"date": timezone.localdate()}
+    if request.GET.get("lead"):
+        initial["leads"] = [request.GET["lead"]]
+    form = VisitForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.create_visit(request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The visit is recorded."))
+            return redirect("leads:visit_detail", pk=visit.pk)
+    return _outing_form(request, form, "visit")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    visit = access.get_visit(request.user, pk, write=True)
+    initial = {
+        "date": visit.date, "region": visit.region_id, "owner": visit.owner_id,
+        "visitors": visit.visitors, "host_names": visit.host_names, "sites": visit.sites,
+        "notes": visit.notes, "investors": list(visit.investors.values_list("pk", flat=True)),
+        "hosts": list(visit.hosts.values_list("pk", flat=True)),
+        "leads": list(visit.leads.values_list("pk", flat=True)),
+    }  # fmt: skip
+    form = VisitForm(request.POST or None, user=request.user, visit=visit, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_visit(visit, request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("leads:visit_detail", pk=visit.pk)
+    return _outing_form(request, form, "visit", visit)
+
+
+@login_required
+@require_GET
+def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    visit = access.get_visit(request.user, pk)
+    seen = access.leads_for(request.user)
+    context = {
+        "visit": visit,
+        "can_work": access.can_work_visit(request.user, visit),
+        "investors": visit.investors.all(),
+        "hosts": visit.hosts.all(),
+        "leads": visit.leads.filter(pk__in=seen.values("pk")).select_related("investor"),
+        "records": visit.records.filter(lead__in=seen).select_related("lead"),
+        "history": history_rows(visit),
+    }
+    return render(request, "leads/visit_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trip_create(request: AuthedRequest) -> HttpResponse:
+    access.require_open(request.user)
+    if not access.can_create(request.user):
+        raise PermissionDenied("this role does not work leads")
+    form = TripForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trip = services.create_trip(request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The trip is recorded."))
+            return redirect("leads:trip_detail", pk=trip.pk)
+    return _outing_form(request, form, "trip")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trip_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    trip = access.get_trip(request.user, pk, write=True)
+    initial = {
+        "destinations": trip.destinations, "start_on": trip.start_on, "end_on": trip.end_on,
+        "region": trip.region_id, "owner": trip.owner_id, "purpose": trip.purpose,
+        "team": list(trip.team.values_list("pk", flat=True)),
+    }  # fmt: skip
+    form = TripForm(request.POST or None, user=request.user, trip=trip, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_trip(trip, request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("leads:trip_detail", pk=trip.pk)
+    return _outing_form(request, form, "trip", trip)
+
+
+@login_required
+@require_GET
+def trip_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    access.require_open(request.user)
+    trip = access.get_trip(request.user, pk)
+    seen = access.leads_for(request.user)
+    created, advanced = trip_report.leads_of(trip, seen)
+    context = {
+        "trip": trip,
+        "can_work": access.can_work_trip(request.user, trip),
+        "team": trip.team.all(),
+        "records": trip.records.filter(lead__in=seen)
+        .select_related("lead", "lead__investor")
+        .order_by("date", "id"),
+        "created": created,
+        "advanced": advanced,
+        "history": history_rows(trip),
+    }
+    return render(request, "leads/trip_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
+    """Log a meeting of a trip (or of a visit): a negotiation record of the chosen lead."""
+    access.require_open(request.user)
+    outing: Any = (
+        access.get_trip(request.user, pk, write=True)
+        if kind == "trip"
+        else access.get_visit(request.user, pk, write=True)
+    )
+    day = outing.start_on if kind == "trip" else outing.date
+    form = MeetingForm(request.POST or None, user=request.user, initial={"date": day})
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        try:
+            services.add_meeting(outing, request.user, lead=fields.pop("lead"), **fields)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The negotiation is recorded."))
+            return redirect(f"leads:{kind}_detail", pk=outing.pk)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "kind": kind, "obj": outing}
+    return render(request, "leads/meeting_form.html", context, status=status)
+
+
+@login_required
+@require_GET
+def trip_report_file(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
+    """出访报告 as PDF or Word, drawn from the trip's records at the time of asking."""
+    access.require_open(request.user)
+    if fmt not in ("pdf", "docx"):
+        raise Http404("no such format")
+    trip = access.get_trip(request.user, pk)
+    report = trip_report.build(trip, access.leads_for(request.user))
+    if fmt == "pdf":
+        body, mime = trip_report.to_pdf(report), "application/pdf"
+    else:
+        body = trip_report.to_docx(report)
+        mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    response = HttpResponse(body, content_type=mime)
+    name = f"trip-{trip.pk}-{trip.start_on:%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
