@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_SERVED = {
     "reports/templates/reports/pdf.html",
     "leads/templates/leads/trip_report_pdf.html",
+    "events/templates/events/print.html",
 }
 
 
