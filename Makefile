@@ -42,9 +42,10 @@ run-prod: install ## the production profile here: PostgreSQL (pool), Redis, guni
 	HOST=$(HOST) PORT=$(PORT) deploy/run-prod.sh
 
 # The suite runs on every core (pytest-xdist; docs/architecture.md, "The suite in parallel"):
-# TEST_WORKERS=0 (or PYTEST_ARGS=-n0) runs it in one process, TEST_WORKERS=3 in three.
+# TEST_WORKERS=0 (or PYTEST_ARGS=-n0) runs it in one process, TEST_WORKERS=3 in three. Each
+# module runs whole on one worker (loadfile), so a module-scoped world is built once.
 TEST_WORKERS ?= auto
-TEST_DIST ?= loadgroup
+TEST_DIST ?= loadfile
 PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
 test: deps-test install ## the whole suite on SQLite, on every core (TEST_WORKERS=0: one process)

@@ -10,9 +10,9 @@ tests/shared_world.py.
 The suite runs in parallel (pytest-xdist, `-n auto` in the Makefile; docs/architecture.md, "The
 suite in parallel"). Each worker process has its own test database (pytest-django suffixes its
 name with the worker id: gw0, gw1, …), its own in-memory cache, its own folders for files
-(`_own_folders` below) and, where the cache is Redis, its own Redis database. The tests of a
-module with a module-scoped fixture stay on one worker (`pytest_collection_modifyitems`).
-`make test TEST_WORKERS=0` (or `PYTEST_ARGS=-n0`) runs the suite in one process.
+(`_own_folders` below) and, where the cache is Redis, its own Redis database. `--dist loadfile`
+keeps each module on one worker, so a module-scoped world is built once. `make test
+TEST_WORKERS=0` (or `PYTEST_ARGS=-n0`) runs the suite in one process.
 """
 
 import datetime as dt
@@ -105,24 +105,6 @@ def _own_redis_database(settings) -> None:  # type: ignore[no-untyped-def]
     if not db.isdigit():
         base, db = cache["LOCATION"].rstrip("/"), "0"
     settings.CACHES = {**settings.CACHES, "default": {**cache, "LOCATION": f"{base}/{int(db) + n}"}}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Under `--dist loadgroup`, the tests of a module that builds something once for the
-    module (a module-scoped fixture: the shared world, the demo, the nginx stack) run on one
-    worker, so it is built once; every other test goes wherever a worker is free."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        if any(
-            definition.scope in ("module", "class")
-            and definition.func.__module__.startswith("tests.")  # not a plugin's own
-            for definitions in info.name2fixturedefs.values()
-            for definition in definitions
-        ):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def pytest_report_header(config):
