@@ -130,6 +130,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request's LocaleMiddleware activates the
+    language it negotiated (English for a client that asks for it) and leaves it active in the
+    thread: the next test, on whichever worker, would otherwise read English messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def regions(db):
     load_regions()
