@@ -41,18 +41,25 @@ run: deps-run demo ## set everything up and serve http://127.0.0.1:8000 with the
 run-prod: install ## the production profile here: PostgreSQL (pool), Redis, gunicorn, 3 task workers
 	HOST=$(HOST) PORT=$(PORT) deploy/run-prod.sh
 
-test: deps-test install ## the whole suite on SQLite
-	$(BIN)/pytest $(PYTEST_ARGS)
+# The suite runs on every core (pytest-xdist; docs/architecture.md, "The suite in parallel"):
+# TEST_WORKERS=0 (or PYTEST_ARGS=-n0) runs it in one process, TEST_WORKERS=3 in three. Each
+# module runs whole on one worker (loadfile), so a module-scoped world is built once.
+TEST_WORKERS ?= auto
+TEST_DIST ?= loadfile
+PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
-test-pg: deps-test install ## the whole suite on PostgreSQL ($(PG_URL))
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+test: deps-test install ## the whole suite on SQLite, on every core (TEST_WORKERS=0: one process)
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-pg: deps-test install ## the whole suite on PostgreSQL ($(PG_URL)), on every core
+	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)
 
 SHIFT_DAYS ?= 365
 test-shifted: deps-test install ## the whole suite on SQLite with the clock SHIFT_DAYS (365) days ahead
-	$(BIN)/pytest --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
+	$(PYTEST) --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
 
 test-pg-shifted: deps-test install ## the whole suite on PostgreSQL with the clock SHIFT_DAYS (365) days ahead
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(PYTEST) --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check), mypy and the app layers (lint-imports)
 	$(BIN)/ruff check .

@@ -6,10 +6,20 @@ rather than on a later day. CI runs the suite once more a year ahead.
 
 The permission tables build their world (these fixtures included) once per module instead:
 tests/shared_world.py.
+
+The suite runs in parallel (pytest-xdist, `-n auto` in the Makefile; docs/architecture.md, "The
+suite in parallel"). Each worker process has its own test database (pytest-django suffixes its
+name with the worker id: gw0, gw1, …), its own in-memory cache, its own folders for files
+(`_own_folders` below) and, where the cache is Redis, its own Redis database. `--dist loadfile`
+keeps each module on one worker, so a module-scoped world is built once. `make test
+TEST_WORKERS=0` (or `PYTEST_ARGS=-n0`) runs the suite in one process.
 """
 
 import datetime as dt
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +69,42 @@ def pytest_configure(config):
     from guanjia.testing import pgflush
 
     pgflush.install()
+    _own_folders(settings)
+    _own_redis_database(settings)
+
+
+def worker_number() -> int:
+    """0 in a serial run, N for the xdist worker gwN."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+_folders: list[Path] = []
+
+
+def _own_folders(settings) -> None:  # type: ignore[no-untyped-def]
+    """var/, the media root and the private store in a fresh folder of this process's own:
+    parallel workers never see each other's files (a backup's timestamped folder, an upload's
+    name), and a test run leaves nothing in the checkout's var/. A test that needs a clean
+    folder still sets its own (tmp_path)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    var = Path(tempfile.mkdtemp(prefix=f"guanjia-tests-{worker}-"))
+    _folders.append(var)
+    settings.VAR_DIR = var
+    settings.MEDIA_ROOT = var / "media"
+    settings.GUANJIA_PRIVATE_ROOT = var / "private"
+
+
+def _own_redis_database(settings) -> None:  # type: ignore[no-untyped-def]
+    """With REDIS_URL set the cache is Redis, and `_empty_cache` flushes its database before
+    and after every test: worker gwN uses the database N above the one REDIS_URL names."""
+    cache = settings.CACHES["default"]
+    n = worker_number()
+    if not n or not cache["BACKEND"].endswith("RedisCache"):
+        return
+    base, _, db = cache["LOCATION"].rstrip("/").rpartition("/")
+    if not db.isdigit():
+        base, db = cache["LOCATION"].rstrip("/"), "0"
+    settings.CACHES = {**settings.CACHES, "default": {**cache, "LOCATION": f"{base}/{int(db) + n}"}}
 
 
 def pytest_report_header(config):
@@ -70,6 +116,8 @@ def pytest_report_header(config):
 def pytest_unconfigure(config):
     if _shifted is not None:
         _shifted.stop()
+    for folder in _folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +128,18 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request's LocaleMiddleware activates the
+    language it negotiated (English for a client that asks for it) and leaves it active in the
+    thread: the next test, on whichever worker, would otherwise read English messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
