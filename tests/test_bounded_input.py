@@ -68,6 +68,9 @@ TEXT_LIMITS = {
     "leads.NegotiationRecord.asked": bounds.NOTE_MAX,
     "leads.NegotiationRecord.offered": bounds.NOTE_MAX,
     "leads.NegotiationRecord.outcome": bounds.NOTE_MAX,
+    "leads.Visit.sites": bounds.NOTE_MAX,
+    "leads.Visit.notes": bounds.TEXT_MAX,
+    "leads.Trip.purpose": bounds.NOTE_MAX,
 }
 
 TEXT_FIELDS = [

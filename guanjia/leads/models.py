@@ -30,13 +30,18 @@ from guanjia.core.bounds import (
 from guanjia.enterprises.models import ContactSource
 
 
-class Status(models.TextChoices):
+class LeadStatus(models.TextChoices):
     LEAD = "lead", _("Lead")  # 线索
     CONTACT = "contact", _("First contact")  # 初步接洽
     NEGOTIATING = "negotiating", _("In negotiation")  # 实质性洽谈
     SIGNED = "signed", _("Signed")  # 签约
     PAUSED = "paused", _("On hold")  # 暂缓
     DROPPED = "dropped", _("Dropped")  # 放弃
+
+
+# The name the rest of the app uses; the class is LeadStatus so that the API's schema has its
+# own component, apart from the requests' Status.
+Status = LeadStatus
 
 
 # The pipeline, in order (the board's columns); paused and dropped are off the line.

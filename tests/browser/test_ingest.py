@@ -39,7 +39,7 @@ def test_paste_review_and_accept(live_server, page, shot, users, regions):
     # The reviewer corrects the name and accepts.
     card.locator("input[name=f_name]").fill("2024锦州市央地合作项目对接会(第二届)")
     with page.expect_navigation():
-        card.get_by_role("button", name=tr("Accept")).click()
+        card.get_by_role("button", name=tr("Accept", "accept a proposal")).click()
     expect(page.locator(f"#proposal-{event_p.pk}")).to_have_class("card proposal status-accepted")
     event = Event.objects.get()
     assert (event.date, event.name) == (
@@ -50,7 +50,9 @@ def test_paste_review_and_accept(live_server, page, shot, users, regions):
     # A signing: accepted into the event, through the counting rule.
     signing_p = document.proposals.filter(kind=Kind.SIGNING).order_by("position").first()
     with page.expect_navigation():
-        page.locator(f"#proposal-{signing_p.pk}").get_by_role("button", name=tr("Accept")).click()
+        page.locator(f"#proposal-{signing_p.pk}").get_by_role(
+            "button", name=tr("Accept", "accept a proposal")
+        ).click()
     signing = Signing.objects.get()
     assert signing.event == event and signing.is_first
 
