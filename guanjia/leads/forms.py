@@ -20,6 +20,9 @@ from guanjia.regions.models import Region
 from . import access
 from .models import Kind, Lead, NegotiationRecord, Status
 
+# A search matching at most this many investors passes their ids; more stay a subquery.
+SEARCH_ID_LIMIT = 200
+
 SORTS = {
     "-updated": "-updated_at",
     "updated": "updated_at",
@@ -98,11 +101,14 @@ class LeadFilterForm(forms.Form):
         data = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
         if "q" in data:
             q = data["q"].strip()
-            qs = qs.filter(
-                Q(name__icontains=q)
-                | Q(investor__name__icontains=q)
-                | Q(investor__group__icontains=q)
-            )
+            # The investors matched first, as a short list of ids when it is short: each side
+            # then uses its own trigram index on PostgreSQL (an OR across a join cannot).
+            investors = Enterprise.objects.filter(
+                Q(name__icontains=q) | Q(group__icontains=q)
+            ).values_list("pk", flat=True)
+            ids = list(investors[: SEARCH_ID_LIMIT + 1])
+            matched = ids if len(ids) <= SEARCH_ID_LIMIT else investors
+            qs = qs.filter(Q(name__icontains=q) | Q(investor__in=matched))
         for key, field in (
             ("status", "status"),
             ("team", "department_id"),
