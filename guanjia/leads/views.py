@@ -24,7 +24,7 @@ from guanjia.enterprises.access import enterprises_for, get_enterprise
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import similar_enterprises
 
-from . import access, exporters, figures, services
+from . import access, counts, exporters, figures, services
 from .forms import (
     InvestorFilterForm,
     LeadFilterForm,
@@ -55,7 +55,7 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
     form, qs = _filtered(request)
     # The page's ids first (an index walk, cheap even deep in the list), then the joined rows
     # of just those ids: the queries do not grow with the page size nor with its number.
-    page = paginate(request, qs.values_list("pk", flat=True))
+    page = paginate(request, qs.values_list("pk", flat=True), count=counts.count(qs))
     ids = list(page.object_list)
     rows = Lead.objects.select_related(
         "investor", "industry", "region", "department", "owner"
@@ -221,7 +221,7 @@ def step(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
 # --- the pipeline board -----------------------------------------------------------------------
 
 
-BOARD_CARDS = 50  # cards shown per column; the list has the rest
+BOARD_CARDS = 20  # cards shown per column (each with its step forms); the list has the rest
 
 
 @login_required
@@ -230,9 +230,9 @@ def board(request: AuthedRequest) -> HttpResponse:
     form, qs = _filtered(request)
     user = request.user
     statuses = [*LINE, Status.PAUSED]
-    # One query counts every column; one per column reads its first cards (with what a card
+    # One query counts every column (cached under the data's version, see `counts`); one per column reads its first cards (with what a card
     # shows joined); one says which of them the user works: constant in the number of cards.
-    counts = qs.order_by().aggregate(**{str(s): Count("pk", filter=Q(status=s)) for s in statuses})
+    in_column = counts.by_status(qs, [str(s) for s in statuses])
     cards_of = {
         s: list(qs.filter(status=s).select_related("investor", "owner", "region")[:BOARD_CARDS])
         for s in statuses
@@ -252,7 +252,7 @@ def board(request: AuthedRequest) -> HttpResponse:
                 "status": status,
                 "label": Status(status).label,
                 "cards": cards,
-                "count": counts[str(status)],
+                "count": in_column[str(status)],
             }
         )
     context = {
