@@ -2,7 +2,7 @@
 typed and take their choices from the access rules; `services` applies the rules."""
 
 import re
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -100,21 +100,33 @@ class LookupField(forms.ModelChoiceField):
         return value
 
 
-class LookupMultipleField(forms.Field):
+class LookupMultipleField(forms.ModelMultipleChoiceField):
     """Several rows typed, one a line (or separated by commas): see `LookupField`."""
 
     widget = forms.Textarea(attrs={"rows": 2})
 
     def __init__(self, *args: Any, by: tuple[str, ...] = ("name",), **kwargs: Any) -> None:
         self.by = by
-        self.queryset: Any = Enterprise.objects.none()
+        kwargs.setdefault("queryset", Enterprise.objects.none())
         super().__init__(*args, **kwargs)
 
-    def clean(self, value: Any) -> list[Any]:
-        texts = [t.strip() for t in re.split(r"[\n,，;；]", str(value or "")) if t.strip()]
+    def clean(self, value: Any) -> Any:
+        parts = value if isinstance(value, (list, tuple)) else [value]
+        texts = [
+            t.strip()
+            for part in parts
+            for t in re.split(r"[\n,，;；]", str(part or ""))
+            if t.strip()
+        ]
         if not texts and self.required:
             raise ValidationError(self.error_messages["required"], code="required")
-        return [_lookup(self.queryset, self.by, t) for t in texts]
+        found = [_lookup(self.queryset, self.by, t) for t in texts]
+        return Enterprise.objects.filter(pk__in=[row.pk for row in found])
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return "\n".join(str(getattr(v, self.by[0], v)) for v in value)
+        return value
 
 
 class GuestForm(forms.Form):
@@ -171,4 +183,4 @@ class RowForm(forms.Form):
         super().__init__(*args, **kwargs)
         model_choice_field(self, "project").queryset = referenceable_projects(user).order_by("name")
         model_choice_field(self, "government").queryset = scoped_regions(user)
-        cast(LookupMultipleField, self.fields["enterprises"]).queryset = _enterprises(user)
+        model_choice_field(self, "enterprises").queryset = _enterprises(user)
