@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,7 +71,7 @@ format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-ledger bench-requests bench-policies bench-cockpit bench-reports ## every benchmark (PostgreSQL)
+bench: bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads ## every benchmark (PostgreSQL)
 
 bench-ledger: install ## ledger benchmark on PostgreSQL (100,000 projects)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ledger.py
@@ -87,6 +87,9 @@ bench-pages: install ## what each page and API call of the load drill costs (pro
 
 bench-cockpit: install ## cockpit benchmark on PostgreSQL (100,000 projects, 1,000,000 requests)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/cockpit.py
+
+bench-leads: install ## leads and events benchmark on PostgreSQL (200,000 leads, 1,000,000 negotiations, 5,000 events)
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/leads.py
 
 bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
 	$(BIN)/guanjia make_report weekly --day 2023-03-22 --repeat 3 --out var/reports-bench

@@ -308,3 +308,20 @@ def test_every_change_to_the_plan_is_audited(client, users, event, industries, l
     assert response.status_code == 302
     notes = list(AuditEntry.objects.order_by("pk")[before:].values_list("note", flat=True))
     assert {"agenda", "theme industries"} <= set(notes) and len(notes) == 3
+
+
+def test_an_enterprise_is_invited_by_typing_its_name_not_picked_from_a_list_of_all(
+    client, users, event
+):
+    invited = EnterpriseFactory(name="大连受邀企业有限公司", home_city="大连")
+    EnterpriseFactory(name="大连另一企业有限公司", home_city="大连")
+    client.force_login(users["admin"])
+    page = client.get(reverse("events:guests", args=[event.pk])).content.decode()
+    assert "大连另一企业有限公司" not in page  # no select of every enterprise
+    response = client.post(
+        reverse("events:guests", args=[event.pk]), {"invite-enterprise": "大连受邀企业有限公司"}
+    )
+    assert response.status_code == 302
+    assert Guest.objects.filter(event=event, enterprise=invited).exists()
+    refused = client.post(reverse("events:guests", args=[event.pk]), {"invite-enterprise": "大连"})
+    assert refused.status_code == 200 and "names no single one" in refused.content.decode()

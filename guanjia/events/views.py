@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -161,6 +162,10 @@ def _guest_rows(event: Event, q: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _attendee_fields() -> str:
+    return render_to_string("events/_attendee_fields.html", {"attendee_form": AttendeeForm()})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def guests(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -185,7 +190,9 @@ def guests(request: AuthedRequest, pk: int) -> HttpResponse:
         "q": q,
         "form": form if can_manage else None,
         "walk_in_form": WalkInForm(user=user, prefix="walkin") if can_manage else None,
-        "attendee_form": AttendeeForm() if can_manage else None,
+        # The attendee form is the same on every row: drawn once, not once a guest (300 rows
+        # of three included fields took most of the page's time in bench/leads.py).
+        "attendee_fields": _attendee_fields() if can_manage else "",
         "can_manage": can_manage,
         "figures": services.guest_figures(event),
         "steps": list(GUEST_STEPS) if can_manage else [],

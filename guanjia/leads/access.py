@@ -69,7 +69,24 @@ def can_create(user: User) -> bool:
 
 def can_work(user: User, lead: Lead) -> bool:
     """Edit the lead, log its negotiations, take its steps: a worker who sees it."""
-    return can_create(user) and leads_for(user).filter(pk=lead.pk).exists()
+    if not can_create(user):
+        return False
+    known = getattr(lead, "_workable_by", None)
+    if known is not None and known[0] == user.pk:
+        return bool(known[1])
+    return leads_for(user).filter(pk=lead.pk).exists()
+
+
+def mark_workable(user: User, leads: list[Lead]) -> None:
+    """Decide `can_work` for many leads in one query (the board's cards), remembered on each
+    lead for this user."""
+    workable = (
+        set(leads_for(user).filter(pk__in=[lead.pk for lead in leads]).values_list("pk", flat=True))
+        if can_create(user) and leads
+        else set()
+    )
+    for lead in leads:
+        lead._workable_by = (user.pk, lead.pk in workable)  # type: ignore[attr-defined]
 
 
 def get_lead(user: User, pk: int | str, *, write: bool = False) -> Lead:

@@ -168,6 +168,10 @@ class Lead(models.Model):
             models.Index(fields=["region", "status"], name="lead_region_status"),
             models.Index(fields=["owner", "status"], name="lead_owner_status"),
             models.Index(fields=["next_follow_up_on"], name="lead_follow_up"),
+            # The list's and the board's default order (most recently changed first), alone
+            # and within a status (a board column): the first page is an index walk.
+            models.Index(fields=["-updated_at", "-id"], name="lead_updated"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="lead_status_updated"),
         ]
         constraints = [
             models.CheckConstraint(
