@@ -324,4 +324,4 @@ def test_an_enterprise_is_invited_by_typing_its_name_not_picked_from_a_list_of_a
     assert response.status_code == 302
     assert Guest.objects.filter(event=event, enterprise=invited).exists()
     refused = client.post(reverse("events:guests", args=[event.pk]), {"invite-enterprise": "大连"})
-    assert refused.status_code == 200 and "names no single one" in refused.content.decode()
+    assert refused.status_code == 200 and "未对应到唯一一个可选对象" in refused.content.decode()
