@@ -428,6 +428,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.leads.forms.TripForm.owner": ("owner", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.TripForm.team": ("owner", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.MeetingForm.lead": ("lead", "ok ok ok", "no no ok"),
+    "web guanjia.leads.forms.SigningListForm.event": ("open event", "no ok ok", "no no ok"),
     "web guanjia.guarantees.forms.GuaranteeForm.department": ("department", "ok ok ok", "ok no ok"),
     "web guanjia.taskforces.forms.ActionItemForm.owner": ("owner", "ok ok ok", "no no no"),
     "web guanjia.targets.forms.ValueForm.region": ("region", "- ok ok", "- no ok"),

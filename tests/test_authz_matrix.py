@@ -445,6 +445,7 @@ def test_every_field_that_names_a_record_has_a_reference_row(db):
 def refs(world, users, linghai, heishan):
     """world, with the own and other record of every kind a reference names."""
     from guanjia.accounts.models import Role
+    from guanjia.events import services as event_services
     from guanjia.targets.models import Indicator, Source, Unit
     from guanjia.testing.factories import DepartmentFactory, ProjectFactory, UserFactory
     from guanjia.worktime.loading import load_holidays
@@ -480,6 +481,13 @@ def refs(world, users, linghai, heishan):
         ),  # fmt: skip
         # Open311: the contact's own project and another enterprise's
         "contact project": world["project"],
+        # an event still to come (a lead goes on its signing list), of 凌海 and of 黑山
+        "open event": tuple(
+            event_services.create_event(
+                None, name=f"{region.name}招商对接会", date=dt.date(2099, 5, 1), region=region
+            )
+            for region in (linghai, heishan)
+        ),
     }
 
 
@@ -489,7 +497,14 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
     from guanjia.enterprises.models import Enterprise
     from guanjia.events import forms as events_forms
     from guanjia.guarantees.forms import GuaranteeForm
-    from guanjia.leads.forms import LeadForm, MeetingForm, MergeForm, TripForm, VisitForm
+    from guanjia.leads.forms import (
+        LeadForm,
+        MeetingForm,
+        MergeForm,
+        SigningListForm,
+        TripForm,
+        VisitForm,
+    )
     from guanjia.projects import forms as projects
     from guanjia.requests import forms as requests_forms
     from guanjia.requests.views import InviteForm
@@ -514,6 +529,7 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
         "VisitForm": lambda: VisitForm(user=user),
         "TripForm": lambda: TripForm(user=user),
         "MeetingForm": lambda: MeetingForm(user=user),
+        "SigningListForm": lambda: SigningListForm(user=user),
         "ActionItemForm": lambda: ActionItemForm(w["project"][0]),
         "EventForm": lambda: events_forms.EventForm(user=user),
         "GuestForm": lambda: events_forms.GuestForm(user=user),
