@@ -103,6 +103,7 @@ def run_the_forum(
             services.add_attendee(guest, None, name=name, title=title, phone=phone)
         rows.append(guest)
     by_enterprise = {g.enterprise_id: g for g in rows}
+    # The answers, in by a week before (a few never answer, and come anyway).
     silent = {e.pk for e in rng.sample(guests, data.FORUM_UNANSWERED)}
     refusing = {e.pk for e in declined}
     with steps.batch(at=_at(day - dt.timedelta(days=7), 17), quiet=True) as answers:
@@ -114,7 +115,7 @@ def run_the_forum(
                 services.guest_step(guest, "accept", None)
 
     # Before the day: the signing list (拟签), in the order the governments sign.
-    def order(item: Project) -> tuple:
+    def order(item: Project) -> tuple[str, int, int]:
         return (item.region.path, item.region.sort_order, item.pk)
 
     parties = {p.pk: enterprises for p, enterprises in signings}
@@ -128,7 +129,7 @@ def run_the_forum(
             amount_wan=Decimal(project.total_investment_wan),
             enterprises=parties.get(project.pk) or [project.enterprise],
             position=position,
-        )  # fmt: skip
+        )
         for position, project in enumerate(listed, start=1)
     ]
 
