@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from guanjia.accounts.models import Role, User
 from guanjia.core.models import AuditEntry
@@ -222,11 +223,17 @@ def test_an_expansion_counts_only_its_increase(demo_output):
 
 
 def test_loading_again_changes_nothing(demo_output):
+    from guanjia.events.models import Attendee, Guest, SigningListRow
+    from guanjia.leads.models import Lead, NegotiationRecord, Trip, Visit
+
     def counts():
         return [
             m.objects.count()
-            for m in (Project, Enterprise, Signing, Event, Contact, User, StageChange, AuditEntry)
-        ]
+            for m in (
+                Project, Enterprise, Signing, Event, Contact, User, StageChange, AuditEntry,
+                Guest, Attendee, SigningListRow, Lead, NegotiationRecord, Trip, Visit,
+            )
+        ]  # fmt: skip
 
     before = counts()
     out = StringIO()
@@ -263,7 +270,7 @@ def test_the_conference_was_run_from_a_guest_list_and_a_signing_list(figures):
 def test_the_leads_workbench_has_leads_at_every_stage_with_records(demo_output):
     from guanjia.leads.models import Lead, NegotiationRecord, Status
 
-    assert Lead.objects.count() == 300
+    assert Lead.objects.count() == 300 + 1  # and the one met on the road (outings_demo)
     assert set(Lead.objects.values_list("status", flat=True)) == set(Status.values)
     assert NegotiationRecord.objects.count() > 300
     signed = Lead.objects.filter(status=Status.SIGNED)
@@ -282,3 +289,150 @@ def test_the_conference_follow_through_comes_from_its_projects_stages(demo_outpu
     series = followthrough.over_time(signings, conference.date, data.AS_OF)
     started = [point["started"] for point in series]
     assert started == sorted(started) and started[-1] > 0
+
+
+def test_the_forum_was_run_from_its_guest_list_127_came_from_25_cities(figures):
+    """The 2023-03-29 forum's day (eventrun_demo.run_the_forum): invitations answered, the
+    guests who came checked in that morning, two walk-ins added at the desk; the headline
+    figures count exactly those who came."""
+    from guanjia.core.models import StatusChange
+    from guanjia.events.models import Attendee, EventStatus, GuestStatus
+    from guanjia.events.services import guest_figures
+
+    forum = figures[data.FORUM_NAME]
+    assert (forum.enterprise_count, forum.city_count) == (127, 25)
+    assert len(data.FORUM_CITIES) == 25
+    guests = guest_figures(forum)
+    absent = data.FORUM_DECLINED + data.FORUM_NO_SHOWS
+    assert guests == {
+        "invited": 127 + absent,  # every guest on the list, the walk-ins included
+        "accepted": 127 + data.FORUM_NO_SHOWS,  # a checked-in guest counts as accepted
+        "declined": data.FORUM_DECLINED,
+        "checked_in": 127,
+        "walk_ins": data.FORUM_WALK_INS,
+        "cities": 25,
+        "cities_present": 25,
+    }
+    came = forum.guests.filter(status=GuestStatus.CHECKED_IN)
+    assert set(came.values_list("enterprise", flat=True)) == set(
+        forum.participants.values_list("pk", flat=True)
+    )
+    assert set(came.values_list("city", flat=True)) == set(data.FORUM_CITIES)
+    assert forum.guests.filter(status=GuestStatus.ACCEPTED).count() == data.FORUM_NO_SHOWS
+    assert not forum.guests.filter(status=GuestStatus.INVITED).exists()
+    for guest in came:
+        assert timezone.localtime(guest.checked_in_at).date() == data.FORUM_DATE, guest
+    assert not forum.guests.filter(attendees=None).exists()
+    # The first person an enterprise sends is its contact, entered once with the enterprise.
+    guest = forum.guests.select_related("enterprise").get(enterprise__name=data.JIUTAI.name)
+    contact = Contact.objects.get(enterprise=guest.enterprise, is_primary=True)
+    first = Attendee.objects.filter(guest=guest).order_by("pk").first()
+    assert (first.name, first.phone) == (contact.name, contact.phone)
+    assert forum.status == EventStatus.FINISHED
+    steps = StatusChange.objects.filter(object_id=str(forum.pk), content_type__model="event")
+    assert list(steps.order_by("pk").values_list("step", flat=True)) == ["start", "finish"]
+
+
+def test_the_forum_signing_list_was_confirmed_at_the_ceremony(figures):
+    """34 rows confirmed 已签 (each recorded its signing: 105.16亿元, area by area as the
+    seed says), one left 未签; the list is in the order of the signing governments."""
+    from collections import Counter
+
+    from guanjia.events.models import RowStatus, SigningListRow
+    from guanjia.events.services import row_figures
+
+    forum = figures[data.FORUM_NAME]
+    assert (forum.signing_count, forum.signed_investment_wan) == (34, Decimal("1051600"))
+    rows = row_figures(forum)
+    assert (rows["rows"], rows["signed"], rows["not_signed"], rows["open"]) == (
+        34 + data.FORUM_NOT_SIGNED,
+        34,
+        data.FORUM_NOT_SIGNED,
+        0,
+    )
+    listed = list(
+        SigningListRow.objects.filter(event=forum)
+        .select_related("signing__event", "government", "project")
+        .order_by("position")
+    )
+    assert [r.position for r in listed] == list(range(1, len(listed) + 1))
+    paths = [(r.government.path, r.government.sort_order) for r in listed]
+    assert paths == sorted(paths)
+    signed = [r for r in listed if r.status == RowStatus.SIGNED]
+    assert sum(r.amount_wan for r in signed) == Decimal("1051600")
+    assert Counter(r.government.code for r in signed) == Counter(data.FORUM_AREA_SIGNINGS)
+    for row in signed:
+        assert row.signing.event == forum and row.signing.signed_on == data.FORUM_DATE, row
+        assert row.signing.is_first and row.signing.amount_wan == row.amount_wan, row
+        assert row.signing.government == row.government, row
+    (left,) = [r for r in listed if r.status == RowStatus.NOT_SIGNED]
+    assert left.signing is None and left.project.stage == Stage.NEGOTIATING
+    assert not left.project.signings.exists()
+
+
+def test_the_api_lists_both_events_with_the_figures_the_city_reports(demo_output, client):
+    from guanjia.accounts.models import ApiToken
+
+    _, raw = ApiToken.issue(User.objects.get(username="admin"), name="tests")
+    body = client.get("/api/v1/events", headers={"Authorization": f"Bearer {raw}"}).json()
+    items = {item["name"]: item for item in body["items"]}
+    for name, date, counts in [
+        (data.CONFERENCE_NAME, "2023-03-23", (129, 24, 44, "6120000.0000")),
+        (data.FORUM_NAME, "2023-03-29", (127, 25, 34, "1051600.0000")),
+    ]:
+        item = items[name]
+        assert set(item) == {
+            "id", "date", "name", "enterprise_count", "city_count", "signing_count",
+            "signed_investment_wan",
+        }  # fmt: skip
+        assert item["date"] == date
+        got = (item["enterprise_count"], item["city_count"], item["signing_count"])
+        assert (*got, item["signed_investment_wan"]) == counts
+
+
+def test_trips_out_are_meetings_on_demo_leads_and_one_found_a_lead_on_the_road(demo_output):
+    """外出招商 (outings_demo): three trips, to Beijing, Shanghai and Shenzhen, each meeting a
+    negotiation record on a lead; the trip under way until today met a new investor at a fair,
+    whose lead was created there and then."""
+    from guanjia.demo import outings_demo
+    from guanjia.leads.models import Kind, Lead, Status, Trip
+
+    trips = list(Trip.objects.order_by("start_on").prefetch_related("records__lead", "team"))
+    assert [t.destinations for t in trips] == ["北京市", "上海市、苏州市", "深圳市、广州市"]
+    today = timezone.localdate()
+    assert trips[-1].end_on == today and trips[0].start_on < today - dt.timedelta(days=100)
+    for trip, plan in zip(trips, outings_demo.TRIPS, strict=True):
+        records = list(trip.records.all())
+        assert len(records) >= plan.meetings, trip
+        assert {r.kind for r in records} == {Kind.TRIP_OUT}
+        assert all(trip.start_on <= r.date <= trip.end_on for r in records), trip
+        assert trip.owner.username == plan.owner
+        assert {u.username for u in trip.team.all()} == set(plan.people)
+    road = Lead.objects.select_related("investor").get(
+        investor__name=outings_demo.ROAD_INVESTOR["name"]
+    )
+    assert road.lead_on == today and road.status == Status.CONTACT
+    assert road.investor.home_city == "深圳市" and road.investor.contact_source == "expo"
+    (record,) = road.records.all()
+    assert record.trip == trips[-1] and record.date == today
+    assert road.next_follow_up_on == record.next_follow_up_on > today
+
+
+def test_visits_received_are_delegations_whose_meetings_touch_leads(demo_output):
+    """来访接待 (outings_demo): three investor delegations received in the areas; the leads
+    met are the visit's leads touched, and the latest moved a lead to negotiation."""
+    from guanjia.leads.models import Kind, Status, Visit
+
+    visits = list(Visit.objects.order_by("date").prefetch_related("records", "leads", "investors"))
+    assert len(visits) == 3
+    assert [v.region.code for v in visits] == ["210781", data.ZONE_HITECH, data.ZONE_DEV]
+    for visit in visits:
+        records = list(visit.records.all())
+        assert records and {r.kind for r in records} == {Kind.VISIT_RECEIVED}
+        assert {r.date for r in records} == {visit.date}
+        assert {r.lead_id for r in records} == {lead.pk for lead in visit.leads.all()}
+        (investor,) = visit.investors.all()
+        assert {lead.investor_id for lead in visit.leads.all()} == {investor.pk}
+    latest = visits[-1]
+    moved = [lead for lead in latest.leads.all() if lead.negotiating_on == latest.date]
+    assert moved and all(lead.status == Status.NEGOTIATING for lead in moved)

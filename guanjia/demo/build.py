@@ -25,7 +25,7 @@ from guanjia.enterprises import services as enterprise_services
 from guanjia.enterprises.creditcode import ALPHABET, make_code
 from guanjia.enterprises.models import CapitalOrigin, Enterprise, Ownership
 from guanjia.events import services as event_services
-from guanjia.events.models import Event, EventKind
+from guanjia.events.models import Event, EventKind, EventStatus
 from guanjia.industries.loading import load_industries
 from guanjia.industries.models import Industry
 from guanjia.projects import services as project_services
@@ -39,7 +39,7 @@ from guanjia.worktime.loading import load_holidays
 
 from . import data
 from .data import Account, Firm
-from .eventrun_demo import run_the_conference_day
+from .eventrun_demo import run_the_conference_day, run_the_forum
 from .leads_demo import build_leads
 from .lifecycle_demo import (
     build_approvals,
@@ -47,6 +47,7 @@ from .lifecycle_demo import (
     build_policies,
     build_taskforce_records,
 )
+from .outings_demo import build_outings
 from .requests_demo import build_requests
 from .services_demo import build_service_records
 
@@ -115,6 +116,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_policies(seed=seed, today=today)
                 build_targets(today=today)
                 build_leads(seed=seed, today=today)
+                build_outings(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
             _grant_unmask(users.get("admin"))
     cockpit_services.refresh()  # the cockpit's rollups, there before the worker's first run
@@ -238,6 +240,7 @@ class Plan:
 
 class Builder:
     def __init__(self, seed: int, users: dict[str, User]) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self.as_of = min(data.AS_OF, timezone.localdate())
         self.city = Region.objects.get(code=data.CITY)
@@ -427,8 +430,8 @@ class Builder:
     def _figures(self, amount: int, stage: str) -> dict[str, Decimal]:
         """This year's planned and completed investment and funds in place, in whole 万元."""
         shares: dict[str, tuple[int, int]] = {
-            Stage.SIGNED: (0, 5), Stage.REGISTERED: (3, 12), Stage.APPROVALS: (8, 25),
-            Stage.CONSTRUCTION: (30, 80), Stage.OPERATION: (85, 100),
+            Stage.NEGOTIATING: (0, 0), Stage.SIGNED: (0, 5), Stage.REGISTERED: (3, 12),
+            Stage.APPROVALS: (8, 25), Stage.CONSTRUCTION: (30, 80), Stage.OPERATION: (85, 100),
             Stage.FULL_CAPACITY: (100, 100), Stage.WITHDRAWN: (0, 3),
         }  # fmt: skip
         share = shares[stage]
@@ -446,13 +449,33 @@ class Builder:
 
     def _signed_project(self, plan: Plan, signed_on: dt.date, event: Event | None) -> Project:
         """Lead or negotiation first, then the signing (which moves it to signed), then on."""
+        project = self._planned_project(plan, signed_on)
+        event_services.record_signing(
+            None, project=project, government=project.region, signed_on=signed_on,
+            amount_wan=Decimal(plan.amount), event=event,
+            enterprises=[plan.enterprise, *plan.partners],
+        )  # fmt: skip
+        return self._after_signing(plan, project)
+
+    def _after_signing(self, plan: Plan, project: Project) -> Project:
+        """The stage moves a signed project has made since (its plan's path)."""
+        assert plan.path is not None
+        self._walk(project, plan.path)
+        self.projects_of[plan.enterprise.pk] = self.projects_of.get(plan.enterprise.pk, 0) + 1
+        return project
+
+    def _planned_project(self, plan: Plan, signed_on: dt.date, *, signs: bool = True) -> Project:
+        """The project before its signing, at the lead or negotiation stage. Its path after
+        the signing is settled now (`plan.path`), so its figures fit where it stands today.
+        One that `signs` not (left off at the ceremony) stays in negotiation."""
         area = self.areas[plan.area]
         industry = plan.industry or self._industry_for(plan.enterprise, plan.area)
         name = plan.name or self._project_name(plan.enterprise, industry, plan.area)
-        path = plan.path if plan.path is not None else self._path(signed_on)
-        stage = path[-1][0] if path else Stage.SIGNED
+        path = plan.path if plan.path is not None else (self._path(signed_on) if signs else [])
+        plan.path = path
+        stage = path[-1][0] if path else (Stage.SIGNED if signs else Stage.NEGOTIATING)
         level = plan.level or self._level(plan.amount)
-        start = self.rng.choice([Stage.LEAD, Stage.NEGOTIATING])
+        start = self.rng.choice([Stage.LEAD, Stage.NEGOTIATING]) if signs else Stage.NEGOTIATING
         project = project_services.create_project(
             None,
             stage=start,
@@ -472,13 +495,6 @@ class Builder:
             if level == Level.PROVINCIAL else "",
             **self._figures(plan.amount, stage),
         )  # fmt: skip
-        event_services.record_signing(
-            None, project=project, government=area, signed_on=signed_on,
-            amount_wan=Decimal(plan.amount), event=event,
-            enterprises=[plan.enterprise, *plan.partners],
-        )  # fmt: skip
-        self._walk(project, path)
-        self.projects_of[plan.enterprise.pk] = self.projects_of.get(plan.enterprise.pk, 0) + 1
         return project
 
     def _walk(self, project: Project, path: list[tuple[str, dt.date]]) -> None:
@@ -596,25 +612,33 @@ class Builder:
 
     # -- 2023-03-29: the pharmaceutical and health industry forum -----------------------
     def _forum(self, conference: Event) -> Event:
+        """The forum as it was run (`eventrun_demo.run_the_forum`): its guests invited and
+        checked in, so its participants are those who came; its signing list prepared before
+        the day and confirmed at the ceremony, which records its signings."""
         # Some local firms and state investors from the conference came again.
         health = {None, "P5", "P6", "F1"}
+        cities = set(data.FORUM_CITIES)
+        at_conference = list(conference.participants.select_related("industry").order_by("pk"))
         returning = [
-            e for e in conference.participants.select_related("industry").order_by("pk")
-            if (e.industry.code if e.industry else None) in health
+            e for e in at_conference
+            if (e.industry.code if e.industry else None) in health and e.home_city in cities
         ][:12]  # fmt: skip
         curated = [self._enterprise(f) for f in data.PHARMA_FIRMS]
+        covered = {e.home_city for e in returning + curated}
         generated = [
             self._enterprise(f)
             for f in self._firms_from(
                 data.FORUM_CITY_WEIGHTS,
                 data.FORUM_ENTERPRISES - len(returning) - len(curated),
                 ["P5"] * 16 + ["P6", "P6", "E1", "F1"],
+                must_cover=[c for c in data.FORUM_CITIES if c not in covered],
             )
         ]
         participants = returning + curated + generated
         assert len({e.pk for e in participants}) == data.FORUM_ENTERPRISES
+        assert {e.home_city for e in participants} == cities, "the forum's 25 cities"
         event = event_services.create_event(
-            None, participants=participants, name=data.FORUM_NAME, kind=EventKind.FORUM,
+            None, name=data.FORUM_NAME, kind=EventKind.FORUM, status=EventStatus.PLANNING,
             date=data.FORUM_DATE, organiser=data.ORGANISER, region=self.city, location="锦州市",
             description="医药健康企业共话产业合作，生物医药、医疗器械和健康食品项目现场签约。",
         )  # fmt: skip
@@ -643,8 +667,41 @@ class Builder:
             plans.append(Plan(enterprise=enterprise, area=area, amount=0))
         self._amounts(plans, data.FORUM_SIGNINGS_WAN, unit=100)
         self.rng.choice(plans[2:]).path = self._withdrawn_path(data.FORUM_DATE)
-        for plan in plans:
-            self._signed_project(plan, data.FORUM_DATE, event)
+        signed = [self._planned_project(plan, data.FORUM_DATE) for plan in plans]
+        # On the list, not signed on the day: the investor's board had not yet approved.
+        unsigned = []
+        for _ in range(data.FORUM_NOT_SIGNED):
+            enterprise = self.rng.choice([e for e in pharma if e.pk not in taken])
+            taken.add(enterprise.pk)
+            plan = Plan(
+                enterprise, data.ZONE_HITECH, self._one_amount(enterprise, data.ZONE_HITECH)
+            )
+            unsigned.append(self._planned_project(plan, data.FORUM_DATE, signs=False))
+        # Who came uninvited, and who was invited but is not among the participants.
+        locals_ = [e for e in generated if e.home_city == "锦州市" and e.pk not in taken]
+        walk_ins = self.rng.sample(locals_, data.FORUM_WALK_INS)
+        here = {e.pk for e in participants}
+        elsewhere = [e for e in at_conference if e.pk not in here and e.home_city in cities]
+        absent = self.rng.sample(elsewhere, data.FORUM_DECLINED + data.FORUM_NO_SHOWS)
+        run_the_forum(
+            event,
+            guests=[e for e in participants if e not in walk_ins],
+            walk_ins=walk_ins,
+            declined=absent[: data.FORUM_DECLINED],
+            no_shows=absent[data.FORUM_DECLINED :],
+            signings=[
+                (p, [plan.enterprise, *plan.partners])
+                for p, plan in zip(signed, plans, strict=True)
+            ],
+            not_signed=unsigned,
+            rng=random.Random(self.seed + 29),
+        )
+        for plan, project in zip(plans, signed, strict=True):
+            self._after_signing(plan, project)
+        for project in unsigned:
+            self.projects_of[project.enterprise_id] = (
+                self.projects_of.get(project.enterprise_id, 0) + 1
+            )
         return event
 
     # -- PetroChina's needle coke unit: signed before the conference, started the day after

@@ -36,6 +36,14 @@ FORUM_AREA_SIGNINGS = {
     "210782": 2, "210727": 2, "210726": 1,
 }  # fmt: skip
 FORUM_ENTERPRISES = 127
+# How the forum's day went (the figures above are its participants and signings): invited
+# enterprises that declined, accepted but did not come, or came without answering; guests
+# nobody invited (walk-ins, among the 127); and rows of its signing list not signed on the day.
+FORUM_DECLINED = 6
+FORUM_NO_SHOWS = 3
+FORUM_UNANSWERED = 4
+FORUM_WALK_INS = 2
+FORUM_NOT_SIGNED = 1
 
 ORGANISER = "锦州市人民政府"
 
@@ -125,6 +133,10 @@ FORUM_CITY_WEIGHTS = {
     "连云港市": 3, "杭州市": 4, "南京市": 3, "武汉市": 3, "成都市": 3, "重庆市": 2,
     "长春市": 3, "通化市": 3, "哈尔滨市": 3, "广州市": 3, "深圳市": 3, "西安市": 2,
 }  # fmt: skip
+
+# The 25 cities the forum's enterprises come from (each at least once, no others): those it
+# drew its generated firms from, and 昆明 (云南白药).
+FORUM_CITIES = [*FORUM_CITY_WEIGHTS, "昆明市"]
 
 CENTRAL, CENTRAL_SUB, LOCAL_SOE, PRIVATE = "central_soe", "central_soe_sub", "local_soe", "private"
 
