@@ -282,3 +282,28 @@ def test_the_conference_follow_through_comes_from_its_projects_stages(demo_outpu
     series = followthrough.over_time(signings, conference.date, data.AS_OF)
     started = [point["started"] for point in series]
     assert started == sorted(started) and started[-1] > 0
+
+
+def test_the_assessment_ranks_this_quarter_against_the_last(demo_output, client):
+    """A quarter's ranking (招商考核) for teams, areas and people, with the moves since the
+    quarter before; building it again sets no target twice."""
+    from guanjia.regions.models import Region
+    from guanjia.targets.demo import build_assessment
+    from guanjia.targets.models import Target
+    from guanjia.targets.ranking import indicators_with_targets, latest_period, ranking
+
+    city = Region.objects.get(code="210700")
+    period = latest_period(city)
+    assert period is not None and period.quarter
+    moves = []
+    for indicator in indicators_with_targets(period, city):
+        for kind in ("area", "team", "person"):
+            rows = ranking(indicator, period, kind, city)
+            assert rows, (indicator.code, kind)
+            moves += [r.move for r in rows if r.move]
+    assert len(moves) > 10  # ranks moved since the quarter before
+    count = Target.objects.count()
+    assert build_assessment() == 0 and Target.objects.count() == count
+    client.force_login(User.objects.get(username="leader"))
+    page = client.get("/targets/ranking/")
+    assert page.status_code == 200 and "↑" in page.content.decode()
