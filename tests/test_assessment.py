@@ -248,3 +248,19 @@ def test_the_monthly_report_carries_the_ranking(quarters, city):
     assert table.rows[0][1] == "Q2 2025" and table.rows[0][-1] == "↑1"
     weekly = content.build("weekly", dt.date(2025, 6, 23), dt.date(2025, 6, 29), None, now=now)
     assert all(t.title != "Assessment ranking" for t in weekly.tables)
+
+
+def test_the_hourly_recompute_stores_the_lead_indicators_by_area(indicators, teams, users, linghai):
+    """The board's computed actuals (per area and month) come from the same computation."""
+    from guanjia.targets.computations import compute
+    from guanjia.targets.models import Actual
+
+    _lead(teams["beijing"], users["steward"], linghai, dt.date(2025, 5, 3))
+    _signed(teams["beijing"], users["steward"], linghai, dt.date(2025, 6, 9), users["admin"])
+    today = dt.date(2025, 12, 31)
+    compute(indicators["leads"], 2025, today)
+    compute(indicators["signed"], 2025, today)
+    leads = Actual.objects.filter(indicator=indicators["leads"], region=linghai, value__gt=0)
+    assert sorted(leads.values_list("month", "value")) == [(5, 2)]  # the signed one's lead too
+    signed = Actual.objects.get(indicator=indicators["signed"], region=linghai, month=6)
+    assert signed.value == 1
