@@ -226,13 +226,17 @@ def build_assessment(*, today: dt.date | None = None, seed: int = SEED) -> int:
     people = list(User.objects.filter(pk__in=[row["owner"] for row in busiest]))
     current = _quarter_of(today)
     written = 0
+    periods = (previous(current), current)
     for indicator in _assessment_indicators():
         places = Decimal(1) if indicator.unit == Unit.COUNT else Decimal("0.01")
-        for period in (previous(current), current):
-            rng = random.Random(f"{seed}-{indicator.code}-{period}")
-            share = Decimal(str(period.elapsed(today))) or Decimal(1)
-            for kind, subjects in (("area", areas), ("team", teams), ("person", people)):
-                values = subject_values(indicator, period, kind)
+        for kind, subjects in (("area", areas), ("team", teams), ("person", people)):
+            found = {p: subject_values(indicator, p, kind) for p in periods}
+            if not any(found[p].get(s.pk) for p in periods for s in subjects):
+                continue  # nothing in the records to rank these on: no target
+            for period in periods:
+                rng = random.Random(f"{seed}-{indicator.code}-{kind}-{period}")
+                share = Decimal(str(period.elapsed(today))) or Decimal(1)
+                values = found[period]
                 for subject in subjects:
                     done = indicator.to_unit(values.get(subject.pk, Decimal(0))) or Decimal(0)
                     pace = Decimal(str(round(rng.uniform(0.65, 1.5), 2)))
