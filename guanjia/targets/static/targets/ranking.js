@@ -12,7 +12,7 @@
     animation: false,
     grid: { left: 8, right: 56, top: 10, bottom: 10, containLabel: true },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-    xAxis: { type: "value", name: data.label, axisLabel: { formatter: "{value}%" } },
+    xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category", data: names },
     series: [{
       type: "bar", data: values, name: data.label,
