@@ -211,6 +211,9 @@ WEB: dict[str, WebRow] = {
     "targets:import_job": R("pk=targets import job", "L 403 403 403 200 403 200", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404", "L 405 405 405 405 405 405"),
     "targets:import_progress": R("pk=targets import job", "L 403 403 403 200 403 200", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404", "L 405 405 405 405 405 405"),
     "targets:import_commit": R("pk=targets import job", "L 405 405 405 405 405 405", "L 403 403 403 302 403 302", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404"),
+    # the assessment's ranking (排名通报) is published: the leads' readers read it all
+    "targets:ranking": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "targets:ranking_export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "targets:recompute": R("", "L 405 405 405 405 405 405", "L 403 403 403 403 403 302"),
     "cockpit:index": R("", "L 403 403 403 200 200 200", "L 405 405 405 405 405 405"),
     "cockpit:data": R("", "L 403 403 403 200 200 200", "L 405 405 405 405 405 405"),
@@ -433,6 +436,9 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.taskforces.forms.ActionItemForm.owner": ("owner", "ok ok ok", "no no no"),
     "web guanjia.targets.forms.ValueForm.region": ("region", "- ok ok", "- no ok"),
     "web guanjia.targets.forms.ValueForm.indicator": ("public: the target indicators", "", ""),
+    # a team's or a person's target: only a city admin sets targets, within their city
+    "web guanjia.targets.forms.ValueForm.team": ("department", "- - ok", "- - ok"),
+    "web guanjia.targets.forms.ValueForm.person": ("owner", "- - ok", "- - ok"),
     "web guanjia.events.forms.EventForm.region": ("region", "ok ok ok", "ok no ok"),
     "web guanjia.events.forms.EventForm.industries": ("public: the industry taxonomy", "", ""),
     "web guanjia.events.forms.GuestForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),

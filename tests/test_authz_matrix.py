@@ -509,6 +509,7 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
     from guanjia.requests import forms as requests_forms
     from guanjia.requests.views import InviteForm
     from guanjia.servicerecords.forms import RecordForm
+    from guanjia.targets.access import referenceable_people, referenceable_teams
     from guanjia.targets.forms import ValueForm
     from guanjia.targets.models import Indicator
     from guanjia.targets.views import _regions_for
@@ -536,8 +537,11 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
         "WalkInForm": lambda: events_forms.WalkInForm(user=user),
         "RowForm": lambda: events_forms.RowForm(user=user),
         "ValueForm": lambda: ValueForm(
-            indicators=Indicator.objects.all(), regions=_regions_for(user)
-        ),
+            indicators=Indicator.objects.all(),
+            regions=_regions_for(user),
+            teams=referenceable_teams(user),
+            people=referenceable_people(user),
+        ),  # fmt: skip
     }
     return build[cls]()
 

@@ -436,3 +436,29 @@ def test_visits_received_are_delegations_whose_meetings_touch_leads(demo_output)
     latest = visits[-1]
     moved = [lead for lead in latest.leads.all() if lead.negotiating_on == latest.date]
     assert moved and all(lead.status == Status.NEGOTIATING for lead in moved)
+
+
+def test_the_assessment_ranks_this_quarter_against_the_last(demo_output, client):
+    """A quarter's ranking (招商考核) for teams, areas and people, with the moves since the
+    quarter before; building it again sets no target twice."""
+    from guanjia.regions.models import Region
+    from guanjia.targets.demo import build_assessment
+    from guanjia.targets.models import Target
+    from guanjia.targets.ranking import indicators_with_targets, latest_period, ranking
+
+    city = Region.objects.get(code="210700")
+    period = latest_period(city)
+    assert period is not None and period.quarter
+    moves, ranked = [], set()
+    for indicator in indicators_with_targets(period, city):
+        for kind in ("area", "team", "person"):
+            rows = ranking(indicator, period, kind, city)
+            ranked |= {kind} if rows else set()
+            moves += [r.move for r in rows if r.move]
+    assert ranked == {"area", "team", "person"}
+    assert len(moves) > 10  # ranks moved since the quarter before
+    count = Target.objects.count()
+    assert build_assessment() == 0 and Target.objects.count() == count
+    client.force_login(User.objects.get(username="leader"))
+    page = client.get("/targets/ranking/")
+    assert page.status_code == 200 and "↑" in page.content.decode()

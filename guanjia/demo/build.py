@@ -34,7 +34,7 @@ from guanjia.projects.stages import LINE, Stage
 from guanjia.regions.loading import load_regions
 from guanjia.regions.models import Region
 from guanjia.requests.loading import load_categories
-from guanjia.targets.demo import build_targets
+from guanjia.targets.demo import build_assessment, build_targets
 from guanjia.worktime.loading import load_holidays
 
 from . import data
@@ -117,6 +117,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_targets(today=today)
                 build_leads(seed=seed, today=today)
                 build_outings(seed=seed, today=today)
+                build_assessment(today=today)
             _set_passwords(needs_password, hashes, outcome)
             _grant_unmask(users.get("admin"))
     cockpit_services.refresh()  # the cockpit's rollups, there before the worker's first run

@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from guanjia.core.amounts import format_yi
 from guanjia.core.templatetags.amount_tags import money
@@ -498,6 +499,52 @@ def targets(region: Region | None, year: int) -> Table | None:
     )
 
 
+def ranking(region: Region | None, end: dt.date) -> Table | None:
+    """The assessment's ranking (招商考核排名通报) for the report's month and its quarter."""
+    found = _optional("guanjia.targets", "guanjia.targets.ranking.for_report")
+    if found is None:
+        return None
+    try:
+        rankings = found(end, region)
+    except Exception:  # another app's figures must not stop the report
+        logger.exception("the assessment ranking failed for the report")
+        return None
+    if not rankings:
+        return None
+    rows = [
+        [
+            f"{item['indicator'].name}（{item['indicator'].unit}）",
+            item["period"].label,
+            str(item["kind"]),
+            str(row.rank),
+            row.name,
+            _show(row.target),
+            _show(row.actual),
+            row.completion or "—",
+            row.change or "—",
+        ]
+        for item in rankings
+        for row in item["rows"]
+    ]
+    return Table(
+        _("Assessment ranking"),
+        [
+            _("Indicator"),
+            _("Period"),
+            _("Ranked"),
+            _("Rank"),
+            _("Name"),
+            _("Target"),
+            _("Actual"),
+            _("Completion"),
+            pgettext("rank", "Change"),
+        ],
+        rows[:MAX_ROWS],
+        total=len(rows),
+        widths=[18, 10, 8, 6, 18, 10, 10, 10, 10],
+    )
+
+
 # --- The report -------------------------------------------------------------------------------
 
 
@@ -533,4 +580,8 @@ def build(
     if (now.date() - end).days <= 31 and end.year == now.year:
         content.indicators = indicators(region, end.year)
     content.targets = targets(region, end.year)
+    if kind == ReportKind.MONTHLY:
+        table = ranking(region, end)
+        if table is not None:
+            content.tables.append(table)
     return content

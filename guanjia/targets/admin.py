@@ -13,7 +13,17 @@ class IndicatorAdmin(AuditedAdmin):
 
 @admin.register(Target)
 class TargetAdmin(AuditedAdmin):
-    list_display = ["indicator", "year", "quarter", "month", "region", "value", "set_by"]
+    list_display = [
+        "indicator",
+        "year",
+        "quarter",
+        "month",
+        "region",
+        "team",
+        "person",
+        "value",
+        "set_by",
+    ]
     list_filter = ["indicator", "year"]
 
 

@@ -8,6 +8,16 @@
 Counts go to the area (one of the city's 县(市)区 or zones) the project's region lies in, and
 to the city for all of them (projects kept at city level count for the city only). Each area
 and the city get a row for every month of the year that has begun, zeros included.
+
+The assessment's indicators (招商考核) are computed the same way, and also for a team (the
+lead's department, 招商小分队) or a person (the lead's owner):
+
+- new leads: leads entered (`Lead.lead_on`) in the month;
+- signed projects, projects landed, funds in place: the projects first signed in the month
+  (`events.followthrough.signed`, the counting rule), their count, how many of them have
+  reached 注册落地 or beyond, and their funds in place (withdrawn projects left out), by the
+  follow-through's own aggregates (`followthrough.rates_by`). A signed lead's project counts
+  for the lead's area, team and owner in the month of its first signing.
 """
 
 import datetime as dt
@@ -22,38 +32,79 @@ from django.utils import timezone
 
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
+from guanjia.events import followthrough
 from guanjia.events.models import Signing
+from guanjia.leads.models import Lead
 from guanjia.projects.models import Level, Project
 from guanjia.regions.models import Region
 
 from .areas import areas_of, cities
 from .models import Actual, Computation, Indicator, Source
+from .periods import Period, months
 
 KEY_LEVELS = (Level.PROVINCIAL, Level.MUNICIPAL)
 
 
-def _by_region_month(indicator: Indicator, year: int) -> dict[tuple[int, int], Decimal]:
-    """(region id, month) → value straight from the ledger, one GROUP BY."""
+# How each kind of subject is found from a lead, a signing and a project.
+BY_LEAD = {"area": "region_id", "team": "department_id", "person": "owner_id"}
+BY_SIGNING = {
+    "area": "project__region_id",
+    "team": "project__lead__department_id",
+    "person": "project__lead__owner_id",
+}
+BY_PROJECT = {"area": "region_id", "team": "lead__department_id", "person": "lead__owner_id"}
+# The follow-through aggregate each cohort indicator reads.
+COHORT = {
+    Computation.SIGNED_PROJECTS: "signed",
+    Computation.PROJECTS_LANDED: "registered",
+    Computation.FUNDS_IN_PLACE: "funds_wan",
+}
+
+
+def grouped(computation: str, year: int, by: str = "area") -> dict[tuple[int, int], Decimal]:
+    """(subject id, month) → value straight from the records, one GROUP BY. `by` is "area"
+    (the record's own region, to be rolled up), "team" or "person"."""
     rows: Any
-    if indicator.computation == Computation.KEY_PROJECTS_LANDED:
+    if computation == Computation.KEY_PROJECTS_LANDED:
+        key = BY_PROJECT[by]
         rows = (
             Project.objects.filter(level__in=KEY_LEVELS, registered_on__year=year)
             .annotate(m=ExtractMonth("registered_on"))
-            .values("region_id", "m")
+            .values(key, "m")
             .annotate(v=Count("pk"))
-            .values_list("region_id", "m", "v")
+            .values_list(key, "m", "v")
         )
-    elif indicator.computation == Computation.SIGNED_INVESTMENT:
+    elif computation == Computation.SIGNED_INVESTMENT:
+        key = BY_SIGNING[by]
         rows = (
             Signing.objects.filter(signed_on__year=year)
             .annotate(m=ExtractMonth("signed_on"))
-            .values("project__region_id", "m")
+            .values(key, "m")
             .annotate(v=Sum("counted_amount_wan"))
-            .values_list("project__region_id", "m", "v")
+            .values_list(key, "m", "v")
         )
+    elif computation == Computation.NEW_LEADS:
+        key = BY_LEAD[by]
+        rows = (
+            Lead.objects.filter(lead_on__year=year)
+            .annotate(m=ExtractMonth("lead_on"))
+            .values(key, "m")
+            .annotate(v=Count("pk"))
+            .values_list(key, "m", "v")
+        )
+    elif computation in COHORT:
+        key, measure = BY_SIGNING[by], COHORT[Computation(computation)]
+        cohort = followthrough.signed().filter(signed_on__year=year)
+        found = followthrough.rates_by(cohort.annotate(m=ExtractMonth("signed_on")), key, "m")
+        rows = [(row[key], row["m"], row[measure]) for row in found]
     else:
-        raise ValueError(f"unknown computation {indicator.computation!r}")
-    return {(region, month): Decimal(value or 0) for region, month, value in rows}
+        raise ValueError(f"unknown computation {computation!r}")
+    return {(s, month): Decimal(value or 0) for s, month, value in rows if s is not None}
+
+
+def _by_region_month(indicator: Indicator, year: int) -> dict[tuple[int, int], Decimal]:
+    """(region id, month) → value straight from the ledger, one GROUP BY."""
+    return grouped(indicator.computation, year, "area")
 
 
 def ledger_values(indicator: Indicator, year: int) -> dict[tuple[int, int], Decimal]:
@@ -67,6 +118,21 @@ def ledger_values(indicator: Indicator, year: int) -> dict[tuple[int, int], Deci
                 if paths.get(region_id, "").startswith(area.path):
                     totals[(area.pk, month)] += value
     return totals
+
+
+def subject_values(indicator: Indicator, period: Period, by: str) -> dict[int, Decimal]:
+    """Subject id → the indicator's value over `period`, computed from the records now: areas
+    (and cities) rolled up from their regions, teams and people as the leads name them."""
+    year = period.year
+    inside = {p.month for p in months(year, period.quarter)} if not period.month else {period.month}
+    raw = (
+        ledger_values(indicator, year) if by == "area" else grouped(indicator.computation, year, by)
+    )
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for (subject, month), value in raw.items():
+        if month in inside:
+            totals[subject] += value
+    return dict(totals)
 
 
 def _months_begun(year: int, today: dt.date) -> range:

@@ -162,3 +162,104 @@ def _actual(
         return 0
     services.enter_actual(admin, indicator, period, region, stored, source_note="统计局季度数据")
     return 1
+
+
+# --- The assessment (招商考核): a quarter's ranking and the one before -------------------------
+
+ASSESSMENT = [
+    # code, name, unit, computation, order, description
+    ("new_leads", "新增线索", Unit.COUNT, Computation.NEW_LEADS, 50, "招商考核：期内新录入的招商线索"),
+    ("signed_projects", "签约项目", Unit.COUNT, Computation.SIGNED_PROJECTS, 60,
+     "招商考核：期内首次签约的项目个数"),
+    ("projects_landed", "落地项目", Unit.COUNT, Computation.PROJECTS_LANDED, 70,
+     "招商考核：期内首次签约的项目中已注册落地（及以后阶段）的个数"),
+    ("funds_in_place", "到位资金", Unit.YI, Computation.FUNDS_IN_PLACE, 80,
+     "招商考核：期内首次签约项目的到位资金"),
+]  # fmt: skip
+PEOPLE = 8  # the lead owners with the most leads get a personal target
+
+
+def _assessment_indicators() -> list[Indicator]:
+    found = []
+    for code, name, unit, computation, order, description in ASSESSMENT:
+        indicator, _ = Indicator.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name, "unit": unit, "source": Source.COMPUTED, "computation": computation,
+                "aggregation": Aggregation.SUM, "sort_order": order, "description": description,
+            },
+        )  # fmt: skip
+        found.append(indicator)
+    return found
+
+
+def _quarter_of(day: dt.date) -> Period:
+    return Period(day.year, quarter=(day.month - 1) // 3 + 1)
+
+
+@transaction.atomic
+def build_assessment(*, today: dt.date | None = None, seed: int = SEED) -> int:
+    """Targets for the current quarter and the one before, for the areas, the promotion teams
+    and the busiest lead owners, set around what the records give so that completion spreads
+    from about 60% to 150% and the ranks move between the quarters. Idempotent."""
+    from django.db.models import Count
+
+    from guanjia.accounts.models import Department
+    from guanjia.leads.models import Lead
+
+    from .computations import subject_values
+    from .ranking import previous
+
+    today = today or timezone.localdate()
+    admin = User.objects.filter(role=Role.CITY_ADMIN, is_active=True).order_by("pk").first()
+    city = Region.objects.filter(code=CITY).first()
+    if admin is None or city is None:
+        return 0
+    areas = list(Region.objects.filter(parent=city))
+    teams = list(Department.objects.filter(pk__in=Lead.objects.values("department")))
+    busiest = (
+        Lead.objects.filter(owner__region__isnull=False)
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "owner")[:PEOPLE]
+    )
+    people = list(User.objects.filter(pk__in=[row["owner"] for row in busiest]))
+    current = _quarter_of(today)
+    written = 0
+    periods = (previous(current), current)
+    for indicator in _assessment_indicators():
+        places = Decimal(1) if indicator.unit == Unit.COUNT else Decimal("0.01")
+        for kind, subjects in (("area", areas), ("team", teams), ("person", people)):
+            found = {p: subject_values(indicator, p, kind) for p in periods}
+            if not any(found[p].get(s.pk) for p in periods for s in subjects):
+                continue  # nothing in the records to rank these on: no target
+            for period in periods:
+                rng = random.Random(f"{seed}-{indicator.code}-{kind}-{period}")
+                share = Decimal(str(period.elapsed(today))) or Decimal(1)
+                values = found[period]
+                for subject in subjects:
+                    done = indicator.to_unit(values.get(subject.pk, Decimal(0))) or Decimal(0)
+                    pace = Decimal(str(round(rng.uniform(0.65, 1.5), 2)))
+                    value = max(places, (done / share / pace).quantize(places, ROUND_HALF_UP))
+                    written += _subject_target(admin, indicator, period, kind, subject, value)
+    return written
+
+
+def _subject_target(
+    admin: User, indicator: Indicator, period: Period, kind: str, subject: object, value: Decimal
+) -> int:
+    stored = indicator.from_unit(value)
+    by = {"area": {"region": subject, "team": None, "person": None}, "team": {"team": subject},
+          "person": {"person": subject}}[kind]  # fmt: skip
+    existing = Target.objects.filter(
+        indicator=indicator, year=period.year, quarter=period.quarter, month=period.month, **by
+    ).first()
+    if existing is not None:
+        return 0
+    region = subject if kind == "area" else None
+    services.set_target(
+        admin, indicator, period, region, stored, note="招商考核",  # type: ignore[arg-type]
+        team=subject if kind == "team" else None,  # type: ignore[arg-type]
+        person=subject if kind == "person" else None,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return 1

@@ -8,7 +8,7 @@ import xlsxwriter
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_q
@@ -110,3 +110,28 @@ def export_targets(user: User, year: int, regions: list[Any]) -> FileResponse:
         filename=f"{_('targets')}-{year}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+# The ranking (排名通报): one row per subject, as the page shows it.
+RANKING = sheets.Table(
+    [
+        sheets.Column("rank", gettext_lazy("Rank"), "排名", width=6, kind="int"),
+        sheets.Column("name", gettext_lazy("Name"), "名称", width=24),
+        sheets.Column("target", gettext_lazy("Target"), "目标", width=12, kind="amount"),
+        sheets.Column("actual", gettext_lazy("Actual"), "实际", width=12, kind="amount"),
+        sheets.Column(
+            "ratio",
+            gettext_lazy("Completion"),
+            "完成率(%)",
+            width=10,
+            kind="amount",
+            get=lambda r: None if r.ratio is None else round(r.ratio * 100, 1),
+        ),
+        sheets.Column("change", pgettext_lazy("rank", "Change"), "名次变化", width=10),
+    ]
+)
+
+
+def export_ranking(rows: list[Any], target: Any, title: str) -> int:
+    """The ranking's rows to an .xlsx file (the sheet kit's fast writer); returns the count."""
+    return sheets.write_rows(target, "排名通报", RANKING, rows, title=title)

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanjia.core.bounds import TARGET_VALUE_MAX, validate_name, year_validators
 
@@ -36,6 +37,19 @@ class Source(models.TextChoices):
 class Computation(models.TextChoices):
     KEY_PROJECTS_LANDED = "key_projects_landed", _("Key projects landed")
     SIGNED_INVESTMENT = "signed_investment", _("Signed investment")
+    # The assessment's indicators (招商考核), from the leads and the signings' follow-through.
+    NEW_LEADS = "new_leads", _("New leads")
+    SIGNED_PROJECTS = "signed_projects", _("Signed projects")
+    FUNDS_IN_PLACE = "funds_in_place", _("Funds in place")
+    PROJECTS_LANDED = "projects_landed", _("Projects landed")
+
+
+class SubjectKind(models.TextChoices):
+    """Who a target is set for: an area (the default), a team (招商小分队) or a person."""
+
+    AREA = "area", pgettext_lazy("subject", "Area")
+    TEAM = "team", _("Team")
+    PERSON = "person", _("Person")
 
 
 class Aggregation(models.TextChoices):
@@ -134,11 +148,30 @@ class PeriodFields(models.Model):
 
 
 class Target(PeriodFields):
+    """A target for a period: an area's (region alone), or a team's or a person's, kept with
+    the region the team or person belongs to (so the area rules of scope apply to it)."""
+
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="targets"
     )
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     value = value_field(_("target"))
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -158,13 +191,41 @@ class Target(PeriodFields):
         ordering = ["indicator", "year", "quarter", "month", "region__path"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "year", "quarter", "month", "region"], name="target_unique"
+                fields=["indicator", "year", "quarter", "month", "region"],
+                condition=Q(team__isnull=True, person__isnull=True),
+                name="target_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "quarter", "month", "team"],
+                condition=Q(team__isnull=False),
+                name="target_unique_team",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "quarter", "month", "person"],
+                condition=Q(person__isnull=False),
+                name="target_unique_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(team__isnull=True) | Q(person__isnull=True),
+                name="target_one_subject",
             ),
             models.CheckConstraint(condition=Q(value__gte=0), name="target_nonnegative"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator} {self.period} {self.region}: {self.value}"
+        return f"{self.indicator} {self.period} {self.subject}: {self.value}"
+
+    @property
+    def subject_kind(self) -> str:
+        if self.team_id:
+            return SubjectKind.TEAM
+        if self.person_id:
+            return SubjectKind.PERSON
+        return SubjectKind.AREA
+
+    @property
+    def subject(self) -> Any:
+        return self.team or self.person or self.region
 
 
 class Actual(PeriodFields):

@@ -52,9 +52,9 @@ class Book:
         }
         self.targets: dict[Key, Decimal] = {
             (r, q, m): v
-            for r, q, m, v in Target.objects.filter(indicator=indicator, year=year).values_list(
-                "region_id", "quarter", "month", "value"
-            )
+            for r, q, m, v in Target.objects.filter(
+                indicator=indicator, year=year, team=None, person=None
+            ).values_list("region_id", "quarter", "month", "value")
         }
         self.children: dict[int, list[int]] = {}
         for pk, parent in Region.objects.active().values_list("pk", "parent_id"):

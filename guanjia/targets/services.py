@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.accounts.models import Department, User
 from guanjia.core.amounts import AmountError, parse_amount_wan, parse_count
 from guanjia.core.audit import audited_save
 from guanjia.regions.models import Region
@@ -54,20 +55,54 @@ def _period_kwargs(period: Period) -> dict[str, int]:
     return {"year": period.year, "quarter": period.quarter, "month": period.month}
 
 
+def subject_region(region: Region | None, team: Department | None, person: User | None) -> Region:
+    """The region a target is kept under: a team's or a person's own, else the area named."""
+    if team is not None and person is not None:
+        raise ValidationError(_("a target is for an area, a team or a person: name one"))
+    if team is not None:
+        return team.region
+    if person is not None:
+        if person.region is None:
+            raise ValidationError({"person": _("this person works in no area")})
+        return person.region
+    if region is None:
+        raise ValidationError({"region": _("name the area")})
+    return region
+
+
 @transaction.atomic
 def set_target(
-    actor: Any, indicator: Indicator, period: Period, region: Region, value: Decimal, note: str = ""
+    actor: Any,
+    indicator: Indicator,
+    period: Period,
+    region: Region | None,
+    value: Decimal,
+    note: str = "",
+    *,
+    team: Department | None = None,
+    person: User | None = None,
 ) -> Target:
-    """A city admin sets (or changes) the target for a period and region."""
+    """A city admin sets (or changes) the target for a period and an area, a team (招商小分队)
+    or a person; a team's or person's target is kept under their own region."""
     if not can_set_targets(actor):
         raise PermissionDenied("only a city admin sets targets")
+    region = subject_region(region, team, person)
     if not in_scope(actor, region):
         raise PermissionDenied("outside your area")
     if value < 0:
         raise ValidationError({"value": _("a target cannot be negative")})
+    subject: dict[str, Any] = (
+        {"team": team}
+        if team
+        else {"person": person}
+        if person
+        else {"region": region, "team": None, "person": None}
+    )
     target = Target.objects.select_for_update().filter(
-        indicator=indicator, region=region, **_period_kwargs(period)
-    ).first() or Target(indicator=indicator, region=region, **_period_kwargs(period))
+        indicator=indicator, **subject, **_period_kwargs(period)
+    ).first() or Target(
+        indicator=indicator, region=region, team=team, person=person, **_period_kwargs(period)
+    )
     target.value, target.note, target.set_by = value, note, actor
     audited_save(target, actor)
     return target

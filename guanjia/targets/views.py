@@ -1,18 +1,20 @@
-"""Target pages: the board, entering actuals, setting targets, export, import, recompute."""
+"""Target pages: the board, entering actuals, setting targets, export, import, recompute, and
+the assessment's ranking."""
 
+import tempfile
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import region_q
@@ -21,22 +23,26 @@ from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.regions.models import Region
 
-from . import services
+from . import ranking, services
 from .access import (
     board_city,
     board_focus,
     can_enter_actuals,
+    can_read_ranking,
     can_set_targets,
     can_view,
     in_scope,
+    ranking_city,
+    referenceable_people,
+    referenceable_teams,
 )
 from .areas import areas_of
 from .computations import compute_all
-from .exporters import STATUS, export_targets
+from .exporters import STATUS, export_ranking, export_targets
 from .forms import ValueForm
 from .importers import HEADERS, LABELS, REQUIRED
-from .models import Indicator, Source, Target
-from .periods import Period
+from .models import Indicator, Source, SubjectKind, Target
+from .periods import Period, PeriodError
 from .progress import Book
 
 
@@ -121,6 +127,7 @@ def board(request: AuthedRequest) -> HttpResponse:
         "status_labels": {k: str(v) for k, v in STATUS.items()},
         "may_enter": can_enter_actuals(user),
         "may_set": can_set_targets(user),
+        "may_rank": can_read_ranking(user),
     }
     return render(request, "targets/board.html", context)
 
@@ -137,15 +144,24 @@ def _value_page(
     user = request.user
     regions = _regions_for(user).order_by("path")
     initial = {k: v for k, v in request.GET.items() if k in ("indicator", "period", "region")}
-    form = ValueForm(request.POST or None, indicators=indicators, regions=regions, initial=initial)
+    target = kind == "target"
+    form = ValueForm(
+        request.POST or None,
+        indicators=indicators,
+        regions=regions,
+        initial=initial,
+        teams=referenceable_teams(user) if target else None,
+        people=referenceable_people(user) if target else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if kind == "target":
-                services.set_target(
-                    user, data["indicator"], data["period"], data["region"], form.stored,
-                    note=data["note"],
+                saved = services.set_target(
+                    user, data["indicator"], data["period"], data.get("region"), form.stored,
+                    note=data["note"], team=data.get("team"), person=data.get("person"),
                 )  # fmt: skip
+                data["region"] = saved.region
                 done = _("Target saved: %(what)s")
             else:
                 services.enter_actual(
@@ -156,7 +172,8 @@ def _value_page(
         except ValidationError as exc:
             form.add_error(None, "; ".join(exc.messages))
         else:
-            what = f"{data['indicator'].name} · {data['region'].name} · {data['period'].label}"
+            subject = data.get("team") or data.get("person") or data["region"]
+            what = f"{data['indicator'].name} · {subject} · {data['period'].label}"
             messages.success(request, done % {"what": what})
             return redirect(f"{reverse('targets:board')}?year={data['period'].year}")
     return render(
@@ -245,3 +262,76 @@ def recompute(request: AuthedRequest) -> HttpResponse:
         request, _("Actuals recomputed from the ledger: %(n)d changed.") % {"n": changed}
     )
     return redirect(f"{reverse('targets:board')}?year={year}")
+
+
+# --- The assessment's ranking (招商考核排名通报) --------------------------------------------------
+
+
+def _ranking_query(request: AuthedRequest) -> dict[str, Any]:
+    """What the ranking page and its export show: the city, period, indicator and kind asked
+    for, else the latest quarter with targets and its first indicator and kind."""
+    if not can_read_ranking(request.user):
+        raise Http404("no ranking")
+    city = ranking_city(request.user, request.GET.get("city", ""))
+    if city is None:
+        raise Http404("no city")
+    period = None
+    raw = request.GET.get("period", "")
+    if raw:
+        try:
+            period = Period.parse(raw)
+        except PeriodError:
+            period = None
+    period = period or ranking.latest_period(city) or Period(timezone.localdate().year)
+    indicators = ranking.indicators_with_targets(period, city)
+    code = request.GET.get("indicator", "")
+    indicator = next(
+        (i for i in indicators if i.code == code), indicators[0] if indicators else None
+    )
+    kinds = ranking.kinds_with_targets(indicator, period, city) if indicator else []
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in kinds else (kinds[0] if kinds else SubjectKind.AREA)
+    rows = ranking.ranking(indicator, period, kind, city) if indicator else []
+    return {
+        "city": city,
+        "period": period,
+        "previous": ranking.previous(period),
+        "indicators": indicators,
+        "indicator": indicator,
+        "kinds": [(k, SubjectKind(k).label) for k in kinds],
+        "kind": kind,
+        "kind_label": SubjectKind(kind).label,
+        "rows": rows,
+    }
+
+
+@login_required
+@require_GET
+def ranking_page(request: AuthedRequest) -> HttpResponse:
+    context = _ranking_query(request)
+    rows = context["rows"]
+    context["chart"] = {
+        "names": [r.name for r in rows],
+        "completion": [None if r.ratio is None else round(r.ratio * 100, 1) for r in rows],
+        "label": _("Completion (%)"),
+    }
+    context["period_choices"] = [
+        p for p in (ranking.previous(context["period"]), context["period"]) if p
+    ]
+    context["may_set"] = can_set_targets(request.user)
+    return render(request, "targets/ranking.html", context)
+
+
+@login_required
+@require_GET
+def ranking_export(request: AuthedRequest) -> FileResponse:
+    context = _ranking_query(request)
+    indicator = context["indicator"]
+    title = (
+        f"{context['period'].label} {indicator.name if indicator else ''} {context['kind_label']}"
+    )
+    target = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115  (FileResponse closes it)
+    export_ranking(context["rows"], target, title)
+    target.seek(0)
+    name = f"{_('ranking')}-{context['period']}-{context['kind']}.xlsx"
+    return FileResponse(target, as_attachment=True, filename=name)
