@@ -86,6 +86,7 @@ READERS_OF_OTHER: dict[str, set[str]] = {
     "requests import job": set(),
     "servicerecords import job": set(),
     "targets import job": set(),
+    "leads import job": set(),
     "lead": {"leader", "admin"},
     "investor": {"handler", "leader", "admin"},  # an enterprise's readers
     "negotiation record": {"leader", "admin"},  # the lead's readers
@@ -157,6 +158,10 @@ WEB: dict[str, WebRow] = {
     # and enterprise contacts meet the workbench as if it did not exist (404)
     "leads:list": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:import": R("", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200"),
+    "leads:import_job": R("pk=leads import job", "L 404 200 404 200 403 200", "L 405 405 405 405 405 405", "L 404 404 404 404 403 404", "L 405 405 405 405 405 405"),
+    "leads:import_progress": R("pk=leads import job", "L 404 200 404 200 403 200", "L 405 405 405 405 405 405", "L 404 404 404 404 403 404", "L 405 405 405 405 405 405"),
+    "leads:import_commit": R("pk=leads import job", "L 405 405 405 405 405 405", "L 404 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 404 404 404 403 404"),
     "leads:board": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:figures": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:investors": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
