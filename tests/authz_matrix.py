@@ -311,6 +311,38 @@ def _body_lead(world: dict[str, Any], other: bool) -> dict[str, Any]:
     }
 
 
+def _body_visit(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    i = 1 if other else 0
+    region = world["other region" if other else "region"]
+    return {"date": str(_today()), "region_id": region.pk,
+            "investor_ids": [world["enterprise"][i].pk], "visitors": "矩阵来宾"}  # fmt: skip
+
+
+def _body_trip(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    region = world["other region" if other else "region"]
+    return {"destinations": "深圳市", "start_on": str(_today()), "end_on": str(_today()),
+            "region_id": region.pk}  # fmt: skip
+
+
+def _body_meeting(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    i = 1 if other else 0
+    trip = world["trip"][i]
+    return {"lead_id": world["lead"][i].pk, "date": str(trip.start_on), "our_side": "我方",
+            "their_side": "对方", "outcome": "矩阵会谈"}  # fmt: skip
+
+
+def _body_checkin(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    from guanjia.events.services import checkin_token
+
+    return {"token": checkin_token(world["guest"][1 if other else 0])}
+
+
+def _today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
 RECORD_BODY = {
     "date": "2026-11-02",
     "our_side": "招商局",
@@ -356,6 +388,18 @@ API: dict[str, tuple[Any, str, str | None]] = {
     "GET /leads/{lead_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
     "GET /leads/{lead_id}/records": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
     "POST /leads/{lead_id}/records": (RECORD_BODY, "401 404 201 404 201 403 201", "401 404 404 404 404 403 201"),
+    "POST /leads/{lead_id}/steps/{step}": ({}, "401 404 200 404 200 403 200", "401 404 404 404 404 403 200"),
+    "GET /visits": (None, "401 404 200 404 200 200 200", None),
+    "POST /visits": (_body_visit, "401 404 201 404 201 403 201", "401 404 422 404 422 403 201"),
+    "GET /visits/{visit_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "GET /trips": (None, "401 404 200 404 200 200 200", None),
+    "POST /trips": (_body_trip, "401 404 201 404 201 403 201", "401 404 201 404 422 403 201"),
+    "GET /trips/{trip_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "GET /trips/{trip_id}/meetings": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "POST /trips/{trip_id}/meetings": (_body_meeting, "401 404 201 404 201 403 201", "401 404 404 404 404 403 201"),
+    "POST /events/{event_id}/checkin": (_body_checkin, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
+    "POST /events/{event_id}/guests/{guest_id}/checkin": ({}, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
+    "POST /events/{event_id}/signing-list/{row_id}/steps/{step}": ({}, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
 }
 # fmt: on
 
@@ -471,6 +515,15 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "api POST /leads owner_id": ("owner", "ok ok ok", "no no ok"),
     "api POST /leads project_id": ("project", "ok ok ok", "ok no ok"),
     "api POST /leads industry_id": ("public: the industry taxonomy", "", ""),
+    "api POST /visits region_id": ("region", "ok ok ok", "ok no ok"),
+    "api POST /visits owner_id": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /visits investor_ids": ("enterprise", "ok ok ok", "no no ok"),
+    "api POST /visits host_ids": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /visits lead_ids": ("lead", "ok ok ok", "no no ok"),
+    "api POST /trips region_id": ("region", "ok ok ok", "ok no ok"),
+    "api POST /trips owner_id": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /trips team_ids": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /trips/{trip_id}/meetings lead_id": ("lead", "ok ok ok", "no no ok"),
     "api POST /investors interest_ids": ("public: the industry taxonomy", "", ""),
     "api POST /requests enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /requests project_id": ("project", "ok ok ok", "ok no ok"),

@@ -253,11 +253,17 @@ def api_path(template: str, world: dict[str, Any], other: bool, missing: bool = 
         ("{request_id}", "request"),
         ("{lead_id}", "lead"),
         ("{investor_id}", "enterprise"),
+        ("{visit_id}", "visit"),
+        ("{trip_id}", "trip"),
+        ("{guest_id}", "guest"),
+        ("{row_id}", "signing row"),
     ):
         if placeholder in path:
             pk = MISSING if missing else obj(world, key, None, other).pk
             path = path.replace(placeholder, str(pk))
-    return path.replace("{step}", "accept")
+    step = "contact" if path.startswith("/leads") else "accept"
+    step = "not_signed" if "/signing-list/" in path else step
+    return path.replace("{step}", step)
 
 
 def api_call(client: Client, method: str, path: str, payload: Any, headers: dict) -> str:
@@ -585,6 +591,20 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
         body = {"investor_id": own_enterprise.pk, "name": "引用矩阵线索",
                 "region_id": w["region"][0].pk, "source": "expo"}  # fmt: skip
         return method, template, body | {field: value}
+    today = timezone.localdate()
+    if template == "/visits":
+        body = {"date": str(today), "region_id": w["region"][0].pk,
+                "investor_ids": [own_enterprise.pk], "visitors": "引用矩阵来宾"}  # fmt: skip
+        return method, template, body | {field: value}
+    if template == "/trips":
+        body = {"destinations": "深圳市", "start_on": str(today), "end_on": str(today),
+                "region_id": w["region"][0].pk}  # fmt: skip
+        return method, template, body | {field: value}
+    if template == "/trips/{trip_id}/meetings":
+        trip = w["trip"][0]
+        body = {"date": str(trip.start_on), "our_side": "我方", "their_side": "对方",
+                "outcome": "引用矩阵会谈"}  # fmt: skip
+        return method, f"/trips/{trip.pk}/meetings", body | {field: value}
     assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
     return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
 

@@ -137,7 +137,9 @@ def test_the_errors_are_in_chinese(client, world, settings):
 
 def test_the_export_imports_back(client, world, linghai):
     admin, official = world["admin"], world["official"]
-    other = EnterpriseFactory(name="锦州汉拿电机有限公司", credit_code=credit_code(), region=linghai)
+    other = EnterpriseFactory(
+        name="锦州汉拿电机有限公司", credit_code=credit_code(), region=linghai
+    )
     made = [
         services.create_lead(
             official, investor=world["known"], name="海上风电", region=linghai,

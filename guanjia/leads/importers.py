@@ -103,10 +103,12 @@ def _column(
     label: Any,
     header: str,
     aliases: tuple[str, ...] = (),
-    parser: Any = sheets.Text(),
+    parser: Any = None,
     required: bool = False,
 ) -> sheets.Column:
-    return sheets.Column(key, label, header, aliases, parser=parser, required=required)
+    return sheets.Column(
+        key, label, header, aliases, parser=parser or sheets.Text(), required=required
+    )
 
 
 COLUMNS: tuple[sheets.Column, ...] = (
@@ -418,9 +420,7 @@ class LeadImporter(sheets.SheetImporter):
             region = self._ref(row, "region", lookups.regions)
             if region is None and not row.text("region"):
                 region = (
-                    department.region
-                    if department is not None
-                    else getattr(actor, "region", None)
+                    department.region if department is not None else getattr(actor, "region", None)
                 )
                 if region is None:
                     row.fail("region", _("say which area the lead belongs to"))
@@ -628,7 +628,9 @@ class LeadImporter(sheets.SheetImporter):
             try:
                 self._write_one(item, created, create_enterprise, result)
             except ValidationError as exc:
-                for field_name, messages in getattr(exc, "message_dict", {"": exc.messages}).items():
+                for field_name, messages in getattr(
+                    exc, "message_dict", {"": exc.messages}
+                ).items():
                     column = FIELD_COLUMN.get(field_name, "")
                     mapped = self._header.columns.get(column) if column else None
                     for message in messages:
@@ -679,7 +681,6 @@ class LeadImporter(sheets.SheetImporter):
         }.get(Status(item.status))
         if step is not None:
             services.take_step(lead, step, actor, on=item.step_on, reason=item.reason)
-
 
 
 def check_file(source: str | IO[bytes], actor: User) -> ImportResult:
