@@ -504,6 +504,7 @@ class LeadImporter(sheets.SheetImporter):
 
         if not row.ok or investor is None or name is None:
             return None
+        identity: tuple[Any, str]
         if isinstance(investor, Enterprise):
             identity = (investor.pk, sheets.word_key(name))
             pk = lookups.existing.get(identity)
