@@ -548,6 +548,13 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "import servicerecords credit_code": ("enterprise", "ok ok ok", "no no ok"),
     "import servicerecords project": ("project", "ok ok ok", "ok no ok"),
     "import targets region": ("region", "- ok ok", "- refused ok"),
+    "import leads investor": ("enterprise", "ok ok ok", "refused refused ok"),
+    "import leads credit_code": ("enterprise", "ok ok ok", "refused refused ok"),
+    "import leads region": ("region", "ok ok ok", "ok no ok"),
+    "import leads department": ("department", "ok ok ok", "ok no ok"),
+    "import leads owner": ("owner", "ok ok ok", "no no ok"),
+    "import leads project": ("project", "ok ok ok", "ok no ok"),
+    "import leads industry": ("public: the industry taxonomy", "", ""),
     "import targets indicator": ("public: the target indicators", "", ""),
     # the ingest review's accept: the proposal's named enterprise and matched project
     "ingest enterprise": ("enterprise", "ok ok ok", "refused refused ok"),
@@ -575,6 +582,11 @@ PLAIN_COLUMNS = {
     },
     "servicerecords": {"date", "kind", "summary", "problems"},
     "targets": {"period", "value", "note"},
+    "leads": {
+        "name", "group", "home_city", "investment_wan", "land_mu", "power_kva", "energy_tce",
+        "water_tons", "workers", "source", "status", "status_reason", "lead_on",
+        "last_contact_on", "next_follow_up_on", "signed_on", "notes",
+    },
     "ingest": {
         "date", "name", "place", "investment_yuan", "value_yuan", "value", "steward_count",
         "service_count", "requests_resolved", "city_count", "enterprise_count", "signing_count",

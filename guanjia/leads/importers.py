@@ -254,6 +254,13 @@ class _Lookups:
         for e in self.enterprises.filter(name__in=names):
             self.by_name.setdefault(sheets.word_key(e.name), []).append(e)
         self.alike: dict[str, Enterprise | None] = {}
+        # Enterprises of these names the importer may not name (another area's): refused, as
+        # the ledger import refuses them, rather than entered a second time.
+        self.elsewhere = set(
+            Enterprise.objects.filter(name__in=names)
+            .exclude(pk__in=self.enterprises.values("pk"))
+            .values_list("name", flat=True)
+        )
         projects = referenceable(actor, "project").filter(name__in=body.texts["project"])
         self.projects: dict[str, list[Project]] = {}
         for project in projects:
@@ -469,6 +476,15 @@ class LeadImporter(sheets.SheetImporter):
                 row.fail("credit_code", duplicate_message(actor, dupe))
             elif not investor_name:
                 row.fail("investor", _("name the investor"))
+            elif investor_name in lookups.elsewhere:
+                row.fail(
+                    "investor",
+                    _(
+                        "“%(name)s” is registered outside your area: you may not enter leads "
+                        "for it; ask the city's bureau"
+                    )
+                    % {"name": investor_name},
+                )
             else:
                 investor, matched = self._new_investor(
                     row, investor_name, code, group, home_city, source
