@@ -7,6 +7,10 @@
    leader docs/cockpit.png (2023) and docs/targets.png; as the demo
    steward docs/requests-queue.png (1280 px wide); docs/mobile-ledger.png and, as the demo
    enterprise contact, docs/mobile-request.png (375 px), each cut at 1600 px high.
+   The 招商 workbench: as the demo admin (bureau staff) docs/leads-board.png (the pipeline
+   board) and docs/lead.png (a lead in negotiation with its negotiation records); as the demo
+   leader docs/event-followthrough.png (the 2023-03-23 conference's follow-through panel); as
+   the demo admin on a phone docs/mobile-board.png (375 px).
 4. Stop the server and remove the temporary database.
 
 --db PATH reuses (or keeps) a database instead, which saves the demo load on a second run.
@@ -76,6 +80,43 @@ def save(page: Page, name: str) -> Path:
     return path
 
 
+def save_element(page: Page, selector: str, name: str) -> Path:
+    """One element of the page (a panel), whole, with a little margin round it."""
+    box = page.locator(selector).bounding_box()
+    if box is None:
+        raise SystemExit(f"{selector} is not on {page.url}")
+    margin = 8
+    path = DOCS / f"{name}.png"
+    page.screenshot(
+        path=str(path),
+        full_page=True,
+        clip={
+            "x": max(box["x"] - margin, 0),
+            "y": max(box["y"] - margin, 0),
+            "width": box["width"] + 2 * margin,
+            "height": min(box["height"] + 2 * margin, MAX_HEIGHT),
+        },
+    )
+    print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+    return path
+
+
+def open_lead_with_records(page: Page, least: int = 3) -> None:
+    """The largest lead in negotiation with at least `least` negotiation records."""
+    page.goto("/leads/?status=negotiating&sort=-investment")
+    links = page.locator("table a[href^='/leads/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    hrefs = [h for h in links if h.rstrip("/").split("/")[-1].isdigit()]
+    for href in hrefs:
+        page.goto(href)
+        if page.locator("article.record").count() >= least:
+            return
+    if not hrefs:
+        raise SystemExit("no lead in negotiation in the demo")
+    page.goto(hrefs[0])
+
+
 def log_in(page: Page, username: str, password: str) -> None:
     page.goto("/login/")
     page.fill("#id_username", username)
@@ -114,6 +155,11 @@ def take(base_url: str) -> None:
         page.goto("/services/figures/?period=year")
         save(page, "service-figures")
 
+        page.goto("/leads/board/")
+        save(page, "leads-board")
+        open_lead_with_records(page)
+        save(page, "lead")
+
         leader = next(a for a in data.ACCOUNTS if a.username == "leader")
         board = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)
         page = board.new_page()
@@ -125,6 +171,12 @@ def take(base_url: str) -> None:
         page.goto("/targets/")
         page.wait_for_timeout(800)
         save(page, "targets")
+        page.goto("/events/")
+        with page.expect_navigation():
+            page.get_by_role("link", name=data.CONFERENCE_NAME, exact=True).click()
+        page.locator("#ft-chart.drawn canvas").wait_for()
+        page.wait_for_timeout(800)  # the chart's entry animation
+        save_element(page, "#followthrough", "event-followthrough")
 
         steward = next(a for a in data.ACCOUNTS if a.username == "steward")
         desk = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)
@@ -140,6 +192,8 @@ def take(base_url: str) -> None:
         log_in(page, admin.username, admin.password)
         page.goto("/projects/?sort=-investment")
         save(page, "mobile-ledger")
+        page.goto("/leads/board/")
+        save(page, "mobile-board")
 
         contact = next(a for a in data.ACCOUNTS if a.username == "enterprise")
         page = phone.new_page()

@@ -471,3 +471,96 @@ def test_the_figures_page_hands_its_chart_the_same_figures(users, lead):
     page = client.get(reverse("leads:figures")).content.decode()
     assert 'id="lead-chart-data"' in page and "leads/figures.js" in page
     assert '"conversion": [0.0]' in page  # one lead of 央企对接, none signed yet
+
+
+# --- a lead on an event's signing list ----------------------------------------------------------
+
+
+@pytest.fixture
+def ceremony(linghai, today):
+    from guanjia.testing.factories import EventFactory
+
+    return EventFactory(name="凌海市新能源项目签约仪式", date=today, region=linghai)
+
+
+def test_a_lead_on_a_signing_list_is_signed_once_with_its_own_facts(lead, users, ceremony, today):
+    from guanjia.events import services as event_services
+
+    services.take_step(lead, "negotiate", users["official"])
+    row = services.put_on_signing_list(lead, users["official"], ceremony)
+    lead.refresh_from_db()
+    project = lead.project
+    assert project is not None and project.stage == Stage.NEGOTIATING
+    assert (project.name, project.enterprise, project.region) == (
+        lead.name,
+        lead.investor,
+        lead.region,
+    )
+    assert project.total_investment_wan == lead.investment_wan == row.amount_wan
+    assert (row.project, row.government, list(row.enterprises.all())) == (
+        project,
+        lead.region,
+        [lead.investor],
+    )
+    assert not Signing.objects.exists()  # 拟签 counts nowhere
+    event_services.row_step(row, "confirm", users["official"])
+    project.refresh_from_db()
+    assert project.stage == Stage.SIGNED
+    services.sign(lead, users["official"])
+    lead.refresh_from_db()
+    assert lead.status == Status.SIGNED and lead.project == project
+    assert Project.objects.filter(name=lead.name).count() == 1
+    signing = Signing.objects.get()
+    assert (signing.project, signing.event, signing.is_first) == (project, ceremony, True)
+
+
+def test_a_signed_lead_is_not_put_on_a_signing_list(lead, users, ceremony):
+    services.sign(lead, users["official"])
+    with pytest.raises(ValidationError):
+        services.put_on_signing_list(lead, users["official"], ceremony)
+
+
+def test_the_history_reads_the_steps_label_not_its_code(lead, users):
+    services.take_step(lead, "contact", users["official"])
+    notes = list(AuditEntry.objects.filter(object_id=str(lead.pk)).values_list("note", flat=True))
+    assert "First contact" in notes and "contact" not in notes
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "listed"),
+    [
+        ("admin", 302, True),  # the bureau runs every event
+        ("official", 302, True),  # the event is hosted in the official's area
+        ("steward", 302, False),  # works the lead, does not run the event: the form refuses it
+        ("leader", 403, False),
+        ("handler", 404, False),
+        ("enterprise", 404, False),
+    ],
+)
+def test_putting_a_lead_on_a_signing_list_per_role(role, code, listed, users, lead, ceremony):
+    from guanjia.events.models import SigningListRow
+
+    Lead.objects.filter(pk=lead.pk).update(owner=users["steward"])
+    client = Client()
+    client.force_login(users[role])
+    page = client.get(reverse("leads:detail", args=[lead.pk]))
+    assert (reverse("leads:signing_list", args=[lead.pk]) in page.content.decode()) is (
+        role in ("admin", "official")
+    )
+    response = client.post(reverse("leads:signing_list", args=[lead.pk]), {"event": ceremony.pk})
+    assert response.status_code == code
+    assert SigningListRow.objects.filter(event=ceremony).exists() is listed
+    if listed:
+        assert response["Location"] == reverse("events:signing_list", args=[ceremony.pk])
+
+
+def test_an_official_cannot_list_a_lead_at_another_areas_event(users, lead, heishan, today):
+    from guanjia.events.models import SigningListRow
+    from guanjia.testing.factories import EventFactory
+
+    elsewhere = EventFactory(name="黑山县签约仪式", date=today, region=heishan)
+    client = Client()
+    client.force_login(users["official"])
+    client.post(reverse("leads:signing_list", args=[lead.pk]), {"event": elsewhere.pk})
+    assert not SigningListRow.objects.exists()
+    assert Lead.objects.get(pk=lead.pk).project is None  # nothing entered in the ledger either

@@ -572,9 +572,11 @@ def _audit(change: Change, changed: set[str]) -> None:
             change.obj,
             before=before,
             after=after,
+            # The step's label (in the language of the one who took it, like every note the
+            # services write), not its name: the history shows it to people.
             note=table.audit_note(change)
             if table.audit_note
-            else (change.note or change.step.name),
+            else (change.note or str(change.step.label)),
         )
     )
 

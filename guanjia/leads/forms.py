@@ -314,6 +314,28 @@ class StepForm(forms.Form):
     confirm = forms.BooleanField(label=_("I confirm"), required=False)
 
 
+class EventChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.date:%Y-%m-%d} {obj.name}"
+
+
+class SigningListForm(forms.Form):
+    """Put a lead on the signing list of an event the user runs (not yet finished)."""
+
+    event = EventChoiceField(label=_("Event"), queryset=Region.objects.none())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        from guanjia.events.access import can_manage, events_for
+        from guanjia.events.models import EventStatus
+
+        super().__init__(*args, **kwargs)
+        upcoming = events_for(user).exclude(status=EventStatus.FINISHED).select_related("region")
+        ids = [e.pk for e in upcoming.order_by("date", "id")[:100] if can_manage(user, e)]
+        model_choice_field(self, "event").queryset = upcoming.filter(pk__in=ids).order_by(
+            "date", "id"
+        )
+
+
 class MergeForm(forms.Form):
     duplicate = forms.ModelChoiceField(label=_("Same as"), queryset=Enterprise.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=300)

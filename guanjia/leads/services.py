@@ -457,6 +457,61 @@ def sign(lead: Lead, actor: User | None, on: dt.date | None = None) -> Lead:
     return take_step(lead, "sign", actor, on=on)
 
 
+# --- the signing list of an event ----------------------------------------------------------
+
+
+@transaction.atomic
+def ledger_project(lead: Lead, actor: User) -> Project:
+    """The lead's ledger project: the one it names, or one entered now with the lead's facts
+    at the stage the lead has reached (线索, or 在谈 once in negotiation), which the lead then
+    names. Signing the lead later continues it: nothing is typed twice."""
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if locked.project_id:
+        return Project.objects.get(pk=locked.project_id)
+    if locked.status not in OPEN:
+        raise LeadError(_("Only an open lead can be entered in the ledger this way."))
+    negotiating = locked.status == Status.NEGOTIATING
+    project = project_services.create_project(
+        actor,
+        stage=Stage.NEGOTIATING if negotiating else Stage.LEAD,
+        stage_on=(locked.negotiating_on if negotiating else locked.lead_on) or today(),
+        name=locked.name,
+        enterprise=locked.investor,
+        region=locked.region,
+        industry=locked.industry,
+        total_investment_wan=locked.investment_wan,
+        lead_on=locked.lead_on,
+        negotiating_on=locked.negotiating_on,
+    )
+    locked.project = project
+    audited_save(locked, actor, note=_("entered in the ledger for a signing list"))
+    lead.project = project
+    return project
+
+
+@transaction.atomic
+def put_on_signing_list(lead: Lead, actor: User, event: Any) -> Any:
+    """Put an open lead on an event's signing list (拟签), with its own facts: its ledger
+    project (`ledger_project`), its area as the signing government, its investor as the
+    signing enterprise and its intended investment as the amount. Confirming the row at the
+    ceremony records the signing and moves the project to 签约; signing the lead afterwards
+    continues that project without a second signing."""
+    from guanjia.events.services import add_row
+
+    status = Lead.objects.select_for_update().values_list("status", flat=True).get(pk=lead.pk)
+    if status not in OPEN:
+        raise LeadError(_("Only an open lead can be put on a signing list."))
+    project = ledger_project(lead, actor)
+    return add_row(
+        event,
+        actor,
+        project=project,
+        government=lead.region,
+        amount_wan=lead.investment_wan,
+        enterprises=[lead.investor],
+    )
+
+
 # --- merging investors ------------------------------------------------------------------------
 
 

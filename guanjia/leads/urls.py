@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/records/new/", views.record_create, name="record_create"),
     path("<int:pk>/records/<int:record_pk>/edit/", views.record_edit, name="record_edit"),
     path("<int:pk>/steps/<str:name>/", views.step, name="step"),
+    path("<int:pk>/signing-list/", views.signing_list, name="signing_list"),
     path("visits/", views.visit_list, name="visits"),
     path("visits/new/", views.visit_create, name="visit_create"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),

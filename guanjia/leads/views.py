@@ -36,6 +36,7 @@ from .forms import (
     MergeForm,
     OutingFilterForm,
     RecordForm,
+    SigningListForm,
     StepForm,
     TripForm,
     VisitForm,
@@ -141,6 +142,8 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "steps": services.allowed_steps(request.user, lead) if can_work else [],
         "step_form": StepForm(),
         "record_form": RecordForm(initial={"date": timezone.localdate()}) if can_work else None,
+        "signing_form": (SigningListForm(user=request.user) if can_work and lead.is_open else None),
+        "signing_rows": _signing_rows(lead),
         "stale": lead.is_stale(timezone.localdate(), settings.GUANJIA_LEAD_STALE_DAYS),
         "history": history_rows(lead),
         "visits": access.visits_for(request.user)
@@ -153,6 +156,43 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("-start_on"),
     }
     return render(request, "leads/detail.html", context)
+
+
+def _signing_rows(lead: Lead) -> list[Any]:
+    """The signing list rows of the lead's project, with their events (what the page shows)."""
+    from guanjia.events.models import SigningListRow
+
+    if not lead.project_id:
+        return []
+    return list(
+        SigningListRow.objects.filter(project_id=lead.project_id)
+        .select_related("event")
+        .order_by("event__date", "id")
+    )
+
+
+@login_required
+@require_POST
+def signing_list(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Put the lead on an event's signing list (the lead's facts: nothing typed again)."""
+    from guanjia.events.access import get_run
+
+    access.require_open(request.user)
+    lead = access.get_lead(request.user, pk, write=True)
+    form = SigningListForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose an event that is not finished."))
+        return redirect("leads:detail", pk=lead.pk)
+    event = get_run(request.user, form.cleaned_data["event"].pk, write=True)
+    try:
+        services.put_on_signing_list(lead, request.user, event)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("leads:detail", pk=lead.pk)
+    messages.success(
+        request, _("On the signing list of %(event)s (to be signed).") % {"event": event.name}
+    )
+    return redirect("events:signing_list", pk=event.pk)
 
 
 def _form_page(request: AuthedRequest, form: LeadForm, lead: Lead | None = None) -> HttpResponse:
