@@ -86,6 +86,7 @@ READERS_OF_OTHER: dict[str, set[str]] = {
     "requests import job": set(),
     "servicerecords import job": set(),
     "targets import job": set(),
+    "leads import job": set(),
     "lead": {"leader", "admin"},
     "investor": {"handler", "leader", "admin"},  # an enterprise's readers
     "negotiation record": {"leader", "admin"},  # the lead's readers
@@ -157,6 +158,10 @@ WEB: dict[str, WebRow] = {
     # and enterprise contacts meet the workbench as if it did not exist (404)
     "leads:list": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "leads:import": R("", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200"),
+    "leads:import_job": R("pk=leads import job", "L 404 200 404 200 403 200", "L 405 405 405 405 405 405", "L 404 404 404 404 403 404", "L 405 405 405 405 405 405"),
+    "leads:import_progress": R("pk=leads import job", "L 404 200 404 200 403 200", "L 405 405 405 405 405 405", "L 404 404 404 404 403 404", "L 405 405 405 405 405 405"),
+    "leads:import_commit": R("pk=leads import job", "L 405 405 405 405 405 405", "L 404 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 404 404 404 403 404"),
     "leads:board": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:figures": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:investors": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
@@ -310,6 +315,38 @@ def _body_lead(world: dict[str, Any], other: bool) -> dict[str, Any]:
     }
 
 
+def _body_visit(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    i = 1 if other else 0
+    region = world["other region" if other else "region"]
+    return {"date": str(_today()), "region_id": region.pk,
+            "investor_ids": [world["enterprise"][i].pk], "visitors": "矩阵来宾"}  # fmt: skip
+
+
+def _body_trip(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    region = world["other region" if other else "region"]
+    return {"destinations": "深圳市", "start_on": str(_today()), "end_on": str(_today()),
+            "region_id": region.pk}  # fmt: skip
+
+
+def _body_meeting(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    i = 1 if other else 0
+    trip = world["trip"][i]
+    return {"lead_id": world["lead"][i].pk, "date": str(trip.start_on), "our_side": "我方",
+            "their_side": "对方", "outcome": "矩阵会谈"}  # fmt: skip
+
+
+def _body_checkin(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    from guanjia.events.services import checkin_token
+
+    return {"token": checkin_token(world["guest"][1 if other else 0])}
+
+
+def _today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
 RECORD_BODY = {
     "date": "2026-11-02",
     "our_side": "招商局",
@@ -355,6 +392,18 @@ API: dict[str, tuple[Any, str, str | None]] = {
     "GET /leads/{lead_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
     "GET /leads/{lead_id}/records": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
     "POST /leads/{lead_id}/records": (RECORD_BODY, "401 404 201 404 201 403 201", "401 404 404 404 404 403 201"),
+    "POST /leads/{lead_id}/steps/{step}": ({}, "401 404 200 404 200 403 200", "401 404 404 404 404 403 200"),
+    "GET /visits": (None, "401 404 200 404 200 200 200", None),
+    "POST /visits": (_body_visit, "401 404 201 404 201 403 201", "401 404 422 404 422 403 201"),
+    "GET /visits/{visit_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "GET /trips": (None, "401 404 200 404 200 200 200", None),
+    "POST /trips": (_body_trip, "401 404 201 404 201 403 201", "401 404 201 404 422 403 201"),
+    "GET /trips/{trip_id}": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "GET /trips/{trip_id}/meetings": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
+    "POST /trips/{trip_id}/meetings": (_body_meeting, "401 404 201 404 201 403 201", "401 404 404 404 404 403 201"),
+    "POST /events/{event_id}/checkin": (_body_checkin, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
+    "POST /events/{event_id}/guests/{guest_id}/checkin": ({}, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
+    "POST /events/{event_id}/signing-list/{row_id}/steps/{step}": ({}, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
 }
 # fmt: on
 
@@ -474,6 +523,15 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "api POST /leads owner_id": ("owner", "ok ok ok", "no no ok"),
     "api POST /leads project_id": ("project", "ok ok ok", "ok no ok"),
     "api POST /leads industry_id": ("public: the industry taxonomy", "", ""),
+    "api POST /visits region_id": ("region", "ok ok ok", "ok no ok"),
+    "api POST /visits owner_id": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /visits investor_ids": ("enterprise", "ok ok ok", "no no ok"),
+    "api POST /visits host_ids": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /visits lead_ids": ("lead", "ok ok ok", "no no ok"),
+    "api POST /trips region_id": ("region", "ok ok ok", "ok no ok"),
+    "api POST /trips owner_id": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /trips team_ids": ("owner", "ok ok ok", "ok no ok"),
+    "api POST /trips/{trip_id}/meetings lead_id": ("lead", "ok ok ok", "no no ok"),
     "api POST /investors interest_ids": ("public: the industry taxonomy", "", ""),
     "api POST /requests enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /requests project_id": ("project", "ok ok ok", "ok no ok"),
@@ -498,6 +556,13 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "import servicerecords credit_code": ("enterprise", "ok ok ok", "no no ok"),
     "import servicerecords project": ("project", "ok ok ok", "ok no ok"),
     "import targets region": ("region", "- ok ok", "- refused ok"),
+    "import leads investor": ("enterprise", "ok ok ok", "refused refused ok"),
+    "import leads credit_code": ("enterprise", "ok ok ok", "refused refused ok"),
+    "import leads region": ("region", "ok ok ok", "ok no ok"),
+    "import leads department": ("department", "ok ok ok", "ok no ok"),
+    "import leads owner": ("owner", "ok ok ok", "no no ok"),
+    "import leads project": ("project", "ok ok ok", "ok no ok"),
+    "import leads industry": ("public: the industry taxonomy", "", ""),
     "import targets indicator": ("public: the target indicators", "", ""),
     # the ingest review's accept: the proposal's named enterprise and matched project
     "ingest enterprise": ("enterprise", "ok ok ok", "refused refused ok"),
@@ -525,6 +590,11 @@ PLAIN_COLUMNS = {
     },
     "servicerecords": {"date", "kind", "summary", "problems"},
     "targets": {"period", "value", "note"},
+    "leads": {
+        "name", "group", "home_city", "investment_wan", "land_mu", "power_kva", "energy_tce",
+        "water_tons", "workers", "source", "status", "status_reason", "lead_on",
+        "last_contact_on", "next_follow_up_on", "signed_on", "notes",
+    },
     "ingest": {
         "date", "name", "place", "investment_yuan", "value_yuan", "value", "steward_count",
         "service_count", "requests_resolved", "city_count", "enterprise_count", "signing_count",

@@ -144,7 +144,7 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
             )
             for u in everyone
         }
-        for kind in ("requests", "servicerecords", "targets")
+        for kind in ("requests", "servicerecords", "targets", "leads")
     }
 
     def ingested(region: Any, text: str) -> tuple[Any, Any]:

@@ -34,7 +34,8 @@ NOT_JSON = [
     ("", json.dumps({"name": "表单项目"})),  # no type at all
 ]  # fmt: skip
 PATH_OBJECTS = {"enterprise_id": "enterprise", "project_id": "project", "request_id": "request",
-                "event_id": "event", "lead_id": "lead"}  # fmt: skip
+                "event_id": "event", "lead_id": "lead", "visit_id": "visit", "trip_id": "trip",
+                "guest_id": "guest", "row_id": "signing row"}  # fmt: skip
 
 
 # Built once for the module; each test's writes are rolled back (tests/shared_world.py).

@@ -253,11 +253,17 @@ def api_path(template: str, world: dict[str, Any], other: bool, missing: bool = 
         ("{request_id}", "request"),
         ("{lead_id}", "lead"),
         ("{investor_id}", "enterprise"),
+        ("{visit_id}", "visit"),
+        ("{trip_id}", "trip"),
+        ("{guest_id}", "guest"),
+        ("{row_id}", "signing row"),
     ):
         if placeholder in path:
             pk = MISSING if missing else obj(world, key, None, other).pk
             path = path.replace(placeholder, str(pk))
-    return path.replace("{step}", "accept")
+    step = "contact" if path.startswith("/leads") else "accept"
+    step = "not_signed" if "/signing-list/" in path else step
+    return path.replace("{step}", step)
 
 
 def api_call(client: Client, method: str, path: str, payload: Any, headers: dict) -> str:
@@ -382,6 +388,7 @@ def reference_fields() -> set[str]:
     from django.forms import ModelChoiceField
 
     from guanjia.ingest.services import EDITABLE
+    from guanjia.leads.importers import COLUMNS as LEADS
     from guanjia.projects.importers import COLUMNS as LEDGER
     from guanjia.requests.importers import COLUMNS as REQUESTS
     from guanjia.requests.models import Category
@@ -417,6 +424,7 @@ def reference_fields() -> set[str]:
         ("requests", [c.key for c in REQUESTS]),
         ("servicerecords", [c.key for c in SERVICES]),
         ("targets", list(TARGETS)),
+        ("leads", [c.key for c in LEADS]),
         ("ingest", {k for keys_ in EDITABLE.values() for k in keys_}),
     ):
         for column in columns:
@@ -605,6 +613,20 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
         body = {"investor_id": own_enterprise.pk, "name": "引用矩阵线索",
                 "region_id": w["region"][0].pk, "source": "expo"}  # fmt: skip
         return method, template, body | {field: value}
+    today = timezone.localdate()
+    if template == "/visits":
+        body = {"date": str(today), "region_id": w["region"][0].pk,
+                "investor_ids": [own_enterprise.pk], "visitors": "引用矩阵来宾"}  # fmt: skip
+        return method, template, body | {field: value}
+    if template == "/trips":
+        body = {"destinations": "深圳市", "start_on": str(today), "end_on": str(today),
+                "region_id": w["region"][0].pk}  # fmt: skip
+        return method, template, body | {field: value}
+    if template == "/trips/{trip_id}/meetings":
+        trip = w["trip"][0]
+        body = {"date": str(trip.start_on), "our_side": "我方", "their_side": "对方",
+                "outcome": "引用矩阵会谈"}  # fmt: skip
+        return method, f"/trips/{trip.pk}/meetings", body | {field: value}
     assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
     return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
 
@@ -681,6 +703,9 @@ MISSING_TEXT = {
     "steward": "nobody_here",
     "leader": "nobody_here",
     "project": "引用矩阵无此项目",
+    "investor": "引用矩阵无此企业有限公司",
+    "owner": "nobody_here",
+    "department": "引用矩阵无此部门",
     "contact project": str(MISSING),
 }
 
@@ -736,13 +761,14 @@ def _text_of(column: str, record: Any) -> str:
     """What a file writes in `column` to name `record`."""
     if column == "credit_code":
         return str(record.credit_code)
-    if column in ("steward", "leader"):
+    if column in ("steward", "leader", "owner"):
         return str(record.username)
     return str(record.name)
 
 
 def _import_gate(importer: str, user: User) -> bool:
     """Whether the role may use the importer at all (its page's own check)."""
+    from guanjia.leads.access import can_create as can_enter_leads
     from guanjia.requests.access import can_import
     from guanjia.servicerecords.access import can_log
     from guanjia.targets.access import can_enter_actuals
@@ -752,6 +778,7 @@ def _import_gate(importer: str, user: User) -> bool:
         "requests": lambda: can_import(user),
         "servicerecords": lambda: can_log(user),
         "targets": lambda: can_enter_actuals(user),
+        "leads": lambda: can_enter_leads(user),
     }[importer]()
 
 
@@ -794,6 +821,18 @@ def _import_file(importer: str, column: str, text: str, w: dict[str, Any]) -> An
         row[header] = text
         if column in ("enterprise", "credit_code"):
             row["项目"] = None
+    elif importer == "leads":
+        row = {"项目名称": "引用矩阵线索", "投资方": own_enterprise.name, "所属区县": "凌海市",
+               "来源": "展会"}  # fmt: skip
+        header = {"investor": "投资方", "credit_code": "统一社会信用代码", "region": "所属区县",
+                  "department": "招商小分队", "owner": "负责人", "project": "台账项目"}[column]  # fmt: skip
+        if column == "credit_code":
+            row["投资方"] = "引用矩阵新企业有限公司"
+        if column == "project":  # a lead continues a project of its investor at 线索 or 在谈
+            from guanjia.projects.models import Project
+
+            Project.objects.filter(enterprise=own_enterprise).update(stage="lead")
+        row[header] = text
     else:
         assert importer == "targets" and column == "region", (importer, column)
         row = {"指标": "地区生产总值", "地区": text, "期间": "2026Q1", "实际值(亿元)": 15}
@@ -802,6 +841,7 @@ def _import_file(importer: str, column: str, text: str, w: dict[str, Any]) -> An
 
 
 def _run_import(importer: str, user: User, source: Any) -> tuple[bool, list[str]]:
+    from guanjia.leads.importers import import_leads
     from guanjia.projects.importers import FileError, run_import
     from guanjia.requests.importers import import_requests
     from guanjia.servicerecords.importers import import_services
@@ -816,6 +856,9 @@ def _run_import(importer: str, user: User, source: Any) -> tuple[bool, list[str]
     elif importer == "servicerecords":
         result = import_services(source, user)
         done = result.created > 0
+    elif importer == "leads":
+        result = import_leads(source, user)
+        done = result.committed and result.created > 0
     else:
         try:
             result = ActualImporter(user).run(source)

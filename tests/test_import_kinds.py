@@ -13,6 +13,7 @@ import xlsxwriter
 from django.urls import reverse
 
 from guanjia.core.models import ImportJob, ImportStatus
+from guanjia.leads.models import Lead
 from guanjia.requests.loading import load_categories
 from guanjia.requests.models import ServiceRequest
 from guanjia.servicerecords.models import ServiceRecord
@@ -105,6 +106,20 @@ def _targets_bad(own: Any) -> list[list[Any]]:
     return rows
 
 
+def _leads_good(own: Any) -> list[list[Any]]:
+    return [
+        ["项目名称", "投资方", "所属区县", "来源", "进展情况"],
+        ["风电装备项目", own.name, "凌海市", "展会", "在谈"],
+        ["光伏组件项目", own.name, "凌海市", "以商招商", "线索"],
+    ]
+
+
+def _leads_bad(own: Any) -> list[list[Any]]:
+    rows = _leads_good(own)
+    rows[2][4] = "谈崩了"  # not a status
+    return rows
+
+
 CASES = {
     "requests": Case(
         "requests",
@@ -115,6 +130,16 @@ CASES = {
         "row 3, column C “企业”",
         "规划条件迟迟未出",
         lambda: ServiceRequest.objects.count(),
+    ),
+    "leads": Case(
+        "leads",
+        "official",
+        "admin",
+        _leads_good,
+        _leads_bad,
+        "row 3, column E “进展情况”",
+        "风电装备项目",
+        lambda: Lead.objects.count(),
     ),
     "servicerecords": Case(
         "servicerecords",

@@ -1,18 +1,24 @@
 """Events and their headline figures, computed from the records by the counting rule."""
 
+import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Status
 
 from guanjia.accounts.masking import mask_phone
+from guanjia.core.steps import check as check_step
 from guanjia.events import access, services
 from guanjia.events.access import events_for
-from guanjia.events.models import Event, Guest, Signing, SigningListRow
+from guanjia.events.models import Event, Guest, GuestStatus, Signing, SigningListRow
+from guanjia.events.steps import GUEST_STEPS, ROW_STEPS
 from guanjia.projects.access import projects_for
 
 from .common import caller, page, reference, region_ref
+from .errors import ApiError, field_error
 from .schemas import (
     ErrorOut,
     EventList,
@@ -20,6 +26,7 @@ from .schemas import (
     GuestCreate,
     GuestList,
     GuestOut,
+    Input,
     InvalidOut,
     Page,
     SigningRowCreate,
@@ -193,3 +200,82 @@ def create_signing_row(request: HttpRequest, event_id: int, payload: SigningRowC
         enterprises=enterprises, position=payload.position,
     )  # fmt: skip
     return Status(201, row_item(_rows(event).get(pk=row.pk)))
+
+
+# --- on the day: check-in and the signing list's confirmation -----------------------------------
+
+
+class CheckinIn(Input):
+    token: str = Field(min_length=1, max_length=500, description="the token of the guest's QR code")
+
+
+class RowStepIn(Input):
+    signed_on: dt.date | None = Field(
+        None, description="confirm: the signing date (default the event's)"
+    )
+
+
+def _refused(exc: DjangoValidationError) -> ApiError:
+    return ApiError(409, _("The step was refused."), [field_error(None, " ".join(exc.messages))])
+
+
+def _guest_checked_in(guest: Guest, user: Any) -> dict:
+    if guest.status == GuestStatus.CHECKED_IN:
+        raise ApiError(
+            409,
+            _("The step was refused."),
+            [field_error(None, _("The guest is checked in already."))],
+        )
+    try:
+        check_step(GUEST_STEPS, "check_in", guest, user)
+    except DjangoValidationError as exc:
+        raise _refused(exc) from exc
+    guest = services.check_in(guest, user)
+    return guest_item(Guest.objects.select_related("enterprise").get(pk=guest.pk))
+
+
+@router.post("/{int:event_id}/checkin", response={200: GuestOut, 409: InvalidOut} | WRITE_ERRORS)
+def checkin_by_token(request: HttpRequest, event_id: int, payload: CheckinIn) -> dict:
+    """Check in the guest a QR code names (the token the code's URL carries). A forged token,
+    or one of another event, is a 404; a guest checked in already a 409."""
+    user = caller(request)
+    event = access.get_run(user, event_id, write=True)
+    guest = services.guest_for_token(event, payload.token)
+    if guest is None:
+        raise Http404("no such guest")
+    return _guest_checked_in(guest, user)
+
+
+@router.post(
+    "/{int:event_id}/guests/{int:guest_id}/checkin",
+    response={200: GuestOut, 409: InvalidOut} | WRITE_ERRORS,
+)
+def checkin_by_hand(request: HttpRequest, event_id: int, guest_id: int) -> dict:
+    """Check in a guest from the list (by hand)."""
+    user = caller(request)
+    event = access.get_run(user, event_id, write=True)
+    return _guest_checked_in(access.get_guest(user, event, guest_id), user)
+
+
+@router.post(
+    "/{int:event_id}/signing-list/{int:row_id}/steps/{step}",
+    response={200: SigningRowOut, 409: InvalidOut} | WRITE_ERRORS,
+)
+def take_row_step(
+    request: HttpRequest, event_id: int, row_id: int, step: str, payload: RowStepIn
+) -> dict:
+    """Confirm a row at the ceremony: confirm (拟签 → 已签: the signing is recorded and counts),
+    not_signed (拟签 → 未签), replan (未签 → 拟签). A step the row's status does not allow is
+    a 409."""
+    user = caller(request)
+    event = access.get_run(user, event_id, write=True)
+    if step not in ROW_STEPS:
+        raise Http404("no such step")
+    row = access.get_row(user, event, row_id)
+    try:
+        check_step(ROW_STEPS, step, row, user)
+    except DjangoValidationError as exc:
+        raise _refused(exc) from exc
+    fields = {"signed_on": payload.signed_on} if step == "confirm" else {}
+    services.row_step(row, step, user, **fields)
+    return row_item(_rows(event).get(pk=row.pk))

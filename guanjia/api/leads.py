@@ -11,21 +11,22 @@ from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
+from guanjia.core.steps import check as check_step
 from guanjia.enterprises import access as enterprise_access
 from guanjia.enterprises import services as enterprise_services
 from guanjia.enterprises.models import ContactSource, Enterprise, Ownership
 from guanjia.industries.models import Industry
 from guanjia.leads import access, services
-from guanjia.leads.models import Kind, Lead, NegotiationRecord
+from guanjia.leads.models import Kind, Lead, NegotiationRecord, Trip, Visit
 from guanjia.leads.models import Status as LeadStatus
 
 from .common import caller, existing, industry_ref, page, reference, region_ref, user_ref
-from .errors import ApiError, field_error
+from .errors import ApiError, field_error, invalid
 from .schemas import (
     Amount,
     ErrorOut,
@@ -407,3 +408,277 @@ def create_record(request: HttpRequest, lead_id: int, payload: RecordCreate) -> 
     lead = access.get_lead(user, lead_id, write=True)
     record = services.add_record(lead, user, **payload.model_dump())
     return Status(201, record_out(record))
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+
+class LeadStepIn(Input):
+    on: dt.date | None = Field(None, description="the step's date (default today)")
+    reason: Text = Field("", max_length=300, description="why: required for pause and drop")
+    confirm: bool = Field(False, description="true: required for sign and drop")
+
+
+@router.post(
+    "/leads/{int:lead_id}/steps/{step}", response={200: LeadOut, 409: InvalidOut} | WRITE_ERRORS
+)
+def take_lead_step(request: HttpRequest, lead_id: int, step: str, payload: LeadStepIn) -> dict:
+    """Take one step of the lead, with the step engine of the lead page: contact (on),
+    negotiate (on), sign (on, confirm), pause (on, reason), resume, drop (on, reason, confirm).
+    A step the lead's status does not allow is a 409; `steps` in the lead lists those the
+    caller may take now."""
+    user = caller(request)
+    access.require_open(user)
+    if step not in services.STEPS:
+        raise Http404("no such step")
+    lead = access.get_lead(user, lead_id, write=True)
+    taken = services.STEPS[step]
+    try:
+        check_step(services.STEPS, step, lead, user)
+    except services.LeadError as exc:
+        raise ApiError(
+            409, _("The step was refused."), [field_error(None, " ".join(exc.messages))]
+        ) from exc
+    if taken.confirm and not payload.confirm:
+        raise invalid("confirm", _("Tick the box to confirm “%(step)s”.") % {"step": taken.label})
+    services.take_step(lead, step, user, on=payload.on, reason=payload.reason)
+    return lead_out(access.get_lead(user, lead_id), user)
+
+
+# --- visits received and trips out ----------------------------------------------------------------
+
+
+class VisitOut(Schema):
+    id: int
+    date: dt.date
+    region: RegionRef
+    owner: UserRef
+    investors: list[InvestorRef]
+    visitors: str
+    hosts: list[UserRef]
+    host_names: str
+    sites: str
+    lead_ids: list[int]
+    notes: str
+
+
+class VisitList(Schema):
+    count: int
+    items: list[VisitOut]
+
+
+class VisitCreate(Input):
+    date: dt.date
+    region_id: Id
+    owner_id: Id | None = None
+    investor_ids: list[Id] = Field(min_length=1, max_length=20)
+    visitors: Name = Field(min_length=1, max_length=300)
+    host_ids: list[Id] = Field(default_factory=list, max_length=20)
+    host_names: Name = Field("", max_length=300)
+    sites: Text = Field("", max_length=2000)
+    lead_ids: list[Id] = Field(default_factory=list, max_length=50)
+    notes: Text = Field("", max_length=5000)
+
+
+class TripOut(Schema):
+    id: int
+    destinations: str
+    start_on: dt.date
+    end_on: dt.date
+    region: RegionRef
+    owner: UserRef
+    team: list[UserRef]
+    purpose: str
+    meeting_count: int
+
+
+class TripList(Schema):
+    count: int
+    items: list[TripOut]
+
+
+class TripCreate(Input):
+    destinations: Name = Field(min_length=1, max_length=200)
+    start_on: dt.date
+    end_on: dt.date
+    region_id: Id
+    owner_id: Id | None = None
+    team_ids: list[Id] = Field(default_factory=list, max_length=30)
+    purpose: Text = Field("", max_length=2000)
+
+
+class OutingFilters(Page):
+    start: dt.date | None = Field(None, description="on or after this date")
+    end: dt.date | None = Field(None, description="on or before this date")
+
+
+class MeetingOut(RecordOut):
+    lead_id: int
+
+
+class MeetingList(Schema):
+    count: int
+    items: list[MeetingOut]
+
+
+class MeetingCreate(RecordCreate):
+    lead_id: Id
+    kind: Kind = Kind.TRIP_OUT
+
+
+def visit_out(v: Visit) -> dict[str, Any]:
+    return {
+        "id": v.pk,
+        "date": v.date,
+        "region": region_ref(v.region),
+        "owner": user_ref(v.owner),
+        "investors": [{"id": e.pk, "name": e.name} for e in v.investors.all()],
+        "visitors": v.visitors,
+        "hosts": [user_ref(u) for u in v.hosts.all()],
+        "host_names": v.host_names,
+        "sites": v.sites,
+        "lead_ids": sorted(lead.pk for lead in v.leads.all()),
+        "notes": v.notes,
+    }
+
+
+def trip_out(t: Trip) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "destinations": t.destinations,
+        "start_on": t.start_on,
+        "end_on": t.end_on,
+        "region": region_ref(t.region),
+        "owner": user_ref(t.owner),
+        "team": [user_ref(u) for u in t.team.all()],
+        "purpose": t.purpose,
+        "meeting_count": t.records.count(),
+    }
+
+
+def _staff(user: Any, ids: list[int], field: str) -> list[Any]:
+    return [existing(access.referenceable_staff(user), pk, field) for pk in ids]
+
+
+@router.get("/visits", response={200: VisitList} | READ_LIST)
+def list_visits(request: HttpRequest, filters: Query[OutingFilters]) -> dict:
+    """The visits received the caller may see, latest first."""
+    user = caller(request)
+    access.require_open(user)
+    qs = access.visits_for(user).select_related("region", "owner")
+    if filters.start:
+        qs = qs.filter(date__gte=filters.start)
+    if filters.end:
+        qs = qs.filter(date__lte=filters.end)
+    qs = qs.prefetch_related("investors", "hosts", "leads").order_by("-date", "-id")
+    items = page(qs, filters.limit, filters.offset)
+    return {"count": qs.count(), "items": [visit_out(v) for v in items]}
+
+
+@router.get("/visits/{int:visit_id}", response={200: VisitOut} | READ_ONE)
+def get_visit(request: HttpRequest, visit_id: int) -> dict:
+    user = caller(request)
+    access.require_open(user)
+    return visit_out(access.get_visit(user, visit_id))
+
+
+@router.post("/visits", response={201: VisitOut} | WRITE_ERRORS)
+def create_visit(request: HttpRequest, payload: VisitCreate) -> Status:
+    """Record a delegation received; the caller owns it unless it names an owner. Investors,
+    hosts and leads must be ones the caller may name (else the 422 of a missing id)."""
+    user = caller(request)
+    access.require_open(user)
+    if not access.can_create(user):
+        raise PermissionDenied
+    data = payload.model_dump()
+    fields: dict[str, Any] = {
+        "date": data["date"],
+        "region": reference(user, "region", data["region_id"], "region_id"),
+        "investors": [
+            reference(user, "enterprise", pk, "investor_ids") for pk in data["investor_ids"]
+        ],
+        "visitors": data["visitors"],
+        "hosts": _staff(user, data["host_ids"], "host_ids"),
+        "host_names": data["host_names"],
+        "sites": data["sites"],
+        "leads": [reference(user, "lead", pk, "lead_ids") for pk in data["lead_ids"]],
+        "notes": data["notes"],
+    }
+    if data["owner_id"] is not None:
+        fields["owner"] = existing(access.referenceable_staff(user), data["owner_id"], "owner_id")
+    visit = services.create_visit(user, **fields)
+    # What was written, even when it names another owner the caller then no longer sees.
+    return Status(201, visit_out(Visit.objects.select_related("region", "owner").get(pk=visit.pk)))
+
+
+@router.get("/trips", response={200: TripList} | READ_LIST)
+def list_trips(request: HttpRequest, filters: Query[OutingFilters]) -> dict:
+    """The trips out the caller may see, latest first."""
+    user = caller(request)
+    access.require_open(user)
+    qs = access.trips_for(user).select_related("region", "owner")
+    if filters.start:
+        qs = qs.filter(end_on__gte=filters.start)
+    if filters.end:
+        qs = qs.filter(start_on__lte=filters.end)
+    qs = qs.prefetch_related("team").order_by("-start_on", "-id")
+    items = page(qs, filters.limit, filters.offset)
+    return {"count": qs.count(), "items": [trip_out(t) for t in items]}
+
+
+@router.get("/trips/{int:trip_id}", response={200: TripOut} | READ_ONE)
+def get_trip(request: HttpRequest, trip_id: int) -> dict:
+    user = caller(request)
+    access.require_open(user)
+    return trip_out(access.get_trip(user, trip_id))
+
+
+@router.post("/trips", response={201: TripOut} | WRITE_ERRORS)
+def create_trip(request: HttpRequest, payload: TripCreate) -> Status:
+    """Record a trip out; the caller leads it unless it names someone else."""
+    user = caller(request)
+    access.require_open(user)
+    if not access.can_create(user):
+        raise PermissionDenied
+    data = payload.model_dump()
+    fields: dict[str, Any] = {
+        "destinations": data["destinations"],
+        "start_on": data["start_on"],
+        "end_on": data["end_on"],
+        "region": reference(user, "region", data["region_id"], "region_id"),
+        "team": _staff(user, data["team_ids"], "team_ids"),
+        "purpose": data["purpose"],
+    }
+    if data["owner_id"] is not None:
+        fields["owner"] = existing(access.referenceable_staff(user), data["owner_id"], "owner_id")
+    trip = services.create_trip(user, **fields)
+    # What was written, even when it names another leader the caller then no longer sees.
+    return Status(201, trip_out(Trip.objects.select_related("region", "owner").get(pk=trip.pk)))
+
+
+def meeting_out(r: NegotiationRecord) -> dict[str, Any]:
+    return record_out(r) | {"lead_id": r.lead_id}
+
+
+@router.get("/trips/{int:trip_id}/meetings", response={200: MeetingList} | READ_ONE)
+def list_meetings(request: HttpRequest, trip_id: int) -> dict:
+    """The trip's meetings: those of leads the caller may see (as the trip report)."""
+    user = caller(request)
+    access.require_open(user)
+    trip = access.get_trip(user, trip_id)
+    records = list(
+        trip.records.filter(lead__in=access.leads_for(user).values("pk")).order_by("date", "id")
+    )
+    return {"count": len(records), "items": [meeting_out(r) for r in records]}
+
+
+@router.post("/trips/{int:trip_id}/meetings", response={201: MeetingOut} | WRITE_ERRORS)
+def create_meeting(request: HttpRequest, trip_id: int, payload: MeetingCreate) -> Status:
+    """Log a meeting of the trip as the lead's negotiation record, dated within the trip."""
+    user = caller(request)
+    access.require_open(user)
+    trip = access.get_trip(user, trip_id, write=True)
+    data = payload.model_dump()
+    lead = reference(user, "lead", data.pop("lead_id"), "lead_id")
+    record = services.add_meeting(trip, user, lead=lead, **data)
+    return Status(201, meeting_out(record))

@@ -150,6 +150,7 @@ class ImportKind(models.TextChoices):
     REQUESTS = "requests", _("Requests")
     SERVICERECORDS = "servicerecords", _("Service records")
     TARGETS = "targets", _("Target actuals")
+    LEADS = "leads", _("Leads")
 
 
 class ImportStatus(models.TextChoices):

@@ -67,6 +67,13 @@ def can_create(user: User) -> bool:
     return user.is_superuser or user.role in WORKER_ROLES
 
 
+def may_import(user: User) -> bool:
+    """The Excel import pages: the workbench's door first (404 for those without it), then
+    403 for a reader (leaders): only those who enter leads import them."""
+    require_open(user)
+    return can_create(user)
+
+
 def can_work(user: User, lead: Lead) -> bool:
     """Edit the lead, log its negotiations, take its steps: a worker who sees it."""
     if not can_create(user):

@@ -18,6 +18,7 @@ TABLE = Table(
     [
         Column("name", gettext_lazy("Intended project"), "意向项目", width=30),
         Column("investor", gettext_lazy("Investor"), "客商", width=30, get=lambda r: r.investor.name),
+        Column("credit_code", gettext_lazy("Credit code"), "统一社会信用代码", width=20, get=lambda r: r.investor.credit_code or ""),
         Column("group", gettext_lazy("Group"), "所属集团", get=lambda r: r.investor.group),
         Column("home_city", gettext_lazy("Home city"), "客商所在地", get=lambda r: r.investor.home_city),
         Column("industry", gettext_lazy("Industry"), "产业", get=lambda r: r.industry.name if r.industry else ""),
@@ -38,6 +39,7 @@ TABLE = Table(
         Column("next_follow_up_on", gettext_lazy("Next follow-up"), "下次跟进", kind="date"),
         Column("signed_on", gettext_lazy("Signed on"), "签约日期", kind="date"),
         Column("project", gettext_lazy("Ledger project"), "台账项目", get=lambda r: r.project.name if r.project else ""),
+        Column("notes", gettext_lazy("Notes"), "备注", width=30),
     ]
 )  # fmt: skip
 

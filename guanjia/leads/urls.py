@@ -6,6 +6,7 @@ app_name = "leads"
 urlpatterns = [
     path("", views.lead_list, name="list"),
     path("export/", views.export, name="export"),
+    *views.import_pages.urls(),
     path("board/", views.board, name="board"),
     path("figures/", views.figures_page, name="figures"),
     path("new/", views.lead_create, name="create"),

@@ -16,15 +16,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanjia.accounts.typing import AuthedRequest
+from guanjia.core.models import ImportKind
+from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 from guanjia.enterprises.access import enterprises_for, get_enterprise
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import similar_enterprises
 
-from . import access, counts, exporters, figures, services, trip_report
+from . import access, counts, exporters, figures, importers, services, trip_report
 from .forms import (
     InvestorFilterForm,
     LeadFilterForm,
@@ -85,6 +88,42 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
 def export(request: AuthedRequest) -> FileResponse:
     _form, qs = _filtered(request)
     return exporters.export_leads(qs)
+
+
+# --- Excel import ---------------------------------------------------------------------------------
+
+
+def _import_columns() -> list[HelpColumn]:
+    return [HelpColumn(c.header, c.aliases, c.required, c.label) for c in importers.COLUMNS]
+
+
+# Another office's lead list (招商线索台账), on the one import flow (guanjia.core.sheets.pages):
+# checked in the background like the lead form, previewed, written all or none on confirm.
+import_pages = ImportPages(
+    kind=ImportKind.LEADS,
+    namespace="leads",
+    may_import=access.may_import,
+    title=gettext_lazy("Import leads from Excel"),
+    intro=gettext_lazy(
+        "A lead list (招商线索台账) from another office, or one exported here: every row is "
+        "checked with the same rules as the lead form and written all or none. Investors are "
+        "matched by credit code, then by name or a look-alike name among those you see; the "
+        "others are created. Leads already entered, or repeated in the file, are skipped."
+    ),
+    columns=_import_columns,
+    preview=(
+        PreviewColumn("row", gettext_lazy("Row")),
+        PreviewColumn("name", gettext_lazy("Intended project")),
+        PreviewColumn("investor", gettext_lazy("Investor")),
+        PreviewColumn("investment", gettext_lazy("Intended investment (10k yuan)")),
+        PreviewColumn("region", gettext_lazy("Area")),
+        PreviewColumn("owner", gettext_lazy("Owner")),
+        PreviewColumn("status", gettext_lazy("Status")),
+    ),
+    done_url="leads:list",
+    done_label=gettext_lazy("Open the leads"),
+    nav="leads",
+)
 
 
 # --- one lead -------------------------------------------------------------------------------------
