@@ -228,3 +228,36 @@ def test_the_queue_and_the_request_page_show_the_intake_deadline_and_its_colour(
         services.accept(sr, world["steward"])
         page = client.get(reverse("requests:detail", args=[sr.pk])).content.decode()
     assert "2026-03-09 09:34" in page and "intake-due clock-" not in page
+
+
+def test_a_city_admin_sets_a_category_s_intake_limit_in_the_configuration(world, client):
+    from guanjia.core.models import AuditAction, AuditEntry
+
+    land = Category.objects.get(code="land")
+    client.force_login(world["admin"])  # a city admin by role, not a superuser
+    url = f"/admin/requests/category/{land.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="intake_limits-TOTAL_FORMS"' in page.content.decode()
+    data = {
+        "code": land.code,
+        "name": land.name,
+        "description": land.description,
+        "group": land.group,
+        "department": land.department_id or "",
+        "default_priority": land.default_priority,
+        "active": "on",
+        "sort_order": land.sort_order,
+        # One limit of its own for the 12345 relay: 1 working hour.
+        "intake_limits-TOTAL_FORMS": "1",
+        "intake_limits-INITIAL_FORMS": "0",
+        "intake_limits-0-source": Source.OPEN311,
+        "intake_limits-0-hours": "1",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert IntakeLimit.objects.get(category=land).hours == Decimal(1)
+    assert AuditEntry.objects.filter(
+        action=AuditAction.CREATE, object_type="requests.intakelimit"
+    ).exists()
+    relayed = submitted(world, FRIDAY_1634, source=Source.OPEN311)
+    assert relayed.intake_due_at == at(2026, 3, 9, 8, 34)

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from guanjia.core.admin import AuditedAdmin
+from guanjia.core.admin import AdminOnlyInline, AuditedAdmin
 
 from .models import Category, IntakeLimit, SlaPolicy
 
 
-class IntakeLimitInline(admin.TabularInline):
+class IntakeLimitInline(AdminOnlyInline, admin.TabularInline):
     """受理时限 of the category, per channel (blank: all its channels); without one, the
     setting GUANJIA_INTAKE_HOURS."""
 
