@@ -432,6 +432,15 @@ GUANJIA_MAP_MARKERS = envstr("GUANJIA_MAP_MARKERS", "geo/jinzhou-210700.zones.js
 GUANJIA_PAGE_SIZE = envint("GUANJIA_PAGE_SIZE", "25")
 # Working hours for the service clock: comma-separated spans in local time.
 GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")
+# The direct line's clock beyond the SLA policies (working time, guanjia.worktime):
+# - intake limit (受理时限): working hours from submission to acceptance, unless the request
+#   category's intake limits (admin: request categories) say otherwise for it or its channel;
+# - a 不满意 reopening's fresh resolution window in working days (blank: the request's own
+#   resolution limit, as its SLA policy gave it at dispatch);
+# - the revisit (回访) owed after such a reopening: working days after the request is closed.
+GUANJIA_INTAKE_HOURS = envstr("GUANJIA_INTAKE_HOURS", "2")
+GUANJIA_REOPEN_RESOLVE_DAYS = envstr("GUANJIA_REOPEN_RESOLVE_DAYS", "")
+GUANJIA_REVISIT_DAYS = envstr("GUANJIA_REVISIT_DAYS", "2")
 GUANJIA_SITE_NAME = _("Guanjia investment service platform")
 # Leads (招商线索): a follow-up date missed by this many working days is told to the area's
 # leader; an open lead with no contact for this many calendar days is flagged stale.

@@ -229,7 +229,8 @@ def test_an_enterprise_contact_submits_for_their_enterprise(call, world):
     assert body["title"] == "用地手续卡在规划许可" and body["priority"] == "urgent"
     assert body["source"] == "api" and body["project"]["id"] == world["project"].pk
     assert body["steward"]["id"] == world["linghai_steward"].pk
-    assert body["resolve_due_at"] is None
+    assert body["resolve_due_at"] is None and body["accepted_at"] is None
+    assert body["intake_due_at"] and body["due_at"] == body["intake_due_at"]  # to accept by
     assert body["allowed_steps"] == ["withdraw"]
     assert [e["kind"] for e in body["events"]] == ["submit"]
     sr = ServiceRequest.objects.get(pk=body["id"])

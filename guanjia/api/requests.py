@@ -119,6 +119,10 @@ class RequestItem(Schema):
     assignee: UserRef | None = Field(description="who holds it now")
     department: DepartmentRef | None
     due_at: dt.datetime | None = Field(description="the deadline that matters now")
+    intake_due_at: dt.datetime | None = Field(
+        description="the deadline to accept it (受理时限); null without an intake limit"
+    )
+    accepted_at: dt.datetime | None = Field(description="null until accepted or dispatched")
     resolve_due_at: dt.datetime | None = Field(description="null until dispatched")
     rating: Rating | None
     supervised: bool | None = Field(description="null for enterprise contacts")
@@ -276,6 +280,8 @@ def request_item(sr: ServiceRequest, user: User) -> dict[str, Any]:
         "assignee": user_ref(sr.assignee),
         "department": _department(sr.department),
         "due_at": sr.due_at,
+        "intake_due_at": sr.intake_due_at,
+        "accepted_at": sr.accepted_at,
         "resolve_due_at": sr.resolve_due_at,
         "rating": sr.rating or None,
         "supervised": sr.supervised if staff else None,

@@ -1,4 +1,5 @@
-"""The escalation sweep: reminders at 50% and 80%, escalations at 100% and beyond.
+"""The escalation sweep: reminders at 50% and 80%, escalations at 100% and beyond, for the
+intake limit (submission to acceptance), signing-for and resolution alike (`sla`).
 
 Each open request stores its next mark and when it falls (`next_mark_at`, a partial index),
 so the sweep reads only what is due. A mark is claimed with a conditional UPDATE (the row
@@ -286,7 +287,13 @@ TITLES: dict[int, Callable[[], str]] = {
 
 def _title(sr: ServiceRequest, mark: sla.Mark) -> str:
     if mark.level == 0:
-        what = _("sign for") if mark.code.startswith("sign") else _("resolve")
+        what = (
+            _("accept")
+            if mark.code.startswith("intake")
+            else _("sign for")
+            if mark.code.startswith("sign")
+            else _("resolve")
+        )
         return _(
             "Request %(number)s: %(percent)s%% of the time to %(what)s it has passed; due %(due)s"
         ) % {
@@ -294,5 +301,14 @@ def _title(sr: ServiceRequest, mark: sla.Mark) -> str:
             "percent": int(mark.fraction * 100),
             "what": what,
             "due": services._fmt(sr.due_at),
+        }
+    if mark.code.startswith("intake"):
+        return _(
+            "Request %(number)s was not accepted in time (%(who)s, submitted %(submitted)s): "
+            "escalated to you"
+        ) % {
+            "number": sr.number,
+            "who": sr.assignee or "—",
+            "submitted": services._fmt(sr.submitted_at),
         }
     return TITLES[mark.level]() % {"number": sr.number, "who": sr.assignee or "—"}

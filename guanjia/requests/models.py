@@ -142,6 +142,43 @@ class SlaPolicy(models.Model):
         return f"{self.category or '*'} {self.get_priority_display()}"
 
 
+class IntakeLimit(models.Model):
+    """受理时限: working hours from submission to acceptance for a category's requests, for one
+    channel or (blank) all of them. A request takes the category's limit for its channel, else
+    the category's for all channels, else settings.GUANJIA_INTAKE_HOURS."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        related_name="intake_limits",
+    )
+    source = models.CharField(
+        _("channel"),
+        max_length=10,
+        choices=Source.choices,
+        blank=True,
+        help_text=_("Blank: every channel without a limit of its own."),
+    )
+    hours = models.DecimalField(
+        _("accept within (working hours)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal(200))],
+    )
+
+    class Meta:
+        verbose_name = _("intake limit")
+        verbose_name_plural = _("intake limits")
+        ordering = ["category", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "source"], name="intakelimit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.get_source_display() or '*'} {self.hours}h"
+
+
 class ServiceRequest(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
     enterprise = models.ForeignKey(
@@ -221,6 +258,9 @@ class ServiceRequest(models.Model):
     status_before_bounce = models.CharField(max_length=15, blank=True)
     bounce_reason = models.CharField(_("reason for bouncing"), max_length=500, blank=True)
 
+    # The intake clock (受理时限): from submission to acceptance, in working hours (0: none).
+    intake_hours = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    intake_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
     # The clock. Windows in working days come from the SLA policy at dispatch.
     sign_days = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(1))
     reply_days = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(3))
@@ -246,6 +286,7 @@ class ServiceRequest(models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     supervised = models.BooleanField(_("under supervision"), default=False)
 
+    accepted_at = models.DateTimeField(pgettext_lazy("request", "accepted"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed for"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     replied_at = models.DateTimeField(_("answered"), null=True, blank=True)
@@ -258,6 +299,7 @@ class ServiceRequest(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     revisit_required = models.BooleanField(_("revisit required"), default=False)
     revisited_at = models.DateTimeField(_("revisited"), null=True, blank=True)
+    revisit_due_at = models.DateTimeField(_("revisit by"), null=True, blank=True)
 
     updated_at = models.DateTimeField(auto_now=True)
 

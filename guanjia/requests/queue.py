@@ -146,7 +146,7 @@ ROW_FIELDS = [
     "id", "number", "title", "priority", "status", "due_at", "escalation_level", "supervised",
     "reopen_count", "submitted_at", "signed_at", "sign_started_at", "clock_started_at",
     "sign_days", "resolve_days", "extension_days", "paused_minutes", "paused_at",
-    "category__name", "enterprise__name", "department__name", "assignee__username",
+    "intake_hours", "intake_due_at", "category__name", "enterprise__name", "department__name", "assignee__username",
     "assignee__display_name", "assignee__first_name", "assignee__last_name",
 ]  # fmt: skip
 
@@ -163,7 +163,7 @@ def page_rows(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
 class Clock:
     """What a row shows of the clock."""
 
-    label: str  # "sign" or "resolve" or "paused" or ""
+    label: str  # "intake" or "sign" or "resolve" or "paused" or ""
     percent: float | None  # share of the window used, capped for drawing
     used: float | None  # the real share (may exceed 1)
     minutes_left: float | None

@@ -308,12 +308,15 @@ def submit(
     priority: str = "",
     source: str = Source.WEB,
     at: dt.datetime | None = None,
+    intake_clock: bool = True,
 ) -> ServiceRequest:
-    """An enterprise's new request: it goes to the enterprise's steward to accept (受理)."""
+    """An enterprise's new request: it goes to the enterprise's steward to accept (受理)
+    within the intake limit (`sla.intake_for`), the clock from submission. `intake_clock`
+    False: no intake limit (history replayed from before there was one)."""
     with steps.atomic():
         return _submit(
             actor, enterprise=enterprise, category=category, title=title, text=text,
-            project=project, priority=priority, source=source, at=at,
+            project=project, priority=priority, source=source, at=at, intake_clock=intake_clock,
         )  # fmt: skip
 
 
@@ -328,6 +331,7 @@ def _submit(
     priority: str,
     source: str,
     at: dt.datetime | None,
+    intake_clock: bool = True,
 ) -> ServiceRequest:
     if actor is not None and actor.role == Role.ENTERPRISE and actor.enterprise_id != enterprise.pk:
         raise RequestError({"enterprise": _("You can submit requests only for your enterprise.")})
@@ -358,6 +362,11 @@ def _submit(
         steward=steward,
         assignee=steward,
     )
+    if intake_clock:
+        sr.intake_hours = steps.memo(
+            f"requests.intake:{category.pk}:{source}", lambda: sla.intake_for(category, source)
+        )
+        sla.reschedule(sr, calendar(), moment, done=set())  # the intake deadline and marks
     # The related records are instances the caller read: no query each to check they exist;
     # the one constraint (a known status) holds for a new request and the database checks it.
     sr.full_clean(exclude=["number", *SUBMIT_REFERENCES], validate_constraints=False)
@@ -426,9 +435,10 @@ def _check_extension_room(sr: ServiceRequest, days: Decimal) -> None:
 
 
 def _accept(change: Change, note: str = "") -> None:
-    """受理: the steward (or area staff) takes the request in."""
+    """受理: the steward (or area staff) takes the request in; the intake clock stops."""
     change.obj.status = Status.ACCEPTED
     change.at, change.note = now(), note
+    change.obj.accepted_at = change.at
 
 
 def accept(sr: ServiceRequest, actor: User | None, note: str = "") -> ServiceRequest:
@@ -447,6 +457,7 @@ def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None =
     sr.sign_days, sr.reply_days = policy.sign_days, policy.reply_days
     sr.resolve_days, sr.max_resolve_days = policy.resolve_days, policy.max_resolve_days
     sr.status = Status.DISPATCHED
+    sr.accepted_at = sr.accepted_at or moment  # dispatched straight away: accepted with it
     sr.dispatched_by = actor
     sr.dispatched_at = sr.dispatched_at or moment
     sr.clock_started_at = sr.clock_started_at or moment
@@ -780,10 +791,13 @@ def _rate(
             sr.closed_at = moment
         return
     record_move(change)  # the rating, on the timeline; then the reopening
-    # 不满意: reopened with a fresh resolution window, and a revisit is owed.
+    # 不满意: reopened with a fresh resolution window (its length: `sla.reopen_days`), and a
+    # revisit is owed, due a set time after the request is closed again.
     sr.status = Status.HANDLING
     sr.reopen_count += 1
     sr.revisit_required = True
+    sr.revisit_due_at = None
+    sr.resolve_days = sla.reopen_days(sr)
     sr.closed_at = None
     sr.replied_at = None
     sr.on_time = None

@@ -1,21 +1,25 @@
 """The service clock of one request: SLA windows, deadlines and the marks the sweep acts on.
 
-The clock starts at dispatch and runs in working time (guanjia.worktime). It pauses only
-while the request waits on the enterprise: paused working minutes push every deadline back.
+Two clocks run in working time (guanjia.worktime). The intake clock (受理时限) runs from
+submission until the request is accepted (or dispatched, or withdrawn): its limit is in
+working hours (`intake_for`). The service clock starts at dispatch; it pauses only while the
+request waits on the enterprise: paused working minutes push every deadline back.
 Each phase has marks at fractions of its window: reminders at 50% and 80%; at 100% of
-signing-for the area lead is told; at 100% of resolution the leader in charge (包保领导);
-one more window late, the city leader.
+intake and of signing-for the area's officials are told; at 100% of resolution the leader in
+charge (包保领导); one more window late, the city leader. A 不满意 reopening starts a fresh
+resolution window (`reopen_days`) and owes a revisit (回访) by its own deadline.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q
 
 from guanjia.worktime.clock import WorkCalendar
 
-from .models import Category, Priority, ServiceRequest, SlaPolicy, Status
+from .models import Category, IntakeLimit, Priority, ServiceRequest, SlaPolicy, Status
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,38 @@ def sla_for(category: Category | None, priority: str) -> Sla:
     return Sla(policy.sign_days, policy.reply_days, policy.resolve_days, policy.max_resolve_days)
 
 
+def _decimal_setting(name: str) -> Decimal | None:
+    text = str(getattr(settings, name, "") or "").strip()
+    return Decimal(text) if text else None
+
+
+def intake_for(category: Category | None, source: str) -> Decimal:
+    """The intake limit in working hours for a request of `category` from channel `source`:
+    the category's limit for that channel, else its limit for every channel, else the
+    setting (GUANJIA_INTAKE_HOURS). 0: no intake limit."""
+    if category is not None and category.pk is not None:
+        limits = {
+            row.source: row.hours
+            for row in IntakeLimit.objects.filter(category=category, source__in=[source, ""])
+        }
+        if source in limits:
+            return limits[source]
+        if "" in limits:
+            return limits[""]
+    return _decimal_setting("GUANJIA_INTAKE_HOURS") or Decimal(0)
+
+
+def reopen_days(sr: ServiceRequest) -> Decimal:
+    """The fresh resolution window of a 不满意 reopening (GUANJIA_REOPEN_RESOLVE_DAYS; blank:
+    the request's own resolution limit)."""
+    return _decimal_setting("GUANJIA_REOPEN_RESOLVE_DAYS") or sr.resolve_days
+
+
+def revisit_days() -> Decimal:
+    """Working days after closing by which the revisit of a reopened request is due."""
+    return _decimal_setting("GUANJIA_REVISIT_DAYS") or Decimal(2)
+
+
 @dataclass(frozen=True)
 class Mark:
     code: str
@@ -52,6 +88,7 @@ class Mark:
     level: int  # 0 reminder, 1 area lead, 2 leader in charge, 3 city leader
 
 
+INTAKE_MARKS = (Mark("intake50", 0.5, 0), Mark("intake80", 0.8, 0), Mark("intake100", 1.0, 1))
 SIGN_MARKS = (Mark("sign50", 0.5, 0), Mark("sign80", 0.8, 0), Mark("sign100", 1.0, 1))
 RESOLVE_MARKS = (
     Mark("resolve50", 0.5, 0),
@@ -59,18 +96,24 @@ RESOLVE_MARKS = (
     Mark("resolve100", 1.0, 2),
     Mark("resolve200", 2.0, 3),
 )
-MARKS = {m.code: m for m in SIGN_MARKS + RESOLVE_MARKS}
+MARKS = {m.code: m for m in INTAKE_MARKS + SIGN_MARKS + RESOLVE_MARKS}
 
 
 def phase(sr: ServiceRequest) -> str | None:
-    """'sign' until signed for, then 'resolve'; None when the clock does not run."""
+    """'intake' until accepted (when the request has an intake limit); 'sign' from dispatch
+    until signed for, then 'resolve'; None when no clock runs."""
+    if sr.status == Status.SUBMITTED:
+        return "intake" if sr.intake_hours and sr.intake_hours > 0 else None
     if sr.status not in (Status.DISPATCHED, Status.HANDLING, Status.BOUNCED):
         return None
     return "sign" if sr.signed_at is None else "resolve"
 
 
 def mark_key(sr: ServiceRequest, mark: Mark) -> str:
-    """Sign marks restart with each dispatch round, resolution marks with each reopening."""
+    """Intake marks fall once; sign marks restart with each dispatch round, resolution
+    marks with each reopening."""
+    if mark.code.startswith("intake"):
+        return f"{mark.code}:0"
     if mark.code.startswith("sign"):
         return f"{mark.code}:{sr.dispatch_round}"
     return f"{mark.code}:{sr.reopen_count}"
@@ -80,9 +123,16 @@ def _resolve_minutes(sr: ServiceRequest, cal: WorkCalendar) -> float:
     return float(sr.resolve_days + sr.extension_days) * cal.minutes_per_day
 
 
+def _intake_minutes(sr: ServiceRequest) -> float:
+    return float(sr.intake_hours) * 60
+
+
 def mark_times(sr: ServiceRequest, cal: WorkCalendar) -> list[tuple[Mark, dt.datetime]]:
     """The current phase's marks and when each falls."""
     which = phase(sr)
+    if which == "intake":
+        window = _intake_minutes(sr)
+        return [(m, cal.add(sr.submitted_at, window * m.fraction)) for m in INTAKE_MARKS]
     if which == "sign":
         assert sr.sign_started_at is not None
         window = float(sr.sign_days) * cal.minutes_per_day
@@ -106,6 +156,10 @@ def reschedule(
     was never acted on stays due (it must happen); a reminder that has passed is skipped.
     """
     done = done or set()
+    if sr.intake_hours and sr.intake_hours > 0 and sr.submitted_at:
+        sr.intake_due_at = cal.add(sr.submitted_at, _intake_minutes(sr))
+    if sr.revisit_required and sr.closed_at and sr.status == Status.CLOSED:
+        sr.revisit_due_at = cal.add_days(sr.closed_at, float(revisit_days()))
     if sr.sign_started_at and sr.signed_at is None:
         sr.sign_due_at = cal.add_days(sr.sign_started_at, float(sr.sign_days))
     if sr.clock_started_at and sr.status != Status.AWAITING_INFO:
@@ -117,9 +171,11 @@ def reschedule(
             sr.clock_started_at, _resolve_minutes(sr, cal) + sr.paused_minutes
         )
     which = phase(sr)
-    sr.due_at = (
-        sr.sign_due_at if which == "sign" else sr.resolve_due_at if which == "resolve" else None
-    )
+    sr.due_at = {
+        "intake": sr.intake_due_at,
+        "sign": sr.sign_due_at,
+        "resolve": sr.resolve_due_at,
+    }.get(which or "")
     sr.next_mark, sr.next_mark_at = "", None
     for mark, at in mark_times(sr, cal):
         if mark_key(sr, mark) in done:
@@ -145,6 +201,8 @@ def following_mark(
 def elapsed_fraction(sr: ServiceRequest, cal: WorkCalendar, now: dt.datetime) -> float | None:
     """How much of the current window is used (0.5 = half; above 1 = late)."""
     which = phase(sr)
+    if which == "intake":
+        return cal.between(sr.submitted_at, now) / _intake_minutes(sr)
     if which == "sign" and sr.sign_started_at:
         window = float(sr.sign_days) * cal.minutes_per_day
         return cal.between(sr.sign_started_at, now) / window

@@ -171,6 +171,7 @@ def detail(
         "step_labels": services.STEP_LABELS,
         "internal_note_steps": services.steps_with_internal_notes(),
         "clock": queue.clock_of(sr, cal, now),
+        "revisit_late": bool(sr.revisit_required and sr.revisit_due_at and sr.revisit_due_at < now),
         "marks": marks,
         "pending_extension": pending,
         "extensions": [] if is_enterprise else list(sr.extensions.all()),

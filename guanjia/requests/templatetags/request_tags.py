@@ -35,7 +35,9 @@ def clock(clock: Any) -> str:
     else:
         text = _("%(h)s h left") % {"h": hours}
         title = _("%(h)s working hours left") % {"h": hours}
-    if clock.label == "sign":
+    if clock.label == "intake":
+        text += " · " + _("to accept")
+    elif clock.label == "sign":
         text += " · " + _("to sign for")
     elif clock.label == "resolve":
         text += " · " + _("to resolve")
