@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import re
+import uuid
 
 import pytest
 from django.db import OperationalError
@@ -111,6 +112,30 @@ def test_a_task_deferred_to_later_is_not_late(client, beating, fonts):
     assert ready(client)[1]["queue"] == "ok"
 
 
+def test_the_redis_queue_is_measured_like_the_database_one(settings):
+    """With TASKS_BACKEND=rq the depth and the oldest wait come from the rq queue (Redis
+    database 13, a queue of this test's own, as tests/test_task_recovery.py does)."""
+    import django_rq
+
+    from guanjia.core.queue import waiting
+
+    name = f"readyz-{uuid.uuid4().hex[:8]}"
+    settings.TASKS_BACKEND = "rq"
+    settings.RQ_QUEUES = {name: {"URL": "redis://127.0.0.1:6379/13"}}
+    queue = django_rq.get_queue(name)
+    try:
+        assert waiting(name) == (0, None)
+        first = queue.enqueue("guanjia.core.tasks.heartbeat")
+        queue.enqueue("guanjia.core.tasks.heartbeat")
+        first.enqueued_at = timezone.now() - dt.timedelta(minutes=20)
+        first.save()
+        depth, since = waiting(name)
+        assert depth == 2
+        assert dt.timedelta(minutes=19) < timezone.now() - since < dt.timedelta(minutes=21)
+    finally:
+        queue.empty()
+
+
 def test_readyz_fails_when_the_storage_is_not_writable(client, beating, fonts, settings, tmp_path):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the store's folder should be")
@@ -119,10 +144,15 @@ def test_readyz_fails_when_the_storage_is_not_writable(client, beating, fonts, s
     assert (status, body["storage"]) == (503, "fail")
 
 
-def test_readyz_fails_when_redis_does_not_answer(client, beating, fonts, settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("redis://127.0.0.1:6379/13", (200, "ok")), ("redis://127.0.0.1:1/0", (503, "fail"))],
+)
+def test_readyz_pings_redis_when_configured(client, beating, fonts, settings, url, expected):
+    settings.REDIS_URL = url  # nothing listens on port 1
     status, body = ready(client)
-    assert (status, body["redis"], body["database"]) == (503, "fail", "ok")
+    assert (status, body["redis"]) == expected
+    assert body["database"] == "ok"
 
 
 def test_a_missing_chinese_font_is_a_warning_not_a_failure(client, beating, fonts, caplog):
@@ -321,3 +351,17 @@ def test_admins_see_that_no_chinese_font_is_installed(client, users, fonts):
     fonts["cjk"] = True
     health._fonts = None
     assert "data-prerequisite" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_guanjia_serve_gives_gunicorn_an_empty_metrics_folder(settings, tmp_path, monkeypatch):
+    """Its workers add their request figures up there; last run's files are gone."""
+    from guanjia.core.management.commands.serve import Command
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    settings.VAR_DIR = tmp_path
+    stale = tmp_path / "prometheus-8123" / "counter_4242.db"
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    env = Command().web_environment({"port": 8123})
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == str(stale.parent)
+    assert stale.parent.is_dir() and not any(stale.parent.iterdir())

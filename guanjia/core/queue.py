@@ -13,11 +13,11 @@ from django.utils import timezone
 QUEUE = "default"
 
 
-def _db_waiting() -> tuple[int, dt.datetime | None]:
+def _db_waiting(name: str) -> tuple[int, dt.datetime | None]:
     from django.db.models import Min, Q
     from django_tasks_db.models import DBTaskResult, get_date_max
 
-    ready = DBTaskResult.objects.ready().filter(queue_name=QUEUE)
+    ready = DBTaskResult.objects.ready().filter(queue_name=name)
     undeferred = Q(run_after=get_date_max())  # enqueued to run at once
     figures = ready.aggregate(
         oldest_enqueued=Min("enqueued_at", filter=undeferred),
@@ -27,10 +27,10 @@ def _db_waiting() -> tuple[int, dt.datetime | None]:
     return ready.count(), min(since) if since else None
 
 
-def _rq_waiting() -> tuple[int, dt.datetime | None]:
+def _rq_waiting(name: str) -> tuple[int, dt.datetime | None]:
     import django_rq
 
-    queue = django_rq.get_queue(QUEUE)
+    queue = django_rq.get_queue(name)
     depth = int(queue.count)
     for job_id in queue.get_job_ids(0, 1):
         job = queue.fetch_job(job_id)
@@ -40,12 +40,12 @@ def _rq_waiting() -> tuple[int, dt.datetime | None]:
     return depth, None
 
 
-def waiting() -> tuple[int, dt.datetime | None]:
+def waiting(name: str = QUEUE) -> tuple[int, dt.datetime | None]:
     """How many tasks are ready to run and not yet taken, and since when the oldest waits."""
     if settings.TASKS_BACKEND == "db":
-        return _db_waiting()
+        return _db_waiting(name)
     if settings.TASKS_BACKEND == "rq":
-        return _rq_waiting()
+        return _rq_waiting(name)
     return 0, None
 
 
