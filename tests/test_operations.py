@@ -276,6 +276,26 @@ def test_metrics_show_the_queue_and_the_sla_sweep(client, beating):
     assert _sample(text, "guanjia_periodic_last_run_age_seconds", task=heartbeat.module_path) < 60
 
 
+def test_metrics_show_the_outbox_and_the_rollups(client, users):
+    from guanjia.cockpit.models import RefreshState
+    from guanjia.notifications.models import Notification
+
+    for status in ("pending", "pending", "failed", "sent"):
+        Notification.objects.create(
+            recipient=users["steward"], kind="test", title="t", email_status=status
+        )
+
+    RefreshState.objects.create(
+        key="rollups", refreshed_at=timezone.now() - dt.timedelta(minutes=2), seconds=1.5
+    )
+    text = client.get("/metrics").content.decode()
+    assert _sample(text, "guanjia_outbox_emails", status="pending") == 2
+    assert _sample(text, "guanjia_outbox_emails", status="failed") == 1
+    assert _sample(text, "guanjia_webhook_deliveries", status="failed") == 0
+    assert 115 < _sample(text, "guanjia_rollup_age_seconds", rollup="rollups") < 200
+    assert _sample(text, "guanjia_rollup_refresh_seconds", rollup="rollups") == 1.5
+
+
 # --- request ids and log lines ----------------------------------------------------------------
 
 

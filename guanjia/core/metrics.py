@@ -8,7 +8,9 @@
   `guanjia_tasks_queued`, `guanjia_tasks_oldest_age_seconds`, and for each periodic task the
   last run's duration and age (`guanjia_periodic_last_duration_seconds{task}`,
   `guanjia_periodic_last_run_age_seconds{task}`: the SLA sweep is
-  `guanjia.requests.tasks.sweep_requests`).
+  `guanjia.requests.tasks.sweep_requests`);
+- the higher apps' figures registered in `figures`: the outbox (emails and webhook deliveries
+  pending and failed) and the cockpit's rollups (age, last refresh's duration).
 
 Who may read them: a request from the machine itself (loopback, not relayed by a proxy) or one
 with `Authorization: Bearer <GUANJIA_METRICS_TOKEN>`; anyone else gets a 404, as for a page that
@@ -21,7 +23,8 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound
@@ -30,6 +33,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
+
+from .hooks import Hooks
 
 log = logging.getLogger("guanjia.metrics")
 
@@ -51,6 +56,11 @@ LATENCY = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0),
 )
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+# Figures of higher apps, read at each scrape: each registered function (in its app's
+# `ready()`) yields (metric name, help, labels, value); the outbox and the cockpit's rollups.
+type Figure = tuple[str, str, dict[str, str], float]
+figures: Hooks[Callable[[], Iterable[Figure]]] = Hooks("core.metrics.figures")
 
 
 class MetricsMiddleware:
@@ -122,6 +132,23 @@ class PlatformCollector(Collector):
                 age_of_run.add_metric([name], max(0.0, (now - last_run_at).total_seconds()))
         yield duration
         yield age_of_run
+        yield from self.app_figures()
+
+    def app_figures(self) -> Iterator[Metric]:
+        families: dict[str, GaugeMetricFamily] = {}
+        samples: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
+        for key, figures_of in figures.items():
+            try:
+                for name, help_text, labels, value in figures_of():
+                    if name not in families:
+                        families[name] = GaugeMetricFamily(name, help_text, labels=list(labels))
+                    samples[name].append((labels, value))
+            except Exception:
+                log.exception("metrics: %s failed", key)
+        for name, family in families.items():
+            for labels, value in samples[name]:
+                family.add_metric(list(labels.values()), value)
+            yield family
 
 
 PLATFORM = PlatformCollector()
