@@ -296,6 +296,22 @@ def test_metrics_show_the_outbox_and_the_rollups(client, users):
     assert _sample(text, "guanjia_rollup_refresh_seconds", rollup="rollups") == 1.5
 
 
+def test_metrics_show_the_database_pool_when_there_is_one(client, db, monkeypatch):
+    from guanjia.core import metrics
+
+    assert "guanjia_db_pool" not in client.get("/metrics").content.decode()  # SQLite: none
+
+    class Pool:
+        def get_stats(self) -> dict[str, int]:
+            return {"pool_size": 4, "pool_available": 1, "pool_max": 8, "requests_waiting": 2}
+
+    monkeypatch.setattr(metrics, "_pool", Pool)
+    text = client.get("/metrics").content.decode()
+    assert _sample(text, "guanjia_db_pool_connections", state="open") == 4
+    assert _sample(text, "guanjia_db_pool_connections", state="idle") == 1
+    assert _sample(text, "guanjia_db_pool_requests_waiting") == 2
+
+
 # --- request ids and log lines ----------------------------------------------------------------
 
 

@@ -9,6 +9,8 @@
   last run's duration and age (`guanjia_periodic_last_duration_seconds{task}`,
   `guanjia_periodic_last_run_age_seconds{task}`: the SLA sweep is
   `guanjia.requests.tasks.sweep_requests`);
+- the answering web worker's PostgreSQL pool (`guanjia_db_pool_connections{state}`,
+  `guanjia_db_pool_requests_waiting`), with DB_POOL;
 - the higher apps' figures registered in `figures`: the outbox (emails and webhook deliveries
   pending and failed) and the cockpit's rollups (age, last refresh's duration).
 
@@ -25,6 +27,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotFound
@@ -132,7 +135,28 @@ class PlatformCollector(Collector):
                 age_of_run.add_metric([name], max(0.0, (now - last_run_at).total_seconds()))
         yield duration
         yield age_of_run
+        yield from self.pool_figures()
         yield from self.app_figures()
+
+    def pool_figures(self) -> Iterator[Metric]:
+        pool = _pool()
+        if pool is None:
+            return
+        stats = pool.get_stats()
+        connections = GaugeMetricFamily(
+            "guanjia_db_pool_connections",
+            "The answering web worker's PostgreSQL pool: connections open, idle, and its maximum.",
+            labels=["state"],
+        )
+        connections.add_metric(["open"], stats.get("pool_size", 0))
+        connections.add_metric(["idle"], stats.get("pool_available", 0))
+        connections.add_metric(["max"], stats.get("pool_max", 0))
+        yield connections
+        yield GaugeMetricFamily(
+            "guanjia_db_pool_requests_waiting",
+            "Requests of the answering web worker waiting for a pooled connection.",
+            value=stats.get("requests_waiting", 0),
+        )
 
     def app_figures(self) -> Iterator[Metric]:
         families: dict[str, GaugeMetricFamily] = {}
@@ -149,6 +173,14 @@ class PlatformCollector(Collector):
             for labels, value in samples[name]:
                 family.add_metric(list(labels.values()), value)
             yield family
+
+
+def _pool() -> Any:
+    """This process's psycopg pool (DB_POOL), if it has opened one: never opened here."""
+    from django.db import connections
+
+    connection = connections["default"]
+    return getattr(type(connection), "_connection_pools", {}).get(connection.alias)
 
 
 PLATFORM = PlatformCollector()
