@@ -187,6 +187,24 @@ def test_readyz_reveals_no_error_host_or_version(client, beating, fonts, monkeyp
     assert secret in caplog.text  # the reason is in the log, for the operator
 
 
+def test_with_the_database_down_readyz_is_503_and_healthz_still_200(client, beating, fonts):
+    """The outage as tests/test_db_down.py simulates it: every query fails like psycopg's."""
+    from unittest import mock
+
+    from django.db.backends.utils import CursorWrapper
+
+    refused = OperationalError("connection to server at 10.2.3.4, port 5432 failed")
+    with mock.patch.object(CursorWrapper, "execute", side_effect=refused):
+        live = client.get("/healthz")
+        response = client.get("/readyz")
+    assert live.status_code == 200
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["database"] == "fail" and body["storage"] == "ok"
+    assert "10.2.3.4" not in response.content.decode()
+    assert ready(client)[0] == 200  # back when the database is
+
+
 def test_probes_pass_the_host_check_https_redirect_and_log_in(client, beating, fonts, settings):
     """A load balancer probes by address over plain HTTP, without a session."""
     settings.ALLOWED_HOSTS = ["guanjia.example.gov.cn"]
