@@ -13,6 +13,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
@@ -94,6 +96,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Operations (docs/operations.md): the request's id for the logs and the X-Request-ID
+    # header, the request metrics, then /healthz, /readyz and /metrics answered before the
+    # session, the log-in, the rate limits, the host check and the HTTPS redirect.
+    "guanjia.core.logs.RequestIdMiddleware",
+    "guanjia.core.metrics.MetricsMiddleware",
+    "guanjia.core.health.ProbeMiddleware",
+    "guanjia.core.metrics.MetricsEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -457,14 +466,24 @@ GUANJIA_WEBHOOK_RETRY_SECONDS = envint("GUANJIA_WEBHOOK_RETRY_SECONDS", "30")
 GUANJIA_EMAIL_MAX_ATTEMPTS = envint("GUANJIA_EMAIL_MAX_ATTEMPTS", "6")
 GUANJIA_EMAIL_RETRY_SECONDS = envint("GUANJIA_EMAIL_RETRY_SECONDS", "120")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # django-axes: failures and lock-outs (WARNING) are logged, successes are not.
-        "axes": {"level": "WARNING"},
-    },
-}
+# --- Operations: health, metrics, logs (docs/operations.md) ------------------------------------
+# /readyz fails when the scheduler has not enqueued its heartbeat (every minute) for this long,
+# or when the oldest waiting task has waited this long; each outside check (Redis) gives up
+# after GUANJIA_READY_TIMEOUT_SECONDS. GUANJIA_READY_WARN_ONLY names checks that are reported
+# ("warn") but do not make the node unready, e.g. "scheduler,queue" for a balancer that should
+# keep serving pages while the background work is down.
+GUANJIA_READY_SCHEDULER_SECONDS = envint("GUANJIA_READY_SCHEDULER_SECONDS", "180")
+GUANJIA_READY_QUEUE_SECONDS = envint("GUANJIA_READY_QUEUE_SECONDS", "600")
+GUANJIA_READY_TIMEOUT_SECONDS = envint("GUANJIA_READY_TIMEOUT_SECONDS", "2")
+GUANJIA_READY_WARN_ONLY = [
+    c.strip() for c in envstr("GUANJIA_READY_WARN_ONLY", "").split(",") if c.strip()
+]
+# /metrics answers the machine itself (loopback, not through a proxy) and a scraper sending
+# "Authorization: Bearer <token>"; empty: loopback only.
+GUANJIA_METRICS_TOKEN = envstr("GUANJIA_METRICS_TOKEN", "")
+if PRODUCTION and GUANJIA_METRICS_TOKEN and len(GUANJIA_METRICS_TOKEN) < 32:
+    raise ValueError("GUANJIA_METRICS_TOKEN must be at least 32 characters")
+# Log lines carry time, level, logger and the request's id (guanjia/core/logs.py); one JSON
+# object a line with GUANJIA_LOG_JSON=1.
+GUANJIA_LOG_JSON = envbool("GUANJIA_LOG_JSON", "false")
+LOGGING = logging_config(envstr("LOG_LEVEL", "INFO"), GUANJIA_LOG_JSON)

@@ -17,7 +17,10 @@ def _warm_up() -> None:
     from django.db import connections
     from django.urls import get_resolver
 
+    from guanjia.core.health import warn_if_no_cjk_font
+
     get_resolver().url_patterns  # noqa: B018 -- imports every urls.py and its views
+    warn_if_no_cjk_font()  # logged once at start: the PDF reports need a Chinese font
     # Nothing may hold a database connection across the fork (the workers would share it).
     for connection in connections.all(initialized_only=True):
         connection.close()

@@ -260,3 +260,17 @@ def test_the_log_in_rate_limit_counts_per_real_client(stack):
     assert int(refused.headers["retry-after"]) >= 1
     assert busy.request("GET", "/login/").status == 200  # reading the page is not limited
     assert other.log_in(USERNAME, PASSWORD).status == 302
+
+
+def test_nginx_request_id_reaches_the_client_and_metrics_stay_closed(stack):
+    """nginx's $request_id (guanjia-proxy.conf) is the id the application logs and echoes;
+    /metrics, though gunicorn sees nginx's 127.0.0.1, is refused to a relayed request."""
+    visitor = Browser(stack, "127.0.0.6")
+    first, second = visitor.request("GET", "/healthz"), visitor.request("GET", "/healthz")
+    assert first.status == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", first.headers["x-request-id"])
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    # A client's own X-Request-ID is replaced by nginx's.
+    forged = visitor.request("GET", "/healthz", **{"X-Request-ID": "forged-by-the-client"})
+    assert forged.headers["x-request-id"] != "forged-by-the-client"
+    assert visitor.request("GET", "/metrics").status == 404

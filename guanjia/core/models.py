@@ -99,6 +99,9 @@ class ScheduledJob(models.Model):
     name = models.CharField(_("task"), max_length=200, unique=True)
     next_run_at = models.DateTimeField(_("next run"))
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    # Seconds the last run took, for the jobs that time themselves (scheduling.timed): the
+    # SLA sweep. Read by /metrics.
+    last_duration = models.FloatField(_("last run's duration (s)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("scheduled job")

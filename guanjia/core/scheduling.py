@@ -7,7 +7,9 @@ twice — the same claim healthchecks' sendalerts uses.
 """
 
 import datetime as dt
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,3 +56,14 @@ def due_jobs(now: dt.datetime | None = None) -> list[str]:
             job.task.enqueue()
             enqueued.append(job.name)
     return enqueued
+
+
+@contextmanager
+def timed(task: Any) -> Iterator[None]:
+    """Keep how long a periodic task's run took on its row (`last_duration`, read by
+    /metrics). A run that raises keeps the previous figure."""
+    started = time.perf_counter()
+    yield
+    ScheduledJob.objects.filter(name=task.module_path).update(
+        last_duration=time.perf_counter() - started
+    )

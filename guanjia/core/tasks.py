@@ -9,7 +9,8 @@ from .scheduling import periodic
 @periodic(seconds=60)
 @task()
 def heartbeat() -> str:
-    """Proves a worker is consuming the queue (used by the health check and the tests)."""
+    """Proves the scheduler is enqueueing: `/readyz` reads when it last did (its ScheduledJob
+    row, guanjia.core.health), and the queue check that a worker takes what it enqueues."""
     return timezone.now().isoformat()
 
 

@@ -8,9 +8,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        """Be how core tells people (`guanjia.core.hooks.notifiers`)."""
+        """Be how core tells people (`guanjia.core.hooks.notifiers`); the outbox in /metrics."""
+        from guanjia.core import metrics
         from guanjia.core.hooks import notifiers
 
+        from .metrics import outbox
         from .services import notify
 
         notifiers.register(notify, key="notifications")
+        metrics.figures.register(outbox, key="notifications.outbox")

@@ -8,6 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
+from guanjia.core.health import warn_if_no_cjk_font
 from guanjia.core.scheduling import REGISTRY, due_jobs
 
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         discover()
+        warn_if_no_cjk_font()  # the reports it schedules are drawn with a Chinese font
         self.stdout.write(f"scheduler: {len(REGISTRY)} periodic tasks: {', '.join(REGISTRY)}")
         self.running = True
 

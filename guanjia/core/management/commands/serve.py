@@ -1,5 +1,7 @@
 """Serve the platform: gunicorn, the task worker and the scheduler; Ctrl-C stops them all."""
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,8 +53,21 @@ class Command(BaseCommand):
                 cmds.append([sys.executable, "-m", "guanjia", *DB_WORKER])
         return cmds
 
+    def web_environment(self, options: dict[str, Any]) -> dict[str, str]:
+        """The web server's environment: its workers' request metrics add up in a folder of
+        its own, emptied at each start (guanjia.core.metrics)."""
+        env = dict(os.environ)
+        if "PROMETHEUS_MULTIPROC_DIR" not in env:
+            folder = settings.VAR_DIR / f"prometheus-{options['port']}"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        return env
+
     def handle(self, *args: Any, **options: Any) -> None:
-        procs = [subprocess.Popen(cmd) for cmd in self.commands(options)]  # noqa: S603
+        web, *others = self.commands(options)
+        procs = [subprocess.Popen(web, env=self.web_environment(options))]  # noqa: S603
+        procs += [subprocess.Popen(cmd) for cmd in others]  # noqa: S603
         self.stdout.write(
             f"Guanjia is serving on http://{options['host']}:{options['port']}/ (Ctrl-C stops)"
         )
