@@ -239,7 +239,7 @@ def _guest_rows(request: AuthedRequest, event: Event, q: str, can_manage: bool) 
             Q(enterprise__name__icontains=q) | Q(attendees__name__icontains=q) | Q(city=q)
         ).distinct()
     steps = list(GUEST_STEPS) if can_manage else []
-    cells = {
+    cells: dict[str, Any] = {
         "manage": can_manage,
         "links": {
             "attendee_add": reverse("events:attendee_add", args=[event.pk, _ANY]),

@@ -250,7 +250,7 @@ def _move_forms(request: AuthedRequest, steps: list[Any]) -> dict[str, tuple[str
     its lead id a placeholder), with the action the placeholder gives: 120 cards of three or
     four forms each, drawn one by one, took most of the board's time (bench/leads.py)."""
     board_url = reverse("leads:board")
-    forms = {}
+    forms: dict[str, tuple[str, str]] = {}
     for step in steps:
         html = render_to_string(
             "leads/_step_form.html",
