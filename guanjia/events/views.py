@@ -45,8 +45,7 @@ def event_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
-    event = get_event(user, pk)
-    figures = type(event).objects.with_figures().get(pk=event.pk)
+    event = figures = get_event(user, pk, figures=True)  # one query, not two
     sees_guests = access.can_see_guests(user, event)
     participants = list(event.participants.order_by("home_city", "name")) if sees_guests else []
     visible_enterprises = set(
@@ -150,13 +149,38 @@ _ANY = 987654321  # the guest id the row links are reversed with once, then repl
 _ANY_TEXT = str(_ANY)
 
 
+def _guest_actions(status: str, cells: dict[str, Any]) -> tuple[SafeString, SafeString]:
+    """The "add an attendee" form and the actions cell of a guest in `status`, for the
+    placeholder id `_ANY` (the links are reversed with it)."""
+    words, own = cells["words"], cells["links"]
+    add_attendee = format_html(
+        '\n      <details><summary>{}</summary>\n      <form method="post" action="{}">{}\n'
+        '        {}\n        <button type="submit" class="btn">{}</button></form></details>',
+        words["add_attendee"], own["attendee_add"], cells["csrf"], cells["attendee_fields"],
+        words["add"],
+    )  # fmt: skip
+    steps = format_html_join(
+        "",
+        '\n      <form method="post" action="{}" class="inline">{}<button type="submit" class="btn{}">{}</button></form>',
+        (
+            (own[step.name], cells["csrf"], " primary" if step.name == "check_in" else "", label)
+            for step, label in cells["steps"]
+            if status in step.sources
+        ),
+    )
+    actions = format_html(
+        '<td data-label="{}" class="actions">{}\n      <a class="btn" href="{}">{}</a>\n    </td>',
+        words["actions"], steps, own["qr"], words["qr"],
+    )  # fmt: skip
+    return add_attendee, actions
+
+
 def _guest_row(guest: Guest, cells: dict[str, Any]) -> SafeString:
     """One row of the guest list as HTML. The row is the same 300 times over: drawn here with
     `format_html` (every value escaped) from words, links and the token made once for the list
     (`_guest_rows`), not by the template engine cell by cell, which took most of the page's time
     in bench/leads.py. The table around it is `events/guests.html`."""
     pk = str(guest.pk)
-    own = {name: mark_safe(url.replace(_ANY_TEXT, pk)) for name, url in cells["links"].items()}  # noqa: S308
     words = cells["words"]
     walk_in = (
         format_html(' <span class="muted">({})</span>', words["walk_in"]) if guest.walk_in else ""
@@ -182,33 +206,15 @@ def _guest_row(guest: Guest, cells: dict[str, Any]) -> SafeString:
         if guest.checked_in_at
         else ""
     )
-    manage = cells["manage"]
     add_attendee = actions = ""
-    if manage:
-        add_attendee = format_html(
-            '\n      <details><summary>{}</summary>\n      <form method="post" action="{}">{}\n'
-            '        {}\n        <button type="submit" class="btn">{}</button></form></details>',
-            words["add_attendee"], own["attendee_add"], cells["csrf"], cells["attendee_fields"],
-            words["add"],
-        )  # fmt: skip
-        steps = format_html_join(
-            "",
-            '\n      <form method="post" action="{}" class="inline">{}<button type="submit" class="btn{}">{}</button></form>',
-            (
-                (
-                    own[step.name],
-                    cells["csrf"],
-                    " primary" if step.name == "check_in" else "",
-                    label,
-                )
-                for step, label in cells["steps"]
-                if guest.status in step.sources
-            ),
-        )
-        actions = format_html(
-            '<td data-label="{}" class="actions">{}\n      <a class="btn" href="{}">{}</a>\n    </td>',
-            words["actions"], steps, own["qr"], words["qr"],
-        )  # fmt: skip
+    if cells["manage"]:
+        # The guest's forms depend only on its status: drawn once a status with a placeholder
+        # id (`_guest_actions`), then given the guest's own.
+        drawn = cells["drawn"]
+        if guest.status not in drawn:
+            drawn[guest.status] = _guest_actions(guest.status, cells)
+        # Drawn escaped (format_html); the id put in is a number.
+        add_attendee, actions = (mark_safe(h.replace(_ANY_TEXT, pk)) for h in drawn[guest.status])  # noqa: S308
     return format_html(
         '<tr id="guest-{}">\n'
         '    <td data-label="{}">{}{}</td>\n'
@@ -241,6 +247,7 @@ def _guest_rows(request: AuthedRequest, event: Event, q: str, can_manage: bool) 
     steps = list(GUEST_STEPS) if can_manage else []
     cells: dict[str, Any] = {
         "manage": can_manage,
+        "drawn": {},  # a status's forms, see `_guest_actions`
         "links": {
             "attendee_add": reverse("events:attendee_add", args=[event.pk, _ANY]),
             "qr": reverse("events:guest_qr", args=[event.pk, _ANY]),
@@ -261,7 +268,7 @@ def _guest_rows(request: AuthedRequest, event: Event, q: str, can_manage: bool) 
         },
     }  # fmt: skip
     cells["words"] = {k: escape(v) for k, v in cells["words"].items()}
-    cells["links"] = {k: escape(v) for k, v in cells["links"].items()}
+    cells["links"] = {k: mark_safe(escape(v)) for k, v in cells["links"].items()}  # noqa: S308
     # A guest's attendees in their order ("guest", "id") without joining what orders guests.
     attendees = Prefetch("attendees", queryset=Attendee.objects.order_by("id"))
     return [_guest_row(guest, cells) for guest in guests.prefetch_related(attendees)]
