@@ -75,5 +75,15 @@ def test_the_board_shows_at_most_so_many_cards_a_column_with_the_count_and_a_lin
     assert lead_column["count"] == 5
     assert len(lead_column["cards"]) == 3
     assert f"{reverse('leads:list')}?status=lead".encode() in response.content
-    # Every card the official works offers its steps (decided in one query for the board).
+    # Every card the official works offers its steps, each form posting for its own lead back
+    # to the board (the forms are drawn once for the board, then given each card's action).
     assert all(card.steps for card in lead_column["cards"])
+    html = response.content.decode()
+    for card in lead_column["cards"]:
+        assert f'<a href="{reverse("leads:detail", args=[card.pk])}">{card.name}</a>' in html
+        for step in ("contact", "negotiate", "sign", "pause", "drop"):
+            assert f'action="{reverse("leads:step", args=[card.pk, step])}"' in html
+    offered = sum(
+        len(card.steps) for column in response.context["columns"] for card in column["cards"]
+    )
+    assert html.count(f'name="next" value="{reverse("leads:board")}"') == offered

@@ -38,9 +38,12 @@ def can_edit(user: User, event: Event) -> bool:
     )
 
 
-def get_event(user: User, pk: int, *, write: bool = False) -> Event:
+def get_event(user: User, pk: int, *, write: bool = False, figures: bool = False) -> Event:
+    """The event if the user sees it (else 404); with `figures`, its headline figures
+    annotated in the same query (`EventQuerySet.with_figures`)."""
+    events = events_for(user).select_related("region")
     try:
-        event = events_for(user).select_related("region").get(pk=pk)
+        event = (events.with_figures() if figures else events).get(pk=pk)
     except (Event.DoesNotExist, ValueError, TypeError):
         raise Http404("no such event") from None
     if write and not can_edit(user, event):

@@ -175,10 +175,16 @@ def event_followthrough(
     """Everything the event page's follow-through panel shows, within `scope` (a Q on
     Signing from `access.followthrough_scope`); laggards only of projects the user sees."""
     signings = signed(scope).filter(event=event)
+    totals = rates(signings)
+    if not totals["signed"]:  # nothing signed in scope: the panel says so, no more queries
+        return {
+            "totals": totals, "by_area": [], "by_team": [], "over_time": [],
+            "undated_started": 0, "laggards": [], "lag_months": lag_months,
+        }  # fmt: skip
     mine = signings if visible_projects is None else signings.filter(project__in=visible_projects)
     late = laggards(mine, today, lag_months)
     return {
-        "totals": rates(signings),
+        "totals": totals,
         "by_area": rates_by(signings, "government__path", "government", "government__name"),
         "by_team": [
             row for row in rates_by(signings, "project__task_force") if row["project__task_force"]

@@ -11,12 +11,16 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,7 +31,7 @@ from guanjia.enterprises import access as enterprise_access
 from guanjia.events import access, printables, services
 from guanjia.events.access import events_for, get_event
 from guanjia.events.forms import AttendeeForm, EventForm, GuestForm, RowForm, WalkInForm
-from guanjia.events.models import Event, Guest, SigningListRow
+from guanjia.events.models import Attendee, Event, Guest, GuestStatus, SigningListRow
 from guanjia.events.steps import EVENT_STEPS, GUEST_STEPS, ROW_STEPS
 
 
@@ -41,8 +45,7 @@ def event_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
-    event = get_event(user, pk)
-    figures = type(event).objects.with_figures().get(pk=event.pk)
+    event = figures = get_event(user, pk, figures=True)  # one query, not two
     sees_guests = access.can_see_guests(user, event)
     participants = list(event.participants.order_by("home_city", "name")) if sees_guests else []
     visible_enterprises = set(
@@ -142,27 +145,136 @@ def event_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
 # --- the guest list ------------------------------------------------------------------------
 
 
-def _guest_rows(event: Event, q: str) -> list[dict[str, Any]]:
-    guests = Guest.objects.filter(event=event).select_related("enterprise")
+_ANY = 987654321  # the guest id the row links are reversed with once, then replaced per row
+_ANY_TEXT = str(_ANY)
+
+
+def _guest_actions(status: str, cells: dict[str, Any]) -> tuple[SafeString, SafeString]:
+    """The "add an attendee" form and the actions cell of a guest in `status`, for the
+    placeholder id `_ANY` (the links are reversed with it)."""
+    words, own = cells["words"], cells["links"]
+    add_attendee = format_html(
+        '\n      <details><summary>{}</summary>\n      <form method="post" action="{}">{}\n'
+        '        {}\n        <button type="submit" class="btn">{}</button></form></details>',
+        words["add_attendee"], own["attendee_add"], cells["csrf"], cells["attendee_fields"],
+        words["add"],
+    )  # fmt: skip
+    steps = format_html_join(
+        "",
+        '\n      <form method="post" action="{}" class="inline">{}<button type="submit" class="btn{}">{}</button></form>',
+        (
+            (own[step.name], cells["csrf"], " primary" if step.name == "check_in" else "", label)
+            for step, label in cells["steps"]
+            if status in step.sources
+        ),
+    )
+    actions = format_html(
+        '<td data-label="{}" class="actions">{}\n      <a class="btn" href="{}">{}</a>\n    </td>',
+        words["actions"], steps, own["qr"], words["qr"],
+    )  # fmt: skip
+    return add_attendee, actions
+
+
+def _guest_row(guest: Guest, cells: dict[str, Any]) -> SafeString:
+    """One row of the guest list as HTML. The row is the same 300 times over: drawn here with
+    `format_html` (every value escaped) from words, links and the token made once for the list
+    (`_guest_rows`), not by the template engine cell by cell, which took most of the page's time
+    in bench/leads.py. The table around it is `events/guests.html`."""
+    pk = str(guest.pk)
+    words = cells["words"]
+    walk_in = (
+        format_html(' <span class="muted">({})</span>', words["walk_in"]) if guest.walk_in else ""
+    )
+    attendees = (
+        format_html_join(
+            "",
+            "<div>{}{}{}</div>",
+            (
+                (
+                    a.name,
+                    f" · {a.title}" if a.title else "",
+                    f" · {p}" if (p := mask_phone(a.phone)) else "",
+                )
+                for a in attendees_of
+            ),
+        )
+        if (attendees_of := guest.attendees.all())
+        else "—"
+    )
+    checked = (
+        format_html('<div class="muted">{}</div>', localtime(guest.checked_in_at).strftime("%H:%M"))
+        if guest.checked_in_at
+        else ""
+    )
+    add_attendee = actions = ""
+    if cells["manage"]:
+        # The guest's forms depend only on its status: drawn once a status with a placeholder
+        # id (`_guest_actions`), then given the guest's own.
+        drawn = cells["drawn"]
+        if guest.status not in drawn:
+            drawn[guest.status] = _guest_actions(guest.status, cells)
+        # Drawn escaped (format_html); the id put in is a number.
+        add_attendee, actions = (mark_safe(h.replace(_ANY_TEXT, pk)) for h in drawn[guest.status])  # noqa: S308
+    return format_html(
+        '<tr id="guest-{}">\n'
+        '    <td data-label="{}">{}{}</td>\n'
+        '    <td data-label="{}">{}</td>\n'
+        '    <td data-label="{}">{}{}\n    </td>\n'
+        '    <td data-label="{}" class="status-{}">{}{}</td>\n'
+        "    {}\n  </tr>\n",
+        guest.pk,
+        words["enterprise"], guest.enterprise.name, walk_in,
+        words["from"], guest.city or "—",
+        words["attendees"], attendees, add_attendee,
+        words["status"], guest.status, cells["statuses"].get(guest.status, guest.status), checked,
+        actions,
+    )  # fmt: skip
+
+
+def _guest_rows(request: AuthedRequest, event: Event, q: str, can_manage: bool) -> list[SafeString]:
+    """The guest list's rows (all of them: the list is searched and printed whole)."""
+    # The guests' order within one event ("event", "city", "enterprise__name", "id"), without
+    # joining the event for its own order.
+    guests = (
+        Guest.objects.filter(event=event)
+        .select_related("enterprise")
+        .order_by("city", "enterprise__name", "id")
+    )
     if q:
         guests = guests.filter(
             Q(enterprise__name__icontains=q) | Q(attendees__name__icontains=q) | Q(city=q)
         ).distinct()
-    rows = []
-    for guest in guests.prefetch_related("attendees"):
-        rows.append(
-            {
-                "guest": guest,
-                "attendees": [
-                    {"name": a.name, "title": a.title, "phone": mask_phone(a.phone)}
-                    for a in guest.attendees.all()
-                ],
-            }
-        )
-    return rows
+    steps = list(GUEST_STEPS) if can_manage else []
+    cells: dict[str, Any] = {
+        "manage": can_manage,
+        "drawn": {},  # a status's forms, see `_guest_actions`
+        "links": {
+            "attendee_add": reverse("events:attendee_add", args=[event.pk, _ANY]),
+            "qr": reverse("events:guest_qr", args=[event.pk, _ANY]),
+            **{s.name: reverse("events:guest_step", args=[event.pk, _ANY, s.name]) for s in steps},
+        },  # escaped as any value (below); the id put in per row is a number
+        "steps": [(s, escape(s.label)) for s in steps],
+        "statuses": {value: escape(label) for value, label in GuestStatus.choices},
+        # One token for every row's forms (any masked copy of the token is valid).
+        "csrf": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
+        # The attendee form is the same on every row: drawn once, not once a guest.
+        "attendee_fields": _attendee_fields() if can_manage else "",
+        "words": {  # escaped once (escape returns safe text, which is not escaped again)
+            "enterprise": _("Enterprise"), "from": _("Comes from"), "attendees": _("Attendees"),
+            "status": _("Status"), "actions": _("Actions"), "walk_in": _("walk-in"),
+            "add_attendee": _("Add an attendee"), "add": _("Add"), "qr": _("QR code"),
+        },
+    }  # fmt: skip
+    cells["words"] = {k: escape(v) for k, v in cells["words"].items()}
+    cells["links"] = {k: mark_safe(escape(v)) for k, v in cells["links"].items()}  # noqa: S308
+    # A guest's attendees in their order ("guest", "id") without joining what orders guests.
+    attendees = Prefetch("attendees", queryset=Attendee.objects.order_by("id"))
+    return [_guest_row(guest, cells) for guest in guests.prefetch_related(attendees)]
 
 
-def _attendee_fields() -> str:
+def _attendee_fields() -> SafeString:
     return render_to_string("events/_attendee_fields.html", {"attendee_form": AttendeeForm()})
 
 
@@ -186,16 +298,12 @@ def guests(request: AuthedRequest, pk: int) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:60]
     context = {
         "event": event,
-        "rows": _guest_rows(event, q),
+        "rows": _guest_rows(request, event, q, can_manage),
         "q": q,
         "form": form if can_manage else None,
         "walk_in_form": WalkInForm(user=user, prefix="walkin") if can_manage else None,
-        # The attendee form is the same on every row: drawn once, not once a guest (300 rows
-        # of three included fields took most of the page's time in bench/leads.py).
-        "attendee_fields": _attendee_fields() if can_manage else "",
         "can_manage": can_manage,
         "figures": services.guest_figures(event),
-        "steps": list(GUEST_STEPS) if can_manage else [],
     }
     return render(request, "events/guests.html", context)
 

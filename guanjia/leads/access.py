@@ -84,14 +84,17 @@ def can_work(user: User, lead: Lead) -> bool:
     return leads_for(user).filter(pk=lead.pk).exists()
 
 
-def mark_workable(user: User, leads: list[Lead]) -> None:
+def mark_workable(user: User, leads: list[Lead], *, seen: bool = False) -> None:
     """Decide `can_work` for many leads in one query (the board's cards), remembered on each
-    lead for this user."""
-    workable = (
-        set(leads_for(user).filter(pk__in=[lead.pk for lead in leads]).values_list("pk", flat=True))
-        if can_create(user) and leads
-        else set()
-    )
+    lead for this user; none when `seen` says the leads were read through `leads_for(user)`."""
+    if not (can_create(user) and leads):
+        workable: set[int] = set()
+    elif seen:
+        workable = {lead.pk for lead in leads}
+    else:
+        workable = set(
+            leads_for(user).filter(pk__in=[lead.pk for lead in leads]).values_list("pk", flat=True)
+        )
     for lead in leads:
         lead._workable_by = (user.pk, lead.pk in workable)  # type: ignore[attr-defined]
 

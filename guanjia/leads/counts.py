@@ -7,6 +7,9 @@ log's high-water mark (every audited change, deletions included) and the leads' 
 never stale; today's date is in the key (the "stale" filter moves with it)."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache
@@ -21,14 +24,35 @@ from .models import Lead
 TTL = 600  # seconds; correctness comes from the key, this only bounds memory
 
 
+_read_once: ContextVar[dict[str, tuple[Any, ...]] | None] = ContextVar("lead_counts", default=None)
+
+
+@contextmanager
+def one_version() -> Iterator[None]:
+    """Within the block the version is read once, not once a count: for a page that only
+    reads (the list, the board) and counts several times (its filters' choices, its columns).
+    Nothing in the block may change leads."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
 def _version() -> tuple[Any, ...]:
+    memo = _read_once.get()
+    if memo is not None and "version" in memo:
+        return memo["version"]
     audit, lead = AuditEntry._meta.db_table, Lead._meta.db_table  # our own tables
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(id) FROM {audit}), (SELECT MAX(updated_at) FROM {lead}),"  # noqa: S608
             f" (SELECT MAX(id) FROM {lead})"
         )
-        return tuple(cursor.fetchone() or ())
+        version = tuple(cursor.fetchone() or ())
+    if memo is not None:
+        memo["version"] = version
+    return version
 
 
 def _cached(kind: str, qs: QuerySet[Lead], compute: Any) -> Any:

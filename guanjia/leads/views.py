@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -49,6 +51,7 @@ def _stale_before() -> dt.date:
 
 
 def _filtered(request: AuthedRequest) -> tuple[LeadFilterForm, QuerySet[Lead]]:
+    """The filter form and the leads it leaves of those the user sees (`access.leads_for`)."""
     access.require_open(request.user)
     form = LeadFilterForm(request.user, request.GET)
     return form, form.apply(access.leads_for(request.user), stale_before=_stale_before())
@@ -60,6 +63,11 @@ def _filtered(request: AuthedRequest) -> tuple[LeadFilterForm, QuerySet[Lead]]:
 @login_required
 @require_GET
 def lead_list(request: AuthedRequest) -> HttpResponse:
+    with counts.one_version():  # the filters' choices and the total: one version read
+        return _lead_list(request)
+
+
+def _lead_list(request: AuthedRequest) -> HttpResponse:
     form, qs = _filtered(request)
     # The page's ids first (an index walk, cheap even deep in the list), then the joined rows
     # of just those ids: the queries do not grow with the page size nor with its number.
@@ -313,31 +321,72 @@ def step(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
 
 
 BOARD_CARDS = 20  # cards shown per column (each with its step forms); the list has the rest
+_ANY_LEAD = 987654321  # the lead id a board's step form is drawn with, then replaced per card
+
+
+def _move_forms(request: AuthedRequest, steps: list[Any]) -> dict[str, tuple[str, str]]:
+    """Each step's form on the board drawn once (the same `_step_form.html` as the lead's page,
+    its lead id a placeholder), with the action the placeholder gives: 120 cards of three or
+    four forms each, drawn one by one, took most of the board's time (bench/leads.py)."""
+    board_url = reverse("leads:board")
+    forms: dict[str, tuple[str, str]] = {}
+    for step in steps:
+        html = render_to_string(
+            "leads/_step_form.html",
+            {"lead": {"pk": _ANY_LEAD}, "step": step, "next": board_url},
+            request=request,
+        )
+        forms[step.name] = (html, reverse("leads:step", args=[_ANY_LEAD, step.name]))
+    return forms
+
+
+def _card_moves(card: Lead, forms: dict[str, tuple[str, str]]) -> SafeString:
+    """The card's step forms: the drawn ones with the card's own action."""
+    parts = []
+    for step in card.steps:  # type: ignore[attr-defined]
+        html, action = forms[step.name]
+        own = action.replace(str(_ANY_LEAD), str(card.pk))
+        parts.append(html.replace(f'action="{action}"', f'action="{own}"'))
+    return mark_safe("".join(parts))  # noqa: S308 - our own template, ids are integers
 
 
 @login_required
 @require_GET
 def board(request: AuthedRequest) -> HttpResponse:
+    with counts.one_version():  # the filters' choices and the columns: one version read
+        return _board(request)
+
+
+def _board(request: AuthedRequest) -> HttpResponse:
     form, qs = _filtered(request)
     user = request.user
     statuses = [*LINE, Status.PAUSED]
-    # One query counts every column (cached under the data's version, see `counts`); one per column reads its first cards (with what a card
-    # shows joined); one says which of them the user works: constant in the number of cards.
+    # One query counts every column (cached under the data's version, see `counts`); one per
+    # column reads its first cards (with what a card shows joined), all of them leads the user
+    # sees, so a worker works them all: constant in the number of cards.
     in_column = counts.by_status(qs, [str(s) for s in statuses])
     cards_of = {
         s: list(qs.filter(status=s).select_related("investor", "owner", "region")[:BOARD_CARDS])
         for s in statuses
     }
     every = [card for cards in cards_of.values() for card in cards]
-    if access.can_create(user):
-        access.mark_workable(user, every)
+    works = access.can_create(user)
+    if works:
+        access.mark_workable(user, every, seen=True)
     today = timezone.localdate()
+    stale_days = settings.GUANJIA_LEAD_STALE_DAYS
+    moves: dict[str, tuple[str, str]] = {}
+    detail_url = reverse("leads:detail", args=[_ANY_LEAD])
     columns = []
     for status in statuses:
         cards = cards_of[status]
         for card in cards:
-            card.steps = services.allowed_steps(user, card) if access.can_create(user) else []  # type: ignore[attr-defined]
-            card.stale = card.is_stale(today, settings.GUANJIA_LEAD_STALE_DAYS)  # type: ignore[attr-defined]
+            card.steps = services.allowed_steps(user, card) if works else []  # type: ignore[attr-defined]
+            card.stale = card.is_stale(today, stale_days)  # type: ignore[attr-defined]
+            missing = [s for s in card.steps if s.name not in moves]  # type: ignore[attr-defined]
+            moves.update(_move_forms(request, missing) if missing else {})
+            card.moves = _card_moves(card, moves)  # type: ignore[attr-defined]
+            card.url = detail_url.replace(str(_ANY_LEAD), str(card.pk))  # type: ignore[attr-defined]
         columns.append(
             {
                 "status": status,
@@ -348,10 +397,9 @@ def board(request: AuthedRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "can_create": access.can_create(user),
+        "can_create": works,
         "columns": columns,
         "more": BOARD_CARDS,
-        "board_url": reverse("leads:board"),
     }
     return render(request, "leads/board.html", context)
 
