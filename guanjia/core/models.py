@@ -150,6 +150,7 @@ class ImportKind(models.TextChoices):
     REQUESTS = "requests", _("Requests")
     SERVICERECORDS = "servicerecords", _("Service records")
     TARGETS = "targets", _("Target actuals")
+    PARKS = "parks", _("Land inventory")
 
 
 class ImportStatus(models.TextChoices):
