@@ -20,7 +20,9 @@ from guanjia.testing.factories import LeadFactory, ProjectFactory
 POINT = {"type": "Point", "coordinates": [121.07, 40.82]}
 SQUARE = {
     "type": "Polygon",
-    "coordinates": [[[121.0, 40.8], [121.01, 40.8], [121.01, 40.81], [121.0, 40.81], [121.0, 40.8]]],
+    "coordinates": [
+        [[121.0, 40.8], [121.01, 40.8], [121.01, 40.81], [121.0, 40.81], [121.0, 40.8]]
+    ],
 }
 
 
@@ -77,7 +79,10 @@ def test_a_wrong_point_is_refused(value):
 
 
 def test_an_open_or_short_ring_is_refused():
-    open_ring = {"type": "Polygon", "coordinates": [SQUARE["coordinates"][0][:-1] + [[121.0, 40.9]]]}
+    open_ring = {
+        "type": "Polygon",
+        "coordinates": [SQUARE["coordinates"][0][:-1] + [[121.0, 40.9]]],
+    }
     with pytest.raises(ValidationError, match="end where it starts"):
         geo.clean_polygon(open_ring)
     with pytest.raises(ValidationError, match="four positions"):
@@ -181,7 +186,12 @@ def test_a_plot_is_transferred_to_a_project(plot, users, linghai, own_enterprise
     plot.refresh_from_db()
     assert (plot.status, plot.project_id, plot.taken_on) == (Status.TAKEN, project.pk, today())
     with pytest.raises(services.LandError, match="taken"):
-        services.reserve(plot, users["official"], LeadFactory(region=linghai, owner=users["official"]).pk, today() + dt.timedelta(days=3))
+        services.reserve(
+            plot,
+            users["official"],
+            LeadFactory(region=linghai, owner=users["official"]).pk,
+            today() + dt.timedelta(days=3),
+        )
 
 
 def test_a_plot_reserved_for_a_lead_goes_to_no_other_project(plot, users, linghai, own_enterprise):
@@ -225,7 +235,9 @@ def test_the_export_imports_back_and_changes_the_plots(plot, users):
     )  # fmt: skip
     out = io.BytesIO()
     assert exporters.export_plots(Plot.objects.all(), out) == 1
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0).to_python()
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0).to_python()
+    )
     header, row = list(rows[0]), list(rows[1])
     row[header.index("面积(亩)")] = 60
     row[header.index("面积(平方米)")] = ""
@@ -286,7 +298,9 @@ ROLES = ("enterprise", "steward", "handler", "official", "leader", "admin")
         ("admin", 200, 200, 200, 200, 200),
     ],
 )
-def test_role_table(client, users, plot, other_park, role, list_, own_detail, own_edit, other_edit, create):  # noqa: PLR0913
+def test_role_table(
+    client, users, plot, other_park, role, list_, own_detail, own_edit, other_edit, create
+):  # noqa: PLR0913
     other_plot = services.create_plot(users["admin"], park=other_park, code="HS", area_mu=1)
     client.force_login(users[role])
     assert client.get(reverse("parks:list")).status_code == list_

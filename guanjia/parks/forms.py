@@ -45,7 +45,7 @@ class _Located(forms.Form):
             self.initial["outline_text"] = json.dumps(instance.outline)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         lng, lat = data.get("lng"), data.get("lat")
         if (lng is None) != (lat is None):
             self.add_error("lng", _("Give both the longitude and latitude."))
@@ -126,7 +126,9 @@ class PlotForm(_Located):
         self.fields.update(fields_for_model(Plot, fields=PLOT_PLAIN))
         self.order_fields(["park", "code", "name"])
         if instance is not None:
-            self.initial.update(model_to_dict(instance, fields=[*PLOT_PLAIN, "park", "code", "name"]))
+            self.initial.update(
+                model_to_dict(instance, fields=[*PLOT_PLAIN, "park", "code", "name"])
+            )
             self.initial["utilities"] = instance.utilities
             self._load(instance)
 
@@ -165,9 +167,13 @@ class BuildingForm(_Located):
 class StepForm(forms.Form):
     """The inputs of a plot's or building's step (only those the step declares are kept)."""
 
-    lead = forms.ModelChoiceField(queryset=None, label=_("Lead"), required=False)  # type: ignore[arg-type]
+    lead: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Lead"), required=False
+    )
     until = forms.DateField(label=_("Reserved until"), required=False, widget=DateInput)
-    project = forms.ModelChoiceField(queryset=None, label=_("Project"), required=False)  # type: ignore[arg-type]
+    project: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Project"), required=False
+    )
     on = forms.DateField(label=_("Date"), required=False, widget=DateInput)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
@@ -203,7 +209,9 @@ class _Filter(forms.Form):
 
 
 class ParkFilter(_Filter):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *ParkKind.choices], required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", "—"), *ParkKind.choices], required=False
+    )
     industry = forms.ModelChoiceField(
         queryset=Industry.objects.filter(active=True), label=_("Industry"), required=False
     )

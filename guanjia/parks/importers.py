@@ -54,8 +54,8 @@ UTILITY_WORDS: dict[str, tuple[str, ...]] = {
 }
 _UTILITY_BY_WORD = {w: code for code, words in UTILITY_WORDS.items() for w in words}
 # Shorthands for all of them at once.
-_ALL = {
-    "七通一平": [u for u in Utility.values if u != Utility.HEAT] + [Utility.HEAT],
+_ALL: dict[str, list[str]] = {
+    "七通一平": list(Utility.values),
     "九通一平": list(Utility.values),
     "五通一平": [Utility.ROAD, Utility.POWER, Utility.WATER, Utility.SEWER, Utility.TELECOM,
              Utility.LEVELLED],

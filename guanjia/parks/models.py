@@ -94,9 +94,7 @@ class Park(models.Model):
     incentives = models.ManyToManyField(
         "policies.Policy", verbose_name=_("incentives"), blank=True, related_name="+"
     )
-    point = models.JSONField(
-        _("location"), null=True, blank=True, validators=[geo.validate_point]
-    )
+    point = models.JSONField(_("location"), null=True, blank=True, validators=[geo.validate_point])
     outline = models.JSONField(
         _("outline"), null=True, blank=True, validators=[geo.validate_polygon]
     )
@@ -340,7 +338,10 @@ class Building(Offer):
     )
     floor_area_m2 = _number(_("floor area (m²)"), 10**7)
     floors = models.PositiveSmallIntegerField(
-        _("floors"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(200)]
+        _("floors"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
     )
     floor_load_kn_m2 = _number(_("floor load (kN/m²)"), 1000, places=1)
     eaves_height_m = _number(_("clear height (m)"), 200, places=1)

@@ -175,6 +175,7 @@ def prepare_offer(actor: User, obj: Plot | Building, *, park: Any, **fields: Any
     assert not unknown, unknown
     errors: dict[str, list[str]] = {}
     park_pk = getattr(park, "pk", park)
+    park_obj: Park | None
     if obj.pk is not None and park_pk == obj.park_id:
         park_obj = obj.park
     else:
@@ -190,6 +191,7 @@ def prepare_offer(actor: User, obj: Plot | Building, *, park: Any, **fields: Any
             fields["plot"] = found
     if errors:
         raise ValidationError(errors)
+    assert park_obj is not None
     obj.park = park_obj
     _set(obj, fields, names)
     if obj.pk is None:

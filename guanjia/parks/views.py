@@ -1,7 +1,6 @@
 """Thin views of the parks, plots and buildings: ask `access`, call `services`, render."""
 
 import io
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -72,7 +71,11 @@ def _parks(request: AuthedRequest) -> tuple[ParkFilter, QuerySet[Park]]:
 @require_GET
 def park_list(request: AuthedRequest) -> HttpResponse:
     form, qs = _parks(request)
-    context = {"form": form, "page": paginate(request, qs), "can_create": access.can_create(request.user)}
+    context = {
+        "form": form,
+        "page": paginate(request, qs),
+        "can_create": access.can_create(request.user),
+    }
     template = "parks/_park_results.html" if is_htmx(request) else "parks/park_list.html"
     return render(request, template, context)
 
@@ -123,7 +126,9 @@ def _park_form(request: AuthedRequest, park: Park | None) -> HttpResponse:
             messages.success(request, _("Park saved."))
             return redirect("parks:park_detail", park.pk)
     status = 400 if form.errors else 200
-    return render(request, "parks/form.html", {"form": form, "obj": park, "what": _("park")}, status=status)
+    return render(
+        request, "parks/form.html", {"form": form, "obj": park, "what": _("park")}, status=status
+    )
 
 
 @login_required
@@ -334,7 +339,9 @@ def file_add(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
     form = FileForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.add_files(request.user, obj, form.cleaned_data["kind"], [form.cleaned_data["file"]])
+            services.add_files(
+                request.user, obj, form.cleaned_data["kind"], [form.cleaned_data["file"]]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -403,5 +410,3 @@ import_pages = ImportPages(
     done_label=gettext_lazy("Open the plots"),
     nav="parks",
 )
-
-
