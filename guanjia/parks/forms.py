@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.accounts.choices import scoped_regions
 from guanjia.core.widgets import DateInput
 from guanjia.industries.models import Industry
+from guanjia.regions.models import Region
 
 from . import access, geo, services
 from .models import Building, FileKind, LandUse, Park, ParkKind, Plot, Status, Utility
@@ -78,24 +79,26 @@ class _Located(forms.Form):
 
 
 class ParkForm(_Located):
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Area"))
+    industries = forms.ModelMultipleChoiceField(
+        queryset=Industry.objects.none(),
+        required=False,
+        label=_("Leading industries"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    incentives = forms.ModelMultipleChoiceField(
+        queryset=Industry.objects.none(),
+        required=False,
+        label=_("Incentives"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     def __init__(self, user: Any, *args: Any, instance: Park | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields.update(fields_for_model(Park, fields=PARK_PLAIN))
-        self.fields["region"] = forms.ModelChoiceField(
-            queryset=scoped_regions(user), label=_("Area")
-        )
-        self.fields["industries"] = forms.ModelMultipleChoiceField(
-            queryset=Industry.objects.filter(active=True),
-            required=False,
-            label=_("Leading industries"),
-            widget=forms.CheckboxSelectMultiple,
-        )
-        self.fields["incentives"] = forms.ModelMultipleChoiceField(
-            queryset=services.policy_choices(),
-            required=False,
-            label=_("Incentives"),
-            widget=forms.CheckboxSelectMultiple,
-        )
+        self.fields["region"].queryset = scoped_regions(user)  # type: ignore[attr-defined]
+        self.fields["industries"].queryset = Industry.objects.filter(active=True)  # type: ignore[attr-defined]
+        self.fields["incentives"].queryset = services.policy_choices()  # type: ignore[attr-defined]
         self.order_fields(["name", "kind", "region", "whole_area", "industries"])
         if instance is not None:
             self.initial.update(model_to_dict(instance, fields=[*PARK_PLAIN, "region"]))
@@ -118,11 +121,11 @@ class PlotForm(_Located):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    park = forms.ModelChoiceField(queryset=Park.objects.none(), label=_("Park"))
+
     def __init__(self, user: Any, *args: Any, instance: Plot | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["park"] = forms.ModelChoiceField(
-            queryset=access.kept_parks(user), label=_("Park")
-        )
+        self.fields["park"].queryset = access.kept_parks(user)  # type: ignore[attr-defined]
         self.fields.update(fields_for_model(Plot, fields=PLOT_PLAIN))
         self.order_fields(["park", "code", "name"])
         if instance is not None:
@@ -141,17 +144,15 @@ class BuildingForm(_Located):
     code = forms.CharField(label=_("Number"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
 
+    park = forms.ModelChoiceField(queryset=Park.objects.none(), label=_("Park"))
+    plot = forms.ModelChoiceField(queryset=Plot.objects.none(), label=_("On plot"), required=False)
+
     def __init__(self, user: Any, *args: Any, instance: Building | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         del self.fields["outline_text"]
-        self.fields["park"] = forms.ModelChoiceField(
-            queryset=access.kept_parks(user), label=_("Park")
-        )
-        self.fields["plot"] = forms.ModelChoiceField(
-            queryset=Plot.objects.filter(park__in=access.kept_parks(user)).select_related("park"),
-            label=_("On plot"),
-            required=False,
-        )
+        kept = access.kept_parks(user)
+        self.fields["park"].queryset = kept  # type: ignore[attr-defined]
+        self.fields["plot"].queryset = Plot.objects.filter(park__in=kept).select_related("park")  # type: ignore[attr-defined]
         self.fields.update(fields_for_model(Building, fields=BUILDING_PLAIN))
         self.order_fields(["park", "code", "name", "plot"])
         if instance is not None:
@@ -212,16 +213,32 @@ class ParkFilter(_Filter):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", "—"), *ParkKind.choices], required=False
     )
-    industry = forms.ModelChoiceField(
-        queryset=Industry.objects.filter(active=True), label=_("Industry"), required=False
+    industry = forms.TypedChoiceField(
+        label=_("Industry"), required=False, coerce=int, empty_value=None
     )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        forms.Form.__init__(self, *args, **kwargs)
+        self.fields["industry"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *Industry.objects.filter(active=True).values_list("pk", "name"),
+        ]
+        self.is_valid()
 
 
 class OfferFilter(_Filter):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", "—"), *Status.choices], required=False
     )
-    park = forms.ModelChoiceField(queryset=Park.objects.all(), label=_("Park"), required=False)
+    park = forms.TypedChoiceField(label=_("Park"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        forms.Form.__init__(self, *args, **kwargs)
+        self.fields["park"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *Park.objects.order_by("region__path", "name").values_list("pk", "name"),
+        ]
+        self.is_valid()
 
 
 class PlotFilter(OfferFilter):
