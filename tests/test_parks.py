@@ -347,3 +347,15 @@ def test_a_plot_reserved_for_a_lead_goes_to_its_investors_project(plot, users, l
     services.take(plot, users["official"], project.pk)
     plot.refresh_from_db()
     assert (plot.status, plot.project_id, plot.reserved_for_id) == (Status.TAKEN, project.pk, None)
+
+
+def test_the_demo_has_the_two_national_zones_and_marked_demo_land(regions, industries):
+    from guanjia.demo.parks_demo import build_parks
+
+    assert build_parks(seed=1, today=today()) == 2 + 2 * (6 + 3)
+    parks = Park.objects.order_by("name")
+    assert {p.name for p in parks} == {"锦州经济技术开发区", "锦州高新技术产业开发区"}
+    assert all(p.whole_area and not p.is_demo and p.planned_area_km2 is None for p in parks)
+    assert Plot.objects.filter(is_demo=False).count() == 0
+    assert all(p.code.startswith("演示") for p in Plot.objects.all())
+    assert build_parks(seed=1, today=today()) == 0  # loaded once

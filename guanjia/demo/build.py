@@ -41,6 +41,7 @@ from . import data
 from .data import Account, Firm
 from .eventrun_demo import run_the_conference_day
 from .leads_demo import build_leads
+from .parks_demo import build_parks
 from .lifecycle_demo import (
     build_approvals,
     build_guarantees,
@@ -115,6 +116,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_policies(seed=seed, today=today)
                 build_targets(today=today)
                 build_leads(seed=seed, today=today)
+                build_parks(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
             _grant_unmask(users.get("admin"))
     cockpit_services.refresh()  # the cockpit's rollups, there before the worker's first run
