@@ -41,13 +41,13 @@ from . import data
 from .data import Account, Firm
 from .eventrun_demo import run_the_conference_day
 from .leads_demo import build_leads
-from .parks_demo import build_parks
 from .lifecycle_demo import (
     build_approvals,
     build_guarantees,
     build_policies,
     build_taskforce_records,
 )
+from .parks_demo import build_parks
 from .requests_demo import build_requests
 from .services_demo import build_service_records
 
