@@ -359,3 +359,10 @@ def test_the_demo_has_the_two_national_zones_and_marked_demo_land(regions, indus
     assert Plot.objects.filter(is_demo=False).count() == 0
     assert all(p.code.startswith("演示") for p in Plot.objects.all())
     assert build_parks(seed=1, today=today()) == 0  # loaded once
+
+
+def test_the_plot_page_reads_in_chinese_by_default(client, users, plot, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(users["official"])
+    page = client.get(reverse("parks:plot_detail", args=[plot.pk])).content.decode()
+    assert "可供" in page and "用地性质" in page and "登记意向" in page
