@@ -366,3 +366,20 @@ def test_the_plot_page_reads_in_chinese_by_default(client, users, plot, settings
     client.force_login(users["official"])
     page = client.get(reverse("parks:plot_detail", args=[plot.pk])).content.decode()
     assert "可供" in page and "用地性质" in page and "登记意向" in page
+
+
+def test_the_import_pages_check_then_write_the_plots(client, users, park, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from guanjia.testing.imports import import_file, use_immediate_imports
+
+    use_immediate_imports(settings, tmp_path)
+    client.force_login(users["official"])
+    good = _book([["园区", "地块编号", "面积(亩)"], ["凌海测试园区", "N-9", 12]])
+    job, _page = import_file(client, "parks", SimpleUploadedFile("地块.xlsx", good.getvalue()))
+    assert job.status == "committed", job.result
+    assert Plot.objects.get().area_m2 == Decimal("8000.00")
+    bad = _book([["园区", "地块编号", "面积(亩)"], ["凌海测试园区", "N-10", "很多"]])
+    job, page = import_file(client, "parks", SimpleUploadedFile("地块.xlsx", bad.getvalue()))
+    assert job.status != "committed" and "面积(亩)" in page
+    assert Plot.objects.count() == 1
