@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "guanjia.approvals",
     "guanjia.guarantees",
     "guanjia.leads",
+    "guanjia.parks",
     "guanjia.cockpit",
     "guanjia.targets",
     "guanjia.reports",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("requests/", include("guanjia.requests.urls")),
     path("services/", include("guanjia.servicerecords.urls")),
     path("leads/", include("guanjia.leads.urls")),
+    path("parks/", include("guanjia.parks.urls")),
     path("guarantees/", include("guanjia.guarantees.urls")),
     path("approvals/", include("guanjia.approvals.urls")),
     path("taskforces/", include("guanjia.taskforces.urls")),

@@ -92,6 +92,12 @@ READERS_OF_OTHER: dict[str, set[str]] = {
     "negotiation record": {"leader", "admin"},  # the lead's readers
     "visit": {"leader", "admin"},  # as the leads: the area's readers
     "trip": {"leader", "admin"},
+    # the land inventory is the city's: every reader reads all of it, only its area keeps it
+    "park": {"steward", "official", "leader", "admin"},
+    "plot": {"steward", "official", "leader", "admin"},
+    "building": {"steward", "official", "leader", "admin"},
+    "land file": {"steward", "official", "leader", "admin"},
+    "parks import job": set(),
 }
 
 # Patterns the matrix does not play, by route prefix or key — each with the reason. A row in
@@ -156,6 +162,32 @@ WEB: dict[str, WebRow] = {
     "servicerecords:import_template": R("", "L 403 200 403 200 403 200", "L 405 405 405 405 405 405"),
     # leads: workers (steward: their own and their team's) work them, leaders read, handlers
     # and enterprise contacts meet the workbench as if it did not exist (404)
+    # parks: readers (steward, official, leader, admin) read all; keepers (the park's area) keep
+    "parks:list": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:plots": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:buildings": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:plot_export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:building_export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:park_create": R("", "L 404 403 404 200 403 200", "L 404 403 404 200 403 200"),
+    "parks:plot_create": R("", "L 404 403 404 200 403 200", "L 404 403 404 200 403 200"),
+    "parks:building_create": R("", "L 404 403 404 200 403 200", "L 404 403 404 200 403 200"),
+    "parks:park_detail": R("pk=park", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:plot_detail": R("pk=plot", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:building_detail": R("pk=building", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:park_edit": R("pk=park", "L 404 403 404 200 403 200", "L 404 403 404 200 403 200", "L 404 403 404 403 403 200", "L 404 403 404 403 403 200"),
+    "parks:plot_edit": R("pk=plot", "L 404 403 404 200 403 200", "L 404 403 404 200 403 200", "L 404 403 404 403 403 200", "L 404 403 404 403 403 200"),
+    "parks:building_edit": R("pk=building", "L 404 403 404 200 403 200", "L 404 403 404 200 403 200", "L 404 403 404 403 403 200", "L 404 403 404 403 403 200"),
+    "parks:substation_add": R("pk=park", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
+    "parks:substation_remove": R("pk=park substation_pk==999999", "L 405 405 405 405 405 405", "L 404 403 404 404 403 404", "L 405 405 405 405 405 405", "L 404 403 404 403 403 404"),
+    "parks:plot_step": R("pk=plot name==reserve", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
+    "parks:building_step": R("pk=building name==reserve", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
+    "parks:plot_file_add": R("pk=plot", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
+    "parks:building_file_add": R("pk=building", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
+    "parks:file": R("pk=land file", "L 404 200 404 200 200 200", "L 404 200 404 200 200 200", "L 404 200 404 200 200 200", "L 404 200 404 200 200 200"),
+    "parks:import": R("", "L 403 403 403 200 403 200", "L 403 403 403 200 403 200"),
+    "parks:import_job": R("pk=parks import job", "L 403 403 403 200 403 200", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404", "L 405 405 405 405 405 405"),
+    "parks:import_progress": R("pk=parks import job", "L 403 403 403 200 403 200", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404", "L 405 405 405 405 405 405"),
+    "parks:import_commit": R("pk=parks import job", "L 405 405 405 405 405 405", "L 403 403 403 302 403 302", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404"),
     "leads:list": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "leads:import": R("", "L 404 200 404 200 403 200", "L 404 200 404 200 403 200"),
@@ -481,6 +513,14 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.leads.forms.TripForm.team": ("owner", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.MeetingForm.lead": ("lead", "ok ok ok", "no no ok"),
     "web guanjia.leads.forms.SigningListForm.event": ("open event", "no ok ok", "no no ok"),
+    "web guanjia.parks.forms.ParkForm.region": ("region", "- ok ok", "- no ok"),
+    "web guanjia.parks.forms.ParkForm.industries": ("public: the industry taxonomy", "", ""),
+    "web guanjia.parks.forms.ParkForm.incentives": ("public: the city's policy library", "", ""),
+    "web guanjia.parks.forms.PlotForm.park": ("park", "- ok ok", "- no ok"),
+    "web guanjia.parks.forms.BuildingForm.park": ("park", "- ok ok", "- no ok"),
+    "web guanjia.parks.forms.BuildingForm.plot": ("plot", "- ok ok", "- no ok"),
+    "web guanjia.parks.forms.StepForm.lead": ("lead", "- ok ok", "- no ok"),
+    "web guanjia.parks.forms.StepForm.project": ("project", "- ok ok", "- no ok"),
     "web guanjia.guarantees.forms.GuaranteeForm.department": ("department", "ok ok ok", "ok no ok"),
     "web guanjia.taskforces.forms.ActionItemForm.owner": ("owner", "ok ok ok", "no no no"),
     "web guanjia.targets.forms.ValueForm.region": ("region", "- ok ok", "- no ok"),

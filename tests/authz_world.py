@@ -144,7 +144,7 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
             )
             for u in everyone
         }
-        for kind in ("requests", "servicerecords", "targets", "leads")
+        for kind in ("requests", "servicerecords", "targets", "leads", "parks")
     }
 
     def ingested(region: Any, text: str) -> tuple[Any, Any]:
@@ -159,6 +159,27 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
             payload={"text": text}, evidence_end=len(text),
         )  # fmt: skip
         return document, proposal
+
+    def land(region: Any, name: str) -> tuple[Any, Any, Any, Any]:
+        """A park of the area with a plot (and its photo) and a standard building."""
+        from guanjia.parks import services as park_services
+        from guanjia.parks.models import LandFile
+
+        park = park_services.save_park(users["admin"], name=name, kind="provincial", region=region)
+        plot = park_services.create_plot(users["admin"], park=park, code="D1", area_mu=Decimal(50))
+        building = park_services.create_building(
+            users["admin"], park=park, code="C1", floor_area_m2=Decimal(2000)
+        )
+        photo = LandFile(
+            plot=plot, kind="document", name="规划条件.pdf", content_type="application/pdf",
+            size=len(PDF), sha256="0" * 64,
+        )  # fmt: skip
+        photo.file.save("规划条件.pdf", ContentFile(PDF), save=False)
+        photo.save()
+        return park, plot, building, photo
+
+    own_land = land(linghai, "凌海测试产业园")
+    other_land = land(heishan, "黑山测试产业园")
 
     own_ingest = ingested(linghai, "凌海市某项目反映用地手续办理缓慢。")
     other_ingest = ingested(heishan, "黑山县某风电项目反映并网接入迟迟未落实。")
@@ -267,6 +288,10 @@ def build_world(users: dict[str, User], linghai: Any, heishan: Any, city: Any) -
         "negotiation record": (own_record, other_record),
         "visit": (own_visit, other_visit),
         "trip": (own_trip, other_trip),
+        "park": (own_land[0], other_land[0]),
+        "plot": (own_land[1], other_land[1]),
+        "building": (own_land[2], other_land[2]),
+        "land file": (own_land[3], other_land[3]),
         "proposal": (own_ingest[1], other_ingest[1]),
         "notifications": notifications,
         "jobs": jobs,

@@ -30,6 +30,7 @@ DOMAIN_APPS = (
     "guarantees",
     "approvals",
     "leads",
+    "parks",
     "taskforces",
     "policies",
     "targets",

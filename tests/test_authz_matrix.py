@@ -513,6 +513,7 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
         TripForm,
         VisitForm,
     )
+    from guanjia.parks import forms as park_forms
     from guanjia.projects import forms as projects
     from guanjia.requests import forms as requests_forms
     from guanjia.requests.views import InviteForm
@@ -544,6 +545,10 @@ def _form(key: str, user: User, w: dict[str, Any]) -> Any:
         "GuestForm": lambda: events_forms.GuestForm(user=user),
         "WalkInForm": lambda: events_forms.WalkInForm(user=user),
         "RowForm": lambda: events_forms.RowForm(user=user),
+        "ParkForm": lambda: park_forms.ParkForm(user),
+        "PlotForm": lambda: park_forms.PlotForm(user),
+        "BuildingForm": lambda: park_forms.BuildingForm(user),
+        "StepForm": lambda: park_forms.StepForm(user),
         "ValueForm": lambda: ValueForm(
             indicators=Indicator.objects.all(),
             regions=_regions_for(user),

@@ -18,6 +18,7 @@ MENU = {
     "cockpit":          "Y Y . . Y . Y",
     "projects":         "Y Y Y Y Y Y Y",
     "leads":            "Y Y Y . Y . Y",
+    "parks":            "Y Y Y . Y . Y",
     "enterprises":      "Y Y Y Y Y Y Y",
     "events":           "Y Y Y Y Y Y Y",
     "requests":         "Y Y Y Y Y Y Y",
@@ -35,6 +36,7 @@ URLS = {
     "cockpit": "cockpit:index",
     "projects": "projects:project_list",
     "leads": "leads:list",
+    "parks": "parks:list",
     "enterprises": "enterprises:enterprise_list",
     "events": "events:event_list",
     "requests": "requests:queue",
@@ -121,7 +123,7 @@ def test_the_app_layers_hold() -> None:
 # its rules in `scope`).
 DOMAIN_APPS = [
     "approvals", "cockpit", "enterprises", "events", "guarantees", "ingest", "leads",
-    "notifications", "policies", "projects", "reports", "requests", "servicerecords", "targets", "taskforces",
+    "notifications", "parks", "policies", "projects", "reports", "requests", "servicerecords", "targets", "taskforces",
 ]  # fmt: skip
 
 

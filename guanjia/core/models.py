@@ -154,6 +154,7 @@ class ImportKind(models.TextChoices):
     SERVICERECORDS = "servicerecords", _("Service records")
     TARGETS = "targets", _("Target actuals")
     LEADS = "leads", _("Leads")
+    PARKS = "parks", _("Land inventory")
 
 
 class ImportStatus(models.TextChoices):

@@ -48,6 +48,7 @@ from .lifecycle_demo import (
     build_taskforce_records,
 )
 from .outings_demo import build_outings
+from .parks_demo import build_parks
 from .requests_demo import build_requests
 from .services_demo import build_service_records
 
@@ -118,6 +119,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_leads(seed=seed, today=today)
                 build_outings(seed=seed, today=today)
                 build_assessment(today=today)
+                build_parks(seed=seed, today=today)
             _set_passwords(needs_password, hashes, outcome)
             _grant_unmask(users.get("admin"))
     cockpit_services.refresh()  # the cockpit's rollups, there before the worker's first run

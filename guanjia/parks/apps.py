@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ParksConfig(AppConfig):
+    name = "guanjia.parks"
+    label = "parks"
+    verbose_name = _("Parks and land")
+
+    def ready(self) -> None:
+        """The menu entry, the parks' reference kind and the inventory's background import."""
+        from guanjia.accounts.scope import REFERENCES
+        from guanjia.core.nav import register
+        from guanjia.core.sheets import jobs
+
+        from . import access
+        from .importers import job_importer
+
+        REFERENCES.register(access.referenceable_parks, key="park")
+        register("parks", _("Parks"), "parks:list", access.may_open, order=27)
+        jobs.register("parks", job_importer, "parks:import_job")
