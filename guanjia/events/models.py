@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
 from guanjia.projects.models import money_field
@@ -262,7 +263,7 @@ class Attendee(models.Model):
 
 class RowStatus(models.TextChoices):
     PLANNED = "planned", _("To be signed")
-    SIGNED = "signed", _("Signed")
+    SIGNED = "signed", pgettext_lazy("a signing-list row", "Signed")
     NOT_SIGNED = "not_signed", _("Not signed")
 
 
