@@ -71,6 +71,10 @@ TEXT_LIMITS = {
     "leads.Visit.sites": bounds.NOTE_MAX,
     "leads.Visit.notes": bounds.TEXT_MAX,
     "leads.Trip.purpose": bounds.NOTE_MAX,
+    "parks.Park.description": bounds.TEXT_MAX,
+    "parks.Park.sources": bounds.NOTE_MAX,
+    "parks.Plot.notes": bounds.NOTE_MAX,
+    "parks.Building.notes": bounds.NOTE_MAX,
 }
 
 TEXT_FIELDS = [
@@ -115,6 +119,7 @@ NOT_NAMES = {
     "core.ImportJob.original_name",
     "requests.Attachment.name",
     "policies.PolicyDocument.name",
+    "parks.LandFile.name",
     "approvals.ApprovalItem.commitment_name",
     "ingest.IngestedDocument.source_name",
     "notifications.Notification.title",  # written by the system from validated names

@@ -99,7 +99,9 @@ class Park(models.Model):
         _("outline"), null=True, blank=True, validators=[geo.validate_polygon]
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
-    contact_name = models.CharField(_("contact"), max_length=60, blank=True)
+    contact_name = models.CharField(
+        _("contact"), max_length=60, blank=True, validators=[validate_name]
+    )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = bounded_text(_("description"), TEXT_MAX, blank=True)
