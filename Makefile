@@ -88,7 +88,7 @@ bench-pages: install ## what each page and API call of the load drill costs (pro
 bench-cockpit: install ## cockpit benchmark on PostgreSQL (100,000 projects, 1,000,000 requests)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/cockpit.py
 
-bench-leads: install ## leads and events benchmark on PostgreSQL (200,000 leads, 1,000,000 negotiations, 5,000 events)
+bench-leads: install ## leads and events benchmark on PostgreSQL (200,000 leads, 1,000,000 negotiations, 5,000 events, 250,000 signings and their follow-through)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/leads.py
 
 bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)

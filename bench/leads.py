@@ -1,17 +1,22 @@
 """Leads and events benchmark on PostgreSQL: 200,000 leads, 1,000,000 negotiation records,
-5,000 events with 300 guests and 50 signing-list rows each, all generated here.
+5,000 events with 300 guests, 50 signing-list rows and 50 signings each, all generated here.
 
 Run: make bench-leads   (= DATABASE_URL=postgres://postgres@127.0.0.1:5432/test
      .venv/bin/python bench/leads.py)
-Options: --leads N --records N --events N --guests N --rows N --requests N --fresh
+Options: --leads N --records N --events N --guests N --rows N --signings N --requests N
+         --rounds N --ft-calls N --only NAME --fresh
 
 It works in its own database, <name>_leads_bench next to DATABASE_URL's, generated inside
 PostgreSQL (INSERT … SELECT over generate_series) on the first run and kept for later runs of
 the same size (--fresh drops it). It measures with Django's test client (the full request
 path: middleware, session, access, templates), as the city admin and as an area official,
 the pipeline board and the lead list (first page, a filtered page, a deep page, a search),
-an event's page, its guest list and its signing list: p50 and p95 over --requests calls
-after 2 warm-ups, and the SQL queries per request; then prints one JSON line at the end.
+an event's page (with its follow-through panel), its guest list and its signing list: p50 and
+p95 over --requests calls after 2 warm-ups, the process CPU time per request (less moved by the
+load of a shared machine) and the SQL queries per request, every page --rounds times. Then the
+follow-through (履约) of all events: the rates of every event at once, the cockpit's table for
+every year the signings span (the city's and an area's), and one event's panel with its 50
+signings, --ft-calls calls each. It prints one JSON line at the end.
 """
 
 import argparse
@@ -69,7 +74,7 @@ def generate(args: argparse.Namespace) -> None:
     from guanjia.accounts.models import Role, User
     from guanjia.enterprises.creditcode import make_code
     from guanjia.enterprises.models import ContactSource, Enterprise
-    from guanjia.events.models import Event, Guest, SigningListRow
+    from guanjia.events.models import Event, Guest, Signing, SigningListRow
     from guanjia.industries.loading import load_industries
     from guanjia.industries.models import Industry
     from guanjia.leads.models import Lead, NegotiationRecord
@@ -82,6 +87,7 @@ def generate(args: argparse.Namespace) -> None:
         and NegotiationRecord.objects.count() == args.records
         and Guest.objects.count() == args.events * args.guests
         and SigningListRow.objects.count() == args.events * args.rows
+        and Signing.objects.count() == args.events * args.signings
     ):
         print("reusing the generated data", file=sys.stderr)
         return
@@ -284,46 +290,222 @@ def generate(args: argparse.Namespace) -> None:
                 " SELECT r.id, p.enterprise_id FROM events_signinglistrow r"
                 " JOIN projects_project p ON p.id = r.project_id"
             )
+        _step(t0, "signing lists")
+        generate_signings(args, [a.pk for a in areas], t0)
+        with connection.cursor() as cur:
             for t in ("lb_o", "lb_e", "lb_v"):
                 cur.execute(f"DROP TABLE {t}")
-        _step(t0, "signing lists")
+        _step(t0, "signings")
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
     _step(t0, "data ready")
 
 
-def timed_get(client: Any, url: str, n: int) -> tuple[list[float], int, int]:
+# The signed projects' stages now, in twentieths (k = g % 20): 1 withdrawn, 4 signed,
+# 3 registered, 2 approvals, 5 under construction, 4 in operation, 1 at full capacity.
+SIGNED_STAGES = (
+    ["withdrawn"] + ["signed"] * 4 + ["registered"] * 3 + ["approvals"] * 2
+    + ["construction"] * 5 + ["operation"] * 4 + ["full_capacity"]
+)  # fmt: skip
+TASK_FORCES = ["新能源专班", "装备制造专班", "石化专班", "数字经济专班", ""]
+
+
+def generate_signings(args: argparse.Namespace, areas: list[int], t0: float) -> None:
+    """`--signings` first signings an event, each on a project of its own (a project counts
+    once, at its first signing), signed on the event's day by the event's area (one in five by
+    another area); the projects' stages (those of events less than 60 days ago still signed) spread over the line, with the dates of the stages they
+    reached (one started project in ten without its start date, as imported ledgers have them)
+    and funds in place growing with the stage. Needs the temp tables lb_e and lb_v."""
+    from django.db import connection
+
+    from guanjia.events.models import Signing
+    from guanjia.projects.models import Project
+
+    n = args.events * args.signings
+    if not n:
+        return
+    line = ["signed", "registered", "approvals", "construction", "operation", "full_capacity"]
+    rank = "array_position(%(line)s::text[], s.stage)"  # 1 signed … 6 full capacity, NULL withdrawn
+    _insert_generated(
+        Project,
+        {
+            "name": "'签约基准项目' || s.g",
+            "enterprise_id": "e.id",
+            "region_id": "s.gov",
+            "stage": "s.stage",
+            "total_investment_wan": "s.amount",
+            "funds_in_place_wan": f"round(s.amount * (ARRAY[0.05, 0.2, 0.35, 0.6, 0.9, 1.0])"
+            f"[COALESCE({rank}, 2)] * (0.6 + (s.g %% 9) / 20.0), 2)",
+            "task_force": "(%(forces)s::text[])[1 + s.g %% 5]",
+            "lead_on": "s.d - 200",
+            "negotiating_on": "s.d - 90",
+            "signed_on": "s.d",
+            "registered_on": f"CASE WHEN {rank} >= 2 THEN s.d + 45 + s.g %% 60 END",
+            "approvals_on": f"CASE WHEN {rank} >= 3 THEN s.d + 110 + s.g %% 60 END",
+            "construction_on": f"CASE WHEN {rank} >= 4 AND s.g %% 10 <> 7"
+            " THEN s.d + 180 + s.g %% 120 END",
+            "operation_on": f"CASE WHEN {rank} >= 5 THEN s.d + 400 + s.g %% 200 END",
+            "full_capacity_on": f"CASE WHEN {rank} >= 6 THEN s.d + 700 + s.g %% 200 END",
+            "withdrawn_on": "CASE WHEN s.stage = 'withdrawn' THEN s.d + 120 END",
+            "created_at": "now()",
+            "updated_at": "now()",
+        },
+        "FROM (SELECT g, v.id AS event_id, v.n AS vn, ev.date AS d,"
+        " CASE WHEN ev.date > current_date - 60 THEN 'signed'"  # too recent to have moved
+        "  ELSE (%(stages)s::text[])[1 + (g * 7 + g / %(ns)s) %% 20] END AS stage,"
+        " (%(areas)s::bigint[])[1 + CASE WHEN g %% 5 = 4 THEN g %% %(na)s"
+        "  ELSE array_position(%(areas)s::bigint[], ev.region_id) - 1 END] AS gov,"
+        " (2000 + (g * 7919) %% 300000)::numeric AS amount"
+        " FROM generate_series(0, %(n)s - 1) g"
+        " JOIN lb_v v ON v.n = g / %(ns)s JOIN events_event ev ON ev.id = v.id) s"
+        " JOIN lb_e e ON e.n = (s.g * 29) %% %(ne)s",
+        {
+            "n": n, "ns": args.signings, "ne": ENTERPRISES, "line": line,
+            "stages": SIGNED_STAGES, "areas": areas, "na": len(areas), "forces": TASK_FORCES,
+        },
+    )  # fmt: skip
+    _step(t0, "signed projects")
+    _insert_generated(
+        Signing,
+        {
+            "project_id": "p.id",
+            "event_id": "v.id",
+            "government_id": "p.region_id",
+            "signed_on": "p.signed_on",
+            "amount_wan": "p.total_investment_wan",
+            "note": "''",
+            "is_first": "true",
+            "counted_amount_wan": "p.total_investment_wan",
+            "created_at": "now()",
+        },
+        "FROM (SELECT id, region_id, signed_on, total_investment_wan,"
+        " row_number() OVER (ORDER BY id) - 1 AS g"
+        " FROM projects_project WHERE name LIKE '签约基准项目%%') p"
+        " JOIN lb_v v ON v.n = p.g / %(ns)s",
+        {"ns": args.signings},
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO events_signing_enterprises (signing_id, enterprise_id)"
+            " SELECT s.id, p.enterprise_id FROM events_signing s"
+            " JOIN projects_project p ON p.id = s.project_id"
+        )
+
+
+def bench_event(official: Any) -> Any:
+    """The measured event: the 101st of the official's area (the last on a small run)."""
+    from guanjia.events.models import Event
+
+    mine = Event.objects.filter(region=official.region).order_by("id")
+    return mine[min(100, mine.count() - 1)]
+
+
+def timed_get(client: Any, url: str, n: int) -> tuple[list[float], list[float], int, int]:
+    """Wall and process CPU milliseconds of n GETs after 2 warm-ups, the queries, the status.
+    The CPU time (time.process_time around the call) moves less with the shared machine's load."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    times = []
+    times, cpu = [], []
     queries = 0
     status = 0
     for i in range(n + 2):
         connection.queries_log.clear()  # the log keeps 9,000 entries: count from empty
         with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             resp = client.get(url)
-            elapsed = time.perf_counter() - t0
+            elapsed, used = time.perf_counter() - t0, time.process_time() - c0
         status = resp.status_code
         queries = len(ctx.captured_queries)
         if i >= 2:  # the first two warm caches and connections
             times.append(elapsed * 1000)
-    return times, queries, status
+            cpu.append(used * 1000)
+    return times, cpu, queries, status
+
+
+def timed_call(fn: Any, n: int) -> dict[str, Any]:
+    """The same for a function: p50/p95 wall and CPU over n calls after 2 warm-ups, queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times, cpu = [], []
+    queries = 0
+    for i in range(n + 2):
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            c0, t0 = time.process_time(), time.perf_counter()
+            result = fn()
+            elapsed, used = time.perf_counter() - t0, time.process_time() - c0
+        queries = len(ctx.captured_queries)
+        if i >= 2:
+            times.append(elapsed * 1000)
+            cpu.append(used * 1000)
+    return {
+        "p50_ms": pct(times, 0.5),
+        "p95_ms": pct(times, 0.95),
+        "cpu_p50_ms": pct(cpu, 0.5),
+        "queries": queries,
+        "size": len(result) if hasattr(result, "__len__") else None,
+    }
+
+
+def measure_followthrough(n: int) -> dict[str, Any]:
+    """The follow-through (履约) of all events: the grouped rates of every event at once, the
+    cockpit's table (city and one area) for each year the events span, and one event's panel
+    (its 50 signings) as the city admin and the area official see it."""
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from guanjia.accounts.models import User
+    from guanjia.cockpit import figures
+    from guanjia.events import access, followthrough
+    from guanjia.events.models import Signing
+    from guanjia.projects import access as project_access
+
+    admin = User.objects.get(username="lb_admin")
+    official = User.objects.get(username="lb_official")
+    event = bench_event(official)
+    span = Signing.objects.aggregate(lo=Min("signed_on"), hi=Max("signed_on"))
+    years = range(span["lo"].year, span["hi"].year + 1)
+    today = timezone.localdate()
+    out: dict[str, Any] = {
+        "all_events": timed_call(lambda: followthrough.rates_for_events(), n),
+        "all_events_area": timed_call(
+            lambda: followthrough.rates_for_events(scope=access.followthrough_scope(official)), n
+        ),
+        "cockpit_all_years_city": timed_call(
+            lambda: [figures.followthrough(None, y) for y in years], n
+        ),
+        "cockpit_all_years_area": timed_call(
+            lambda: [figures.followthrough(official.region, y) for y in years], n
+        ),
+    }
+    for who, user in (("city_admin", admin), ("area_official", official)):
+        scope = access.followthrough_scope(user)
+        assert scope is not None
+        mine = project_access.projects_for(user)
+
+        def panel(scope: Any = scope, mine: Any = mine) -> dict[str, Any]:
+            return followthrough.event_followthrough(event, today, scope, visible_projects=mine)
+
+        out[f"event_panel_{who}"] = timed_call(panel, n)
+        out[f"event_panel_{who}"]["signed"] = panel()["totals"]["signed"]
+    out["years"] = f"{years.start}-{years.stop - 1}"
+    return out
 
 
 def measure(n: int, only: str = "") -> dict[str, Any]:
     from django.test import Client
 
     from guanjia.accounts.models import User
-    from guanjia.events.models import Event
     from guanjia.leads.models import Lead
 
     admin = User.objects.get(username="lb_admin")
     official = User.objects.get(username="lb_official")
     # An event of the official's area (both see it), its 300 guests and 50 rows.
-    event = Event.objects.filter(region=official.region).order_by("id")[100]
-    some = Lead.objects.filter(region=official.region).order_by("id")[5000]
+    event = bench_event(official)
+    theirs = Lead.objects.filter(region=official.region).order_by("id")
+    some = theirs[min(5000, theirs.count() - 1)]
     search = some.name[:8]  # "意向项目1234": a few hundred matches among the names
     area = official.region_id
     cases = {
@@ -343,10 +525,12 @@ def measure(n: int, only: str = "") -> dict[str, Any]:
         for name, url in cases.items():
             if only and only not in name:
                 continue
-            times, queries, status = timed_get(client, url, n)
+            times, cpu, queries, status = timed_get(client, url, n)
             out[f"{who}:{name}"] = {
                 "p50_ms": pct(times, 0.5),
                 "p95_ms": pct(times, 0.95),
+                "cpu_p50_ms": pct(cpu, 0.5),
+                "cpu_p95_ms": pct(cpu, 0.95),
                 "queries": queries,
                 "status": status,
                 "url": url,
@@ -361,8 +545,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5_000)
     parser.add_argument("--guests", type=int, default=300)
     parser.add_argument("--rows", type=int, default=50)
+    parser.add_argument("--signings", type=int, default=50, help="first signings an event")
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--only", default="", help="measure only the cases with this in the name")
+    parser.add_argument("--rounds", type=int, default=2, help="how many times every page")
+    parser.add_argument("--ft-calls", type=int, default=20, help="follow-through calls timed")
+    parser.add_argument(
+        "--only", default="", help="only the pages with this in the name, or 'followthrough'"
+    )
     parser.add_argument("--fresh", action="store_true", help="drop the data and generate it anew")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -372,24 +561,39 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     generate(args)
-    from guanjia.events.models import Guest
+    from guanjia.events.models import Guest, Signing
     from guanjia.leads.models import Lead, NegotiationRecord
 
-    pages = measure(args.requests, args.only)
+    rounds = []
+    only_ft = args.only == "followthrough"
+    for r in range(0 if only_ft else args.rounds):  # every page again: the load is noise
+        pages = measure(args.requests, args.only)
+        rounds.append(pages)
+        for name, row in pages.items():
+            print(
+                f"round {r + 1} {name:36s} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f}"
+                f" ms  cpu p50 {row['cpu_p50_ms']:7.1f} ms  queries {row['queries']:2d}"
+                f"  status {row['status']}",
+                file=sys.stderr,
+            )
+    ft = measure_followthrough(args.ft_calls) if only_ft or not args.only else {}
+    for name, row in ft.items():
+        if isinstance(row, dict):
+            print(
+                f"follow-through {name:28s} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f}"
+                f" ms  cpu p50 {row['cpu_p50_ms']:7.1f} ms  queries {row['queries']:2d}",
+                file=sys.stderr,
+            )
     figures = {
         "leads": Lead.objects.count(),
         "negotiation_records": NegotiationRecord.objects.count(),
         "guests": Guest.objects.count(),
+        "signings": Signing.objects.count(),
         "database": "postgresql",
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "pages": pages,
+        "pages": rounds,
+        "followthrough": ft,
     }
-    for name, row in pages.items():
-        print(
-            f"{name:36s} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
-            f"queries {row['queries']:2d}  status {row['status']}",
-            file=sys.stderr,
-        )
     print(json.dumps(figures, ensure_ascii=False))
 
 
