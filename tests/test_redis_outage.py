@@ -220,6 +220,8 @@ def test_a_task_enqueued_while_redis_is_down_runs_after_it_returns(db, redis_ser
     assert TaskOutbox.objects.count() == 1
     assert taskoutbox.drain(backend=rq_backend) == 0  # Redis still down: kept
     assert TaskOutbox.objects.count() == 1
+    metrics = Client().get("/metrics").content.decode()
+    assert "guanjia_task_outbox_pending 1.0" in metrics
 
     redis_server.start()
     assert taskoutbox.drain(backend=rq_backend) == 1
