@@ -39,6 +39,16 @@ class _Outage:
         self.down = False
 
 
+# Django makes a cache object per thread: the outage state is the process's, per server.
+_OUTAGES: dict[str, _Outage] = {}
+_OUTAGES_LOCK = threading.Lock()
+
+
+def _outage_of(server: str) -> _Outage:
+    with _OUTAGES_LOCK:
+        return _OUTAGES.setdefault(server, _Outage())
+
+
 class ResilientRedisCache(RedisCache):
     BACKOFF = 1.0  # seconds the cache is skipped after an error
     LOG_EVERY = 30.0  # seconds between two log lines about the outage
@@ -51,7 +61,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_timeout", 1.0)
         params["OPTIONS"] = options
         super().__init__(server, params)
-        self._outage = _Outage()
+        self._outage = _outage_of(str(server))
 
     # -- health -----------------------------------------------------------------------------
     def available(self) -> bool:
