@@ -330,7 +330,9 @@ if TASKS_BACKEND == "db":
 elif TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_tasks_rq")
     INSTALLED_APPS.append("django_rq")
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    # rq, with a database outbox when Redis does not answer (drained by the scheduler): a
+    # task enqueued during a Redis outage runs after it (guanjia.core.taskoutbox).
+    TASKS = {"default": {"BACKEND": "guanjia.core.taskoutbox.OutboxRQBackend"}}
     # The queue in its own Redis database: clearing the cache must not drop queued tasks.
     RQ_QUEUES = {
         "default": {
@@ -347,11 +349,14 @@ REDIS_URL = envstr("REDIS_URL", "")
 if PRODUCTION and not REDIS_URL:
     raise ValueError("GUANJIA_PROFILE=production needs REDIS_URL (redis://...)")
 if REDIS_URL:
+    # Redis errors are logged and treated as misses (guanjia.core.cache): a Redis outage
+    # slows pages down a little but does not break them.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "guanjia.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}
     }
-    # Sessions read from Redis, written through to the database (they survive a Redis flush).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions read from Redis, written through to the database (they survive a Redis flush),
+    # read from the database when Redis is down (guanjia.core.sessions).
+    SESSION_ENGINE = "guanjia.core.sessions"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

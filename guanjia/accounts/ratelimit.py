@@ -2,9 +2,12 @@
 
 Limits are "count/seconds" strings in settings.GUANJIA_RATE_LIMITS. The counter lives in
 the default cache (Redis when REDIS_URL is set, so every web worker shares it; otherwise
-each process counts alone). A refused request gets 429 and Retry-After.
+each process counts alone). A refused request gets 429 and Retry-After. While the cache is
+down (a Redis outage, guanjia.core.cache) the window's count is kept in the database
+(guanjia.core.models.RateCounter) instead: the limits hold through the outage.
 """
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -12,9 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from guanjia.core.cache import CACHE_ERRORS, CacheUnavailable
 
 from . import clientip
 
@@ -40,14 +48,41 @@ def hit(scope: str, ident: str) -> Verdict:
     start = int(now // window) * window
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
     key = f"gj:rl:{scope}:{digest}:{start}"
-    cache.add(key, 0, timeout=window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+        count = _count_in_cache(key, window)
+    except (CacheUnavailable, *CACHE_ERRORS):  # type: ignore[misc]
+        count = _count_in_db(key, start + window)
     retry_after = max(1, int(start + window - now + 0.999))
     return Verdict(count <= limit, limit, max(0, limit - count), retry_after)
+
+
+def _count_in_cache(key: str, window: int) -> int:
+    backend = caches["default"]
+    cache = getattr(backend, "strict", backend)  # raises on a Redis error (core/cache.py)
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        return 1
+
+
+def _count_in_db(key: str, ends: float) -> int:
+    """The window's count in the database (the cache is down): one row per key and window."""
+    from guanjia.core.models import RateCounter
+
+    expires = dt.datetime.fromtimestamp(ends + 1, tz=dt.UTC)
+    if RateCounter.objects.filter(key=key).update(count=F("count") + 1) == 0:
+        try:
+            with transaction.atomic():
+                RateCounter.objects.create(key=key, count=1, expires_at=expires)
+            # A new window: the rows of windows past go.
+            RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
+            return 1
+        except IntegrityError:  # another request made it first
+            RateCounter.objects.filter(key=key).update(count=F("count") + 1)
+    row = RateCounter.objects.filter(key=key).values_list("count", flat=True).first()
+    return int(row or 1)
 
 
 def client_ip(request: HttpRequest) -> str:

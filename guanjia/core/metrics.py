@@ -111,6 +111,19 @@ class PlatformCollector(Collector):
                 value=age,
             )
         try:
+            from .models import TaskOutbox
+
+            kept = TaskOutbox.objects.count()
+        except Exception:
+            log.exception("metrics: the task outbox could not be read")
+        else:
+            yield GaugeMetricFamily(
+                "guanjia_task_outbox_pending",
+                "Tasks kept in the database while Redis was unreachable, not yet moved onto "
+                "its queue (guanjia.core.taskoutbox).",
+                value=kept,
+            )
+        try:
             rows = list(ScheduledJob.objects.values_list("name", "last_run_at", "last_duration"))
         except Exception:
             log.exception("metrics: the scheduled jobs could not be read")

@@ -349,3 +349,35 @@ class SheetMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.name}"
+
+
+class RateCounter(models.Model):
+    """A rate-limit window's count kept in the database while the cache is down
+    (guanjia.accounts.ratelimit); rows past their window are deleted as new ones come."""
+
+    key = models.CharField(max_length=120, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"
+
+
+class TaskOutbox(models.Model):
+    """A task enqueued while Redis was unreachable (guanjia.core.taskoutbox): kept here until
+    the scheduler moves it onto the Redis queue, so no enqueued task is lost."""
+
+    task_path = models.CharField(max_length=255)
+    queue_name = models.CharField(max_length=100, default="default")
+    priority = models.IntegerField(default=0)
+    run_after = models.DateTimeField(null=True, blank=True)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} #{self.pk}"

@@ -14,6 +14,13 @@ def heartbeat() -> str:
     return timezone.now().isoformat()
 
 
+@task()
+def probe(mark: str) -> str:
+    """Does nothing but answer its mark: the Redis outage drill enqueues probes while Redis is
+    down and checks that each one ran after it returned (drills/redis_outage.py)."""
+    return mark
+
+
 @periodic(seconds=30)
 @task()
 def requeue_abandoned() -> int:
@@ -35,6 +42,7 @@ __all__ = [
     "commit_import",
     "fail_abandoned_imports",
     "heartbeat",
+    "probe",
     "requeue_abandoned",
     "validate_import",
 ]

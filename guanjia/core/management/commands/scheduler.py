@@ -1,6 +1,7 @@
 """The scheduler process: enqueues periodic tasks when due; stops cleanly on SIGTERM/SIGINT."""
 
 import importlib
+import logging
 import signal
 import time
 from typing import Any
@@ -10,6 +11,23 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from guanjia.core.health import warn_if_no_cjk_font
 from guanjia.core.scheduling import REGISTRY, due_jobs
+
+logger = logging.getLogger("guanjia.tasks")
+
+
+def drain_outbox() -> int:
+    """Move the tasks kept while Redis was down onto its queue (the rq backend only)."""
+    from django.conf import settings
+
+    if settings.TASKS_BACKEND != "rq":
+        return 0
+    from guanjia.core.taskoutbox import drain
+
+    try:
+        return drain()
+    except Exception:  # the database down too: the next tick tries again
+        logger.exception("scheduler: draining the task outbox failed")
+        return 0
 
 
 def discover() -> None:
@@ -44,6 +62,9 @@ class Command(BaseCommand):
         while self.running:
             for name in due_jobs():
                 self.stdout.write(f"scheduler: enqueued {name}")
+            # Tasks enqueued while Redis was down go onto its queue once it answers again.
+            if moved := drain_outbox():
+                self.stdout.write(f"scheduler: {moved} tasks moved from the outbox to Redis")
             if options["once"]:
                 break
             time.sleep(options["interval"])

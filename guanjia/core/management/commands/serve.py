@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 # django-tasks-rq runs tasks through its own job class; a plain rq worker cannot call them.
 RQ_WORKER = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
 DB_WORKER = ["db_worker", "--interval", "1"]
+RESTART_SECONDS = 2.0
 
 
 class Command(BaseCommand):
@@ -79,9 +80,21 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        # A task worker or the scheduler that dies (a Redis outage makes an rq worker exit
+        # mid-job) is started again after RESTART_SECONDS, as systemd's Restart=always does
+        # (deploy/systemd); the web server dying stops everything.
+        died_at: dict[int, float] = {}
         try:
-            while not stopping and all(p.poll() is None for p in procs):
+            while not stopping and procs[0].poll() is None:
                 time.sleep(0.5)
+                for i, p in enumerate(procs[1:], start=1):
+                    if p.poll() is None:
+                        continue
+                    since = died_at.setdefault(i, time.monotonic())
+                    if time.monotonic() - since >= RESTART_SECONDS and not stopping:
+                        self.stderr.write(f"serve: restarting {' '.join(others[i - 1][-3:])}")
+                        procs[i] = subprocess.Popen(others[i - 1])  # noqa: S603
+                        died_at.pop(i)
         finally:
             for p in procs:
                 if p.poll() is None:
