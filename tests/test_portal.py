@@ -209,10 +209,6 @@ def test_robots_allows_the_portal_only_and_the_sitemap_lists_it(client, world):
     assert reverse("portal:project", args=[world["hidden"].pk]) not in sitemap
 
 
-def test_a_public_projects_fields_only(world):
-    assert Project._meta.get_field("public").default is False
-
-
 def test_the_language_link_switches_and_stays_on_the_portal(client, world):
     url = reverse("portal:language", args=["en"])
     response = client.get(url + "?next=/invest/parks/")
