@@ -15,7 +15,6 @@ from guanjia.parks import services as park_services
 from guanjia.parks.models import ParkKind
 from guanjia.policies.models import Policy
 from guanjia.portal import services
-from guanjia.projects.models import Project
 from guanjia.testing.factories import (
     ContactFactory,
     EnterpriseFactory,
