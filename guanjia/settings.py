@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "guanjia.guarantees",
     "guanjia.leads",
     "guanjia.parks",
+    "guanjia.portal",
     "guanjia.cockpit",
     "guanjia.targets",
     "guanjia.reports",
@@ -271,6 +272,9 @@ GUANJIA_RATE_LIMITS = {
     "api_read": envstr("GUANJIA_RATE_API_READ", "600/60"),  # API GETs per token or user
     "api_write": envstr("GUANJIA_RATE_API_WRITE", "60/60"),  # API writes per token or user
     "open311_post": envstr("GUANJIA_RATE_OPEN311", "30/60"),  # Open311 POSTs per api_key/address
+    "portal_enquiry": envstr(
+        "GUANJIA_RATE_PORTAL_ENQUIRY", "5/3600"
+    ),  # portal enquiries per address
 }
 # The audit log is kept at least 180 days; older entries are purged daily.
 GUANJIA_AUDIT_RETENTION_DAYS = envint("GUANJIA_AUDIT_RETENTION_DAYS", "365")
@@ -439,6 +443,13 @@ MAILERS = {
 
 # Domain settings a city can change without code.
 GUANJIA_CITY_CODE = envstr("GUANJIA_CITY_CODE", "210700")
+# The public portal (guanjia/portal): the city's name in Chinese and English, and who owns the
+# leads its enquiries create (a user name; empty: the first active city admin).
+GUANJIA_CITY_NAME = envstr("GUANJIA_CITY_NAME", "锦州")
+GUANJIA_CITY_NAME_EN = envstr("GUANJIA_CITY_NAME_EN", "Jinzhou")
+GUANJIA_PORTAL_LEAD_OWNER = envstr("GUANJIA_PORTAL_LEAD_OWNER", "")
+# Seconds the portal keeps its public figures and lists (also dropped on every save).
+GUANJIA_PORTAL_CACHE_SECONDS = envint("GUANJIA_PORTAL_CACHE_SECONDS", "300")
 # The cockpit's map: the city's county-level boundaries as GeoJSON, a path under the static
 # files; features are matched to regions by name (and by code where a feature has one).
 GUANJIA_MAP_GEOJSON = envstr("GUANJIA_MAP_GEOJSON", "geo/jinzhou-210700.geojson")

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path, reverse
 
 from guanjia.accounts import views as account_views
+from guanjia.portal import views as portal_views
 
 
 def home(request: HttpRequest) -> HttpResponseRedirect:
@@ -24,6 +25,10 @@ urlpatterns = [
     path("account/", include("guanjia.accounts.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The public portal (no log-in) and what search engines read first.
+    path("invest/", include("guanjia.portal.urls")),
+    path("robots.txt", portal_views.robots, name="robots"),
+    path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("guanjia.api.urls")),
     path("open311/v2/", include("guanjia.requests.urls_open311")),

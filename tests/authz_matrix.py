@@ -163,6 +163,19 @@ WEB: dict[str, WebRow] = {
     # leads: workers (steward: their own and their team's) work them, leaders read, handlers
     # and enterprise contacts meet the workbench as if it did not exist (404)
     # parks: readers (steward, official, leader, admin) read all; keepers (the park's area) keep
+    # The public portal: the same for everyone, signed in or not (only what is published).
+    "portal:home": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:parks": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:park": R("pk=park", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:policies": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:policy": R("pk=policy", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405"),
+    "portal:policy_document": R("pk=policy document", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405"),
+    "portal:projects": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:project": R("pk=project", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405"),
+    "portal:enquiry": R("", "200 200 200 200 200 200 200", "400 400 400 400 400 400 400"),
+    "portal:language": R("code==en", "302 302 302 302 302 302 302", "405 405 405 405 405 405 405"),
+    "robots": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "sitemap": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
     "parks:list": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "parks:plots": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "parks:buildings": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
@@ -497,6 +510,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.enterprises.forms.EnterpriseForm.interests": ("public: the industry taxonomy", "", ""),
     "web guanjia.leads.forms.LeadForm.investor": ("enterprise", "ok ok ok", "no no ok"),
     "web guanjia.leads.forms.LeadForm.industry": ("public: the industry taxonomy", "", ""),
+    "web guanjia.portal.forms.EnquiryForm.industry": ("public: the industry taxonomy", "", ""),
     "web guanjia.leads.forms.LeadForm.region": ("region", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.LeadForm.department": ("department", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.LeadForm.owner": ("owner", "ok ok ok", "no no ok"),

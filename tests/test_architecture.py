@@ -36,7 +36,7 @@ DOMAIN_APPS = (
     "targets",
 )
 # Apps of other layers that own records users reach through pages: the same slice applies.
-OTHER_APPS = ("ingest", "notifications", "cockpit", "reports")
+OTHER_APPS = ("ingest", "notifications", "cockpit", "reports", "portal")
 APPS = DOMAIN_APPS + OTHER_APPS
 
 # The files every app of the slice has (docs/architecture.md marks them "required").

@@ -243,6 +243,21 @@ def test_loading_again_changes_nothing(demo_output):
     assert "admin" in out.getvalue()
 
 
+def test_the_demo_publishes_a_handful_of_key_projects_and_policies(demo_output, client):
+    from guanjia.policies.models import Policy
+
+    public = Project.objects.filter(public=True)
+    assert 3 <= public.count() <= 10
+    assert not public.filter(stage__in=(Stage.LEAD, Stage.NEGOTIATING, Stage.WITHDRAWN)).exists()
+    assert 1 <= Policy.objects.filter(public=True).count() < Policy.objects.count()
+    html = client.get("/invest/projects/").content.decode()
+    assert all(p.name in html for p in public)
+    from guanjia.parks.models import Plot
+
+    park = Plot.objects.filter(is_demo=True, status="available").first().park
+    assert "演示数据" in client.get(f"/invest/parks/{park.pk}/").content.decode()
+
+
 def test_reset_passwords_restores_a_changed_demo_password(demo_output, client):
     admin = User.objects.get(username="admin")
     admin.set_password("something-else-entirely")

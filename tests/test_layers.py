@@ -123,7 +123,7 @@ def test_the_app_layers_hold() -> None:
 # its rules in `scope`).
 DOMAIN_APPS = [
     "approvals", "cockpit", "enterprises", "events", "guarantees", "ingest", "leads",
-    "notifications", "parks", "policies", "projects", "reports", "requests", "servicerecords", "targets", "taskforces",
+    "notifications", "parks", "policies", "portal", "projects", "reports", "requests", "servicerecords", "targets", "taskforces",
 ]  # fmt: skip
 
 

@@ -106,6 +106,8 @@ SIGNED_IN_SAMPLE = [
     "/projects/999999/",
     "/api/v1/projects",
     "/api/v1/requests",
+    "/invest/",
+    "/invest/parks/",
 ]
 
 
@@ -135,6 +137,31 @@ def test_api_answers_to_a_bearer_token_are_no_store(client, users):
         assert response.headers["Cache-Control"] == "private, no-store", url
     refused = client.get("/api/v1/projects", headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 401
+
+
+# The public portal's pages, served to anyone (guanjia/portal).
+PORTAL_SERVED = [
+    "/invest/",
+    "/invest/parks/",
+    "/invest/policies/",
+    "/invest/projects/",
+    "/invest/enquiry/",
+    "/robots.txt",
+    "/sitemap.xml",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PORTAL_SERVED)
+def test_the_public_portal_keeps_the_policy_and_caches_only_what_is_public(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    if url.startswith("/invest/") and url != "/invest/enquiry/":
+        assert "public" in response.headers["Cache-Control"]
+    else:  # the form carries a CSRF token: never shared
+        assert "public" not in response.headers.get("Cache-Control", "")
 
 
 @pytest.mark.django_db

@@ -49,6 +49,7 @@ from .lifecycle_demo import (
 )
 from .outings_demo import build_outings
 from .parks_demo import build_parks
+from .portal_demo import build_portal
 from .requests_demo import build_requests
 from .services_demo import build_service_records
 
@@ -120,6 +121,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 build_outings(seed=seed, today=today)
                 build_assessment(today=today)
                 build_parks(seed=seed, today=today)
+                build_portal(today=today)
             _set_passwords(needs_password, hashes, outcome)
             _grant_unmask(users.get("admin"))
     cockpit_services.refresh()  # the cockpit's rollups, there before the worker's first run

@@ -71,6 +71,8 @@ class Policy(models.Model):
         help_text=_("免申即享: a match is recorded as granted straight away."),
     )
     active = models.BooleanField(_("active"), default=True)
+    # Published on the public portal with its documents (the library itself is internal).
+    public = models.BooleanField(_("shown on the public portal"), default=False, db_index=True)
     rule = models.JSONField(_("eligibility rule"), default=dict, blank=True)  # {}: everyone
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

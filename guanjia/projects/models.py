@@ -182,6 +182,9 @@ class Project(models.Model):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
 
+    # A key project the city publishes on its public portal (name, area, industry, stage,
+    # dates, investment; never its contacts or notes).
+    public = models.BooleanField(_("shown on the public portal"), default=False, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1,0 +1,105 @@
+"""What the public portal may show to anyone, signed in or not: nothing else leaves here.
+
+Each reader returns only the published rows, and the views pick the published fields from
+them (never contacts, notes, reservations or leads). The lists are cached for a short while
+(`GUANJIA_PORTAL_CACHE_SECONDS`) under a version that every save of a published kind bumps.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+
+from guanjia.events.models import Signing
+from guanjia.parks.models import Building, Park, Plot, Status
+from guanjia.policies.models import Policy, PolicyDocument
+from guanjia.projects.models import Project
+from guanjia.projects.stages import Stage
+
+VERSION_KEY = "gj:portal:version"
+
+
+def public_projects() -> QuerySet[Project]:
+    return (
+        Project.objects.filter(public=True)
+        .exclude(stage=Stage.WITHDRAWN)
+        .select_related("region", "industry")
+    )
+
+
+def public_policies() -> QuerySet[Policy]:
+    return Policy.objects.filter(public=True, active=True)
+
+
+def public_documents(policy: Policy) -> QuerySet[PolicyDocument]:
+    return PolicyDocument.objects.filter(policy=policy, policy__public=True, policy__active=True)
+
+
+def public_parks() -> QuerySet[Park]:
+    available = Q(plots__status=Status.AVAILABLE)
+    return (
+        Park.objects.select_related("region")
+        .annotate(available_plots=Count("plots", filter=available, distinct=True))
+        .order_by("name")
+    )
+
+
+def available_plots(park: Park) -> QuerySet[Plot]:
+    return Plot.objects.filter(park=park, status=Status.AVAILABLE).order_by("code")
+
+
+def available_buildings(park: Park) -> QuerySet[Building]:
+    return Building.objects.filter(park=park, status=Status.AVAILABLE).order_by("code")
+
+
+def may_see_park(park: Park) -> bool:
+    """Every park is public (its facts are the city's published ones)."""
+    return True
+
+
+def may_see_project(project: Project) -> bool:
+    return project.public and project.stage != Stage.WITHDRAWN
+
+
+def may_see_policy(policy: Policy) -> bool:
+    return policy.public and policy.active
+
+
+# --- The short cache ---------------------------------------------------------------------------
+
+
+def version() -> int:
+    value = cache.get(VERSION_KEY)
+    if value is None:
+        value = 1
+        cache.add(VERSION_KEY, value, timeout=None)
+    return int(value)
+
+
+def forget(**_kwargs: Any) -> None:
+    """A published kind changed: the next reader computes afresh."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def cached(name: str, compute: Callable[[], Any]) -> Any:
+    key = f"gj:portal:{version()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.GUANJIA_PORTAL_CACHE_SECONDS)
+    return value
+
+
+WATCHED = (Project, Policy, PolicyDocument, Park, Plot, Building, Signing)
+
+
+def watch_public_records() -> None:
+    for model in WATCHED:
+        post_save.connect(forget, sender=model, dispatch_uid=f"portal-{model.__name__}-save")
+        post_delete.connect(forget, sender=model, dispatch_uid=f"portal-{model.__name__}-del")
