@@ -257,6 +257,9 @@ def api_path(template: str, world: dict[str, Any], other: bool, missing: bool = 
         ("{trip_id}", "trip"),
         ("{guest_id}", "guest"),
         ("{row_id}", "signing row"),
+        ("{park_id}", "park"),
+        ("{plot_id}", "plot"),
+        ("{building_id}", "building"),
     ):
         if placeholder in path:
             pk = MISSING if missing else obj(world, key, None, other).pk

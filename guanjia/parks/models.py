@@ -225,6 +225,8 @@ class Offer(models.Model):
         related_name="+",
     )
     reserved_until = models.DateField(_("reserved until"), null=True, blank=True)
+    # Which lapse date the lead's owner has been reminded of (the reminder sweep's mark).
+    reminded_for = models.DateField(null=True, blank=True, editable=False)
     project = models.ForeignKey(
         "projects.Project",
         verbose_name=_("project"),
