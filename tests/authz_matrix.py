@@ -592,6 +592,8 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "api POST /visits investor_ids": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /visits host_ids": ("owner", "ok ok ok", "ok no ok"),
     "api POST /visits lead_ids": ("lead", "ok ok ok", "no no ok"),
+    # a steward names the leads they work; the park's keeper (凌海's official) those of the area
+    "api POST /plots/{plot_id}/reserve lead_id": ("lead", "ok ok ok", "no no ok"),
     "api POST /trips region_id": ("region", "ok ok ok", "ok no ok"),
     "api POST /trips owner_id": ("owner", "ok ok ok", "ok no ok"),
     "api POST /trips team_ids": ("owner", "ok ok ok", "ok no ok"),

@@ -230,3 +230,15 @@ def test_a_transferred_plot_fills_the_projects_land_guarantee(land, users, lingh
     assert (guarantee.status, guarantee.land_mu) == ("transferred", Decimal("52.00"))
     assert "A1" in guarantee.note
     assert Plot.objects.get(pk=land["A1"].pk).status == Status.TAKEN
+
+
+def test_the_reasons_read_in_chinese_by_default(client, land, lead, users, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(users["steward"])
+    html = client.get(reverse("parks:lead_matches", args=[lead.pk])).content.decode()
+    assert "匹配地块" in html
+    assert "面积 52 亩 ≥ 50 亩 ✓" in html
+    assert (
+        "剩余容量 8,000 kVA &lt; 10,000 kVA ✗" in html
+        or "剩余容量 8,000 kVA < 10,000 kVA ✗" in html
+    )

@@ -25,7 +25,7 @@ from .models import M2_PER_MU, Building, Park, Plot, Status, Substation
 # A plot smaller than this share of the land needed is not a candidate at all.
 AREA_FLOOR = Decimal("0.8")
 # At most this many rows of each kind are scored.
-CANDIDATES = 400
+CANDIDATES = 200
 # A park this close to the port (km) serves a lead that needs one, berths or not.
 PORT_KM = Decimal(30)
 # A reservation taken from the matching runs this many days unless changed.
@@ -90,7 +90,11 @@ def _spare_kva() -> Any:
 
 
 def _annotated(qs: QuerySet[Any], lead: Any) -> QuerySet[Any]:
-    qs = qs.select_related("park", "park__region").annotate(park_spare_kva=_spare_kva())
+    # Only what the scoring and the card read: no outlines, notes or descriptions.
+    unread = ["notes", "park__outline", "park__description", "park__sources"]
+    if qs.model is Plot:
+        unread.append("outline")
+    qs = qs.select_related("park").defer(*unread).annotate(park_spare_kva=_spare_kva())
     if getattr(lead, "industry_id", None):
         through = Park.industries.through
         qs = qs.annotate(
@@ -182,13 +186,16 @@ def match_plots(lead: Any, limit: int = 20) -> list[Match]:
     """The plots for `lead`, best first (fewest criteria missed, then the score, then the
     least land beyond the need)."""
     need = Decimal(lead.land_mu) if getattr(lead, "land_mu", None) else None
-    qs = _annotated(Plot.objects.filter(_open_q(lead)), lead)
+    # The candidates first (an index walk on the area), then their park's facts for those
+    # rows only: one statement, the annotations never computed for the whole inventory.
+    candidates = Plot.objects.filter(_open_q(lead))
     if need is not None:
-        qs = qs.filter(area_mu__gte=need * AREA_FLOOR).order_by("area_mu", "pk")
+        candidates = candidates.filter(area_mu__gte=need * AREA_FLOOR).order_by("area_mu", "pk")
     else:
-        qs = qs.order_by("-area_mu", "pk")
+        candidates = candidates.order_by("-area_mu", "pk")
+    ids = candidates.values("pk")[:CANDIDATES]
     matches = []
-    for plot in qs[:CANDIDATES]:
+    for plot in _annotated(Plot.objects.filter(pk__in=ids), lead):
         match = Match(plot, "plot")
         if need is not None:
             match.reasons.append(
@@ -217,9 +224,9 @@ def match_buildings(lead: Any, limit: int = 20) -> list[Match]:
     """The standard buildings for `lead`, best first; their floor area is weighed against the
     land needed (in m²), as a standard building stands in for a plot of that size."""
     need = Decimal(lead.land_mu) * M2_PER_MU if getattr(lead, "land_mu", None) else None
-    qs = _annotated(Building.objects.filter(_open_q(lead)), lead).order_by("-floor_area_m2", "pk")
+    ids = Building.objects.filter(_open_q(lead)).order_by("-floor_area_m2", "pk").values("pk")
     matches = []
-    for building in qs[:CANDIDATES]:
+    for building in _annotated(Building.objects.filter(pk__in=ids[:CANDIDATES]), lead):
         match = Match(building, "building")
         if need is not None:
             match.reasons.append(
