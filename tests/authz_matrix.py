@@ -192,8 +192,11 @@ WEB: dict[str, WebRow] = {
     "parks:building_edit": R("pk=building", "L 404 403 404 200 403 200", "L 404 403 404 200 403 200", "L 404 403 404 403 403 200", "L 404 403 404 403 403 200"),
     "parks:substation_add": R("pk=park", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
     "parks:substation_remove": R("pk=park substation_pk==999999", "L 405 405 405 405 405 405", "L 404 403 404 404 403 404", "L 405 405 405 405 405 405", "L 404 403 404 403 403 404"),
-    "parks:plot_step": R("pk=plot name==reserve", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
-    "parks:building_step": R("pk=building name==reserve", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
+    # reserve: also bureau staff's (stewards), for the leads they work (the step checks the lead)
+    "parks:plot_step": R("pk=plot name==reserve", "L 405 405 405 405 405 405", "L 404 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 302 404 403 403 302"),
+    "parks:building_step": R("pk=building name==reserve", "L 405 405 405 405 405 405", "L 404 302 404 302 403 302", "L 405 405 405 405 405 405", "L 404 302 404 403 403 302"),
+    # the land matching a lead: the lead's readers who have the parks
+    "parks:lead_matches": R("pk=lead", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405", "L 404 404 404 404 200 200", "L 405 405 405 405 405 405"),
     "parks:plot_file_add": R("pk=plot", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
     "parks:building_file_add": R("pk=building", "L 405 405 405 405 405 405", "L 404 403 404 302 403 302", "L 405 405 405 405 405 405", "L 404 403 404 403 403 302"),
     "parks:file": R("pk=land file", "L 404 200 404 200 200 200", "L 404 200 404 200 200 200", "L 404 200 404 200 200 200", "L 404 200 404 200 200 200"),
@@ -360,6 +363,16 @@ def _body_lead(world: dict[str, Any], other: bool) -> dict[str, Any]:
     }
 
 
+def _body_reserve(world: dict[str, Any], other: bool) -> dict[str, Any]:
+    """The plot held for the lead of its own area (the other plot's for the other lead)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    until = timezone.localdate() + dt.timedelta(days=30)
+    return {"lead_id": world["lead"][1 if other else 0].pk, "until": until.isoformat()}
+
+
 def _body_visit(world: dict[str, Any], other: bool) -> dict[str, Any]:
     i = 1 if other else 0
     region = world["other region" if other else "region"]
@@ -449,6 +462,17 @@ API: dict[str, tuple[Any, str, str | None]] = {
     "POST /events/{event_id}/checkin": (_body_checkin, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
     "POST /events/{event_id}/guests/{guest_id}/checkin": ({}, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
     "POST /events/{event_id}/signing-list/{row_id}/steps/{step}": ({}, "401 404 403 403 200 403 200", "401 404 403 403 404 403 200"),
+    # parks: the city's inventory, read by every reader; reserving is the park's keepers' and
+    # bureau staff's for the leads they work (another's lead: 422, as a missing one)
+    "GET /parks": (None, "401 404 200 404 200 200 200", None),
+    "GET /parks/{park_id}": (None, "401 404 200 404 200 200 200", "401 404 200 404 200 200 200"),
+    "GET /plots": (None, "401 404 200 404 200 200 200", None),
+    "GET /plots/{plot_id}": (None, "401 404 200 404 200 200 200", "401 404 200 404 200 200 200"),
+    "GET /buildings": (None, "401 404 200 404 200 200 200", None),
+    "GET /buildings/{building_id}": (None, "401 404 200 404 200 200 200", "401 404 200 404 200 200 200"),
+    "POST /plots/{plot_id}/reserve": (_body_reserve, "401 404 200 404 200 403 200", "401 404 422 404 403 403 200"),
+    "POST /plots/{plot_id}/release": ({"reason": "矩阵"}, "401 404 403 404 409 403 409", "401 404 403 404 403 403 409"),
+    "GET /leads/{lead_id}/land-matches": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
 }
 # fmt: on
 
@@ -582,6 +606,8 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "api POST /visits investor_ids": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /visits host_ids": ("owner", "ok ok ok", "ok no ok"),
     "api POST /visits lead_ids": ("lead", "ok ok ok", "no no ok"),
+    # a steward names the leads they work; the park's keeper (凌海's official) those of the area
+    "api POST /plots/{plot_id}/reserve lead_id": ("lead", "ok ok ok", "no no ok"),
     "api POST /trips region_id": ("region", "ok ok ok", "ok no ok"),
     "api POST /trips owner_id": ("owner", "ok ok ok", "ok no ok"),
     "api POST /trips team_ids": ("owner", "ok ok ok", "ok no ok"),

@@ -35,7 +35,8 @@ NOT_JSON = [
 ]  # fmt: skip
 PATH_OBJECTS = {"enterprise_id": "enterprise", "project_id": "project", "request_id": "request",
                 "event_id": "event", "lead_id": "lead", "visit_id": "visit", "trip_id": "trip",
-                "guest_id": "guest", "row_id": "signing row"}  # fmt: skip
+                "guest_id": "guest", "row_id": "signing row", "park_id": "park",
+                "plot_id": "plot", "building_id": "building"}  # fmt: skip
 
 
 # Built once for the module; each test's writes are rolled back (tests/shared_world.py).

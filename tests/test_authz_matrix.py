@@ -257,6 +257,9 @@ def api_path(template: str, world: dict[str, Any], other: bool, missing: bool = 
         ("{trip_id}", "trip"),
         ("{guest_id}", "guest"),
         ("{row_id}", "signing row"),
+        ("{park_id}", "park"),
+        ("{plot_id}", "plot"),
+        ("{building_id}", "building"),
     ):
         if placeholder in path:
             pk = MISSING if missing else obj(world, key, None, other).pk
@@ -632,6 +635,9 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
         body = {"date": str(trip.start_on), "our_side": "我方", "their_side": "对方",
                 "outcome": "引用矩阵会谈"}  # fmt: skip
         return method, f"/trips/{trip.pk}/meetings", body | {field: value}
+    if template == "/plots/{plot_id}/reserve":  # the own (凌海) plot, held until next month
+        until = str(today + dt.timedelta(days=30))
+        return method, f"/plots/{w['plot'][0].pk}/reserve", {"until": until, field: value}
     assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
     return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
 

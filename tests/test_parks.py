@@ -204,9 +204,13 @@ def test_a_plot_reserved_for_a_lead_goes_to_no_other_project(plot, users, lingha
 
 def test_only_keepers_of_the_park_take_steps(plot, other_park, users, linghai):
     lead = LeadFactory(region=linghai, owner=users["admin"])
-    for role in ("steward", "leader"):
-        with pytest.raises(PermissionDenied):
-            services.reserve(plot, users[role], lead.pk, today() + dt.timedelta(days=3))
+    with pytest.raises(PermissionDenied):
+        services.reserve(plot, users["leader"], lead.pk, today() + dt.timedelta(days=3))
+    # A steward reserves only for the leads they work (tests/test_parks_matching.py).
+    with pytest.raises(services.LandError):
+        services.reserve(plot, users["steward"], lead.pk, today() + dt.timedelta(days=3))
+    with pytest.raises(PermissionDenied):
+        services.take(plot, users["steward"], ProjectFactory(region=linghai).pk)
     other_plot = services.create_plot(users["admin"], park=other_park, code="HS", area_mu=1)
     with pytest.raises(PermissionDenied):
         services.reserve(other_plot, users["official"], lead.pk, today() + dt.timedelta(days=3))

@@ -10,7 +10,17 @@ from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from . import contenttype, enterprises, errors, events, leads, projects, reference, requests
+from . import (
+    contenttype,
+    enterprises,
+    errors,
+    events,
+    leads,
+    parks,
+    projects,
+    reference,
+    requests,
+)
 from .auth import BearerToken, BrowserSession
 from .schemas import InvalidOut, RateLimitedOut
 
@@ -128,3 +138,4 @@ api.add_router("/projects", projects.router)
 api.add_router("/events", events.router)
 api.add_router("/requests", requests.router)
 api.add_router("", leads.router)
+api.add_router("", parks.router)

@@ -8,7 +8,8 @@ class GuaranteesConfig(AppConfig):
     verbose_name = _("Element guarantees")
 
     def ready(self) -> None:
-        """Unmet guarantees hold a project's stage move and show among its holding reasons."""
+        """Unmet guarantees hold a project's stage move and show among its holding reasons; a
+        plot transferred to a project fills its land guarantee."""
         from guanjia.projects import holding
         from guanjia.projects import services as project_services
 
@@ -16,3 +17,4 @@ class GuaranteesConfig(AppConfig):
 
         project_services.stage_gates.register(services.blocking_message, key="guarantees")
         holding.holders.register(services.holding_many, key="guarantees", order=0)
+        project_services.land_taken.register(services.fill_land, key="guarantees")

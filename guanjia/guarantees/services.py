@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from guanjia.projects.models import Project
 from guanjia.projects.stages import NEXT, ORDER, Stage
 
 from .access import require_editor, require_overrider
-from .models import BLOCKS, STATUSES, Guarantee, GuaranteeOverride, Kind
+from .models import BLOCKS, STATUSES, Guarantee, GuaranteeOverride, Kind, Status
 
 EDITABLE = [
     "status", "land_mu", "energy_tce", "env_level", "approval_number", "finance_needed_wan",
@@ -41,6 +42,25 @@ def set_guarantee(actor: Any, project: Project, kind: str, **fields: Any) -> Gua
     else:
         guarantee.met_on = None
     audited_save(guarantee, actor)
+    return guarantee
+
+
+@transaction.atomic
+def fill_land(actor: Any, project: Project, area_mu: Any, what: str) -> Guarantee:
+    """The land guarantee from a plot transferred (已出让) to the project (the parks' step,
+    through `projects.services.land_taken`): status 已出让 unless already delivered, the
+    area, the plot named in the note. The step has checked who may take it."""
+    guarantee = Guarantee.objects.select_for_update().filter(
+        project=project, kind=Kind.LAND
+    ).first() or Guarantee(project=project, kind=Kind.LAND, status=Status.NOT_SUPPLIED)
+    if guarantee.status != Status.DELIVERED:
+        guarantee.status = Status.TRANSFERRED
+    if area_mu is not None:
+        guarantee.land_mu = Decimal(area_mu).quantize(Decimal("0.01"))
+    guarantee.note = (_("Plot %(plot)s") % {"plot": what})[:300]
+    if guarantee.is_met:
+        guarantee.met_on = guarantee.met_on or timezone.localdate()
+    audited_save(guarantee, actor, note=str(what))
     return guarantee
 
 

@@ -180,6 +180,15 @@ class LeadForm(forms.Form):
         decimal_places=4,
     )
     workers = forms.IntegerField(label=_("Workers"), required=False, min_value=0)
+    needs_port = forms.BooleanField(label=_("Needs a port"), required=False)
+    needs_rail = forms.BooleanField(label=_("Needs a rail siding"), required=False)
+    max_price_wan_per_mu = forms.DecimalField(
+        label=_("Land price at most (10k yuan per mu)"),
+        required=False,
+        min_value=0,
+        max_digits=18,
+        decimal_places=4,
+    )
     source = forms.ChoiceField(label=_("Source"), choices=ContactSource.choices)
     region = forms.ModelChoiceField(label=_("Area"), queryset=Region.objects.none())
     department = forms.ModelChoiceField(
@@ -198,7 +207,7 @@ class LeadForm(forms.Form):
 
     FACTS = (
         "name", "industry", "investment_wan", "land_mu", "power_kva", "energy_tce",
-        "water_tons", "workers", "source", "region", "department", "owner", "project", "notes",
+        "water_tons", "workers", "needs_port", "needs_rail", "max_price_wan_per_mu", "source", "region", "department", "owner", "project", "notes",
     )  # fmt: skip
 
     def __init__(self, *args: Any, user: User, lead: Lead | None = None, **kwargs: Any) -> None:

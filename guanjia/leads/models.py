@@ -104,6 +104,10 @@ class Lead(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(HEADCOUNT_MAX)],
     )
+    # What the land would have to offer beyond its size and power (the land matching).
+    needs_port = models.BooleanField(_("needs a port"), default=False)
+    needs_rail = models.BooleanField(_("needs a rail siding"), default=False)
+    max_price_wan_per_mu = _decimal(_("land price at most (10k yuan per mu)"), Decimal(100_000))
     source = models.CharField(_("source"), max_length=20, choices=ContactSource.choices)
     # The owning team: the area (county, district, zone: where the project would land) and,
     # for a bureau's promotion team (招商小分队), its department.

@@ -51,6 +51,9 @@ EDITABLE_FIELDS = (
     "energy_tce",
     "water_tons",
     "workers",
+    "needs_port",
+    "needs_rail",
+    "max_price_wan_per_mu",
     "source",
     "region",
     "department",
@@ -87,6 +90,9 @@ def prepare_lead(
     energy_tce: Decimal | None = None,
     water_tons: Decimal | None = None,
     workers: int | None = None,
+    needs_port: bool | None = None,
+    needs_rail: bool | None = None,
+    max_price_wan_per_mu: Any = ...,
     department: Department | int | None = None,
     project: Project | int | None = None,
     notes: str = "",
@@ -156,6 +162,13 @@ def prepare_lead(
     lead.investment_wan = investment_wan if investment_wan is not None else Decimal(0)
     lead.land_mu, lead.power_kva, lead.energy_tce = land_mu, power_kva, energy_tce
     lead.water_tons, lead.workers = water_tons, workers
+    # The land needs (None: as they were, for the importer that has no column for them).
+    if needs_port is not None:
+        lead.needs_port = needs_port
+    if needs_rail is not None:
+        lead.needs_rail = needs_rail
+    if max_price_wan_per_mu is not ...:
+        lead.max_price_wan_per_mu = max_price_wan_per_mu
     lead.project = project_obj
     lead.notes = (notes or "").strip()
     if lead.pk is None:

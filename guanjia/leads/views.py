@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanjia.accounts.typing import AuthedRequest
+from guanjia.core import panels
 from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
@@ -162,6 +163,8 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .filter(records__lead=lead)
         .distinct()
         .order_by("-start_on"),
+        # The other apps' cards (parks: the matching land).
+        "panels": [html for part in panels.lead_detail if (html := part(request, lead))],
     }
     return render(request, "leads/detail.html", context)
 

@@ -4,13 +4,16 @@
 |--------------------|---------------------------------------|----------------------------------------------|
 | city admin         | every park, plot and building         | those of their region subtree (all if none)  |
 | area official      | every park, plot and building         | those of their area's parks                  |
-| steward            | every park, plot and building         | nothing (reads, to answer investors)         |
+| steward            | every park, plot and building         | reserves (意向) and releases plots and buildings for the leads they work |
 | leader             | every park, plot and building         | nothing (reads)                              |
 | department handler | nothing                               | nothing                                      |
 | enterprise contact | nothing: the bureau's inventory is not theirs (the public portal comes later) | nothing |
 
 The inventory is the city's, not an area's: everyone who promotes investment reads all of it
 (a lead in one county may land in another's park); only the park's own area keeps it.
+Bureau staff (stewards) take the reservation steps for their own leads: `may_reserve` lets
+them at the step, and the step's reference check (`accounts.scope`, kind "lead") holds them to
+the leads they work; they release only a reservation held for one of those leads.
 """
 
 from typing import Any
@@ -20,12 +23,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from guanjia.accounts.models import Role, User
-from guanjia.accounts.scope import region_path, region_q
+from guanjia.accounts.scope import REFERENCES, region_path, region_q
 
 from .models import Building, LandFile, Park, Plot
 
 READER_ROLES = {Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD, Role.LEADER}
 KEEPER_ROLES = {Role.CITY_ADMIN, Role.AREA_OFFICIAL}
+# Who reserves land for the leads they work, without keeping the park.
+RESERVER_ROLES = {Role.STEWARD}
 
 
 def may_open(user: Any) -> bool:
@@ -96,6 +101,30 @@ def may_step(user: User, obj: Plot | Building) -> bool:
     return can_edit(user, obj)
 
 
+def may_reserve(user: User, obj: Plot | Building) -> bool:
+    """`may` of the reserve step: a keeper of the park, or bureau staff (for a lead of theirs,
+    which the step checks)."""
+    if can_edit(user, obj):
+        return True
+    return bool(may_open(user) and user.role in RESERVER_ROLES)
+
+
+def works_lead(user: User, lead_id: int | None) -> bool:
+    """Whether `lead_id` is one of the leads the user may name (works)."""
+    if lead_id is None:
+        return False
+    return bool(REFERENCES["lead"](user).filter(pk=lead_id).exists())
+
+
+def may_release(user: User, obj: Plot | Building) -> bool:
+    """`may` of the release step: a keeper, or bureau staff releasing their own lead's hold."""
+    if can_edit(user, obj):
+        return True
+    return bool(
+        may_open(user) and user.role in RESERVER_ROLES and works_lead(user, obj.reserved_for_id)
+    )
+
+
 def _get(qs: QuerySet[Any], pk: Any, what: str) -> Any:
     try:
         return qs.get(pk=pk)
@@ -124,6 +153,11 @@ def get_building(user: User, pk: Any, *, write: bool = False) -> Building:
     if write and not can_edit(user, building):
         raise PermissionDenied("you may read this building but not keep it")
     return building
+
+
+def get_lead(user: User, pk: Any) -> Any:
+    """A lead the user may see and name (its land matching), else 404."""
+    return _get(REFERENCES["lead"](user).select_related("industry", "owner"), pk, "lead")
 
 
 def get_file(user: User, pk: Any) -> LandFile:

@@ -8,14 +8,17 @@ class ParksConfig(AppConfig):
     verbose_name = _("Parks and land")
 
     def ready(self) -> None:
-        """The menu entry, the parks' reference kind and the inventory's background import."""
+        """The menu entry, the parks' reference kind, the inventory's background import and
+        the lead page's card of matching land."""
         from guanjia.accounts.scope import REFERENCES
+        from guanjia.core import panels
         from guanjia.core.nav import register
         from guanjia.core.sheets import jobs
 
-        from . import access
+        from . import access, views
         from .importers import job_importer
 
         REFERENCES.register(access.referenceable_parks, key="park")
         register("parks", _("Parks"), "parks:list", access.may_open, order=27)
         jobs.register("parks", job_importer, "parks:import_job")
+        panels.lead_detail.register(views.lead_panel, key="parks")

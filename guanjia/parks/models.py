@@ -227,6 +227,8 @@ class Offer(models.Model):
         related_name="+",
     )
     reserved_until = models.DateField(_("reserved until"), null=True, blank=True)
+    # Which lapse date the lead's owner has been reminded of (the reminder sweep's mark).
+    reminded_for = models.DateField(null=True, blank=True, editable=False)
     project = models.ForeignKey(
         "projects.Project",
         verbose_name=_("project"),
@@ -285,7 +287,11 @@ class Plot(Offer):
         verbose_name = _("plot")
         verbose_name_plural = _("plots")
         ordering = ["park", "code"]
-        indexes = [models.Index(fields=["status", "land_use"], name="plot_status_use")]
+        indexes = [
+            models.Index(fields=["status", "land_use"], name="plot_status_use"),
+            # The land matching's candidates: those of at least the area needed, smallest first.
+            models.Index(fields=["area_mu", "id"], name="plot_area"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=Status.values), name="plot_status_valid"

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -362,6 +362,13 @@ def _take(change: Change, project: Any = None, on: Any = None, **_f: Any) -> Non
     obj.reserved_for = None
     obj.reserved_until = None
     change.note = str(project_obj)
+    if isinstance(obj, Plot):
+        # The project's land guarantee (要素保障) follows from the plot.
+        from guanjia.projects.services import land_taken
+
+        what = f"{obj} ({obj.park}, {obj.area_mu} mu)"
+        for fill in land_taken:
+            fill(change.actor, project_obj, obj.area_mu, what)
 
 
 def _lead_goes_to(lead: Any, project: Any) -> bool:
@@ -404,6 +411,8 @@ def _check(change: Change) -> None:
 
 
 MAY = "guanjia.parks.access.may_step"
+MAY_RESERVE = "guanjia.parks.access.may_reserve"
+MAY_RELEASE = "guanjia.parks.access.may_release"
 LEAD = Field("lead", required=True, ref=True)
 UNTIL = Field("until", required=True)
 PROJECT = Field("project", required=True, ref=True)
@@ -415,9 +424,9 @@ ANY = frozenset({Status.AVAILABLE, Status.RESERVED})
 def _steps(taken: Any, taken_done: Any) -> list[Step]:
     return [
         Step("reserve", gettext_lazy("Reserve for a lead"), ANY, Status.RESERVED, _reserve,
-             may=MAY, fields=(LEAD, UNTIL), done=gettext_lazy("Reserved for the lead.")),
+             may=MAY_RESERVE, fields=(LEAD, UNTIL), done=gettext_lazy("Reserved for the lead.")),
         Step("release", gettext_lazy("Release the reservation"), frozenset({Status.RESERVED}),
-             Status.AVAILABLE, _release, may=MAY, fields=(REASON,),
+             Status.AVAILABLE, _release, may=MAY_RELEASE, fields=(REASON,),
              done=gettext_lazy("The reservation is released.")),
         Step("expire", gettext_lazy("Reservation lapsed"), frozenset({Status.RESERVED}),
              Status.AVAILABLE, _expire, may=system_only),
@@ -483,6 +492,72 @@ def expire_reservations() -> int:
             take_step(obj, "expire", None)
             count += 1
     return count
+
+
+# The lead's owner is reminded this many working days before a reservation lapses.
+REMIND_WORKDAYS = 3
+
+
+def _workdays_left(start: dt.date, until: dt.date, cal: Any) -> int:
+    """Working days after `start` up to and including `until`."""
+    days, day = 0, start
+    while day < until:
+        day += dt.timedelta(days=1)
+        days += cal.is_working_day(day)
+    return days
+
+
+def remind_reservations() -> int:
+    """The reminder sweep: the owner of the lead a plot or building is reserved for hears,
+    once per lapse date, when `REMIND_WORKDAYS` working days or fewer are left. Returns how
+    many were told."""
+    from django.urls import reverse
+
+    from guanjia.notifications.services import notify
+    from guanjia.worktime.clock import WorkCalendar
+
+    now = today()
+    # No more than REMIND_WORKDAYS working days fit in 3 weeks of holidays and weekends.
+    horizon = now + dt.timedelta(days=REMIND_WORKDAYS + 21)
+    cal = None
+    told = 0
+    for model, kind in ((Plot, "plot"), (Building, "building")):
+        due = (
+            model.objects.filter(
+                status=Status.RESERVED, reserved_until__gte=now, reserved_until__lte=horizon
+            )
+            .exclude(reminded_for=models.F("reserved_until"))
+            .select_related("reserved_for__owner", "park")
+        )
+        for obj in due:
+            assert obj.reserved_until is not None
+            cal = cal or WorkCalendar.load()
+            if _workdays_left(now, obj.reserved_until, cal) > REMIND_WORKDAYS:
+                continue
+            lead = obj.reserved_for
+            words = {"obj": obj, "park": obj.park, "lead": lead, "until": obj.reserved_until}
+            title = (
+                _(
+                    "The reservation of “%(obj)s” (%(park)s) for the lead “%(lead)s” lapses on "
+                    "%(until)s: renew it or let it go"
+                )
+                % words
+            )
+            with transaction.atomic():
+                updated = model.objects.filter(
+                    pk=obj.pk, status=Status.RESERVED, reserved_until=obj.reserved_until
+                ).update(reminded_for=obj.reserved_until)
+                if updated and lead is not None:
+                    told += len(
+                        notify(
+                            [lead.owner],
+                            kind="parks.reservation_lapsing",
+                            title=title,
+                            url=reverse(f"parks:{kind}_detail", args=[obj.pk]),
+                            target=obj,
+                        )
+                    )
+    return told
 
 
 def total_m2(plots: Any) -> Decimal:

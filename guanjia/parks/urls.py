@@ -36,5 +36,6 @@ urlpatterns = [
         "buildings/<int:pk>/files/", views.file_add, {"kind": "building"}, name="building_file_add"
     ),
     path("files/<int:pk>/", views.file_view, name="file"),
+    path("leads/<int:pk>/matches/", views.lead_matches, name="lead_matches"),
     *views.import_pages.urls(),
 ]

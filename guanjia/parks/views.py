@@ -1,5 +1,6 @@
 """Thin views of the parks, plots and buildings: ask `access`, call `services`, render."""
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -9,6 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +23,7 @@ from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 
-from . import access, exporters, importers, services
+from . import access, exporters, importers, matching, services
 from .forms import (
     BuildingForm,
     FileForm,
@@ -307,6 +311,9 @@ def building_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _offer_form(request, access.get_building(request.user, pk, write=True), "building")
 
 
+RESERVATION_STEPS = ("reserve", "release")
+
+
 def _get_offer(request: AuthedRequest, kind: str, pk: int, write: bool = False) -> Any:
     if kind == "plot":
         return access.get_plot(request.user, pk, write=write)
@@ -316,7 +323,9 @@ def _get_offer(request: AuthedRequest, kind: str, pk: int, write: bool = False) 
 @login_required
 @require_POST
 def step(request: AuthedRequest, kind: str, pk: int, name: str) -> HttpResponse:
-    obj = _get_offer(request, kind, pk, write=True)
+    # The reservation steps are also bureau staff's, for their own leads (the engine's `may`
+    # and the step's reference check); the others are the park's keepers'.
+    obj = _get_offer(request, kind, pk, write=name not in RESERVATION_STEPS)
     table = services.table_of(obj)
     if name not in table:
         raise Http404("no such step")
@@ -329,6 +338,11 @@ def step(request: AuthedRequest, kind: str, pk: int, name: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, str(table[name].done or _("Done.")))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect(f"parks:{kind}_detail", obj.pk)
 
 
@@ -410,3 +424,41 @@ import_pages = ImportPages(
     done_label=gettext_lazy("Open the plots"),
     nav="parks",
 )
+
+
+# --- the land matching a lead (匹配地块) ---------------------------------------------------------
+
+PANEL_ROWS = 5
+
+
+def _match_context(request: HttpRequest, lead: Any, limit: int) -> dict[str, Any]:
+    user: Any = request.user
+    found = matching.matches_for(lead, limit)
+    for match in (*found["plots"], *found["buildings"]):
+        match.can_reserve = access.may_reserve(user, match.offer)  # type: ignore[attr-defined]
+    return {
+        "lead": lead,
+        "plots": found["plots"],
+        "buildings": found["buildings"],
+        "until": services.today() + dt.timedelta(days=matching.RESERVE_DAYS),
+        "back": reverse("parks:lead_matches", args=[lead.pk]),
+    }
+
+
+def lead_panel(request: HttpRequest, lead: Any) -> str:
+    """The lead page's card "匹配地块" (`core.panels.lead_detail`): the best few."""
+    if not access.may_open(request.user):
+        return ""
+    context = {**_match_context(request, lead, PANEL_ROWS), "panel": True}
+    context["back"] = request.get_full_path()
+    return render_to_string("parks/_lead_matches.html", context, request=request)
+
+
+@login_required
+@require_GET
+def lead_matches(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The land matching a lead, on its own page: every criterion met or missed."""
+    access.require_open(request.user)
+    lead = access.get_lead(request.user, pk)
+    context = {**_match_context(request, lead, 20), "panel": False}
+    return render(request, "parks/lead_matches.html", context)

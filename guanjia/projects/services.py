@@ -22,6 +22,13 @@ from .stages import Stage
 # Gates on a forward stage move, `(project, to_stage) -> why it is refused, or ""`: the apps
 # above this one register theirs in their AppConfig.ready() (guarantees: unmet guarantees).
 stage_gates: Hooks[Callable[[Project, str], str]] = Hooks("projects.services.stage_gates")
+# Land handed to a project, `(actor, project, area_mu, what)`: a plot transferred (已出让) to
+# it in the parks' inventory; the apps that follow a project's land register theirs
+# (guarantees: the land guarantee is filled from the plot). Called inside the step's
+# transaction; actor None is the system.
+land_taken: Hooks[Callable[[Any, Project, Any, str], object]] = Hooks(
+    "projects.services.land_taken"
+)
 
 LIFECYCLE_FIELDS = ["stage", "withdrawn_reason", *stages.DATE_FIELD.values()]
 
