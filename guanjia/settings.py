@@ -439,6 +439,10 @@ GUANJIA_CITY_CODE = envstr("GUANJIA_CITY_CODE", "210700")
 GUANJIA_MAP_GEOJSON = envstr("GUANJIA_MAP_GEOJSON", "geo/jinzhou-210700.geojson")
 # Markers for areas without a boundary (zones): {"markers": {region code: [lng, lat]}}.
 GUANJIA_MAP_MARKERS = envstr("GUANJIA_MAP_MARKERS", "geo/jinzhou-210700.zones.json")
+# The approval number (审图号) of the published map, shown under every map. A map published in
+# China needs one from the natural resources authorities: blank until it is obtained, and the
+# maps then say so (guanjia/static/geo/README.md).
+GUANJIA_MAP_APPROVAL_NUMBER = envstr("GUANJIA_MAP_APPROVAL_NUMBER", "")
 GUANJIA_PAGE_SIZE = envint("GUANJIA_PAGE_SIZE", "25")
 # Working hours for the service clock: comma-separated spans in local time.
 GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")

@@ -165,6 +165,8 @@ WEB: dict[str, WebRow] = {
     # parks: readers (steward, official, leader, admin) read all; keepers (the park's area) keep
     "parks:list": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "parks:plots": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:map": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
+    "parks:map_data": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "parks:buildings": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "parks:plot_export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),
     "parks:building_export": R("", "L 404 200 404 200 200 200", "L 405 405 405 405 405 405"),

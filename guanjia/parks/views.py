@@ -3,12 +3,15 @@
 import io
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,10 +22,11 @@ from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 
-from . import access, exporters, importers, services
+from . import access, exporters, importers, mapdata, services
 from .forms import (
     BuildingForm,
     FileForm,
+    MapFilter,
     OfferFilter,
     ParkFilter,
     ParkForm,
@@ -410,3 +414,58 @@ import_pages = ImportPages(
     done_label=gettext_lazy("Open the plots"),
     nav="parks",
 )
+
+
+# --- the land map (招商地图) ----------------------------------------------------------------------
+
+
+def map_labels() -> dict[str, str]:
+    """The words the map's script shows (translated here; the script has no catalogue)."""
+    return {
+        "available": _("Available"),
+        "reserved": _("Reserved"),
+        "taken": _("Taken"),
+        "park": _("Park"),
+        "area_mu": _("Area (mu)"),
+        "power_kva": _("Power at the boundary (kVA)"),
+        "price": _("Price (10k yuan per mu)"),
+        "land_use": _("Land use"),
+        "open": _("Open the plot"),
+        "count": _("plots shown"),
+        "map_failed": _("The map could not be loaded."),
+        "no_outlines": _("Too many plots for their outlines: narrow the filters to see them."),
+    }
+
+
+def map_config(data_url: str, plot_url: str = "") -> dict[str, str]:
+    """Where the map's script finds the base map, its markers and the data; `plot_url` is a
+    plot page's address with 0 for its id (blank: the card has no link)."""
+    return {
+        "geojson": static(settings.GUANJIA_MAP_GEOJSON),
+        "data": data_url,
+        "plot_url": plot_url,
+        "approval_number": settings.GUANJIA_MAP_APPROVAL_NUMBER,
+    }
+
+
+@login_required
+@require_GET
+def land_map(request: AuthedRequest) -> HttpResponse:
+    access.require_open(request.user)
+    context = {
+        "form": MapFilter(request.GET),
+        "labels": map_labels(),
+        "config": map_config(reverse("parks:map_data"), reverse("parks:plot_detail", args=[0])),
+        "can_create": access.can_create(request.user),
+    }
+    return render(request, "parks/map.html", context)
+
+
+@login_required
+@require_GET
+def land_map_data(request: AuthedRequest) -> JsonResponse:
+    user = request.user
+    access.require_open(user)
+    form = MapFilter(request.GET)
+    data = mapdata.map_data(access.plots_for(user), access.parks_for(user), form.filters())
+    return JsonResponse(data)
