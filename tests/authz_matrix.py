@@ -122,6 +122,11 @@ WEB: dict[str, WebRow] = {
     # key: R(kwargs, GET, POST[, GET other, POST other])   each: anon ent stew hand off lead admin
     "home": R("", "302 302 302 302 302 302 302", "302 302 302 302 302 302 302"),
     "login": R("", "200 200 200 200 200 200 200", "200 200 200 200 200 200 200"),
+    # open data: the anonymous role reads it like everyone (public fields only); no writes
+    "open:oc4ids_projects": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "open:projects_csv": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "open:parks_geojson": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "open:plots_geojson": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
     "logout": R("", "405 405 405 405 405 405 405", "L L L L L L L"),
     "/api/v1/": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405", path="api/v1/"),
     "api:openapi-json": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),

@@ -8,14 +8,18 @@ class ParksConfig(AppConfig):
     verbose_name = _("Parks and land")
 
     def ready(self) -> None:
-        """The menu entry, the parks' reference kind and the inventory's background import."""
+        """The menu entry, the parks' reference kind, the inventory's background import and the
+        projects' open-data locations (the plots they were given)."""
         from guanjia.accounts.scope import REFERENCES
         from guanjia.core.nav import register
         from guanjia.core.sheets import jobs
+        from guanjia.projects.opendata.oc4ids import locators
 
         from . import access
         from .importers import job_importer
+        from .opendata import project_locations
 
         REFERENCES.register(access.referenceable_parks, key="park")
         register("parks", _("Parks"), "parks:list", access.may_open, order=27)
         jobs.register("parks", job_importer, "parks:import_job")
+        locators.register(project_locations, key="parks")

@@ -21,8 +21,9 @@ from guanjia.core.files import Served, serving_view
 from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
+from guanjia.projects.opendata.views import cacheable, cached_body
 
-from . import access, exporters, importers, mapdata, services
+from . import access, exporters, importers, mapdata, opendata, services
 from .forms import (
     BuildingForm,
     FileForm,
@@ -469,3 +470,25 @@ def land_map_data(request: AuthedRequest) -> JsonResponse:
     form = MapFilter(request.GET)
     data = mapdata.map_data(access.plots_for(user), access.parks_for(user), form.filters())
     return JsonResponse(data)
+
+
+# --- open data (no log-in: /open/parks.geojson, /open/plots.geojson) ---------------------------
+
+
+def _geojson(key: str, build: Any) -> HttpResponse:
+    def body() -> bytes:
+        return bytes(JsonResponse(build(), json_dumps_params={"ensure_ascii": False}).content)
+
+    response = HttpResponse(cached_body(key, body), content_type="application/geo+json")
+    result: HttpResponse = cacheable(response)
+    return result
+
+
+@require_GET
+def open_parks(request: HttpRequest) -> HttpResponse:
+    return _geojson("open:parks", lambda: opendata.parks_geojson(Park.objects.all()))
+
+
+@require_GET
+def open_plots(request: HttpRequest) -> HttpResponse:
+    return _geojson("open:plots", lambda: opendata.plots_geojson(Plot.objects.all()))
