@@ -180,3 +180,10 @@ def test_the_data_is_two_queries_whatever_the_number_of_plots(client, users, lan
     drawn = [q["sql"] for q in queries.captured_queries if '"parks_' in q["sql"]]
     # One for the plots, one for the parks (the filter form's industry choices aside).
     assert len(drawn) == 2, drawn
+
+
+def test_the_map_page_speaks_chinese(client, users, land, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(users["leader"])
+    html = client.get(reverse("parks:map"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "招商地图" in html and "不得公开发布" in html and "供电能力至少" in html

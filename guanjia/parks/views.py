@@ -36,7 +36,7 @@ from .forms import (
     StepForm,
     SubstationForm,
 )
-from .models import Building, Park, Plot, Substation
+from .models import Building, LandUse, Park, Plot, Substation
 
 PARK_SORTS = {"name": "name", "-name": "-name", "area": "planned_area_km2",
               "-area": "-planned_area_km2", "region": "region__path"}  # fmt: skip
@@ -420,9 +420,10 @@ import_pages = ImportPages(
 # --- the land map (招商地图) ----------------------------------------------------------------------
 
 
-def map_labels() -> dict[str, str]:
+def map_labels() -> dict[str, Any]:
     """The words the map's script shows (translated here; the script has no catalogue)."""
     return {
+        "land_uses": {value: str(label) for value, label in LandUse.choices},
         "available": _("Available"),
         "reserved": _("Reserved"),
         "taken": _("Taken"),

@@ -44,6 +44,8 @@
     return [lng + dLng, lat + dLat];
   }
 
+  window.guanjiaLandMap.gcj = gcj;
+
   function rows(data, key, fieldsKey) {
     var fields = data[fieldsKey];
     return data[key].map(function (r) {
@@ -63,7 +65,7 @@
     var facts = document.getElementById("landmap-card-facts");
     while (facts.firstChild) facts.removeChild(facts.firstChild);
     [[labels.park, parks[plot.park] || ""], [labels.area_mu, fmt(plot.area_mu)], [labels.power_kva, fmt(plot.power_kva)],
-     [labels.price, fmt(plot.price)], [labels.land_use, plot.land_use], ["", labels[plot.status] || plot.status]]
+     [labels.price, fmt(plot.price)], [labels.land_use, (labels.land_uses || {})[plot.land_use] || plot.land_use], ["", labels[plot.status] || plot.status]]
       .forEach(function (pair) {
         if (!pair[0] && !pair[1]) return;
         var dt = document.createElement("dt"), dd = document.createElement("dd");
@@ -90,7 +92,7 @@
     chart.setOption({
       tooltip: { trigger: "item", renderMode: "richText" /* no HTML: the CSP refuses inline styles */,
         formatter: function (p) { var d = p.data && p.data.plot; return d ? d.code + " · " + fmt(d.area_mu) + " " + labels.area_mu : p.name; } },
-      geo: { map: "guanjia-land", roam: true, top: 8, bottom: 8, scaleLimit: { min: 1, max: 400 },
+      geo: { map: "guanjia-land", roam: true, top: 8, bottom: 8, left: 8, right: 8, scaleLimit: { min: 1, max: 400 },
         label: { show: true, fontSize: 11, color: "#1f2933" },
         itemStyle: { borderColor: "#9aa5b1", borderWidth: 1, areaColor: "#f4f6f8" },
         emphasis: { label: { show: true }, itemStyle: { areaColor: "#eef2f6" } } },
