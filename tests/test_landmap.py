@@ -171,15 +171,15 @@ def test_public_mode_returns_only_available_plots_and_no_reservation(land):
     assert codes(asked) == {"LH-01", "LH-02"}
 
 
-def test_the_data_is_two_queries_whatever_the_number_of_plots(client, users, land):
+def test_the_data_is_three_queries_whatever_the_number_of_plots(client, users, land):
     client.force_login(users["admin"])
     client.get(reverse("parks:map_data"))  # the session and user, loaded once
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("parks:map_data"), {"industry": land["chem"].pk})
     assert response.status_code == 200
     drawn = [q["sql"] for q in queries.captured_queries if '"parks_' in q["sql"]]
-    # One for the plots, one for the parks (the filter form's industry choices aside).
-    assert len(drawn) == 2, drawn
+    # The plots, their outlines, the parks (the filter form's industry choices aside).
+    assert len(drawn) == 3, drawn
 
 
 def test_the_map_page_speaks_chinese(client, users, land, settings):

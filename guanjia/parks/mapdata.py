@@ -1,5 +1,6 @@
 """The land map's data (招商地图): parks and plots as the map draws them, in one query for the
-plots and one for the parks, with only the fields drawn.
+plots (a second for their outlines when few enough to draw) and one for the parks, with only
+the fields drawn.
 
 `map_data(plots, parks, filters, public=...)` works on the querysets the caller hands it, so
 the workspace passes what `access` lets the user see and a public page passes every park and
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import FloatField, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from .models import Park, Plot, Status
 
@@ -38,10 +41,6 @@ class MapFilters:
     status: str | None = None
     land_use: str | None = None
     park: int | None = None
-
-
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def _lng_lat(point: Any) -> tuple[float | None, float | None]:
@@ -86,21 +85,27 @@ def map_data(
     "parks", "count", "outlines"}. Plots without a location are left out (nothing to draw)."""
     f = filters or MapFilters()
     qs = filter_plots(plots, f, public=public).filter(point__isnull=False)
+    # Numbers come out of the database as floats, the position out of the GeoJSON: no JSON
+    # parsing and no Decimal per row (50,000 plots).
     rows = list(
-        qs.order_by().values_list(
-            "id", "code", "name", "status", "park_id", "point", "area_mu", "power_kva",
-            "price_wan_per_mu", "land_use", "outline",
+        qs.order_by()
+        .annotate(
+            x=Cast(KT("point__coordinates__0"), FloatField()),
+            y=Cast(KT("point__coordinates__1"), FloatField()),
+            mu=Cast("area_mu", FloatField()),
+            kva=Cast("power_kva", FloatField()),
+            wan=Cast("price_wan_per_mu", FloatField()),
         )
+        .values_list("id", "code", "name", "status", "park_id", "x", "y", "mu", "kva", "wan",
+                     "land_use")
     )  # fmt: skip
     with_outlines = len(rows) <= OUTLINES_UP_TO
-    out = []
-    for pk, code, name, status, park_id, point, area, kva, price, use, outline in rows:
-        lng, lat = _lng_lat(point)
-        if lng is None:
-            continue
-        shape = outline["coordinates"] if with_outlines and outline else None
-        out.append([pk, code, name, status, park_id, lng, lat, _num(area), _num(kva),
-                    _num(price), use, shape])  # fmt: skip
+    shapes: dict[int, Any] = {}
+    if with_outlines and rows:
+        # The outlines only when few enough to draw: a second query, by the ids just read.
+        outlined = Plot.objects.filter(pk__in=[r[0] for r in rows], outline__isnull=False)
+        shapes = {pk: o["coordinates"] for pk, o in outlined.values_list("pk", "outline") if o}
+    out = [[*row, shapes.get(row[0])] for row in rows if row[5] is not None and row[6] is not None]
     park_rows = []
     for pk, name, kind, point in parks.order_by("region__path", "name").values_list(
         "id", "name", "kind", "point"
