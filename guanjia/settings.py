@@ -455,6 +455,20 @@ GUANJIA_PORTAL_CACHE_SECONDS = envint("GUANJIA_PORTAL_CACHE_SECONDS", "300")
 GUANJIA_MAP_GEOJSON = envstr("GUANJIA_MAP_GEOJSON", "geo/jinzhou-210700.geojson")
 # Markers for areas without a boundary (zones): {"markers": {region code: [lng, lat]}}.
 GUANJIA_MAP_MARKERS = envstr("GUANJIA_MAP_MARKERS", "geo/jinzhou-210700.zones.json")
+# The approval number (审图号) of the published map, shown under every map. A map published in
+# China needs one from the natural resources authorities: blank until it is obtained, and the
+# maps then say so (guanjia/static/geo/README.md).
+GUANJIA_MAP_APPROVAL_NUMBER = envstr("GUANJIA_MAP_APPROVAL_NUMBER", "")
+# Open data (/open/…): the publisher and licence of the OC4IDS package, the prefix of its
+# project ids (register one with the Open Contracting Partnership before publishing), how long
+# browsers and proxies may keep an answer and how long the server keeps a built file.
+GUANJIA_OPEN_PUBLISHER = envstr("GUANJIA_OPEN_PUBLISHER", "锦州市人民政府")
+GUANJIA_OPEN_LICENSE = envstr(
+    "GUANJIA_OPEN_LICENSE", "https://creativecommons.org/licenses/by/4.0/"
+)
+GUANJIA_OC4IDS_PREFIX = envstr("GUANJIA_OC4IDS_PREFIX", f"oc4ids-gj{GUANJIA_CITY_CODE}")
+GUANJIA_OPEN_MAX_AGE = envint("GUANJIA_OPEN_MAX_AGE", "300")
+GUANJIA_OPEN_CACHE_SECONDS = envint("GUANJIA_OPEN_CACHE_SECONDS", "60")
 GUANJIA_PAGE_SIZE = envint("GUANJIA_PAGE_SIZE", "25")
 # Working hours for the service clock: comma-separated spans in local time.
 GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")

@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path, reverse
 
 from guanjia.accounts import views as account_views
+from guanjia.parks import views as park_views
 from guanjia.portal import views as portal_views
+from guanjia.projects.opendata import views as open_views
 
 
 def home(request: HttpRequest) -> HttpResponseRedirect:
@@ -18,6 +20,17 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("cockpit:index"))
     return HttpResponseRedirect(reverse("projects:project_list"))
 
+
+# Open data: no log-in, public fields only, cacheable (the anonymous role's rows in the matrix).
+open_data = (
+    [
+        path("oc4ids/projects.json", open_views.oc4ids_projects, name="oc4ids_projects"),
+        path("projects.csv", open_views.projects_csv, name="projects_csv"),
+        path("parks.geojson", park_views.open_parks, name="parks_geojson"),
+        path("plots.geojson", park_views.open_plots, name="plots_geojson"),
+    ],
+    "open",
+)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -31,6 +44,7 @@ urlpatterns = [
     path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("guanjia.api.urls")),
+    path("open/", include(open_data)),
     path("open311/v2/", include("guanjia.requests.urls_open311")),
     path("inbox/", include("guanjia.notifications.urls")),
     path("requests/", include("guanjia.requests.urls")),

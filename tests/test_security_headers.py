@@ -108,6 +108,9 @@ SIGNED_IN_SAMPLE = [
     "/api/v1/requests",
     "/invest/",
     "/invest/parks/",
+    "/parks/map/data.json",
+    "/open/oc4ids/projects.json",
+    "/open/plots.geojson",
 ]
 
 
@@ -170,6 +173,16 @@ def test_public_answers_and_static_files_keep_their_own_caching(client, users):
     login = client.get(reverse("login"))
     assert "max-age=0" in login.headers["Cache-Control"]
     # Static files are answered before the session is read, signed in or not.
+    client.force_login(users["admin"])
+    # Open data (/open/…) answers anonymous visitors as public and cacheable, with the policy.
+    client.logout()
+    for url in ("/open/oc4ids/projects.json", "/open/projects.csv", "/open/parks.geojson",
+                "/open/plots.geojson"):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "public, max-age=300", url
+        assert response.headers["X-Content-Type-Options"] == "nosniff", url
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"], url
     client.force_login(users["admin"])
     css = client.get("/static/guanjia/site.css")
     assert css.status_code == 200

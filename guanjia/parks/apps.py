@@ -8,17 +8,21 @@ class ParksConfig(AppConfig):
     verbose_name = _("Parks and land")
 
     def ready(self) -> None:
-        """The menu entry, the parks' reference kind, the inventory's background import and
-        the lead page's card of matching land."""
+        """The menu entry, the parks' reference kind, the inventory's background import, the
+        lead page's card of matching land and the projects' open-data locations (the plots they
+        were given)."""
         from guanjia.accounts.scope import REFERENCES
         from guanjia.core import panels
         from guanjia.core.nav import register
         from guanjia.core.sheets import jobs
+        from guanjia.projects.opendata.oc4ids import locators
 
         from . import access, views
         from .importers import job_importer
+        from .opendata import project_locations
 
         REFERENCES.register(access.referenceable_parks, key="park")
         register("parks", _("Parks"), "parks:list", access.may_open, order=27)
         jobs.register("parks", job_importer, "parks:import_job")
         panels.lead_detail.register(views.lead_panel, key="parks")
+        locators.register(project_locations, key="parks")

@@ -246,3 +246,39 @@ class PlotFilter(OfferFilter):
         label=_("Land use"), choices=[("", "—"), *LandUse.choices], required=False
     )
     min_mu = forms.DecimalField(label=_("At least (mu)"), required=False, min_value=0)
+
+
+class MapFilter(forms.Form):
+    """The land map's filters: industry of the park, size (亩), power (kVA) and price."""
+
+    industry = forms.TypedChoiceField(
+        label=_("Industry"), required=False, coerce=int, empty_value=None
+    )
+    min_mu = forms.DecimalField(label=_("At least (mu)"), required=False, min_value=0)
+    max_mu = forms.DecimalField(label=_("At most (mu)"), required=False, min_value=0)
+    min_kva = forms.DecimalField(label=_("Power at least (kVA)"), required=False, min_value=0)
+    max_price = forms.DecimalField(
+        label=_("Price at most (10k yuan per mu)"), required=False, min_value=0
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", "—"), *Status.choices], required=False
+    )
+    land_use = forms.ChoiceField(
+        label=_("Land use"), choices=[("", "—"), *LandUse.choices], required=False
+    )
+
+    def __init__(self, *args: Any, public: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *Industry.objects.filter(active=True).values_list("pk", "name"),
+        ]
+        if public:  # only available plots are shown: no status to choose
+            del self.fields["status"]
+        self.is_valid()
+
+    def filters(self) -> Any:
+        from .mapdata import MapFilters
+
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return MapFilters(**{k: data.get(k) or None for k in self.fields})

@@ -14,6 +14,8 @@ urlpatterns = [
         views.substation_remove,
         name="substation_remove",
     ),
+    path("map/", views.land_map, name="map"),
+    path("map/data.json", views.land_map_data, name="map_data"),
     path("plots/", views.plot_list, name="plots"),
     path("plots/new/", views.plot_create, name="plot_create"),
     path("plots/export/", views.plot_export, name="plot_export"),

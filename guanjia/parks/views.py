@@ -4,13 +4,15 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,11 +24,13 @@ from guanjia.core.files import Served, serving_view
 from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
+from guanjia.projects.opendata.views import cacheable, cached_body
 
-from . import access, exporters, importers, matching, services
+from . import access, exporters, importers, mapdata, matching, opendata, services
 from .forms import (
     BuildingForm,
     FileForm,
+    MapFilter,
     OfferFilter,
     ParkFilter,
     ParkForm,
@@ -35,7 +39,7 @@ from .forms import (
     StepForm,
     SubstationForm,
 )
-from .models import Building, Park, Plot, Substation
+from .models import Building, LandUse, Park, Plot, Substation
 
 PARK_SORTS = {"name": "name", "-name": "-name", "area": "planned_area_km2",
               "-area": "-planned_area_km2", "region": "region__path"}  # fmt: skip
@@ -454,6 +458,39 @@ def lead_panel(request: HttpRequest, lead: Any) -> str:
     return render_to_string("parks/_lead_matches.html", context, request=request)
 
 
+# --- the land map (招商地图) ----------------------------------------------------------------------
+
+
+def map_labels() -> dict[str, Any]:
+    """The words the map's script shows (translated here; the script has no catalogue)."""
+    return {
+        "land_uses": {value: str(label) for value, label in LandUse.choices},
+        "available": _("Available"),
+        "reserved": _("Reserved"),
+        "taken": _("Taken"),
+        "park": _("Park"),
+        "area_mu": _("Area (mu)"),
+        "power_kva": _("Power at the boundary (kVA)"),
+        "price": _("Price (10k yuan per mu)"),
+        "land_use": _("Land use"),
+        "open": _("Open the plot"),
+        "count": _("plots shown"),
+        "map_failed": _("The map could not be loaded."),
+        "no_outlines": _("Too many plots for their outlines: narrow the filters to see them."),
+    }
+
+
+def map_config(data_url: str, plot_url: str = "") -> dict[str, str]:
+    """Where the map's script finds the base map, its markers and the data; `plot_url` is a
+    plot page's address with 0 for its id (blank: the card has no link)."""
+    return {
+        "geojson": static(settings.GUANJIA_MAP_GEOJSON),
+        "data": data_url,
+        "plot_url": plot_url,
+        "approval_number": settings.GUANJIA_MAP_APPROVAL_NUMBER,
+    }
+
+
 @login_required
 @require_GET
 def lead_matches(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -462,3 +499,48 @@ def lead_matches(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = access.get_lead(request.user, pk)
     context = {**_match_context(request, lead, 20), "panel": False}
     return render(request, "parks/lead_matches.html", context)
+
+
+@login_required
+@require_GET
+def land_map(request: AuthedRequest) -> HttpResponse:
+    access.require_open(request.user)
+    context = {
+        "form": MapFilter(request.GET),
+        "labels": map_labels(),
+        "config": map_config(reverse("parks:map_data"), reverse("parks:plot_detail", args=[0])),
+        "can_create": access.can_create(request.user),
+    }
+    return render(request, "parks/map.html", context)
+
+
+@login_required
+@require_GET
+def land_map_data(request: AuthedRequest) -> JsonResponse:
+    user = request.user
+    access.require_open(user)
+    form = MapFilter(request.GET)
+    data = mapdata.map_data(access.plots_for(user), access.parks_for(user), form.filters())
+    return JsonResponse(data)
+
+
+# --- open data (no log-in: /open/parks.geojson, /open/plots.geojson) ---------------------------
+
+
+def _geojson(key: str, build: Any) -> HttpResponse:
+    def body() -> bytes:
+        return bytes(JsonResponse(build(), json_dumps_params={"ensure_ascii": False}).content)
+
+    response = HttpResponse(cached_body(key, body), content_type="application/geo+json")
+    result: HttpResponse = cacheable(response)
+    return result
+
+
+@require_GET
+def open_parks(request: HttpRequest) -> HttpResponse:
+    return _geojson("open:parks", lambda: opendata.parks_geojson(Park.objects.all()))
+
+
+@require_GET
+def open_plots(request: HttpRequest) -> HttpResponse:
+    return _geojson("open:plots", lambda: opendata.plots_geojson(Plot.objects.all()))
