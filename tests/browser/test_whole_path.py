@@ -182,7 +182,7 @@ def test_a_lead_from_first_contact_to_a_signing_that_started(
     expect(row).to_contain_text(tr("To be signed"))
     with page.expect_navigation():
         row.get_by_role("button", name=tr("signed"), exact=True).click()
-    expect(page.locator(f"#row-{listed.pk}")).to_contain_text(tr("Signed"))
+    expect(page.locator(f"#row-{listed.pk}")).to_contain_text(tr("Signed", "a signing-list row"))
     shot(page, "path-signing-list")
 
     # --- the lead signed: it continues the project the ceremony signed ------------------
