@@ -116,6 +116,7 @@ NOT_NAMES = {
     "accounts.User.first_name",
     "accounts.User.last_name",
     "core.ScheduledJob.name",
+    "core.TaskOutbox.queue_name",  # the queue's name, from the settings
     "core.ImportJob.original_name",
     "requests.Attachment.name",
     "policies.PolicyDocument.name",

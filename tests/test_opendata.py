@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import jsonschema_rs
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,12 +129,16 @@ def test_a_project_has_its_facts_and_nothing_internal(projects):
         assert secret not in text
 
 
-def test_without_a_public_flag_the_endpoint_publishes_no_project(client, projects):
-    assert not hasattr(Project, "public")  # the portal adds it; until then nothing is public
+def test_only_the_projects_the_city_marks_public_are_published(client, projects):
     response = client.get(reverse("open:oc4ids_projects"))
     assert response.status_code == 200
     data = json.loads(response.content)
     assert data["projects"] == [] and data["uri"].endswith("/open/oc4ids/projects.json")
+    Project.objects.filter(pk=projects["signed"].pk).update(public=True)
+    cache.clear()  # the built body is kept a minute
+    data = json.loads(client.get(reverse("open:oc4ids_projects")).content)
+    assert [p["title"] for p in data["projects"]] == ["针状焦项目"]
+    assert errors(data) == []
 
 
 def test_the_endpoint_serves_the_public_projects_as_a_valid_package(client, projects, monkeypatch):

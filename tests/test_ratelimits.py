@@ -162,4 +162,5 @@ def test_the_defaults_are_documented_values(settings):
         "api_read": "600/60",
         "api_write": "60/60",
         "open311_post": "30/60",
+        "portal_enquiry": "5/3600",
     }

@@ -19,11 +19,8 @@ from . import oc4ids, tabular
 
 
 def public_projects() -> QuerySet[Project]:
-    """The projects the city marks public. The `public` flag comes with the portal; until it
-    is there, no project is public."""
-    if hasattr(Project, "public"):
-        return Project.objects.filter(**{"public": True})  # the field may not exist yet
-    return Project.objects.none()
+    """The projects the city marks public (the flag the portal publishes by too)."""
+    return Project.objects.filter(public=True)
 
 
 def cacheable(response: HttpResponse | StreamingHttpResponse) -> Any:
