@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, DenseRank
 
 from guanjia.projects.models import Project
 from guanjia.projects.stages import LINE, ORDER, Stage
@@ -165,6 +165,43 @@ def year_signings(year: int, scope: Q | None = None) -> QuerySet[Signing]:
     return signed(scope).filter(signed_on__year=year)
 
 
+_AREA = ("government__path", "government", "government__name")
+_TEAM = "project__task_force"
+_TOTALS = ("signed", *(key for key, _stage in MEASURES), "withdrawn", "contracted_wan", "funds_wan")
+
+
+class _RankAfterGrouping(Window):
+    """A window over the grouped rows (as SQL evaluates it): Django would put a window
+    annotation into the GROUP BY of a `values().annotate()` query, which the databases refuse."""
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
+def _over_time_parts(points: list[tuple[int, dt.date]]) -> dict[str, Any]:
+    parts: dict[str, Any] = {}
+    for n, day in points:
+        for key, stage in MEASURES:
+            parts[f"{key}_{n}"] = Count("pk", filter=Q(**{f"project__{stage}_on__lte": day}))
+    return parts
+
+
+def _folded(
+    rows: list[dict[str, Any]], keys: tuple[str, ...], order: list[tuple[Any, ...]]
+) -> list[dict[str, Any]]:
+    """The grouped rows summed by `keys` (counts and sums add up), in `order`, with rates."""
+    sums: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        into = sums.get(key)
+        if into is None:
+            sums[key] = {**{k: row[k] for k in keys}, **{k: row[k] for k in _TOTALS}}
+        else:
+            for k in _TOTALS:
+                into[k] += row[k]
+    return [with_rates(sums[key]) for key in order]
+
+
 def event_followthrough(
     event: Event,
     today: dt.date,
@@ -173,24 +210,55 @@ def event_followthrough(
     lag_months: int = LAG_MONTHS,
 ) -> dict[str, Any]:
     """Everything the event page's follow-through panel shows, within `scope` (a Q on
-    Signing from `access.followthrough_scope`); laggards only of projects the user sees."""
+    Signing from `access.followthrough_scope`); laggards only of projects the user sees.
+
+    Two queries: one grouped by signing government and task force that also counts the
+    chart's points and the undated starts — the totals, the areas' and the task forces' rows
+    are its sums (counts and sums add up), the task forces ranked by the database as
+    `rates_by` orders them — and the laggards (none when nothing is signed in scope). The
+    same figures as `rates`, `rates_by`, `over_time` and `undated_started` each give."""
     signings = signed(scope).filter(event=event)
-    totals = rates(signings)
+    points = [(n, add_months(event.date, n)) for n in MONTHS]
+    parts = {
+        **_aggregates(),
+        **_over_time_parts(points),
+        "undated": Count(
+            "pk",
+            filter=Q(
+                project__stage__in=reached(Stage.CONSTRUCTION),
+                project__construction_on__isnull=True,
+            ),
+        ),
+        "team_rank": _RankAfterGrouping(DenseRank(), order_by=F(_TEAM).asc()),
+    }
+    rows = list(signings.values(*_AREA, _TEAM).annotate(**parts).order_by(*_AREA, _TEAM))
+    totals = with_rates(
+        {k: sum((row[k] for row in rows), ZERO if k.endswith("_wan") else 0) for k in _TOTALS}
+    )
     if not totals["signed"]:  # nothing signed in scope: the panel says so, no more queries
         return {
             "totals": totals, "by_area": [], "by_team": [], "over_time": [],
             "undated_started": 0, "laggards": [], "lag_months": lag_months,
         }  # fmt: skip
+    areas = list(dict.fromkeys(tuple(row[k] for k in _AREA) for row in rows))
+    teams = [(t,) for _rank, t in sorted({(row["team_rank"], row[_TEAM]) for row in rows})]
+    counted = {k: sum(row[k] for row in rows) for k in _over_time_parts(points)}
+    series = []
+    for n, day in points:
+        due = day <= today
+        point: dict[str, Any] = {"months": n, "date": day, "due": due, "signed": totals["signed"]}
+        for key, _stage in MEASURES:
+            point[key] = counted[f"{key}_{n}"] if due else None
+        point["started_rate"] = _rate(point["started"], totals["signed"]) if due else None
+        series.append(point)
     mine = signings if visible_projects is None else signings.filter(project__in=visible_projects)
     late = laggards(mine, today, lag_months)
     return {
         "totals": totals,
-        "by_area": rates_by(signings, "government__path", "government", "government__name"),
-        "by_team": [
-            row for row in rates_by(signings, "project__task_force") if row["project__task_force"]
-        ],
-        "over_time": over_time(signings, event.date, today),
-        "undated_started": undated_started(signings),
+        "by_area": _folded(rows, _AREA, areas),
+        "by_team": [row for row in _folded(rows, (_TEAM,), teams) if row[_TEAM]],
+        "over_time": series,
+        "undated_started": sum(row["undated"] for row in rows),
         "laggards": list(late),
         "lag_months": lag_months,
     }
