@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,7 @@ from guanjia.accounts.typing import AuthedRequest
 from guanjia.core import panels
 from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
+from guanjia.core.templatetags.amount_tags import money
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 from guanjia.enterprises.access import enterprises_for, get_enterprise
 from guanjia.enterprises.models import Enterprise
@@ -325,6 +327,7 @@ def step(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
 
 BOARD_CARDS = 20  # cards shown per column (each with its step forms); the list has the rest
 _ANY_LEAD = 987654321  # the lead id a board's step form is drawn with, then replaced per card
+_ANY_TEXT = str(_ANY_LEAD)
 
 
 def _move_forms(request: AuthedRequest, steps: list[Any]) -> dict[str, tuple[str, str]]:
@@ -343,14 +346,51 @@ def _move_forms(request: AuthedRequest, steps: list[Any]) -> dict[str, tuple[str
     return forms
 
 
-def _card_moves(card: Lead, forms: dict[str, tuple[str, str]]) -> SafeString:
-    """The card's step forms: the drawn ones with the card's own action."""
-    parts = []
-    for step in card.steps:  # type: ignore[attr-defined]
-        html, action = forms[step.name]
-        own = action.replace(str(_ANY_LEAD), str(card.pk))
-        parts.append(html.replace(f'action="{action}"', f'action="{own}"'))
-    return mark_safe("".join(parts))  # noqa: S308 - our own template, ids are integers
+# What a card reads of a lead and what it joins (the rest of a lead's 40 columns stays unread).
+_CARD_FIELDS = (
+    "name", "status", "investment_wan", "last_contact_on", "lead_on", "region_id",
+    "investor__name", "region__name", "owner__display_name", "owner__first_name",
+    "owner__last_name", "owner__username",
+)  # fmt: skip
+_CARD = (
+    '\n    <article class="board-card{}">\n      <h3><a href="{}">{}</a></h3>\n'
+    '      <p class="muted">{} · {} · {}</p>\n      <p>{}{}</p>\n      {}\n    </article>\n    '
+)
+_CARD_MOVES = (
+    "\n      <details>\n        <summary>{}</summary>\n        {}\n      </details>\n      "
+)
+
+
+def _column_moves(
+    request: AuthedRequest,
+    steps: list[Any],
+    words: dict[str, str],
+    drawn: dict[str, tuple[str, str]],
+) -> SafeString:
+    """The "Move" block of the cards of a column, which all offer `steps`, for the placeholder
+    lead: each step's form drawn once a page (`_move_forms`, remembered in `drawn`)."""
+    if not steps:
+        return mark_safe("")
+    missing = [step for step in steps if step.name not in drawn]
+    drawn.update(_move_forms(request, missing) if missing else {})
+    forms = "".join(drawn[step.name][0] for step in steps)
+    return format_html(_CARD_MOVES, words["move"], mark_safe(forms))  # noqa: S308 - drawn escaped
+
+
+def _card(card: Lead, moves: SafeString, words: dict[str, str], detail_url: str) -> SafeString:
+    """One card of the board, as `leads/board.html` drew it: every value escaped; the moves
+    given the card's own id (a number) in place of the placeholder's."""
+    stale: bool = card.stale  # type: ignore[attr-defined]
+    own = str(card.pk)
+    return format_html(
+        _CARD,
+        " is-stale" if stale else "",
+        detail_url.replace(_ANY_TEXT, own), card.name,
+        card.investor.name, card.region.name, card.owner,
+        money(card.investment_wan),
+        format_html(' <span class="tag stale">{}</span>', words["stale"]) if stale else "",
+        mark_safe(moves.replace(f"/{_ANY_TEXT}/", f"/{own}/")),  # noqa: S308 - see above
+    )  # fmt: skip
 
 
 @login_required
@@ -369,7 +409,11 @@ def _board(request: AuthedRequest) -> HttpResponse:
     # sees, so a worker works them all: constant in the number of cards.
     in_column = counts.by_status(qs, [str(s) for s in statuses])
     cards_of = {
-        s: list(qs.filter(status=s).select_related("investor", "owner", "region")[:BOARD_CARDS])
+        s: list(
+            qs.filter(status=s)
+            .select_related("investor", "owner", "region")
+            .only(*_CARD_FIELDS)[:BOARD_CARDS]
+        )
         for s in statuses
     }
     every = [card for cards in cards_of.values() for card in cards]
@@ -378,23 +422,32 @@ def _board(request: AuthedRequest) -> HttpResponse:
         access.mark_workable(user, every, seen=True)
     today = timezone.localdate()
     stale_days = settings.GUANJIA_LEAD_STALE_DAYS
-    moves: dict[str, tuple[str, str]] = {}
     detail_url = reverse("leads:detail", args=[_ANY_LEAD])
+    # The words translated once a page, escaped once.
+    words = {"move": _("Move"), "stale": _("stale"), "none": _("None.")}
+    words = {k: escape(v) for k, v in words.items()}
+    drawn: dict[str, tuple[str, str]] = {}
     columns = []
     for status in statuses:
         cards = cards_of[status]
+        # A column's cards share their status and are all workable (or none is): the steps
+        # a card offers are its column's, asked of its first card.
+        steps = services.allowed_steps(user, cards[0]) if works and cards else []
+        moves = _column_moves(request, steps, words, drawn)
+        html = []
         for card in cards:
-            card.steps = services.allowed_steps(user, card) if works else []  # type: ignore[attr-defined]
+            card.steps = steps  # type: ignore[attr-defined]
             card.stale = card.is_stale(today, stale_days)  # type: ignore[attr-defined]
-            missing = [s for s in card.steps if s.name not in moves]  # type: ignore[attr-defined]
-            moves.update(_move_forms(request, missing) if missing else {})
-            card.moves = _card_moves(card, moves)  # type: ignore[attr-defined]
-            card.url = detail_url.replace(str(_ANY_LEAD), str(card.pk))  # type: ignore[attr-defined]
+            html.append(_card(card, moves, words, detail_url))
         columns.append(
             {
                 "status": status,
                 "label": Status(status).label,
                 "cards": cards,
+                # The cards drawn here in one pass, not by the template engine card by card.
+                "html": mark_safe("".join(html))  # noqa: S308 - each card built by format_html
+                if cards
+                else format_html('\n    <p class="muted">{}</p>\n    ', words["none"]),
                 "count": in_column[str(status)],
             }
         )
