@@ -85,14 +85,19 @@ class LeadFilterForm(forms.Form):
             ("", _("All teams")),
             *[(str(d.pk), d.name) for d in departments],
         ]
-        people = User.objects.filter(pk__in=counts.distinct_ids(seen, "owner_id")).order_by(
-            "display_name", "username"
+        people = (
+            User.objects.filter(pk__in=counts.distinct_ids(seen, "owner_id"))
+            .only("display_name", "first_name", "last_name", "username")  # what str() shows
+            .order_by("display_name", "username")
         )
         choices["owner"].choices = [("", _("All owners")), *[(str(u.pk), str(u)) for u in people]]
         regions = Region.objects.filter(
             pk__in=counts.distinct_ids(seen, "region_id")
         ) | referenceable(user, "region")
-        choices["area"].choices = [("", _("All areas")), *region_choices(regions.distinct())]
+        choices["area"].choices = [
+            ("", _("All areas")),
+            *region_choices(regions.distinct().only("name", "path", "sort_order")),
+        ]
         choices["industry"].choices = [
             ("", _("All industries")),
             *[(str(i.pk), i.name) for i in Industry.objects.filter(active=True)],
@@ -420,7 +425,10 @@ class OutingFilterForm(forms.Form):
         regions = Region.objects.filter(pk__in=seen.values("region_id")) | referenceable(
             user, "region"
         )
-        choices["area"].choices = [("", _("All areas")), *region_choices(regions.distinct())]
+        choices["area"].choices = [
+            ("", _("All areas")),
+            *region_choices(regions.distinct().only("name", "path", "sort_order")),
+        ]
 
     def apply(self, qs: QuerySet[Any], date_from: str, date_to: str) -> QuerySet[Any]:
         """`date_from`/`date_to`: the model's first and last date (the same for a visit)."""
