@@ -561,6 +561,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     generate(args)
+    # The server as production starts it (gunicorn --preload loads guanjia/wsgi.py): every URL
+    # module imported, then what was loaded frozen out of the collector's sight. Without it
+    # every full collection walked the ~250,000 objects of Django and the data generation,
+    # 100-250 ms at once: the p95 spikes of the guest list (2026-12-07).
+    import guanjia.wsgi  # noqa: F401
+
     from guanjia.events.models import Guest, Signing
     from guanjia.leads.models import Lead, NegotiationRecord
 

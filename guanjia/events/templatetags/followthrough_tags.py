@@ -3,11 +3,13 @@
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.events import access, followthrough
 from guanjia.events.models import Event
+from guanjia.events.templatetags.signings_tags import ANY_ID, ANY_TEXT
 from guanjia.projects import access as project_access
 
 register = template.Library()
@@ -49,6 +51,9 @@ def followthrough_panel(context: Any, event: Event) -> dict[str, Any]:
         visible_projects=project_access.projects_for(request.user),
         lag_months=lag_months(request.GET.get("lag")),
     )
+    link = reverse("projects:project_detail", args=[ANY_ID])  # once, not once a row
+    for late in data["laggards"]:
+        late.url = link.replace(ANY_TEXT, str(late.project_id))
     chart = [
         {k: p[k] for k in ("months", "registered", "started", "operating", "signed")}
         for p in data["over_time"]

@@ -5,11 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from guanjia.events.models import Event, Signing
 from guanjia.projects import access as project_access
 
 register = template.Library()
+
+ANY_ID = 987654321  # the id a link is reversed with once, then replaced per row
+ANY_TEXT = str(ANY_ID)
 
 
 @register.inclusion_tag("events/_signings_panel.html", takes_context=True)
@@ -26,6 +30,10 @@ def signings_panel(context: Any, event: Event) -> dict[str, Any]:
         .select_related("project", "project__enterprise", "government")
         .order_by("government__path", "government__sort_order", "signed_on", "pk")
     )
+    # The project links reversed once, the id put in per row (a number).
+    link = reverse("projects:project_detail", args=[ANY_ID])
+    for signing in signings:
+        signing.url = link.replace(ANY_TEXT, str(signing.project_id))  # type: ignore[attr-defined]
     groups = []
     for government, rows_iter in itertools.groupby(signings, key=lambda s: s.government):
         rows = list(rows_iter)
