@@ -3,12 +3,14 @@ pipeline board, the figures and the investors. Thin: rules live in `services`, `
 `figures`; who sees what in `access`."""
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -393,6 +395,29 @@ def _card(card: Lead, moves: SafeString, words: dict[str, str], detail_url: str)
     )  # fmt: skip
 
 
+def _column_cards(qs: QuerySet[Lead], statuses: Sequence[str]) -> dict[str, list[Lead]]:
+    """The first `BOARD_CARDS` leads of `qs` in each status, with what a card shows joined.
+    On PostgreSQL one query: the leads among each column's first ids (a UNION ALL of the
+    columns' sliced id lists, each an index walk) in `qs`'s order, which is each column's;
+    elsewhere (SQLite cannot slice inside a UNION) one query a column."""
+    shown = qs.select_related("investor", "owner", "region").only(*_CARD_FIELDS)
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return {s: list(shown.filter(status=s)[:BOARD_CARDS]) for s in statuses}
+    columns: dict[str, list[Lead]] = {s: [] for s in statuses}
+    if qs.query.is_empty():
+        return columns
+    firsts = [qs.filter(status=s).values("pk")[:BOARD_CARDS] for s in statuses]
+    cards = (
+        Lead.objects.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
+        .select_related("investor", "owner", "region")
+        .only(*_CARD_FIELDS)
+        .order_by(*qs.query.order_by)
+    )
+    for card in cards:
+        columns[card.status].append(card)
+    return columns
+
+
 @login_required
 @require_GET
 def board(request: AuthedRequest) -> HttpResponse:
@@ -404,18 +429,11 @@ def _board(request: AuthedRequest) -> HttpResponse:
     form, qs = _filtered(request)
     user = request.user
     statuses = [*LINE, Status.PAUSED]
-    # One query counts every column (cached under the data's version, see `counts`); one per
-    # column reads its first cards (with what a card shows joined), all of them leads the user
-    # sees, so a worker works them all: constant in the number of cards.
+    # One query counts every column (cached under the data's version, see `counts`); one reads
+    # every column's first cards (one a column on SQLite, `_column_cards`), all of them leads
+    # the user sees, so a worker works them all: constant in the number of cards.
     in_column = counts.by_status(qs, [str(s) for s in statuses])
-    cards_of = {
-        s: list(
-            qs.filter(status=s)
-            .select_related("investor", "owner", "region")
-            .only(*_CARD_FIELDS)[:BOARD_CARDS]
-        )
-        for s in statuses
-    }
+    cards_of = _column_cards(qs, statuses)
     every = [card for cards in cards_of.values() for card in cards]
     works = access.can_create(user)
     if works:
