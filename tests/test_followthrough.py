@@ -210,3 +210,25 @@ def test_the_cockpit_shows_a_years_follow_through_per_area(client, users, world,
     client.force_login(users["leader"])
     page = client.get(reverse("cockpit:index"), {"year": world["day"].year}).content.decode()
     assert 'id="cockpit-followthrough-total"' in page
+
+
+def test_an_event_panel_reads_everything_in_two_queries_and_one_when_nothing_is_signed(
+    world, django_assert_num_queries
+):
+    today = timezone.localdate()
+    with django_assert_num_queries(2):  # the grouped figures, the laggards
+        panel = ft.event_followthrough(world["event"], today, Q())
+    # The folded figures are what each measure reads on its own.
+    signings = event_signings(world)
+    assert panel["totals"] == ft.rates(signings)
+    assert panel["by_area"] == ft.rates_by(
+        signings, "government__path", "government", "government__name"
+    )
+    assert panel["by_team"] == [
+        r for r in ft.rates_by(signings, "project__task_force") if r["project__task_force"]
+    ]
+    assert panel["over_time"] == ft.over_time(signings, world["day"], today)
+    assert panel["undated_started"] == ft.undated_started(signings)
+    with django_assert_num_queries(1):
+        empty = ft.event_followthrough(world["event"], today, Q(government__name="无此地区"))
+    assert empty["totals"]["signed"] == 0 and empty["by_area"] == []
