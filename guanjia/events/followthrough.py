@@ -167,6 +167,10 @@ def year_signings(year: int, scope: Q | None = None) -> QuerySet[Signing]:
 
 _AREA = ("government__path", "government", "government__name")
 _TEAM = "project__task_force"
+_LAGGARD_FIELDS = (
+    "signed_on", "amount_wan", "project__name", "project__stage", "project__enterprise__name",
+    "government__name",
+)  # fmt: skip
 _TOTALS = ("signed", *(key for key, _stage in MEASURES), "withdrawn", "contracted_wan", "funds_wan")
 
 
@@ -252,7 +256,8 @@ def event_followthrough(
         point["started_rate"] = _rate(point["started"], totals["signed"]) if due else None
         series.append(point)
     mine = signings if visible_projects is None else signings.filter(project__in=visible_projects)
-    late = laggards(mine, today, lag_months)
+    # What the panel's table shows of a laggard, not its project's fifty columns.
+    late = laggards(mine, today, lag_months).only(*_LAGGARD_FIELDS)
     return {
         "totals": totals,
         "by_area": _folded(rows, _AREA, areas),

@@ -14,6 +14,10 @@ register = template.Library()
 
 ANY_ID = 987654321  # the id a link is reversed with once, then replaced per row
 ANY_TEXT = str(ANY_ID)
+PANEL_FIELDS = (
+    "signed_on", "amount_wan", "counted_amount_wan", "is_first", "project__name",
+    "project__enterprise__name", "government__name", "government__path", "government__sort_order",
+)  # fmt: skip
 
 
 @register.inclusion_tag("events/_signings_panel.html", takes_context=True)
@@ -28,6 +32,7 @@ def signings_panel(context: Any, event: Event) -> dict[str, Any]:
     signings = list(
         all_signings.filter(project__in=visible)
         .select_related("project", "project__enterprise", "government")
+        .only(*PANEL_FIELDS)  # what the panel shows, not the projects' fifty columns
         .order_by("government__path", "government__sort_order", "signed_on", "pk")
     )
     # The project links reversed once, the id put in per row (a number).
