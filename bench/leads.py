@@ -566,7 +566,6 @@ def main() -> None:
     # every full collection walked the ~250,000 objects of Django and the data generation,
     # 100-250 ms at once: the p95 spikes of the guest list (2026-12-07).
     import guanjia.wsgi  # noqa: F401
-
     from guanjia.events.models import Guest, Signing
     from guanjia.leads.models import Lead, NegotiationRecord
 
