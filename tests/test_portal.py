@@ -305,7 +305,9 @@ def test_a_plot_card_shows_its_facts_and_nothing_internal(client, land, users):
 
 def test_the_public_map_shows_only_plots_on_offer(client, land, users):
     lead = LeadFactory(region=land["big"].park.region, owner=users["admin"])
-    park_services.reserve(land["big"], users["admin"], lead, timezone.localdate() + dt.timedelta(days=9))
+    park_services.reserve(
+        land["big"], users["admin"], lead, timezone.localdate() + dt.timedelta(days=9)
+    )
     assert client.get(reverse("portal:map")).status_code == 200
     data = client.get(reverse("portal:map_data")).json()
     assert data["public"] is True
@@ -352,9 +354,7 @@ def test_an_asked_plot_that_no_longer_fits_still_shows_first(client, land, users
     assert " asked" in first[: first.index(">")] and first.index("XN-30") < first.index("</li>")
 
 
-def test_an_enquiry_about_a_plot_gone_meanwhile_is_refused_and_writes_nothing(
-    client, land, users
-):
+def test_an_enquiry_about_a_plot_gone_meanwhile_is_refused_and_writes_nothing(client, land, users):
     fifty = land["fifty"]
     lead = LeadFactory(region=fifty.park.region, owner=users["admin"])
     park_services.reserve(fifty, users["admin"], lead, timezone.localdate() + dt.timedelta(days=9))

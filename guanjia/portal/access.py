@@ -88,7 +88,7 @@ def find_plots(
     wanted = MapFilters(industry=industry, min_mu=min_mu, land_use=land_use, park=park)
     plots = filter_plots(public_plots(), wanted, public=True)
     if min_kva is not None:
-        plots = plots.filter(spare_kva__gte=min_kva)
+        plots = plots.filter(Q(spare_kva__gte=min_kva))  # the annotation of public_plots()
     return plots.order_by("area_mu", "pk")
 
 

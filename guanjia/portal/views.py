@@ -138,11 +138,12 @@ def plot(request: HttpRequest, pk: int) -> HttpResponse:
     """A plot's public card: its facts and its park's, never a note or a reservation."""
     obj = get_object_or_404(access.public_plots().select_related("park__region"), pk=pk)
     labels = dict(Utility.choices)
+    comma = ", " if (get_language() or "").startswith("en") else "、"
     context = {
         "plot": obj,
         "park": obj.park,
-        "industries": list(obj.park.industries.all()),
-        "utilities": [labels[u] for u in obj.utilities if u in labels],
+        "industries": comma.join(str(i) for i in obj.park.industries.all()),
+        "utilities": comma.join(str(labels[u]) for u in obj.utilities if u in labels),
         "industry": request.GET.get("industry", "")[:10],
     }
     return _page(request, "portal/plot.html", context)
