@@ -359,7 +359,9 @@ def test_an_enquiry_about_a_plot_gone_meanwhile_is_refused_and_writes_nothing(cl
     lead = LeadFactory(region=fifty.park.region, owner=users["admin"])
     park_services.reserve(fifty, users["admin"], lead, timezone.localdate() + dt.timedelta(days=9))
     before = _writes()
-    response = client.post(reverse("portal:enquiry"), _enquiry(plot=str(fifty.pk)))
+    response = client.post(
+        reverse("portal:enquiry"), _enquiry(plot=str(fifty.pk)), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "no longer available" in response.content.decode()
     assert _writes() == before
