@@ -24,7 +24,8 @@ from guanjia.testing.factories import (
     SigningFactory,
 )
 
-PAGES = ["portal:home", "portal:parks", "portal:policies", "portal:projects", "portal:enquiry"]
+PAGES = ["portal:home", "portal:parks", "portal:plots", "portal:map", "portal:policies",
+         "portal:projects", "portal:enquiry"]  # fmt: skip
 
 
 @pytest.fixture
@@ -72,6 +73,8 @@ def world(users, linghai, industries):
 def _all_pages(client, world) -> str:
     urls = [reverse(name) for name in PAGES] + [
         reverse("portal:park", args=[world["park"].pk]),
+        reverse("portal:plot", args=[world["free"].pk]),
+        reverse("portal:map_data"),
         reverse("portal:project", args=[world["public"].pk]),
         reverse("portal:policy", args=[world["open_policy"].pk]),
     ]
@@ -207,6 +210,8 @@ def test_robots_allows_the_portal_only_and_the_sitemap_lists_it(client, world):
     sitemap = client.get("/sitemap.xml").content.decode()
     assert reverse("portal:project", args=[world["public"].pk]) in sitemap
     assert reverse("portal:project", args=[world["hidden"].pk]) not in sitemap
+    assert reverse("portal:plot", args=[world["free"].pk]) in sitemap
+    assert reverse("portal:plot", args=[world["taken"].pk]) not in sitemap
 
 
 def test_the_language_link_switches_and_stays_on_the_portal(client, world):
