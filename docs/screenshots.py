@@ -11,9 +11,13 @@
    board) and docs/lead.png (a lead in negotiation with its negotiation records); as the demo
    leader docs/event-followthrough.png (the 2023-03-23 conference's follow-through panel); as
    the demo admin on a phone docs/mobile-board.png (375 px).
+   Parks and land: as the demo admin docs/land-map.png (the land map, 招商地图); without
+   logging in docs/portal.png (the public portal's land search, 找地: the plots of at least
+   50 亩) and, in English on a phone, docs/mobile-portal.png (a plot's public card, 375 px).
 4. Stop the server and remove the temporary database.
 
---db PATH reuses (or keeps) a database instead, which saves the demo load on a second run.
+--db PATH reuses (or keeps) a database instead, which saves the demo load on a second run;
+--only NAME,NAME saves only those screenshots (e.g. --only land-map,portal,mobile-portal).
 """
 
 import argparse
@@ -29,7 +33,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -68,8 +72,14 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 60
     raise SystemExit(f"the server did not answer at {url} within {timeout:.0f} s")
 
 
-def save(page: Page, name: str) -> Path:
+# The screenshots to save (--only); empty: all of them.
+ONLY: set[str] = set()
+
+
+def save(page: Page, name: str) -> Path | None:
     """The page from the top, as wide as the window and at most MAX_HEIGHT high."""
+    if ONLY and name not in ONLY:
+        return None
     width = page.viewport_size["width"] if page.viewport_size else DESKTOP["width"]
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
     path = DOCS / f"{name}.png"
@@ -80,8 +90,10 @@ def save(page: Page, name: str) -> Path:
     return path
 
 
-def save_element(page: Page, selector: str, name: str) -> Path:
+def save_element(page: Page, selector: str, name: str) -> Path | None:
     """One element of the page (a panel), whole, with a little margin round it."""
+    if ONLY and name not in ONLY:
+        return None
     box = page.locator(selector).bounding_box()
     if box is None:
         raise SystemExit(f"{selector} is not on {page.url}")
@@ -202,13 +214,59 @@ def take(base_url: str) -> None:
         with page.expect_navigation():
             page.locator("table.queue a").first.click()
         save(page, "mobile-request")
+        take_land(browser, base_url)
         browser.close()
+
+
+def take_land(browser: Browser, base_url: str) -> None:
+    """The land map as bureau staff see it; the public portal's land search and a plot's card."""
+    admin = next(a for a in data.ACCOUNTS if a.username == "admin")
+    staff = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)
+    page = staff.new_page()
+    log_in(page, admin.username, admin.password)
+    page.goto("/parks/map/")
+    page.wait_for_selector("html[data-landmap-ready]", state="attached")
+    page.wait_for_timeout(800)  # the map's entry animation
+    # A click on the largest plot on offer drawn well inside the map opens its card.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    xy = page.evaluate(
+        "() => { var m = guanjiaLandMap, d = m.state.data, f = d.fields, c = m.chart;"
+        " var w = c.getWidth(), h = c.getHeight(), best = null, size = -1;"
+        " d.plots.forEach(function (r) {"
+        "   if (r[f.indexOf('status')] !== 'available') return;"
+        "   var p = c.convertToPixel({geoIndex: 0}, m.gcj(r[f.indexOf('lng')], r[f.indexOf('lat')]));"
+        "   var mu = r[f.indexOf('area_mu')];"
+        "   if (p[0] > 40 && p[0] < w - 40 && p[1] > 40 && p[1] < h - 40 && mu > size) {"
+        "     best = p; size = mu; } });"
+        " return best; }"
+    )
+    box = page.locator("#landmap-chart").bounding_box()
+    if box is not None and xy is not None:
+        page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+        page.locator("#landmap-card").wait_for(state="visible")
+    save(page, "land-map")
+
+    public = browser.new_context(base_url=base_url, locale="zh-CN", viewport=DESKTOP)
+    page = public.new_page()
+    page.goto("/invest/plots/?min_mu=50&land_use=industrial")
+    save(page, "portal")
+
+    phone = browser.new_context(
+        base_url=base_url, locale="en-GB", viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    page.goto("/invest/language/en/?next=/invest/plots/%3Fmin_mu%3D50")
+    with page.expect_navigation():
+        page.locator("ul.plots a").first.click()
+    save(page, "mobile-portal")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="SQLite file to use and keep (made if missing)")
+    parser.add_argument("--only", default="", help="comma-separated names to save (default all)")
     args = parser.parse_args()
+    ONLY.update(n for n in args.only.split(",") if n)
 
     workdir = Path(tempfile.mkdtemp(prefix="guanjia-shots-"))
     db = args.db.resolve() if args.db else workdir / "guanjia.sqlite3"

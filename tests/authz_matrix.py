@@ -172,6 +172,10 @@ WEB: dict[str, WebRow] = {
     "portal:home": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
     "portal:parks": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
     "portal:park": R("pk=park", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:plots": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:plot": R("pk=plot", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:map": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
+    "portal:map_data": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
     "portal:policies": R("", "200 200 200 200 200 200 200", "405 405 405 405 405 405 405"),
     "portal:policy": R("pk=policy", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405"),
     "portal:policy_document": R("pk=policy document", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405", "404 404 404 404 404 404 404", "405 405 405 405 405 405 405"),
@@ -479,6 +483,8 @@ API: dict[str, tuple[Any, str, str | None]] = {
     "GET /buildings/{building_id}": (None, "401 404 200 404 200 200 200", "401 404 200 404 200 200 200"),
     "POST /plots/{plot_id}/reserve": (_body_reserve, "401 404 200 404 200 403 200", "401 404 422 404 403 403 200"),
     "POST /plots/{plot_id}/release": ({"reason": "矩阵"}, "401 404 403 404 409 403 409", "401 404 403 404 403 403 409"),
+    "POST /buildings/{building_id}/reserve": (_body_reserve, "401 404 200 404 200 403 200", "401 404 422 404 403 403 200"),
+    "POST /buildings/{building_id}/release": ({"reason": "矩阵"}, "401 404 403 404 409 403 409", "401 404 403 404 403 403 409"),
     "GET /leads/{lead_id}/land-matches": (None, "401 404 200 404 200 200 200", "401 404 404 404 404 200 200"),
 }
 # fmt: on
@@ -542,6 +548,9 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.leads.forms.LeadForm.investor": ("enterprise", "ok ok ok", "no no ok"),
     "web guanjia.leads.forms.LeadForm.industry": ("public: the industry taxonomy", "", ""),
     "web guanjia.portal.forms.EnquiryForm.industry": ("public: the industry taxonomy", "", ""),
+    "web guanjia.portal.forms.EnquiryForm.plot": ("public: the plots on offer (the portal's cards)", "", ""),
+    "web guanjia.portal.forms.PlotSearch.industry": ("public: the industry taxonomy", "", ""),
+    "web guanjia.portal.forms.PlotSearch.park": ("public: every park (the portal publishes them)", "", ""),
     "web guanjia.leads.forms.LeadForm.region": ("region", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.LeadForm.department": ("department", "ok ok ok", "ok no ok"),
     "web guanjia.leads.forms.LeadForm.owner": ("owner", "ok ok ok", "no no ok"),
@@ -615,6 +624,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "api POST /visits lead_ids": ("lead", "ok ok ok", "no no ok"),
     # a steward names the leads they work; the park's keeper (凌海's official) those of the area
     "api POST /plots/{plot_id}/reserve lead_id": ("lead", "ok ok ok", "no no ok"),
+    "api POST /buildings/{building_id}/reserve lead_id": ("lead", "ok ok ok", "no no ok"),
     "api POST /trips region_id": ("region", "ok ok ok", "ok no ok"),
     "api POST /trips owner_id": ("owner", "ok ok ok", "ok no ok"),
     "api POST /trips team_ids": ("owner", "ok ok ok", "ok no ok"),

@@ -124,3 +124,30 @@ def test_a_reservation_is_released_with_a_reason(client, users, land, lead):
     assert done.status_code == 200 and done.json()["status"] == "available"
     again = api(client, users["official"], "POST", path, {"reason": "再次"})
     assert again.status_code == 409
+
+
+def test_a_building_is_reserved_and_released_as_a_plot_is(client, users, land, lead, linghai):
+    building = land["building"]
+    got = api(client, users["steward"], "GET", f"/buildings/{building.pk}").json()
+    assert "reserve" in got["steps"]
+    path = f"/buildings/{building.pk}/reserve"
+    done = api(client, users["steward"], "POST", path, {"lead_id": lead.pk, "until": until()})
+    assert done.status_code == 200 and done.json()["status"] == "reserved"
+    other = LeadFactory(region=linghai, owner=users["steward"])
+    refused = api(client, users["steward"], "POST", path, {"lead_id": other.pk, "until": until()})
+    assert refused.status_code == 409
+    release = f"/buildings/{building.pk}/release"
+    assert api(client, users["steward"], "POST", release, {}).status_code == 422
+    back = api(client, users["steward"], "POST", release, {"reason": "投资方改租他处"})
+    assert back.status_code == 200 and back.json()["status"] == "available"
+    building.refresh_from_db()
+    assert building.status == Status.AVAILABLE and building.reserved_for_id is None
+
+
+def test_the_plot_a_portal_enquiry_asked_about_comes_first_in_the_matching(
+    client, users, land, lead
+):
+    services.record_enquiry(users["admin"], lead, land["small"])
+    plots = api(client, users["steward"], "GET", f"/leads/{lead.pk}/land-matches").json()["plots"]
+    assert plots[0]["code"] == "P-41" and plots[0]["asked"] is True
+    assert [p["asked"] for p in plots[1:]] == [False] * (len(plots) - 1)

@@ -638,6 +638,9 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
     if template == "/plots/{plot_id}/reserve":  # the own (凌海) plot, held until next month
         until = str(today + dt.timedelta(days=30))
         return method, f"/plots/{w['plot'][0].pk}/reserve", {"until": until, field: value}
+    if template == "/buildings/{building_id}/reserve":  # the own (凌海) building, likewise
+        until = str(today + dt.timedelta(days=30))
+        return method, f"/buildings/{w['building'][0].pk}/reserve", {"until": until, field: value}
     assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
     return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
 

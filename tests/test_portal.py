@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from guanjia.core.models import AuditEntry
 from guanjia.enterprises.models import ContactSource, Enterprise
 from guanjia.leads.models import Lead
 from guanjia.parks import services as park_services
-from guanjia.parks.models import ParkKind
+from guanjia.parks.models import ParkKind, PlotEnquiry
 from guanjia.policies.models import Policy
 from guanjia.portal import services
 from guanjia.testing.factories import (
@@ -23,7 +24,8 @@ from guanjia.testing.factories import (
     SigningFactory,
 )
 
-PAGES = ["portal:home", "portal:parks", "portal:policies", "portal:projects", "portal:enquiry"]
+PAGES = ["portal:home", "portal:parks", "portal:plots", "portal:map", "portal:policies",
+         "portal:projects", "portal:enquiry"]  # fmt: skip
 
 
 @pytest.fixture
@@ -71,6 +73,8 @@ def world(users, linghai, industries):
 def _all_pages(client, world) -> str:
     urls = [reverse(name) for name in PAGES] + [
         reverse("portal:park", args=[world["park"].pk]),
+        reverse("portal:plot", args=[world["free"].pk]),
+        reverse("portal:map_data"),
         reverse("portal:project", args=[world["public"].pk]),
         reverse("portal:policy", args=[world["open_policy"].pk]),
     ]
@@ -206,6 +210,8 @@ def test_robots_allows_the_portal_only_and_the_sitemap_lists_it(client, world):
     sitemap = client.get("/sitemap.xml").content.decode()
     assert reverse("portal:project", args=[world["public"].pk]) in sitemap
     assert reverse("portal:project", args=[world["hidden"].pk]) not in sitemap
+    assert reverse("portal:plot", args=[world["free"].pk]) in sitemap
+    assert reverse("portal:plot", args=[world["taken"].pk]) not in sitemap
 
 
 def test_the_language_link_switches_and_stays_on_the_portal(client, world):
@@ -220,3 +226,154 @@ def test_the_language_link_switches_and_stays_on_the_portal(client, world):
 def test_public_pages_carry_no_csrf_token(client, world):
     html = client.get(reverse("portal:home")).content.decode()
     assert "csrfmiddlewaretoken" not in html
+
+
+# --- finding land and enquiring about a plot -------------------------------------------------
+
+
+@pytest.fixture
+def land(users, linghai, heishan, industries):
+    """Two parks: one leading in 新能源 with 12,000 kVA spare at its substation, one without;
+    plots of 30, 50 and 80 亩, one warehouse plot, one reserved."""
+    admin = users["admin"]
+    energy = industries["新能源"]
+    green = park_services.save_park(
+        admin,
+        name="凌海新能源产业园",
+        kind=ParkKind.SPECIALISED,
+        region=linghai,
+        industries=[energy],
+    )
+    park_services.add_substation(
+        admin, green, name="66kV园区变", capacity_kva=Decimal(40000), spare_kva=Decimal(12000)
+    )
+    other = park_services.save_park(
+        admin, name="黑山综合园区", kind=ParkKind.PROVINCIAL, region=heishan
+    )
+
+    def plot(park, code, mu, **more):
+        point = {"type": "Point", "coordinates": [121.1, 40.9]}
+        return park_services.create_plot(
+            admin, park=park, code=code, area_mu=Decimal(mu), point=point, **more
+        )
+
+    return {
+        "energy": energy,
+        "green": green,
+        "other": other,
+        "small": plot(green, "XN-30", 30),
+        "fifty": plot(green, "XN-50", 50, notes="底价可谈，内部掌握"),
+        "big": plot(green, "XN-80", 80, power_kva=Decimal(5000)),
+        "store": plot(green, "XN-W", 60, land_use="warehouse"),
+        "elsewhere": plot(other, "HS-60", 60, power_kva=Decimal(20000)),
+    }
+
+
+def _codes(response) -> set[str]:
+    html = response.content.decode()
+    return {code for code in ("XN-30", "XN-50", "XN-80", "XN-W", "HS-60") if code in html}
+
+
+def test_an_investor_finds_plots_by_industry_area_power_and_land_use(client, land):
+    url = reverse("portal:plots")
+    assert _codes(client.get(url)) == {"XN-30", "XN-50", "XN-80", "XN-W", "HS-60"}
+    wanted = {
+        "industry": land["energy"].pk,
+        "min_mu": "50",
+        "min_kva": "10000",
+        "land_use": "industrial",
+    }
+    # XN-80's own 5,000 kVA at its boundary is less; XN-50 has the park's 12,000 spare.
+    assert _codes(client.get(url, wanted)) == {"XN-50"}
+    assert _codes(client.get(url, {"min_kva": "15000"})) == {"HS-60"}
+    assert _codes(client.get(url, {"park": land["other"].pk})) == {"HS-60"}
+
+
+def test_a_wrong_search_value_is_named_and_the_rest_still_applies(client, land):
+    response = client.get(reverse("portal:plots"), {"min_mu": "很多", "park": land["other"].pk})
+    assert response.status_code == 200
+    assert _codes(response) == {"HS-60"}
+    assert 'class="error"' in response.content.decode()
+
+
+def test_a_plot_card_shows_its_facts_and_nothing_internal(client, land, users):
+    fifty = land["fifty"]
+    html = client.get(reverse("portal:plot", args=[fifty.pk])).content.decode()
+    assert "XN-50" in html and "凌海新能源产业园" in html and "12000" in html
+    assert "底价可谈" not in html
+    assert f"{reverse('portal:enquiry')}?plot={fifty.pk}" in html
+    lead = LeadFactory(region=fifty.park.region, owner=users["admin"], created_by=users["admin"])
+    park_services.reserve(fifty, users["admin"], lead, timezone.localdate() + dt.timedelta(days=9))
+    assert client.get(reverse("portal:plot", args=[fifty.pk])).status_code == 404
+    assert "XN-50" not in client.get(reverse("portal:plots")).content.decode()
+
+
+def test_the_public_map_shows_only_plots_on_offer(client, land, users):
+    lead = LeadFactory(region=land["big"].park.region, owner=users["admin"])
+    park_services.reserve(
+        land["big"], users["admin"], lead, timezone.localdate() + dt.timedelta(days=9)
+    )
+    assert client.get(reverse("portal:map")).status_code == 200
+    data = client.get(reverse("portal:map_data")).json()
+    assert data["public"] is True
+    drawn = {row[1]: row[3] for row in data["plots"]}
+    assert "XN-50" in drawn and "XN-80" not in drawn
+    assert set(drawn.values()) == {"available"}
+
+
+def test_enquire_about_this_plot_prefills_the_form(client, land):
+    fifty = land["fifty"]
+    url = f"{reverse('portal:enquiry')}?plot={fifty.pk}&industry={land['energy'].pk}"
+    html = client.get(url).content.decode()
+    assert "XN-50" in html
+    assert f'name="plot" value="{fifty.pk}"' in html
+    assert 'name="land_mu" value="50' in html and 'name="power_kva" value="12000' in html
+    assert f'<option value="{land["energy"].pk}" selected>' in html
+
+
+def test_an_enquiry_about_a_plot_puts_it_first_in_the_leads_land_matching(client, land, users):
+    fifty = land["fifty"]
+    data = _enquiry(plot=str(fifty.pk), industry=str(land["energy"].pk), interest="")
+    assert client.post(reverse("portal:enquiry"), data).status_code == 200
+    lead = Lead.objects.latest("pk")
+    assert PlotEnquiry.objects.get(lead=lead).plot == fifty
+    assert "XN-50" in lead.name and "XN-50" in lead.notes
+    assert lead.industry == land["energy"] and lead.power_kva == 10000
+    staff = Client()
+    staff.force_login(users["admin"])
+    html = staff.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+    matches = html[html.index('id="land-matches"') :]
+    first = matches[matches.index('<li class="match') :]
+    assert first.index("XN-50") < first.index("</li>")
+    assert "match asked" in first[:100] or " asked" in first[: first.index(">")]
+
+
+def test_an_asked_plot_that_no_longer_fits_still_shows_first(client, land, users):
+    small = land["small"]
+    client.post(reverse("portal:enquiry"), _enquiry(plot=str(small.pk), land_mu="200"))
+    lead = Lead.objects.latest("pk")
+    staff = Client()
+    staff.force_login(users["admin"])
+    html = staff.get(reverse("parks:lead_matches", args=[lead.pk])).content.decode()
+    first = html[html.index('<li class="match') :]
+    assert " asked" in first[: first.index(">")] and first.index("XN-30") < first.index("</li>")
+
+
+def test_an_enquiry_about_a_plot_gone_meanwhile_is_refused_and_writes_nothing(client, land, users):
+    fifty = land["fifty"]
+    lead = LeadFactory(region=fifty.park.region, owner=users["admin"])
+    park_services.reserve(fifty, users["admin"], lead, timezone.localdate() + dt.timedelta(days=9))
+    before = _writes()
+    response = client.post(
+        reverse("portal:enquiry"), _enquiry(plot=str(fifty.pk)), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert "no longer available" in response.content.decode()
+    assert _writes() == before
+
+
+def test_the_honeypot_still_refuses_an_enquiry_about_a_plot(client, land):
+    before = _writes()
+    data = _enquiry(plot=str(land["fifty"].pk), website="http://spam")
+    assert client.post(reverse("portal:enquiry"), data).status_code == 400
+    assert _writes() == before

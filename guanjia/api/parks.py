@@ -135,6 +135,7 @@ class BuildingOut(OfferOut):
     for_sale: bool
     rent_yuan_m2_month: str | None
     sale_yuan_m2: str | None
+    steps: list[str] = Field(description="the steps the caller may take now")
 
 
 class BuildingList(Schema):
@@ -178,6 +179,7 @@ class LandMatchOut(Schema):
     status: OfferStatus
     score: int
     missed: int
+    asked: bool = Field(description="the plot the lead's portal enquiry asked about (first)")
     reasons: list[LandReasonOut]
 
 
@@ -261,7 +263,7 @@ def plot_out(plot: Plot, user: Any) -> dict[str, Any]:
     }
 
 
-def building_out(building: Building) -> dict[str, Any]:
+def building_out(building: Building, user: Any) -> dict[str, Any]:
     return {
         **_offer(building),
         **{name: _dec(getattr(building, name)) for name in BUILDING_NUMBERS},
@@ -269,6 +271,7 @@ def building_out(building: Building) -> dict[str, Any]:
         "floors": building.floors,
         "for_rent": building.for_rent,
         "for_sale": building.for_sale,
+        "steps": [s.name for s in services.allowed_steps(user, building)],
     }
 
 
@@ -283,6 +286,7 @@ def match_out(match: matching.Match) -> dict[str, Any]:
         "status": obj.status,
         "score": match.score,
         "missed": match.missed,
+        "asked": match.asked,
         "reasons": [{"key": r.key, "text": r.text, "met": r.met} for r in match.reasons],
     }
 
@@ -360,20 +364,20 @@ def list_buildings(request: HttpRequest, filters: Query[OfferFilters]) -> dict:
     access.require_open(user)
     qs = _offers(access.buildings_for(user), filters)
     items = page(qs, filters.limit, filters.offset)
-    return {"count": qs.count(), "items": [building_out(b) for b in items]}
+    return {"count": qs.count(), "items": [building_out(b, user) for b in items]}
 
 
 @router.get("/buildings/{int:building_id}", response={200: BuildingOut} | READ_ONE)
 def get_building(request: HttpRequest, building_id: int) -> dict:
     user = caller(request)
     access.require_open(user)
-    return building_out(access.get_building(user, building_id))
+    return building_out(access.get_building(user, building_id), user)
 
 
-def _step(plot: Plot, name: str, user: Any, **fields: Any) -> None:
-    """Run the step; its refusals as 422 (a field's) or 409 (the plot's state)."""
+def _step(obj: Plot | Building, name: str, user: Any, **fields: Any) -> None:
+    """Run the step; its refusals as 422 (a field's) or 409 (the plot's or building's state)."""
     try:
-        services.take_step(plot, name, user, **fields)
+        services.take_step(obj, name, user, **fields)
     except services.LandError as exc:
         if hasattr(exc, "error_dict"):
             errors = django_errors(exc)
@@ -411,6 +415,30 @@ def release_plot(request: HttpRequest, plot_id: int, payload: ReleaseIn) -> dict
     return plot_out(access.get_plot(user, plot_id), user)
 
 
+@router.post("/buildings/{int:building_id}/reserve", response={200: BuildingOut} | STEP_ERRORS)
+def reserve_building(request: HttpRequest, building_id: int, payload: ReserveIn) -> dict:
+    """Reserve the standard building (意向) for a lead until a date, as a plot is reserved."""
+    user = caller(request)
+    access.require_open(user)
+    building = access.get_building(user, building_id)
+    if not access.may_reserve(user, building):
+        raise PermissionDenied
+    _step(building, "reserve", user, lead=payload.lead_id, until=payload.until)
+    return building_out(access.get_building(user, building_id), user)
+
+
+@router.post("/buildings/{int:building_id}/release", response={200: BuildingOut} | STEP_ERRORS)
+def release_building(request: HttpRequest, building_id: int, payload: ReleaseIn) -> dict:
+    """Release the standard building's reservation (back to 可供), saying why, as a plot's."""
+    user = caller(request)
+    access.require_open(user)
+    building = access.get_building(user, building_id)
+    if not access.may_release(user, building):
+        raise PermissionDenied
+    _step(building, "release", user, reason=payload.reason)
+    return building_out(access.get_building(user, building_id), user)
+
+
 # --- the land matching a lead -------------------------------------------------------------------
 
 
@@ -422,6 +450,8 @@ def land_matches(request: HttpRequest, lead_id: int, filters: Query[LandMatchFil
     access.require_open(user)
     lead = access.get_lead(user, lead_id)
     found = matching.matches_for(lead, filters.limit)
+    asked = services.asked_plot_ids(lead)
+    found["plots"] = matching.asked_first(lead, found["plots"], asked)
     return {
         "lead_id": lead.pk,
         "plots": [match_out(m) for m in found["plots"]],

@@ -60,6 +60,7 @@ class Match:
     reasons: list[Reason] = field(default_factory=list)
     score: int = 0
     slack: Decimal = Decimal(0)  # area beyond the need (smaller first among equals)
+    asked: bool = False  # the plot the lead's portal enquiry asked about
 
     @property
     def missed(self) -> int:
@@ -247,3 +248,27 @@ def match_buildings(lead: Any, limit: int = 20) -> list[Match]:
 def matches_for(lead: Any, limit: int = 20) -> dict[str, list[Match]]:
     """Both lists: {"plots": [...], "buildings": [...]} (two queries)."""
     return {"plots": match_plots(lead, limit), "buildings": match_buildings(lead, limit)}
+
+
+def asked_first(lead: Any, matches: list[Match], asked: list[int]) -> list[Match]:
+    """The plots the lead asked about (its portal enquiry, `services.asked_plot_ids`) first and
+    marked `asked`, then the others. An asked plot the ranking left out (too small, past the
+    candidates, or no longer on offer) is scored here on the area and the park's facts."""
+    if not asked:
+        return matches
+    found = {m.offer.pk: m for m in matches}
+    missing = [pk for pk in asked if pk not in found]
+    if missing:
+        need = Decimal(lead.land_mu) if getattr(lead, "land_mu", None) else None
+        for plot in _annotated(Plot.objects.filter(pk__in=missing), lead):
+            match = Match(plot, "plot")
+            if need is not None:
+                match.reasons.append(
+                    _ge("area", pgettext("land matching", "area"), plot.area_mu, need, _("mu"))
+                )
+            match.reasons.extend(_park_reasons(plot, lead))
+            found[plot.pk] = _score(match)
+    first = [found[pk] for pk in asked if pk in found]
+    for match in first:
+        match.asked = True
+    return first + [m for m in matches if m.offer.pk not in set(asked)]

@@ -378,6 +378,30 @@ class Building(Offer):
             raise ValidationError({"plot": _("The plot is in another park.")})
 
 
+class PlotEnquiry(models.Model):
+    """A lead that came from the public portal's "enquire about this plot": the plot it asked
+    about, so the land matching on the lead's page shows that plot first."""
+
+    lead = models.ForeignKey(
+        "leads.Lead", verbose_name=_("lead"), on_delete=models.CASCADE, related_name="+"
+    )
+    plot = models.ForeignKey(
+        Plot, verbose_name=_("plot"), on_delete=models.CASCADE, related_name="enquiries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plot enquiry")
+        verbose_name_plural = _("plot enquiries")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "plot"], name="plotenquiry_once_per_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plot} ← {self.lead_id}"
+
+
 class FileKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
     PHOTO = "photo", _("Photo")

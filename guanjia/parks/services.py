@@ -25,7 +25,7 @@ from guanjia.core.steps import Change, Field, Step, StepTable, run, system_only
 from guanjia.core.steps import now as step_now
 
 from . import access
-from .models import Building, LandFile, Offer, Park, Plot, Status, Substation
+from .models import Building, LandFile, Offer, Park, Plot, PlotEnquiry, Status, Substation
 
 # A reservation (意向) holds a plot for a lead for at most this long; then it is renewed or
 # lapses.
@@ -219,6 +219,29 @@ def create_plot(actor: User, **fields: Any) -> Plot:
 def create_building(actor: User, **fields: Any) -> Building:
     building: Building = save_offer(actor, Building(), **fields)
     return building
+
+
+# --- the plot a portal enquiry asked about ---------------------------------------------------
+
+
+@transaction.atomic
+def record_enquiry(actor: User, lead: Any, plot: Plot) -> PlotEnquiry:
+    """Keep the plot a lead's enquiry asked about (the portal's "enquire about this plot"), so
+    the lead's land matching shows it first. Only a plot on offer may be asked about."""
+    if not Plot.objects.filter(pk=plot.pk, status=Status.AVAILABLE).exists():
+        raise LandError({"plot": _("This plot is no longer available.")})
+    enquiry, created = PlotEnquiry.objects.get_or_create(lead=lead, plot=plot)
+    if created:
+        record(actor, AuditAction.CREATE, enquiry, note=str(plot))
+    return enquiry
+
+
+def asked_plot_ids(lead: Any) -> list[int]:
+    """The plots the lead asked about, first asked first."""
+    return list(
+        PlotEnquiry.objects.filter(lead_id=lead.pk).order_by("created_at", "pk")
+        .values_list("plot_id", flat=True)
+    )  # fmt: skip
 
 
 # --- files --------------------------------------------------------------------------------------

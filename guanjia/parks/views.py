@@ -39,7 +39,7 @@ from .forms import (
     StepForm,
     SubstationForm,
 )
-from .models import Building, LandUse, Park, Plot, Substation
+from .models import Building, LandUse, Park, Plot, Status, Substation
 
 PARK_SORTS = {"name": "name", "-name": "-name", "area": "planned_area_km2",
               "-area": "-planned_area_km2", "region": "region__path"}  # fmt: skip
@@ -438,8 +438,12 @@ PANEL_ROWS = 5
 def _match_context(request: HttpRequest, lead: Any, limit: int) -> dict[str, Any]:
     user: Any = request.user
     found = matching.matches_for(lead, limit)
+    asked = services.asked_plot_ids(lead)
+    found["plots"] = matching.asked_first(lead, found["plots"], asked)[: max(limit, len(asked))]
     for match in (*found["plots"], *found["buildings"]):
-        match.can_reserve = access.may_reserve(user, match.offer)  # type: ignore[attr-defined]
+        offer = match.offer
+        on_offer = offer.status == Status.AVAILABLE or offer.reserved_for_id == lead.pk
+        match.can_reserve = on_offer and access.may_reserve(user, offer)  # type: ignore[attr-defined]
     return {
         "lead": lead,
         "plots": found["plots"],

@@ -6,15 +6,18 @@ them (never contacts, notes, reservations or leads). The lists are cached for a 
 """
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
 from guanjia.events.models import Signing
-from guanjia.parks.models import Building, Park, Plot, Status
+from guanjia.parks.mapdata import MapFilters, filter_plots
+from guanjia.parks.models import Building, Park, Plot, Status, Substation
 from guanjia.policies.models import Policy, PolicyDocument
 from guanjia.projects.models import Project
 from guanjia.projects.stages import Stage
@@ -53,6 +56,40 @@ def available_plots(park: Park) -> QuerySet[Plot]:
 
 def available_buildings(park: Park) -> QuerySet[Building]:
     return Building.objects.filter(park=park, status=Status.AVAILABLE).order_by("code")
+
+
+def public_plots() -> QuerySet[Plot]:
+    """Every plot on offer (可供), with `spare_kva`: the power at its boundary, else its park's
+    spare capacity (the sum over the park's substations), as the land matching reads it."""
+    park_spare = (
+        Substation.objects.filter(park=OuterRef("park"))
+        .values("park")
+        .annotate(total=Sum("spare_kva"))
+        .values("total")
+    )
+    spare = Subquery(park_spare, output_field=DecimalField(max_digits=20, decimal_places=0))
+    return (
+        Plot.objects.filter(status=Status.AVAILABLE)
+        .select_related("park")
+        .annotate(spare_kva=Coalesce("power_kva", spare))
+    )
+
+
+def find_plots(
+    *,
+    industry: int | None = None,
+    min_mu: Decimal | None = None,
+    min_kva: Decimal | None = None,
+    land_use: str | None = None,
+    park: int | None = None,
+) -> QuerySet[Plot]:
+    """The plots on offer that fit: in a park whose leading industries hold `industry`, of at
+    least `min_mu` 亩 and `min_kva` spare power, of that land use and park; smallest first."""
+    wanted = MapFilters(industry=industry, min_mu=min_mu, land_use=land_use, park=park)
+    plots = filter_plots(public_plots(), wanted, public=True)
+    if min_kva is not None:
+        plots = plots.filter(Q(spare_kva__gte=min_kva))  # the annotation of public_plots()
+    return plots.order_by("area_mu", "pk")
 
 
 def may_see_park(park: Park) -> bool:

@@ -24,7 +24,8 @@ from guanjia.events.models import Signing
 from guanjia.industries.models import Industry
 from guanjia.leads import services as lead_services
 from guanjia.leads.models import Lead
-from guanjia.parks.models import Park
+from guanjia.parks import services as park_services
+from guanjia.parks.models import Park, Plot
 from guanjia.regions.models import Region
 
 REFERENCE_PREFIX = "WEB"
@@ -80,6 +81,10 @@ def reference(lead: Lead) -> str:
     return f"{REFERENCE_PREFIX}-{lead.created_at:%Y%m%d}-{lead.pk}"
 
 
+def _lead_name(investor_name: str, plot: Plot | None) -> str:
+    return f"{investor_name} · {plot.code}" if plot is not None else investor_name
+
+
 @transaction.atomic
 def submit_enquiry(
     *,
@@ -92,8 +97,11 @@ def submit_enquiry(
     power_kva: Decimal | None = None,
     investment_wan: Decimal | None = None,
     language: str = "",
+    plot: Plot | None = None,
 ) -> tuple[Lead, str]:
-    """Enter the enquiry as a lead; returns it and the reference the enquirer is given."""
+    """Enter the enquiry as a lead; returns it and the reference the enquirer is given. An
+    enquiry about a plot keeps that plot with the lead (`parks.PlotEnquiry`): the lead's land
+    matching shows it first."""
     owner = lead_owner()
     investor_name = (organisation or name).strip()
     investor = match_investor(investor_name)
@@ -111,6 +119,7 @@ def submit_enquiry(
             f"联系人 / name: {name.strip()}",
             f"联系方式 / contact: {contact.strip()}",
             f"意向 / interest: {interest.strip()}" if interest.strip() else "",
+            f"地块 / plot: {plot.park.name} {plot}" if plot is not None else "",
         )
         if line
     )
@@ -118,7 +127,7 @@ def submit_enquiry(
         owner,
         new_investor=new_investor,
         investor=investor,
-        name=(interest.strip() or investor_name)[:200],
+        name=(interest.strip() or _lead_name(investor_name, plot))[:200],
         region=city_region(),
         owner=owner,
         source=ContactSource.ONLINE,
@@ -128,4 +137,6 @@ def submit_enquiry(
         power_kva=power_kva,
         notes=notes,
     )
+    if plot is not None:
+        park_services.record_enquiry(owner, lead, plot)
     return lead, reference(lead)

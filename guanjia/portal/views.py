@@ -4,7 +4,15 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -15,13 +23,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.accounts import ratelimit
 from guanjia.core.files import serve
-from guanjia.parks.models import Park
+from guanjia.core.views import add_service_errors
+from guanjia.parks import mapdata
+from guanjia.parks.forms import MapFilter
+from guanjia.parks.models import Park, Plot, Utility
+from guanjia.parks.views import map_config, map_labels
 from guanjia.policies.models import PolicyDocument
 from guanjia.projects.models import Project
 from guanjia.projects.stages import LINE, Stage
 
 from . import access, services
-from .forms import EnquiryForm
+from .forms import EnquiryForm, PlotSearch
+
+# At most this many plots on a page of the land search (narrow the search for the others).
+PLOTS_SHOWN = 60
 
 # What a public project shows: nothing else is read off the row.
 PROJECT_FIELDS = (
@@ -104,6 +119,60 @@ def park(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+def plots(request: HttpRequest) -> HttpResponse:
+    """The land search: the plots on offer by industry, 亩, spare kVA, land use and park."""
+    form = PlotSearch(request.GET)
+    found = access.find_plots(**form.filters())
+    rows = list(found[: PLOTS_SHOWN + 1])
+    context = {
+        "form": form,
+        "plots": rows[:PLOTS_SHOWN],
+        "more": len(rows) > PLOTS_SHOWN,
+        "query": request.GET.urlencode(),
+    }
+    return _page(request, "portal/plots.html", context)
+
+
+@require_GET
+def plot(request: HttpRequest, pk: int) -> HttpResponse:
+    """A plot's public card: its facts and its park's, never a note or a reservation."""
+    obj = get_object_or_404(access.public_plots().select_related("park__region"), pk=pk)
+    labels = dict(Utility.choices)
+    comma = ", " if (get_language() or "").startswith("en") else "、"
+    context = {
+        "plot": obj,
+        "park": obj.park,
+        "industries": comma.join(str(i) for i in obj.park.industries.all()),
+        "utilities": comma.join(str(labels[u]) for u in obj.utilities if u in labels),
+        "industry": request.GET.get("industry", "")[:10],
+    }
+    return _page(request, "portal/plot.html", context)
+
+
+@require_GET
+def land_map(request: HttpRequest) -> HttpResponse:
+    """The land map in its public mode: the parks and the plots on offer, a card per plot."""
+    context = {
+        "form": MapFilter(request.GET, public=True),
+        "labels": map_labels(),
+        "config": map_config(reverse("portal:map_data"), reverse("portal:plot", args=[0])),
+        "public": True,
+        "action": reverse("portal:map"),
+    }
+    return _page(request, "portal/map.html", context)
+
+
+@require_GET
+def land_map_data(request: HttpRequest) -> JsonResponse:
+    form = MapFilter(request.GET, public=True)
+    data = mapdata.map_data(Plot.objects.all(), Park.objects.all(), form.filters(), public=True)
+    response = JsonResponse(data)
+    if not request.user.is_authenticated:
+        patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_GET
 def policies(request: HttpRequest) -> HttpResponse:
     rows = access.cached(
         "policies", lambda: list(access.public_policies().order_by("-valid_from", "pk"))
@@ -142,16 +211,19 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
 def enquiry(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"city": city_name()}
     if request.method == "GET":
-        context["form"] = EnquiryForm()
+        context["form"] = EnquiryForm(initial=_about_plot(request))
+        context["plot"] = context["form"].initial.get("plot")
         return render(request, "portal/enquiry.html", context)
     form = EnquiryForm(request.POST)
+    context["form"] = form
     if form.is_robot():
         # Told nothing useful, and nothing written.
         context["message"] = _("Your enquiry could not be accepted.")
         return render(request, "portal/refused.html", context, status=400)
     if not form.is_valid():
-        context["form"] = form
+        context["plot"] = form.cleaned_data.get("plot")
         return render(request, "portal/enquiry.html", context, status=400)
+    context["plot"] = form.cleaned_data["plot"]
     # Counted per address once the enquiry would be written (a form error writes nothing).
     verdict = ratelimit.hit("portal_enquiry", "ip:" + ratelimit.client_ip(request))
     if not verdict.allowed:
@@ -163,19 +235,43 @@ def enquiry(request: HttpRequest) -> HttpResponse:
         )
         return ratelimit.with_headers(response, verdict)
     data = form.cleaned_data
-    _lead, ref = services.submit_enquiry(
-        name=data["name"],
-        organisation=data["organisation"],
-        contact=data["contact"],
-        interest=data["interest"],
-        industry=data["industry"],
-        land_mu=data["land_mu"],
-        power_kva=data["power_kva"],
-        investment_wan=data["investment_wan"],
-        language=get_language() or "",
-    )
+    try:
+        _lead, ref = services.submit_enquiry(
+            name=data["name"],
+            organisation=data["organisation"],
+            contact=data["contact"],
+            interest=data["interest"],
+            industry=data["industry"],
+            land_mu=data["land_mu"],
+            power_kva=data["power_kva"],
+            investment_wan=data["investment_wan"],
+            language=get_language() or "",
+            plot=data["plot"],
+        )
+    except ValidationError as exc:  # the plot went off offer meanwhile: nothing written
+        add_service_errors(form, exc)
+        return render(request, "portal/enquiry.html", context, status=400)
     context["reference"] = ref
     return render(request, "portal/thanks.html", context)
+
+
+def _about_plot(request: HttpRequest) -> dict[str, Any]:
+    """The enquiry form prefilled from a plot's card (?plot=): the plot, its area and its
+    spare power, and the industry the search was for (?industry=)."""
+    try:
+        pk = int(request.GET.get("plot", ""))
+    except ValueError:
+        return {}
+    plot = access.public_plots().filter(pk=pk).first()
+    if plot is None:
+        return {}
+    initial: dict[str, Any] = {"plot": plot, "land_mu": plot.area_mu}
+    if plot.spare_kva is not None:  # type: ignore[attr-defined]
+        initial["power_kva"] = plot.spare_kva  # type: ignore[attr-defined]
+    industry = request.GET.get("industry", "")
+    if industry.isdigit():
+        initial["industry"] = int(industry)
+    return initial
 
 
 @require_GET
@@ -218,6 +314,8 @@ def sitemap(request: HttpRequest) -> HttpResponse:
         names = [
             "portal:home",
             "portal:parks",
+            "portal:plots",
+            "portal:map",
             "portal:policies",
             "portal:projects",
             "portal:enquiry",
@@ -225,6 +323,10 @@ def sitemap(request: HttpRequest) -> HttpResponse:
         found = [reverse(n) for n in names]
         found += [
             reverse("portal:park", args=[pk]) for pk in Park.objects.values_list("pk", flat=True)
+        ]
+        found += [
+            reverse("portal:plot", args=[pk])
+            for pk in access.public_plots().values_list("pk", flat=True)
         ]
         found += [
             reverse("portal:policy", args=[pk])
