@@ -12,11 +12,13 @@ The lead is read by its attributes only (`land_mu`, `power_kva`, `water_tons`, `
 layer and do not import each other.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -82,6 +84,7 @@ def _fmt(value: Decimal | int | None) -> str:
 def _spare_kva() -> Any:
     total = (
         Substation.objects.filter(park=OuterRef("park"))
+        .order_by()  # the default ordering would join the park and its region per row
         .values("park")
         .annotate(total=Sum("spare_kva"))
         .values("total")
@@ -89,12 +92,24 @@ def _spare_kva() -> Any:
     return Subquery(total, output_field=DecimalField(max_digits=20, decimal_places=0))
 
 
+# Only what the scoring, the card and the API read: a row of 200 candidates is built with
+# these fields alone (the rest would be read and converted for nothing).
+READ = ("id", "park_id", "code", "name", "status", "reserved_for_id", "reserved_until",
+        "park__id", "park__name", "park__water_t_day", "park__port_berths", "park__km_to_port",
+        "park__rail_sidings")  # fmt: skip
+READ_PLOT = (*READ, "area_mu", "power_kva", "price_wan_per_mu")
+READ_BUILDING = (*READ, "floor_area_m2")
+
+
 def _annotated(qs: QuerySet[Any], lead: Any) -> QuerySet[Any]:
-    # Only what the scoring and the card read: no outlines, notes or descriptions.
-    unread = ["notes", "park__outline", "park__description", "park__sources"]
-    if qs.model is Plot:
-        unread.append("outline")
-    qs = qs.select_related("park").defer(*unread).annotate(park_spare_kva=_spare_kva())
+    fields = READ_PLOT if qs.model is Plot else READ_BUILDING
+    # Unordered: the ranking is Python's (the default ordering would join the regions).
+    qs = (
+        qs.select_related("park")
+        .only(*fields)
+        .order_by()
+        .annotate(park_spare_kva=_spare_kva())
+    )
     if getattr(lead, "industry_id", None):
         through = Park.industries.through
         qs = qs.annotate(
@@ -118,7 +133,18 @@ def _ge(key: str, label: str, have: Decimal | None, need: Decimal, unit: str) ->
     return Reason(key, f"{label} {_fmt(have)} {unit} {sign} {_fmt(need)} {unit}", met)
 
 
-def _park_reasons(offer: Any, lead: Any) -> list[Reason]:
+class _Words(dict[str, str]):
+    """gettext, asked once per message within one matching (200 candidates ask the same few
+    words: each `gettext` looks the active language up afresh). Bound to `_` where it is used,
+    so the messages are still found by `makemessages`."""
+
+    def __call__(self, message: str) -> str:
+        if message not in self:
+            self[message] = gettext(message)
+        return self[message]
+
+
+def _park_reasons(offer: Any, lead: Any, _: Callable[[str], str] = gettext) -> list[Reason]:
     park: Park = offer.park
     reasons: list[Reason] = []
     if getattr(lead, "power_kva", None):
@@ -195,14 +221,14 @@ def match_plots(lead: Any, limit: int = 20) -> list[Match]:
         candidates = candidates.order_by("-area_mu", "pk")
     ids = candidates.values("pk")[:CANDIDATES]
     matches = []
+    _ = _Words()
+    area = pgettext("land matching", "area")
     for plot in _annotated(Plot.objects.filter(pk__in=ids), lead):
         match = Match(plot, "plot")
         if need is not None:
-            match.reasons.append(
-                _ge("area", pgettext("land matching", "area"), plot.area_mu, need, _("mu"))
-            )
+            match.reasons.append(_ge("area", area, plot.area_mu, need, _("mu")))
             match.slack = abs((plot.area_mu or Decimal(0)) - need)
-        match.reasons.extend(_park_reasons(plot, lead))
+        match.reasons.extend(_park_reasons(plot, lead, _))
         budget = getattr(lead, "max_price_wan_per_mu", None)
         if budget is not None:
             price = plot.price_wan_per_mu
@@ -226,20 +252,16 @@ def match_buildings(lead: Any, limit: int = 20) -> list[Match]:
     need = Decimal(lead.land_mu) * M2_PER_MU if getattr(lead, "land_mu", None) else None
     ids = Building.objects.filter(_open_q(lead)).order_by("-floor_area_m2", "pk").values("pk")
     matches = []
+    words = _Words()
+    area = pgettext("land matching", "floor area")
     for building in _annotated(Building.objects.filter(pk__in=ids[:CANDIDATES]), lead):
         match = Match(building, "building")
         if need is not None:
             match.reasons.append(
-                _ge(
-                    "area",
-                    pgettext("land matching", "floor area"),
-                    building.floor_area_m2,
-                    need.quantize(Decimal(1)),
-                    "m²",
-                )
+                _ge("area", area, building.floor_area_m2, need.quantize(Decimal(1)), "m²")
             )
             match.slack = abs((building.floor_area_m2 or Decimal(0)) - need)
-        match.reasons.extend(_park_reasons(building, lead))
+        match.reasons.extend(_park_reasons(building, lead, words))
         matches.append(_score(match))
     return sorted(matches, key=_order)[:limit]
 
