@@ -14,12 +14,11 @@ warm-ups, with the process CPU time and the SQL queries per call:
 
 - matching: `parks.matching.matches_for` for a different lead each call (as the lead page's
   card and `GET /api/v1/leads/{id}/land-matches` call it), and that API call itself; then the
-  same with the land-matching indexes of parks' migration 0004 dropped inside a transaction
-  that is rolled back (the before state, in the same run);
+  same calls of `matches_for` as it was at BEFORE (loaded from git), in the same run;
 - map: the workspace's data endpoint `/parks/map/data.json` (all 50,000 plots, and filtered)
-  and the public mode (`mapdata.map_data(public=True)` through its cache), cached and with the
-  cache emptied before each call, and the code before this work (`legacy_map_data`, a copy of
-  `map_data` as it was) for the ratio;
+  and the public mode (`mapdata.cached_map_json(public=True)`), cached and with the
+  cache emptied before each call, and the code before this work (`map_data` of main at
+  BEFORE, loaded from git, then `JsonResponse` as the view did) for the ratio;
 - portal: /invest/ and its parks, a park, policies, projects and a project, anonymous, Chinese
   and English, through Django's test client (the full request path), cached and uncached;
 - open data: the OC4IDS package of the 10,000 public projects, /open/plots.geojson and
@@ -43,8 +42,6 @@ ENTERPRISES = 5_000
 POLICIES = 60
 # Jinzhou, roughly: where the generated parks lie (WGS 84).
 LNG0, LAT0, LNG_SPAN, LAT_SPAN = 120.8, 40.75, 1.5, 1.1
-# The indexes parks' migration 0004 adds (the before state drops them).
-NEW_INDEXES = ("plot_open_area", "building_open_area", "plot_project", "building_project")
 
 
 def _insert_generated(model: Any, computed: dict[str, str], source: str, params: dict) -> int:
@@ -385,48 +382,29 @@ def generate(args: argparse.Namespace) -> None:
 
 # --- the code before this work, for the ratio in the same run ----------------------------------
 
+# main before issue 17 item 8: its matching and map modules are loaded from git beside ours.
+BEFORE = "1c1865a"
 
-def legacy_map_data(plots: Any, parks: Any, filters: Any = None, *, public: bool = False) -> dict:
-    """`parks.mapdata.map_data` as it was on main before issue 17 item 8 (1c1865a): rows as
-    Python lists, no cache."""
-    from django.db.models import FloatField
-    from django.db.models.fields.json import KT
-    from django.db.models.functions import Cast
 
-    from guanjia.parks import mapdata
-    from guanjia.parks.models import Plot
+def before_module(name: str) -> Any:
+    """guanjia.parks.<name> as it was at BEFORE (None outside a git checkout)."""
+    import subprocess
+    import types
 
-    f = filters or mapdata.MapFilters()
-    qs = mapdata.filter_plots(plots, f, public=public).filter(point__isnull=False)
-    rows = list(
-        qs.order_by()
-        .annotate(
-            x=Cast(KT("point__coordinates__0"), FloatField()),
-            y=Cast(KT("point__coordinates__1"), FloatField()),
-            mu=Cast("area_mu", FloatField()),
-            kva=Cast("power_kva", FloatField()),
-            wan=Cast("price_wan_per_mu", FloatField()),
-        )
-        .values_list("id", "code", "name", "status", "park_id", "x", "y", "mu", "kva", "wan",
-                     "land_use")
-    )  # fmt: skip
-    with_outlines = len(rows) <= 5000
-    shapes: dict[int, Any] = {}
-    if with_outlines and rows:
-        outlined = Plot.objects.filter(pk__in=[r[0] for r in rows], outline__isnull=False)
-        shapes = {pk: o["coordinates"] for pk, o in outlined.values_list("pk", "outline") if o}
-    out = [[*row, shapes.get(row[0])] for row in rows if row[5] is not None and row[6] is not None]
-    park_rows = []
-    for pk, name, kind, point in parks.order_by("region__path", "name").values_list(
-        "id", "name", "kind", "point"
-    ):
-        try:
-            lng, lat = float(point["coordinates"][0]), float(point["coordinates"][1])
-        except (TypeError, KeyError, ValueError, IndexError):
-            lng = lat = None
-        park_rows.append([pk, name, kind, lng, lat])
-    return {"fields": mapdata.FIELDS, "plots": out, "park_fields": mapdata.PARK_FIELDS,
-            "parks": park_rows, "count": len(out), "outlines": with_outlines, "public": public}  # fmt: skip
+    from benchlib import ROOT
+
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{BEFORE}:guanjia/parks/{name}.py"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    module = types.ModuleType(f"guanjia.parks._before_{name}")
+    module.__package__ = "guanjia.parks"
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{BEFORE}:{name}.py", "exec"), module.__dict__)  # noqa: S102
+    return module
 
 
 # --- timing -------------------------------------------------------------------------------------
@@ -472,11 +450,9 @@ def _clear() -> None:
 
 
 def measure_matching(n: int) -> dict[str, Any]:
-    from django.db import connection, transaction
     from django.test import Client
 
-    from guanjia.accounts.models import User
-    from guanjia.accounts.models import ApiToken
+    from guanjia.accounts.models import ApiToken, User
     from guanjia.leads.models import Lead
     from guanjia.parks import matching
 
@@ -490,37 +466,26 @@ def measure_matching(n: int) -> dict[str, Any]:
     _, token = ApiToken.issue(admin, "bench")
     api = Client(headers={"authorization": f"Bearer {token}"})
 
-    def cases() -> dict[str, Any]:
-        return {
-            "matches_for": timed(lambda i: matching.matches_for(sample[i % len(sample)], 5), n),
-            "matches_for_20": timed(lambda i: matching.matches_for(sample[i % len(sample)]), n),
-            "api_land_matches": timed(
-                lambda i: api.get(f"/api/v1/leads/{sample[i % len(sample)].pk}/land-matches"), n
-            ),
+    def cases(module: Any) -> dict[str, Any]:
+        out = {
+            "matches_for_5": timed(lambda i: module.matches_for(sample[i % len(sample)], 5), n),
+            "matches_for_20": timed(lambda i: module.matches_for(sample[i % len(sample)]), n),
         }
+        if module is matching:  # the API and the lead page call ours
+            out["api_land_matches"] = timed(
+                lambda i: api.get(f"/api/v1/leads/{sample[i % len(sample)].pk}/land-matches"), n
+            )
+        return out
 
-    out = {"after": cases()}
-    # The before state: the indexes this work added, dropped in a transaction rolled back.
-    existing = _existing_indexes()
-    if existing:
-        with transaction.atomic():
-            with connection.cursor() as cur:
-                for name in existing:
-                    cur.execute(f'DROP INDEX "{name}"')
-            out["without_new_indexes"] = cases()
-            transaction.set_rollback(True)
+    out = {"after": cases(matching)}
+    old = before_module("matching")
+    if old is not None:
+        out["before"] = cases(old)
     return out
 
 
-def _existing_indexes() -> list[str]:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(NEW_INDEXES)])
-        return [r[0] for r in cur.fetchall()]
-
-
 def measure_map(n: int) -> dict[str, Any]:
+    from django.http import JsonResponse
     from django.test import Client
 
     from guanjia.accounts.models import User
@@ -531,28 +496,45 @@ def measure_map(n: int) -> dict[str, Any]:
     admin = User.objects.get(username="lb_admin")
     client = Client()
     client.force_login(admin)
-    industry = Industry.objects.filter(pk__in=Park.industries.through.objects.values("industry_id")).first()
+    led = Park.industries.through.objects.values("industry_id")
+    industry = Industry.objects.filter(pk__in=led).order_by("pk").first()
     queries = {
         "all": "",
         "available_100mu": "status=available&min_mu=100",
-        "industry_park_price": f"industry={industry.pk if industry else ''}&max_price=10&min_mu=50",
+        "industry_price_50mu": f"industry={industry.pk if industry else ''}&max_price=10&min_mu=50",
     }
+    old = before_module("mapdata")
+    slow = max(8, n // 4)  # the calls that read all 50,000 plots
     out: dict[str, Any] = {}
     for name, q in queries.items():
         url = "/parks/map/data.json" + (f"?{q}" if q else "")
         out[f"staff:{name}:cached"] = timed(lambda i, url=url: client.get(url), n)
-        out[f"staff:{name}:uncached"] = timed(lambda i, url=url: client.get(url), n, before=_clear)
-        filters = _filters(q)
-        out[f"staff:{name}:legacy"] = timed(
-            lambda i, f=filters: json.dumps(legacy_map_data(Plot.objects.all(), Park.objects.all(), f)), n
+        out[f"staff:{name}:uncached"] = timed(
+            lambda i, url=url: client.get(url), slow, before=_clear
         )
-    cached = getattr(mapdata, "cached_map_json", None)
-    out["public:all:legacy"] = timed(
-        lambda i: json.dumps(legacy_map_data(Plot.objects.all(), Park.objects.all(), public=True)), n
-    )
-    if cached is not None:
-        out["public:all:cached"] = timed(lambda i: cached(None, public=True), n)
-        out["public:all:uncached"] = timed(lambda i: cached(None, public=True), n, before=_clear)
+        if old is not None:  # the view before: map_data, then JsonResponse
+            f = _filters(q)
+            out[f"staff:{name}:before"] = timed(
+                lambda i, f=f: JsonResponse(
+                    old.map_data(Plot.objects.all(), Park.objects.all(), f)
+                ),
+                slow,
+            )
+
+    def public(i: int) -> bytes:
+        return mapdata.cached_map_json(
+            "public", Plot.objects.all(), Park.objects.all(), public=True
+        )
+
+    out["public:all:cached"] = timed(public, n)
+    out["public:all:uncached"] = timed(public, slow, before=_clear)
+    if old is not None:
+        out["public:all:before"] = timed(
+            lambda i: JsonResponse(
+                old.map_data(Plot.objects.all(), Park.objects.all(), public=True)
+            ),
+            slow,
+        )
     return out
 
 
@@ -586,7 +568,9 @@ def measure_portal(n: int) -> dict[str, Any]:
         client = Client(headers={"accept-language": lang})
         for name, url in pages.items():
             out[f"{lang}:{name}:cached"] = timed(lambda i, url=url: client.get(url), n)
-            out[f"{lang}:{name}:uncached"] = timed(lambda i, url=url: client.get(url), n, before=_clear)
+            out[f"{lang}:{name}:uncached"] = timed(
+                lambda i, url=url: client.get(url), n, before=_clear
+            )
     return out
 
 

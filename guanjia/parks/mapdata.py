@@ -100,7 +100,8 @@ def _plot_rows_json(qs: QuerySet[Plot]) -> tuple[int, str]:
     connection = connections[inner.db]
     columns = "t.id, t.code, t.name, t.status, t.park_id, t.x, t.y, t.mu, t.kva, t.wan, t.land_use"
     if connection.vendor == "postgresql":
-        rows = f"COALESCE(json_agg(json_build_array({columns}, NULL)), '[]')"
+        # As text: psycopg would parse a json column into Python objects.
+        rows = f"COALESCE(json_agg(json_build_array({columns}, NULL)), '[]')::text"
     else:  # SQLite (the test suite, a small install)
         rows = f"json_group_array(json_array({columns}, NULL))"
     outer = (

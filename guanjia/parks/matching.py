@@ -104,12 +104,7 @@ READ_BUILDING = (*READ, "floor_area_m2")
 def _annotated(qs: QuerySet[Any], lead: Any) -> QuerySet[Any]:
     fields = READ_PLOT if qs.model is Plot else READ_BUILDING
     # Unordered: the ranking is Python's (the default ordering would join the regions).
-    qs = (
-        qs.select_related("park")
-        .only(*fields)
-        .order_by()
-        .annotate(park_spare_kva=_spare_kva())
-    )
+    qs = qs.select_related("park").only(*fields).order_by().annotate(park_spare_kva=_spare_kva())
     if getattr(lead, "industry_id", None):
         through = Park.industries.through
         qs = qs.annotate(

@@ -1,12 +1,14 @@
 """The public portal's pages: anyone may read them, no log-in; thin views over `access`
 (what is published) and `services` (the figures, the enquiry)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -44,9 +46,20 @@ def city_name() -> str:
     )
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    context = {"city": city_name(), **context}
-    response = render(request, template, context)
+def _page(
+    request: HttpRequest, template: str, context: Callable[[], dict[str, Any]]
+) -> HttpResponse:
+    """The page, rendered once per language and published version (`access.cached`: any save
+    of what it shows makes a new key) and served from the cache after: the pages read nothing
+    of the reader but the language (no user, no form, no token). `context` is only called to
+    render; an Http404 it raises is not kept."""
+
+    def body() -> bytes:
+        return render(request, template, {"city": city_name(), **context()}).content
+
+    # Today's date in the key: the figures are this year's.
+    key = f"page:{get_language()}:{timezone.localdate().isoformat()}:{request.path}"
+    response = HttpResponse(access.cached(key, body))
     if not request.user.is_authenticated:
         patch_cache_control(response, public=True, max_age=60)
     patch_vary_headers(response, ("Cookie", "Accept-Language"))
@@ -77,45 +90,52 @@ def _projects() -> list[dict[str, Any]]:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    figures = access.cached("figures", services.pitch_figures)
-    projects = access.cached(f"projects:{get_language()}", _projects)
-    return _page(request, "portal/home.html", {"figures": figures, "projects": projects[:6]})
+    def context() -> dict[str, Any]:
+        figures = access.cached("figures", services.pitch_figures)
+        projects = access.cached(f"projects:{get_language()}", _projects)
+        return {"figures": figures, "projects": projects[:6]}
+
+    return _page(request, "portal/home.html", context)
 
 
 @require_GET
 def parks(request: HttpRequest) -> HttpResponse:
-    rows = access.cached(f"parks:{get_language()}", lambda: list(access.public_parks()))
-    return _page(request, "portal/parks.html", {"parks": rows})
+    return _page(request, "portal/parks.html", lambda: {"parks": list(access.public_parks())})
 
 
 @require_GET
 def park(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_object_or_404(Park.objects.select_related("region"), pk=pk)
-    if not access.may_see_park(obj):
-        raise Http404("no such park")
-    context = {
-        "park": obj,
-        "industries": list(obj.industries.all()),
-        "incentives": list(obj.incentives.filter(public=True, active=True)),
-        "plots": list(access.available_plots(obj)),
-        "buildings": list(access.available_buildings(obj)),
-    }
+    def context() -> dict[str, Any]:
+        obj = get_object_or_404(Park.objects.select_related("region"), pk=pk)
+        if not access.may_see_park(obj):
+            raise Http404("no such park")
+        return {
+            "park": obj,
+            "industries": list(obj.industries.all()),
+            "incentives": list(obj.incentives.filter(public=True, active=True)),
+            "plots": list(access.available_plots(obj)),
+            "buildings": list(access.available_buildings(obj)),
+        }
+
     return _page(request, "portal/park.html", context)
 
 
 @require_GET
 def policies(request: HttpRequest) -> HttpResponse:
-    rows = access.cached(
-        "policies", lambda: list(access.public_policies().order_by("-valid_from", "pk"))
+    return _page(
+        request,
+        "portal/policies.html",
+        lambda: {"policies": list(access.public_policies().order_by("-valid_from", "pk"))},
     )
-    return _page(request, "portal/policies.html", {"policies": rows})
 
 
 @require_GET
 def policy(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_object_or_404(access.public_policies(), pk=pk)
-    documents = list(access.public_documents(obj).order_by("pk"))
-    return _page(request, "portal/policy.html", {"policy": obj, "documents": documents})
+    def context() -> dict[str, Any]:
+        obj = get_object_or_404(access.public_policies(), pk=pk)
+        return {"policy": obj, "documents": list(access.public_documents(obj).order_by("pk"))}
+
+    return _page(request, "portal/policy.html", context)
 
 
 @require_GET
@@ -128,14 +148,20 @@ def policy_document(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_GET
 def projects(request: HttpRequest) -> HttpResponse:
-    rows = access.cached(f"projects:{get_language()}", _projects)
-    return _page(request, "portal/projects.html", {"projects": rows})
+    return _page(
+        request,
+        "portal/projects.html",
+        lambda: {"projects": access.cached(f"projects:{get_language()}", _projects)},
+    )
 
 
 @require_GET
 def project(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_object_or_404(access.public_projects().only(*PROJECT_FIELDS), pk=pk)
-    return _page(request, "portal/project.html", {"project": _project_row(obj)})
+    def context() -> dict[str, Any]:
+        obj = get_object_or_404(access.public_projects().only(*PROJECT_FIELDS), pk=pk)
+        return {"project": _project_row(obj)}
+
+    return _page(request, "portal/project.html", context)
 
 
 @require_http_methods(["GET", "POST"])
