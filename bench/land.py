@@ -567,9 +567,9 @@ def measure_portal(n: int) -> dict[str, Any]:
     for lang in ("zh-hans", "en"):
         client = Client(headers={"accept-language": lang})
         for name, url in pages.items():
-            out[f"{lang}:{name}:cached"] = timed(lambda i, url=url: client.get(url), n)
+            out[f"{lang}:{name}:cached"] = timed(lambda i, c=client, u=url: c.get(u), n)
             out[f"{lang}:{name}:uncached"] = timed(
-                lambda i, url=url: client.get(url), n, before=_clear
+                lambda i, c=client, u=url: c.get(u), n, before=_clear
             )
     return out
 

@@ -12,15 +12,15 @@ The lead is read by its attributes only (`land_mu`, `power_kva`, `water_tons`, `
 layer and do not import each other.
 """
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.utils.translation import gettext
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 from .models import M2_PER_MU, Building, Park, Plot, Status, Substation
 
@@ -128,18 +128,30 @@ def _ge(key: str, label: str, have: Decimal | None, need: Decimal, unit: str) ->
     return Reason(key, f"{label} {_fmt(have)} {unit} {sign} {_fmt(need)} {unit}", met)
 
 
-class _Words(dict[str, str]):
-    """gettext, asked once per message within one matching (200 candidates ask the same few
-    words: each `gettext` looks the active language up afresh). Bound to `_` where it is used,
-    so the messages are still found by `makemessages`."""
-
-    def __call__(self, message: str) -> str:
-        if message not in self:
-            self[message] = gettext(message)
-        return self[message]
+# gettext asked once per message within one matching (`_words`): 200 candidates ask the
+# same few words, and each `gettext` looks the active language up afresh.
+_memo: ContextVar[dict[str, str] | None] = ContextVar("land_matching_words", default=None)
 
 
-def _park_reasons(offer: Any, lead: Any, _: Callable[[str], str] = gettext) -> list[Reason]:
+def _(message: str) -> str:
+    memo = _memo.get()
+    if memo is None:
+        return gettext(message)
+    if message not in memo:
+        memo[message] = gettext(message)
+    return memo[message]
+
+
+@contextmanager
+def _words() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _park_reasons(offer: Any, lead: Any) -> list[Reason]:
     park: Park = offer.park
     reasons: list[Reason] = []
     if getattr(lead, "power_kva", None):
@@ -216,29 +228,33 @@ def match_plots(lead: Any, limit: int = 20) -> list[Match]:
         candidates = candidates.order_by("-area_mu", "pk")
     ids = candidates.values("pk")[:CANDIDATES]
     matches = []
-    _ = _Words()
     area = pgettext("land matching", "area")
-    for plot in _annotated(Plot.objects.filter(pk__in=ids), lead):
-        match = Match(plot, "plot")
-        if need is not None:
-            match.reasons.append(_ge("area", area, plot.area_mu, need, _("mu")))
-            match.slack = abs((plot.area_mu or Decimal(0)) - need)
-        match.reasons.extend(_park_reasons(plot, lead, _))
-        budget = getattr(lead, "max_price_wan_per_mu", None)
-        if budget is not None:
-            price = plot.price_wan_per_mu
-            if price is None:
-                match.reasons.append(Reason("price", _("price not recorded"), None))
-            else:
-                met = price <= Decimal(budget)
-                text = _("price %(price)s %(sign)s %(budget)s (10k yuan per mu)") % {
-                    "price": _fmt(price),
-                    "sign": "≤" if met else ">",
-                    "budget": _fmt(Decimal(budget)),
-                }
-                match.reasons.append(Reason("price", text, met))
-        matches.append(_score(match))
+    with _words():
+        for plot in _annotated(Plot.objects.filter(pk__in=ids), lead):
+            matches.append(_score(_plot_match(plot, lead, need, area)))
     return sorted(matches, key=_order)[:limit]
+
+
+def _plot_match(plot: Plot, lead: Any, need: Decimal | None, area: str) -> Match:
+    match = Match(plot, "plot")
+    if need is not None:
+        match.reasons.append(_ge("area", area, plot.area_mu, need, _("mu")))
+        match.slack = abs((plot.area_mu or Decimal(0)) - need)
+    match.reasons.extend(_park_reasons(plot, lead))
+    budget = getattr(lead, "max_price_wan_per_mu", None)
+    if budget is not None:
+        price = plot.price_wan_per_mu
+        if price is None:
+            match.reasons.append(Reason("price", _("price not recorded"), None))
+        else:
+            met = price <= Decimal(budget)
+            text = _("price %(price)s %(sign)s %(budget)s (10k yuan per mu)") % {
+                "price": _fmt(price),
+                "sign": "≤" if met else ">",
+                "budget": _fmt(Decimal(budget)),
+            }
+            match.reasons.append(Reason("price", text, met))
+    return match
 
 
 def match_buildings(lead: Any, limit: int = 20) -> list[Match]:
@@ -247,17 +263,17 @@ def match_buildings(lead: Any, limit: int = 20) -> list[Match]:
     need = Decimal(lead.land_mu) * M2_PER_MU if getattr(lead, "land_mu", None) else None
     ids = Building.objects.filter(_open_q(lead)).order_by("-floor_area_m2", "pk").values("pk")
     matches = []
-    words = _Words()
     area = pgettext("land matching", "floor area")
-    for building in _annotated(Building.objects.filter(pk__in=ids[:CANDIDATES]), lead):
-        match = Match(building, "building")
-        if need is not None:
-            match.reasons.append(
-                _ge("area", area, building.floor_area_m2, need.quantize(Decimal(1)), "m²")
-            )
-            match.slack = abs((building.floor_area_m2 or Decimal(0)) - need)
-        match.reasons.extend(_park_reasons(building, lead, words))
-        matches.append(_score(match))
+    with _words():
+        for building in _annotated(Building.objects.filter(pk__in=ids[:CANDIDATES]), lead):
+            match = Match(building, "building")
+            if need is not None:
+                match.reasons.append(
+                    _ge("area", area, building.floor_area_m2, need.quantize(Decimal(1)), "m²")
+                )
+                match.slack = abs((building.floor_area_m2 or Decimal(0)) - need)
+            match.reasons.extend(_park_reasons(building, lead))
+            matches.append(_score(match))
     return sorted(matches, key=_order)[:limit]
 
 
