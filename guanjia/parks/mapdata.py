@@ -80,9 +80,10 @@ def filter_plots(plots: QuerySet[Plot], f: MapFilters, *, public: bool) -> Query
     return plots
 
 
-def _plot_rows_json(qs: QuerySet[Plot]) -> tuple[int, str]:
-    """How many plots with a position `qs` holds and their rows (without outlines) as a JSON
-    array, built by the database: no Python object per row (50,000 plots)."""
+def _plot_rows_json(qs: QuerySet[Plot], *, outlines: bool) -> tuple[int, str]:
+    """How many plots with a position `qs` holds and their rows (with their outlines, or
+    null in their place) as a JSON array, built by the database: no Python object per row
+    (50,000 plots)."""
     # Numbers come out of the database as floats, the position out of the GeoJSON.
     inner = (
         qs.order_by()
@@ -94,16 +95,18 @@ def _plot_rows_json(qs: QuerySet[Plot]) -> tuple[int, str]:
             wan=Cast("price_wan_per_mu", FloatField()),
         )
         .values_list("id", "code", "name", "status", "park_id", "x", "y", "mu", "kva", "wan",
-                     "land_use")
+                     "land_use", "outline")
     )  # fmt: skip
     sql, params = inner.query.sql_with_params()
     connection = connections[inner.db]
     columns = "t.id, t.code, t.name, t.status, t.park_id, t.x, t.y, t.mu, t.kva, t.wan, t.land_use"
     if connection.vendor == "postgresql":
+        shape = "t.outline -> 'coordinates'" if outlines else "NULL"
         # As text: psycopg would parse a json column into Python objects.
-        rows = f"COALESCE(json_agg(json_build_array({columns}, NULL)), '[]')::text"
+        rows = f"COALESCE(json_agg(json_build_array({columns}, {shape})), '[]')::text"
     else:  # SQLite (the test suite, a small install)
-        rows = f"json_group_array(json_array({columns}, NULL))"
+        shape = "json_extract(t.outline, '$.coordinates')" if outlines else "NULL"
+        rows = f"json_group_array(json_array({columns}, {shape}))"
     outer = (
         f"SELECT COUNT(*), {rows} FROM ({sql}) t"  # noqa: S608 (our own compiled SQL)
         " WHERE t.x IS NOT NULL AND t.y IS NOT NULL"
@@ -124,19 +127,13 @@ def map_json(
     """The parks and the (filtered) plots as the map's JSON: {"fields", "plots", "park_fields",
     "parks", "count", "outlines", "public"}, each plot a compact row. Plots without a location
     are left out (nothing to draw). Three queries: the plots' rows (as JSON, from the
-    database), their outlines when few enough to draw, the parks."""
+    database), again with their outlines when few enough to draw, the parks."""
     f = filters or MapFilters()
     qs = filter_plots(plots, f, public=public).filter(point__isnull=False)
-    count, rows = _plot_rows_json(qs)
+    count, rows = _plot_rows_json(qs, outlines=False)
     with_outlines = count <= OUTLINES_UP_TO
     if with_outlines and count:
-        # The outlines only when few enough to draw: by the ids just read.
-        listed = json.loads(rows)
-        outlined = Plot.objects.filter(pk__in=[r[0] for r in listed], outline__isnull=False)
-        shapes = {pk: o["coordinates"] for pk, o in outlined.values_list("pk", "outline") if o}
-        for row in listed:
-            row[-1] = shapes.get(row[0])
-        rows = json.dumps(listed, ensure_ascii=False)
+        count, rows = _plot_rows_json(qs, outlines=True)
     park_rows = []
     for pk, name, kind, point in parks.order_by("region__path", "name").values_list(
         "id", "name", "kind", "point"
