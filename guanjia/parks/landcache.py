@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 VERSION_KEY = "gj:land:version"
-TTL = 3600  # seconds
+TTL = 300  # seconds: after a Redis outage (bumps lost) a stale answer lives no longer
 
 
 def version() -> int:
