@@ -8,8 +8,9 @@ in `apps.ready`): the steps of the step engine save their row, so a reservation,
 transfer or a lapse bumps it as an edit does. It is bumped at once and again when the
 transaction commits, so an answer computed from rows not yet committed is not kept under the
 version readers see afterwards. Writes that bypass the signals (a queryset's `update()`, a
-batch of steps) call `bump()` themselves; none of the parks' writes do. `TTL` only bounds
-memory: correctness comes from the key.
+batch of steps) call `bump()` themselves; none of the parks' writes do. Correctness comes
+from the key; `TTL` bounds memory and, should Redis be down while the land changes (the bumps
+are lost then), how long an older answer can be served after it is back.
 """
 
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 VERSION_KEY = "gj:land:version"
-TTL = 300  # seconds: after a Redis outage (bumps lost) a stale answer lives no longer
+TTL = 300  # seconds
 
 
 def version() -> int:
