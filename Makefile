@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill drill-redis messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-land bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill drill-redis messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,7 +71,7 @@ format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads ## every benchmark (PostgreSQL)
+bench: bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-land ## every benchmark (PostgreSQL)
 
 bench-ledger: install ## ledger benchmark on PostgreSQL (100,000 projects)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ledger.py
@@ -90,6 +90,9 @@ bench-cockpit: install ## cockpit benchmark on PostgreSQL (100,000 projects, 1,0
 
 bench-leads: install ## leads and events benchmark on PostgreSQL (200,000 leads, 1,000,000 negotiations, 5,000 events, 250,000 signings and their follow-through)
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/leads.py
+
+bench-land: install ## land and portal benchmark on PostgreSQL (500 parks, 50,000 plots, 200,000 leads, 10,000 public projects): matching, map data, portal pages, open data
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/land.py
 
 bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
 	$(BIN)/guanjia make_report weekly --day 2023-03-22 --repeat 3 --out var/reports-bench

@@ -187,3 +187,82 @@ def test_the_map_page_speaks_chinese(client, users, land, settings):
     client.force_login(users["leader"])
     html = client.get(reverse("parks:map"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "招商地图" in html and "不得公开发布" in html and "供电能力至少" in html
+
+
+# --- the cache: a change shows at once ----------------------------------------------------------
+
+
+def status_of(client, user, code: str, **query) -> str | None:
+    row = rows_by_code(get(client, user, **query).json()).get(code)
+    return row["status"] if row else None
+
+
+def test_the_data_is_served_from_the_cache_until_the_land_changes(client, users, land):
+    get(client, users["admin"])  # computed and kept
+    with CaptureQueriesContext(connection) as queries:
+        assert get(client, users["leader"]).status_code == 200  # another reader: the same answer
+    assert not [q for q in queries.captured_queries if '"parks_plot"' in q["sql"]]
+
+
+def test_a_step_on_a_plot_shows_on_the_map_at_once(client, users, land):
+    admin = users["admin"]
+    assert status_of(client, admin, "LH-01") == "available"
+    services.reserve(
+        land["big"], admin, land["lead"].pk, timezone.localdate() + dt.timedelta(days=9)
+    )
+    assert status_of(client, admin, "LH-01") == "reserved"
+    assert "LH-01" not in codes(get(client, admin, status="available").json())
+    services.take_step(Plot.objects.get(pk=land["big"].pk), "release", admin, reason="客商放弃")
+    assert status_of(client, admin, "LH-01") == "available"
+
+
+def test_an_edit_an_addition_and_a_deletion_show_on_the_map_at_once(client, users, land):
+    admin = users["admin"]
+    assert get(client, admin).json()["count"] == 4
+    services.save_offer(
+        admin,
+        Plot.objects.get(pk=land["small"].pk),
+        park=land["lh"],
+        area_mu=Decimal(70),
+        area_m2=None,
+    )
+    assert rows_by_code(get(client, admin).json())["LH-02"]["area_mu"] == 70.0
+    services.create_plot(admin, park=land["hs"], code="HS-03", area_mu=Decimal(5),
+                         point=point(122.12, 41.72))  # fmt: skip
+    assert "HS-03" in codes(get(client, admin).json())
+    Plot.objects.get(code="HS-03").delete()
+    assert "HS-03" not in codes(get(client, admin).json())
+
+
+def test_a_parks_new_leading_industry_shows_in_the_industry_filter_at_once(client, users, land):
+    admin = users["admin"]
+    assert codes(get(client, admin, industry=land["food"].pk).json()) == {"HS-01"}
+    land["lh"].industries.add(land["food"])
+    assert codes(get(client, admin, industry=land["food"].pk).json()) == {
+        "LH-01", "LH-02", "LH-03", "HS-01",
+    }  # fmt: skip
+
+
+def test_the_version_moves_again_when_the_change_is_committed(
+    land, django_capture_on_commit_callbacks
+):
+    from guanjia.parks import landcache
+
+    before = landcache.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        Plot.objects.filter(pk=land["big"].pk).get().save()
+        during = landcache.version()
+    # Once at the save, once at the commit: what a reader computed in between is not kept
+    # under the version readers see after the commit.
+    assert before < during < landcache.version()
+
+
+def test_public_mode_is_cached_apart_from_the_workspace(land):
+    everything = json.loads(
+        mapdata.cached_map_json("staff", Plot.objects.all(), Park.objects.all())
+    )
+    public = json.loads(
+        mapdata.cached_map_json("staff", Plot.objects.all(), Park.objects.all(), public=True)
+    )
+    assert codes(everything) == {"LH-01", "LH-02", "LH-03", "HS-01"}
+    assert codes(public) == {"LH-01", "LH-02"} and public["public"] is True

@@ -274,3 +274,19 @@ def test_a_signed_in_user_gets_them_but_nothing_is_stored(client, users, name):
     client.force_login(users["steward"])
     response = client.get(reverse(name))
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+
+
+def test_a_change_to_a_plot_or_park_shows_in_the_geojson_at_once(client, land, users):
+    plots = reverse("open:plots_geojson")
+    parks = reverse("open:parks_geojson")
+    assert [f["properties"]["code"] for f in json.loads(client.get(plots).content)["features"]] == [
+        "LH-01"
+    ]
+    client.get(parks)  # both built and kept
+    park_services.take_step(land["reserved"], "release", users["official"], reason="客商放弃")
+    codes = {f["properties"]["code"] for f in json.loads(client.get(plots).content)["features"]}
+    assert codes == {"LH-01", "LH-02"}
+    park_services.save_park(users["admin"], land["park"], name="凌海新材料产业园",
+                            region=land["park"].region, kind=ParkKind.PROVINCIAL)  # fmt: skip
+    (park,) = json.loads(client.get(parks).content)["features"]
+    assert park["properties"]["name"] == "凌海新材料产业园"

@@ -377,3 +377,30 @@ def test_the_honeypot_still_refuses_an_enquiry_about_a_plot(client, land):
     data = _enquiry(plot=str(land["fifty"].pk), website="http://spam")
     assert client.post(reverse("portal:enquiry"), data).status_code == 400
     assert _writes() == before
+
+
+def test_a_change_to_the_land_shows_on_the_cached_pages_at_once(client, world, users, industries):
+    park_url = reverse("portal:park", args=[world["park"].pk])
+    for lang in ("zh-hans", "en"):  # each language's page rendered and kept
+        assert "LH-02" not in client.get(park_url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    park_services.take_step(world["taken"], "release", users["admin"], reason="客商放弃")
+    for lang in ("zh-hans", "en"):
+        assert "LH-02" in client.get(park_url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    # A leading industry (a many-to-many change, no save of the park) shows too.
+    industry = next(iter(industries.values()))
+    assert industry.name not in client.get(park_url).content.decode()
+    world["park"].industries.add(industry)
+    assert industry.name in client.get(park_url).content.decode()
+
+
+def test_the_pages_are_rendered_once_per_language(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("portal:parks")
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "园区" in zh and "Parks" in en
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert again == en and not queries.captured_queries

@@ -12,13 +12,15 @@ The lead is read by its attributes only (`land_mu`, `power_kva`, `water_tons`, `
 layer and do not import each other.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 from .models import M2_PER_MU, Building, Park, Plot, Status, Substation
 
@@ -83,6 +85,7 @@ def _fmt(value: Decimal | int | None) -> str:
 def _spare_kva() -> Any:
     total = (
         Substation.objects.filter(park=OuterRef("park"))
+        .order_by()  # the default ordering would join the park and its region per row
         .values("park")
         .annotate(total=Sum("spare_kva"))
         .values("total")
@@ -90,12 +93,19 @@ def _spare_kva() -> Any:
     return Subquery(total, output_field=DecimalField(max_digits=20, decimal_places=0))
 
 
+# Only what the scoring, the card and the API read: a row of 200 candidates is built with
+# these fields alone (the rest would be read and converted for nothing).
+READ = ("id", "park_id", "code", "name", "status", "reserved_for_id", "reserved_until",
+        "park__id", "park__name", "park__water_t_day", "park__port_berths", "park__km_to_port",
+        "park__rail_sidings")  # fmt: skip
+READ_PLOT = (*READ, "area_mu", "power_kva", "price_wan_per_mu")
+READ_BUILDING = (*READ, "floor_area_m2")
+
+
 def _annotated(qs: QuerySet[Any], lead: Any) -> QuerySet[Any]:
-    # Only what the scoring and the card read: no outlines, notes or descriptions.
-    unread = ["notes", "park__outline", "park__description", "park__sources"]
-    if qs.model is Plot:
-        unread.append("outline")
-    qs = qs.select_related("park").defer(*unread).annotate(park_spare_kva=_spare_kva())
+    fields = READ_PLOT if qs.model is Plot else READ_BUILDING
+    # Unordered: the ranking is Python's (the default ordering would join the regions).
+    qs = qs.select_related("park").only(*fields).order_by().annotate(park_spare_kva=_spare_kva())
     if getattr(lead, "industry_id", None):
         through = Park.industries.through
         qs = qs.annotate(
@@ -117,6 +127,29 @@ def _ge(key: str, label: str, have: Decimal | None, need: Decimal, unit: str) ->
     met = Decimal(have) >= need
     sign = "≥" if met else "<"
     return Reason(key, f"{label} {_fmt(have)} {unit} {sign} {_fmt(need)} {unit}", met)
+
+
+# gettext asked once per message within one matching (`_words`): 200 candidates ask the
+# same few words, and each `gettext` looks the active language up afresh.
+_memo: ContextVar[dict[str, str] | None] = ContextVar("land_matching_words", default=None)
+
+
+def _(message: str) -> str:
+    memo = _memo.get()
+    if memo is None:
+        return gettext(message)
+    if message not in memo:
+        memo[message] = gettext(message)
+    return memo[message]
+
+
+@contextmanager
+def _words() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 def _park_reasons(offer: Any, lead: Any) -> list[Reason]:
@@ -196,29 +229,33 @@ def match_plots(lead: Any, limit: int = 20) -> list[Match]:
         candidates = candidates.order_by("-area_mu", "pk")
     ids = candidates.values("pk")[:CANDIDATES]
     matches = []
-    for plot in _annotated(Plot.objects.filter(pk__in=ids), lead):
-        match = Match(plot, "plot")
-        if need is not None:
-            match.reasons.append(
-                _ge("area", pgettext("land matching", "area"), plot.area_mu, need, _("mu"))
-            )
-            match.slack = abs((plot.area_mu or Decimal(0)) - need)
-        match.reasons.extend(_park_reasons(plot, lead))
-        budget = getattr(lead, "max_price_wan_per_mu", None)
-        if budget is not None:
-            price = plot.price_wan_per_mu
-            if price is None:
-                match.reasons.append(Reason("price", _("price not recorded"), None))
-            else:
-                met = price <= Decimal(budget)
-                text = _("price %(price)s %(sign)s %(budget)s (10k yuan per mu)") % {
-                    "price": _fmt(price),
-                    "sign": "≤" if met else ">",
-                    "budget": _fmt(Decimal(budget)),
-                }
-                match.reasons.append(Reason("price", text, met))
-        matches.append(_score(match))
+    area = pgettext("land matching", "area")
+    with _words():
+        for plot in _annotated(Plot.objects.filter(pk__in=ids), lead):
+            matches.append(_score(_plot_match(plot, lead, need, area)))
     return sorted(matches, key=_order)[:limit]
+
+
+def _plot_match(plot: Plot, lead: Any, need: Decimal | None, area: str) -> Match:
+    match = Match(plot, "plot")
+    if need is not None:
+        match.reasons.append(_ge("area", area, plot.area_mu, need, _("mu")))
+        match.slack = abs((plot.area_mu or Decimal(0)) - need)
+    match.reasons.extend(_park_reasons(plot, lead))
+    budget = getattr(lead, "max_price_wan_per_mu", None)
+    if budget is not None:
+        price = plot.price_wan_per_mu
+        if price is None:
+            match.reasons.append(Reason("price", _("price not recorded"), None))
+        else:
+            met = price <= Decimal(budget)
+            text = _("price %(price)s %(sign)s %(budget)s (10k yuan per mu)") % {
+                "price": _fmt(price),
+                "sign": "≤" if met else ">",
+                "budget": _fmt(Decimal(budget)),
+            }
+            match.reasons.append(Reason("price", text, met))
+    return match
 
 
 def match_buildings(lead: Any, limit: int = 20) -> list[Match]:
@@ -227,21 +264,17 @@ def match_buildings(lead: Any, limit: int = 20) -> list[Match]:
     need = Decimal(lead.land_mu) * M2_PER_MU if getattr(lead, "land_mu", None) else None
     ids = Building.objects.filter(_open_q(lead)).order_by("-floor_area_m2", "pk").values("pk")
     matches = []
-    for building in _annotated(Building.objects.filter(pk__in=ids[:CANDIDATES]), lead):
-        match = Match(building, "building")
-        if need is not None:
-            match.reasons.append(
-                _ge(
-                    "area",
-                    pgettext("land matching", "floor area"),
-                    building.floor_area_m2,
-                    need.quantize(Decimal(1)),
-                    "m²",
+    area = pgettext("land matching", "floor area")
+    with _words():
+        for building in _annotated(Building.objects.filter(pk__in=ids[:CANDIDATES]), lead):
+            match = Match(building, "building")
+            if need is not None:
+                match.reasons.append(
+                    _ge("area", area, building.floor_area_m2, need.quantize(Decimal(1)), "m²")
                 )
-            )
-            match.slack = abs((building.floor_area_m2 or Decimal(0)) - need)
-        match.reasons.extend(_park_reasons(building, lead))
-        matches.append(_score(match))
+                match.slack = abs((building.floor_area_m2 or Decimal(0)) - need)
+            match.reasons.extend(_park_reasons(building, lead))
+            matches.append(_score(match))
     return sorted(matches, key=_order)[:limit]
 
 

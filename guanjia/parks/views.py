@@ -24,9 +24,9 @@ from guanjia.core.files import Served, serving_view
 from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
-from guanjia.projects.opendata.views import cacheable, cached_body
+from guanjia.projects.opendata.views import cacheable
 
-from . import access, exporters, importers, mapdata, matching, opendata, services
+from . import access, exporters, importers, landcache, mapdata, matching, opendata, services
 from .forms import (
     BuildingForm,
     FileForm,
@@ -520,12 +520,15 @@ def land_map(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def land_map_data(request: AuthedRequest) -> JsonResponse:
+def land_map_data(request: AuthedRequest) -> HttpResponse:
     user = request.user
     access.require_open(user)
     form = MapFilter(request.GET)
-    data = mapdata.map_data(access.plots_for(user), access.parks_for(user), form.filters())
-    return JsonResponse(data)
+    # Every parks reader sees the whole inventory (`access`): one cached answer for them all.
+    body = mapdata.cached_map_json(
+        "staff", access.plots_for(user), access.parks_for(user), form.filters()
+    )
+    return HttpResponse(body, content_type="application/json")
 
 
 # --- open data (no log-in: /open/parks.geojson, /open/plots.geojson) ---------------------------
@@ -535,7 +538,8 @@ def _geojson(key: str, build: Any) -> HttpResponse:
     def body() -> bytes:
         return bytes(JsonResponse(build(), json_dumps_params={"ensure_ascii": False}).content)
 
-    response = HttpResponse(cached_body(key, body), content_type="application/geo+json")
+    # Kept under the land's version: a change to a park or plot shows at once.
+    response = HttpResponse(landcache.cached(key, body), content_type="application/geo+json")
     result: HttpResponse = cacheable(response)
     return result
 

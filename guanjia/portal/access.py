@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
 from guanjia.events.models import Signing
+from guanjia.parks import landcache
 from guanjia.parks.mapdata import MapFilters, filter_plots
 from guanjia.parks.models import Building, Park, Plot, Status, Substation
 from guanjia.policies.models import Policy, PolicyDocument
@@ -125,7 +126,9 @@ def forget(**_kwargs: Any) -> None:
 
 
 def cached(name: str, compute: Callable[[], Any]) -> Any:
-    key = f"gj:portal:{version()}:{name}"
+    # The land's version too: it also moves with a park's substations, industries and
+    # incentives, which the portal's own signals do not watch.
+    key = f"gj:portal:{version()}:{landcache.version()}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -1,6 +1,7 @@
 """The public portal's pages: anyone may read them, no log-in; thin views over `access`
 (what is published) and `services` (the figures, the enquiry)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -11,10 +12,10 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
-    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -59,9 +60,25 @@ def city_name() -> str:
     )
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    context = {"city": city_name(), **context}
-    response = render(request, template, context)
+def _page(
+    request: HttpRequest, template: str, context: Callable[[], dict[str, Any]]
+) -> HttpResponse:
+    """The page, rendered once per language and published version (`access.cached`: any save
+    of what it shows makes a new key) and served from the cache after: the pages read nothing
+    of the reader but the language (no user, no form, no token). `context` is only called to
+    render; an Http404 it raises is not kept."""
+
+    def body() -> bytes:
+        return render(request, template, {"city": city_name(), **context()}).content
+
+    if request.GET:
+        # A search or a form filled from the address: rendered for this reader, not kept (a
+        # key per query string would let anyone fill the cache).
+        response = HttpResponse(body())
+    else:
+        # Today's date in the key: the figures are this year's.
+        key = f"page:{get_language()}:{timezone.localdate().isoformat()}:{request.path}"
+        response = HttpResponse(access.cached(key, body))
     if not request.user.is_authenticated:
         patch_cache_control(response, public=True, max_age=60)
     patch_vary_headers(response, ("Cookie", "Accept-Language"))
@@ -92,29 +109,33 @@ def _projects() -> list[dict[str, Any]]:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    figures = access.cached("figures", services.pitch_figures)
-    projects = access.cached(f"projects:{get_language()}", _projects)
-    return _page(request, "portal/home.html", {"figures": figures, "projects": projects[:6]})
+    def context() -> dict[str, Any]:
+        figures = access.cached("figures", services.pitch_figures)
+        projects = access.cached(f"projects:{get_language()}", _projects)
+        return {"figures": figures, "projects": projects[:6]}
+
+    return _page(request, "portal/home.html", context)
 
 
 @require_GET
 def parks(request: HttpRequest) -> HttpResponse:
-    rows = access.cached(f"parks:{get_language()}", lambda: list(access.public_parks()))
-    return _page(request, "portal/parks.html", {"parks": rows})
+    return _page(request, "portal/parks.html", lambda: {"parks": list(access.public_parks())})
 
 
 @require_GET
 def park(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_object_or_404(Park.objects.select_related("region"), pk=pk)
-    if not access.may_see_park(obj):
-        raise Http404("no such park")
-    context = {
-        "park": obj,
-        "industries": list(obj.industries.all()),
-        "incentives": list(obj.incentives.filter(public=True, active=True)),
-        "plots": list(access.available_plots(obj)),
-        "buildings": list(access.available_buildings(obj)),
-    }
+    def context() -> dict[str, Any]:
+        obj = get_object_or_404(Park.objects.select_related("region"), pk=pk)
+        if not access.may_see_park(obj):
+            raise Http404("no such park")
+        return {
+            "park": obj,
+            "industries": list(obj.industries.all()),
+            "incentives": list(obj.incentives.filter(public=True, active=True)),
+            "plots": list(access.available_plots(obj)),
+            "buildings": list(access.available_buildings(obj)),
+        }
+
     return _page(request, "portal/park.html", context)
 
 
@@ -130,43 +151,51 @@ def plots(request: HttpRequest) -> HttpResponse:
         "more": len(rows) > PLOTS_SHOWN,
         "query": request.GET.urlencode(),
     }
-    return _page(request, "portal/plots.html", context)
+    return _page(request, "portal/plots.html", lambda: context)
 
 
 @require_GET
 def plot(request: HttpRequest, pk: int) -> HttpResponse:
     """A plot's public card: its facts and its park's, never a note or a reservation."""
-    obj = get_object_or_404(access.public_plots().select_related("park__region"), pk=pk)
-    labels = dict(Utility.choices)
-    comma = ", " if (get_language() or "").startswith("en") else "、"
-    context = {
-        "plot": obj,
-        "park": obj.park,
-        "industries": comma.join(str(i) for i in obj.park.industries.all()),
-        "utilities": comma.join(str(labels[u]) for u in obj.utilities if u in labels),
-        "industry": request.GET.get("industry", "")[:10],
-    }
+
+    def context() -> dict[str, Any]:
+        obj = get_object_or_404(access.public_plots().select_related("park__region"), pk=pk)
+        labels = dict(Utility.choices)
+        comma = ", " if (get_language() or "").startswith("en") else "、"
+        return {
+            "plot": obj,
+            "park": obj.park,
+            "industries": comma.join(str(i) for i in obj.park.industries.all()),
+            "utilities": comma.join(str(labels[u]) for u in obj.utilities if u in labels),
+            "industry": request.GET.get("industry", "")[:10],
+        }
+
     return _page(request, "portal/plot.html", context)
 
 
 @require_GET
 def land_map(request: HttpRequest) -> HttpResponse:
     """The land map in its public mode: the parks and the plots on offer, a card per plot."""
-    context = {
-        "form": MapFilter(request.GET, public=True),
-        "labels": map_labels(),
-        "config": map_config(reverse("portal:map_data"), reverse("portal:plot", args=[0])),
-        "public": True,
-        "action": reverse("portal:map"),
-    }
+
+    def context() -> dict[str, Any]:
+        return {
+            "form": MapFilter(request.GET, public=True),
+            "labels": map_labels(),
+            "config": map_config(reverse("portal:map_data"), reverse("portal:plot", args=[0])),
+            "public": True,
+            "action": reverse("portal:map"),
+        }
+
     return _page(request, "portal/map.html", context)
 
 
 @require_GET
-def land_map_data(request: HttpRequest) -> JsonResponse:
+def land_map_data(request: HttpRequest) -> HttpResponse:
     form = MapFilter(request.GET, public=True)
-    data = mapdata.map_data(Plot.objects.all(), Park.objects.all(), form.filters(), public=True)
-    response = JsonResponse(data)
+    body = mapdata.cached_map_json(
+        "portal", Plot.objects.all(), Park.objects.all(), form.filters(), public=True
+    )
+    response = HttpResponse(body, content_type="application/json")
     if not request.user.is_authenticated:
         patch_cache_control(response, public=True, max_age=60)
     return response
@@ -174,17 +203,20 @@ def land_map_data(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def policies(request: HttpRequest) -> HttpResponse:
-    rows = access.cached(
-        "policies", lambda: list(access.public_policies().order_by("-valid_from", "pk"))
+    return _page(
+        request,
+        "portal/policies.html",
+        lambda: {"policies": list(access.public_policies().order_by("-valid_from", "pk"))},
     )
-    return _page(request, "portal/policies.html", {"policies": rows})
 
 
 @require_GET
 def policy(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_object_or_404(access.public_policies(), pk=pk)
-    documents = list(access.public_documents(obj).order_by("pk"))
-    return _page(request, "portal/policy.html", {"policy": obj, "documents": documents})
+    def context() -> dict[str, Any]:
+        obj = get_object_or_404(access.public_policies(), pk=pk)
+        return {"policy": obj, "documents": list(access.public_documents(obj).order_by("pk"))}
+
+    return _page(request, "portal/policy.html", context)
 
 
 @require_GET
@@ -197,14 +229,20 @@ def policy_document(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_GET
 def projects(request: HttpRequest) -> HttpResponse:
-    rows = access.cached(f"projects:{get_language()}", _projects)
-    return _page(request, "portal/projects.html", {"projects": rows})
+    return _page(
+        request,
+        "portal/projects.html",
+        lambda: {"projects": access.cached(f"projects:{get_language()}", _projects)},
+    )
 
 
 @require_GET
 def project(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_object_or_404(access.public_projects().only(*PROJECT_FIELDS), pk=pk)
-    return _page(request, "portal/project.html", {"project": _project_row(obj)})
+    def context() -> dict[str, Any]:
+        obj = get_object_or_404(access.public_projects().only(*PROJECT_FIELDS), pk=pk)
+        return {"project": _project_row(obj)}
+
+    return _page(request, "portal/project.html", context)
 
 
 @require_http_methods(["GET", "POST"])
