@@ -42,7 +42,9 @@ def world(users, linghai, heishan, own_enterprise, settings):
     settings.GUANJIA_INTAKE_HOURS = "4"
     load_categories()
     load_holidays([2026])
-    steward = UserFactory(username="s_own", role=Role.STEWARD, region=linghai, display_name="王管家")
+    steward = UserFactory(
+        username="s_own", role=Role.STEWARD, region=linghai, display_name="王管家"
+    )
     own_enterprise.steward = steward
     own_enterprise.save()
     other = EnterpriseFactory(name="另一家企业有限公司", region=linghai, steward=steward)
@@ -277,12 +279,12 @@ def templates(world, linghai, heishan, city):
         ),
         "other_area": ReplyTemplate.objects.create(region=heishan, name="黑山模板", text="黑山"),
         "other_category": ReplyTemplate.objects.create(
-            region=city, category=Category.objects.exclude(pk=land.pk).first(), name="别的类别",
+            region=city,
+            category=Category.objects.exclude(pk=land.pk).first(),
+            name="别的类别",
             text="x",
         ),  # fmt: skip
-        "inactive": ReplyTemplate.objects.create(
-            region=city, name="停用", text="x", active=False
-        ),
+        "inactive": ReplyTemplate.objects.create(region=city, name="停用", text="x", active=False),
     }
 
 

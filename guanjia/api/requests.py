@@ -525,8 +525,9 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
         value = getattr(data, field.api_name)
         if field.name == "to":
             value = _person(user, sr, value)
-        elif field.name == "into":
-            value = reference(user, "request", value, "into_id")
+        elif field.name == "into":  # only another of the enterprise's requests (as the page)
+            qs = access.merge_candidates(user, sr)
+            value = reference(user, "request", value, "into_id", qs=qs)
         elif field.name == "extension":
             value = _extension(sr, value)
         elif field.name in ("upheld", "approve"):

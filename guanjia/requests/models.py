@@ -683,6 +683,6 @@ class ReplyTemplate(models.Model):
             raise ValidationError(
                 {
                     "text": _("Unknown placeholders: %(names)s.")
-                    % {"names": ", ".join("{%s}" % n for n in unknown)}
+                    % {"names": ", ".join("{" + n + "}" for n in unknown)}
                 }
             )

@@ -866,9 +866,7 @@ def _merge(change: Change, into: ServiceRequest | None = None, note: str = "") -
             data={"from_id": sr.pk, "from": sr.number},
         )
     )
-    steps.insert(
-        entry(actor, AuditAction.MERGE, target, note=f"merged_in: {sr.number}"[:500])
-    )
+    steps.insert(entry(actor, AuditAction.MERGE, target, note=f"merged_in: {sr.number}"[:500]))
     _notice(
         change,
         lambda: enterprise_contacts(sr),
