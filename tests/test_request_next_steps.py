@@ -476,4 +476,5 @@ def test_the_api_merges_a_duplicate_and_refuses_another_enterprises(world, api):
     assert api("enterprise", path, {"into_id": target.pk}).status_code == 403
     done = api("own_steward", path, {"into_id": target.pk, "note": "重复诉求"})
     assert done.status_code == 200 and done.json()["status"] == "merged"
+    assert done.json()["merged_into"] == target.pk
     assert RequestEvent.objects.filter(request=target, kind=EventKind.MERGED_IN).count() == 1

@@ -195,6 +195,9 @@ class RequestOut(RequestItem):
     revisit_required: bool
     revisited_at: dt.datetime | None
     bounce_reason: str | None = Field(description="null for enterprise contacts")
+    merged_into: int | None = Field(
+        description="a merged duplicate: the id of the request it was closed into"
+    )
     allowed_steps: list[str] = Field(description="the steps the caller may take now")
     events: list[TimelineEventOut] = Field(description="the timeline, oldest first")
     extensions: list[ExtensionOut] = Field(description="empty for enterprise contacts")
@@ -341,6 +344,7 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
         "revisit_required": sr.revisit_required,
         "revisited_at": sr.revisited_at,
         "bounce_reason": sr.bounce_reason if staff else None,
+        "merged_into": sr.merged_into_id,
         "allowed_steps": services.allowed_steps(user, sr),
         "events": [
             {
