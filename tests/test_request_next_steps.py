@@ -478,3 +478,16 @@ def test_the_api_merges_a_duplicate_and_refuses_another_enterprises(world, api):
     assert done.status_code == 200 and done.json()["status"] == "merged"
     assert done.json()["merged_into"] == target.pk
     assert RequestEvent.objects.filter(request=target, kind=EventKind.MERGED_IN).count() == 1
+
+
+def test_the_starting_templates_load_once_and_name_only_known_placeholders(world, city):
+    from guanjia.requests.loading import load_reply_templates
+
+    assert load_reply_templates(city) == 3
+    assert load_reply_templates(city) == 0  # loading again changes nothing
+    for template in ReplyTemplate.objects.filter(region=city):
+        template.full_clean()
+    sr = submit(world)
+    offered = replies.filled_for(sr)
+    assert [t["name"] for t in offered] == ["已办结通用答复"]  # 用地: only the general one
+    assert "{" not in offered[0]["text"] and "王管家" in offered[0]["text"]
