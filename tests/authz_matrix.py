@@ -633,6 +633,9 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "api POST /requests enterprise_id": ("enterprise", "ok ok ok", "no no ok"),
     "api POST /requests project_id": ("project", "ok ok ok", "ok no ok"),
     "api POST /requests/{request_id}/steps/{step} to_id": ("assignee", "ok ok ok", "no no no"),
+    # merge: a duplicate of the own enterprise into its own request; another enterprise's
+    # request is refused as one that does not exist, whoever sees it
+    "api POST /requests/{request_id}/steps/{step} into_id": ("request", "ok ok ok", "no no no"),
     "api POST /requests/{request_id}/steps/{step} extension_id": ("public: an extension of the request itself (looked up among its own)", "", ""),
     # Open311 is the enterprise contacts' (a 4th element names the roles played instead)
     "open311 POST requests attribute[project_id]": ("contact project", "ok", "no", "enterprise"),

@@ -641,7 +641,10 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
     if template == "/buildings/{building_id}/reserve":  # the own (凌海) building, likewise
         until = str(today + dt.timedelta(days=30))
         return method, f"/buildings/{w['building'][0].pk}/reserve", {"until": until, field: value}
-    assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
+    assert template == "/requests/{request_id}/steps/{step}", key
+    if field == "into_id":  # merging a duplicate of the own enterprise (made by `send`)
+        return method, f"/requests/{w['_duplicate'].pk}/steps/merge", {"into_id": value}
+    assert field == "to_id", key
     return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
 
 
@@ -667,6 +670,12 @@ def _api_outcome(key: str, user: User, w: dict[str, Any], kind: str, other: bool
         with transaction.atomic():
             if "steps" in key:
                 request_services.accept(w["request"][0], users["admin"])
+            if key.endswith(" into_id"):
+                own = w["request"][0]
+                w["_duplicate"] = request_services.submit(
+                    users["admin"], enterprise=own.enterprise, project=own.project,
+                    category=own.category, title="重复诉求", text="与前一件相同。",
+                )  # fmt: skip
             before = _written()
             method, path, body = _api_request(key, w, pk, users)
             response = Client().generic(

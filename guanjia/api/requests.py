@@ -69,7 +69,12 @@ JOINED = ("category", "enterprise", "project", "region", "department")
 PEOPLE = ("steward", "assignee", "submitted_by")
 RELATED = JOINED + PEOPLE
 # Names in the services' errors → the names the API takes them under.
-FIELD_NAMES = {"to": "to_id", "project": "project_id", "enterprise": "enterprise_id"}
+FIELD_NAMES = {
+    "to": "to_id",
+    "into": "into_id",
+    "project": "project_id",
+    "enterprise": "enterprise_id",
+}
 
 
 # --- schemas ----------------------------------------------------------------------------
@@ -190,6 +195,9 @@ class RequestOut(RequestItem):
     revisit_required: bool
     revisited_at: dt.datetime | None
     bounce_reason: str | None = Field(description="null for enterprise contacts")
+    merged_into: int | None = Field(
+        description="a merged duplicate: the id of the request it was closed into"
+    )
     allowed_steps: list[str] = Field(description="the steps the caller may take now")
     events: list[TimelineEventOut] = Field(description="the timeline, oldest first")
     extensions: list[ExtensionOut] = Field(description="empty for enterprise contacts")
@@ -228,7 +236,7 @@ class StepIn(Input):
     to_id: Id | None = Field(None, description="dispatch, transfer, arbitrate (upheld)")
     upheld: bool | None = Field(None, description="arbitrate")
     note: Text = Field("", max_length=5000)
-    answer: Text = Field("", max_length=5000, description="reply, give_info")
+    answer: Text = Field("", max_length=5000, description="reply, accept_reply, give_info")
     question: Text = Field("", max_length=5000, description="ask_info")
     rating: Rating | None = Field(None, description="rate")
     comment: Text = Field("", max_length=500, description="rate; required when unsatisfied")
@@ -238,6 +246,9 @@ class StepIn(Input):
         None, description="decide_extension; the pending one if left out"
     )
     approve: bool | None = Field(None, description="decide_extension")
+    into_id: Id | None = Field(
+        None, description="merge: the request of the same enterprise this one duplicates"
+    )
 
 
 def step_fields(step: str) -> tuple[set[str], set[str]]:
@@ -333,6 +344,7 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
         "revisit_required": sr.revisit_required,
         "revisited_at": sr.revisited_at,
         "bounce_reason": sr.bounce_reason if staff else None,
+        "merged_into": sr.merged_into_id,
         "allowed_steps": services.allowed_steps(user, sr),
         "events": [
             {
@@ -517,6 +529,9 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
         value = getattr(data, field.api_name)
         if field.name == "to":
             value = _person(user, sr, value)
+        elif field.name == "into":  # only another of the enterprise's requests (as the page)
+            qs = access.merge_candidates(user, sr)
+            value = reference(user, "request", value, "into_id", qs=qs)
         elif field.name == "extension":
             value = _extension(sr, value)
         elif field.name in ("upheld", "approve"):
@@ -534,12 +549,14 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
 def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn) -> dict:
     """Take one step of the loop; the body carries that step's fields.
 
-    Steps and their fields: accept (note), dispatch (to_id, note), sign (note), transfer
+    Steps and their fields: accept (note), accept_reply (answer: the request's own steward
+    accepts and answers it at once, no department needed), dispatch (to_id, note), sign (note), transfer
     (to_id, note), bounce (reason), arbitrate (upheld, note, to_id when upheld), ask_info
     (question), give_info (answer), note (note), internal_note (note: staff only, never shown
     to the enterprise), reply (answer), close (note), rate (rating,
     comment), revisit (note), withdraw (reason), ask_extension (days, reason),
-    decide_extension (approve, extension_id, note), supervise (note). `allowed_steps` in the
+    decide_extension (approve, extension_id, note), supervise (note), merge (into_id, note:
+    the request is closed as a duplicate of another of the same enterprise). `allowed_steps` in the
     request's detail lists those the caller may take now.
     """
     user = caller(request)

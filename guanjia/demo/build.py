@@ -33,7 +33,7 @@ from guanjia.projects.models import Level, Project, StallKind, StallRule
 from guanjia.projects.stages import LINE, Stage
 from guanjia.regions.loading import load_regions
 from guanjia.regions.models import Region
-from guanjia.requests.loading import load_categories
+from guanjia.requests.loading import load_categories, load_reply_templates
 from guanjia.targets.demo import build_assessment, build_targets
 from guanjia.worktime.loading import load_holidays
 
@@ -109,6 +109,7 @@ def load_demo(*, reset_passwords: bool = False, seed: int = SEED) -> Outcome:
                 # requests run up to now: the escalation sweep finds work on its first run.
                 today = timezone.localdate()
                 load_categories()
+                load_reply_templates(Region.objects.get(code=data.CITY))
                 load_holidays(list(range(today.year - 1, today.year + 2)))
                 build_requests(seed=seed, today=today)
                 build_service_records(seed=seed, today=today)

@@ -102,6 +102,26 @@ def is_dispatcher(user: User, sr: ServiceRequest) -> bool:
     return user.role == Role.STEWARD and sr.steward_id == user.pk
 
 
+def is_request_steward(user: User, sr: ServiceRequest) -> bool:
+    """The enterprise's (or project's) own steward, who owns the request throughout: they
+    may accept and answer it in one step when no department is needed."""
+    return user.role == Role.STEWARD and sr.steward_id is not None and sr.steward_id == user.pk
+
+
+def merge_candidates(user: User, sr: ServiceRequest) -> QuerySet[ServiceRequest]:
+    """The requests a duplicate may be merged into: the same enterprise's, that `user` sees,
+    not itself and not merged themselves, newest first."""
+    from .models import Status
+
+    return (
+        requests_for(user)
+        .filter(enterprise_id=sr.enterprise_id)
+        .exclude(pk=sr.pk)
+        .exclude(status=Status.MERGED)
+        .order_by("-submitted_at", "-id")
+    )
+
+
 def is_assignee(user: User, sr: ServiceRequest) -> bool:
     return sr.assignee_id is not None and sr.assignee_id == user.pk
 

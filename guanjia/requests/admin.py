@@ -1,8 +1,13 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from guanjia.accounts.scope import referenceable_regions, region_q
 from guanjia.core.admin import AdminOnlyInline, AuditedAdmin
 
-from .models import Category, IntakeLimit, SlaPolicy
+from .models import Category, IntakeLimit, ReplyTemplate, SlaPolicy
 
 
 class IntakeLimitInline(AdminOnlyInline, admin.TabularInline):
@@ -25,3 +30,22 @@ class CategoryAdmin(AuditedAdmin):
 class SlaPolicyAdmin(AuditedAdmin):
     list_display = ["category", "priority", "sign_days", "reply_days", "resolve_days"]
     list_filter = ["priority"]
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(AuditedAdmin):
+    """答复模板: a city admin keeps those of their own city (or area) and the areas below it;
+    another city's templates are neither listed nor offered as an area to file one under."""
+
+    list_display = ["name", "category", "region", "active", "sort_order"]
+    list_filter = ["active", "category"]
+    search_fields = ["name", "text"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReplyTemplate]:
+        user: Any = request.user
+        return super().get_queryset(request).filter(region_q(user, "region"))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "region":
+            kwargs["queryset"] = referenceable_regions(request.user)  # type: ignore[arg-type]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,12 +1,14 @@
 """The starting list of request categories (the Open311 service list) and default SLAs."""
 
+from typing import Any
+
 from django.db import transaction
 
 from guanjia.accounts.models import Department
 from guanjia.core.audit import record
 from guanjia.core.models import AuditAction
 
-from .models import Category, Priority, SlaPolicy
+from .models import Category, Priority, ReplyTemplate, SlaPolicy
 from .sla import DEFAULT_SLA
 
 # code, name, group, usual department (matched by name in the city), default priority
@@ -58,4 +60,44 @@ def load_categories() -> int:
         )
         if made:
             record(None, AuditAction.CREATE, policy, note="initial service levels")
+    return created
+
+
+# name, category code ("" for every category), text: a bureau's starting reply templates.
+REPLY_TEMPLATES = [
+    (
+        "政策咨询答复",
+        "policy",
+        "{enterprise}：您好！您的诉求 {request_no}（{title}）已收悉。相关政策的适用条件和申报"
+        "材料已整理发送，如有疑问请联系项目管家 {steward}。",
+    ),
+    (
+        "融资对接答复",
+        "finance",
+        "{enterprise}：您好！关于诉求 {request_no}，已为您对接合作银行，客户经理将于近日与您"
+        "联系。项目管家：{steward}。",
+    ),
+    (
+        "已办结通用答复",
+        "",
+        "{enterprise}：您好！您反映的“{title}”（{request_no}）已办理完毕。如仍有问题，请在"
+        "评价中说明，我们将继续跟进。项目管家：{steward}。",
+    ),
+]
+
+
+@transaction.atomic
+def load_reply_templates(region: Any) -> int:
+    """The starting reply templates of `region` (a city) that are missing; returns how many."""
+    categories = {c.code: c for c in Category.objects.all()}
+    created = 0
+    for order, (name, code, text) in enumerate(REPLY_TEMPLATES):
+        template, made = ReplyTemplate.objects.get_or_create(
+            region=region,
+            name=name,
+            defaults={"category": categories.get(code), "text": text, "sort_order": order},
+        )
+        if made:
+            record(None, AuditAction.CREATE, template, note="initial reply templates")
+            created += 1
     return created

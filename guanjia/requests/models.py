@@ -38,6 +38,7 @@ class Status(models.TextChoices):
     REPLIED = "replied", _("Answered")  # 答复
     CLOSED = "closed", _("Closed")  # 办结
     WITHDRAWN = "withdrawn", pgettext_lazy("request status", "Withdrawn")
+    MERGED = "merged", _("Merged into another")  # a duplicate, closed into another request
 
 
 OPEN_STATUSES = [
@@ -300,6 +301,15 @@ class ServiceRequest(models.Model):
     revisit_required = models.BooleanField(_("revisit required"), default=False)
     revisited_at = models.DateTimeField(_("revisited"), null=True, blank=True)
     revisit_due_at = models.DateTimeField(_("revisit by"), null=True, blank=True)
+    # A duplicate merged into another request of the same enterprise (status MERGED).
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -361,6 +371,8 @@ class EventKind(models.TextChoices):
     REMIND = "remind", _("Reminder")
     ESCALATE = "escalate", _("Escalated")
     INTERNAL_NOTE = "internal_note", _("Internal note")
+    MERGE = "merge", _("Merged into another request")
+    MERGED_IN = "merged_in", _("A duplicate merged in")
 
 
 class Audience(StrEnum):
@@ -416,6 +428,8 @@ TIMELINE: dict[str, Shown] = {
     EventKind.SUPERVISE: Shown(_S, _S),
     EventKind.REMIND: Shown(_S, _S),
     EventKind.ESCALATE: Shown(_S, _S),
+    EventKind.MERGE: Shown(_E, _E, progress=True),
+    EventKind.MERGED_IN: Shown(_E, _E),
 }
 
 STAFF_ROLES = frozenset(
@@ -612,3 +626,63 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.key}"
+
+
+class ReplyTemplate(models.Model):
+    """答复模板: a ready answer for a category's common requests, kept by the bureau.
+
+    Its text may name `{enterprise}`, `{steward}`, `{deadline}`, `{request_no}`, `{title}`
+    and `{category}`; `replies.fill` puts the request's values in (plain names only: no
+    attribute or index lookups). A template is for the requests of its area and the areas
+    below it; a blank category makes it one for every category.
+    """
+
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Used for the requests of this area and the areas below it."),
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reply_templates",
+        help_text=_("Blank: offered for every category."),
+    )
+    name = models.CharField(_("name"), max_length=60, validators=[validate_name])
+    text = bounded_text(
+        _("text"),
+        TEXT_MAX,
+        help_text=_(
+            "May name {enterprise}, {steward}, {deadline}, {request_no}, {title} and "
+            "{category}; each is replaced by the request's own value."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["sort_order", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .replies import unknown_placeholders
+
+        unknown = unknown_placeholders(self.text)
+        if unknown:
+            raise ValidationError(
+                {
+                    "text": _("Unknown placeholders: %(names)s.")
+                    % {"names": ", ".join("{" + n + "}" for n in unknown)}
+                }
+            )

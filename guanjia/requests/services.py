@@ -9,6 +9,7 @@ fields, label and timeline entry of each step.
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -131,6 +132,8 @@ def _save(change: Change) -> None:
 
 def _audit_note(change: Change) -> str:
     kind = _kind(change)
+    if change.opts.get("audit_as"):  # one step of two moves (accept_reply): named as such
+        kind = f"{change.opts['audit_as']} ({kind})"
     return f"{kind}: {change.note}"[:500] if change.note else kind
 
 
@@ -775,6 +778,129 @@ def close(
     return run(STEPS, "close", sr, actor, note=note, at=at).obj
 
 
+def _accept_reply(change: Change, answer: str = "") -> None:
+    """受理并答复: accepted and answered in one step, with no department (the two moves are
+    two lines of the timeline, each audited as this step)."""
+    sr = change.obj
+    answer = _text(answer, "answer")
+    moment = now()
+    change.at, change.data = moment, {"step": "accept_reply"}
+    change.opts["audit_as"] = "accept_reply"
+    if sr.status == Status.SUBMITTED:  # 受理 first: the intake clock stops here
+        sr.status = Status.ACCEPTED
+        sr.accepted_at = moment
+        change.opts["kind"] = EventKind.ACCEPT
+        record_move(change)
+        change.at, change.data = moment, {"step": "accept_reply"}
+    # 答复 at once: no department, so no service clock ever ran; answered within it.
+    sr.accepted_at = sr.accepted_at or moment
+    sr.answer = answer
+    sr.status = Status.REPLIED
+    sr.replied_at = moment
+    sr.first_response_at = sr.first_response_at or moment
+    sr.on_time = sr.resolve_due_at is None or moment <= sr.resolve_due_at
+    sr.supervised = False
+    change.opts["kind"], change.note = EventKind.REPLY, answer
+    _notice(
+        change,
+        lambda: enterprise_contacts(sr),
+        "replied",
+        lambda: (
+            _("Request %(number)s has been answered: please rate the answer")
+            % {"number": sr.number}
+        ),
+        body=answer,
+        about=EventKind.REPLY,
+        quotes_note=True,
+    )
+
+
+def accept_reply(sr: ServiceRequest, actor: User | None, answer: str) -> ServiceRequest:
+    """受理并答复: the request's own steward accepts and answers it in one step, when no
+    department is needed."""
+    return run(STEPS, "accept_reply", sr, actor, answer=answer).obj
+
+
+def _merge(change: Change, into: ServiceRequest | None = None, note: str = "") -> None:
+    """Close a duplicate into another request of the same enterprise: both timelines stay,
+    each names the other."""
+    sr, actor = change.obj, change.actor
+    note = _text(note, "note", required=False, limit=500)
+    if into is None:
+        raise RequestError({"into": _("Say which request this one duplicates.")})
+    if into.pk == sr.pk:
+        raise RequestError({"into": _("A request cannot be merged into itself.")})
+    target = (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("enterprise")
+        .get(pk=into.pk)
+    )
+    if target.enterprise_id != sr.enterprise_id:
+        raise RequestError(
+            {"into": _("Only a request of the same enterprise can take this one in.")}
+        )
+    if target.status == Status.MERGED:
+        raise RequestError(
+            {
+                "into": _("Request %(number)s is itself merged into another: merge into that one.")
+                % {"number": target.number}
+            }
+        )
+    moment = now()
+    sr.status = Status.MERGED
+    sr.merged_into = target
+    sr.closed_at = moment
+    sr.paused_at = None
+    sr.supervised = False
+    change.at, change.note = moment, note
+    change.data = {"into_id": target.pk, "into": target.number}
+    steps.insert(
+        RequestEvent(
+            request=target,
+            kind=EventKind.MERGED_IN,
+            from_status=target.status,
+            to_status=target.status,
+            actor=actor if getattr(actor, "pk", None) else None,
+            at=moment,
+            note=note,
+            data={"from_id": sr.pk, "from": sr.number},
+        )
+    )
+    steps.insert(entry(actor, AuditAction.MERGE, target, note=f"merged_in: {sr.number}"[:500]))
+    _notice(
+        change,
+        lambda: enterprise_contacts(sr),
+        "merged",
+        lambda: (
+            _("Your request %(number)s is merged into %(into)s: it is answered there")
+            % {"number": sr.number, "into": target.number}
+        ),
+        body=note,
+        about=EventKind.MERGE,
+        quotes_note=True,
+    )
+
+    def tell_holder() -> None:
+        with _in_default_language():
+            _tell(
+                {target.assignee, target.steward} - {actor},
+                "merged_in",
+                _("Request %(number)s was merged into %(into)s, which you hold")
+                % {"number": sr.number, "into": target.number},
+                target,
+                about=EventKind.MERGED_IN,
+            )
+
+    change.tell(tell_holder)
+
+
+def merge(
+    sr: ServiceRequest, actor: User | None, into: ServiceRequest, note: str = ""
+) -> ServiceRequest:
+    """合并重复诉求: `sr` is closed as merged into `into` (the same enterprise's)."""
+    return run(STEPS, "merge", sr, actor, into=into, note=note).obj
+
+
 def _rate(
     change: Change, rating: str = "", comment: str = "", at: dt.datetime | None = None
 ) -> None:
@@ -1004,6 +1130,18 @@ STEPS = StepTable(
             done=gettext_lazy("Accepted."),
         ),
         Step(
+            "accept_reply",  # 受理并答复: no department needed
+            gettext_lazy("accept and answer"),
+            frozenset({S.SUBMITTED, S.ACCEPTED}),
+            S.REPLIED,
+            _accept_reply,
+            may=access.is_request_steward,
+            fields=(F("answer", required=True),),
+            event=EventKind.REPLY,
+            done=gettext_lazy("Accepted and answered: the enterprise has been told."),
+            files=True,
+        ),
+        Step(
             "dispatch",
             gettext_lazy("dispatch"),
             frozenset({S.SUBMITTED, S.ACCEPTED}),
@@ -1174,6 +1312,16 @@ STEPS = StepTable(
             done=gettext_lazy("Extension decided."),
         ),
         Step(
+            "merge",  # a duplicate, closed into another request of the same enterprise
+            gettext_lazy("merge into another request"),
+            OPEN,
+            S.MERGED,
+            _merge,
+            may=access.is_dispatcher,
+            fields=(F("into", required=True, ref=True), NOTE),
+            done=gettext_lazy("Merged into %(into)s; the enterprise has been told."),
+        ),
+        Step(
             "supervise",
             gettext_lazy("supervise"),
             OPEN,
@@ -1197,6 +1345,56 @@ STEP_EVENTS: dict[str, str] = {step.name: step.kind for step in STEPS if step.ev
 def allowed_steps(user: User, sr: ServiceRequest) -> list[str]:
     """The steps this user may take on this request now (the buttons the page shows)."""
     return [step.name for step in STEPS.allowed(user, sr)]
+
+
+# What usually comes next at each status, best first: the page shows the first one or two
+# of them the user may take as its main buttons, and the rest behind a menu.
+NEXT: dict[str, tuple[str, ...]] = {
+    S.SUBMITTED: ("accept_reply", "dispatch", "accept"),
+    S.ACCEPTED: ("accept_reply", "dispatch"),
+    S.DISPATCHED: ("sign",),
+    S.HANDLING: ("reply", "ask_info"),
+    S.AWAITING_INFO: ("give_info",),
+    S.BOUNCED: ("arbitrate",),
+    S.REPLIED: ("rate", "close"),
+    S.CLOSED: ("revisit", "rate"),
+}
+MAIN_STEPS = 2
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """The steps the request page offers: `main` as buttons, `more` behind a menu."""
+
+    main: list[str]
+    more: list[str]
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.main, *self.more]
+
+
+def next_steps(sr: ServiceRequest, user: User, at: dt.datetime | None = None) -> NextSteps:
+    """The one or two steps that make sense for `user` on `sr` now, and the others they may
+    take. A revisit leads only when one is owed, a rating only while there is none, a
+    decision on an extension whenever one waits, and supervision when the request is late
+    and the user can do nothing else on it."""
+    allowed = allowed_steps(user, sr)
+    wanted = list(NEXT.get(sr.status, ()))
+    if sr.status == S.CLOSED and not sr.revisit_required:
+        wanted.remove("revisit")
+    if sr.rating:
+        wanted = [name for name in wanted if name != "rate"]
+    if "decide_extension" in allowed:
+        if sr.extensions.filter(status=ExtensionStatus.PENDING).exists():
+            wanted.insert(0, "decide_extension")
+        else:  # nothing to decide: not offered at all
+            allowed.remove("decide_extension")
+    main = [name for name in wanted if name in allowed][:MAIN_STEPS]
+    late = sr.due_at is not None and sr.due_at < (at or timezone.now())
+    if not main and "supervise" in allowed and late:
+        main = ["supervise"]
+    return NextSteps(main, [name for name in allowed if name not in main])
 
 
 def take(step: str, sr: ServiceRequest, actor: User | None, **fields: Any) -> Any:

@@ -26,7 +26,7 @@ from guanjia.enterprises import invites
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 
-from . import access, attachments, importers, queue, services
+from . import access, attachments, importers, queue, replies, services
 from .exporters import export_requests
 from .forms import PRIORITY_CHOICES, RATING_CHOICES, STATUS_CHOICES, AssignForm, SubmitForm
 from .models import (
@@ -137,6 +137,7 @@ def detail(
     errors: dict[str, Any] | None = None,
     posted: Any = None,
     status: int = 200,
+    open_step: str = "",
 ) -> HttpResponse:
     user = _user(request)
     sr = access.get_request(user, pk)
@@ -152,7 +153,8 @@ def detail(
     for event in events:
         event.shown_note = event.note_for(user)  # type: ignore[attr-defined]
         event.files = event.files_for(user)  # type: ignore[attr-defined]
-    steps = services.allowed_steps(user, sr)
+    offered = services.next_steps(sr, user, now)
+    steps = offered.all
     pending = sr.extensions.filter(status=ExtensionStatus.PENDING).first()
     assign_form = AssignForm(sr) if {"dispatch", "transfer", "arbitrate"} & set(steps) else None
     marks = []
@@ -163,11 +165,20 @@ def detail(
             {"code": mark.code, "percent": int(mark.fraction * 100), "at": at, "passed": at <= now}
         )
     is_enterprise = access.is_enterprise_contact(user)
+    answering = {"reply", "accept_reply"} & set(steps)
     context = {
         "sr": sr,
         "events": events,
         "files": sr.attachments.filter(event__isnull=True),
         "steps": steps,
+        "main_steps": offered.main,
+        "more_steps": offered.more,
+        # The step whose form comes back (an error, a template filled in): open in the menu.
+        "open_step": open_step,
+        "reply_templates": replies.filled_for(sr) if answering else [],
+        "merge_options": _merge_options(user, sr) if "merge" in steps else [],
+        "merged_into": _merged_into(user, sr),
+        "duplicates": _duplicates(user, sr),
         "step_labels": services.STEP_LABELS,
         "internal_note_steps": services.steps_with_internal_notes(),
         "clock": queue.clock_of(sr, cal, now),
@@ -188,6 +199,37 @@ def detail(
         "mark_names": MARKS,
     }
     return render(request, "requests/detail.html", context, status=status)
+
+
+def _merge_options(user: User, sr: ServiceRequest) -> list[tuple[int, str]]:
+    """The requests this one may be merged into, as (id, label): the enterprise's others."""
+    rows = access.merge_candidates(user, sr).values_list("pk", "number", "title", "status")
+    names = dict(ServiceRequest._meta.get_field("status").choices or [])
+    return [
+        (pk, f"{number} · {title} · {names.get(status, status)}")
+        for pk, number, title, status in rows[:50]
+    ]
+
+
+def _merged_into(user: User, sr: ServiceRequest) -> ServiceRequest | None:
+    """The request a merged duplicate went into, if the user may open it."""
+    if not sr.merged_into_id:
+        return None
+    return access.requests_for(user).filter(pk=sr.merged_into_id).first()
+
+
+def _duplicates(user: User, sr: ServiceRequest) -> list[dict[str, Any]]:
+    """The duplicates merged into this request, each with the part of its timeline the user
+    sees: both timelines stay, and the page shows both."""
+    found = []
+    for dup in access.requests_for(user).filter(merged_into=sr).order_by("submitted_at", "id"):
+        events = list(
+            RequestEvent.objects.filter(request=dup).visible_to(user).select_related("actor")
+        )
+        for event in events:
+            event.shown_note = event.note_for(user)  # type: ignore[attr-defined]
+        found.append({"sr": dup, "events": events})
+    return found
 
 
 def _assign_options(form: AssignForm, posted: Any, suggested: int | None) -> list[Any]:
@@ -219,11 +261,20 @@ def _files(request: HttpRequest) -> list[Any]:
     return [f for f in request.FILES.getlist("attachments") if f]
 
 
-def _posted(step: str, sr: ServiceRequest, post: Any) -> dict[str, Any]:
+def _posted(step: str, sr: ServiceRequest, post: Any, user: User) -> dict[str, Any]:
     """The step's fields (as the table of steps names them) from the posted form."""
     fields: dict[str, Any] = {}
     for field in services.STEPS[step].fields:
-        if field.name == "to":
+        if field.name == "into":
+            into = str(post.get("into") or "")
+            fields["into"] = (
+                access.merge_candidates(user, sr).filter(pk=int(into)).first()
+                if into.isdigit() and len(into) < 19
+                else None
+            )
+            if fields["into"] is None:
+                raise RequestError({"into": _("Choose the request this one duplicates.")})
+        elif field.name == "to":
             fields["to"] = None
             if field.required or post.get("upheld") == "yes":
                 form = AssignForm(sr, post)
@@ -255,11 +306,15 @@ def _confirmed(post: Any) -> None:
 
 def _run(step: str, sr: ServiceRequest, user: User, post: Any) -> str:
     """Take the step with the posted fields; returns the success message."""
-    fields = _posted(step, sr, post)
+    fields = _posted(step, sr, post, user)
     if services.STEPS[step].confirm:
         _confirmed(post)
     services.take(step, sr, user, **fields)
-    return str(services.STEPS[step].done) % {"who": fields.get("to")}
+    into = fields.get("into")
+    return str(services.STEPS[step].done) % {
+        "who": fields.get("to"),
+        "into": into.number if into is not None else "",
+    }
 
 
 @login_required
@@ -269,6 +324,8 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     sr = access.get_request(user, pk)
     if step not in services.STEPS:
         raise Http404("no such step")
+    if request.POST.get("use_template") and step in ("reply", "accept_reply"):
+        return _with_template(request, sr, step)
     files = _files(request) if services.STEPS[step].files else []
     try:
         for upload in files:
@@ -279,9 +336,32 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             for upload in files:
                 attachments.attach(sr, user, upload, event=event)
     except ValidationError as exc:
-        return detail(request, pk, errors={step: _errors(exc)}, posted=request.POST, status=400)
+        return detail(
+            request,
+            pk,
+            errors={step: _errors(exc)},
+            posted=request.POST,
+            status=400,
+            open_step=step,
+        )
     messages.success(request, message)
     return redirect("requests:detail", sr.pk)
+
+
+def _with_template(request: HttpRequest, sr: ServiceRequest, step: str) -> HttpResponse:
+    """The answer form again, its text the chosen reply template filled in for this request
+    (the picker without JavaScript). Nothing is taken; a template not offered here is a
+    field error."""
+    user = _user(request)
+    if not access.can(user, step, sr):
+        raise PermissionDenied(step)
+    text = replies.filled(sr, request.POST.get("template"))
+    posted = request.POST.copy()
+    if text is None:
+        errors = {step: {"template": [_("Choose one of the templates offered.")]}}
+        return detail(request, sr.pk, errors=errors, posted=posted, status=400, open_step=step)
+    posted["answer"] = text
+    return detail(request, sr.pk, posted=posted, open_step=step)
 
 
 def _attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Served:

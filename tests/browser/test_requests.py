@@ -54,9 +54,11 @@ def test_submit_answer_rate_and_the_timeline_shows_it(
     page.goto("/requests/?queue=stewarded")
     expect(page.locator("table.queue")).to_contain_text(sr.number)
     page.get_by_role("link", name="规划条件迟迟未出").click()
-    for step in ("accept",):
-        with page.expect_navigation():
-            page.locator(f"#step-{step} button").click()
+    # 受理 alone is behind the menu (the page leads with 受理并答复 and 派单).
+    page.locator("details.more-steps > summary").click()
+    page.locator("#menu-accept > summary").click()
+    with page.expect_navigation():
+        page.locator("#step-accept button").click()
     page.select_option("#step-dispatch select[name=to]", str(line["steward"].pk))
     with page.expect_navigation():
         page.locator("#step-dispatch button").click()

@@ -76,7 +76,9 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
     if sr.priority != "general":
         what += " · " + str(sr.get_priority_display())
     enterprise = (
-        format_html('<td data-label="{}">{}</td>', _("Enterprise"), sr.enterprise.name)
+        format_html(
+            '<td data-label="{}" class="c-enterprise">{}</td>', _("Enterprise"), sr.enterprise.name
+        )
         if show_enterprise
         else ""
     )
@@ -85,13 +87,15 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
     )
     due = timezone.localtime(sr.due_at).strftime("%Y-%m-%d %H:%M") if sr.due_at else "—"
     return format_html(
-        '<tr class="row-{state}"><td data-label="{l_number}"><a href="{link}">{number}</a></td>'
-        '<td data-label="{l_request}"><a href="{link}">{title}</a><br>'
+        '<tr class="row-{state}">'
+        '<td data-label="{l_number}" class="c-number"><a href="{link}">{number}</a></td>'
+        '<td data-label="{l_request}" class="c-request"><a href="{link}">{title}</a><br>'
         '<span class="muted">{what}</span> {tags}</td>{enterprise}'
-        '<td data-label="{l_status}"><span class="tag status-{status}">{status_name}</span></td>'
-        '<td data-label="{l_with}">{assignee}{department}</td>'
-        '<td data-label="{l_due}" class="date">{due}</td>'
-        '<td data-label="{l_left}">{clock}</td></tr>',
+        '<td data-label="{l_status}" class="c-status">'
+        '<span class="tag status-{status}">{status_name}</span></td>'
+        '<td data-label="{l_with}" class="c-with">{assignee}{department}</td>'
+        '<td data-label="{l_due}" class="date c-due">{due}</td>'
+        '<td data-label="{l_left}" class="c-left">{clock}</td></tr>',
         state=clock_.state,
         link=link,
         number=sr.number,
