@@ -350,7 +350,11 @@ def test_the_closed_loop_through_the_api(call, world):
     body = step("enterprise", "rate", rating="satisfied")
     assert body["status"] == "closed" and body["rating"] == "satisfied"
     body = step(
-        "linghai_steward", "revisit", channel="phone", outcome="satisfied", note="电话回访，企业满意"
+        "linghai_steward",
+        "revisit",
+        channel="phone",
+        outcome="satisfied",
+        note="电话回访，企业满意",
     )
     assert body["revisit_required"] is False
     assert [(r["channel"], r["outcome"]) for r in body["revisits"]] == [("phone", "satisfied")]

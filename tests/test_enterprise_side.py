@@ -118,9 +118,14 @@ def test_the_api_gives_an_enterprise_its_projects_without_the_stall_flag(world: 
     one = Client().get(f"/api/v1/projects/{world['project'][0].pk}", headers=headers).json()
     assert one["stalled"] is None
     admin_key = ApiToken.issue(world["users"]["admin"])[1]
-    staff = Client().get(
-        f"/api/v1/projects/{world['project'][0].pk}", headers={"Authorization": f"Bearer {admin_key}"}
-    ).json()
+    staff = (
+        Client()
+        .get(
+            f"/api/v1/projects/{world['project'][0].pk}",
+            headers={"Authorization": f"Bearer {admin_key}"},
+        )
+        .json()
+    )
     assert staff["stalled"] in (True, False)
 
 

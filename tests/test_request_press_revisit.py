@@ -106,7 +106,11 @@ def test_a_press_on_a_nearly_late_request_is_counted_told_and_audited(w):
     assert sr.press_count == 1 and sr.pressed_at == at(2026, 3, 6, 10, 0)
     event = sr.events.get(kind="press")
     assert event.actor == w["enterprise"] and event.note == "请尽快答复，下周要开工"
-    told = set(Notification.objects.filter(kind="request.pressed").values_list("recipient__username", flat=True))
+    told = set(
+        Notification.objects.filter(kind="request.pressed").values_list(
+            "recipient__username", flat=True
+        )
+    )
     # The handler holding it, the enterprise's steward and the leader in charge of the project.
     assert told == {"t_handler", "s_linghai", "t_leader"}
     assert AuditEntry.objects.filter(object_id=str(sr.pk), note__startswith="press").exists()
@@ -234,7 +238,10 @@ def test_a_revisit_names_its_channel_and_answer_and_then_the_request_closes(w):
     assert response.status_code == 302
     revisit = Revisit.objects.get()
     assert (revisit.channel, revisit.outcome, revisit.by, revisit.at) == (
-        "visit", "satisfied", w["linghai_steward"], at(2026, 3, 4, 9, 0)
+        "visit",
+        "satisfied",
+        w["linghai_steward"],
+        at(2026, 3, 4, 9, 0),
     )
     sr = fresh(sr)
     assert not sr.revisit_required and sr.revisited_at == revisit.at

@@ -591,9 +591,7 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
     try:
         _take(step, sr, user, payload)
     except services.PressTooSoon as exc:
-        raise ApiError(
-            429, " ".join(exc.messages), retry_after=exc.retry_after, limit=1
-        ) from exc
+        raise ApiError(429, " ".join(exc.messages), retry_after=exc.retry_after, limit=1) from exc
     except services.RequestError as exc:
         raise _refused(exc) from exc
     return request_detail(sr.pk, user)

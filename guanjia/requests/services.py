@@ -850,9 +850,13 @@ def _revisit(
 ) -> Revisit:
     sr, actor = change.obj, change.actor
     if channel not in RevisitChannel.values:
-        raise RequestError({"channel": _("Choose how the enterprise was reached: phone, visit or message.")})
+        raise RequestError(
+            {"channel": _("Choose how the enterprise was reached: phone, visit or message.")}
+        )
     if outcome not in RevisitOutcome.values:
-        raise RequestError({"outcome": _("Choose the enterprise's answer: satisfied or unsatisfied.")})
+        raise RequestError(
+            {"outcome": _("Choose the enterprise's answer: satisfied or unsatisfied.")}
+        )
     note = _text(note, "note", limit=2000)
     moment = at or now()
     revisit = Revisit(
@@ -874,7 +878,9 @@ def _revisit(
             lambda: {sr.steward, sr.assignee, *area_leads(sr)} - {actor},
             "revisit_unsatisfied",
             lambda: (
-                _("Request %(number)s: at the revisit the enterprise is still unsatisfied: %(note)s")
+                _(
+                    "Request %(number)s: at the revisit the enterprise is still unsatisfied: %(note)s"
+                )
                 % {"number": sr.number, "note": note}
             ),
             about=EventKind.REVISIT,
@@ -970,7 +976,9 @@ def _press(change: Change, note: str = "") -> None:
         lambda: {sr.assignee, sr.steward, *leaders_in_charge(sr)},
         "pressed",
         lambda: (
-            _("Request %(number)s: the enterprise presses for an answer (%(count)s times); due %(due)s")
+            _(
+                "Request %(number)s: the enterprise presses for an answer (%(count)s times); due %(due)s"
+            )
             % {"number": sr.number, "count": sr.press_count, "due": _fmt(sr.due_at)}
         ),
         body=note,

@@ -161,7 +161,9 @@ def reschedule(
         sr.intake_due_at = cal.add(sr.submitted_at, _intake_minutes(sr))
     # The revisit owed after a 不满意 reopening: due a set time after the new answer (it must
     # come before closing), or after the closing when the enterprise's own rating closed it.
-    owed_from = {Status.REPLIED: sr.replied_at, Status.CLOSED: sr.closed_at}.get(sr.status)
+    owed_from = {str(Status.REPLIED): sr.replied_at, str(Status.CLOSED): sr.closed_at}.get(
+        sr.status
+    )
     if sr.revisit_required and owed_from:
         sr.revisit_due_at = cal.add_days(owed_from, float(revisit_days()))
     if sr.sign_started_at and sr.signed_at is None:

@@ -168,7 +168,8 @@ def detail(
     # 催办: why the enterprise cannot press now (the deadline is not near, or it pressed lately).
     refusal = (
         services.press_refusal(sr, now)
-        if "press" not in steps and services.STEPS["press"].allows(user, sr)
+        if "press" not in steps
+        and services.STEPS["press"].allows(user, sr)
         and sr.status in services.PRESSABLE
         else None
     )
