@@ -194,7 +194,7 @@ def test_an_unsatisfied_rating_reopens_with_a_fresh_window_and_a_revisit_due(wor
     # Answered again: the revisit is due one working day after the answer, before closing.
     with time_machine.travel(at(2026, 3, 6, 11, 0), tick=False):
         services.reply(sr, world["steward"], "已交地。")
-        with pytest.raises(services.RequestError, match="revisit"):
+        with pytest.raises(services.RequestError, match="回访"):
             services.close(sr, world["steward"])
     sr.refresh_from_db()
     assert sr.status == Status.REPLIED

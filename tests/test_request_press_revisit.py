@@ -245,6 +245,9 @@ def test_a_revisit_names_its_channel_and_answer_and_then_the_request_closes(w):
     )
     sr = fresh(sr)
     assert not sr.revisit_required and sr.revisited_at == revisit.at
+    assert AuditEntry.objects.filter(
+        object_id=str(sr.pk), note__startswith="revisit (visit, satisfied)"
+    ).exists()
     # On the timeline, for the enterprise too, with its channel and answer.
     html = page(w["enterprise"], sr)
     assert "上门回访，企业表示文件已收到，满意" in html and "上门" in html

@@ -19,7 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from guanjia.accounts.models import Role
 from guanjia.core import files
-from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
+from guanjia.core.bounds import NOTE_MAX, TEXT_MAX, bounded_text, validate_name
 
 
 class Priority(models.TextChoices):
@@ -571,7 +571,7 @@ class Revisit(models.Model):
     outcome = models.CharField(
         _("the enterprise's answer"), max_length=12, choices=RevisitOutcome.choices
     )
-    answer = bounded_text(_("what the enterprise said"), 2000)
+    answer = bounded_text(_("what the enterprise said"), NOTE_MAX)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("revisited by"),

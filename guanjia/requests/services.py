@@ -24,6 +24,7 @@ from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import ReferenceOutOfScope
 from guanjia.core import steps
 from guanjia.core.audit import entry, snapshot
+from guanjia.core.bounds import text_limit
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.core.steps import Change, Step, StepTable, record_move, run
 from guanjia.core.steps import Field as F
@@ -135,6 +136,8 @@ def _save(change: Change) -> None:
 
 def _audit_note(change: Change) -> str:
     kind = _kind(change)
+    if kind == EventKind.REVISIT and change.data.get("channel"):  # the revisit's own record
+        kind = f"{kind} ({change.data['channel']}, {change.data['outcome']})"
     return f"{kind}: {change.note}"[:500] if change.note else kind
 
 
@@ -857,7 +860,7 @@ def _revisit(
         raise RequestError(
             {"outcome": _("Choose the enterprise's answer: satisfied or unsatisfied.")}
         )
-    note = _text(note, "note", limit=2000)
+    note = _text(note, "note", limit=text_limit(Revisit, "answer"))
     moment = at or now()
     revisit = Revisit(
         request=sr,
