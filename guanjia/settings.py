@@ -275,6 +275,9 @@ GUANJIA_RATE_LIMITS = {
     "portal_enquiry": envstr(
         "GUANJIA_RATE_PORTAL_ENQUIRY", "5/3600"
     ),  # portal enquiries per address
+    # 催办 by an enterprise contact, over all their requests (one request: once per
+    # GUANJIA_PRESS_INTERVAL_HOURS)
+    "request_press": envstr("GUANJIA_RATE_REQUEST_PRESS", "20/3600"),
 }
 # The audit log is kept at least 180 days; older entries are purged daily.
 GUANJIA_AUDIT_RETENTION_DAYS = envint("GUANJIA_AUDIT_RETENTION_DAYS", "365")
@@ -477,10 +480,13 @@ GUANJIA_WORK_HOURS = envstr("GUANJIA_WORK_HOURS", "08:30-12:00,13:30-17:30")
 #   category's intake limits (admin: request categories) say otherwise for it or its channel;
 # - a 不满意 reopening's fresh resolution window in working days (blank: the request's own
 #   resolution limit, as its SLA policy gave it at dispatch);
-# - the revisit (回访) owed after such a reopening: working days after the request is closed.
+# - the revisit (回访) owed after such a reopening: working days after its new answer (it is
+#   owed before the request closes again);
+# - 催办: how often the enterprise may press for an answer on one request (hours).
 GUANJIA_INTAKE_HOURS = envstr("GUANJIA_INTAKE_HOURS", "2")
 GUANJIA_REOPEN_RESOLVE_DAYS = envstr("GUANJIA_REOPEN_RESOLVE_DAYS", "")
 GUANJIA_REVISIT_DAYS = envstr("GUANJIA_REVISIT_DAYS", "2")
+GUANJIA_PRESS_INTERVAL_HOURS = envint("GUANJIA_PRESS_INTERVAL_HOURS", "24")
 GUANJIA_SITE_NAME = _("Guanjia investment service platform")
 # Leads (招商线索): a follow-up date missed by this many working days is told to the area's
 # leader; an open lead with no contact for this many calendar days is flagged stale.

@@ -349,8 +349,15 @@ def test_the_closed_loop_through_the_api(call, world):
     step("handler", "reply", answer="已更正")
     body = step("enterprise", "rate", rating="satisfied")
     assert body["status"] == "closed" and body["rating"] == "satisfied"
-    body = step("linghai_steward", "revisit", note="电话回访，企业满意")
+    body = step(
+        "linghai_steward",
+        "revisit",
+        channel="phone",
+        outcome="satisfied",
+        note="电话回访，企业满意",
+    )
     assert body["revisit_required"] is False
+    assert [(r["channel"], r["outcome"]) for r in body["revisits"]] == [("phone", "satisfied")]
 
     staff = call("admin", "get", f"/{pk}").json()
     mine = call("enterprise", "get", f"/{pk}").json()

@@ -56,6 +56,7 @@ TEXT_LIMITS = {
     "requests.ServiceRequest.answer": bounds.TEXT_MAX,
     "requests.RequestEvent.note": bounds.TEXT_MAX,
     "requests.ReplyTemplate.text": bounds.TEXT_MAX,
+    "requests.Revisit.answer": bounds.NOTE_MAX,
     "servicerecords.ServiceRecord.summary": bounds.TEXT_MAX,
     "notifications.Notification.body": bounds.TEXT_MAX,
     "notifications.Notification.email_error": bounds.ERROR_MAX,

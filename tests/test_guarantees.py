@@ -161,7 +161,7 @@ def test_panel_post_permissions(client, world, users, who, which, code):
 
 @pytest.mark.parametrize(
     ("who", "sees_form"),
-    [("admin", True), ("steward", True), ("handler", False), ("enterprise", False)],
+    [("admin", True), ("steward", True), ("handler", False)],
 )
 def test_panel_shows_guarantees_and_the_form_to_writers(client, world, users, who, sees_form):
     client.force_login(users[who])
@@ -171,12 +171,20 @@ def test_panel_shows_guarantees_and_the_form_to_writers(client, world, users, wh
     assert ("guarantee-update" in html) == sees_form
 
 
+def test_the_enterprise_follows_its_project_without_the_guarantee_panel(client, world, users):
+    """The guarantees are the bureau's working list: the enterprise's contact sees its
+    project's stage and milestones, not the panel."""
+    client.force_login(users["enterprise"])
+    html = client.get(reverse("projects:project_detail", args=[world["own"].pk])).content.decode()
+    assert 'id="guarantees"' not in html and "guarantee-update" not in html
+
+
 UNMET_LIST = [
     ("admin", {"颜料扩产项目", "黑山风电项目"}),
     ("official", {"颜料扩产项目"}),
     ("steward", {"颜料扩产项目"}),
     ("handler", {"颜料扩产项目", "黑山风电项目"}),
-    ("enterprise", {"颜料扩产项目"}),
+    ("enterprise", set()),  # the bureau's list: refused (403) to an enterprise's contact
 ]
 
 

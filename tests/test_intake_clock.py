@@ -191,15 +191,21 @@ def test_an_unsatisfied_rating_reopens_with_a_fresh_window_and_a_revisit_due(wor
     escalation.sweep(at(2026, 3, 6, 10, 5))  # the fresh window's own marks (round 1)
     keys = set(Escalation.objects.filter(request=sr).values_list("key", flat=True))
     assert {"resolve100:1"} <= keys
-    # Answered and closed again: the revisit is due one working day after closing.
+    # Answered again: the revisit is due one working day after the answer, before closing.
     with time_machine.travel(at(2026, 3, 6, 11, 0), tick=False):
         services.reply(sr, world["steward"], "已交地。")
-        services.close(sr, world["steward"])
+        with pytest.raises(services.RequestError, match="回访"):
+            services.close(sr, world["steward"])
     sr.refresh_from_db()
+    assert sr.status == Status.REPLIED
     assert sr.revisit_due_at == at(2026, 3, 9, 11, 0)  # the weekend does not count
     with time_machine.travel(at(2026, 3, 9, 10, 0), tick=False):
-        services.revisit(sr, world["steward"], "电话回访：企业表示满意。")
+        services.revisit(
+            sr, world["steward"], "电话回访：企业表示满意。", channel="phone", outcome="satisfied"
+        )
+        services.close(sr, world["steward"])
     sr.refresh_from_db()
+    assert sr.status == Status.CLOSED
     assert not sr.revisit_required and sr.revisited_at < sr.revisit_due_at
 
 

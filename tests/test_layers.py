@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #                          admin official steward handler leader enterprise superuser
 MENU = {
     "cockpit":          "Y Y . . Y . Y",
-    "projects":         "Y Y Y Y Y Y Y",
+    "projects":         "Y Y Y Y Y . Y",  # the ledger: not the enterprise's
     "leads":            "Y Y Y . Y . Y",
     "parks":            "Y Y Y . Y . Y",
     "enterprises":      "Y Y Y Y Y Y Y",

@@ -77,9 +77,10 @@ def test_unsatisfied_reopens_and_owes_a_revisit(setup):
     sr.refresh_from_db()
     assert sr.status == Status.HANDLING and sr.reopen_count == 1 and sr.revisit_required
     services.reply(sr, steward, "已解决")
+    services.revisit(sr, steward, "电话回访，企业满意", channel="phone", outcome="satisfied")
     services.close(sr, steward)
-    services.revisit(sr, steward, "电话回访，企业满意")
     sr.refresh_from_db()
+    assert sr.status == Status.CLOSED
     assert not sr.revisit_required and sr.revisited_at
 
 

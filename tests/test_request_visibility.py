@@ -79,6 +79,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "escalate": (S, S),
     "merge": (E, E),  # on a duplicate: "merged into ZT…", with the note to the enterprise
     "merged_in": (E, E),  # on the request that takes a duplicate in
+    "press": (E, E),  # the enterprise's own 催办 and its words
 }
 # Kinds whose text is news of progress: Open311's status_notes and the export's column.
 PROGRESS = {"ask_info", "note", "internal_note", "reply", "close", "revisit", "withdraw", "merge"}
@@ -230,6 +231,7 @@ def walk(people, after: Callable[[Walk, str, list[RequestEvent]], None] | None =
             clock[0] = moment + dt.timedelta(minutes=5)
 
     step("sweep", sweep)
+    step("press", lambda: services.press(sr_(), p["enterprise"], public("press")))
     step(
         "transfer",
         lambda: services.transfer(sr_(), p["handler"], to=p["handler2"], note=internal("transfer")),
@@ -271,8 +273,14 @@ def walk(people, after: Callable[[Walk, str, list[RequestEvent]], None] | None =
         lambda: services.rate(sr_(), p["enterprise"], Rating.UNSATISFIED, public("rate")),
     )
     step("reply-2", lambda: services.reply(sr_(), p["handler2"], public("reply-2")))
+    # Rated 不满意 before: the revisit comes before the closing.
+    step(
+        "revisit",
+        lambda: services.revisit(
+            sr_(), p["steward"], public("revisit"), channel="phone", outcome="satisfied"
+        ),
+    )
     step("close", lambda: services.close(sr_(), p["handler2"], public("close")))
-    step("revisit", lambda: services.revisit(sr_(), p["steward"], public("revisit")))
     step(
         "rate-2",
         lambda: services.rate(sr_(), p["enterprise"], Rating.UNSATISFIED, public("rate-2")),

@@ -138,7 +138,7 @@ ACTIONS = {
 # Expected status per action, in the order of ROLES:
 #                                admin official steward handler leader enterprise
 EXPECTED = {
-    "view list":                     (200, 200, 200, 200, 200, 200),
+    "view list":                     (200, 200, 200, 200, 200, 403),  # the ledger: staff
     "view 凌海 project":             (200, 200, 200, 200, 200, 200),
     "view 黑山 project":             (200, 404, 404, 200, 200, 404),
     "open 凌海 edit form":           (200, 200, 200, 403, 403, 403),
@@ -196,7 +196,7 @@ def test_a_project_is_created_only_when_allowed(client, users, world, role):
     assert Project.objects.filter(name="新项目").exists() == (response.status_code == 302)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "enterprise"])
 def test_the_ledger_lists_exactly_the_projects_the_role_may_see(client, users, world, role):
     client.force_login(users[role])
     html = ACTIONS["view list"](client, world).content.decode()

@@ -142,7 +142,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApiError)
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return respond(request, exc.status, exc.body())
+        response = respond(request, exc.status, exc.body())
+        if exc.status == 429 and "retry_after" in exc.extra:  # a rule's own rate (催办)
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -38,7 +38,7 @@ STAGE_DATES = list(DATE_FIELD.values())  # lead_on … full_capacity_on, withdra
 RELATED = ("enterprise", "region", "industry", "steward")  # for one project
 
 
-def project_item(p: Project, stalled: bool) -> dict[str, Any]:
+def project_item(p: Project, stalled: bool | None) -> dict[str, Any]:
     e = p.enterprise
     return {
         "id": p.pk,
@@ -60,9 +60,14 @@ def project_item(p: Project, stalled: bool) -> dict[str, Any]:
     }
 
 
-def project_detail(pk: int) -> dict[str, Any]:
+def project_detail(pk: int, staff: bool = True) -> dict[str, Any]:
+    """One project; `staff` False (an enterprise's contact): without the bureau's stall flag."""
     p = Project.objects.select_related(*RELATED, "leader").get(pk=pk)
-    stalled = Project.objects.filter(pk=pk).filter(stalled_q(timezone.localdate())).exists()
+    stalled = (
+        Project.objects.filter(pk=pk).filter(stalled_q(timezone.localdate())).exists()
+        if staff
+        else None
+    )
     history = [
         {
             "from_stage": c.from_stage or None,
@@ -99,22 +104,27 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict:
 
     The number of SQL queries does not grow with `limit` or `offset`.
     """
-    ledger = LedgerFilter.from_params(filters.ledger_params())
-    qs = ledger.apply(access.projects_for(caller(request)))
+    user = caller(request)
+    staff = access.reads_ledger(user)
+    params = filters.ledger_params()
+    if not staff:  # an enterprise's contact: its projects, never sorted out by the stall flag
+        params["stalled"] = ""
+    qs = LedgerFilter.from_params(params).apply(access.projects_for(user))
     summary = summarise(qs)
     rows = fetch_page(qs, filters.offset, filters.limit)
     return {
         "count": summary.count,
         "total_investment_wan": money(summary.total_investment_wan),
-        "items": [project_item(p, p.is_stalled) for p in rows],
+        "items": [project_item(p, p.is_stalled if staff else None) for p in rows],
     }
 
 
 @router.get("/{int:project_id}", response={200: ProjectOut, 401: ErrorOut, 404: ErrorOut})
 def get_project(request: HttpRequest, project_id: int) -> dict:
     """One project with its partners, allowed moves and stage history."""
-    project = access.get_project(caller(request), project_id)
-    return project_detail(project.pk)
+    user = caller(request)
+    project = access.get_project(user, project_id)
+    return project_detail(project.pk, access.reads_ledger(user))
 
 
 def _resolve(user: User, fields: dict[str, Any], project: Project | None = None) -> dict[str, Any]:

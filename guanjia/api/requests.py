@@ -37,6 +37,8 @@ from guanjia.requests.models import (
     Priority,
     Rating,
     RequestEvent,
+    RevisitChannel,
+    RevisitOutcome,
     ServiceRequest,
     Source,
     audiences,
@@ -130,6 +132,8 @@ class RequestItem(Schema):
     accepted_at: dt.datetime | None = Field(description="null until accepted or dispatched")
     resolve_due_at: dt.datetime | None = Field(description="null until dispatched")
     rating: Rating | None
+    press_count: int = Field(description="times the enterprise pressed for an answer (催办)")
+    pressed_at: dt.datetime | None = Field(description="when it last pressed")
     supervised: bool | None = Field(description="null for enterprise contacts")
     escalation_level: int | None = Field(description="null for enterprise contacts")
     updated_at: dt.datetime
@@ -176,6 +180,15 @@ class AttachmentOut(Schema):
     url: str
 
 
+class RevisitOut(Schema):
+    id: int
+    channel: RevisitChannel
+    outcome: RevisitOutcome = Field(description="the enterprise's answer")
+    answer: str = Field(description="what the enterprise said")
+    by: UserRef | None
+    at: dt.datetime
+
+
 class RequestOut(RequestItem):
     text: str
     submitted_by: UserRef | None
@@ -192,8 +205,10 @@ class RequestOut(RequestItem):
     rating_comment: str
     rated_at: dt.datetime | None
     reopen_count: int
-    revisit_required: bool
+    revisit_required: bool = Field(description="rated 不满意: a revisit is owed before closing")
+    revisit_due_at: dt.datetime | None
     revisited_at: dt.datetime | None
+    revisits: list[RevisitOut] = Field(description="回访, oldest first")
     bounce_reason: str | None = Field(description="null for enterprise contacts")
     merged_into: int | None = Field(
         description="a merged duplicate: the id of the request it was closed into"
@@ -242,6 +257,10 @@ class StepIn(Input):
     comment: Text = Field("", max_length=500, description="rate; required when unsatisfied")
     days: WorkingDays | None = Field(None, description="ask_extension: working days")
     reason: Text = Field("", max_length=500, description="bounce, withdraw, ask_extension")
+    channel: RevisitChannel | None = Field(None, description="revisit: phone, visit or message")
+    outcome: RevisitOutcome | None = Field(
+        None, description="revisit: the enterprise's answer, satisfied or unsatisfied"
+    )
     extension_id: Id | None = Field(
         None, description="decide_extension; the pending one if left out"
     )
@@ -295,6 +314,8 @@ def request_item(sr: ServiceRequest, user: User) -> dict[str, Any]:
         "accepted_at": sr.accepted_at,
         "resolve_due_at": sr.resolve_due_at,
         "rating": sr.rating or None,
+        "press_count": sr.press_count,
+        "pressed_at": sr.pressed_at,
         "supervised": sr.supervised if staff else None,
         "escalation_level": sr.escalation_level if staff else None,
         "updated_at": sr.updated_at,
@@ -342,7 +363,19 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
         "rated_at": sr.rated_at,
         "reopen_count": sr.reopen_count,
         "revisit_required": sr.revisit_required,
+        "revisit_due_at": sr.revisit_due_at,
         "revisited_at": sr.revisited_at,
+        "revisits": [
+            {
+                "id": r.pk,
+                "channel": r.channel,
+                "outcome": r.outcome,
+                "answer": r.answer,
+                "by": user_ref(r.by),
+                "at": r.at,
+            }
+            for r in sr.revisits.select_related("by")
+        ],
         "bounce_reason": sr.bounce_reason if staff else None,
         "merged_into": sr.merged_into_id,
         "allowed_steps": services.allowed_steps(user, sr),
@@ -536,7 +569,7 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
             value = _extension(sr, value)
         elif field.name in ("upheld", "approve"):
             value = bool(value)
-        elif field.name == "rating":
+        elif field.name in ("rating", "channel", "outcome"):
             value = str(value)
         fields[field.name] = value
     services.take(step, sr, user, **fields)
@@ -554,9 +587,12 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
     (to_id, note), bounce (reason), arbitrate (upheld, note, to_id when upheld), ask_info
     (question), give_info (answer), note (note), internal_note (note: staff only, never shown
     to the enterprise), reply (answer), close (note), rate (rating,
-    comment), revisit (note), withdraw (reason), ask_extension (days, reason),
+    comment), revisit (channel, outcome, note: what the enterprise said; owed before closing
+    a request rated unsatisfied), withdraw (reason), ask_extension (days, reason),
     decide_extension (approve, extension_id, note), supervise (note), merge (into_id, note:
-    the request is closed as a duplicate of another of the same enterprise). `allowed_steps` in the
+    the request is closed as a duplicate of another of the same enterprise), press (note: 催办
+    by the enterprise once the deadline is near or passed; 429 with Retry-After within the
+    interval). `allowed_steps` in the
     request's detail lists those the caller may take now.
     """
     user = caller(request)
@@ -572,6 +608,8 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
     _check_step_input(step, set(payload.model_dump(exclude_unset=True, exclude_none=True)))
     try:
         _take(step, sr, user, payload)
+    except services.PressTooSoon as exc:
+        raise ApiError(429, " ".join(exc.messages), retry_after=exc.retry_after, limit=1) from exc
     except services.RequestError as exc:
         raise _refused(exc) from exc
     return request_detail(sr.pk, user)

@@ -337,7 +337,10 @@ class ProjectItem(Schema):
     completed_investment_year_wan: Money
     funds_in_place_wan: Money
     steward_id: int | None
-    stalled: bool = Field(description="past a stall limit (signed not registered, …) today")
+    stalled: bool | None = Field(
+        description="past a stall limit (signed not registered, …) today; null for enterprise "
+        "contacts (the bureau's flag)"
+    )
     updated_at: dt.datetime
 
 

@@ -32,6 +32,7 @@ from guanjia.accounts.models import Department, Role, User
 from guanjia.core import steps
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises.models import Enterprise
+from guanjia.enterprises.services import steward_of
 from guanjia.projects.models import Project
 from guanjia.projects.stages import Stage
 from guanjia.regions.models import Region
@@ -610,9 +611,7 @@ class RequestsBuilder:
         return Target(enterprise, None, "none")
 
     def _steward(self, t: Target) -> User | None:
-        if t.project is not None and t.project.steward_id:
-            return t.project.steward
-        return t.enterprise.steward
+        return steward_of(t.enterprise)  # as `services.submit` names it
 
     def _category(self, group: str, *, need_handler: bool = False) -> Category:
         weights = {
@@ -822,7 +821,10 @@ class RequestsBuilder:
             self._revisit(story, self.add(at, rng.uniform(0.5, 5) * self.mpd))
 
     def _revisit(self, story: Story, at: dt.datetime) -> None:
-        story.add(at, EventKind.REVISIT, story.sr.steward, self.rng.choice(REVISITS))
+        text = self.rng.choice(REVISITS)
+        channel = "visit" if "上门" in text else "phone" if "电话" in text else "message"
+        story.add(at, EventKind.REVISIT, story.sr.steward, text,
+                  {"channel": channel, "outcome": "satisfied"})  # fmt: skip
 
     def _unsatisfied(self, story: Story, at: dt.datetime | None = None) -> dt.datetime:
         """Rated unsatisfied (at `at`, else soon after the answer): reopened with a fresh
@@ -843,9 +845,11 @@ class RequestsBuilder:
         replied = self.add(reopened, rng.uniform(0.2, 0.9) * window)
         sr.answer = rng.choice(SECOND_ANSWERS)
         self._reply(story, replied)
-        closed = self.add(replied, rng.uniform(30, 600))
-        story.add(closed, EventKind.CLOSE, sr.steward)
-        self._revisit(story, self.add(closed, rng.uniform(0.5, 3) * self.mpd))
+        # The revisit owed after the 不满意 comes before the closing (the close step refuses
+        # without it).
+        revisited = self.add(replied, rng.uniform(0.3, 1.5) * self.mpd)
+        self._revisit(story, revisited)
+        story.add(self.add(revisited, rng.uniform(10, 120)), EventKind.CLOSE, sr.steward)
 
     def withdrawn(self, t: Target, submitted: dt.datetime) -> Story:
         story = self._new(t)
@@ -1021,7 +1025,7 @@ FIELDS: dict[str, Any] = {
     "reply": lambda note, d: {"answer": note},
     "rate": lambda note, d: {"rating": d["rating"], "comment": note},
     "close": lambda note, d: {"note": note},
-    "revisit": lambda note, d: {"note": note},
+    "revisit": lambda note, d: {"note": note, "channel": d["channel"], "outcome": d["outcome"]},
     "withdraw": lambda note, d: {"reason": note},
 }
 SWEEP_EVERY = dt.timedelta(minutes=1)  # the scheduler runs the escalation sweep every minute

@@ -29,6 +29,16 @@ on_many_facts_changed: Hooks[Callable[[], None]] = Hooks(
 on_merge: Hooks[Callable[[Enterprise, Enterprise], None]] = Hooks("enterprises.services.on_merge")
 
 
+def steward_of(enterprise: Enterprise) -> Any:
+    """The enterprise's steward (项目管家): the one person who serves it, named on its company
+    page, owning each of its requests and shown to its contacts on every page. A project may
+    have a steward of its own for the bureau's work on it (another county's, say), but the
+    enterprise talks to one person: this one. None without an active steward (its requests
+    then go to the area's officials)."""
+    steward = enterprise.steward if enterprise.steward_id else None
+    return steward if steward is not None and steward.is_active else None
+
+
 def find_duplicate(credit_code: str | None, exclude_pk: int | None = None) -> Enterprise | None:
     if not credit_code:
         return None

@@ -94,6 +94,7 @@ def enterprise_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "enterprise": enterprise,
         "contacts": enterprise.contacts.all(),
+        "steward": enterprise_services.steward_of(enterprise),
         "show_phones": writable,  # e-mail addresses for those who serve them
         # Phones stay masked; the unmask permission reveals one at a time (audited).
         "can_unmask": can_unmask(user),

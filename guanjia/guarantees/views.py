@@ -88,8 +88,10 @@ def override_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def unmet_queryset(request: AuthedRequest) -> tuple[QuerySet[Guarantee], dict[str, Any]]:
-    """Unmet guarantees on projects the user sees, filtered by the GET parameters."""
+    """Unmet guarantees on projects the user sees, filtered by the GET parameters (a list of
+    the bureau's: not for an enterprise's contacts)."""
     user = request.user
+    project_access.require_ledger_reader(user)
     qs = (
         access.guarantees_for(user)
         .filter(met_on__isnull=True)

@@ -90,9 +90,22 @@ def enterprise_tie(user: User) -> Q | None:
     return None
 
 
+def reads_ledger(user: User) -> bool:
+    """Whether the user reads the bureau's own lists (the ledger, the stalled list, the
+    guarantee lists and their exports): staff. An enterprise's contacts follow their projects
+    from their company page and each project's page, in their own words, never the lists."""
+    return bool(user.is_authenticated) and user.role != Role.ENTERPRISE
+
+
+def require_ledger_reader(user: User) -> None:
+    """403 for anyone `reads_ledger` keeps out (the page exists; it is not theirs)."""
+    if not reads_ledger(user):
+        raise PermissionDenied("the bureau's own list")
+
+
 def may_open(user: User) -> bool:
-    """Whether the menu shows the project ledger: every signed-in user (each sees their own)."""
-    return bool(user.is_authenticated)
+    """Whether the menu shows the project ledger: staff (`reads_ledger`)."""
+    return reads_ledger(user)
 
 
 def may_import(user: User) -> bool:
@@ -115,5 +128,6 @@ def enterprise_projects(user: Any, enterprise: Any) -> dict[str, Any]:
 
 def sees_holding(user: User) -> bool:
     """Whether the project page says what holds a project up (guarantees, approvals, task
-    forces): the government side's working notes, not shown to the enterprise's contacts."""
+    forces) and whether the bureau flags it stalled (停滞): the government side's working
+    notes, not shown to the enterprise's contacts (they see its stage and milestones)."""
     return user.role != Role.ENTERPRISE

@@ -21,6 +21,7 @@ from guanjia.accounts.scope import require_writer
 from guanjia.accounts.typing import AuthedRequest
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 from guanjia.core.xlsx import Column, download, write_table
+from guanjia.enterprises.services import steward_of
 from guanjia.projects import access as project_access
 from guanjia.projects import holding, stalled
 from guanjia.projects import services as project_services
@@ -36,6 +37,7 @@ from .forms import LedgerFilterForm, ProjectCreateForm, ProjectForm, TransitionF
 @login_required
 def project_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
+    project_access.require_ledger_reader(user)
     ledger_filter = LedgerFilter.from_params(request.GET)
     qs = ledger_filter.apply(project_access.projects_for(user))
     summary = summarise(qs)
@@ -97,6 +99,11 @@ def _timeline(project: Project) -> list[dict[str, Any]]:
     return items
 
 
+def _own_steward(user: Any) -> Any:
+    enterprise = getattr(user, "enterprise", None)
+    return steward_of(enterprise) if enterprise is not None else None
+
+
 def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     return part / whole * 100 if whole else None
 
@@ -112,15 +119,21 @@ def _project_page(
     if writable and transition_form is None:
         transition_form = TransitionForm(project)
     today = timezone.localdate()
+    staff_view = project_access.sees_holding(user)
     completion = _percent(
         project.completed_investment_year_wan, project.planned_investment_year_wan
     )
     context = {
         "project": project,
         "partners": project.partners.all(),
-        "stalled_kinds": project.stall_kinds(today),
+        # The bureau's flags and working notes; the enterprise's contacts see stage and milestones.
+        "stalled_kinds": project.stall_kinds(today) if staff_view else [],
+        "staff_view": staff_view,
+        # An enterprise's contact meets one steward everywhere: their enterprise's.
+        "steward": project.steward if staff_view else _own_steward(user),
+        "reads_ledger": project_access.reads_ledger(user),
         # What holds it (guarantees, approvals, task force items), for staff only.
-        "holding": holding.reasons(project) if project_access.sees_holding(request.user) else [],
+        "holding": holding.reasons(project) if staff_view else [],
         "timeline": _timeline(project),
         "stage_changes": project.stage_changes.select_related("actor"),
         "signings": project.signings.select_related("event", "government"),
@@ -231,6 +244,7 @@ def _projects(user: User, kind: str) -> Any:
 @login_required
 def stalled_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    project_access.require_ledger_reader(user)
     kind = _kind(request)
     today = timezone.localdate()
     page = Paginator(_projects(user, kind), settings.GUANJIA_PAGE_SIZE).get_page(
@@ -252,6 +266,7 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def stalled_export(request: HttpRequest) -> FileResponse:
     user: User = request.user  # type: ignore[assignment]
+    project_access.require_ledger_reader(user)
     kind = _kind(request)
     today = timezone.localdate()
     rows = stalled.rows(list(_projects(user, kind)[:20000]), kind, today)

@@ -22,7 +22,7 @@ from guanjia.core import files
 from guanjia.core.models import ImportJob, ImportKind, ImportStatus
 from guanjia.core.sheets.jobs import validate_import
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, UploadForm
-from guanjia.projects.access import may_import, projects_for
+from guanjia.projects.access import may_import, projects_for, require_ledger_reader
 from guanjia.projects.ledger import LedgerFilter
 from guanjia.projects.sheet_review import IGNORED, ColumnChoice, Review, check_answers
 
@@ -36,6 +36,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 @require_GET
 def export(request: AuthedRequest) -> FileResponse:
     """The ledger as the user sees it, with the list's filters and sort, as an .xlsx download."""
+    require_ledger_reader(request.user)
     projects = LedgerFilter.from_params(request.GET).apply(projects_for(request.user))
     # A temporary file rather than memory: the workbook for 100,000 projects is ~7 MB, and the
     # file disappears when the response closes it.

@@ -19,7 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from guanjia.accounts.models import Role
 from guanjia.core import files
-from guanjia.core.bounds import TEXT_MAX, bounded_text, validate_name
+from guanjia.core.bounds import NOTE_MAX, TEXT_MAX, bounded_text, validate_name
 
 
 class Priority(models.TextChoices):
@@ -310,6 +310,10 @@ class ServiceRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="duplicates",
     )
+    # 催办: the enterprise pressed for an answer (a late or nearly late request), how often
+    # and last when; the handler, the steward and the leader in charge see it.
+    press_count = models.PositiveSmallIntegerField(_("times pressed"), default=0)
+    pressed_at = models.DateTimeField(_("last pressed"), null=True, blank=True)
 
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -373,6 +377,7 @@ class EventKind(models.TextChoices):
     INTERNAL_NOTE = "internal_note", _("Internal note")
     MERGE = "merge", _("Merged into another request")
     MERGED_IN = "merged_in", _("A duplicate merged in")
+    PRESS = "press", _("Pressed by the enterprise")
 
 
 class Audience(StrEnum):
@@ -430,6 +435,8 @@ TIMELINE: dict[str, Shown] = {
     EventKind.ESCALATE: Shown(_S, _S),
     EventKind.MERGE: Shown(_E, _E, progress=True),
     EventKind.MERGED_IN: Shown(_E, _E),
+    # The enterprise's own 催办 and its words: its contacts and the staff read both.
+    EventKind.PRESS: Shown(_E, _E),
 }
 
 STAFF_ROLES = frozenset(
@@ -555,6 +562,54 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RevisitChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    VISIT = "visit", _("Visit")
+    MESSAGE = "message", _("Message")
+
+
+class RevisitOutcome(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Revisit(models.Model):
+    """回访: the steward's (or area staff's) follow-up with the enterprise on a request, by
+    phone, visit or message, and what the enterprise answered. Recorded by the `revisit` step;
+    a request rated 不满意 owes one before it can be closed again."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="revisits")
+    channel = models.CharField(_("channel"), max_length=10, choices=RevisitChannel.choices)
+    outcome = models.CharField(
+        _("the enterprise's answer"), max_length=12, choices=RevisitOutcome.choices
+    )
+    answer = bounded_text(_("what the enterprise said"), NOTE_MAX)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revisited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("revisit")
+        verbose_name_plural = _("revisits")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=RevisitChannel.values), name="revisit_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=RevisitOutcome.values), name="revisit_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.channel} {self.outcome}"
 
 
 class ExtensionStatus(models.TextChoices):

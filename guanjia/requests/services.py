@@ -25,10 +25,12 @@ from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import ReferenceOutOfScope
 from guanjia.core import steps
 from guanjia.core.audit import entry, snapshot
+from guanjia.core.bounds import text_limit
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.core.steps import Change, Step, StepTable, record_move, run
 from guanjia.core.steps import Field as F
 from guanjia.enterprises.models import Enterprise
+from guanjia.enterprises.services import steward_of
 from guanjia.projects.models import Project
 from guanjia.regions.models import Region
 from guanjia.worktime.clock import WorkCalendar
@@ -45,6 +47,9 @@ from .models import (
     ExtensionStatus,
     Rating,
     RequestEvent,
+    Revisit,
+    RevisitChannel,
+    RevisitOutcome,
     ServiceRequest,
     Source,
     Status,
@@ -134,6 +139,8 @@ def _audit_note(change: Change) -> str:
     kind = _kind(change)
     if change.opts.get("audit_as"):  # one step of two moves (accept_reply): named as such
         kind = f"{change.opts['audit_as']} ({kind})"
+    if kind == EventKind.REVISIT and change.data.get("channel"):  # the revisit's own record
+        kind = f"{kind} ({change.data['channel']}, {change.data['outcome']})"
     return f"{kind}: {change.note}"[:500] if change.note else kind
 
 
@@ -347,9 +354,9 @@ def _submit(
     if not category.active:
         raise RequestError({"category": _("This category is no longer in use.")})
     moment = at or now()
-    steward = (project.steward if project is not None and project.steward_id else None) or (
-        enterprise.steward
-    )
+    # The enterprise's one steward, as its company page names it — not the project's (which
+    # may be another county's): the enterprise talks to one person.
+    steward = steward_of(enterprise)
     sr = ServiceRequest(
         number=f"tmp{uuid.uuid4().hex[:16]}",  # replaced once the row has its id
         enterprise=enterprise,
@@ -765,6 +772,13 @@ def reply(
 
 
 def _close(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
+    if change.obj.revisit_required:
+        raise RequestError(
+            _(
+                "The enterprise rated this request unsatisfied: record a revisit (回访) with "
+                "it before closing the request."
+            )
+        )
     moment = at or now()
     change.obj.status = Status.CLOSED
     change.obj.closed_at = moment
@@ -956,20 +970,155 @@ def rate(
     return run(STEPS, "rate", sr, actor, rating=rating, comment=comment, at=at).obj
 
 
-def _revisit(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
-    sr = change.obj
+def _revisit(
+    change: Change,
+    note: str = "",
+    channel: str = "",
+    outcome: str = "",
+    at: dt.datetime | None = None,
+) -> Revisit:
+    sr, actor = change.obj, change.actor
+    if channel not in RevisitChannel.values:
+        raise RequestError(
+            {"channel": _("Choose how the enterprise was reached: phone, visit or message.")}
+        )
+    if outcome not in RevisitOutcome.values:
+        raise RequestError(
+            {"outcome": _("Choose the enterprise's answer: satisfied or unsatisfied.")}
+        )
+    note = _text(note, "note", limit=text_limit(Revisit, "answer"))
     moment = at or now()
-    note = _text(note, "note")
+    revisit = Revisit(
+        request=sr,
+        channel=channel,
+        outcome=outcome,
+        answer=note,
+        by=actor if getattr(actor, "pk", None) else None,
+        at=moment,
+    )
+    steps.insert(revisit)
     sr.revisited_at = moment
-    sr.revisit_required = False
+    sr.revisit_required = False  # the revisit owed after a 不满意 rating is made
     change.at, change.note, change.opts["reschedule"] = moment, note, False
+    change.data = {"channel": channel, "outcome": outcome}
+    if outcome == RevisitOutcome.UNSATISFIED:
+        _notice(
+            change,
+            lambda: {sr.steward, sr.assignee, *area_leads(sr)} - {actor},
+            "revisit_unsatisfied",
+            lambda: (
+                _(
+                    "Request %(number)s: at the revisit the enterprise is still unsatisfied: %(note)s"
+                )
+                % {"number": sr.number, "note": note}
+            ),
+            about=EventKind.REVISIT,
+            quotes_note=True,
+        )
+    return revisit
 
 
 def revisit(
-    sr: ServiceRequest, actor: User | None, note: str, at: dt.datetime | None = None
-) -> ServiceRequest:
-    """回访: the steward's follow-up with the enterprise after closing."""
-    return run(STEPS, "revisit", sr, actor, note=note, at=at).obj
+    sr: ServiceRequest,
+    actor: User | None,
+    note: str,
+    *,
+    channel: str,
+    outcome: str,
+    at: dt.datetime | None = None,
+) -> Revisit:
+    """回访: the steward's follow-up with the enterprise, by phone, visit or message, with its
+    answer (satisfied or not, in its words). Owed before closing a request rated 不满意;
+    recorded on the timeline and as a `Revisit`."""
+    return run(
+        STEPS, "revisit", sr, actor, note=note, channel=channel, outcome=outcome, at=at
+    ).result
+
+
+# 催办: the enterprise presses for an answer once a deadline is near (80% of the window used,
+# the clock's warning: the holder's second reminder) or passed, at most once per
+# GUANJIA_PRESS_INTERVAL_HOURS per request (from the stored last press, exact to the minute
+# and kept through a cache flush); each contact at most GUANJIA_RATE_LIMITS["request_press"]
+# presses over all requests (the shared rate-limit counter).
+PRESS_FROM = 0.8
+
+
+class PressTooSoon(RequestError):
+    """A press refused for its rate: `retry_after` seconds until the next is taken."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+def press_interval() -> dt.timedelta:
+    return dt.timedelta(hours=int(getattr(settings, "GUANJIA_PRESS_INTERVAL_HOURS", 24)))
+
+
+def press_refusal(sr: ServiceRequest, moment: dt.datetime | None = None) -> RequestError | None:
+    """Why the enterprise cannot press for an answer on `sr` now (None: it can)."""
+    moment = moment or now()
+    if sr.status not in PRESSABLE:
+        return RequestError(_refused(sr, STEPS["press"]))
+    if sr.pressed_at is not None and moment < sr.pressed_at + press_interval():
+        again = sr.pressed_at + press_interval()
+        return PressTooSoon(
+            _("You pressed for an answer at %(at)s; you can press again from %(again)s.")
+            % {"at": _fmt(sr.pressed_at), "again": _fmt(again)},
+            int((again - moment).total_seconds()) + 1,
+        )
+    cal = calendar()
+    used = sla.elapsed_fraction(sr, cal, moment)
+    if used is None or sr.due_at is None:
+        return RequestError(
+            _("No deadline runs on this request now: you can press for an answer when one is near.")
+        )
+    if used < PRESS_FROM:
+        near = [at for mark, at in sla.mark_times(sr, cal) if mark.fraction == PRESS_FROM]
+        return RequestError(
+            _("The deadline is %(due)s: you can press for an answer from %(from)s.")
+            % {"due": _fmt(sr.due_at), "from": _fmt(near[0] if near else sr.due_at)}
+        )
+    return None
+
+
+def _press(change: Change, note: str = "") -> None:
+    from guanjia.accounts import ratelimit
+
+    sr, actor = change.obj, change.actor
+    note = _text(note, "note", required=False, limit=500)
+    moment = now()
+    refusal = press_refusal(sr, moment)
+    if refusal is not None:
+        raise refusal
+    if actor is not None:
+        verdict = ratelimit.hit("request_press", f"user:{actor.pk}")
+        if not verdict.allowed:
+            raise PressTooSoon(ratelimit.message(verdict), verdict.retry_after)
+    sr.press_count += 1
+    sr.pressed_at = moment
+    late = sr.due_at is not None and moment > sr.due_at
+    change.at, change.note, change.opts["reschedule"] = moment, note, False
+    change.data = {"count": sr.press_count, "late": late}
+    _notice(
+        change,
+        lambda: {sr.assignee, sr.steward, *leaders_in_charge(sr)},
+        "pressed",
+        lambda: (
+            _(
+                "Request %(number)s: the enterprise presses for an answer (%(count)s times); due %(due)s"
+            )
+            % {"number": sr.number, "count": sr.press_count, "due": _fmt(sr.due_at)}
+        ),
+        body=note,
+        about=EventKind.PRESS,
+        quotes_note=True,
+    )
+
+
+def press(sr: ServiceRequest, actor: User | None, note: str = "") -> ServiceRequest:
+    """催办: the enterprise presses for an answer on a late or nearly late request."""
+    return run(STEPS, "press", sr, actor, note=note).obj
 
 
 def _withdraw(change: Change, reason: str = "") -> None:
@@ -1109,6 +1258,8 @@ def supervise(sr: ServiceRequest, actor: User | None, note: str) -> ServiceReque
 
 S = Status
 OPEN = frozenset(OPEN_STATUSES)
+# Where the enterprise may press: open, and not waiting on the enterprise itself.
+PRESSABLE = OPEN - {S.AWAITING_INFO}
 NOTE = F("note")
 STEPS = StepTable(
     model=ServiceRequest,
@@ -1269,13 +1420,13 @@ STEPS = StepTable(
             done=gettext_lazy("Thank you for rating the answer."),
         ),
         Step(
-            "revisit",
+            "revisit",  # owed before closing when rated 不满意; any time after closing
             gettext_lazy("revisit"),
-            frozenset({S.CLOSED}),
+            frozenset({S.REPLIED, S.CLOSED}),
             None,
             _revisit,
             may=access.is_dispatcher,
-            fields=(NOTE,),
+            fields=(F("channel", required=True), F("outcome", required=True), NOTE),
             done=gettext_lazy("Revisit recorded."),
         ),
         Step(
@@ -1331,6 +1482,16 @@ STEPS = StepTable(
             fields=(NOTE,),
             done=gettext_lazy("Supervision recorded; the holder has been told."),
         ),
+        Step(
+            "press",  # 催办, when a deadline is near or passed (`press_refusal`)
+            gettext_lazy("press for an answer"),
+            PRESSABLE,
+            None,
+            _press,
+            may=access.is_own_enterprise,
+            fields=(NOTE,),
+            done=gettext_lazy("Your steward and the handler have been pressed for an answer."),
+        ),
     ],
 )
 
@@ -1343,8 +1504,13 @@ STEP_EVENTS: dict[str, str] = {step.name: step.kind for step in STEPS if step.ev
 
 
 def allowed_steps(user: User, sr: ServiceRequest) -> list[str]:
-    """The steps this user may take on this request now (the buttons the page shows)."""
-    return [step.name for step in STEPS.allowed(user, sr)]
+    """The steps this user may take on this request now (the buttons the page shows); 催办
+    only once the deadline is near and not pressed within the interval."""
+    return [
+        step.name
+        for step in STEPS.allowed(user, sr)
+        if step.name != "press" or press_refusal(sr) is None
+    ]
 
 
 # What usually comes next at each status, best first: the page shows the first one or two
@@ -1383,6 +1549,9 @@ def next_steps(sr: ServiceRequest, user: User, at: dt.datetime | None = None) ->
     wanted = list(NEXT.get(sr.status, ()))
     if sr.status == S.CLOSED and not sr.revisit_required:
         wanted.remove("revisit")
+    if sr.status == S.REPLIED and sr.revisit_required:  # closing waits for the revisit
+        wanted.insert(wanted.index("close"), "revisit")
+    wanted.append("press")  # the enterprise's 催办, when its deadline is near
     if sr.rating:
         wanted = [name for name in wanted if name != "rate"]
     if "decide_extension" in allowed:

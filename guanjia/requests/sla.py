@@ -77,7 +77,8 @@ def reopen_days(sr: ServiceRequest) -> Decimal:
 
 
 def revisit_days() -> Decimal:
-    """Working days after closing by which the revisit of a reopened request is due."""
+    """Working days after the reopened request's new answer (or its closing by the
+    enterprise's rating) by which its revisit is due."""
     return _decimal_setting("GUANJIA_REVISIT_DAYS") or Decimal(2)
 
 
@@ -158,8 +159,13 @@ def reschedule(
     done = done or set()
     if sr.intake_hours and sr.intake_hours > 0 and sr.submitted_at:
         sr.intake_due_at = cal.add(sr.submitted_at, _intake_minutes(sr))
-    if sr.revisit_required and sr.closed_at and sr.status == Status.CLOSED:
-        sr.revisit_due_at = cal.add_days(sr.closed_at, float(revisit_days()))
+    # The revisit owed after a 不满意 reopening: due a set time after the new answer (it must
+    # come before closing), or after the closing when the enterprise's own rating closed it.
+    owed_from = {str(Status.REPLIED): sr.replied_at, str(Status.CLOSED): sr.closed_at}.get(
+        sr.status
+    )
+    if sr.revisit_required and owed_from:
+        sr.revisit_due_at = cal.add_days(owed_from, float(revisit_days()))
     if sr.sign_started_at and sr.signed_at is None:
         sr.sign_due_at = cal.add_days(sr.sign_started_at, float(sr.sign_days))
     if sr.clock_started_at and sr.status != Status.AWAITING_INFO:

@@ -35,6 +35,8 @@ from .models import (
     Extension,
     ExtensionStatus,
     RequestEvent,
+    RevisitChannel,
+    RevisitOutcome,
     ServiceRequest,
     Source,
 )
@@ -166,8 +168,19 @@ def detail(
         )
     is_enterprise = access.is_enterprise_contact(user)
     answering = {"reply", "accept_reply"} & set(steps)
+    # 催办: why the enterprise cannot press now (the deadline is not near, or it pressed lately).
+    refusal = (
+        services.press_refusal(sr, now)
+        if "press" not in steps
+        and services.STEPS["press"].allows(user, sr)
+        and sr.status in services.PRESSABLE
+        else None
+    )
     context = {
         "sr": sr,
+        "press_note": " ".join(refusal.messages) if refusal is not None else "",
+        "revisit_channels": RevisitChannel.choices,
+        "revisit_outcomes": RevisitOutcome.choices,
         "events": events,
         "files": sr.attachments.filter(event__isnull=True),
         "steps": steps,

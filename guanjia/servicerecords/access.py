@@ -128,6 +128,12 @@ def figures_scope(user: User) -> str:
     return "all" if region_path(user) is None else "area"
 
 
+def may_read_log(user: User) -> bool:
+    """Whether the user reads the stewards' service log (the list and its export): staff.
+    An enterprise's contacts are served; the log of it is the bureau's own."""
+    return bool(user.is_authenticated) and user.role != Role.ENTERPRISE
+
+
 def may_open(user: User) -> bool:
     """Whether the menu shows the services: not for enterprise contacts (they see a service
     on their own pages) nor department handlers (they see none)."""

@@ -58,6 +58,8 @@ def _filtered(request: AuthedRequest) -> tuple[RecordFilterForm, QuerySet[Servic
 @require_GET
 def record_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
+    if not access.may_read_log(user):
+        raise PermissionDenied("the stewards' own log")
     form, qs = _filtered(request)
     page = paginate(
         request, qs.select_related("steward", "enterprise", "project", "region", "request")
@@ -81,6 +83,8 @@ def record_list(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def export(request: AuthedRequest) -> FileResponse:
     """The list as the user sees it, filters and sort kept, as an .xlsx download."""
+    if not access.may_read_log(request.user):
+        raise PermissionDenied("the stewards' own log")
     _form, qs = _filtered(request)
     target = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
     exporters.export_records(qs, target)

@@ -150,19 +150,20 @@ def test_a_project_page_shows_facts_timeline_and_history_and_takes_a_stage_move(
     assert Project.objects.get(pk=ledger["wind"].pk).stage == Stage.REGISTERED
 
 
-def test_an_enterprise_contact_sees_only_their_own_enterprises_project(page, shot, ledger):
+def test_an_enterprise_contact_follows_its_own_project_not_the_ledger(page, shot, ledger):
     log_in(page, "t_enterprise")
 
     assert page.url.endswith("/requests/")  # an enterprise contact starts at the direct line
-    page.goto("/projects/")
-    expect(page.locator("#ledger-summary .count")).to_have_text("1")
-    assert names(page) == ["颜料扩产项目"]
-    assert column(page, 2) == ["锦州测试自有企业有限公司"]
-    expect(page.locator("#ledger-results")).not_to_contain_text("黑山400MW风电项目")
-    # Nothing to write with: no new project, no import.
-    expect(page.get_by_role("link", name=tr("New project"))).to_have_count(0)
+    # The ledger is the bureau's list: not in its menu, refused at its address.
+    expect(page.locator("nav.mainnav")).not_to_contain_text(tr("Project ledger"))
     expect(page.locator("nav.mainnav")).not_to_contain_text(tr("Import"))
-    shot(page, "ledger-enterprise-contact")
+    assert page.goto("/projects/").status == 403
+    # Its own project, from its company page.
+    page.goto(f"/enterprises/{ledger['own'].enterprise_id}/")
+    page.get_by_role("link", name="颜料扩产项目").click()
+    expect(page.locator("h1")).to_contain_text("颜料扩产项目")
+    expect(page.get_by_role("link", name=tr("Edit"))).to_have_count(0)
+    shot(page, "project-enterprise-contact")
 
     response = page.goto(f"/projects/{ledger['wind'].pk}/")
     assert response.status == 404

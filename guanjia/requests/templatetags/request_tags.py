@@ -56,7 +56,7 @@ def clock(clock: Any) -> str:
 
 
 @register.simple_tag
-def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
+def queue_row(sr: Any, clock_: Any, show_enterprise: bool, staff: bool = True) -> str:
     """One queue row. Built in Python: a queue page draws 25 of these and the template
     engine's per-node cost made it the page's slowest part (see bench/requests.py)."""
     from django.urls import reverse
@@ -66,10 +66,13 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
 
     link = reverse("requests:detail", args=[sr.pk])
     tags = []
-    if sr.escalation_level:
-        tags.append(("late", _("Escalated")))
-    if sr.supervised:
-        tags.append(("warn", _("Supervised")))
+    if staff:  # the bureau's handling is not the enterprise's to read
+        if sr.escalation_level:
+            tags.append(("late", _("Escalated")))
+        if sr.supervised:
+            tags.append(("warn", _("Supervised")))
+        if sr.press_count:  # 催办: the enterprise is waiting
+            tags.append(("late pressed", _("Pressed ×%(n)s") % {"n": sr.press_count}))
     if sr.reopen_count:
         tags.append(("", _("Reopened")))
     what = sr.category.name
