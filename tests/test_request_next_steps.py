@@ -106,11 +106,18 @@ def _replied(world):
     return services.reply(sr, world["handler"], "规划条件已出具")
 
 
+def _replied_unsatisfied(world):
+    sr = _replied(world)
+    services.rate(sr, world["enterprise"], "unsatisfied", "没有解决")
+    return services.reply(sr, world["handler"], "已重新办理")
+
+
 def _reopened_closed(world):
     sr = _replied(world)
     services.rate(sr, world["enterprise"], "unsatisfied", "没有解决")
     sr = services.reply(sr, world["handler"], "已重新办理")
-    return services.close(sr, world["own_steward"])
+    # The enterprise's satisfied rating closes it; the revisit after its 不满意 is still owed.
+    return services.rate(sr, world["enterprise"], "satisfied", "")
 
 
 def _extension_asked(world):
@@ -129,7 +136,7 @@ NEXT_STEPS = [
     (_submitted, "own_steward", ["accept_reply", "dispatch"], {"accept", "merge", "note"}),
     (_submitted, "official", ["dispatch", "accept"], {"merge", "note", "supervise"}),
     (_submitted, "admin", ["dispatch", "accept"], {"merge"}),
-    (_submitted, "enterprise", [], {"withdraw"}),
+    (_submitted, "enterprise", ["press"], {"withdraw"}),  # long past its intake limit
     (_submitted, "handler", [], set()),
     (_submitted, "leader", [], {"supervise"}),
     (_dispatched, "handler", ["sign"], {"bounce", "transfer"}),
@@ -141,6 +148,7 @@ NEXT_STEPS = [
     (_bounced, "own_steward", ["arbitrate"], {"merge"}),
     (_replied, "enterprise", ["rate"], set()),
     (_replied, "own_steward", ["close"], {"note"}),
+    (_replied_unsatisfied, "own_steward", ["revisit", "close"], {"note"}),
     (_reopened_closed, "own_steward", ["revisit"], {"internal_note"}),
     (_reopened_closed, "enterprise", [], set()),
     (_extension_asked, "official", ["decide_extension"], {"supervise"}),
