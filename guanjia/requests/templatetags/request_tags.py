@@ -56,7 +56,7 @@ def clock(clock: Any) -> str:
 
 
 @register.simple_tag
-def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
+def queue_row(sr: Any, clock_: Any, show_enterprise: bool, selectable: bool = False) -> str:
     """One queue row. Built in Python: a queue page draws 25 of these and the template
     engine's per-node cost made it the page's slowest part (see bench/requests.py)."""
     from django.urls import reverse
@@ -72,6 +72,8 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
         tags.append(("warn", _("Supervised")))
     if sr.reopen_count:
         tags.append(("", _("Reopened")))
+    if sr.assignee_id is None and sr.department_id and sr.status == "dispatched":
+        tags.append(("warn", _("To claim")))
     what = sr.category.name
     if sr.priority != "general":
         what += " · " + str(sr.get_priority_display())
@@ -84,8 +86,19 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
         format_html('<br><span class="muted">{}</span>', sr.department) if sr.department else ""
     )
     due = timezone.localtime(sr.due_at).strftime("%Y-%m-%d %H:%M") if sr.due_at else "—"
+    # The bulk form's boxes (`form="bulk"`: they belong to it, not to the filters).
+    pick = (
+        format_html(
+            '<td class="pick"><input type="checkbox" name="ids" value="{}" form="bulk" '
+            'aria-label="{}"></td>',
+            sr.pk,
+            _("Select %(number)s") % {"number": sr.number},
+        )
+        if selectable
+        else ""
+    )
     return format_html(
-        '<tr class="row-{state}"><td data-label="{l_number}"><a href="{link}">{number}</a></td>'
+        '<tr class="row-{state}">{pick}<td data-label="{l_number}"><a href="{link}">{number}</a></td>'
         '<td data-label="{l_request}"><a href="{link}">{title}</a><br>'
         '<span class="muted">{what}</span> {tags}</td>{enterprise}'
         '<td data-label="{l_status}"><span class="tag status-{status}">{status_name}</span></td>'
@@ -93,6 +106,7 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool) -> str:
         '<td data-label="{l_due}" class="date">{due}</td>'
         '<td data-label="{l_left}">{clock}</td></tr>',
         state=clock_.state,
+        pick=pick,
         link=link,
         number=sr.number,
         title=sr.title,
