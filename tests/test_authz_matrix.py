@@ -641,8 +641,9 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
     if template == "/buildings/{building_id}/reserve":  # the own (凌海) building, likewise
         until = str(today + dt.timedelta(days=30))
         return method, f"/buildings/{w['building'][0].pk}/reserve", {"until": until, field: value}
-    assert template == "/requests/{request_id}/steps/{step}" and field == "to_id", key
-    return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
+    assert template == "/requests/{request_id}/steps/{step}", key
+    assert field in ("to_id", "department_id"), key
+    return method, f"/requests/{own_sr.pk}/steps/dispatch", {field: value}
 
 
 def _written() -> tuple[int, ...]:

@@ -113,7 +113,7 @@ def test_a_department_handler_claims_a_request_from_the_department_queue(world):
     handler, colleague = world["handler"], world["colleague"]
     page = web(handler).get("/requests/?queue=unclaimed")
     assert page.status_code == 200 and sr.number in page.content.decode()
-    assert services.allowed_steps(handler, sr) == ["claim"]
+    assert services.allowed_steps(handler, sr) == ["claim", "bounce"]
 
     response = web(handler).post(f"/requests/{sr.pk}/step/claim/", {"note": "我来办"})
     assert response.status_code == 302
@@ -147,7 +147,9 @@ def test_the_department_queue_through_the_api(world):
 def test_dispatch_to_a_department_through_the_api_names_a_department_in_reach(world):
     sr = new_request(world)
     steward = world["linghai_steward"]
-    far = api(steward, "post", f"/{sr.pk}/steps/dispatch", {"department_id": world["heishan_dept"].pk})
+    far = api(
+        steward, "post", f"/{sr.pk}/steps/dispatch", {"department_id": world["heishan_dept"].pk}
+    )
     assert far.status_code == 422 and far.json()["errors"][0]["field"] == "department_id"
     neither = api(steward, "post", f"/{sr.pk}/steps/dispatch", {"note": "x"})
     assert neither.status_code == 422
@@ -160,7 +162,11 @@ def test_dispatch_to_a_department_tells_its_handlers(world, django_capture_on_co
     from guanjia.notifications.models import Notification
 
     sr = to_department(world)
-    told = set(Notification.objects.filter(kind="request.dispatched").values_list("recipient__username", flat=True))
+    told = set(
+        Notification.objects.filter(kind="request.dispatched").values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert told == {"t_handler", "h_colleague", "d_head"}
     assert sr.events.get(kind="dispatch").data["department_id"] == world["department"].pk
 
@@ -171,10 +177,22 @@ def test_transfer_to_another_department_queue(world):
     services.transfer(sr, world["handler"], None, "属发改委职责", department=world["fgw"])
     sr.refresh_from_db()
     assert sr.status == Status.DISPATCHED and sr.assignee is None and sr.department == world["fgw"]
-    assert services.allowed_steps(world["fgw_handler"], sr) == ["claim"]
+    assert services.allowed_steps(world["fgw_handler"], sr) == ["claim", "bounce"]
     services.claim(sr, world["fgw_handler"])
     sr.refresh_from_db()
     assert sr.assignee == world["fgw_handler"]
+
+
+def test_a_department_bounces_an_unclaimed_request_and_the_dispatcher_arbitrates(world):
+    sr = to_department(world)
+    services.bounce(sr, world["colleague"], "不属自然资源局职责")
+    sr.refresh_from_db()
+    assert sr.status == Status.BOUNCED and sr.bounce_reason == "不属自然资源局职责"
+    services.arbitrate(sr, world["linghai_steward"], upheld=False, note="属贵局职责")
+    sr.refresh_from_db()
+    assert sr.status == Status.DISPATCHED and sr.assignee is None
+    assert sr.department == world["department"]
+    services.claim(sr, world["colleague"])
 
 
 def test_unclaimed_department_request_escalates_to_the_department_head(world):
@@ -325,7 +343,7 @@ def test_the_picker_groups_people_and_queues_and_suggests_the_usual_handler(worl
         services.sign(past, world["colleague"])
     sr = new_request(world)
     page = web(steward).get(f"/requests/{sr.pk}/").content.decode()
-    assert '<optgroup label="Suggested"><option value="%d" selected>' % world["colleague"].pk in page
+    assert f'<optgroup label="Suggested"><option value="{world["colleague"].pk}" selected>' in page
     assert 'optgroup label="Department queues (to claim)"' in page
     assert f'value="dept:{world["department"].pk}"' in page
     assert "黑山县自然资源局" not in page  # another county's department is not offered

@@ -135,9 +135,7 @@ def picker_groups(
     default = chosen or (suggested[0][0] if suggested else "")
     groups: list[tuple[str, list[tuple[str, str, bool]]]] = []
     if suggested:
-        groups.append(
-            (str(_("Suggested")), [(v, label, v == default) for v, label in suggested])
-        )
+        groups.append((str(_("Suggested")), [(v, label, v == default) for v, label in suggested]))
         default = chosen  # selected once, in the suggestions
     queues = [
         (f"{DEPARTMENT_PREFIX}{d.pk}", f"{d.name} · {d.region.name}", False) for d in departments

@@ -108,9 +108,9 @@ class QueueFilter:
         elif self.queue == "assisting":
             qs = qs.filter(
                 open_only,
-                pk__in=RequestPart.objects.filter(
-                    handler=user, status__in=OPEN_PARTS
-                ).values("request_id"),
+                pk__in=RequestPart.objects.filter(handler=user, status__in=OPEN_PARTS).values(
+                    "request_id"
+                ),
             )
         elif self.queue == "area":
             qs = qs.filter(open_only)

@@ -512,11 +512,13 @@ def _dispatch(
         lambda: _routed_to(sr),
         "dispatched",
         lambda: (
-            _("Request %(number)s is yours: sign for it by %(due)s")
-            if sr.assignee
-            else _("Request %(number)s is in your department's queue: claim it by %(due)s")
-        )
-        % {"number": sr.number, "due": _fmt(sr.sign_due_at)},
+            (
+                _("Request %(number)s is yours: sign for it by %(due)s")
+                if sr.assignee
+                else _("Request %(number)s is in your department's queue: claim it by %(due)s")
+            )
+            % {"number": sr.number, "due": _fmt(sr.sign_due_at)}
+        ),
         body=note,
         about=EventKind.DISPATCH,
         quotes_note=True,
@@ -534,9 +536,7 @@ def dispatch(
 ) -> ServiceRequest:
     """派单: sent to the one who will handle it, or to a department's queue, where one of
     its handlers claims it (认领). The service clock starts here."""
-    return run(
-        STEPS, "dispatch", sr, actor, to=to, note=note, at=at, department=department
-    ).obj
+    return run(STEPS, "dispatch", sr, actor, to=to, note=note, at=at, department=department).obj
 
 
 def _who(user: User) -> dict[str, Any]:
@@ -612,9 +612,7 @@ def _part_of(change: Change) -> RequestPart:
 def _save_part(change: Change, part: RequestPart, before: dict[str, Any]) -> None:
     part.full_clean()
     part.save()
-    steps.insert(
-        entry(change.actor, AuditAction.UPDATE, part, before=before, after=snapshot(part))
-    )
+    steps.insert(entry(change.actor, AuditAction.UPDATE, part, before=before, after=snapshot(part)))
     change.data = {"part_id": part.pk, "to": str(part.handler), "ask": part.ask}
     change.opts["reschedule"] = False
 
@@ -769,11 +767,13 @@ def _transfer(
         lambda: _routed_to(sr),
         "dispatched",
         lambda: (
-            _("Request %(number)s was transferred to you: sign for it by %(due)s")
-            if sr.assignee
-            else _("Request %(number)s is in your department's queue: claim it by %(due)s")
-        )
-        % {"number": sr.number, "due": _fmt(sr.sign_due_at)},
+            (
+                _("Request %(number)s was transferred to you: sign for it by %(due)s")
+                if sr.assignee
+                else _("Request %(number)s is in your department's queue: claim it by %(due)s")
+            )
+            % {"number": sr.number, "due": _fmt(sr.sign_due_at)}
+        ),
         body=note,
         about=EventKind.TRANSFER,
         quotes_note=True,
@@ -1296,7 +1296,7 @@ STEPS = StepTable(
             frozenset({S.DISPATCHED, S.HANDLING}),
             S.BOUNCED,
             _bounce,
-            may=access.is_assignee,
+            may=access.any_of(access.is_assignee, access.can_claim),  # a queue's handler too
             fields=(F("reason"),),
             done=gettext_lazy("Bounced; the dispatcher will decide."),
         ),
@@ -1530,7 +1530,9 @@ def take_many(
         except ReferenceOutOfScope:
             refused.append((sr, _("It cannot go there: outside the request's area.")))
         except PermissionDenied:
-            refused.append((sr, _("You may not “%(step)s” this request.") % {"step": STEPS[step].label}))
+            refused.append(
+                (sr, _("You may not “%(step)s” this request.") % {"step": STEPS[step].label})
+            )
         except ValidationError as exc:
             refused.append((sr, " ".join(str(m) for m in exc.messages)))
     return done, refused

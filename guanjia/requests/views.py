@@ -189,9 +189,7 @@ def detail(
         "escalations": [] if is_enterprise else list(sr.escalations.prefetch_related("recipients")),
         "assign_form": assign_form,
         "picker": _picker(assign_form, sr, posted) if assign_form else [],
-        "people_picker": _picker(assign_form, sr, posted, people_only=True)
-        if assign_form
-        else [],
+        "people_picker": _picker(assign_form, sr, posted, people_only=True) if assign_form else [],
         "parts": [] if is_enterprise else list(sr.parts.select_related("handler", "department")),
         "ratings": RATING_CHOICES,
         "errors": errors or {},
@@ -336,9 +334,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the requests to act on."))
         return redirect("requests:queue")
     if len(ids) > services.BULK_MAX:
-        messages.error(
-            request, _("At most %(n)s requests at once.") % {"n": services.BULK_MAX}
-        )
+        messages.error(request, _("At most %(n)s requests at once.") % {"n": services.BULK_MAX})
         return redirect("requests:queue")
     found = access.requests_for(user).select_related("region", "category").in_bulk(ids)
     fields: dict[str, Any] = {"note": request.POST.get("note", "")[:500]}
@@ -349,7 +345,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose who takes the requests."))
             return redirect("requests:queue")
         fields |= {"to": None, "department": None} | target
-    done, refused = services.take_many(action, [found[pk] for pk in ids if pk in found], user, **fields)
+    done, refused = services.take_many(
+        action, [found[pk] for pk in ids if pk in found], user, **fields
+    )
     context = {
         "action": services.STEP_LABELS[action],
         "done": done,
