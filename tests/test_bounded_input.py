@@ -55,6 +55,7 @@ TEXT_LIMITS = {
     "requests.ServiceRequest.text": bounds.TEXT_MAX,
     "requests.ServiceRequest.answer": bounds.TEXT_MAX,
     "requests.RequestEvent.note": bounds.TEXT_MAX,
+    "requests.RequestPart.answer": bounds.TEXT_MAX,
     "servicerecords.ServiceRecord.summary": bounds.TEXT_MAX,
     "notifications.Notification.body": bounds.TEXT_MAX,
     "notifications.Notification.email_error": bounds.ERROR_MAX,
