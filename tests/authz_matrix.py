@@ -143,6 +143,8 @@ WEB: dict[str, WebRow] = {
     "requests:queue": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
     "requests:new": R("", "L 200 200 403 200 403 200", "L 200 200 403 200 403 200"),
     "requests:export": R("", "L 200 200 200 200 200 200", "L 200 200 200 200 200 200"),
+    # an empty POST names no action: refused; each ticked request is checked by its step
+    "requests:bulk": R("", "L 405 405 405 405 405 405", "L 403 403 403 403 403 403"),
     "requests:import": R("", "L 403 403 403 200 403 200", "L 403 403 403 200 403 200"),
     "requests:import_job": R("pk=requests import job", "L 403 403 403 200 403 200", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404", "L 405 405 405 405 405 405"),
     "requests:import_progress": R("pk=requests import job", "L 403 403 403 200 403 200", "L 405 405 405 405 405 405", "L 403 403 403 404 403 404", "L 405 405 405 405 405 405"),
@@ -539,6 +541,8 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "web guanjia.requests.forms.SubmitForm.project": ("project", "ok ok ok", "ok no ok"),
     "web guanjia.requests.forms.SubmitForm.category": ("public: the request categories", "", ""),
     "web guanjia.requests.forms.AssignForm.to": ("assignee", "ok ok ok", "no no no"),
+    # a department's queue of the request's area or above (the own request is in 凌海)
+    "web guanjia.requests.forms.AssignForm.department": ("department", "ok ok ok", "no no no"),
     "web guanjia.requests.views.InviteForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
     "web guanjia.servicerecords.forms.RecordForm.steward": ("steward", "- ok ok", "- no ok"),
     "web guanjia.servicerecords.forms.RecordForm.enterprise": ("enterprise", "ok ok ok", "no no ok"),
@@ -636,6 +640,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     # merge: a duplicate of the own enterprise into its own request; another enterprise's
     # request is refused as one that does not exist, whoever sees it
     "api POST /requests/{request_id}/steps/{step} into_id": ("request", "ok ok ok", "no no no"),
+    "api POST /requests/{request_id}/steps/{step} department_id": ("department", "ok ok ok", "no no no"),
     "api POST /requests/{request_id}/steps/{step} extension_id": ("public: an extension of the request itself (looked up among its own)", "", ""),
     # Open311 is the enterprise contacts' (a 4th element names the roles played instead)
     "open311 POST requests attribute[project_id]": ("contact project", "ok", "no", "enterprise"),

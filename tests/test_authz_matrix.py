@@ -644,8 +644,8 @@ def _api_request(key: str, w: dict[str, Any], pk: Any, users: dict) -> tuple[str
     assert template == "/requests/{request_id}/steps/{step}", key
     if field == "into_id":  # merging a duplicate of the own enterprise (made by `send`)
         return method, f"/requests/{w['_duplicate'].pk}/steps/merge", {"into_id": value}
-    assert field == "to_id", key
-    return method, f"/requests/{own_sr.pk}/steps/dispatch", {"to_id": value}
+    assert field in ("to_id", "department_id"), key
+    return method, f"/requests/{own_sr.pk}/steps/dispatch", {field: value}
 
 
 def _written() -> tuple[int, ...]:

@@ -57,6 +57,7 @@ TEXT_LIMITS = {
     "requests.RequestEvent.note": bounds.TEXT_MAX,
     "requests.ReplyTemplate.text": bounds.TEXT_MAX,
     "requests.Revisit.answer": bounds.NOTE_MAX,
+    "requests.RequestPart.answer": bounds.TEXT_MAX,
     "servicerecords.ServiceRecord.summary": bounds.TEXT_MAX,
     "notifications.Notification.body": bounds.TEXT_MAX,
     "notifications.Notification.email_error": bounds.ERROR_MAX,

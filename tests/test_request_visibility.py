@@ -80,6 +80,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "merge": (E, E),  # on a duplicate: "merged into ZT…", with the note to the enterprise
     "merged_in": (E, E),  # on the request that takes a duplicate in
     "press": (E, E),  # the enterprise's own 催办 and its words
+    "claim": (E, S),  # claimed from a department's queue: a sign-for
+    "assist": (S, S),  # co-handling (协办) is the government's inside work
+    "part_sign": (S, S),
+    "part_reply": (S, S),
+    "part_decline": (S, S),
 }
 # Kinds whose text is news of progress: Open311's status_notes and the export's column.
 PROGRESS = {"ask_info", "note", "internal_note", "reply", "close", "revisit", "withdraw", "merge"}
@@ -242,6 +247,27 @@ def walk(people, after: Callable[[Walk, str, list[RequestEvent]], None] | None =
         "arbitrate",
         lambda: services.arbitrate(sr_(), p["steward"], upheld=False, note=internal("arbitrate")),
     )
+
+    # Co-handling: the lead (handler2) asks two assistants; one answers, one declines. Then
+    # the lead sends it to their department's queue, and claims it back.
+    step("assist", lambda: services.assist(sr_(), p["handler2"], p["handler"], internal("assist")))
+    step("part_sign", lambda: services.sign_part(sr_(), p["handler"], internal("part_sign")))
+    step("part_reply", lambda: services.reply_part(sr_(), p["handler"], internal("part_reply")))
+    step(
+        "assist-2",
+        lambda: services.assist(sr_(), p["handler2"], p["steward"], internal("assist-2")),
+    )
+    step(
+        "part_decline",
+        lambda: services.decline_part(sr_(), p["steward"], internal("part_decline")),
+    )
+    step(
+        "transfer-2",
+        lambda: services.transfer(
+            sr_(), p["handler2"], None, internal("transfer-2"), department=p["handler"].department
+        ),
+    )
+    step("claim", lambda: services.claim(sr_(), p["handler2"], internal("claim")))
 
     def internal_note() -> None:
         event = services.add_internal_note(sr_(), p["steward"], internal("internal_note"))
@@ -428,6 +454,10 @@ TOLD_WITH_TEXT = {
     ("reopen", "official"),
     ("remind", "handler"),
     ("escalate", "official"),
+    ("assist", "handler"),
+    ("part_reply", "handler2"),
+    ("part_decline", "handler2"),
+    ("transfer", "handler"),  # to the department's queue: its handlers
 }
 
 

@@ -83,7 +83,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedAdmin):
-    list_display = ["name", "region"]
+    list_display = ["name", "region", "head"]
+    raw_id_fields = ["head"]  # 负责人: hears when the department's queue is not worked
 
 
 @admin.register(ApiToken)

@@ -32,6 +32,15 @@ class Department(models.Model):
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
+    # 负责人: who hears when the department's queue is not worked (unclaimed requests).
+    head = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("head of department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("department")

@@ -24,9 +24,10 @@ from guanjia.accounts.models import Role, User
 from guanjia.core.bounds import text_limit
 from guanjia.core.steps import check as check_step
 from guanjia.enterprises.models import Enterprise
-from guanjia.requests import access, services
+from guanjia.requests import access, queue, services
 from guanjia.requests.models import (
     INTERNAL_EVENTS,
+    OPEN_PARTS,
     OPEN_STATUSES,
     Attachment,
     Audience,
@@ -34,9 +35,11 @@ from guanjia.requests.models import (
     EventKind,
     Extension,
     ExtensionStatus,
+    PartStatus,
     Priority,
     Rating,
     RequestEvent,
+    RequestPart,
     RevisitChannel,
     RevisitOutcome,
     ServiceRequest,
@@ -74,6 +77,7 @@ RELATED = JOINED + PEOPLE
 FIELD_NAMES = {
     "to": "to_id",
     "into": "into_id",
+    "department": "department_id",
     "project": "project_id",
     "enterprise": "enterprise_id",
 }
@@ -160,6 +164,19 @@ class TimelineEventOut(Schema):
     note_internal: bool = Field(description="the enterprise does not read this entry's note")
 
 
+class PartOut(Schema):
+    id: int
+    handler: UserRef | None = Field(description="the assisting handler (协办)")
+    department: DepartmentRef | None
+    ask: str = Field(description="what the lead asked of them")
+    status: PartStatus
+    asked_at: dt.datetime
+    signed_at: dt.datetime | None
+    answer: str
+    answered_at: dt.datetime | None
+    decline_reason: str
+
+
 class ExtensionOut(Schema):
     id: int
     days: str = Field(description="working days, a decimal string")
@@ -216,6 +233,9 @@ class RequestOut(RequestItem):
     allowed_steps: list[str] = Field(description="the steps the caller may take now")
     events: list[TimelineEventOut] = Field(description="the timeline, oldest first")
     extensions: list[ExtensionOut] = Field(description="empty for enterprise contacts")
+    parts: list[PartOut] = Field(
+        description="co-handling (协办): the assistants' parts; empty for enterprise contacts"
+    )
     attachments: list[AttachmentOut]
 
 
@@ -230,6 +250,11 @@ class RequestFilters(Page):
     ] = Field(None, description="a status, or open / closed")
     category: str = Field("", pattern=r"^$|^[-\w]{1,40}$", description="a category's code or id")
     q: Text = Field("", max_length=100, description="part of the number or the title")
+    queue: Literal["", "unclaimed", "assisting"] = Field(
+        "",
+        description="unclaimed: the caller's department queue (dispatched to the department, "
+        "nobody claimed yet); assisting: requests where the caller has an open part (协办)",
+    )
 
 
 class RequestCreate(Input):
@@ -248,7 +273,13 @@ class RequestCreate(Input):
 
 
 class StepIn(Input):
-    to_id: Id | None = Field(None, description="dispatch, transfer, arbitrate (upheld)")
+    to_id: Id | None = Field(None, description="dispatch, transfer, arbitrate (upheld), assist")
+    department_id: Id | None = Field(
+        None,
+        description="dispatch, transfer, arbitrate (upheld): to this department's queue "
+        "instead of a person (to_id)",
+    )
+    part: Text = Field("", max_length=500, description="assist: what the assistant is asked")
     upheld: bool | None = Field(None, description="arbitrate")
     note: Text = Field("", max_length=5000)
     answer: Text = Field("", max_length=5000, description="reply, accept_reply, give_info")
@@ -346,7 +377,27 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
         if staff
         else []
     )
+    parts = (
+        [
+            {
+                "id": p.pk,
+                "handler": user_ref(p.handler),
+                "department": _department(p.department),
+                "ask": p.ask,
+                "status": p.status,
+                "asked_at": p.asked_at,
+                "signed_at": p.signed_at,
+                "answer": p.answer,
+                "answered_at": p.answered_at,
+                "decline_reason": p.decline_reason,
+            }
+            for p in sr.parts.select_related("handler", "department")
+        ]
+        if staff
+        else []
+    )
     return request_item(sr, user) | {
+        "parts": parts,
         "text": sr.text,
         "submitted_by": user_ref(sr.submitted_by),
         "answer": sr.answer,
@@ -462,6 +513,14 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
     """Requests the caller may see, newest first, with the filtered set's count."""
     user = caller(request)
     qs = _filtered(access.requests_for(user), filters)
+    if filters.queue == "unclaimed":
+        qs = queue.unclaimed(qs, user)
+    elif filters.queue == "assisting":
+        qs = qs.filter(
+            pk__in=RequestPart.objects.filter(handler=user, status__in=OPEN_PARTS).values(
+                "request_id"
+            )
+        )
     # The page's keys first, then its rows by key: one query joining all eight relations
     # under the sort and the limit cost PostgreSQL ~45 ms of planning per call.
     ids = page(qs.order_by("-submitted_at", "-id").values_list("pk", flat=True), filters.limit,
@@ -565,6 +624,8 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
         elif field.name == "into":  # only another of the enterprise's requests (as the page)
             qs = access.merge_candidates(user, sr)
             value = reference(user, "request", value, "into_id", qs=qs)
+        elif field.name == "department":
+            value = reference(user, "request_department", value, "department_id", request=sr)
         elif field.name == "extension":
             value = _extension(sr, value)
         elif field.name in ("upheld", "approve"):
@@ -583,8 +644,12 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
     """Take one step of the loop; the body carries that step's fields.
 
     Steps and their fields: accept (note), accept_reply (answer: the request's own steward
-    accepts and answers it at once, no department needed), dispatch (to_id, note), sign (note), transfer
-    (to_id, note), bounce (reason), arbitrate (upheld, note, to_id when upheld), ask_info
+    accepts and answers it at once, no department needed), dispatch (to_id or department_id,
+    note), sign (note), claim (note: a handler takes it from their department's queue),
+    transfer (to_id or department_id, note), bounce (reason), arbitrate (upheld, note, to_id
+    or department_id when upheld), assist (to_id, part: the lead asks someone's assistance,
+    协办), sign_part (note), reply_part (answer), decline_part (reason): the assistant's own
+    part, ask_info
     (question), give_info (answer), note (note), internal_note (note: staff only, never shown
     to the enterprise), reply (answer), close (note), rate (rating,
     comment), revisit (channel, outcome, note: what the enterprise said; owed before closing

@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from guanjia.accounts.models import Role, User
+from guanjia.accounts.models import Department, Role, User
 from guanjia.accounts.scope import region_path, region_q
 
-from .models import ServiceRequest
+from .models import OPEN_PARTS, RequestPart, ServiceRequest
 
 
 def visible_q(user: User) -> Q:
@@ -26,14 +26,20 @@ def visible_q(user: User) -> Q:
     if user.role == Role.LEADER:
         return region_q(user, "region") | Q(project__leader=user)
     if user.role == Role.HANDLER:
-        # A department sees what was sent to it, not the whole city's requests.
-        mine = Q(assignee=user)
+        # A department sees what was sent to it, not the whole city's requests; an assisting
+        # handler (协办) the requests they have a part in.
+        mine = Q(assignee=user) | _assisting_q(user)
         return mine | Q(department_id=user.department_id) if user.department_id else mine
     if user.role == Role.STEWARD:
-        return Q(steward=user) | Q(assignee=user)
+        return Q(steward=user) | Q(assignee=user) | _assisting_q(user)
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         return Q(enterprise_id=user.enterprise_id)
     return Q(pk__in=[])
+
+
+def _assisting_q(user: User) -> Q:
+    """Requests `user` has a part in (协办), open or done (they keep reading what they did)."""
+    return Q(pk__in=RequestPart.objects.filter(handler=user).values("request_id"))
 
 
 def requests_for(user: User) -> QuerySet[ServiceRequest]:
@@ -69,12 +75,25 @@ def assignable_people(user: User | None, request: ServiceRequest) -> QuerySet[Us
             role__in=ASSIGNABLE_ROLES,
             region__path__in=request.region.lineage,
         )
-        .select_related("department")
+        .select_related("department", "region")
         .order_by("role", "department__name", "username")
     )
 
 
 ASSIGNABLE_ROLES = (Role.STEWARD, Role.HANDLER, Role.AREA_OFFICIAL)
+
+
+def assignable_departments(user: User | None, request: ServiceRequest) -> QuerySet[Department]:
+    """The departments a request can be dispatched to (their queue): those of its area and
+    the areas above it, as for people (`assignable_people`)."""
+    return Department.objects.filter(region__path__in=request.region.lineage).select_related(
+        "region"
+    )
+
+
+def is_assignable_department(department: Department, request: ServiceRequest) -> bool:
+    """Whether `department` is one of `assignable_departments` for the request."""
+    return department.region.path in request.region.lineage
 
 
 def is_assignable(user: User, request: ServiceRequest) -> bool:
@@ -124,6 +143,47 @@ def merge_candidates(user: User, sr: ServiceRequest) -> QuerySet[ServiceRequest]
 
 def is_assignee(user: User, sr: ServiceRequest) -> bool:
     return sr.assignee_id is not None and sr.assignee_id == user.pk
+
+
+def can_claim(user: User, sr: ServiceRequest) -> bool:
+    """认领: a handler of the department a request was dispatched to, while nobody holds it."""
+    return bool(
+        sr.assignee_id is None
+        and sr.department_id is not None
+        and user.role == Role.HANDLER
+        and user.department_id == sr.department_id
+        and is_assignable(user, sr)
+    )
+
+
+def is_lead_or_dispatcher(user: User, sr: ServiceRequest) -> bool:
+    """Who asks for assistance (协办): the lead handler (主办) and the dispatchers."""
+    return is_assignee(user, sr) or is_dispatcher(user, sr)
+
+
+def open_part(user: User, sr: ServiceRequest) -> RequestPart | None:
+    """The user's open part (协办) of the request, if any."""
+    if user.role not in ASSIGNABLE_ROLES or sr.pk is None:
+        return None
+    return (
+        RequestPart.objects.filter(request=sr, handler=user, status__in=OPEN_PARTS)
+        .order_by("-asked_at")
+        .first()
+    )
+
+
+def has_part_to_sign(user: User, sr: ServiceRequest) -> bool:
+    part = open_part(user, sr)
+    return part is not None and part.signed_at is None
+
+
+def has_part_to_answer(user: User, sr: ServiceRequest) -> bool:
+    part = open_part(user, sr)
+    return part is not None and part.signed_at is not None
+
+
+def has_open_part(user: User, sr: ServiceRequest) -> bool:
+    return open_part(user, sr) is not None
 
 
 def is_area_lead(user: User, sr: ServiceRequest) -> bool:
@@ -192,6 +252,37 @@ def can_invite(user: User) -> bool:
         user.is_authenticated
         and (user.is_superuser or user.role in (Role.STEWARD, Role.AREA_OFFICIAL, Role.CITY_ADMIN))
     )
+
+
+def bulk_actions(user: User) -> list[str]:
+    """The queue's bulk actions a user is offered (each request is still checked by its step):
+    dispatchers dispatch and close; department handlers claim and close."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL, Role.STEWARD):
+        return ["dispatch", "close"]
+    if user.role == Role.HANDLER:
+        return ["claim", "close"] if user.department_id else ["close"]
+    return []
+
+
+def bulk_people(user: User) -> QuerySet[User]:
+    """Whom a dispatcher may pick in the queue's bulk dispatch: people a request of their
+    area can go to (each request then checks its own area: `is_assignable`)."""
+    from guanjia.accounts.scope import referenceable_people
+
+    return (
+        referenceable_people(user, *ASSIGNABLE_ROLES)
+        .select_related("department", "region")
+        .order_by("region__path", "department__name", "username")
+    )
+
+
+def bulk_departments(user: User) -> QuerySet[Department]:
+    """The departments' queues a dispatcher may pick in the queue's bulk dispatch."""
+    from guanjia.accounts.scope import referenceable_departments
+
+    return referenceable_departments(user).select_related("region").order_by("region__path", "name")
 
 
 def can_import(user: User) -> bool:

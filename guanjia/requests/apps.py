@@ -19,6 +19,7 @@ class RequestsConfig(AppConfig):
 
         REFERENCES.register(access.referenceable_requests, key="request")
         REFERENCES.register(access.assignable_people, key="assignee")
+        REFERENCES.register(access.assignable_departments, key="request_department")
         unavailable_forms.register(open311.unavailable_response, key="/open311/")
         register("requests", _("Direct line"), "requests:queue", access.may_open, order=50)
         jobs.register("requests", job_importer, "requests:import_job")

@@ -46,6 +46,22 @@ class People:
         return self.cache[key]
 
     def for_mark(self, sr: ServiceRequest, mark: sla.Mark) -> list[User]:
+        if sr.assignee_id is None and sr.department_id is not None:
+            return self.for_department(sr, mark)
+        return self.for_holder(sr, mark)
+
+    def for_department(self, sr: ServiceRequest, mark: sla.Mark) -> list[User]:
+        """A request waiting in a department's queue, unclaimed: its handlers are reminded;
+        an escalation reaches the department's head (负责人) as well as those above."""
+        if mark.level == 0:
+            return services.department_handlers(sr.department)
+        head = sr.department.head if sr.department else None
+        above = self.for_holder(sr, mark)
+        if head is None or not head.is_active:
+            return above
+        return [head, *[u for u in above if u.pk != head.pk]]
+
+    def for_holder(self, sr: ServiceRequest, mark: sla.Mark) -> list[User]:
         if mark.level == 1:  # the area's officials, else the city's bureau staff
             return self.nearest(sr, Role.AREA_OFFICIAL) or self.nearest(sr, Role.CITY_ADMIN)
         if mark.level == 2:  # the project's 包保领导, else the area's leaders
@@ -103,7 +119,7 @@ def _locked(qs: QuerySet[ServiceRequest], moment: dt.datetime) -> list[ServiceRe
     return list(
         qs.filter(next_mark_at__lte=moment)
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("region", "project__leader", "assignee", "steward")
+        .select_related("region", "project__leader", "assignee", "steward", "department__head")
     )
 
 

@@ -6,14 +6,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.accounts.models import User
+from guanjia.accounts.models import Department, User
 from guanjia.core.bounds import validate_name
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 
-from .access import assignable_people, is_enterprise_contact
+from .access import assignable_departments, assignable_people, is_enterprise_contact
 from .attachments import ACCEPT
 from .models import Category, Priority, Rating, ServiceRequest, Status
 
@@ -80,17 +80,78 @@ def assignees_for(sr: ServiceRequest) -> QuerySet[User]:
     return assignable_people(None, sr)
 
 
+# The picker's value for a department's queue: "dept:<id>" (a person is their id).
+DEPARTMENT_PREFIX = "dept:"
+
+
 class AssignForm(forms.Form):
-    to = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Send to"))
+    """Whom a request goes to: a person (`to`) or a department's queue (`department`). The
+    page shows both in one grouped select (`picker_groups`); a "dept:<id>" value is the
+    department."""
+
+    to = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Send to"), required=False)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label=_("Department queue"), required=False
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
-    def __init__(self, sr: ServiceRequest, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, sr: ServiceRequest, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None:
+            data = split_target(data)
+        super().__init__(data, *args, **kwargs)
         field = self.fields["to"]
         field.queryset = assignees_for(sr)  # type: ignore[attr-defined]
         field.label_from_instance = lambda u: (  # type: ignore[attr-defined]
             f"{u} · {u.department or u.get_role_display()}"
         )
+        self.fields["department"].queryset = assignable_departments(None, sr)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not data.get("to") and not data.get("department"):
+            raise forms.ValidationError(_("Choose who takes the request."))
+        return data
+
+
+def split_target(data: Any) -> dict[str, Any]:
+    """The posted "to" as the form's two fields: "dept:<id>" is a department's queue."""
+    picked = str(data.get("to") or "")
+    values = {key: data.get(key) for key in ("to", "department", "note") if key in data}
+    if picked.startswith(DEPARTMENT_PREFIX):
+        values["to"], values["department"] = "", picked.removeprefix(DEPARTMENT_PREFIX)
+    return values
+
+
+def picker_groups(
+    people: Any,
+    departments: Any,
+    *,
+    chosen: str = "",
+    suggested: list[tuple[str, str]] = (),  # type: ignore[assignment]
+) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """The "send to" select as <optgroup>s: the suggestions first, then the departments'
+    queues, then people grouped by area and department (or role). Each option is (value,
+    label, selected); without a posted choice the first suggestion is selected."""
+    default = chosen or (suggested[0][0] if suggested else "")
+    groups: list[tuple[str, list[tuple[str, str, bool]]]] = []
+    if suggested:
+        groups.append((str(_("Suggested")), [(v, label, v == default) for v, label in suggested]))
+        default = chosen  # selected once, in the suggestions
+    queues = [
+        (f"{DEPARTMENT_PREFIX}{d.pk}", f"{d.name} · {d.region.name}", False) for d in departments
+    ]
+    if queues:
+        queues = [(v, label, v == default) for v, label, _s in queues]
+        groups.append((str(_("Department queues (to claim)")), queues))
+    by_group: dict[str, list[tuple[str, str, bool]]] = {}
+    for u in people:
+        area = u.region.name if u.region_id and u.region else ""
+        unit = u.department.name if u.department_id and u.department else u.get_role_display()
+        by_group.setdefault(f"{area} · {unit}", []).append(
+            (str(u.pk), str(u), str(u.pk) == default)
+        )
+    groups += sorted(by_group.items())
+    return groups
 
 
 RATING_CHOICES = Rating.choices

@@ -378,6 +378,12 @@ class EventKind(models.TextChoices):
     MERGE = "merge", _("Merged into another request")
     MERGED_IN = "merged_in", _("A duplicate merged in")
     PRESS = "press", _("Pressed by the enterprise")
+    # Department queues and co-handling (主办 / 协办)
+    CLAIM = "claim", _("Claimed from the department queue")
+    ASSIST = "assist", _("Assistance asked for")
+    PART_SIGN = "part_sign", _("Part signed for")
+    PART_REPLY = "part_reply", _("Part answered")
+    PART_DECLINE = "part_decline", _("Part declined")
 
 
 class Audience(StrEnum):
@@ -437,6 +443,14 @@ TIMELINE: dict[str, Shown] = {
     EventKind.MERGED_IN: Shown(_E, _E),
     # The enterprise's own 催办 and its words: its contacts and the staff read both.
     EventKind.PRESS: Shown(_E, _E),
+    # Claiming from a department's queue is a sign-for: the enterprise sees that it happened.
+    EventKind.CLAIM: Shown(_E, _S),
+    # Co-handling (协办) is the government's inside work: the enterprise sees the lead's
+    # answer, not the assistants' parts.
+    EventKind.ASSIST: Shown(_S, _S),
+    EventKind.PART_SIGN: Shown(_S, _S),
+    EventKind.PART_REPLY: Shown(_S, _S),
+    EventKind.PART_DECLINE: Shown(_S, _S),
 }
 
 STAFF_ROLES = frozenset(
@@ -741,3 +755,72 @@ class ReplyTemplate(models.Model):
                     % {"names": ", ".join("{" + n + "}" for n in unknown)}
                 }
             )
+
+
+class PartStatus(models.TextChoices):
+    ASKED = "asked", _("Asked")  # waiting for the assistant's sign-for
+    SIGNED = "signed", _("Signed for")
+    ANSWERED = "answered", _("Answered")
+    DECLINED = "declined", _("Declined")
+
+
+OPEN_PARTS = [PartStatus.ASKED, PartStatus.SIGNED]
+
+
+class RequestPart(models.Model):
+    """协办: one assisting handler's part of a request. The request's assignee is its lead
+    handler (主办), who answers the enterprise; an assistant signs for their part and answers
+    it (or declines it, saying why) to the lead. Staff only: the enterprise sees the lead's
+    answer (`models.TIMELINE`)."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="parts")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assisting handler"),
+        on_delete=models.PROTECT,
+        related_name="request_parts",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ask = models.CharField(_("what is asked"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PartStatus.choices, default=PartStatus.ASKED
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_at = models.DateTimeField(_("asked"))
+    signed_at = models.DateTimeField(_("signed for"), null=True, blank=True)
+    answer = bounded_text(_("answer"), TEXT_MAX, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("assisting part")
+        verbose_name_plural = _("assisting parts")
+        ordering = ["asked_at", "id"]
+        indexes = [models.Index(fields=["handler", "status"], name="requestpart_handler")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=PartStatus.values), name="requestpart_status_valid"
+            ),
+            # One open part per person per request.
+            models.UniqueConstraint(
+                fields=["request", "handler"],
+                condition=Q(status__in=["asked", "signed"]),
+                name="requestpart_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.handler_id} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_PARTS

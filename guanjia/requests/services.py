@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanjia.accounts.models import Role, User
+from guanjia.accounts.models import Department, Role, User
 from guanjia.accounts.scope import ReferenceOutOfScope
 from guanjia.core import steps
 from guanjia.core.audit import entry, snapshot
@@ -45,8 +45,10 @@ from .models import (
     EventKind,
     Extension,
     ExtensionStatus,
+    PartStatus,
     Rating,
     RequestEvent,
+    RequestPart,
     Revisit,
     RevisitChannel,
     RevisitOutcome,
@@ -424,6 +426,41 @@ def _assign_to(sr: ServiceRequest, to: User) -> None:
     sr.department = to.department if to.department_id else None
 
 
+def _assign_to_department(sr: ServiceRequest, department: Department) -> None:
+    """Into a department's queue (派单到部门): nobody holds it until one of its handlers
+    claims it (认领)."""
+    if not access.is_assignable_department(department, sr):
+        raise ReferenceOutOfScope("department", department.pk)
+    sr.assignee = None
+    sr.department = department
+
+
+def _route(sr: ServiceRequest, to: User | None, department: Department | None) -> dict[str, Any]:
+    """Send the request to a person or to a department's queue; what the timeline records."""
+    if to is None and department is None:
+        raise RequestError({"to": _("Choose a person or a department.")})
+    if to is not None and department is not None:
+        raise RequestError({"to": _("Choose a person or a department, not both.")})
+    if to is not None:
+        _assign_to(sr, to)
+        return _who(to)
+    assert department is not None
+    _assign_to_department(sr, department)
+    return {"to": department.name, "department": department.name, "department_id": department.pk}
+
+
+def department_handlers(department: Department | None) -> list[User]:
+    """Who works a department's queue: its active handlers."""
+    if department is None:
+        return []
+    return list(User.objects.filter(department=department, role=Role.HANDLER, is_active=True))
+
+
+def _routed_to(sr: ServiceRequest) -> list[User]:
+    """Who hears that a request came to them: its holder, else its department's handlers."""
+    return [sr.assignee] if sr.assignee else department_handlers(sr.department)
+
+
 def _check_extension_room(sr: ServiceRequest, days: Decimal) -> None:
     room = sr.max_resolve_days - sr.resolve_days - sr.extension_days
     if days > room:
@@ -456,10 +493,16 @@ def accept(sr: ServiceRequest, actor: User | None, note: str = "") -> ServiceReq
     return run(STEPS, "accept", sr, actor, note=note).obj
 
 
-def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None = None) -> None:
+def _dispatch(
+    change: Change,
+    to: User | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+    department: Department | None = None,
+) -> None:
     sr, actor = change.obj, change.actor
     moment = at or now()
-    _assign_to(sr, to)
+    data = _route(sr, to, department)
     policy = steps.memo(
         f"requests.sla:{sr.category_id}:{sr.priority}",
         lambda: sla.sla_for(sr.category, sr.priority),
@@ -470,16 +513,20 @@ def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None =
     sr.accepted_at = sr.accepted_at or moment  # dispatched straight away: accepted with it
     sr.dispatched_by = actor
     sr.dispatched_at = sr.dispatched_at or moment
-    sr.clock_started_at = sr.clock_started_at or moment
+    sr.clock_started_at = sr.clock_started_at or moment  # a department's queue too
     sr.sign_started_at = moment
     sr.dispatch_round += 1
-    change.at, change.note, change.data = moment, note, _who(to)
+    change.at, change.note, change.data = moment, note, data
     _notice(
         change,
-        [to],
+        lambda: _routed_to(sr),
         "dispatched",
         lambda: (
-            _("Request %(number)s is yours: sign for it by %(due)s")
+            (
+                _("Request %(number)s is yours: sign for it by %(due)s")
+                if sr.assignee
+                else _("Request %(number)s is in your department's queue: claim it by %(due)s")
+            )
             % {"number": sr.number, "due": _fmt(sr.sign_due_at)}
         ),
         body=note,
@@ -489,10 +536,17 @@ def _dispatch(change: Change, to: User, note: str = "", at: dt.datetime | None =
 
 
 def dispatch(
-    sr: ServiceRequest, actor: User | None, to: User, note: str = "", at: dt.datetime | None = None
+    sr: ServiceRequest,
+    actor: User | None,
+    to: User | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+    *,
+    department: Department | None = None,
 ) -> ServiceRequest:
-    """派单: sent to the one who will handle it. The service clock starts here."""
-    return run(STEPS, "dispatch", sr, actor, to=to, note=note, at=at).obj
+    """派单: sent to the one who will handle it, or to a department's queue, where one of
+    its handlers claims it (认领). The service clock starts here."""
+    return run(STEPS, "dispatch", sr, actor, to=to, note=note, at=at, department=department).obj
 
 
 def _who(user: User) -> dict[str, Any]:
@@ -529,24 +583,205 @@ def sign(
     return run(STEPS, "sign", sr, actor, note=note, at=at).obj
 
 
-def _transfer(change: Change, to: User, note: str = "") -> None:
+def _claim(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
+    """认领: a handler takes a request from their department's queue; it is a sign-for."""
+    sr, actor = change.obj, change.actor
+    moment = at or now()
+    sr.assignee = actor
+    sr.status = Status.HANDLING
+    sr.signed_at = moment
+    sr.first_response_at = sr.first_response_at or moment
+    change.at, change.note, change.data = moment, note, _who(actor)
+    _notice(
+        change,
+        lambda: enterprise_contacts(sr),
+        "signed",
+        lambda: (
+            _("Your request %(number)s is being handled by %(who)s")
+            % {"number": sr.number, "who": sr.assignee}
+        ),
+        about=EventKind.CLAIM,
+    )
+
+
+def claim(
+    sr: ServiceRequest, actor: User | None, note: str = "", at: dt.datetime | None = None
+) -> ServiceRequest:
+    """认领: from the department's queue; the claimer holds it and handles it (签收)."""
+    return run(STEPS, "claim", sr, actor, note=note, at=at).obj
+
+
+def _part_of(change: Change) -> RequestPart:
+    """The actor's open part (协办) of the request, locked."""
+    part = access.open_part(change.actor, change.obj) if change.actor else None
+    if part is None:
+        raise RequestError(_("You have no open part of this request."))
+    return RequestPart.objects.select_for_update().get(pk=part.pk)
+
+
+def _save_part(change: Change, part: RequestPart, before: dict[str, Any]) -> None:
+    part.full_clean()
+    part.save()
+    steps.insert(entry(change.actor, AuditAction.UPDATE, part, before=before, after=snapshot(part)))
+    change.data = {"part_id": part.pk, "to": str(part.handler), "ask": part.ask}
+    change.opts["reschedule"] = False
+
+
+def _assist(change: Change, to: User, part: str = "") -> RequestPart:
+    sr, actor = change.obj, change.actor
+    ask = _text(part, "part", limit=500)
+    if to.pk == sr.assignee_id:
+        raise RequestError({"to": _("The lead handler cannot assist on their own request.")})
+    if not to.is_active or to.role not in access.ASSIGNABLE_ROLES:
+        raise RequestError(
+            {"to": _("Requests go to a steward, an area official or a department handler.")}
+        )
+    if not access.is_assignable(to, sr):
+        raise ReferenceOutOfScope("to", to.pk)
+    if access.open_part(to, sr) is not None:
+        raise RequestError({"to": _("%(who)s already has an open part of it.") % {"who": to}})
+    moment = now()
+    item = RequestPart(
+        request=sr,
+        handler=to,
+        department=to.department if to.department_id else None,
+        ask=ask,
+        asked_by=actor,
+        asked_at=moment,
+    )
+    item.full_clean()
+    item.save()
+    steps.insert(entry(actor, AuditAction.CREATE, item))
+    change.at, change.note = moment, ask
+    change.data = {"part_id": item.pk, **_who(to)}
+    change.opts["reschedule"] = False
+    _notice(
+        change,
+        [to],
+        "assist",
+        lambda: (
+            _("Request %(number)s: %(who)s asks for your assistance (协办): %(part)s")
+            % {"number": sr.number, "who": actor or sr.assignee, "part": ask}
+        ),
+        about=EventKind.ASSIST,
+        quotes_note=True,
+    )
+    return item
+
+
+def assist(sr: ServiceRequest, actor: User | None, to: User, part: str) -> RequestPart:
+    """协办: the lead handler (主办) or a dispatcher asks another handler for a part of the
+    work; the assistant signs for it and answers it to the lead, who answers the enterprise."""
+    return run(STEPS, "assist", sr, actor, to=to, part=part).result
+
+
+def _sign_part(change: Change, note: str = "") -> RequestPart:
+    part = _part_of(change)
+    if part.signed_at is not None:
+        raise RequestError(_("You have already signed for your part."))
+    before = snapshot(part)
+    moment = now()
+    part.status, part.signed_at = PartStatus.SIGNED, moment
+    _save_part(change, part, before)
+    change.at, change.note = moment, note
+    return part
+
+
+def sign_part(sr: ServiceRequest, actor: User | None, note: str = "") -> RequestPart:
+    """An assistant's sign-for of their part (协办签收)."""
+    return run(STEPS, "sign_part", sr, actor, note=note).result
+
+
+def _lead_hears(change: Change, title: Any) -> None:
+    sr, actor = change.obj, change.actor
+    _notice(
+        change,
+        lambda: {sr.assignee, *[p for p in [change.opts.get("asker")] if p]} - {actor},
+        "part",
+        title,
+        body=change.note,
+        about=change.opts.get("kind") or change.step.kind,
+        quotes_note=True,
+    )
+
+
+def _reply_part(change: Change, answer: str = "") -> RequestPart:
+    sr = change.obj
+    part = _part_of(change)
+    if part.signed_at is None:
+        raise RequestError(_("Sign for your part before you answer it."))
+    text = _text(answer, "answer")
+    before = snapshot(part)
+    moment = now()
+    part.status, part.answer, part.answered_at = PartStatus.ANSWERED, text, moment
+    _save_part(change, part, before)
+    change.at, change.note = moment, text
+    _lead_hears(
+        change,
+        lambda: (
+            _("Request %(number)s: %(who)s answered their part")
+            % {"number": sr.number, "who": part.handler}
+        ),
+    )
+    return part
+
+
+def reply_part(sr: ServiceRequest, actor: User | None, answer: str) -> RequestPart:
+    """An assistant's answer to their part (协办答复), for the lead handler."""
+    return run(STEPS, "reply_part", sr, actor, answer=answer).result
+
+
+def _decline_part(change: Change, reason: str = "") -> RequestPart:
+    sr = change.obj
+    part = _part_of(change)
+    reason = _text(reason, "reason", limit=500)
+    before = snapshot(part)
+    moment = now()
+    part.status, part.decline_reason = PartStatus.DECLINED, reason
+    _save_part(change, part, before)
+    change.at, change.note = moment, reason
+    change.opts["asker"] = part.asked_by
+    _lead_hears(
+        change,
+        lambda: (
+            _("Request %(number)s: %(who)s declined their part: %(reason)s")
+            % {"number": sr.number, "who": part.handler, "reason": reason}
+        ),
+    )
+    return part
+
+
+def decline_part(sr: ServiceRequest, actor: User | None, reason: str) -> RequestPart:
+    """An assistant bounces their part back to the lead, saying why (协办退回)."""
+    return run(STEPS, "decline_part", sr, actor, reason=reason).result
+
+
+def _transfer(
+    change: Change, to: User | None = None, note: str = "", department: Department | None = None
+) -> None:
     sr = change.obj
     note = _text(note, "note", limit=500)
-    if to.pk == sr.assignee_id:
+    if to is not None and to.pk == sr.assignee_id:
         raise RequestError({"to": _("The request is already with this person.")})
+    if department is not None and sr.assignee_id is None and department.pk == sr.department_id:
+        raise RequestError({"to": _("The request is already in this department's queue.")})
     moment = now()
-    _assign_to(sr, to)
+    data = _route(sr, to, department)
     sr.status = Status.DISPATCHED
     sr.signed_at = None
     sr.sign_started_at = moment
     sr.dispatch_round += 1
-    change.at, change.note, change.data = moment, note, _who(to)
+    change.at, change.note, change.data = moment, note, data
     _notice(
         change,
-        [to],
+        lambda: _routed_to(sr),
         "dispatched",
         lambda: (
-            _("Request %(number)s was transferred to you: sign for it by %(due)s")
+            (
+                _("Request %(number)s was transferred to you: sign for it by %(due)s")
+                if sr.assignee
+                else _("Request %(number)s is in your department's queue: claim it by %(due)s")
+            )
             % {"number": sr.number, "due": _fmt(sr.sign_due_at)}
         ),
         body=note,
@@ -555,12 +790,19 @@ def _transfer(change: Change, to: User, note: str = "") -> None:
     )
 
 
-def transfer(sr: ServiceRequest, actor: User | None, to: User, note: str) -> ServiceRequest:
-    """转办: to another handler (usually a department), who must sign for it anew.
+def transfer(
+    sr: ServiceRequest,
+    actor: User | None,
+    to: User | None,
+    note: str,
+    *,
+    department: Department | None = None,
+) -> ServiceRequest:
+    """转办: to another handler, or a department's queue, who must sign for (claim) it anew.
 
     The resolution clock keeps running from the first dispatch; signing-for starts afresh.
     """
-    return run(STEPS, "transfer", sr, actor, to=to, note=note).obj
+    return run(STEPS, "transfer", sr, actor, to=to, note=note, department=department).obj
 
 
 def _bounce(change: Change, reason: str = "") -> None:
@@ -592,21 +834,24 @@ def bounce(sr: ServiceRequest, actor: User | None, reason: str) -> ServiceReques
 
 
 def _arbitrate(
-    change: Change, upheld: bool = False, note: str = "", to: User | None = None
+    change: Change,
+    upheld: bool = False,
+    note: str = "",
+    to: User | None = None,
+    department: Department | None = None,
 ) -> None:
     sr = change.obj
     note = _text(note, "note", limit=500)
     moment = now()
     data: dict[str, Any] = {"upheld": upheld}
     if upheld:
-        if to is None:
+        if to is None and department is None:
             raise RequestError({"to": _("Say who takes the request instead.")})
-        _assign_to(sr, to)
+        data.update(_route(sr, to, department))
         sr.status = Status.DISPATCHED
         sr.signed_at = None
         sr.sign_started_at = moment
         sr.dispatch_round += 1
-        data.update(_who(to))
     else:
         sr.status = sr.status_before_bounce or Status.DISPATCHED
     sr.status_before_bounce = ""
@@ -625,7 +870,7 @@ def _arbitrate(
 
     _notice(
         change,
-        lambda: [sr.assignee],
+        lambda: _routed_to(sr),
         "arbitrated",
         title,
         about=EventKind.ARBITRATE,
@@ -1261,6 +1506,8 @@ OPEN = frozenset(OPEN_STATUSES)
 # Where the enterprise may press: open, and not waiting on the enterprise itself.
 PRESSABLE = OPEN - {S.AWAITING_INFO}
 NOTE = F("note")
+# Where assisting parts (协办) are asked for and worked: while the request is in hand.
+PART_STATUSES = frozenset({S.DISPATCHED, S.HANDLING, S.AWAITING_INFO, S.BOUNCED})
 STEPS = StepTable(
     model=ServiceRequest,
     error=RequestError,
@@ -1299,7 +1546,7 @@ STEPS = StepTable(
             S.DISPATCHED,
             _dispatch,
             may=access.is_dispatcher,
-            fields=(F("to", required=True, ref=True), NOTE),
+            fields=(F("to", ref=True), F("department", ref=True), NOTE),
             done=gettext_lazy("Dispatched to %(who)s."),
         ),
         Step(
@@ -1313,13 +1560,23 @@ STEPS = StepTable(
             done=gettext_lazy("Signed for: the request is yours to handle."),
         ),
         Step(
+            "claim",  # 认领: from a department's queue
+            gettext_lazy("claim"),
+            frozenset({S.DISPATCHED}),
+            S.HANDLING,
+            _claim,
+            may=access.can_claim,
+            fields=(NOTE,),
+            done=gettext_lazy("Claimed: the request is yours to handle."),
+        ),
+        Step(
             "transfer",
             gettext_lazy("transfer"),
             frozenset({S.DISPATCHED, S.HANDLING}),
             S.DISPATCHED,
             _transfer,
             may=access.any_of(access.is_assignee, access.is_dispatcher),
-            fields=(F("to", required=True, ref=True), NOTE),
+            fields=(F("to", ref=True), F("department", ref=True), NOTE),
             done=gettext_lazy("Transferred to %(who)s."),
         ),
         Step(
@@ -1328,7 +1585,7 @@ STEPS = StepTable(
             frozenset({S.DISPATCHED, S.HANDLING}),
             S.BOUNCED,
             _bounce,
-            may=access.is_assignee,
+            may=access.any_of(access.is_assignee, access.can_claim),  # a queue's handler too
             fields=(F("reason"),),
             done=gettext_lazy("Bounced; the dispatcher will decide."),
         ),
@@ -1340,8 +1597,53 @@ STEPS = StepTable(
             _arbitrate,
             outcomes=frozenset({S.DISPATCHED, S.HANDLING}),
             may=access.is_dispatcher,
-            fields=(F("upheld", required=True), NOTE, F("to", ref=True)),
+            fields=(F("upheld", required=True), NOTE, F("to", ref=True), F("department", ref=True)),
             done=gettext_lazy("Bounce decided."),
+        ),
+        # Co-handling (主办 / 协办): the lead asks others for parts; each assistant signs for
+        # and answers (or declines) their own part; the lead's answer closes the request.
+        Step(
+            "assist",
+            gettext_lazy("ask for assistance"),
+            PART_STATUSES,
+            None,
+            _assist,
+            may=access.is_lead_or_dispatcher,
+            fields=(F("to", required=True, ref=True), F("part", required=True)),
+            done=gettext_lazy("Assistance asked of %(who)s."),
+        ),
+        Step(
+            "sign_part",
+            gettext_lazy("sign for my part"),
+            PART_STATUSES,
+            None,
+            _sign_part,
+            may=access.has_part_to_sign,
+            fields=(NOTE,),
+            event=EventKind.PART_SIGN,
+            done=gettext_lazy("Signed for your part."),
+        ),
+        Step(
+            "reply_part",
+            gettext_lazy("answer my part"),
+            PART_STATUSES,
+            None,
+            _reply_part,
+            may=access.has_part_to_answer,
+            fields=(F("answer", required=True),),
+            event=EventKind.PART_REPLY,
+            done=gettext_lazy("Your part is answered; the lead handler has been told."),
+        ),
+        Step(
+            "decline_part",
+            gettext_lazy("decline my part"),
+            PART_STATUSES,
+            None,
+            _decline_part,
+            may=access.has_open_part,
+            fields=(F("reason", required=True),),
+            event=EventKind.PART_DECLINE,
+            done=gettext_lazy("Your part is declined; the lead handler has been told."),
         ),
         Step(
             "ask_info",
@@ -1518,8 +1820,9 @@ def allowed_steps(user: User, sr: ServiceRequest) -> list[str]:
 NEXT: dict[str, tuple[str, ...]] = {
     S.SUBMITTED: ("accept_reply", "dispatch", "accept"),
     S.ACCEPTED: ("accept_reply", "dispatch"),
-    S.DISPATCHED: ("sign",),
-    S.HANDLING: ("reply", "ask_info"),
+    S.DISPATCHED: ("sign", "claim"),
+    # An assistant (协办) is led to their own part; the lead handler to the answer.
+    S.HANDLING: ("reply", "ask_info", "sign_part", "reply_part"),
     S.AWAITING_INFO: ("give_info",),
     S.BOUNCED: ("arbitrate",),
     S.REPLIED: ("rate", "close"),
@@ -1570,6 +1873,37 @@ def take(step: str, sr: ServiceRequest, actor: User | None, **fields: Any) -> An
     """Take `step` with its fields as the table names them (the page and the API call this);
     returns what the step's public function returns."""
     return run(STEPS, step, sr, actor, **fields).result
+
+
+# The steps the queue offers on many requests at once.
+BULK_STEPS = ("dispatch", "claim", "close")
+BULK_MAX = 100
+
+
+def take_many(
+    step: str, requests: Iterable[ServiceRequest], actor: User, **fields: Any
+) -> tuple[list[ServiceRequest], list[tuple[ServiceRequest, str]]]:
+    """A bulk action from the queue: `step` on each request in turn, each with its own checks
+    and in its own transaction (all or nothing per request, not per batch). Returns the
+    requests done and those refused with the reason the user reads."""
+    from django.core.exceptions import PermissionDenied
+
+    if step not in BULK_STEPS:
+        raise RequestError({"action": _("Choose an action.")})
+    done: list[ServiceRequest] = []
+    refused: list[tuple[ServiceRequest, str]] = []
+    for sr in requests:
+        try:
+            done.append(run(STEPS, step, sr, actor, **fields).obj)
+        except ReferenceOutOfScope:
+            refused.append((sr, _("It cannot go there: outside the request's area.")))
+        except PermissionDenied:
+            refused.append(
+                (sr, _("You may not “%(step)s” this request.") % {"step": STEPS[step].label})
+            )
+        except ValidationError as exc:
+            refused.append((sr, " ".join(str(m) for m in exc.messages)))
+    return done, refused
 
 
 def steps_with_internal_notes() -> set[str]:

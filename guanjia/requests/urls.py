@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("new/", views.new, name="new"),
     path("export.xlsx", views.export, name="export"),
+    path("bulk/", views.bulk, name="bulk"),
     *views.import_pages.urls(),
     path("invite/", views.invite, name="invite"),
     path("invite/<uidb64>/<token>/", views.invite_accept, name="invite_accept"),

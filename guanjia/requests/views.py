@@ -28,7 +28,14 @@ from guanjia.enterprises.models import Enterprise
 
 from . import access, attachments, importers, queue, replies, services
 from .exporters import export_requests
-from .forms import PRIORITY_CHOICES, RATING_CHOICES, STATUS_CHOICES, AssignForm, SubmitForm
+from .forms import (
+    PRIORITY_CHOICES,
+    RATING_CHOICES,
+    STATUS_CHOICES,
+    AssignForm,
+    SubmitForm,
+    picker_groups,
+)
 from .models import (
     Attachment,
     Category,
@@ -90,6 +97,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "can_submit": access.can_submit(user),
         "can_invite": access.can_invite(user),
         "can_import": access.can_import(user),
+        "bulk_actions": [(a, services.STEP_LABELS[a]) for a in access.bulk_actions(user)],
+        "bulk_picker": queue.bulk_picker(user) if "dispatch" in access.bulk_actions(user) else [],
     }
     return render(request, "requests/queue.html", context)
 
@@ -158,7 +167,9 @@ def detail(
     offered = services.next_steps(sr, user, now)
     steps = offered.all
     pending = sr.extensions.filter(status=ExtensionStatus.PENDING).first()
-    assign_form = AssignForm(sr) if {"dispatch", "transfer", "arbitrate"} & set(steps) else None
+    assign_form = (
+        AssignForm(sr) if {"dispatch", "transfer", "arbitrate", "assist"} & set(steps) else None
+    )
     marks = []
     from . import sla
 
@@ -201,9 +212,9 @@ def detail(
         "extensions": [] if is_enterprise else list(sr.extensions.all()),
         "escalations": [] if is_enterprise else list(sr.escalations.prefetch_related("recipients")),
         "assign_form": assign_form,
-        "assign_options": _assign_options(assign_form, posted, _suggested(sr))
-        if assign_form
-        else [],
+        "picker": _picker(assign_form, sr, posted) if assign_form else [],
+        "people_picker": _picker(assign_form, sr, posted, people_only=True) if assign_form else [],
+        "parts": [] if is_enterprise else list(sr.parts.select_related("handler", "department")),
         "ratings": RATING_CHOICES,
         "errors": errors or {},
         "posted": posted or {},
@@ -245,16 +256,32 @@ def _duplicates(user: User, sr: ServiceRequest) -> list[dict[str, Any]]:
     return found
 
 
-def _assign_options(form: AssignForm, posted: Any, suggested: int | None) -> list[Any]:
-    """The "send to" select's options as (value, label, selected), read once (the steps that
-    show the select share them): the posted choice, else the suggested handler."""
+def _picker(
+    form: AssignForm, sr: ServiceRequest, posted: Any, *, people_only: bool = False
+) -> list[Any]:
+    """The "send to" select's <optgroup>s: the usual handler of this category and area and
+    the category's department queue first, then departments' queues, then people by area
+    and department (`forms.picker_groups`)."""
+    people = list(form.fields["to"].queryset)  # type: ignore[attr-defined]
+    departments = [] if people_only else list(form.fields["department"].queryset)  # type: ignore[attr-defined]
+    by_id = {u.pk: u for u in people}
+    suggested = [
+        (str(pk), _("%(who)s · usually handles these") % {"who": by_id[pk]})
+        for pk in queue.usual_handlers(sr)
+        if pk in by_id
+    ][:1]
+    usual_department = sr.category.department_id
+    if not people_only and usual_department in {d.pk for d in departments}:
+        name = next(d.name for d in departments if d.pk == usual_department)
+        suggested.append(
+            (f"dept:{usual_department}", _("%(name)s · the category's department") % {"name": name})
+        )
+    elif not suggested:
+        handler = _suggested(sr)
+        if handler in by_id:
+            suggested.append((str(handler), str(by_id[handler])))
     chosen = str((posted or {}).get("to") or "")
-    options = []
-    for value, label in form.fields["to"].choices:  # type: ignore[attr-defined]
-        key = str(value)
-        selected = key == chosen if chosen else (suggested is not None and key == str(suggested))
-        options.append((key, label, selected))
-    return options
+    return picker_groups(people, departments, chosen=chosen, suggested=suggested)
 
 
 def _suggested(sr: ServiceRequest) -> int | None:
@@ -277,6 +304,7 @@ def _files(request: HttpRequest) -> list[Any]:
 def _posted(step: str, sr: ServiceRequest, post: Any, user: User) -> dict[str, Any]:
     """The step's fields (as the table of steps names them) from the posted form."""
     fields: dict[str, Any] = {}
+    names = {field.name for field in services.STEPS[step].fields}
     for field in services.STEPS[step].fields:
         if field.name == "into":
             into = str(post.get("into") or "")
@@ -287,13 +315,21 @@ def _posted(step: str, sr: ServiceRequest, post: Any, user: User) -> dict[str, A
             )
             if fields["into"] is None:
                 raise RequestError({"into": _("Choose the request this one duplicates.")})
+        elif field.name == "department":
+            continue  # with "to": one select names a person or a department's queue
         elif field.name == "to":
             fields["to"] = None
-            if field.required or post.get("upheld") == "yes":
+            if "department" in names:
+                fields["department"] = None
+            if step != "arbitrate" or post.get("upheld") == "yes":
                 form = AssignForm(sr, post)
                 if not form.is_valid():
                     raise RequestError({"to": _("Choose who takes the request.")})
                 fields["to"] = form.cleaned_data["to"]
+                if form.cleaned_data.get("department") is not None:
+                    if "department" not in names:
+                        raise RequestError({"to": _("Choose a person.")})
+                    fields["department"] = form.cleaned_data["department"]
         elif field.name in ("upheld", "approve"):
             fields[field.name] = post.get(field.name) == "yes"
         elif field.name == "extension":
@@ -325,7 +361,7 @@ def _run(step: str, sr: ServiceRequest, user: User, post: Any) -> str:
     services.take(step, sr, user, **fields)
     into = fields.get("into")
     return str(services.STEPS[step].done) % {
-        "who": fields.get("to"),
+        "who": fields.get("to") or fields.get("department"),
         "into": into.number if into is not None else "",
     }
 
@@ -375,6 +411,43 @@ def _with_template(request: HttpRequest, sr: ServiceRequest, step: str) -> HttpR
         return detail(request, sr.pk, errors=errors, posted=posted, status=400, open_step=step)
     posted["answer"] = text
     return detail(request, sr.pk, posted=posted, open_step=step)
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk dispatch, claim or close from the queue: each ticked request goes through the
+    same step with its own checks; the page lists what was done and what was refused, why."""
+    user = _user(request)
+    action = request.POST.get("action", "")
+    if action not in access.bulk_actions(user):
+        raise PermissionDenied("no such bulk action")
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 12]
+    if not ids:
+        messages.error(request, _("Tick the requests to act on."))
+        return redirect("requests:queue")
+    if len(ids) > services.BULK_MAX:
+        messages.error(request, _("At most %(n)s requests at once.") % {"n": services.BULK_MAX})
+        return redirect("requests:queue")
+    found = access.requests_for(user).select_related("region", "category").in_bulk(ids)
+    fields: dict[str, Any] = {"note": request.POST.get("note", "")[:500]}
+    missing = [pk for pk in ids if pk not in found]
+    if action == "dispatch":
+        target = queue.bulk_target(user, request.POST.get("to", ""))
+        if target is None:
+            messages.error(request, _("Choose who takes the requests."))
+            return redirect("requests:queue")
+        fields |= {"to": None, "department": None} | target
+    done, refused = services.take_many(
+        action, [found[pk] for pk in ids if pk in found], user, **fields
+    )
+    context = {
+        "action": services.STEP_LABELS[action],
+        "done": done,
+        "refused": refused,
+        "missing": len(missing),
+    }
+    return render(request, "requests/bulk_done.html", context)
 
 
 def _attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Served:

@@ -56,7 +56,9 @@ def clock(clock: Any) -> str:
 
 
 @register.simple_tag
-def queue_row(sr: Any, clock_: Any, show_enterprise: bool, staff: bool = True) -> str:
+def queue_row(
+    sr: Any, clock_: Any, show_enterprise: bool, staff: bool = True, selectable: bool = False
+) -> str:
     """One queue row. Built in Python: a queue page draws 25 of these and the template
     engine's per-node cost made it the page's slowest part (see bench/requests.py)."""
     from django.urls import reverse
@@ -75,6 +77,8 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool, staff: bool = True) -
             tags.append(("late pressed", _("Pressed ×%(n)s") % {"n": sr.press_count}))
     if sr.reopen_count:
         tags.append(("", _("Reopened")))
+    if sr.assignee_id is None and sr.department_id and sr.status == "dispatched":
+        tags.append(("warn", _("To claim")))
     what = sr.category.name
     if sr.priority != "general":
         what += " · " + str(sr.get_priority_display())
@@ -89,8 +93,19 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool, staff: bool = True) -
         format_html('<br><span class="muted">{}</span>', sr.department) if sr.department else ""
     )
     due = timezone.localtime(sr.due_at).strftime("%Y-%m-%d %H:%M") if sr.due_at else "—"
+    # The bulk form's boxes (`form="bulk"`: they belong to it, not to the filters).
+    pick = (
+        format_html(
+            '<td class="pick"><input type="checkbox" name="ids" value="{}" form="bulk" '
+            'aria-label="{}"></td>',
+            sr.pk,
+            _("Select %(number)s") % {"number": sr.number},
+        )
+        if selectable
+        else ""
+    )
     return format_html(
-        '<tr class="row-{state}">'
+        '<tr class="row-{state}">{pick}'
         '<td data-label="{l_number}" class="c-number"><a href="{link}">{number}</a></td>'
         '<td data-label="{l_request}" class="c-request"><a href="{link}">{title}</a><br>'
         '<span class="muted">{what}</span> {tags}</td>{enterprise}'
@@ -100,6 +115,7 @@ def queue_row(sr: Any, clock_: Any, show_enterprise: bool, staff: bool = True) -
         '<td data-label="{l_due}" class="date c-due">{due}</td>'
         '<td data-label="{l_left}" class="c-left">{clock}</td></tr>',
         state=clock_.state,
+        pick=pick,
         link=link,
         number=sr.number,
         title=sr.title,
