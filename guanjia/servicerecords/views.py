@@ -200,6 +200,7 @@ class _Scope:
                 self.period = "month"
             self.start, self.end = figures.period_bounds(self.period, today)
         self.region: Region | None = None
+        self.by = data.get("by") or "area"
         if self.kind != "self":
             if data.get("area"):
                 self.region = regions_in_scope(user).filter(pk=data["area"]).first()
@@ -242,6 +243,13 @@ class _Scope:
         return rows, areas, total
 
 
+    def rates(self) -> tuple[list[figures.RateRow], figures.RateRow] | None:
+        """The intake and reply figures (12345-style rates); not for a steward's own view."""
+        if self.kind == "self":
+            return None
+        return figures.rate_figures(self.by, self.start, self.end, self.region)
+
+
 def _chart(areas: list[figures.AreaRow]) -> list[dict[str, Any]]:
     """Bars for the services per area, as widths in percent of the biggest."""
     top = max((a.services for a in areas), default=0)
@@ -263,7 +271,10 @@ def figures_page(request: AuthedRequest) -> HttpResponse:
     scope = _Scope(request)
     sort = request.GET.get("sort") or "-services"
     rows, areas, total = scope.compute(sort)
+    rates = scope.rates()
     context = {
+        "rates": rates[0] if rates else None,
+        "rates_total": rates[1] if rates else None,
         "form": scope.form,
         "scope": scope,
         "page": paginate(request, rows),
