@@ -87,7 +87,9 @@ class Platforms:
                 if parts.path == "/cgi-bin/webhook/send":
                     platforms.received["wecom"].append({"query": query, "body": body})
                     if query.get("key") != WECOM_KEY:
-                        return self._answer(200, {"errcode": 93000, "errmsg": "invalid webhook url"})
+                        return self._answer(
+                            200, {"errcode": 93000, "errmsg": "invalid webhook url"}
+                        )
                     code = platforms.next("wecom")
                     return self._answer(200, {"errcode": code, "errmsg": "ok" if not code else "x"})
                 if parts.path == "/robot/send":
@@ -112,10 +114,16 @@ class Platforms:
                     fresh = stamp.isdigit() and abs(time.time() - int(stamp)) < 3600
                     if not fresh or body.get("sign") != base64.b64encode(mac.digest()).decode():
                         return self._answer(
-                            200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}
+                            200,
+                            {
+                                "code": 19021,
+                                "msg": "sign match fail or timestamp is not within one hour from current time",
+                            },
                         )
                     code = platforms.next("feishu")
-                    return self._answer(200, {"code": code, "msg": "success" if not code else "x", "data": {}})
+                    return self._answer(
+                        200, {"code": code, "msg": "success" if not code else "x", "data": {}}
+                    )
                 return self._answer(404, {"errcode": 404})
 
             def do_GET(self):  # noqa: N802 — Aliyun dysmsapi, RPC style
@@ -137,7 +145,11 @@ class Platforms:
                 if not ok:
                     return self._answer(
                         400,
-                        {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched with our calculation.", "RequestId": "r0"},
+                        {
+                            "Code": "SignatureDoesNotMatch",
+                            "Message": "Specified signature is not matched with our calculation.",
+                            "RequestId": "r0",
+                        },
                     )
                 code = platforms.next("sms") or "OK"
                 data = {"Code": code, "Message": "OK" if code == "OK" else code, "RequestId": "r1"}
@@ -188,7 +200,9 @@ def world(platforms):
     ChannelSettings.objects.create(
         user=handler, sms_phone="13812345678", sms_kinds="request.", robot_kinds="*"
     )
-    SmsTemplate.objects.create(kind="request.", code="SMS_154950909", params="title=title,no=number")
+    SmsTemplate.objects.create(
+        kind="request.", code="SMS_154950909", params="title=title,no=number"
+    )
     wecom = GroupRobot.objects.create(
         name="自然资源局工作群",
         platform=Channel.WECOM,
@@ -278,7 +292,9 @@ def test_a_dingtalk_robot_is_signed_and_a_busy_answer_is_retried_with_back_off(
     first = platforms.received["dingtalk"][0]
     assert first["body"] == {
         "msgtype": "text",
-        "text": {"content": "诉求 JZ2026000123 已升级\n用电报装超过时限，已提请市领导协调。\nhttps://guanjia.example.cn/requests/7/"},
+        "text": {
+            "content": "诉求 JZ2026000123 已升级\n用电报装超过时限，已提请市领导协调。\nhttps://guanjia.example.cn/requests/7/"
+        },
     }
     with time_machine.travel(START + dt.timedelta(seconds=20), tick=False):
         assert retry_channels.call() == 0  # not due yet
@@ -465,11 +481,19 @@ def test_a_person_chooses_channels_and_a_bad_phone_is_refused(client, platforms)
     assert missing.status_code == 400
     done = client.post(
         url,
-        {"sms_phone": "+86 139-1234-5678", "sms_kinds": ["request.", "project."], "robot_kinds": []},
+        {
+            "sms_phone": "+86 139-1234-5678",
+            "sms_kinds": ["request.", "project."],
+            "robot_kinds": [],
+        },
     )
     assert done.status_code == 302
     row = ChannelSettings.objects.get(user=user)
-    assert (row.sms_phone, row.sms_kinds, row.robot_kinds) == ("13912345678", "project.,request.", "")
+    assert (row.sms_phone, row.sms_kinds, row.robot_kinds) == (
+        "13912345678",
+        "project.,request.",
+        "",
+    )
     entry = AuditEntry.objects.get(object_type="notifications.channelsettings")
     assert entry.after["sms_phone"] == "139****5678"
     assert "13912345678" not in json.dumps(entry.after)
@@ -547,15 +571,17 @@ def test_robot_signatures_follow_the_platforms_recipes():
         Channel.DINGTALK, "https://oapi.dingtalk.com/robot/send?access_token=t", "SECx", {}, now=1.5
     )
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
-    expected = base64.b64encode(
-        hmac.new(b"SECx", b"1500\nSECx", hashlib.sha256).digest()
-    ).decode()
+    expected = base64.b64encode(hmac.new(b"SECx", b"1500\nSECx", hashlib.sha256).digest()).decode()
     assert query == {"access_token": "t", "timestamp": "1500", "sign": expected}
     # 飞书: base64(HMAC-SHA256(key="timestamp\nsecret", msg="")) in the body, seconds.
-    _url, raw = robots.signed_request(Channel.FEISHU, "https://open.feishu.cn/x", "k", {"a": 1}, now=7.9)
+    _url, raw = robots.signed_request(
+        Channel.FEISHU, "https://open.feishu.cn/x", "k", {"a": 1}, now=7.9
+    )
     body = json.loads(raw)
     assert body["timestamp"] == "7"
-    assert body["sign"] == base64.b64encode(hmac.new(b"7\nk", b"", hashlib.sha256).digest()).decode()
+    assert (
+        body["sign"] == base64.b64encode(hmac.new(b"7\nk", b"", hashlib.sha256).digest()).decode()
+    )
     # 企业微信: no signing.
     url, raw = robots.signed_request(Channel.WECOM, "https://qyapi.weixin.qq.com/x?key=k", "", {})
     assert url.endswith("?key=k") and json.loads(raw) == {}

@@ -191,6 +191,23 @@ class SmsTemplateAdmin(AuditedAdmin):
     search_fields = ["kind", "code"]
 
 
+# What the admin shows of a robot message or an SMS: where, how its tries went, and why.
+CHANNEL_DELIVERY_FIELDS: tuple[str, ...] = (
+    "created_at",
+    "channel",
+    "robot",
+    "recipient",
+    "notification_kind",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "response_status",
+    "response_code",
+    "last_error",
+    "delivered_at",
+)
+
+
 @admin.register(ChannelDelivery)
 class ChannelDeliveryAdmin(AuditedAdmin):
     """Read-only: what went to which robot or phone, and why one failed."""
@@ -211,20 +228,7 @@ class ChannelDeliveryAdmin(AuditedAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["robot", "recipient"]
     show_full_result_count = False
-    fields = readonly_fields = [
-        "created_at",
-        "channel",
-        "robot",
-        "recipient",
-        "notification_kind",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "response_status",
-        "response_code",
-        "last_error",
-        "delivered_at",
-    ]
+    fields = readonly_fields = CHANNEL_DELIVERY_FIELDS
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -61,9 +61,7 @@ class Config:
 
     def __init__(self) -> None:
         self.robots = list(GroupRobot.objects.filter(active=True).select_related("region"))
-        self.templates = (
-            list(SmsTemplate.objects.filter(active=True)) if sms.configured() else []
-        )
+        self.templates = list(SmsTemplate.objects.filter(active=True)) if sms.configured() else []
 
     @property
     def empty(self) -> bool:
@@ -91,16 +89,18 @@ def queue(
     if config.empty:
         return []
     people = list(people)
-    chosen = {
-        s.user_id: s for s in ChannelSettings.objects.filter(user__in=[u.pk for u in people])
-    }
+    chosen = {s.user_id: s for s in ChannelSettings.objects.filter(user__in=[u.pk for u in people])}
     now = timezone.now()
     rows: list[ChannelDelivery] = []
     template = config.template_for(kind)
     if template is not None:
         for user in people:
             choice = chosen.get(user.pk)
-            if choice is None or not choice.sms_phone or not wants(choice.sms_kinds, kind, empty=False):
+            if (
+                choice is None
+                or not choice.sms_phone
+                or not wants(choice.sms_kinds, kind, empty=False)
+            ):
                 continue
             rows.append(
                 ChannelDelivery(
@@ -278,6 +278,10 @@ def _finish(
     )
     if not ok:
         logger.warning(
-            "channel delivery %s (%s) try %s: %s", delivery.pk, delivery.channel, delivery.attempts, error
+            "channel delivery %s (%s) try %s: %s",
+            delivery.pk,
+            delivery.channel,
+            delivery.attempts,
+            error,
         )
     return delivery.status

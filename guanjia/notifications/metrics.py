@@ -6,7 +6,14 @@ from django.db.models import Count
 
 from guanjia.core.metrics import Figure
 
-from .models import Channel, ChannelDelivery, DeliveryStatus, EmailStatus, Notification, WebhookDelivery
+from .models import (
+    Channel,
+    ChannelDelivery,
+    DeliveryStatus,
+    EmailStatus,
+    Notification,
+    WebhookDelivery,
+)
 
 
 def outbox() -> Iterator[Figure]:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.bounds import ERROR_MAX, TEXT_MAX, bounded_text
+from guanjia.core.bounds import ERROR_MAX, TEXT_MAX, bounded_text, validate_name
 
 
 class EmailStatus(models.TextChoices):
@@ -190,7 +190,7 @@ class GroupRobot(models.Model):
     `access_token=`, 飞书: the hook id) and its signing secret (钉钉, 飞书) are credentials: a city
     admin types them once and they are never shown again (nor written to the audit log)."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     platform = models.CharField(
         _("platform"),
         max_length=10,

@@ -145,7 +145,11 @@ def judge(platform: str, status: int | None, raw: bytes, error: str = "") -> Out
     code: int | None = None
     message_text = ""
     if isinstance(data, dict):
-        for key, text_key in (("errcode", "errmsg"), ("code", "msg"), ("StatusCode", "StatusMessage")):
+        for key, text_key in (
+            ("errcode", "errmsg"),
+            ("code", "msg"),
+            ("StatusCode", "StatusMessage"),
+        ):
             if key in data:
                 try:
                     code = int(data[key])

@@ -190,7 +190,10 @@ class AliyunSms:
             data = None
         if not isinstance(data, dict) or "Code" not in data:
             return SmsResult(
-                ok=False, retry=status >= 500 or status == 429, message=f"HTTP {status}", status=status
+                ok=False,
+                retry=status >= 500 or status == 429,
+                message=f"HTTP {status}",
+                status=status,
             )
         code, text = str(data["Code"]), str(data.get("Message", ""))
         if code == "OK" and 200 <= status < 300:
@@ -211,7 +214,9 @@ def provider() -> SmsProvider:
     """The provider GUANJIA_SMS_* configure."""
     name = getattr(settings, "GUANJIA_SMS_PROVIDER", "")
     if name not in PROVIDERS:
-        raise ImproperlyConfigured(f"GUANJIA_SMS_PROVIDER={name!r}: choose one of {sorted(PROVIDERS)}")
+        raise ImproperlyConfigured(
+            f"GUANJIA_SMS_PROVIDER={name!r}: choose one of {sorted(PROVIDERS)}"
+        )
     return PROVIDERS[name](
         settings.GUANJIA_SMS_ACCESS_KEY_ID,
         settings.GUANJIA_SMS_ACCESS_KEY_SECRET,

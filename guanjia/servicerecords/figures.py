@@ -511,7 +511,7 @@ def rate_figures(
     rows: dict[int | None, RateRow] = {}
     names: dict[int, str] = {}
     order: list[int] = []
-    model: type[Department] | type[Category] | type[Region] = Region
+    model: Any = Region
     if by == "area" and region is not None:
         children, case, _subtree = _children_case(region)
         names = {c.pk: c.name for c in children} | {region.pk: region.name}

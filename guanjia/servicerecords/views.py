@@ -242,7 +242,6 @@ class _Scope:
         total = figures.totals(self.start, self.end, self.region)
         return rows, areas, total
 
-
     def rates(self) -> tuple[list[figures.RateRow], figures.RateRow] | None:
         """The intake and reply figures (12345-style rates); not for a steward's own view."""
         if self.kind == "self":
