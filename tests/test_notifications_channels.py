@@ -212,7 +212,7 @@ def world(platforms):
     return {"county": county, "land": land, "handler": handler, "wecom": wecom}
 
 
-def tell(run, people, kind="request.escalated", title="诉求 JZ2026000123 已升级"):
+def tell(run, people, kind="request.escalated", title="诉求 ZT2026000123 已升级"):
     with run(execute=True):
         return notify(
             people,
@@ -232,16 +232,16 @@ def test_a_wecom_robot_message_and_an_sms_are_sent_through_the_outbox(
     assert wecom["query"] == {"key": WECOM_KEY}
     assert wecom["body"]["msgtype"] == "markdown"
     content = wecom["body"]["markdown"]["content"]
-    assert "**诉求 JZ2026000123 已升级**" in content
-    assert "[查看详情](https://guanjia.example.cn/requests/7/)" in content
+    assert "**诉求 ZT2026000123 已升级**" in content
+    assert "[View details](https://guanjia.example.cn/requests/7/)" in content
 
     [sent] = platforms.received["sms"]  # its signature checked by the server
     assert sent["PhoneNumbers"] == "13812345678"
     assert sent["SignName"] == "锦州市营商局"
     assert sent["TemplateCode"] == "SMS_154950909"
     assert json.loads(sent["TemplateParam"]) == {
-        "title": "诉求 JZ2026000123 已升级",
-        "no": "JZ2026000123",
+        "title": "诉求 ZT2026000123 已升级",
+        "no": "ZT2026000123",
     }
 
     rows = {d.channel: d for d in ChannelDelivery.objects.all()}
@@ -293,7 +293,7 @@ def test_a_dingtalk_robot_is_signed_and_a_busy_answer_is_retried_with_back_off(
     assert first["body"] == {
         "msgtype": "text",
         "text": {
-            "content": "诉求 JZ2026000123 已升级\n用电报装超过时限，已提请市领导协调。\nhttps://guanjia.example.cn/requests/7/"
+            "content": "诉求 ZT2026000123 已升级\n用电报装超过时限，已提请市领导协调。\nhttps://guanjia.example.cn/requests/7/"
         },
     }
     with time_machine.travel(START + dt.timedelta(seconds=20), tick=False):
@@ -344,7 +344,7 @@ def test_a_feishu_robot_is_signed_in_the_body_and_gets_a_markdown_card(
     assert (delivery.status, delivery.response_code) == (DeliveryStatus.PENDING, "11232")
     body = platforms.received["feishu"][0]["body"]
     assert body["msg_type"] == "interactive"
-    assert body["card"]["header"]["title"]["content"] == "诉求 JZ2026000123 已升级"
+    assert body["card"]["header"]["title"]["content"] == "诉求 ZT2026000123 已升级"
     assert "https://guanjia.example.cn/requests/7/" in body["card"]["elements"][0]["content"]
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)):
         assert retry_channels.call() == 1
@@ -593,3 +593,9 @@ def test_phone_numbers_are_validated_as_mainland_mobiles():
     assert sms.normalise_phone("12812345678") is None
     assert sms.normalise_phone("0416-1234567") is None
     assert channels.max_attempts() == 6
+
+
+def test_the_channel_retry_sweep_runs_every_minute():
+    from guanjia.core.scheduling import REGISTRY
+
+    assert REGISTRY[retry_channels.module_path].every == dt.timedelta(seconds=60)

@@ -30,6 +30,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
+
 from .models import Channel, MessageFormat
 
 # Codes that mean "try again later"; any other non-zero code is a permanent failure.
@@ -92,7 +94,7 @@ def markdown_of(payload: dict[str, Any], platform: str) -> str:
     if body:
         lines.append("> " + body.replace("\n", "\n> ") if platform != Channel.FEISHU else body)
     if url:
-        lines.append(f"[{payload.get('link_label') or '查看详情'}]({url})")
+        lines.append(f"[{gettext('View details')}]({url})")
     return "\n\n".join(lines) if platform != Channel.WECOM else "\n".join(lines)
 
 
