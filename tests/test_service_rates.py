@@ -198,3 +198,24 @@ def test_a_steward_does_not_get_the_rates(client, users, march):
     page = client.get(reverse("servicerecords:figures"))
     assert page.status_code == 200
     assert 'id="service-rates"' not in page.content.decode()
+
+
+def test_the_rates_are_in_the_excel_export(client, users, march):
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    client.force_login(users["admin"])
+    response = client.get(
+        reverse("servicerecords:figures_export"),
+        {"period": "custom", "start": "2024-03-01", "end": "2024-03-31", "by": "department"},
+    )
+    assert response.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.get_sheet_by_name("Intake and reply").to_python()
+    assert sheet[0][:4] == ["Name", "Accepted", "Intake time (h)", "Accepted in time (及时受理率)"]
+    rows = {r[0]: r for r in sheet[1:]}
+    assert list(rows) == ["发改局", "自然资源局", "—", "Total"]
+    assert rows["发改局"][1:4] == [2, approx(4.75), approx(1.0)]
+    assert rows["Total"][3] == approx(0.5)
+    assert rows["Total"][4] == approx(107 / 4)

@@ -291,7 +291,13 @@ def figures_export(request: AuthedRequest) -> FileResponse:
     scope = _Scope(request)
     rows, areas, total = scope.compute(request.GET.get("sort") or "-services")
     content = exporters.export_figures(
-        rows, areas, total, scope.start, scope.end, scope.region.name if scope.region else ""
+        rows,
+        areas,
+        total,
+        scope.start,
+        scope.end,
+        scope.region.name if scope.region else "",
+        rates=scope.rates(),
     )
     return FileResponse(
         io.BytesIO(content),
