@@ -188,16 +188,16 @@ def export_figures(
         sheet.set_column(1, len(headers) - 1, 13)
         hours = workbook.add_format({"num_format": "0.0"})
         labels = [r.label for r in rate_rows] + [_("Total")]
-        for row, (label, item) in enumerate(zip(labels, [*rate_rows, rate_total], strict=True), 1):
+        for row, (label, rate) in enumerate(zip(labels, [*rate_rows, rate_total], strict=True), 1):
             sheet.write_string(row, 0, label)
-            sheet.write_number(row, 1, item.accepted)
+            sheet.write_number(row, 1, rate.accepted)
             values = [
-                (item.intake_hours, hours),
-                (item.intake_rate, percent),
-                (item.first_reply_hours, hours),
-                (item.on_time_rate, percent),
-                (item.satisfaction_rate, percent),
-                (item.revisit_rate, percent),
+                (rate.intake_hours, hours),
+                (rate.intake_rate, percent),
+                (rate.first_reply_hours, hours),
+                (rate.on_time_rate, percent),
+                (rate.satisfaction_rate, percent),
+                (rate.revisit_rate, percent),
             ]
             for offset, (value, style) in enumerate(values, start=2):
                 if value is None:
