@@ -502,6 +502,17 @@ GUANJIA_WEBHOOK_RETRY_SECONDS = envint("GUANJIA_WEBHOOK_RETRY_SECONDS", "30")
 # A notification email that failed is retried after 2 min, 4 min, ... (the outbox sweep).
 GUANJIA_EMAIL_MAX_ATTEMPTS = envint("GUANJIA_EMAIL_MAX_ATTEMPTS", "6")
 GUANJIA_EMAIL_RETRY_SECONDS = envint("GUANJIA_EMAIL_RETRY_SECONDS", "120")
+# Group robots (企业微信, 钉钉, 飞书) and SMS: retried after 30 s, 1 min, ... (docs/operations.md).
+GUANJIA_CHANNEL_MAX_ATTEMPTS = envint("GUANJIA_CHANNEL_MAX_ATTEMPTS", "6")
+GUANJIA_CHANNEL_RETRY_SECONDS = envint("GUANJIA_CHANNEL_RETRY_SECONDS", "30")
+# SMS: "aliyun" (短信服务 dysmsapi SendSms) or empty (no SMS). The AccessKey pair of a RAM user
+# allowed dysms:SendSms, the approved signature (签名), and the API's address and region.
+GUANJIA_SMS_PROVIDER = envstr("GUANJIA_SMS_PROVIDER", "")
+GUANJIA_SMS_ACCESS_KEY_ID = envstr("GUANJIA_SMS_ACCESS_KEY_ID", "")
+GUANJIA_SMS_ACCESS_KEY_SECRET = envstr("GUANJIA_SMS_ACCESS_KEY_SECRET", "")
+GUANJIA_SMS_SIGN_NAME = envstr("GUANJIA_SMS_SIGN_NAME", "")
+GUANJIA_SMS_ENDPOINT = envstr("GUANJIA_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+GUANJIA_SMS_REGION = envstr("GUANJIA_SMS_REGION", "cn-hangzhou")
 
 # --- Operations: health, metrics, logs (docs/operations.md) ------------------------------------
 # /readyz fails when the scheduler has not enqueued its heartbeat (every minute) for this long,

@@ -62,6 +62,7 @@ TEXT_LIMITS = {
     "notifications.Notification.body": bounds.TEXT_MAX,
     "notifications.Notification.email_error": bounds.ERROR_MAX,
     "notifications.WebhookDelivery.last_error": bounds.ERROR_MAX,
+    "notifications.ChannelDelivery.last_error": bounds.ERROR_MAX,
     "policies.Policy.benefit": bounds.LONG_TEXT_MAX,
     "taskforces.Meeting.minutes": bounds.LONG_TEXT_MAX,
     "taskforces.Decision.decision": bounds.NOTE_MAX,

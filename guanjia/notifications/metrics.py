@@ -6,7 +6,14 @@ from django.db.models import Count
 
 from guanjia.core.metrics import Figure
 
-from .models import DeliveryStatus, EmailStatus, Notification, WebhookDelivery
+from .models import (
+    Channel,
+    ChannelDelivery,
+    DeliveryStatus,
+    EmailStatus,
+    Notification,
+    WebhookDelivery,
+)
 
 
 def outbox() -> Iterator[Figure]:
@@ -36,3 +43,23 @@ def outbox() -> Iterator[Figure]:
             {"status": str(delivery)},
             float(hooks.get(delivery, 0)),
         )
+
+    by_channel = {
+        (channel, status): n
+        for channel, status, n in ChannelDelivery.objects.filter(
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+        )
+        .values_list("channel", "status")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "status", "n")
+        .order_by()
+    }
+    for channel in Channel.values:
+        for delivery in (DeliveryStatus.PENDING, DeliveryStatus.FAILED):
+            yield (
+                "guanjia_channel_deliveries",
+                "Group robot messages and SMS waiting to be tried again (pending) or given up "
+                "(failed), by channel.",
+                {"channel": channel, "status": str(delivery)},
+                float(by_channel.get((channel, str(delivery)), 0)),
+            )

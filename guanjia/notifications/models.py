@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.bounds import ERROR_MAX, TEXT_MAX, bounded_text
+from guanjia.core.bounds import ERROR_MAX, TEXT_MAX, bounded_text, validate_name
 
 
 class EmailStatus(models.TextChoices):
@@ -164,3 +164,233 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_kind} → {self.endpoint_id} ({self.status})"
+
+
+# --- Channels: group robots (企业微信, 钉钉, 飞书) and SMS --------------------------------------
+
+
+class Channel(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+    FEISHU = "feishu", _("Feishu group robot (飞书)")
+    SMS = "sms", _("SMS")
+
+
+ROBOT_CHANNELS = [Channel.WECOM, Channel.DINGTALK, Channel.FEISHU]
+
+
+class MessageFormat(models.TextChoices):
+    TEXT = "text", _("Text")
+    MARKDOWN = "markdown", _("Markdown")
+
+
+class GroupRobot(models.Model):
+    """A chat group's robot (企业微信, 钉钉 or 飞书) that gets the notifications of a department's
+    or an area's people. Its address holds the robot's key (企业微信: `key=`, 钉钉:
+    `access_token=`, 飞书: the hook id) and its signing secret (钉钉, 飞书) are credentials: a city
+    admin types them once and they are never shown again (nor written to the audit log)."""
+
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
+    platform = models.CharField(
+        _("platform"),
+        max_length=10,
+        choices=[(c.value, c.label) for c in ROBOT_CHANNELS],
+    )
+    url = models.URLField(
+        _("webhook address"),
+        max_length=500,
+        help_text=_("The robot's webhook address as the platform shows it; not shown again."),
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "钉钉 and 飞书 robots with signing on (加签): the secret (SEC…); not shown again."
+        ),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("The robot gets the notifications of the people of this area (its subtree)."),
+    )
+    kinds = models.CharField(
+        _("event kinds"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            'Comma-separated prefixes of the event kinds to send, e.g. "request.,project.stalled"; '
+            "empty sends every event."
+        ),
+    )
+    message_format = models.CharField(
+        _("message format"),
+        max_length=10,
+        choices=MessageFormat.choices,
+        default=MessageFormat.MARKDOWN,
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    url.audit_exclude = True  # type: ignore[attr-defined]
+    secret.audit_exclude = True  # type: ignore[attr-defined]
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(platform__in=[c.value for c in ROBOT_CHANNELS]),
+                name="grouprobot_platform_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=False) | models.Q(region__isnull=False),
+                name="grouprobot_department_or_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, kind: str) -> bool:
+        return wants(self.kinds, kind, empty=True)
+
+
+def wants(prefixes: str, kind: str, *, empty: bool) -> bool:
+    """Whether `kind` matches one of the comma-separated `prefixes` (`empty` when there are none)."""
+    items = [p.strip() for p in prefixes.split(",") if p.strip()]
+    if not items:
+        return empty
+    return "*" in items or any(kind.startswith(p) for p in items)
+
+
+class SmsTemplate(models.Model):
+    """The SMS provider's pre-approved template (模板) for a kind of notification, and what fills
+    its variables: SMS providers send only approved templates with parameters."""
+
+    kind = models.CharField(
+        _("event kind"),
+        max_length=60,
+        unique=True,
+        help_text=_('An event kind or its prefix, e.g. "request.escalated" or "request.".'),
+    )
+    code = models.CharField(_("template code"), max_length=40, help_text=_("e.g. SMS_154950909"))
+    params = models.CharField(
+        _("template variables"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            'Each variable and what fills it, e.g. "title=title,link=url": '
+            "title, body, url, kind or number (the request's number from the title)."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.code}"
+
+
+class ChannelSettings(models.Model):
+    """One person's choice of channels: which kinds of notification also go by SMS (to this
+    phone) and to their department's or area's group robot. Email and the inbox stay as they
+    are. Without a row: nothing by SMS, everything the robots take."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="channel_settings",
+    )
+    sms_phone = models.CharField(_("mobile phone for SMS"), max_length=20, blank=True)
+    sms_kinds = models.CharField(_("kinds sent by SMS"), max_length=300, blank=True)
+    robot_kinds = models.CharField(
+        _("kinds sent to the group robot"), max_length=300, blank=True, default="*"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("channel settings")
+        verbose_name_plural = _("channel settings")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ChannelDelivery(models.Model):
+    """One notification to one group robot or one phone, tried until the platform accepts it
+    (errcode 0, Code OK) or the attempts run out or the platform refuses it for good."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    robot = models.ForeignKey(
+        GroupRobot,
+        verbose_name=_("group robot"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    notification_kind = models.CharField(_("event kind"), max_length=60)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    last_error = bounded_text(_("last error"), ERROR_MAX, blank=True)
+    # The platform's own answer: errcode (robots) or Code (SMS), with the HTTP status.
+    response_code = models.CharField(_("answer code"), max_length=60, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("channel delivery")
+        verbose_name_plural = _("channel deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="channel_delivery_pending",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values),
+                name="channel_delivery_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values),
+                name="channel_delivery_channel_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_kind} → {self.channel} ({self.status})"

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from guanjia.core.bounds import text_limit
 
-from . import emails, webhooks
-from .models import EmailStatus, Notification
+from . import channels, emails, webhooks
+from .models import ChannelSettings, EmailStatus, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -92,27 +92,34 @@ def notify(
         pending.deliveries += [
             d.pk for d in webhooks.queue(kind, payload, endpoints=pending.endpoints)
         ]
+        pending.channel_deliveries += [
+            d.pk for d in channels.queue(kind, payload, people.values(), pending.channels)
+        ]
         return rows
     with transaction.atomic():
         rows = Notification.objects.bulk_create(rows)
         payload["created_at"] = (rows[0].created_at or timezone.now()).isoformat()
         deliveries = webhooks.queue(kind, payload)
+        sent_on = channels.queue(kind, payload, people.values())
         owed = [n.pk for n in rows if n.email_status == EmailStatus.PENDING]
         delivery_ids = [d.pk for d in deliveries]
+        channel_ids = [d.pk for d in sent_on]
         # robust: the change is committed already; a queue that is down must not turn the
         # request into an error. Emails and webhooks are picked up by their sweeps anyway.
-        transaction.on_commit(lambda: _enqueue(owed, delivery_ids), robust=True)
+        transaction.on_commit(lambda: _enqueue(owed, delivery_ids, channel_ids), robust=True)
         forget_unread_counts(n.recipient_id for n in rows)
     return rows
 
 
-def _enqueue(notification_ids: list[int], delivery_ids: list[int]) -> None:
-    from .tasks import deliver_webhook, send_email
+def _enqueue(notification_ids: list[int], delivery_ids: list[int], channel_ids: list[int]) -> None:
+    from .tasks import deliver_channel, deliver_webhook, send_email
 
     for pk in notification_ids:
         send_email.enqueue(pk)
     for pk in delivery_ids:
         deliver_webhook.enqueue(pk)
+    for pk in channel_ids:
+        deliver_channel.enqueue(pk)
 
 
 UNREAD_KEY = "notifications:unread:{}"
@@ -157,7 +164,9 @@ class _Pending:
     def __init__(self) -> None:
         self.rows: list[Notification] = []
         self.deliveries: list[int] = []
+        self.channel_deliveries: list[int] = []
         self.endpoints = webhooks.active_endpoints()
+        self.channels = channels.Config()
 
 
 _batch = threading.local()
@@ -180,14 +189,95 @@ def batched() -> Iterator[None]:
     rows = Notification.objects.bulk_create(pending.rows, batch_size=1000)
     forget_unread_counts(n.recipient_id for n in rows)
     owed = [n.pk for n in rows if n.email_status == EmailStatus.PENDING]
-    if owed or pending.deliveries:
-        transaction.on_commit(lambda: _enqueue_batch(owed, pending.deliveries), robust=True)
+    if owed or pending.deliveries or pending.channel_deliveries:
+        transaction.on_commit(
+            lambda: _enqueue_batch(owed, pending.deliveries, pending.channel_deliveries),
+            robust=True,
+        )
 
 
-def _enqueue_batch(notification_ids: list[int], delivery_ids: list[int]) -> None:
-    from .tasks import deliver_webhook, send_emails
+def _enqueue_batch(
+    notification_ids: list[int], delivery_ids: list[int], channel_ids: list[int]
+) -> None:
+    from .tasks import deliver_channel, deliver_webhook, send_emails
 
     for start in range(0, len(notification_ids), 500):
         send_emails.enqueue(notification_ids[start : start + 500])
     for pk in delivery_ids:
         deliver_webhook.enqueue(pk)
+    for pk in channel_ids:
+        deliver_channel.enqueue(pk)
+
+
+# --- Each person's channels ------------------------------------------------------------------
+
+
+class ChannelSettingsError(ValueError):
+    """A choice of channels that cannot be saved; `errors` maps each field to why."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def channel_settings(user: Any) -> ChannelSettings:
+    """The user's choice of channels (unsaved defaults when they never chose)."""
+    found = ChannelSettings.objects.filter(user=user).first()
+    return found or ChannelSettings(user=user, robot_kinds=channels.DEFAULT_ROBOT_KINDS)
+
+
+@transaction.atomic
+def save_channel_settings(
+    user: Any, *, phone: str, sms_kinds: Iterable[str], robot_kinds: Iterable[str]
+) -> ChannelSettings:
+    """Save which kinds go by SMS (to `phone`) and to the group robot; audited (phone masked).
+    A phone that is not a mainland mobile number, or SMS kinds without a phone, are refused."""
+    from django.utils.translation import gettext as _
+
+    from guanjia.accounts.masking import mask_phone
+    from guanjia.core.audit import record
+    from guanjia.core.models import AuditAction
+
+    from . import sms
+
+    sms_list = sorted({k.strip() for k in sms_kinds if k.strip()})
+    robot_list = sorted({k.strip() for k in robot_kinds if k.strip()})
+    errors: dict[str, str] = {}
+    number = ""
+    if phone.strip():
+        number = sms.normalise_phone(phone) or ""
+        if not number:
+            errors["sms_phone"] = _(
+                "Enter a mainland mobile number: 11 digits starting with 13–19, e.g. 13812345678."
+            )
+    elif sms_list:
+        errors["sms_phone"] = _("Enter the mobile number the SMS go to.")
+    for name, chosen in (("sms_kinds", sms_list), ("robot_kinds", robot_list)):
+        if len(",".join(chosen)) > 300:
+            errors[name] = _("Choose fewer kinds.")
+    if errors:
+        raise ChannelSettingsError(errors)
+    row, created = ChannelSettings.objects.select_for_update().get_or_create(
+        user=user, defaults={"robot_kinds": channels.DEFAULT_ROBOT_KINDS}
+    )
+    before = {
+        "sms_phone": mask_phone(row.sms_phone) if row.sms_phone else "",
+        "sms_kinds": row.sms_kinds,
+        "robot_kinds": row.robot_kinds,
+    }
+    row.sms_phone, row.sms_kinds, row.robot_kinds = number, ",".join(sms_list), ",".join(robot_list)
+    row.save()
+    after = {
+        "sms_phone": mask_phone(number) if number else "",
+        "sms_kinds": row.sms_kinds,
+        "robot_kinds": row.robot_kinds,
+    }
+    record(
+        user,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        row,
+        before=None if created else before,
+        after=after,
+        note="channels",
+    )
+    return row

@@ -6,8 +6,8 @@ from django.tasks import task
 
 from guanjia.core.scheduling import periodic
 
-from . import emails, webhooks
-from .models import WebhookDelivery
+from . import channels, emails, webhooks
+from .models import ChannelDelivery, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +55,21 @@ def retry_webhooks() -> int:
 def sweep_emails() -> int:
     """Send the notification emails still owed (never queued, died, or failed and due)."""
     return emails.sweep()
+
+
+@task()
+def deliver_channel(delivery_id: int) -> str:
+    """First try of a group robot message or an SMS, right after the event commits; retries
+    come from the sweep."""
+    delivery = channels.claim(delivery_id)
+    if delivery is None:
+        status = ChannelDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True)
+        return status.first() or "missing"
+    return channels.attempt(delivery)
+
+
+@periodic(seconds=60)
+@task()
+def retry_channels() -> int:
+    """Try again every pending robot message or SMS whose back-off has run out."""
+    return channels.sweep()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.core import sheets
 
-from .figures import AreaRow, StewardRow, Totals
+from .figures import AreaRow, RateRow, StewardRow, Totals
 from .importers import BY_KEY, kind_word
 from .models import ServiceRecord
 
@@ -78,8 +78,10 @@ def export_figures(
     start: dt.date,
     end: dt.date,
     scope_name: str = "",
+    rates: tuple[list[RateRow], RateRow] | None = None,
 ) -> bytes:
-    """The figures page as a workbook: summary, one sheet per steward row and per area row."""
+    """The figures page as a workbook: summary, one sheet per steward row and per area row,
+    and the intake and reply figures (the 12345 rates) when given."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     bold = workbook.add_format(
@@ -166,6 +168,42 @@ def export_figures(
             sheet.write_string(row, 0, name)
             sheet.write_number(row, 1, area.active_stewards)
             write_figures(sheet, row, 2, area)
+        sheet.freeze_panes(1, 1)
+    if rates is not None:
+        rate_rows, rate_total = rates
+        sheet = workbook.add_worksheet(_("Intake and reply")[:31])
+        headers = [
+            _("Name"),
+            _("Accepted"),
+            _("Intake time (h)"),
+            _("Accepted in time (及时受理率)"),
+            _("First reply (h)"),
+            _("Resolved on time (按时办结率)"),
+            _("Satisfied (满意率)"),
+            _("Revisited (回访率)"),
+        ]
+        for column, text in enumerate(headers):
+            sheet.write_string(0, column, text, bold)
+        sheet.set_column(0, 0, 20)
+        sheet.set_column(1, len(headers) - 1, 13)
+        hours = workbook.add_format({"num_format": "0.0"})
+        labels = [r.label for r in rate_rows] + [_("Total")]
+        for row, (label, rate) in enumerate(zip(labels, [*rate_rows, rate_total], strict=True), 1):
+            sheet.write_string(row, 0, label)
+            sheet.write_number(row, 1, rate.accepted)
+            values = [
+                (rate.intake_hours, hours),
+                (rate.intake_rate, percent),
+                (rate.first_reply_hours, hours),
+                (rate.on_time_rate, percent),
+                (rate.satisfaction_rate, percent),
+                (rate.revisit_rate, percent),
+            ]
+            for offset, (value, style) in enumerate(values, start=2):
+                if value is None:
+                    sheet.write_blank(row, offset, None)
+                else:
+                    sheet.write_number(row, offset, value, style)
         sheet.freeze_panes(1, 1)
     workbook.close()
     return buffer.getvalue()

@@ -293,12 +293,22 @@ class FiguresForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
     area = forms.ChoiceField(label=_("Area"), required=False)
+    by = forms.ChoiceField(
+        label=_("Intake and reply by"),
+        required=False,
+        choices=[
+            ("area", _("Area")),
+            ("department", _("Department")),
+            ("category", _("Category")),
+        ],
+    )
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if access.figures_scope(user) == "self":
             del self.fields["area"]
+            del self.fields["by"]
         else:
             cast(forms.ChoiceField, self.fields["area"]).choices = [
                 ("", _("My whole area")),

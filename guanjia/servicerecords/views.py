@@ -204,6 +204,7 @@ class _Scope:
                 self.period = "month"
             self.start, self.end = figures.period_bounds(self.period, today)
         self.region: Region | None = None
+        self.by = data.get("by") or "area"
         if self.kind != "self":
             if data.get("area"):
                 self.region = regions_in_scope(user).filter(pk=data["area"]).first()
@@ -245,6 +246,12 @@ class _Scope:
         total = figures.totals(self.start, self.end, self.region)
         return rows, areas, total
 
+    def rates(self) -> tuple[list[figures.RateRow], figures.RateRow] | None:
+        """The intake and reply figures (12345-style rates); not for a steward's own view."""
+        if self.kind == "self":
+            return None
+        return figures.rate_figures(self.by, self.start, self.end, self.region)
+
 
 def _chart(areas: list[figures.AreaRow]) -> list[dict[str, Any]]:
     """Bars for the services per area, as widths in percent of the biggest."""
@@ -267,7 +274,10 @@ def figures_page(request: AuthedRequest) -> HttpResponse:
     scope = _Scope(request)
     sort = request.GET.get("sort") or "-services"
     rows, areas, total = scope.compute(sort)
+    rates = scope.rates()
     context = {
+        "rates": rates[0] if rates else None,
+        "rates_total": rates[1] if rates else None,
         "form": scope.form,
         "scope": scope,
         "page": paginate(request, rows),
@@ -285,7 +295,13 @@ def figures_export(request: AuthedRequest) -> FileResponse:
     scope = _Scope(request)
     rows, areas, total = scope.compute(request.GET.get("sort") or "-services")
     content = exporters.export_figures(
-        rows, areas, total, scope.start, scope.end, scope.region.name if scope.region else ""
+        rows,
+        areas,
+        total,
+        scope.start,
+        scope.end,
+        scope.region.name if scope.region else "",
+        rates=scope.rates(),
     )
     return FileResponse(
         io.BytesIO(content),
