@@ -245,7 +245,7 @@ class SeaweedFS:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 5  # then killed: its data is disposable
         while time.monotonic() < deadline and _alive(pid, self.proc):
             time.sleep(0.1)
         if _alive(pid, self.proc):
