@@ -15,11 +15,10 @@ application = get_wsgi_application()
 def _warm_up() -> None:
     import gc
 
-    from django.db import connections
-    from django.urls import get_resolver
-
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
+    from django.db import connections
+    from django.urls import get_resolver
 
     from guanjia.core.checks import serious_problems
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -98,9 +98,7 @@ def request_world(users, linghai, heishan, own_enterprise):  # type: ignore[no-u
     return {
         **users,
         "steward": steward,
-        "other_contact": UserFactory(
-            username="s3_other", role=Role.ENTERPRISE, enterprise=other
-        ),
+        "other_contact": UserFactory(username="s3_other", role=Role.ENTERPRISE, enterprise=other),
         "project": ProjectFactory(enterprise=own_enterprise, region=linghai, steward=steward),
     }
 

@@ -115,8 +115,4 @@ def prerequisites(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
 def serious_problems() -> list[checks.CheckMessage]:
     """The prerequisites' errors that SILENCED_SYSTEM_CHECKS does not silence (for the web
     server's start, which runs no management command)."""
-    return [
-        m
-        for m in checks.run_checks(tags=[TAG])
-        if m.is_serious() and not m.is_silenced()
-    ]
+    return [m for m in checks.run_checks(tags=[TAG]) if m.is_serious() and not m.is_silenced()]
