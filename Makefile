@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill drill-redis seaweedfs seaweedfs-stop messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill drill-redis drill-nodes seaweedfs seaweedfs-stop messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -122,6 +122,9 @@ drill-kill: install ## kill -9 web and task workers 100 times during a stream of
 
 drill-redis: install ## Redis (a private redis-server on 6390) stopped 60 s under the load mix: no 5xx, queued tasks run after, nothing lost
 	$(BIN)/python drills/redis_outage.py $(DRILL_ARGS)
+
+drill-nodes: install ## two app nodes (own folders, gunicorn + worker each) behind nginx, one PostgreSQL, Redis and SeaweedFS bucket
+	$(BIN)/python drills/two_nodes.py $(DRILL_ARGS)
 
 messages: install ## refresh and compile the translations
 	cd guanjia && ../$(BIN)/guanjia makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
