@@ -94,6 +94,10 @@ class SeaweedFS:
         return f"http://{HOST}:{self.port}"
 
     @property
+    def lock_file(self) -> Path:
+        return Path(f"/tmp/guanjia-seaweedfs-{self.port}.lock")  # noqa: S108
+
+    @property
     def pid_file(self) -> Path:
         return self.data_dir / "weed.pid"
 
@@ -172,7 +176,7 @@ class SeaweedFS:
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         """One starter at a time (the suite's workers may all ask at once)."""
-        lock = Path(f"/tmp/guanjia-seaweedfs-{self.port}.lock")  # noqa: S108
+        lock = self.lock_file
         with lock.open("w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -255,6 +259,8 @@ class SeaweedFS:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
         self.pid_file.unlink(missing_ok=True)
+        if self.port != DEFAULT_PORT:  # a server on passing ports leaves no lock file behind
+            self.lock_file.unlink(missing_ok=True)
         self.proc = None
 
 
