@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-land bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill drill-redis messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-land bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill drill-redis drill-nodes seaweedfs seaweedfs-stop messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,17 +48,25 @@ TEST_WORKERS ?= auto
 TEST_DIST ?= loadfile
 PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
-test: deps-test install ## the whole suite on SQLite, on every core (TEST_WORKERS=0: one process)
+# The object-storage tests (tests/test_objectstore.py) run against a real S3 server: SeaweedFS
+# on 127.0.0.1:8333, started once here when it is down and shared by every test worker.
+seaweedfs: install ## start SeaweedFS (S3 on 127.0.0.1:8333, data in /tmp) when it is down
+	@$(BIN)/python -m guanjia.testing.seaweedfs start >/dev/null || echo "SeaweedFS did not start here: the object-storage tests start one of their own"
+
+seaweedfs-stop: install ## stop the SeaweedFS that `make seaweedfs` started
+	$(BIN)/python -m guanjia.testing.seaweedfs stop
+
+test: deps-test install seaweedfs ## the whole suite on SQLite, on every core (TEST_WORKERS=0: one process)
 	$(PYTEST) $(PYTEST_ARGS)
 
-test-pg: deps-test install ## the whole suite on PostgreSQL ($(PG_URL)), on every core
+test-pg: deps-test install seaweedfs ## the whole suite on PostgreSQL ($(PG_URL)), on every core
 	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)
 
 SHIFT_DAYS ?= 365
-test-shifted: deps-test install ## the whole suite on SQLite with the clock SHIFT_DAYS (365) days ahead
+test-shifted: deps-test install seaweedfs ## the whole suite on SQLite with the clock SHIFT_DAYS (365) days ahead
 	$(PYTEST) --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
 
-test-pg-shifted: deps-test install ## the whole suite on PostgreSQL with the clock SHIFT_DAYS (365) days ahead
+test-pg-shifted: deps-test install seaweedfs ## the whole suite on PostgreSQL with the clock SHIFT_DAYS (365) days ahead
 	DATABASE_URL=$(PG_URL) $(PYTEST) --shift-days $(SHIFT_DAYS) $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check), mypy and the app layers (lint-imports)
@@ -117,6 +125,9 @@ drill-kill: install ## kill -9 web and task workers 100 times during a stream of
 
 drill-redis: install ## Redis (a private redis-server on 6390) stopped 60 s under the load mix: no 5xx, queued tasks run after, nothing lost
 	$(BIN)/python drills/redis_outage.py $(DRILL_ARGS)
+
+drill-nodes: install ## two app nodes (own folders, gunicorn + worker each) behind nginx, one PostgreSQL, Redis and SeaweedFS bucket
+	$(BIN)/python drills/two_nodes.py $(DRILL_ARGS)
 
 messages: install ## refresh and compile the translations
 	cd guanjia && ../$(BIN)/guanjia makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'

@@ -304,10 +304,38 @@ if PRODUCTION:
     # Hashed names: whitenoise serves them with a far-future cache lifetime.
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 MEDIA_ROOT = VAR_DIR / "media"
-# Private files (attachments, approval commitments, policy documents, reports; see
-# guanjia.core.files): outside the web root, served by checked views. Object storage instead:
-# add STORAGES["private"] (e.g. an S3 backend); the folders keep their names inside it.
+# Private files (attachments, imports, approval commitments, policy documents, reports; see
+# guanjia.core.files): outside the web root, served by checked views. By default a local
+# folder; with GUANJIA_S3_BUCKET an S3-compatible bucket (SeaweedFS, MinIO, a cloud's object
+# storage) through django-storages, which several app nodes can share. The folders keep their
+# names inside it, nothing in it is public (guanjia/core/objectstore.py).
 GUANJIA_PRIVATE_ROOT = Path(envstr("GUANJIA_PRIVATE_ROOT", str(VAR_DIR / "private")))
+GUANJIA_S3_ENDPOINT_URL = envstr("GUANJIA_S3_ENDPOINT_URL", "")  # empty: AWS's own endpoints
+GUANJIA_S3_BUCKET = envstr("GUANJIA_S3_BUCKET", "")
+GUANJIA_S3_ACCESS_KEY = envstr("GUANJIA_S3_ACCESS_KEY", "")
+GUANJIA_S3_SECRET_KEY = envstr("GUANJIA_S3_SECRET_KEY", "")
+GUANJIA_S3_REGION = envstr("GUANJIA_S3_REGION", "us-east-1")
+GUANJIA_S3_PREFIX = envstr("GUANJIA_S3_PREFIX", "")  # a folder inside the bucket
+_s3_given = [
+    name
+    for name in ("GUANJIA_S3_ENDPOINT_URL", "GUANJIA_S3_ACCESS_KEY", "GUANJIA_S3_SECRET_KEY")
+    if globals()[name]
+]
+if GUANJIA_S3_BUCKET:
+    if not (GUANJIA_S3_ACCESS_KEY and GUANJIA_S3_SECRET_KEY):
+        raise ValueError("GUANJIA_S3_BUCKET needs GUANJIA_S3_ACCESS_KEY and GUANJIA_S3_SECRET_KEY")
+    from guanjia.core.objectstore import s3_storage
+
+    STORAGES["private"] = s3_storage(
+        bucket=GUANJIA_S3_BUCKET,
+        access_key=GUANJIA_S3_ACCESS_KEY,
+        secret_key=GUANJIA_S3_SECRET_KEY,
+        endpoint_url=GUANJIA_S3_ENDPOINT_URL,
+        region=GUANJIA_S3_REGION,
+        location=GUANJIA_S3_PREFIX,
+    )
+elif _s3_given:  # half a configuration would silently keep the files on the local disk
+    raise ValueError(f"{', '.join(_s3_given)} given without GUANJIA_S3_BUCKET")
 GUANJIA_ATTACHMENT_MAX_BYTES = envint("GUANJIA_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
 # Zip-based uploads (.xlsx, .docx, .ods) are checked before anything parses them
 # (guanjia.core.uploads): how many parts, how big unpacked (each part, all together, counted by

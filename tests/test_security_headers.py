@@ -266,8 +266,13 @@ def test_every_width_class_exists_in_the_stylesheet():
 # --- The production profile ------------------------------------------------------------------------
 
 
-def test_check_deploy_reports_nothing_in_the_production_profile():
-    done = run_production("-m", "guanjia", "check", "--deploy", "--fail-level", "WARNING")
+def test_check_deploy_reports_nothing_in_the_production_profile(tmp_path):
+    # The private store must take a file (guanjia.E003): a folder of the test's own, not
+    # .env.example's /var/lib/guanjia.
+    done = run_production(
+        "-m", "guanjia", "check", "--deploy", "--fail-level", "WARNING",
+        GUANJIA_PRIVATE_ROOT=str(tmp_path / "private"),
+    )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues (0 silenced)." in done.stdout
 

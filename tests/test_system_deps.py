@@ -10,6 +10,7 @@ putting its fake in place, so nothing on this machine is installed or removed.
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,82 @@ def test_make_and_ci_call_the_script_first():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "deploy/system-deps.sh test" in ci
     assert "apt-get install" not in ci
+
+
+# --- The same prerequisites as Django system checks (guanjia/core/checks.py) ----------------------
+
+
+def guanjia_check(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`guanjia check` in a fresh process, as an admin would run it before a start."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUANJIA_"))}
+    base.update(
+        GUANJIA_VAR_DIR=str(tmp_path / "var"),
+        GUANJIA_PRIVATE_ROOT=str(tmp_path / "private"),
+        DJANGO_SETTINGS_MODULE="guanjia.settings",
+    )
+    base.update(env)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "guanjia", "check", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_passes_with_the_font_the_libraries_and_a_writable_store(tmp_path):
+    done = guanjia_check(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
+
+
+def test_without_a_chinese_font_check_and_check_deploy_stop_with_an_error(tmp_path):
+    # A PATH without fc-list: fontconfig cannot say that a Chinese font is there.
+    no_fonts = tmp_path / "bin"
+    no_fonts.mkdir()
+    for args in ((), ("--deploy",)):
+        done = guanjia_check(tmp_path, *args, PATH=str(no_fonts))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "guanjia.E001" in done.stderr and "fonts-noto-cjk" in done.stderr
+
+
+def test_a_private_store_that_takes_no_file_stops_the_start(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the store's folder should be")
+    done = guanjia_check(tmp_path, GUANJIA_PRIVATE_ROOT=str(blocked))
+    assert done.returncode == 1
+    assert "guanjia.E003" in done.stderr and str(blocked) in done.stderr
+
+
+def test_missing_weasyprint_libraries_are_an_error(monkeypatch):
+    from guanjia.core import checks, health
+
+    monkeypatch.setattr(health, "_fonts", (1e12, True))
+    assert checks.font_error() == [] and checks.library_error() == []
+    real = checks._loads
+    monkeypatch.setattr(checks, "_loads", lambda names: "pango" not in names[0] and real(names))
+    [error] = checks.library_error()
+    assert error.id == "guanjia.E002" and "Pango, PangoFT2" in error.msg
+    assert error.is_serious()
+
+
+@pytest.mark.django_db
+def test_a_report_is_never_drawn_without_its_font(monkeypatch, settings, tmp_path, regions):
+    import datetime as dt
+
+    from guanjia.core import health
+    from guanjia.reports import services
+    from guanjia.reports.models import Report, ReportStatus
+
+    settings.GUANJIA_PRIVATE_ROOT = tmp_path
+    monkeypatch.setattr(health, "_fonts", (1e12, False))  # fontconfig found no Chinese font
+    report = Report.objects.create(
+        kind="weekly", period_start=dt.date(2023, 3, 20), period_end=dt.date(2023, 3, 26)
+    )
+    services.generate(report.pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert "FontMissing" in report.error and "fonts-noto-cjk" in report.error
+    assert not report.pdf and not any(tmp_path.rglob("*.pdf"))

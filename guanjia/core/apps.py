@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "guanjia.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the prerequisite checks)

@@ -145,6 +145,24 @@ def _find_cjk_font() -> bool:
     return bool(found.strip())
 
 
+class FontMissing(RuntimeError):
+    """A PDF asked for on a machine without a Chinese font: it is not drawn."""
+
+
+def require_cjk_font() -> None:
+    """Before a PDF is drawn: FontMissing (its text in the user's language) when fontconfig
+    finds no Chinese font, so no report ever goes out with empty boxes for every character."""
+    if not cjk_font():
+        from django.utils.translation import gettext
+
+        raise FontMissing(
+            gettext(
+                "No Chinese font is installed on the server, so the PDF cannot be drawn. "
+                "An administrator installs fonts-noto-cjk (deploy/system-deps.sh)."
+            )
+        )
+
+
 def warn_if_no_cjk_font() -> bool:
     """At start-up (the web server, the scheduler): a missing Chinese font is logged."""
     if cjk_font():

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from guanjia.core.health import require_cjk_font
+
 from .models import Lead, NegotiationRecord, Trip
 
 # The font the weekly and monthly reports use (guanjia/reports/render.py; a higher layer).
@@ -84,6 +86,7 @@ def to_html(report: TripReport) -> str:
 
 
 def to_pdf(report: TripReport) -> bytes:
+    require_cjk_font()  # never a report with empty boxes for every character
     from weasyprint import HTML  # slow to import; only reports need it
 
     pdf = HTML(string=to_html(report)).write_pdf()

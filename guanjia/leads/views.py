@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.accounts.typing import AuthedRequest
 from guanjia.core import panels
+from guanjia.core.health import FontMissing
 from guanjia.core.models import ImportKind
 from guanjia.core.sheets.pages import HelpColumn, ImportPages, PreviewColumn
 from guanjia.core.templatetags.amount_tags import money
@@ -750,7 +751,10 @@ def trip_report_file(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     trip = access.get_trip(request.user, pk)
     report = trip_report.build(trip, access.leads_for(request.user))
     if fmt == "pdf":
-        body, mime = trip_report.to_pdf(report), "application/pdf"
+        try:
+            body, mime = trip_report.to_pdf(report), "application/pdf"
+        except FontMissing as exc:  # no PDF with empty boxes: say why instead
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     else:
         body = trip_report.to_docx(report)
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from guanjia.core.health import require_cjk_font
+
 from .content import ReportContent, Table
 
 CJK_FONT = "Noto Sans CJK SC"
@@ -57,6 +59,7 @@ def to_html(content: ReportContent) -> str:
 
 
 def to_pdf(content: ReportContent) -> bytes:
+    require_cjk_font()  # never a report with empty boxes for every character
     from weasyprint import HTML  # imported here: it is slow to import and only reports need it
 
     pdf = HTML(string=to_html(content)).write_pdf()
