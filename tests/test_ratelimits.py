@@ -163,4 +163,5 @@ def test_the_defaults_are_documented_values(settings):
         "api_write": "60/60",
         "open311_post": "30/60",
         "portal_enquiry": "5/3600",
+        "request_press": "20/3600",
     }

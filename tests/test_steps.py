@@ -203,9 +203,10 @@ def test_every_request_step_is_one_entry_with_both_sides_a_label_and_its_fields(
     for step in services.STEPS:
         assert step.sources and str(step.label) and callable(step.may)
         assert services.step_label(step.name) == str(step.label)
-    # What the API takes, read from the table, is what it took before.
-    assert step_fields("dispatch") == ({"to_id"}, {"note"})
-    assert step_fields("arbitrate") == ({"upheld"}, {"note", "to_id"})
+    # What the API takes, read from the table: a person or a department's queue (one of the
+    # two, checked by the step), as before otherwise.
+    assert step_fields("dispatch") == (set(), {"to_id", "department_id", "note"})
+    assert step_fields("arbitrate") == ({"upheld"}, {"note", "to_id", "department_id"})
     assert step_fields("decide_extension") == ({"approve"}, {"extension_id", "note"})
     assert step_fields("withdraw") == ({"reason"}, set())
     internal = services.steps_with_internal_notes()
