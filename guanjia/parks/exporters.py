@@ -1,5 +1,5 @@
-"""Excel out: the plots (re-importable: the importer's headers) and the buildings, of what the
-user may see, streamed in constant memory."""
+"""Excel out: the plots and the buildings (both re-importable: the importers' headers), of what
+the user may see, streamed in constant memory."""
 
 import datetime as dt
 import json
@@ -13,15 +13,11 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.core import sheets
 
-from .importers import BY_KEY, USE_WORD, utilities_text
+from .importers import BUILDING_BY_KEY, BY_KEY, USE_WORD, utilities_text
 from .models import Building, Plot, Status
 
 STATUS_WORD = {Status.AVAILABLE: "可供", Status.RESERVED: "意向", Status.TAKEN: "已出让"}
 BUILDING_STATUS_WORD = {Status.AVAILABLE: "可供", Status.RESERVED: "意向", Status.TAKEN: "已租售"}
-
-
-def _get(name: str) -> Any:
-    return lambda p: getattr(p, name)
 
 
 def _coordinate(index: int) -> Any:
@@ -69,21 +65,22 @@ PLOT_COLUMNS: tuple[sheets.Column, ...] = (
            lambda p: "演示数据" if p.is_demo else "", 10),
 )  # fmt: skip
 
-BUILDING_COLUMNS: tuple[sheets.Column, ...] = (
-    _extra("park", gettext_lazy("Park"), "园区", lambda b: b.park.name, 28),
-    _extra("code", gettext_lazy("Number"), "厂房编号", _get("code")),
-    _extra("name", gettext_lazy("Name"), "名称", _get("name"), 24),
-    _extra("floor_area_m2", gettext_lazy("Floor area (m²)"), "建筑面积(平方米)", _get("floor_area_m2")),
-    _extra("floors", gettext_lazy("Floors"), "层数", _get("floors"), 8),
-    _extra("floor_load_kn_m2", gettext_lazy("Floor load (kN/m²)"), "荷载(kN/㎡)",
-           _get("floor_load_kn_m2")),
-    _extra("eaves_height_m", gettext_lazy("Clear height (m)"), "净高(米)", _get("eaves_height_m")),
-    _extra("crane_t", gettext_lazy("Crane (tonnes)"), "行车(吨)", _get("crane_t")),
-    _extra("for_rent", gettext_lazy("For rent"), "可租", lambda b: _yes_no(b.for_rent), 6),
-    _extra("for_sale", gettext_lazy("For sale"), "可售", lambda b: _yes_no(b.for_sale), 6),
-    _extra("rent", gettext_lazy("Rent (yuan per m² a month)"), "租金(元/㎡·月)",
-           _get("rent_yuan_m2_month")),
-    _extra("sale", gettext_lazy("Sale price (yuan per m²)"), "售价(元/㎡)", _get("sale_yuan_m2")),
+BUILDING_COLUMNS: tuple[sheets.Column, ...] = (  # the buildings' importer's headers
+    replace(BUILDING_BY_KEY["park"], width=28, get=lambda b: b.park.name),
+    replace(BUILDING_BY_KEY["code"], width=14),
+    replace(BUILDING_BY_KEY["name"], width=24),
+    replace(BUILDING_BY_KEY["lng"], width=12, get=_coordinate(0)),
+    replace(BUILDING_BY_KEY["lat"], width=12, get=_coordinate(1)),
+    replace(BUILDING_BY_KEY["floor_area_m2"], width=14),
+    replace(BUILDING_BY_KEY["floors"], width=8),
+    replace(BUILDING_BY_KEY["floor_load_kn_m2"], width=12),
+    replace(BUILDING_BY_KEY["eaves_height_m"], width=10),
+    replace(BUILDING_BY_KEY["crane_t"], width=10),
+    replace(BUILDING_BY_KEY["for_rent"], width=6, get=lambda b: _yes_no(b.for_rent)),
+    replace(BUILDING_BY_KEY["for_sale"], width=6, get=lambda b: _yes_no(b.for_sale)),
+    replace(BUILDING_BY_KEY["rent_yuan_m2_month"], width=14),
+    replace(BUILDING_BY_KEY["sale_yuan_m2"], width=12),
+    replace(BUILDING_BY_KEY["notes"], width=30),
     _extra("status", gettext_lazy("Status"), "状态", lambda b: BUILDING_STATUS_WORD[b.status], 8),
     _extra("project", gettext_lazy("Project"), "项目",
            lambda b: b.project.name if b.project_id else "", 24),

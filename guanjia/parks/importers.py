@@ -24,7 +24,7 @@ from guanjia.core.audit import audited_save
 from guanjia.core.sheets import CellError
 
 from . import access, geo
-from .models import LandUse, Plot, Utility
+from .models import Building, LandUse, Plot, Utility
 from .services import prepare_offer
 
 MAX_ROWS = 5000
@@ -307,7 +307,190 @@ def import_plots(source: str | IO[bytes], actor: User) -> sheets.SheetResult:
     return PlotImporter(actor).commit(source)
 
 
-def job_importer(job: Any) -> PlotImporter:
-    return PlotImporter(
-        job.user, filename=job.original_name, progress=job.set_progress, mapping=job.mapping
-    )
+def job_importer(job: Any) -> "InventoryImporter":
+    return InventoryImporter(job)
+
+
+# --- Standard buildings (标准厂房清单) --------------------------------------------------------
+
+
+class Integer(Number):
+    """A whole number from 1 to `maximum` (层数)."""
+
+    def __call__(self, value: sheets.Cell) -> Decimal | None:
+        number = super().__call__(value)
+        if number is not None and (number != number.to_integral_value() or number < 1):
+            raise CellError(
+                _("“%(value)s” is not a whole number from 1 to %(max)s")
+                % {"value": sheets.text_of(value).strip(), "max": self.maximum}
+            )
+        return number
+
+
+def _yes_only(value: sheets.Cell) -> bool | None:
+    text = sheets.text_of(value).strip().lower()
+    if not text:
+        return None
+    if text in ("是", "可", "可租", "可售", "yes", "y", "true", "1", "√"):
+        return True
+    if text in ("否", "不", "不可", "no", "n", "false", "0", "×"):
+        return False
+    raise CellError(_("write 是 or 否, not “%(value)s”") % {"value": text})
+
+
+BUILDING_COLUMNS: tuple[sheets.Column, ...] = (
+    _col("park", gettext_lazy("Park"), "园区", ("所属园区", "园区名称", "开发区"), required=True),
+    _col("code", gettext_lazy("Number"), "厂房编号", ("编号", "厂房号", "楼号", "栋号"),
+         required=True, parser=sheets.Text(40, name=True)),
+    _col("name", gettext_lazy("Name"), "名称", ("厂房名称", "位置", "厂房位置"),
+         parser=sheets.Text(120, name=True)),
+    _col("lng", gettext_lazy("Longitude"), "经度", ("东经", "lng", "longitude"),
+         parser=Number(180)),
+    _col("lat", gettext_lazy("Latitude"), "纬度", ("北纬", "lat", "latitude"), parser=Number(90)),
+    _col("floor_area_m2", gettext_lazy("Floor area (m²)"), "建筑面积(平方米)",
+         ("建筑面积", "建筑面积（平方米）", "建筑面积(㎡)", "面积(平方米)", "面积(㎡)", "面积"),
+         parser=Number(10**7, "平方米", "㎡")),
+    _col("floors", gettext_lazy("Floors"), "层数", ("楼层", "层高数", "总层数"),
+         parser=Integer(200, "层")),
+    _col("floor_load_kn_m2", gettext_lazy("Floor load (kN/m²)"), "荷载(kN/㎡)",
+         ("荷载", "楼面荷载", "承重", "荷载(kN/m²)", "楼面荷载(kN/㎡)"),
+         parser=Number(1000, "kN/㎡", "kN/m²", "KN/㎡")),
+    _col("eaves_height_m", gettext_lazy("Clear height (m)"), "净高(米)",
+         ("净高", "檐高", "层高", "净高(m)"), parser=Number(200, "米", "m")),
+    _col("crane_t", gettext_lazy("Crane (tonnes)"), "行车(吨)", ("行车", "行吊", "起重", "行车(t)"),
+         parser=Number(1000, "吨", "t")),
+    _col("for_rent", gettext_lazy("For rent"), "可租", ("是否可租", "出租"), parser=_yes_only),
+    _col("for_sale", gettext_lazy("For sale"), "可售", ("是否可售", "出售"), parser=_yes_only),
+    _col("rent_yuan_m2_month", gettext_lazy("Rent (yuan per m² a month)"), "租金(元/㎡·月)",
+         ("租金", "租金(元/平方米/月)", "月租金(元/㎡)", "租金（元/㎡·月）"),
+         parser=Number(10_000, "元/㎡·月", "元/平方米/月", "元")),
+    _col("sale_yuan_m2", gettext_lazy("Sale price (yuan per m²)"), "售价(元/㎡)",
+         ("售价", "出售价格", "售价(元/平方米)", "售价（元/㎡）"),
+         parser=Number(10**6, "元/㎡", "元/平方米", "元")),
+    _col("notes", gettext_lazy("Notes"), "备注", ("说明",), parser=sheets.Text(2000)),
+)  # fmt: skip
+BUILDING_IGNORED = {"序号", "所属地区", "地区", "状态", "项目", "演示数据"}
+BUILDING_TABLE = sheets.Table(BUILDING_COLUMNS, ignored=BUILDING_IGNORED, best=True)
+BUILDING_BY_KEY = BUILDING_TABLE.by_field
+BUILDING_FACTS = ("name", "floor_area_m2", "floors", "floor_load_kn_m2", "eaves_height_m",
+                  "crane_t", "for_rent", "for_sale", "rent_yuan_m2_month", "sale_yuan_m2",
+                  "notes")  # fmt: skip
+
+
+class BuildingImporter(PlotImporter):
+    """The standard buildings of a file (标准厂房清单), checked like the form's, all or none.
+
+    A row whose park already has a building of that number changes it, any other adds one;
+    a building's plot, status and project are not imported (the form and the steps set them).
+    """
+
+    table = BUILDING_TABLE
+
+    def prepare(self, body: sheets.Body, result: sheets.SheetResult) -> None:
+        super().prepare(body, result)
+        if result.file_errors:
+            return
+        parks = [p for ps in self.parks.values() for p in ps]
+        self.existing: dict[tuple[int, str], Any] = {
+            (b.park_id, b.code): b for b in Building.objects.filter(park__in=parks)
+        }
+
+    def check_row(self, row: sheets.Row, result: sheets.SheetResult) -> Any:
+        values = row.values(self.table)
+        park = None
+        if values.get("park"):
+            try:
+                park = self._park(values["park"])
+            except CellError as exc:
+                row.fail("park", str(exc))
+        point = None
+        lng, lat = values.get("lng"), values.get("lat")
+        if (lng is None) != (lat is None):
+            row.fail("lng" if lng is None else "lat", _("give both the longitude and latitude"))
+        elif lng is not None:
+            try:
+                point = geo.point(lng, lat)
+            except ValidationError as exc:
+                row.fail("lng", exc.messages[0])
+        if not row.ok or park is None:
+            return None
+        code = values["code"]
+        if (park.pk, code) in self._seen:
+            row.fail("code", _("repeats row %(first)d") % {"first": self._seen[(park.pk, code)]})
+            return None
+        self._seen[(park.pk, code)] = row.number
+        current = self.existing.get((park.pk, code))
+        building = current or Building()
+        fields = {k: values[k] for k in BUILDING_FACTS if values.get(k) is not None}
+        if "floors" in fields:
+            fields["floors"] = int(fields["floors"])
+        if point is not None:
+            fields["point"] = point
+        try:
+            prepare_offer(self.user, building, park=park, code=code, **fields)
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                key = FIELD_COLUMN.get(
+                    field_name, field_name if field_name in BUILDING_BY_KEY else ""
+                )
+                for message in messages:
+                    row.fail(key, message.rstrip("."))
+            return None
+        return (row.number, building, current is None)
+
+    def preview(self, checked: Any) -> dict[str, Any]:
+        number, building, new = checked
+        area = building.floor_area_m2
+        return {
+            "row": number,
+            "park": building.park.name,
+            "code": building.code,
+            "name": building.name,
+            "area_mu": f"{area.normalize():f} ㎡" if area is not None else "",
+            "land_use": str(_("standard building")),
+            "action": str(_("new") if new else _("changed")),
+        }
+
+
+def import_buildings(source: str | IO[bytes], actor: User) -> sheets.SheetResult:
+    """Check the whole file, then write every row in one transaction, or nothing."""
+    return BuildingImporter(actor).commit(source)
+
+
+def is_buildings_sheet(source: Any, sheet: str = "", filename: str = "") -> bool:
+    """Whether a file is a list of standard buildings rather than of plots: its header row
+    names more of the buildings' columns than of the plots' (a tie is the plots')."""
+    try:
+        rows = sheets.read_sheet(source, sheet, filename)
+    except sheets.FileError:
+        return False  # the plots' importer says what is wrong with the file
+
+    def recognised(table: sheets.Table) -> int:
+        found = table.find_header(rows)
+        return len({table.field_for(v) for v in found[1]} - {None}) if found else 0
+
+    return recognised(BUILDING_TABLE) > recognised(TABLE)
+
+
+class InventoryImporter:
+    """A land-inventory job (kind "parks"): the plots' importer, or the buildings' when the
+    file's header is a list of standard buildings."""
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+
+    def _pick(self, source: Any, sheet: str) -> PlotImporter:
+        job = self.job
+        kind = (
+            BuildingImporter
+            if is_buildings_sheet(source, sheet, job.original_name)
+            else PlotImporter
+        )
+        return kind(job.user, filename=job.original_name, progress=job.set_progress,
+                    mapping=job.mapping)  # fmt: skip
+
+    def validate(self, source: Any, sheet: str = "") -> sheets.SheetResult:
+        return self._pick(source, sheet).validate(source, sheet)
+
+    def commit(self, source: Any, sheet: str = "") -> sheets.SheetResult:
+        return self._pick(source, sheet).commit(source, sheet)

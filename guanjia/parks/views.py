@@ -401,18 +401,27 @@ def building_export(request: AuthedRequest) -> FileResponse:
 
 
 def _import_columns() -> list[HelpColumn]:
-    return [HelpColumn(c.canonical, c.aliases, c.required, c.label) for c in importers.COLUMNS]
+    """The plots' columns, then the buildings' own (the park is the same column)."""
+    plots = [HelpColumn(c.canonical, c.aliases, c.required, c.label) for c in importers.COLUMNS]
+    buildings = [
+        HelpColumn(c.canonical, c.aliases, c.required, c.label)
+        for c in importers.BUILDING_COLUMNS
+        if c.field != "park"
+    ]
+    return plots + buildings
 
 
 import_pages = ImportPages(
     kind=ImportKind.PARKS,
     namespace="parks",
     may_import=access.can_create,
-    title=gettext_lazy("Import plots from Excel"),
+    title=gettext_lazy("Import plots or standard buildings from Excel"),
     intro=gettext_lazy(
-        "A park's list of plots (地块清单): a row whose park already has a plot of that number "
-        "changes it, any other adds one. Every row is checked like the form; if any row is "
-        "wrong nothing is written. The status is not imported: it moves by steps."
+        "A park's list of plots (地块清单, numbered by 地块编号) or of standard buildings "
+        "(标准厂房清单, numbered by 厂房编号; the file's header tells which): a row whose park "
+        "already has a plot or building of that number changes it, any other adds one. Every "
+        "row is checked like the form; if any row is wrong nothing is written. The status is "
+        "not imported: it moves by steps."
     ),
     columns=_import_columns,
     preview=(
@@ -420,7 +429,7 @@ import_pages = ImportPages(
         PreviewColumn("park", gettext_lazy("Park")),
         PreviewColumn("code", gettext_lazy("Number")),
         PreviewColumn("name", gettext_lazy("Name")),
-        PreviewColumn("area_mu", gettext_lazy("Area (mu)")),
+        PreviewColumn("area_mu", gettext_lazy("Area or floor area")),
         PreviewColumn("land_use", gettext_lazy("Land use")),
         PreviewColumn("action", gettext_lazy("Action")),
     ),
