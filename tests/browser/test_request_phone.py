@@ -108,3 +108,32 @@ def test_five_queue_cards_fit_one_phone_screen(small_phone, shot, line, own_ente
     expect(first.locator("td.c-left")).to_contain_text(tr("to accept"))
     assert small_phone.evaluate("document.documentElement.scrollWidth") <= SCREEN["width"]
     shot(small_phone, "requests-queue-phone")
+
+
+def test_a_department_handler_claims_from_the_department_queue_on_a_phone(
+    small_phone, shot, line, users, own_enterprise
+):
+    """Dispatched to a department, the request waits in its queue; one of its handlers finds
+    it there on a phone and claims it (认领) from the request page, and then holds it."""
+    handler = users["handler"]
+    sr = submit(own_enterprise, line["contact"], "规划许可请自然资源局办理")
+    services.dispatch(sr, line["steward"], department=handler.department)
+    log_in(small_phone, "t_handler")
+    small_phone.goto("/requests/?queue=unclaimed")
+    card = small_phone.get_by_role("link", name="规划许可请自然资源局办理")
+    expect(card).to_be_visible()
+    expect(small_phone.locator("table.queue")).to_contain_text(tr("To claim"))
+    card.click()
+    form = small_phone.locator("#step-claim")
+    expect(form).to_be_visible()
+    # The claim leads the page: within the first screen and a half.
+    assert form.bounding_box()["y"] < SCREEN["height"] * 1.5
+    shot(small_phone, "request-claim-phone")
+    with small_phone.expect_navigation():
+        form.locator("button[name=go]").click()
+    sr.refresh_from_db()
+    assert sr.assignee == handler and sr.status == Status.HANDLING
+    expect(small_phone.locator("#timeline")).to_contain_text(
+        tr("Claimed from the department queue")
+    )
+    assert small_phone.evaluate("document.documentElement.scrollWidth") <= SCREEN["width"]
