@@ -1,7 +1,7 @@
 """Requests benchmark on PostgreSQL: 1,000,000 requests (诉求), 50,000 of them open.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/requests.py
-Options: --closed N --open N --due N --pages N --api-seconds S --clients N --skip-api
+Options: --closed N --open N --due N --pages N --api-seconds S --clients N --skip-api --explain
 
 It works in its own database, <name>_requests_bench next to DATABASE_URL's (a trailing
 "_bench" in the name is dropped first, so .../test and .../test_bench both give
@@ -16,7 +16,9 @@ deadline. It measures
 - submissions through the API (POST /api/v1/requests with an enterprise contact's bearer
   token) against gunicorn with the database task worker running, from a few client threads;
 
-and prints the figures, then one JSON line at the end.
+and prints the figures, then one JSON line at the end. With --explain it prints the plan of a
+city admin's city-wide queue pages (open, and overdue) and checks that they are read off the
+open-queue index (request_open_due) rather than sorted whole.
 """
 
 import argparse
@@ -488,6 +490,32 @@ def measure_queue(staff: dict[str, Any], n: int) -> dict[str, Any]:
     return out
 
 
+def explain_queue(user: Any, queue_name: str) -> dict[str, Any]:
+    """The plan of `user`'s first page of one queue, as the queue view asks for it, and whether
+    PostgreSQL reads it off the open-queue index (no Sort over the whole open set)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from guanjia.requests import queue
+
+    _query, qs = queue.queue(user, {"queue": queue_name}, timezone.now())
+    plan = queue.page_rows(qs)[: settings.GUANJIA_PAGE_SIZE].explain()
+    return {
+        "queue": queue_name,
+        "plan": plan,
+        "uses_index": "request_open_due" in plan,
+        "sorts": "Sort Key" in plan,
+    }
+
+
+def explain_city_queues(admin: Any) -> list[dict[str, Any]]:
+    plans = [explain_queue(admin, name) for name in ("area", "late")]
+    for row in plans:
+        print(f"EXPLAIN {row['queue']}:\n{row['plan']}", file=sys.stderr)
+        assert row["uses_index"] and not row["sorts"], row["queue"]
+    return plans
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -616,6 +644,7 @@ def main() -> None:
     parser.add_argument("--api-seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="print the city queue's plan")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     if not base.startswith("postgres"):
@@ -630,6 +659,10 @@ def main() -> None:
         "open": ServiceRequest.objects.filter(status__in=OPEN_STATUSES).count(),
         "database": "postgresql",
     }
+    if args.explain:
+        from guanjia.accounts.models import User
+
+        explain_city_queues(User.objects.get(username="bench_admin"))
     figures["sweep"] = measure_sweep(staff["now"])
     print(f"sweep: {figures['sweep']}", file=sys.stderr)
     figures["queue"] = measure_queue(staff, args.pages)
