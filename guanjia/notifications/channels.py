@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import robots, sms
+from .webhooks import OUTSIDE
 from .models import (
     Channel,
     ChannelDelivery,
@@ -60,7 +61,13 @@ class Config:
     """The active robots and SMS templates, looked up once (per `notify`, or per batch)."""
 
     def __init__(self) -> None:
-        self.robots = list(GroupRobot.objects.filter(active=True).select_related("region"))
+        active = GroupRobot.objects.filter(active=True)
+        # Whether there is any robot at all is kept in the cache (`webhooks.OUTSIDE`).
+        self.robots = (
+            list(active.select_related("region"))
+            if OUTSIDE.cached("robots", active.exists)
+            else []
+        )
         self.templates = list(SmsTemplate.objects.filter(active=True)) if sms.configured() else []
 
     @property
