@@ -26,7 +26,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import robots, sms
-from .webhooks import OUTSIDE
 from .models import (
     Channel,
     ChannelDelivery,
@@ -36,6 +35,7 @@ from .models import (
     SmsTemplate,
     wants,
 )
+from .webhooks import OUTSIDE
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +64,7 @@ class Config:
         active = GroupRobot.objects.filter(active=True)
         # Whether there is any robot at all is kept in the cache (`webhooks.OUTSIDE`).
         self.robots = (
-            list(active.select_related("region"))
-            if OUTSIDE.cached("robots", active.exists)
-            else []
+            list(active.select_related("region")) if OUTSIDE.cached("robots", active.exists) else []
         )
         self.templates = list(SmsTemplate.objects.filter(active=True)) if sms.configured() else []
 

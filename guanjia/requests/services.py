@@ -71,7 +71,9 @@ def now() -> dt.datetime:
 
 def calendar() -> WorkCalendar:
     """The working calendar (loaded once per batch of steps)."""
-    return steps.memo("requests.calendar", lambda: refcache.cached("calendar", WorkCalendar.load))
+    # Kept with the settings it is built from (the working hours, the time zone) in its key.
+    key = f"calendar:{settings.GUANJIA_WORK_HOURS}:{settings.TIME_ZONE}"
+    return steps.memo("requests.calendar", lambda: refcache.cached(key, WorkCalendar.load))
 
 
 def active_category(code: str) -> Category | None:
@@ -269,7 +271,9 @@ def _in_default_language() -> Any:
 def _default_region(enterprise: Enterprise, project: Project | None) -> Region:
     if project is not None:
         if project.region_id == enterprise.region_id and Enterprise.region.is_cached(enterprise):
-            return enterprise.region  # the same area, already loaded with the enterprise
+            same = enterprise.region  # the same area, already loaded with the enterprise
+            if same is not None:
+                return same
         return project.region
     if enterprise.region_id and enterprise.region:
         return enterprise.region

@@ -115,6 +115,7 @@ def new(request: HttpRequest) -> HttpResponse:
         try:
             for upload in data["attachments"]:
                 attachments.check(upload)
+
             def attach(sr: ServiceRequest) -> None:
                 for upload in data["attachments"]:  # the request's own files
                     attachments.attach(sr, user, upload)
