@@ -9,9 +9,12 @@ on routing steps (accept, dispatch, sign-for, transfer).
 """
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -353,12 +356,34 @@ def request_item(sr: ServiceRequest, user: User) -> dict[str, Any]:
     }
 
 
-def request_detail(pk: int, user: User) -> dict[str, Any]:
-    sr = ServiceRequest.objects.select_related(*RELATED).get(pk=pk)
+def _as_read(sr: ServiceRequest) -> ServiceRequest:
+    """`sr` with its values as a read of its row gives them (moments in UTC, decimals to
+    their places), so the answer to a submission is the answer to reading it."""
+    for field in sr._meta.concrete_fields:
+        value = getattr(sr, field.attname)
+        if isinstance(field, models.DateTimeField) and isinstance(value, dt.datetime):
+            setattr(sr, field.attname, value.astimezone(dt.UTC))
+        elif isinstance(field, models.DecimalField) and isinstance(value, Decimal):
+            setattr(sr, field.attname, value.quantize(Decimal(1).scaleb(-field.decimal_places)))
+    return sr
+
+
+def request_detail(pk: int, user: User, *, new: ServiceRequest | None = None) -> dict[str, Any]:
+    """The request as the API shows it. `new`: a request just submitted, as `services.submit`
+    returned it — its one event, no files, no extensions, parts or revisits yet: nothing to
+    read back."""
     staff = _sees_internals(user)
-    # What of the timeline the caller sees, entry by entry and text by text: TIMELINE.
-    events = RequestEvent.objects.filter(request=sr).visible_to(user).select_related("actor")
-    attachments = Attachment.objects.filter(request=sr).visible_to(user)
+    events: Iterable[RequestEvent]
+    attachments: Iterable[Attachment]
+    if new is not None:
+        sr = _as_read(new)
+        events = new.__dict__["_new_events"]
+        attachments = []
+    else:
+        sr = ServiceRequest.objects.select_related(*RELATED).get(pk=pk)
+        # What of the timeline the caller sees, entry by entry and text by text: TIMELINE.
+        events = RequestEvent.objects.filter(request=sr).visible_to(user).select_related("actor")
+        attachments = Attachment.objects.filter(request=sr).visible_to(user)
     extensions = (
         [
             {
@@ -374,7 +399,7 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
             }
             for x in sr.extensions.select_related("asked_by", "decided_by")
         ]
-        if staff
+        if staff and new is None
         else []
     )
     parts = (
@@ -393,7 +418,7 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
             }
             for p in sr.parts.select_related("handler", "department")
         ]
-        if staff
+        if staff and new is None
         else []
     )
     return request_item(sr, user) | {
@@ -425,7 +450,7 @@ def request_detail(pk: int, user: User) -> dict[str, Any]:
                 "by": user_ref(r.by),
                 "at": r.at,
             }
-            for r in sr.revisits.select_related("by")
+            for r in (sr.revisits.select_related("by") if new is None else [])
         ],
         "bounce_reason": sr.bounce_reason if staff else None,
         "merged_into": sr.merged_into_id,
@@ -544,11 +569,13 @@ def get_request(request: HttpRequest, request_id: int) -> dict:
 def _enterprise_for_submit(user: User, enterprise_id: int | None) -> tuple[Enterprise, str]:
     """The enterprise the request is for, and the source it is recorded under."""
     if user.role == Role.ENTERPRISE:
-        if user.enterprise is None:
+        if user.enterprise_id is None:
             raise PermissionDenied
         if enterprise_id is not None and enterprise_id != user.enterprise_id:
             raise invalid("enterprise_id", _("You can submit requests only for your enterprise."))
-        return user.enterprise, Source.API
+        # The enterprise with what a submission reads of it (its area, its steward): one query.
+        own = Enterprise.objects.select_related("region", "steward").get(pk=user.enterprise_id)
+        return own, Source.API
     if not user.can_write:
         raise PermissionDenied
     if enterprise_id is None:
@@ -564,7 +591,7 @@ def submit_request(request: HttpRequest, payload: RequestCreate) -> Created:
     """
     user = caller(request)
     enterprise, source = _enterprise_for_submit(user, payload.enterprise_id)
-    category = Category.objects.filter(code=payload.category, active=True).first()
+    category = services.active_category(payload.category)
     if category is None:
         raise invalid("category", _("there is no category with this code in use"))
     project = reference(user, "project", payload.project_id, "project_id")
@@ -581,7 +608,8 @@ def submit_request(request: HttpRequest, payload: RequestCreate) -> Created:
         )
     except services.RequestError as exc:
         raise _refused(exc) from exc
-    return Created(201, request_detail(sr.pk, user))
+    # The answer from the objects in hand, not a re-read of the new request through its joins.
+    return Created(201, request_detail(sr.pk, user, new=sr))
 
 
 def _check_step_input(step: str, sent: set[str]) -> None:

@@ -13,7 +13,10 @@ class NotificationsConfig(AppConfig):
         from guanjia.core.hooks import notifiers
 
         from .metrics import outbox
+        from .models import GroupRobot, WebhookEndpoint
         from .services import notify
+        from .webhooks import OUTSIDE
 
         notifiers.register(notify, key="notifications")
         metrics.figures.register(outbox, key="notifications.outbox")
+        OUTSIDE.watch([WebhookEndpoint, GroupRobot])

@@ -35,6 +35,7 @@ from .models import (
     SmsTemplate,
     wants,
 )
+from .webhooks import OUTSIDE
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,11 @@ class Config:
     """The active robots and SMS templates, looked up once (per `notify`, or per batch)."""
 
     def __init__(self) -> None:
-        self.robots = list(GroupRobot.objects.filter(active=True).select_related("region"))
+        active = GroupRobot.objects.filter(active=True)
+        # Whether there is any robot at all is kept in the cache (`webhooks.OUTSIDE`).
+        self.robots = (
+            list(active.select_related("region")) if OUTSIDE.cached("robots", active.exists) else []
+        )
         self.templates = list(SmsTemplate.objects.filter(active=True)) if sms.configured() else []
 
     @property

@@ -36,6 +36,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from guanjia.core.versioned import Versioned
+
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 TIMEOUT_SECONDS = 10
@@ -95,7 +97,15 @@ def verify_signature(
     return hmac.compare_digest(expected.encode(), signature.encode())
 
 
+# Whether any endpoint or robot is active, kept in the cache under a version every save or
+# delete of one moves (connected in `apps.ready`): most notifications then need no query to
+# learn there is nobody outside to tell. The rows themselves (their secrets) are not cached.
+OUTSIDE = Versioned("outside")
+
+
 def active_endpoints() -> list[WebhookEndpoint]:
+    if not OUTSIDE.cached("webhooks", WebhookEndpoint.objects.filter(active=True).exists):
+        return []
     return list(WebhookEndpoint.objects.filter(active=True))
 
 

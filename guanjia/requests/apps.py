@@ -14,7 +14,7 @@ class RequestsConfig(AppConfig):
         from guanjia.core.nav import register
         from guanjia.core.sheets import jobs
 
-        from . import access, open311
+        from . import access, open311, refcache
         from .importers import job_importer
 
         REFERENCES.register(access.referenceable_requests, key="request")
@@ -23,3 +23,4 @@ class RequestsConfig(AppConfig):
         unavailable_forms.register(open311.unavailable_response, key="/open311/")
         register("requests", _("Direct line"), "requests:queue", access.may_open, order=50)
         jobs.register("requests", job_importer, "requests:import_job")
+        refcache.watch()

@@ -13,6 +13,7 @@ from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import referenceable_projects
 from guanjia.projects.models import Project
 
+from . import refcache
 from .access import assignable_departments, assignable_people, is_enterprise_contact
 from .attachments import ACCEPT
 from .models import Category, Priority, Rating, ServiceRequest, Status
@@ -38,11 +39,30 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class CategoryField(forms.ModelChoiceField):
+    """A category in use; the one chosen is looked up in the cached reference data
+    (`refcache`), not read again."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            key = int(value)
+        except (TypeError, ValueError):
+            key = None
+        category = refcache.active_categories().get(key) if key is not None else None
+        if category is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return category
+
+
 class SubmitForm(forms.Form):
     enterprise = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Enterprise"))
-    category = forms.ModelChoiceField(
-        queryset=Category.objects.filter(active=True), label=_("Category")
-    )
+    category = CategoryField(queryset=Category.objects.filter(active=True), label=_("Category"))
     project = forms.ModelChoiceField(
         queryset=Project.objects.none(), label=_("Project"), required=False
     )
@@ -60,7 +80,14 @@ class SubmitForm(forms.Form):
         self.user = user
         if is_enterprise_contact(user):
             del self.fields["enterprise"]
-            self.own_enterprise: Enterprise | None = user.enterprise
+            # With what a submission reads of it (its area, its steward): one query.
+            self.own_enterprise: Enterprise | None = (
+                Enterprise.objects.select_related("region", "steward")
+                .filter(pk=user.enterprise_id)
+                .first()
+                if user.enterprise_id
+                else None
+            )
         else:
             self.own_enterprise = None
             field = self.fields["enterprise"]

@@ -530,7 +530,7 @@ def submit(request: HttpRequest, fmt: str) -> HttpResponse:
                if not value]  # fmt: skip
     if missing:
         raise Open311Error(400, *(_("%(name)s is required.") % {"name": name} for name in missing))
-    category = Category.objects.filter(code=code, active=True).first()
+    category = services.active_category(code)
     if category is None:
         raise Open311Error(
             400, _("There is no service with service_code %(code)s.") % {"code": code}

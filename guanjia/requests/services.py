@@ -8,7 +8,7 @@ fields, label and timeline entry of each step.
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,7 +35,7 @@ from guanjia.projects.models import Project
 from guanjia.regions.models import Region
 from guanjia.worktime.clock import WorkCalendar
 
-from . import access, sla
+from . import access, refcache, sla
 from .models import (
     OPEN_STATUSES,
     TIMELINE,
@@ -71,7 +71,14 @@ def now() -> dt.datetime:
 
 def calendar() -> WorkCalendar:
     """The working calendar (loaded once per batch of steps)."""
-    return steps.memo("requests.calendar", WorkCalendar.load)
+    # Kept with the settings it is built from (the working hours, the time zone) in its key.
+    key = f"calendar:{settings.GUANJIA_WORK_HOURS}:{settings.TIME_ZONE}"
+    return steps.memo("requests.calendar", lambda: refcache.cached(key, WorkCalendar.load))
+
+
+def active_category(code: str) -> Category | None:
+    """The category in use under `code`, None if there is none (kept in `refcache`)."""
+    return next((c for c in refcache.active_categories().values() if c.code == code), None)
 
 
 def _text(value: str, field: str, *, required: bool = True, limit: int = 5000) -> str:
@@ -263,6 +270,10 @@ def _in_default_language() -> Any:
 
 def _default_region(enterprise: Enterprise, project: Project | None) -> Region:
     if project is not None:
+        if project.region_id == enterprise.region_id and Enterprise.region.is_cached(enterprise):
+            same = enterprise.region  # the same area, already loaded with the enterprise
+            if same is not None:
+                return same
         return project.region
     if enterprise.region_id and enterprise.region:
         return enterprise.region
@@ -321,15 +332,20 @@ def submit(
     source: str = Source.WEB,
     at: dt.datetime | None = None,
     intake_clock: bool = True,
+    then: Callable[[ServiceRequest], object] | None = None,
 ) -> ServiceRequest:
     """An enterprise's new request: it goes to the enterprise's steward to accept (受理)
     within the intake limit (`sla.intake_for`), the clock from submission. `intake_clock`
-    False: no intake limit (history replayed from before there was one)."""
+    False: no intake limit (history replayed from before there was one). `then(request)`:
+    what else is written with it, in its transaction (the page's files)."""
     with steps.atomic():
-        return _submit(
+        sr = _submit(
             actor, enterprise=enterprise, category=category, title=title, text=text,
             project=project, priority=priority, source=source, at=at, intake_clock=intake_clock,
         )  # fmt: skip
+        if then is not None:
+            then(sr)
+        return sr
 
 
 def _submit(
@@ -393,10 +409,12 @@ def _submit(
     else:
         batch.insert(sr)
     steps.insert(entry(actor, AuditAction.CREATE, sr))
-    steps.insert(
-        RequestEvent(request=sr, kind=EventKind.SUBMIT, to_status=sr.status, actor=actor, at=moment)
+    event = RequestEvent(
+        request=sr, kind=EventKind.SUBMIT, to_status=sr.status, actor=actor, at=moment
     )
+    steps.insert(event)
     sr.__dict__["_done_keys"] = set()  # a new request has no escalation (`done_keys`)
+    sr.__dict__["_new_events"] = [event]  # its timeline, for an answer built without a re-read
     if batch is not None:
         batch.hold([sr])  # its next steps in the batch work on this instance
     if not steps.telling():

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from guanjia.worktime.clock import WorkCalendar
 
+from . import refcache
 from .models import Category, IntakeLimit, Priority, ServiceRequest, SlaPolicy, Status
 
 
@@ -54,15 +55,24 @@ def _decimal_setting(name: str) -> Decimal | None:
     return Decimal(text) if text else None
 
 
+def _intake_limits() -> dict[int, dict[str, Decimal]]:
+    """Every category's intake limits by channel (a few rows; kept in `refcache`)."""
+
+    def load() -> dict[int, dict[str, Decimal]]:
+        limits: dict[int, dict[str, Decimal]] = {}
+        for row in IntakeLimit.objects.all():
+            limits.setdefault(row.category_id, {})[row.source] = row.hours
+        return limits
+
+    return refcache.cached("intake", load)
+
+
 def intake_for(category: Category | None, source: str) -> Decimal:
     """The intake limit in working hours for a request of `category` from channel `source`:
     the category's limit for that channel, else its limit for every channel, else the
     setting (GUANJIA_INTAKE_HOURS). 0: no intake limit."""
     if category is not None and category.pk is not None:
-        limits = {
-            row.source: row.hours
-            for row in IntakeLimit.objects.filter(category=category, source__in=[source, ""])
-        }
+        limits = _intake_limits().get(category.pk, {})
         if source in limits:
             return limits[source]
         if "" in limits:

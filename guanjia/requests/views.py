@@ -115,7 +115,12 @@ def new(request: HttpRequest) -> HttpResponse:
         try:
             for upload in data["attachments"]:
                 attachments.check(upload)
-            with attachments.removed_on_failure(), transaction.atomic():
+
+            def attach(sr: ServiceRequest) -> None:
+                for upload in data["attachments"]:  # the request's own files
+                    attachments.attach(sr, user, upload)
+
+            with attachments.removed_on_failure():  # in the request's transaction: all or none
                 sr = services.submit(
                     user,
                     enterprise=enterprise,
@@ -124,9 +129,8 @@ def new(request: HttpRequest) -> HttpResponse:
                     text=data["text"],
                     project=data["project"],
                     source=Source.WEB if access.is_enterprise_contact(user) else Source.STAFF,
+                    then=attach,
                 )
-                for upload in data["attachments"]:  # the request's own files
-                    attachments.attach(sr, user, upload)
         except ValidationError as exc:
             for field, msgs in _errors(exc).items():
                 form.add_error(field if field in form.fields else None, msgs)
