@@ -575,7 +575,9 @@ def _fmt(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def _sign(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
+def _start_handling(change: Change, note: str, at: dt.datetime | None, about: str) -> None:
+    """The holder takes it up (签收, or 认领 from a department's queue): handling begins and
+    the enterprise is told who handles it."""
     sr = change.obj
     moment = at or now()
     sr.status = Status.HANDLING
@@ -590,8 +592,12 @@ def _sign(change: Change, note: str = "", at: dt.datetime | None = None) -> None
             _("Your request %(number)s is being handled by %(who)s")
             % {"number": sr.number, "who": sr.assignee}
         ),
-        about=EventKind.SIGN,
+        about=about,
     )
+
+
+def _sign(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
+    _start_handling(change, note, at, EventKind.SIGN)
 
 
 def sign(
@@ -603,23 +609,9 @@ def sign(
 
 def _claim(change: Change, note: str = "", at: dt.datetime | None = None) -> None:
     """认领: a handler takes a request from their department's queue; it is a sign-for."""
-    sr, actor = change.obj, change.actor
-    moment = at or now()
-    sr.assignee = actor
-    sr.status = Status.HANDLING
-    sr.signed_at = moment
-    sr.first_response_at = sr.first_response_at or moment
-    change.at, change.note, change.data = moment, note, _who(actor)
-    _notice(
-        change,
-        lambda: enterprise_contacts(sr),
-        "signed",
-        lambda: (
-            _("Your request %(number)s is being handled by %(who)s")
-            % {"number": sr.number, "who": sr.assignee}
-        ),
-        about=EventKind.CLAIM,
-    )
+    change.obj.assignee = change.actor
+    _start_handling(change, note, at, EventKind.CLAIM)
+    change.data = _who(change.actor)
 
 
 def claim(
