@@ -599,3 +599,12 @@ def test_the_channel_retry_sweep_runs_every_minute():
     from guanjia.core.scheduling import REGISTRY
 
     assert REGISTRY[retry_channels.module_path].every == dt.timedelta(seconds=60)
+
+
+def test_the_account_page_leads_to_the_channels_and_sms_start_on_the_accounts_phone(client):
+    user = UserFactory(username="steward2", role=Role.STEWARD, phone="13800001111")
+    client.force_login(user)
+    account = client.get(reverse("accounts:account")).content.decode()
+    assert reverse("notifications:channels") in account
+    page = client.get(reverse("notifications:channels")).content.decode()
+    assert 'value="13800001111"' in page

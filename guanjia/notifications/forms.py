@@ -49,7 +49,8 @@ class ChannelsForm(forms.Form):
     @classmethod
     def initial_for(cls, row: Any) -> dict[str, Any]:
         return {
-            "sms_phone": row.sms_phone,
+            # Until a number is chosen, the SMS go to the phone on the account.
+            "sms_phone": row.sms_phone or getattr(row.user, "phone", ""),
             "sms_kinds": _initial(row.sms_kinds),
             "robot_kinds": _initial(row.robot_kinds),
         }
