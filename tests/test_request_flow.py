@@ -128,3 +128,36 @@ def test_extensions_are_capped_at_thirty_working_days(setup):
     services.decide_extension(ext, official, approve=True, note="同意")
     sr.refresh_from_db()
     assert sr.extension_days == 10 and sr.resolve_due_at > due
+
+
+def test_a_new_steward_takes_over_the_enterprises_open_requests(setup):
+    """The enterprise is given another steward: its open requests follow (the owner, and the
+    holder where the old steward held it), the closed ones keep their history, the timeline
+    says so to staff only, and the new steward is told."""
+    from guanjia.enterprises import services as enterprise_services
+    from guanjia.notifications.models import Notification
+
+    old, admin = setup["linghai_steward"], setup["admin"]
+    new = UserFactory(username="s_linghai_2", role=Role.STEWARD, region=old.region)
+    with time_machine.travel(at(2026, 3, 2, 9, 0), tick=False):
+        waiting = submit(setup)  # with the old steward, not yet accepted
+        dispatched = submit(setup)
+        services.accept(dispatched, old)
+        services.dispatch(dispatched, old, to=setup["handler"])
+        done = submit(setup)
+        services.accept(done, old)
+        services.dispatch(done, old, to=old)
+        services.sign(done, old)
+        services.reply(done, old, "已办结。")
+        services.rate(done, setup["enterprise"], Rating.SATISFIED, "")
+    enterprise = setup["enterprise"].enterprise
+    enterprise_services.update_enterprise(enterprise, admin, steward=new)
+    for sr in (waiting, dispatched, done):
+        sr.refresh_from_db()
+    assert (waiting.steward, waiting.assignee, waiting.status) == (new, new, Status.SUBMITTED)
+    assert (dispatched.steward, dispatched.assignee) == (new, setup["handler"])
+    assert (done.steward, done.status) == (old, Status.CLOSED)
+    note = waiting.events.latest("pk")
+    assert note.kind == "internal_note" and str(new) in note.note and str(admin) in note.note
+    assert Notification.objects.filter(recipient=new, kind__startswith="request.").count() == 2
+    assert not Notification.objects.filter(recipient=setup["enterprise"], body__contains=str(new))

@@ -21,12 +21,17 @@ from .models import Contact, Enterprise
 # - on_facts_changed(enterprise_id) / on_many_facts_changed(): called once a change of an
 #   enterprise's facts (or a bulk change) commits (policies: re-match the enterprise);
 # - on_merge(keep, duplicate): move what refers to the duplicate onto the enterprise kept
-#   (projects: their enterprise and partners; events: signings and participants).
+#   (projects: their enterprise and partners; events: signings and participants);
+# - on_steward_changed(enterprise, previous_steward_id, actor): the enterprise was given
+#   another steward, in the same transaction (requests: its open requests follow).
 on_facts_changed: Hooks[Callable[[int], None]] = Hooks("enterprises.services.on_facts_changed")
 on_many_facts_changed: Hooks[Callable[[], None]] = Hooks(
     "enterprises.services.on_many_facts_changed"
 )
 on_merge: Hooks[Callable[[Enterprise, Enterprise], None]] = Hooks("enterprises.services.on_merge")
+on_steward_changed: Hooks[Callable[[Enterprise, int | None, Any], object]] = Hooks(
+    "enterprises.services.on_steward_changed"
+)
 
 
 def steward_of(enterprise: Enterprise) -> Any:
@@ -146,6 +151,7 @@ def create_enterprise(actor: Any, **fields: Any) -> Enterprise:
 @transaction.atomic
 def update_enterprise(enterprise: Enterprise, actor: Any, **fields: Any) -> Enterprise:
     interests = fields.pop("interests", None)
+    previous_steward = enterprise.steward_id
     for name, value in fields.items():
         setattr(enterprise, name, value)
     enterprise.clean()
@@ -153,6 +159,9 @@ def update_enterprise(enterprise: Enterprise, actor: Any, **fields: Any) -> Ente
     audited_save(enterprise, actor)
     if interests is not None:
         enterprise.interests.set(interests)
+    if enterprise.steward_id != previous_steward:
+        for follow in on_steward_changed:
+            follow(enterprise, previous_steward, actor)
     facts_changed(enterprise.pk)
     return enterprise
 

@@ -13,8 +13,9 @@ class RequestsConfig(AppConfig):
         from guanjia.core.errors import unavailable_forms
         from guanjia.core.nav import register
         from guanjia.core.sheets import jobs
+        from guanjia.enterprises import services as enterprise_services
 
-        from . import access, open311, refcache
+        from . import access, open311, refcache, services
         from .importers import job_importer
 
         REFERENCES.register(access.referenceable_requests, key="request")
@@ -23,4 +24,5 @@ class RequestsConfig(AppConfig):
         unavailable_forms.register(open311.unavailable_response, key="/open311/")
         register("requests", _("Direct line"), "requests:queue", access.may_open, order=50)
         jobs.register("requests", job_importer, "requests:import_job")
+        enterprise_services.on_steward_changed.register(services.follow_new_steward, key="requests")
         refcache.watch()

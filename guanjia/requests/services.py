@@ -995,6 +995,52 @@ def add_internal_note(sr: ServiceRequest, actor: User | None, note: str) -> Requ
     return run(STEPS, "internal_note", sr, actor, note=note).record
 
 
+def _restaff(
+    change: Change, steward: User | None = None, previous: int | None = None, by: Any = None
+) -> None:
+    """The enterprise's new steward takes over: the request's owner, and its holder where the
+    old steward held it (the status and the clock stay as they are)."""
+    sr = change.obj
+    old = sr.steward
+    sr.steward = steward
+    holder_moves = previous is not None and sr.assignee_id == previous
+    if holder_moves:
+        sr.assignee = steward
+    note = _("The enterprise's steward changed from %(old)s to %(new)s (by %(who)s).") % {
+        "old": old or "—",
+        "new": steward or _("the area's officials"),
+        "who": by or _("the system"),
+    }
+    change.at, change.note, change.opts["reschedule"] = now(), note, False
+    _notice(
+        change,
+        lambda: [steward] if steward is not None else area_leads(sr),
+        "dispatched" if holder_moves else "internal_note",
+        lambda: (
+            _("Request %(number)s of %(enterprise)s is now yours: you are its new steward")
+            % {"number": sr.number, "enterprise": sr.enterprise}
+        ),
+        body=note,
+        about=EventKind.INTERNAL_NOTE,
+    )
+
+
+def follow_new_steward(enterprise: Enterprise, previous: int | None, actor: Any) -> int:
+    """An enterprise was given another steward (`enterprises.services.on_steward_changed`):
+    each of its open requests that the old steward owned now belongs to the new one, and
+    those the old steward held move to the new steward's hands, each with a staff-only note
+    on its timeline, audited, and the new steward told. Returns how many moved."""
+    steward = steward_of(enterprise)
+    moved = 0
+    owned = ServiceRequest.objects.filter(
+        enterprise=enterprise, status__in=OPEN_STATUSES, steward_id=previous
+    ).order_by("pk")
+    for sr in owned:
+        run(STEPS, "restaff", sr, None, steward=steward, previous=previous, by=actor)
+        moved += 1
+    return moved
+
+
 def _reply(change: Change, answer: str = "", at: dt.datetime | None = None) -> None:
     sr = change.obj
     moment = at or now()
@@ -1698,6 +1744,15 @@ STEPS = StepTable(
             fields=(NOTE,),
             done=gettext_lazy("Internal note added: the enterprise does not see it."),
             files=True,
+        ),
+        Step(
+            "restaff",
+            gettext_lazy("hand over to the new steward"),
+            frozenset(OPEN_STATUSES),
+            None,
+            _restaff,
+            may=steps.system_only,
+            event=EventKind.INTERNAL_NOTE,
         ),
         Step(
             "reply",
