@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.test import override_settings
 from django.utils import timezone
 
-from guanjia.accounts.models import Role, User
+from guanjia.accounts.models import Department, Role, User
 from guanjia.demo import data
 from guanjia.demo.build import load_demo
 from guanjia.enterprises.models import Enterprise
@@ -64,6 +64,9 @@ def test_every_area_has_someone_to_escalate_to(demo):
         assert User.objects.filter(role=Role.AREA_OFFICIAL, region__code=code).exists(), code
         assert User.objects.filter(role=Role.LEADER, region__code=code).exists(), code
     assert User.objects.filter(role=Role.LEADER, region__code=data.CITY).exists()
+    # An unclaimed department queue is escalated to the department's head (负责人).
+    for department in Department.objects.filter(name__in=data.DEPARTMENTS):
+        assert department.head is not None and department.head.department == department
 
 
 def test_every_enterprise_and_project_has_a_steward_of_its_area(demo):

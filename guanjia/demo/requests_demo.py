@@ -21,7 +21,7 @@ first run (a few requests are just past a deadline nobody has acted on yet).
 import datetime as dt
 import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from guanjia.accounts.models import Department, Role, User
 from guanjia.core import steps
+from guanjia.core.audit import audited_save
 from guanjia.core.models import AuditAction, AuditEntry
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import steward_of
@@ -392,6 +393,22 @@ class People:
     created: dict[str, int] = field(default_factory=dict)
 
 
+def _name_department_heads(departments: Iterable[Department]) -> None:
+    """Each demo department without a head (负责人) gets its first handler, who hears when its
+    queue is not worked (only where none is named: a head chosen by the admins stays)."""
+    for department in departments:
+        if department.head_id is not None:
+            continue
+        first = (
+            User.objects.filter(role=Role.HANDLER, is_active=True, department=department)
+            .order_by("pk")
+            .first()
+        )
+        if first is not None:
+            department.head = first
+            audited_save(department, None, note="demo")
+
+
 def ensure_people(rng: random.Random) -> People:
     """Stewards up to STEWARDS_TOTAL across the 9 areas; an official and a leader in each area,
     a city leader, a handler in each demo department (only where missing)."""
@@ -452,6 +469,7 @@ def ensure_people(rng: random.Random) -> People:
     new += handlers
     User.objects.bulk_create(new, batch_size=500)
     _audit_created(new)
+    _name_department_heads(departments)
 
     people = People(
         city=city, areas=areas, stewards_by_area={}, city_stewards=[], officials={}, leaders={},
