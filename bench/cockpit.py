@@ -31,7 +31,7 @@ import sys
 import time
 from typing import Any
 
-from benchlib import bench_database, pct, setup_django  # noqa: E402
+from benchlib import bench_database, insert_generated, pct, setup_django  # noqa: E402
 
 STEWARDS = 687
 ENTERPRISES = 20_000
@@ -39,35 +39,6 @@ TZ = "Asia/Shanghai"
 
 
 # ----------------------------------------------------------------------------- generation
-
-
-def _insert_generated(model: Any, computed: dict[str, str], source: str, params: dict) -> int:
-    """INSERT every column of `model` but id: computed SQL, else NULL or the field's default."""
-    from django.db import connection
-
-    columns, values = [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        column = str(f.column)
-        columns.append(column)
-        if column in computed:
-            values.append(computed[column])
-        elif f.null:
-            values.append("NULL")
-        else:
-            default = f.get_default()
-            if default is None:
-                raise ValueError(f"{model.__name__}.{column} needs a value")
-            params[f"d_{column}"] = default
-            values.append(f"%(d_{column})s")
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} {source}"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
 
 
 def people_and_firms() -> dict[str, Any]:
@@ -156,7 +127,7 @@ def generate(n_projects: int, n_requests: int, n_services: int) -> None:
         day = lambda offset, k: (  # noqa: E731
             f"CASE WHEN s.k >= {k} THEN LEAST(current_date, s.d0 + {offset}) END"
         )
-        _insert_generated(
+        insert_generated(
             Project,
             {
                 "name": "'驾驶舱基准项目' || s.g",
@@ -196,12 +167,12 @@ def generate(n_projects: int, n_requests: int, n_services: int) -> None:
             "created_at": "now()",
         }
         # A tenth of the signed projects came in by import, without a signing record.
-        _insert_generated(
+        insert_generated(
             Signing, signing,
             "FROM projects_project p WHERE p.signed_on IS NOT NULL AND p.id %% 10 <> 0", {},
         )  # fmt: skip
         # A twentieth were expanded later: only the increase counts.
-        _insert_generated(
+        insert_generated(
             Signing,
             {
                 **signing,
@@ -215,7 +186,7 @@ def generate(n_projects: int, n_requests: int, n_services: int) -> None:
         )
         print(f"signings: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
         open_share = 0.02
-        _insert_generated(
+        insert_generated(
             ServiceRequest,
             {
                 "number": "'CB' || lpad(s.g::text, 8, '0')",
@@ -250,7 +221,7 @@ def generate(n_projects: int, n_requests: int, n_services: int) -> None:
             },
         )
         print(f"requests: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-        _insert_generated(
+        insert_generated(
             ServiceRecord,
             {
                 "steward_id": "e.steward_id",

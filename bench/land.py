@@ -35,47 +35,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchlib import bench_database, pct, setup_django  # noqa: E402
+from benchlib import bench_database, insert_generated, pct, setup_django, step  # noqa: E402
 
 OWNERS = 300
 ENTERPRISES = 5_000
 POLICIES = 60
 # Jinzhou, roughly: where the generated parks lie (WGS 84).
 LNG0, LAT0, LNG_SPAN, LAT_SPAN = 120.8, 40.75, 1.5, 1.1
-
-
-def _insert_generated(model: Any, computed: dict[str, str], source: str, params: dict) -> int:
-    """INSERT every column of `model` but id: computed SQL, else NULL or the field's default
-    (as bench/leads.py)."""
-    from django.db import connection
-
-    columns, values = [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        column = str(f.column)
-        columns.append(column)
-        if column in computed:
-            values.append(computed[column])
-        elif f.null:
-            values.append("NULL")
-        else:
-            default = f.get_default()
-            if default is None:
-                raise ValueError(f"{model.__name__}.{column} needs a value")
-            params[f"d_{column}"] = json.dumps(default) if isinstance(default, list) else default
-            values.append(f"%(d_{column})s")
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} {source}"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
-
-
-def _step(t0: float, what: str) -> None:
-    print(f"{what}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
 
 
 def generate(args: argparse.Namespace) -> None:
@@ -134,7 +100,7 @@ def generate(args: argparse.Namespace) -> None:
         )
         industries = list(Industry.objects.order_by("pk").values_list("pk", flat=True))
         area_ids = [a.pk for a in areas]
-        _step(t0, "people and enterprises")
+        step(t0, "people and enterprises")
         with connection.cursor() as cur:
             cur.execute(
                 "CREATE TEMP TABLE lb_o AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id,"
@@ -149,7 +115,7 @@ def generate(args: argparse.Namespace) -> None:
         # The public projects (stages spread over the line), in the areas, with industries.
         stages = ["signed", "registered", "approvals", "construction", "construction",
                   "operation", "full_capacity", "negotiating", "withdrawn", "operation"]  # fmt: skip
-        _insert_generated(
+        insert_generated(
             Project,
             {
                 "name": "'公开基准项目' || s.g || '号' || (ARRAY['新能源电池','精细化工',"
@@ -175,8 +141,8 @@ def generate(args: argparse.Namespace) -> None:
             {"n": args.projects, "ne": ENTERPRISES, "industries": industries,
              "n_ind": len(industries), "stages": stages},
         )  # fmt: skip
-        _step(t0, "public projects")
-        _insert_generated(
+        step(t0, "public projects")
+        insert_generated(
             Policy,
             {
                 "title": "'锦州市支持产业园区发展若干政策第' || s.g || '号'",
@@ -193,7 +159,7 @@ def generate(args: argparse.Namespace) -> None:
             {"n": POLICIES},
         )
         # The parks: a point each over the city, the kinds, the facts matching reads.
-        _insert_generated(
+        insert_generated(
             Park,
             {
                 "name": "'锦州基准产业园' || lpad(s.g::text, 4, '0')",
@@ -237,7 +203,7 @@ def generate(args: argparse.Namespace) -> None:
                 " FROM lb_p p CROSS JOIN generate_series(0, 2) k",
                 {"ind": industries, "ni": len(industries)},
             )
-        _insert_generated(
+        insert_generated(
             Substation,
             {
                 "park_id": "p.id",
@@ -249,7 +215,7 @@ def generate(args: argparse.Namespace) -> None:
             "FROM lb_p p CROSS JOIN generate_series(0, 1) k",
             {},
         )
-        _step(t0, "parks")
+        step(t0, "parks")
         with connection.cursor() as cur:
             cur.execute(
                 "CREATE TEMP TABLE lb_pr AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id"
@@ -259,7 +225,7 @@ def generate(args: argparse.Namespace) -> None:
         # The leads, with land needs: 80 % say the land (3-300 亩), most the power, some the
         # water, a budget, a port or a rail siding.
         status = "(ARRAY['lead','contact','negotiating','paused'])[1 + s.g %% 4]"
-        _insert_generated(
+        insert_generated(
             Lead,
             {
                 "investor_id": "e.id",
@@ -292,14 +258,14 @@ def generate(args: argparse.Namespace) -> None:
              "n_ind": len(industries), "sources": list(ContactSource.values),
              "n_src": len(ContactSource.values)},
         )  # fmt: skip
-        _step(t0, "leads")
+        step(t0, "leads")
         with connection.cursor() as cur:
             cur.execute("SELECT min(id) FROM leads_lead")
             first_lead = cur.fetchone()[0]
         # The plots: around their park, 60 % available, 15 % reserved for a lead, 25 % taken by
         # a public project (the OC4IDS locations); one in five with an outline.
         plot_status = "CASE WHEN s.k < 12 THEN 'available' WHEN s.k < 15 THEN 'reserved'" " ELSE 'taken' END"  # fmt: skip
-        _insert_generated(
+        insert_generated(
             Plot,
             {
                 "park_id": "p.id",
@@ -347,8 +313,8 @@ def generate(args: argparse.Namespace) -> None:
             {"n": n_plots, "ppp": args.plots_per_park, "first_lead": first_lead,
              "nl": args.leads, "npr": args.projects},
         )  # fmt: skip
-        _step(t0, "plots")
-        _insert_generated(
+        step(t0, "plots")
+        insert_generated(
             Building,
             {
                 "park_id": "p.id",
@@ -374,10 +340,10 @@ def generate(args: argparse.Namespace) -> None:
         with connection.cursor() as cur:
             for t in ("lb_o", "lb_e", "lb_p", "lb_pr"):
                 cur.execute(f"DROP TABLE {t}")
-        _step(t0, "buildings")
+        step(t0, "buildings")
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
-    _step(t0, "data ready")
+    step(t0, "data ready")
 
 
 # --- the code before this work, for the ratio in the same run ----------------------------------
@@ -461,8 +427,8 @@ def measure_matching(n: int) -> dict[str, Any]:
     ids = list(
         Lead.objects.filter(land_mu__isnull=False).order_by("pk").values_list("pk", flat=True)
     )
-    step = max(1, len(ids) // (n + 2))
-    sample = [Lead.objects.select_related("industry").get(pk=pk) for pk in ids[::step][: n + 2]]
+    stride = max(1, len(ids) // (n + 2))
+    sample = [Lead.objects.select_related("industry").get(pk=pk) for pk in ids[::stride][: n + 2]]
     _, token = ApiToken.issue(admin, "bench")
     api = Client(headers={"authorization": f"Bearer {token}"})
 

@@ -26,45 +26,11 @@ import sys
 import time
 from typing import Any
 
-from benchlib import bench_database, pct, setup_django  # noqa: E402
+from benchlib import bench_database, insert_generated, pct, setup_django, step  # noqa: E402
 
 OWNERS = 300
 ENTERPRISES = 20_000
 PROJECTS = 10_000
-
-
-def _insert_generated(model: Any, computed: dict[str, str], source: str, params: dict) -> int:
-    """INSERT every column of `model` but id: computed SQL, else NULL or the field's default
-    (as bench/cockpit.py)."""
-    from django.db import connection
-
-    columns, values = [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        column = str(f.column)
-        columns.append(column)
-        if column in computed:
-            values.append(computed[column])
-        elif f.null:
-            values.append("NULL")
-        else:
-            default = f.get_default()
-            if default is None:
-                raise ValueError(f"{model.__name__}.{column} needs a value")
-            params[f"d_{column}"] = default
-            values.append(f"%(d_{column})s")
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} {source}"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
-
-
-def _step(t0: float, what: str) -> None:
-    print(f"{what}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
 
 
 def generate(args: argparse.Namespace) -> None:
@@ -121,7 +87,7 @@ def generate(args: argparse.Namespace) -> None:
             ],
             batch_size=5000,
         )
-        _step(t0, "people and enterprises")
+        step(t0, "people and enterprises")
         with connection.cursor() as cur:
             cur.execute(
                 "CREATE TEMP TABLE lb_o AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id,"
@@ -134,7 +100,7 @@ def generate(args: argparse.Namespace) -> None:
             cur.execute("CREATE UNIQUE INDEX ON lb_o (n)")
             cur.execute("CREATE UNIQUE INDEX ON lb_e (n)")
         industries = list(Industry.objects.values_list("pk", flat=True))
-        _insert_generated(
+        insert_generated(
             Project,
             {
                 "name": "'招商基准项目' || s.g",
@@ -150,10 +116,10 @@ def generate(args: argparse.Namespace) -> None:
             "FROM generate_series(0, %(n)s - 1) s(g) JOIN lb_e e ON e.n = s.g * 13 %% %(ne)s",
             {"n": PROJECTS, "ne": ENTERPRISES, "city": city.pk},
         )
-        _step(t0, "projects")
+        step(t0, "projects")
         # Leads: k is the status (0 线索 1 初步接洽 2 实质性洽谈 3 签约 4 暂缓 5 放弃).
         status = "(ARRAY['lead','contact','negotiating','signed','paused','dropped'])[1 + s.k]"
-        _insert_generated(
+        insert_generated(
             Lead,
             {
                 "investor_id": "e.id",
@@ -195,11 +161,11 @@ def generate(args: argparse.Namespace) -> None:
                 "n_src": len(ContactSource.values),
             },
         )
-        _step(t0, "leads")
+        step(t0, "leads")
         with connection.cursor() as cur:
             cur.execute("SELECT min(id) FROM leads_lead")
             first_lead = cur.fetchone()[0]
-        _insert_generated(
+        insert_generated(
             NegotiationRecord,
             {
                 "lead_id": "%(first)s + s.g %% %(nl)s",
@@ -217,8 +183,8 @@ def generate(args: argparse.Namespace) -> None:
             "FROM generate_series(0, %(n)s - 1) s(g)",
             {"n": args.records, "first": first_lead, "nl": args.leads},
         )
-        _step(t0, "negotiation records")
-        _insert_generated(
+        step(t0, "negotiation records")
+        insert_generated(
             Event,
             {
                 "name": "'锦州招商推介会第' || s.g || '场'",
@@ -240,9 +206,9 @@ def generate(args: argparse.Namespace) -> None:
             )
             cur.execute("SELECT min(id) FROM projects_project")
             first_project = cur.fetchone()[0]
-        _step(t0, "events")
+        step(t0, "events")
         # Guests: 300 distinct enterprises an event, a third checked in.
-        _insert_generated(
+        insert_generated(
             Guest,
             {
                 "event_id": "v.id",
@@ -258,14 +224,14 @@ def generate(args: argparse.Namespace) -> None:
             " JOIN lb_e e ON e.n = (v.n * 37 + g.i) %% %(ne)s",
             {"ng": args.guests, "ne": ENTERPRISES},
         )
-        _step(t0, "guests")
+        step(t0, "guests")
         with connection.cursor() as cur:
             cur.execute(
                 "INSERT INTO events_event_participants (event_id, enterprise_id)"
                 " SELECT event_id, enterprise_id FROM events_guest WHERE status = 'checked_in'"
             )
-        _step(t0, "participants")
-        _insert_generated(
+        step(t0, "participants")
+        insert_generated(
             SigningListRow,
             {
                 "event_id": "v.id",
@@ -290,15 +256,15 @@ def generate(args: argparse.Namespace) -> None:
                 " SELECT r.id, p.enterprise_id FROM events_signinglistrow r"
                 " JOIN projects_project p ON p.id = r.project_id"
             )
-        _step(t0, "signing lists")
+        step(t0, "signing lists")
         generate_signings(args, [a.pk for a in areas], t0)
         with connection.cursor() as cur:
             for t in ("lb_o", "lb_e", "lb_v"):
                 cur.execute(f"DROP TABLE {t}")
-        _step(t0, "signings")
+        step(t0, "signings")
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
-    _step(t0, "data ready")
+    step(t0, "data ready")
 
 
 # The signed projects' stages now, in twentieths (k = g % 20): 1 withdrawn, 4 signed,
@@ -326,7 +292,7 @@ def generate_signings(args: argparse.Namespace, areas: list[int], t0: float) -> 
         return
     line = ["signed", "registered", "approvals", "construction", "operation", "full_capacity"]
     rank = "array_position(%(line)s::text[], s.stage)"  # 1 signed … 6 full capacity, NULL withdrawn
-    _insert_generated(
+    insert_generated(
         Project,
         {
             "name": "'签约基准项目' || s.g",
@@ -364,8 +330,8 @@ def generate_signings(args: argparse.Namespace, areas: list[int], t0: float) -> 
             "stages": SIGNED_STAGES, "areas": areas, "na": len(areas), "forces": TASK_FORCES,
         },
     )  # fmt: skip
-    _step(t0, "signed projects")
-    _insert_generated(
+    step(t0, "signed projects")
+    insert_generated(
         Signing,
         {
             "project_id": "p.id",
