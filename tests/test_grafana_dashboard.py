@@ -30,7 +30,7 @@ def test_the_dashboard_is_well_formed():
         values = [s["value"] for s in steps[1:]]
         assert steps[0]["value"] is None and values == sorted(values)
         x, w = panel["gridPos"]["x"], panel["gridPos"]["w"]
-        assert 0 <= x and x + w <= 24
+        assert x >= 0 and x + w <= 24
 
 
 def test_every_panel_is_described_in_deploy_grafana_md():
