@@ -82,3 +82,18 @@ def test_nginx_spreads_over_both_nodes_with_the_shipped_proxy_headers(tmp_path):
     assert "listen 127.0.0.1:8202;" in conf
     assert "server 127.0.0.1:8200 " in conf and "server 127.0.0.1:8201 " in conf
     assert f"include {two_nodes.ROOT}/deploy/nginx/guanjia-proxy.conf;" in conf
+
+
+def test_one_node_against_two_compares_capacity_and_throughput_at_each_step():
+    one = [step(20, 40, 250), step(40, 50, 600)]
+    two = [step(20, 45, 150), step(40, 80, 290)]
+
+    got = two_nodes.compare(one, two)
+
+    assert (got["one_node"]["requests_per_s"], got["two_nodes"]["requests_per_s"]) == (40, 80)
+    assert got["ratio"] == 2.0
+    assert [s["ratio"] for s in got["by_users"]] == [1.12, 1.6]
+    assert got["peak_ratio"] == 1.6
+    # A machine too busy for the target: no capacity, still the throughput.
+    busy = two_nodes.compare([step(10, 9, 2200)], [step(10, 14.5, 980)])
+    assert busy["ratio"] is None and busy["peak_ratio"] == 1.61
