@@ -703,7 +703,8 @@ def main() -> int:
             }  # fmt: skip
             verdict("a node killed mid-import: the job ends committed or failed, all rows or none",
                     at_kill["status"] == "committing" and final["status"] in FINAL and whole and clean
-                    and page.status_code == 200,
+                    and page.status_code == 200
+                    and ("import-file-errors" in page.text or "import-done" in page.text),
                     f"killed while {at_kill['status']}; {final['status']} after {recovery:.1f} s "
                     f"(lease {args.import_lease} s), {rows}/{args.import_rows} rows; "
                     f"{message[:90] or 'no message'}; {survivor.name}'s job page {page.status_code}")  # fmt: skip
