@@ -126,7 +126,7 @@ drill-kill: install ## kill -9 web and task workers 100 times during a stream of
 drill-redis: install ## Redis (a private redis-server on 6390) stopped 60 s under the load mix: no 5xx, queued tasks run after, nothing lost
 	$(BIN)/python drills/redis_outage.py $(DRILL_ARGS)
 
-drill-nodes: install ## two app nodes (own folders, gunicorn + worker each) behind nginx, one PostgreSQL, Redis and SeaweedFS bucket
+drill-nodes: install ## two app nodes behind nginx, one PostgreSQL, Redis and SeaweedFS bucket; an import across nodes, a node killed mid-import (DRILL_ARGS='--capacity 20 40': one node's capacity against two)
 	$(BIN)/python drills/two_nodes.py $(DRILL_ARGS)
 
 messages: install ## refresh and compile the translations

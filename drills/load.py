@@ -90,17 +90,23 @@ def table(path: Path) -> list[dict[str, str]]:
 
 
 def run(args: argparse.Namespace, work: Path, server: "prodstack.Server", users: int,
-        duration: int) -> dict[str, Any]:  # fmt: skip
-    """One locust run of `users` for `duration` seconds against the running server."""
+        duration: int, *, database: str = "drill_prod", web_pids: list[int] | None = None,
+        tag: str = "") -> dict[str, Any]:  # fmt: skip
+    """One locust run of `users` for `duration` seconds against the running server.
+
+    `server` needs only a `url` when `web_pids` names the processes whose trees serve it (the
+    two-node drill: nginx in front of two nodes); otherwise its `proc` is that process."""
     peak, stop = [0], threading.Event()
-    watcher = threading.Thread(target=pg_connections, args=("drill_prod", stop, peak))
+    watcher = threading.Thread(target=pg_connections, args=(database, stop, peak))
     watcher.start()
     started = time.monotonic()
-    assert server.proc is not None
-    web_cpu0 = tree_cpu_s(server.proc.pid)
+    if web_pids is None:
+        assert server.proc is not None
+        web_pids = [server.proc.pid]
+    web_cpu0 = sum(tree_cpu_s(pid) for pid in web_pids)
     pg_cpu0 = postgres_cpu_s()
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    stats = work / f"stats-{users}"
+    stats = work / f"stats-{tag}{users}"
     done = subprocess.run(  # noqa: S603
         [LOCUST, "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
          "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{duration}s",
@@ -112,7 +118,7 @@ def run(args: argparse.Namespace, work: Path, server: "prodstack.Server", users:
     )  # fmt: skip
     elapsed = time.monotonic() - started
     kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    web_cpu = tree_cpu_s(server.proc.pid) - web_cpu0
+    web_cpu = sum(tree_cpu_s(pid) for pid in web_pids) - web_cpu0
     pg_cpu = postgres_cpu_s() - pg_cpu0
     locust_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
     stop.set()
