@@ -3,7 +3,8 @@
 Run: .venv/bin/python bench/pages.py [--calls 30] [--fresh]
 
 It loads the Jinzhou demo into its own PostgreSQL database (`bench_pages`, Redis databases 9
-and 10; --fresh starts them again) with the production profile's settings (as
+and 10; --fresh starts them again; --database and --redis-dbs, or BENCH_PAGES_DATABASE and
+BENCH_PAGES_REDIS_DBS="11,12", pick others so that two runs can share a machine) with the production profile's settings (as
 drills/prodstack.py sets them up for the drills), then calls each endpoint of
 drills/locustfile.py `--calls` times in this process through Django's test client, as the
 city admin (a session, and an API token), after three warm-up calls. Per call it reports the
@@ -16,9 +17,11 @@ One JSON line at the end. This is where to look first when the load drill misses
 """
 
 import argparse
+import cProfile
 import datetime as dt
 import json
 import os
+import pstats
 import re
 import secrets
 import sys
@@ -51,7 +54,7 @@ MIX = {
 }
 
 
-def measure(calls: int) -> dict[str, Any]:
+def measure(calls: int, profile: str = "") -> dict[str, Any]:
     import psutil
     from django.conf import settings
     from django.db import connection
@@ -133,6 +136,8 @@ def measure(calls: int) -> dict[str, Any]:
     }
     results: dict[str, dict[str, float]] = {}
     for name, call in endpoints.items():
+        if profile and profile not in name:
+            continue
         for _ in range(3):
             answer = call()
         assert answer.status_code in (200, 201, 302), (name, answer.status_code)
@@ -145,9 +150,14 @@ def measure(calls: int) -> dict[str, Any]:
             return execute(sql, params, many, context)
 
         pg0, cpu0, wall0 = sum(backend.cpu_times()[:2]), time.process_time(), time.perf_counter()
+        profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not waits
         with connection.execute_wrapper(count):
+            if profiler:
+                profiler.enable()
             for _ in range(calls):
                 answer = call()
+            if profiler:
+                profiler.disable()
         results[name] = {
             "app_cpu_ms": round((time.process_time() - cpu0) * 1000 / calls, 1),
             "pg_cpu_ms": round((sum(backend.cpu_times()[:2]) - pg0) * 1000 / calls, 1),
@@ -158,6 +168,11 @@ def measure(calls: int) -> dict[str, Any]:
         print(f"{name:42s} app {results[name]['app_cpu_ms']:5.1f} ms  "
               f"pg {results[name]['pg_cpu_ms']:4.1f} ms  wall {results[name]['wall_ms']:5.1f} ms  "
               f"{results[name]['queries']:4.1f} queries  {results[name]['bytes']:6d} bytes")  # fmt: skip
+        if profiler:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+    if profile:
+        return {"bench": "pages", "calls": calls, "endpoints": results}
     weight = sum(MIX.values())
     mix = {
         key: round(sum(MIX[n] * r[key] for n, r in results.items()) / weight, 1)
@@ -172,9 +187,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--calls", type=int, default=30, help="timed calls per endpoint")
     parser.add_argument("--fresh", action="store_true", help="load the demo afresh")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_PAGES_DATABASE", "bench_pages"),
+        help="PostgreSQL database (default bench_pages, or $BENCH_PAGES_DATABASE)",
+    )
+    parser.add_argument(
+        "--redis-dbs",
+        default=os.environ.get("BENCH_PAGES_REDIS_DBS", "9,10"),
+        help="two Redis database numbers, cache and queue (default 9,10, or $BENCH_PAGES_REDIS_DBS)",
+    )
+    parser.add_argument(
+        "--profile",
+        default="",
+        metavar="CALL",
+        help="only the calls whose name contains CALL, under cProfile (its top functions printed)",
+    )
     args = parser.parse_args()
+    cache_db, queue_db = (int(n) for n in args.redis_dbs.split(","))
     with tempfile.TemporaryDirectory(prefix="guanjia-bench-pages-") as tmp:
-        env = prodstack.environment("bench_pages", (9, 10), Path(tmp))
+        env = prodstack.environment(args.database, (cache_db, queue_db), Path(tmp))
         prodstack.prepare(env, fresh=args.fresh)
         # One persistent connection (no pool) so its backend's CPU can be read.
         os.environ.update(env, DB_POOL="false")  # tasks are queued on Redis, as in the drill
@@ -182,7 +214,7 @@ def main() -> None:
         import django
 
         django.setup()
-        result = measure(args.calls)
+        result = measure(args.calls, args.profile)
         prodstack.flush_redis(env)
     print(json.dumps(result, ensure_ascii=False))
 

@@ -233,6 +233,54 @@ def test_the_query_count_does_not_grow_with_the_page_size(
     assert len(few.captured_queries) <= 12
 
 
+# The ledger's rows as the template loop drew them before `views.ledger_rows` (Python).
+OLD_LEDGER_LOOP = (
+    "{% load i18n amount_tags %}{% translate 'Project' as l_project %}"
+    "{% translate 'Enterprise' as l_enterprise %}{% translate 'Region' as l_region %}"
+    "{% translate 'Industry' as l_industry %}{% translate 'Stage' as l_stage %}"
+    "{% translate 'Level' as l_level %}{% translate 'Total investment' as l_total_investment %}"
+    "{% translate 'Signed on' as l_signed_on %}"
+    "{% for project, stalled in rows %}\n"
+    "      <tr>\n"
+    '        <td data-label="{{ l_project }}"><a href="{% url \'projects:project_detail\' project.pk %}">{{ project.name }}</a>{% if stalled %} <span class="tag stalled">{% translate "Stalled" %}</span>{% endif %}</td>\n'
+    '        <td data-label="{{ l_enterprise }}">{{ project.enterprise.name }}</td>\n'
+    '        <td data-label="{{ l_region }}">{{ project.region.name }}</td>\n'
+    '        <td data-label="{{ l_industry }}">{{ project.industry.name|default:"—" }}</td>\n'
+    '        <td data-label="{{ l_stage }}"><span class="tag stage-{{ project.stage }}">{{ project.get_stage_display }}</span></td>\n'
+    '        <td data-label="{{ l_level }}">{{ project.get_level_display }}</td>\n'
+    '        <td data-label="{{ l_total_investment }}" class="num">{{ project.total_investment_wan|money }}</td>\n'
+    '        <td data-label="{{ l_signed_on }}" class="date">{{ project.signed_on|date:"Y-m-d"|default:"—" }}</td>\n'
+    "      </tr>\n"
+    "    "
+    "{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_ledger_rows_are_the_html_the_template_loop_drew(ledger, linghai, language):
+    from django.template import engines
+    from django.utils import translation
+
+    from guanjia.projects.ledger import fetch_page
+    from guanjia.projects.views import ledger_rows
+
+    ProjectFactory(
+        name='<b>"Tom & Jerry\'s"</b> 项目', region=linghai, industry=None, signed_on=None
+    )
+    Project.objects.filter(pk=ledger["needle_coke"].pk).update(
+        total_investment_wan=Decimal("35000")
+    )
+    qs = Project.objects.order_by("pk")
+    rows = fetch_page(qs, 0, 100)
+    assert any(p.is_stalled for p in rows) and any(not p.is_stalled for p in rows)
+    assert any(p.industry is None for p in rows) and any(p.signed_on for p in rows)
+    loop = engines["django"].from_string(OLD_LEDGER_LOOP)
+    with translation.override(language):
+        expected = loop.render({"rows": [(p, p.is_stalled) for p in rows]})
+        assert str(ledger_rows(rows)) == expected
+    assert "&lt;b&gt;&quot;Tom &amp; Jerry&#x27;s&quot;&lt;/b&gt;" in expected
+
+
 def test_writers_see_new_project_and_export_links_that_keep_the_filters(admin_client, ledger):
     html = admin_client.get(LIST, {"stage": "lead"}).content.decode()
     assert reverse("projects:project_create") in html

@@ -11,14 +11,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
 from guanjia.accounts.typing import AuthedRequest
+from guanjia.core.templatetags.amount_tags import money
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 from guanjia.core.xlsx import Column, download, write_table
 from guanjia.enterprises.services import steward_of
@@ -26,7 +30,7 @@ from guanjia.projects import access as project_access
 from guanjia.projects import holding, stalled
 from guanjia.projects import services as project_services
 from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
-from guanjia.projects.models import Project, StallKind
+from guanjia.projects.models import Level, Project, StallKind
 from guanjia.projects.stages import LINE, Stage
 
 from .forms import LedgerFilterForm, ProjectCreateForm, ProjectForm, TransitionForm
@@ -46,6 +50,7 @@ def project_list(request: AuthedRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": [(p, p.is_stalled) for p in rows],
+        "rows_html": ledger_rows(rows),
         "summary": summary,
         "filtered": any(
             getattr(ledger_filter, f)
@@ -61,6 +66,66 @@ def project_list(request: AuthedRequest) -> HttpResponse:
         response = render(request, "projects/project_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+# One row of the ledger as `projects/_project_results.html` drew it with a template loop.
+_LEDGER_ROW = (
+    "\n      <tr>"
+    '\n        <td data-label="{l_project}"><a href="{url}">{name}</a>{stalled}</td>'
+    '\n        <td data-label="{l_enterprise}">{enterprise}</td>'
+    '\n        <td data-label="{l_region}">{region}</td>'
+    '\n        <td data-label="{l_industry}">{industry}</td>'
+    '\n        <td data-label="{l_stage}"><span class="tag stage-{stage}">{stage_name}</span></td>'
+    '\n        <td data-label="{l_level}">{level_name}</td>'
+    '\n        <td data-label="{l_total_investment}" class="num">{total}</td>'
+    '\n        <td data-label="{l_signed_on}" class="date">{signed_on}</td>'
+    "\n      </tr>\n    "
+)
+_ANY_PROJECT = 999999999  # the detail URL's placeholder id, replaced by each row's
+
+
+def ledger_rows(projects: list[Project]) -> SafeString:
+    """The ledger's rows in Python, the HTML the template loop drew (a test compares them):
+    the column names, stages and levels translated once a page, not once a cell; every
+    value escaped."""
+    if not projects:
+        return mark_safe("")  # noqa: S308 - empty
+    words = {
+        "l_project": _("Project"),
+        "l_enterprise": _("Enterprise"),
+        "l_region": _("Region"),
+        "l_industry": _("Industry"),
+        "l_stage": _("Stage"),
+        "l_level": _("Level"),
+        "l_total_investment": _("Total investment"),
+        "l_signed_on": _("Signed on"),
+    }
+    stalled_tag = format_html(' <span class="tag stalled">{}</span>', _("Stalled"))
+    stage_names = {value: str(label) for value, label in Stage.choices}
+    level_names = {value: str(label) for value, label in Level.choices}
+    detail = reverse("projects:project_detail", args=[_ANY_PROJECT])
+    placeholder = f"/{_ANY_PROJECT}/"
+    html = []
+    for p in projects:
+        industry = p.industry.name if p.industry_id and p.industry else ""
+        html.append(
+            format_html(
+                _LEDGER_ROW,
+                **words,
+                url=detail.replace(placeholder, f"/{p.pk}/"),
+                name=p.name,
+                stalled=stalled_tag if p.is_stalled else "",  # type: ignore[attr-defined]
+                enterprise=p.enterprise.name,
+                region=p.region.name,
+                industry=industry or "—",
+                stage=p.stage,
+                stage_name=stage_names.get(p.stage, p.stage),
+                level_name=level_names.get(p.level, p.level),
+                total=money(p.total_investment_wan),
+                signed_on=p.signed_on.strftime("%Y-%m-%d") if p.signed_on else "—",
+            )
+        )
+    return mark_safe("".join(html))  # noqa: S308 - each row built by format_html
 
 
 def _timeline(project: Project) -> list[dict[str, Any]]:

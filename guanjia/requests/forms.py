@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.accounts.models import Department, User
+from guanjia.accounts.models import Department, Role, User
 from guanjia.core.bounds import validate_name
 from guanjia.enterprises.access import referenceable_enterprises
 from guanjia.enterprises.models import Enterprise
@@ -171,9 +171,12 @@ def picker_groups(
         queues = [(v, label, v == default) for v, label, _s in queues]
         groups.append((str(_("Department queues (to claim)")), queues))
     by_group: dict[str, list[tuple[str, str, bool]]] = {}
+    # The roles' names translated once, not per person (get_role_display hashes the lazy
+    # choices on every call: most of the queue page's CPU when it lists every colleague).
+    roles = {value: str(label) for value, label in Role.choices}
     for u in people:
         area = u.region.name if u.region_id and u.region else ""
-        unit = u.department.name if u.department_id and u.department else u.get_role_display()
+        unit = u.department.name if u.department_id and u.department else roles.get(u.role, u.role)
         by_group.setdefault(f"{area} · {unit}", []).append(
             (str(u.pk), str(u), str(u.pk) == default)
         )

@@ -249,7 +249,21 @@ def bulk_picker(user: User) -> list[Any]:
     from .access import bulk_departments, bulk_people
     from .forms import picker_groups
 
-    return picker_groups(list(bulk_people(user)), list(bulk_departments(user)))
+    # Only what the picker shows: it lists every colleague the dispatcher may pick.
+    people = bulk_people(user).only(*PICKER_FIELDS)
+    return picker_groups(list(people), list(bulk_departments(user)))
+
+
+# The user fields `forms.picker_groups` reads (str(user), the group's area and department).
+PICKER_FIELDS = (
+    "username",
+    "display_name",
+    "first_name",
+    "last_name",
+    "role",
+    "region__name",
+    "department__name",
+)
 
 
 def bulk_target(user: User, value: str) -> dict[str, Any] | None:
