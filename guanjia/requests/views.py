@@ -76,9 +76,10 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     now = timezone.now()
     query, qs = queue.queue(user, request.GET, now)
-    page = Paginator(queue.page_rows(qs), settings.GUANJIA_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    number = request.GET.get("page")
+    page = queue.QueuePaginator(
+        queue.page_rows(qs), settings.GUANJIA_PAGE_SIZE, number=number, ahead=queue.COUNT_AHEAD
+    ).get_page(number)
     cal = services.calendar()
     is_enterprise = access.is_enterprise_contact(user)  # their own list, without the column
     context = {
