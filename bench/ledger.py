@@ -112,6 +112,10 @@ def stewards() -> None:
     from guanjia.accounts.models import Role, User
     from guanjia.regions.models import Region
 
+    User.objects.get_or_create(
+        username="bench_admin",
+        defaults={"role": Role.CITY_ADMIN, "region": Region.objects.get(code="210700")},
+    )
     if User.objects.filter(username="bench_steward_0001").exists():
         return
     areas = list(Region.objects.filter(parent__code="210700", abolished_on__isnull=True))
@@ -150,6 +154,9 @@ STALL_INDEXES = {
     "started_not_completed": "project_stall_started",
 }
 NEW_INDEXES = list(STALL_INDEXES.values())
+# Also fine: the ledger's older (stage, signed_on) index, in order for the signed list, and
+# for a steward's few projects of a stage (then top-N sorted: the check bounds the sort).
+ALSO = ("projects_pr_stage_c5e92a_idx",)
 
 
 def scope_cases() -> list[tuple[str, str, str, str]]:
@@ -178,15 +185,13 @@ def explain_scopes() -> list[dict]:
     for scope, username in SCOPE_USERS.items():
         user = User.objects.get(username=username)
         ledger = LedgerFilter.from_params({}).apply(projects_for(user))
-        plans = {"ledger ids": (ledger.values_list("pk", flat=True)[:25], "")}
+        plans = {"ledger ids": (ledger.values_list("pk", flat=True)[:25], ())}
         for kind, index in STALL_INDEXES.items():
             rows = stalled.stalled(projects_for(user), kind, today)
-            plans[f"stalled {kind}"] = (rows[:25], index)
-            plans[f"stalled {kind} count"] = (rows.order_by().values("pk"), "")
-        for name, (qs, index) in plans.items():
-            checked = check_plan(
-                qs.explain(format="json"), tables=tables, indexes=(index,) if index else ()
-            )
+            plans[f"stalled {kind}"] = (rows[:25], (index, *ALSO))
+            plans[f"stalled {kind} count"] = (rows.order_by().values("pk"), ())
+        for name, (qs, indexes) in plans.items():
+            checked = check_plan(qs.explain(format="json"), tables=tables, indexes=indexes)
             print(f"EXPLAIN {scope}: {name}: {checked}", file=sys.stderr)
             out.append({"case": f"{scope}: {name}"} | checked)
     bad = [r["case"] for r in out if not r["ok"]]
@@ -199,13 +204,11 @@ def as_before(before: bool) -> Iterator[None]:
     """Without this issue's indexes when `before` (dropped in a transaction rolled back)."""
     from django.db import connection, transaction
 
-    if not before:
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            for name in NEW_INDEXES:
-                cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+    with transaction.atomic():  # both variants: the same conditions but for the change
+        if before:
+            with connection.cursor() as cur:
+                for name in NEW_INDEXES:
+                    cur.execute(f'DROP INDEX IF EXISTS "{name}"')
         yield
         transaction.set_rollback(True)
 

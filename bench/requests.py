@@ -601,26 +601,30 @@ def explain_scopes(verbose: bool = True) -> list[dict[str, Any]]:
 
 @contextlib.contextmanager
 def as_before(before: bool) -> Iterator[None]:
-    """The pages as they were before this issue's changes when `before`: the exact count, and
-    without the indexes it added (dropped in a transaction that is rolled back)."""
+    """The pages as they were before this issue's changes when `before`: the exact count, the
+    bulk dispatch's select drawn afresh on every page, and without the indexes it added
+    (dropped in a transaction that is rolled back)."""
     from django.db import connection, transaction
 
     from guanjia.requests import queue
 
-    if not before:
-        yield
-        return
+    # Both variants in a transaction rolled back: the same conditions but for the change.
     ahead = queue.COUNT_AHEAD
-    queue.COUNT_AHEAD = 0
+    if before:
+        queue.COUNT_AHEAD = 0
+        queue.PICKER.cached = lambda _key, compute: compute()  # type: ignore[method-assign]
     try:
         with transaction.atomic():
-            with connection.cursor() as cur:
-                for name in NEW_INDEXES:
-                    cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+            if before:
+                with connection.cursor() as cur:
+                    for name in NEW_INDEXES:
+                        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
             yield
             transaction.set_rollback(True)
     finally:
         queue.COUNT_AHEAD = ahead
+        if before:
+            del queue.PICKER.cached
 
 
 def measure_scopes(n: int, rounds: int, n_before: int) -> dict[str, Any]:

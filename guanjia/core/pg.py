@@ -26,7 +26,6 @@ def trigram_index(table: str, column: str, name: str) -> tuple[Any, Any]:
     return forwards, backwards
 
 
-
 class AddIndexConcurrently(postgres_operations.AddIndexConcurrently):
     """AddIndex that builds the index with CREATE INDEX CONCURRENTLY on PostgreSQL (the table
     stays writable while it is built: requests keep coming in during a deploy) and as a plain

@@ -14,7 +14,7 @@ class RequestsConfig(AppConfig):
         from guanjia.core.nav import register
         from guanjia.core.sheets import jobs
 
-        from . import access, open311, refcache
+        from . import access, open311, queue, refcache
         from .importers import job_importer
 
         REFERENCES.register(access.referenceable_requests, key="request")
@@ -24,3 +24,4 @@ class RequestsConfig(AppConfig):
         register("requests", _("Direct line"), "requests:queue", access.may_open, order=50)
         jobs.register("requests", job_importer, "requests:import_job")
         refcache.watch()
+        queue.watch_picker()

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
+from guanjia.core.versioned import Versioned
 from guanjia.worktime.clock import WorkCalendar
 
 from . import sla
@@ -285,6 +286,38 @@ def usual_handlers(sr: ServiceRequest, limit: int = 3) -> list[int]:
         .order_by("-n", "assignee")
         .values_list("assignee", flat=True)[:limit]
     )
+
+
+# The bulk dispatch's "send to" select, drawn once for everyone of the same reach: for bureau
+# staff it lists every active person and department of the city (hundreds of options), which
+# took half of a city admin's queue page to read and draw. Kept under a version that every
+# save or delete of a user, a department or a region moves (`watch_picker`, in apps.ready).
+PICKER = Versioned("bulkpicker", ttl=600)
+
+
+def bulk_picker_html(user: User) -> str:
+    """The bulk dispatch's select as HTML (its options escaped when drawn)."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    # What `bulk_people` and `bulk_departments` depend on: the user's reach, and the language.
+    key = f"{get_language()}:{int(user.is_superuser)}:{user.role}:{user.region_id}"
+    html = PICKER.cached(
+        key,
+        lambda: render_to_string(
+            "requests/_picker.html", {"picker_id": "bulk-to", "picker_groups": bulk_picker(user)}
+        ),
+    )
+    return mark_safe(html)  # noqa: S308 (drawn by the template, every value escaped)
+
+
+def watch_picker() -> None:
+    """Connect the signals that move the picker's version (once; `apps.ready`)."""
+    from guanjia.accounts.models import Department
+    from guanjia.regions.models import Region
+
+    PICKER.watch([User, Department, Region])
 
 
 def bulk_picker(user: User) -> list[Any]:
