@@ -127,3 +127,71 @@ def test_the_page_count_stops_a_page_ahead(users, own_enterprise):
     indexes, sorts, seq = _plan(counted)
     assert "request_open_due" in indexes and not sorts and not seq, (indexes, sorts, seq)
     assert paginator.count == 126 and paginator.capped
+
+
+def _projects(enterprise, n: int) -> None:  # type: ignore[no-untyped-def]
+    from guanjia.projects.models import Project
+    from guanjia.projects.stages import Stage
+
+    stages = [Stage.SIGNED, Stage.REGISTERED, Stage.APPROVALS, Stage.CONSTRUCTION, Stage.LEAD]
+    start = dt.date(2020, 1, 1)
+    Project.objects.bulk_create(
+        Project(
+            name=f"计划项目{i:05d}",
+            enterprise=enterprise,
+            region=enterprise.region,
+            stage=stages[i % len(stages)],
+            total_investment_wan=1000,
+            lead_on=start,
+            signed_on=start + dt.timedelta(days=i % 700),
+            registered_on=start + dt.timedelta(days=i % 700 + 30),
+            construction_on=start + dt.timedelta(days=i % 700 + 60),
+        )  # fmt: skip
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("who", ["admin", "official"])
+@pytest.mark.parametrize(
+    ("kind", "index"),
+    [
+        ("signed_not_registered", "project_stall_signed"),
+        ("registered_not_started", "project_stall_registered"),
+        ("started_not_completed", "project_stall_started"),
+    ],
+)
+def test_a_stalled_list_reads_its_own_index_in_order(users, own_enterprise, who, kind, index):
+    from guanjia.projects import stalled
+    from guanjia.projects.access import projects_for
+
+    _projects(own_enterprise, 3000)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE projects_project, regions_region")
+        cur.execute("SET LOCAL enable_seqscan = off")
+    page = stalled.stalled(projects_for(users[who]), kind, timezone.localdate())[:25]
+    indexes, sorts, seq = _plan(page)
+    # The ledger's (stage, signed_on) index also gives the signed list in order; an area's
+    # few projects (here all in one county) may come off its (region, stage) index, sorted.
+    assert {index, "projects_pr_stage_c5e92a_idx", "projects_pr_region__1827b3_idx"} & indexes
+    assert all(rows <= 100 for rows in sorts), sorts  # never the whole list sorted
+    assert "projects_project" not in seq, seq
+    since = [getattr(p, stalled.STALL_WATCH[kind][1]) for p in page]
+    assert since and since == sorted(since)
+
+
+def test_a_stewards_projects_are_two_index_scans_not_a_join(users, own_enterprise):
+    """A steward's projects: theirs, or their enterprises' (ids), ORed off two indexes."""
+    from guanjia.projects.access import projects_for
+    from guanjia.testing.factories import EnterpriseFactory
+
+    own_enterprise.steward = users["steward"]
+    own_enterprise.save()
+    _projects(own_enterprise, 30)
+    _projects(EnterpriseFactory(region=own_enterprise.region), 3000)  # nobody's
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE projects_project, enterprises_enterprise")
+    qs = projects_for(users["steward"])
+    indexes, _sorts, seq = _plan(qs.order_by().values("pk"))
+    assert "projects_project" not in seq, indexes
+    assert "enterprises_enterprise" not in str(qs.query), qs.query
+    assert qs.count() == 30
