@@ -16,9 +16,13 @@ deadline. It measures
 - submissions through the API (POST /api/v1/requests with an enterprise contact's bearer
   token) against gunicorn with the database task worker running, from a few client threads;
 
-and prints the figures, then one JSON line at the end. With --explain it prints the plan of a
-city admin's city-wide queue pages (open, and overdue) and checks that they are read off the
-open-queue index (request_open_due) rather than sorted whole.
+and prints the figures, then one JSON line at the end. With --explain it prints the plans of
+every scope's queue page (`SCOPES`: city admin, area official, leaders, a department handler,
+a steward; the rows and the count) and fails unless each reads its intended index, with no
+Seq Scan over the requests and no sort of a whole scope. With --scopes it times those pages
+through the full request path, as they are and as they were before issue 19 item 3 (its
+indexes dropped in a rolled-back transaction, the old count and picker), alternately;
+--scopes-only stops there, --reuse-open keeps the last run's open requests.
 """
 
 import argparse
