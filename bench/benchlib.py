@@ -1,6 +1,7 @@
 """What every benchmark here shares: its own PostgreSQL database, Django set up on it, and
 percentiles. The scripts run as `python bench/<name>.py`, so this imports as `benchlib`."""
 
+import json
 import os
 import sys
 import time
@@ -86,3 +87,31 @@ def insert_generated(model: Any, computed: dict[str, str], source: str, params: 
 def step(t0: float, what: str) -> None:
     """A generation step's time since `t0`, on stderr."""
     print(f"{what}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+
+
+BIG_SORT = 5000  # a Sort fed more rows than this (estimated) sorts a whole scope
+
+
+def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [node]
+    for child in node.get("Plans", []):
+        found += _plan_nodes(child)
+    return found
+
+
+def check_plan(sql_plan: str, *, tables: tuple[str, ...], indexes: tuple[str, ...] = ()) -> dict:
+    """What a JSON plan reads: the indexes, any Seq Scan over `tables`, any Sort of more than
+    BIG_SORT rows; `ok` when none of those and (if `indexes`) one of `indexes` is read."""
+    plan = json.loads(sql_plan)[0]["Plan"]
+    nodes = _plan_nodes(plan)
+    used = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
+    seq = sorted({n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"} & set(tables))
+    sorts = [
+        int(child["Plan Rows"])
+        for n in nodes
+        if n["Node Type"] in ("Sort", "Incremental Sort")
+        for child in n.get("Plans", [])
+    ]
+    big = [r for r in sorts if r > BIG_SORT]
+    ok = not seq and not big and (not indexes or bool(set(indexes) & set(used)))
+    return {"indexes": used, "seq_scans": seq, "sort_rows": sorts, "ok": ok}

@@ -1,7 +1,9 @@
 """Ledger benchmark on PostgreSQL: 100,000 projects and 20,000 enterprises it generates itself.
 
 Run: make bench   (or DATABASE_URL=postgres://... .venv/bin/python bench/ledger.py)
-Options: --projects N --enterprises N --requests N --keep (reuse existing bench data).
+Options: --projects N --enterprises N --requests N --keep (reuse existing bench data);
+--scopes: only check the plans of the ledger and the stalled lists at city, area and steward
+scope and time those pages, as they are and without this issue's indexes, alternately.
 
 It creates its own database (<name>_bench next to DATABASE_URL's), measures the ledger page
 (first page and page 500, filtered and unfiltered) and the API list with Django's test client
@@ -11,6 +13,7 @@ prints the figures as one JSON line at the end.
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -19,10 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from benchlib import ROOT, bench_database, pct, setup_django  # noqa: E402
+from benchlib import ROOT, bench_database, check_plan, pct, setup_django  # noqa: E402
 
 
 def generate(n_projects: int, n_enterprises: int) -> None:
@@ -92,6 +96,179 @@ def generate(n_projects: int, n_enterprises: int) -> None:
         Project.objects.bulk_create(batch)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
+
+
+STEWARDS = 200
+AREA = "210781"  # 凌海市: the area official's scope
+
+
+def stewards() -> None:
+    """Stewards for the enterprises (one in `STEWARDS` each, by id) and for every second
+    project (its enterprise's), an area official: the scopes the ledger is read at.
+    Deterministic; done once (kept with the data)."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from guanjia.accounts.models import Role, User
+    from guanjia.regions.models import Region
+
+    User.objects.get_or_create(
+        username="bench_admin",
+        defaults={"role": Role.CITY_ADMIN, "region": Region.objects.get(code="210700")},
+    )
+    if User.objects.filter(username="bench_steward_0001").exists():
+        return
+    areas = list(Region.objects.filter(parent__code="210700", abolished_on__isnull=True))
+    with transaction.atomic():
+        User.objects.bulk_create(
+            [
+                User(username=f"bench_steward_{i:04d}", role=Role.STEWARD,
+                     region=areas[i % len(areas)], password=make_password(None))
+                for i in range(1, STEWARDS + 1)
+            ]
+            + [
+                User(username=f"bench_area_official_{AREA}", role=Role.AREA_OFFICIAL,
+                     region=Region.objects.get(code=AREA), password=make_password(None))
+            ]
+        )  # fmt: skip
+        with connection.cursor() as cur:
+            cur.execute(
+                "UPDATE enterprises_enterprise e SET steward_id = s.id FROM ("
+                " SELECT id, row_number() OVER (ORDER BY username) - 1 AS n FROM accounts_user"
+                " WHERE username LIKE 'bench_steward_%%') s WHERE e.id %% %s = s.n",
+                [STEWARDS],
+            )
+            cur.execute(
+                "UPDATE projects_project p SET steward_id = e.steward_id"
+                " FROM enterprises_enterprise e WHERE e.id = p.enterprise_id AND p.id % 2 = 0"
+            )
+            cur.execute("ANALYZE")
+
+
+# Each scope's lists: (case, username, url, indexes the rows may be read off).
+SCOPE_USERS = {"city": "bench_admin", "area": f"bench_area_official_{AREA}",
+               "steward": "bench_steward_0001"}  # fmt: skip
+STALL_INDEXES = {
+    "signed_not_registered": "project_stall_signed",
+    "registered_not_started": "project_stall_registered",
+    "started_not_completed": "project_stall_started",
+}
+NEW_INDEXES = list(STALL_INDEXES.values())
+# Also fine: the ledger's older (stage, signed_on) index, in order for the signed list, and
+# for a steward's few projects of a stage (then top-N sorted: the check bounds the sort).
+ALSO = ("projects_pr_stage_c5e92a_idx",)
+
+
+def scope_cases() -> list[tuple[str, str, str, str]]:
+    cases = []
+    for scope, username in SCOPE_USERS.items():
+        cases.append((f"{scope}: ledger, first page", username, "/projects/", ""))
+        for kind, index in STALL_INDEXES.items():
+            cases.append((f"{scope}: stalled {kind}", username, f"/projects/stalled/?kind={kind}",
+                          index))  # fmt: skip
+    return cases
+
+
+def explain_scopes() -> list[dict]:
+    """The plans of each scope's stalled list pages (rows and counts) and ledger page (ids),
+    checked: no Seq Scan over the projects, no sort of a whole list, the list's own index."""
+    from django.utils import timezone
+
+    from guanjia.accounts.models import User
+    from guanjia.projects import stalled
+    from guanjia.projects.access import projects_for
+    from guanjia.projects.ledger import LedgerFilter
+
+    tables = ("projects_project",)
+    today = timezone.localdate()
+    out = []
+    for scope, username in SCOPE_USERS.items():
+        user = User.objects.get(username=username)
+        ledger = LedgerFilter.from_params({}).apply(projects_for(user))
+        plans = {"ledger ids": (ledger.values_list("pk", flat=True)[:25], ())}
+        for kind, index in STALL_INDEXES.items():
+            rows = stalled.stalled(projects_for(user), kind, today)
+            plans[f"stalled {kind}"] = (rows[:25], (index, *ALSO))
+            plans[f"stalled {kind} count"] = (rows.order_by().values("pk"), ())
+        for name, (qs, indexes) in plans.items():
+            checked = check_plan(qs.explain(format="json"), tables=tables, indexes=indexes)
+            print(f"EXPLAIN {scope}: {name}: {checked}", file=sys.stderr)
+            out.append({"case": f"{scope}: {name}"} | checked)
+    bad = [r["case"] for r in out if not r["ok"]]
+    assert not bad, f"plans not as intended: {bad}"
+    return out
+
+
+@contextlib.contextmanager
+def as_before(before: bool, stalled_list: bool = False) -> Iterator[None]:
+    """As before this issue's changes when `before`: without its indexes (dropped in a
+    transaction rolled back), a steward's projects found through the enterprise join, and (on
+    a stalled list) each list counted afresh on every view."""
+    from django.db import connection, transaction
+    from django.db.models import Q
+
+    from guanjia.accounts.models import Role
+    from guanjia.projects import access, views
+    from guanjia.projects.ledger import Summary
+
+    visible_q, summarise = access.visible_q, views.summarise
+
+    def old_visible_q(user):  # type: ignore[no-untyped-def]
+        if user.is_active and user.role == Role.STEWARD:
+            return Q(steward=user) | Q(enterprise__steward=user)
+        return visible_q(user)
+
+    if before:
+        access.visible_q = old_visible_q
+        if stalled_list:
+            views.summarise = lambda qs: Summary(count=qs.count(), total_investment_wan=0)
+    try:
+        with transaction.atomic():  # both variants: the same conditions but for the change
+            if before:
+                with connection.cursor() as cur:
+                    for name in NEW_INDEXES:
+                        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+            yield
+            transaction.set_rollback(True)
+    finally:
+        access.visible_q, views.summarise = visible_q, summarise
+
+
+def measure_scopes(n: int, rounds: int, n_before: int) -> dict:
+    """Each scope's ledger and stalled list pages through the full request path, after and
+    before alternately (A/B/A/B…)."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from guanjia.accounts.models import User
+
+    clients = {}
+    for username in SCOPE_USERS.values():
+        clients[username] = Client()
+        clients[username].force_login(User.objects.get(username=username))
+    times: dict[tuple[str, str], list[float]] = {}
+    out: dict[str, dict] = {}
+    for _round in range(rounds):
+        for variant in ("after", "before"):
+            cache.clear()  # the ledger's summary: each variant computes its own once
+            for case, username, url, _index in scope_cases():
+                with as_before(variant == "before", stalled_list="stalled" in url):
+                    got, queries, status = timed_get(
+                        clients[username], url, n if variant == "after" else n_before
+                    )
+                    assert status == 200, (case, status)
+                    times.setdefault((case, variant), []).extend(got)
+                    out.setdefault(case, {"url": url})[f"queries_{variant}"] = queries
+    for (case, variant), got in times.items():
+        out[case] |= {f"p50_{variant}": pct(got, 0.5), f"p95_{variant}": pct(got, 0.95)}
+    for case, row in out.items():
+        print(
+            f"{case:42s} after p50 {row['p50_after']:7.1f} p95 {row['p95_after']:7.1f}"
+            f" | before p50 {row['p50_before']:7.1f} p95 {row['p95_before']:7.1f} ms"
+            f" | queries {row['queries_after']}/{row['queries_before']}",
+            file=sys.stderr,
+        )
+    return out
 
 
 def timed_get(client, url: str, n: int, cold: bool = False) -> tuple[list[float], int, int]:
@@ -248,6 +425,14 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument(
+        "--scopes",
+        action="store_true",
+        help="only: check the plans and time each scope's lists (A/B)",
+    )
+    parser.add_argument("--scope-pages", type=int, default=30, help="requests a case, a round")
+    parser.add_argument("--before-pages", type=int, default=10, help="the same, before")
+    parser.add_argument("--rounds", type=int, default=2, help="after/before rounds")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     if not base.startswith("postgres"):
@@ -263,6 +448,12 @@ def main() -> None:
     from guanjia.enterprises.models import Enterprise
     from guanjia.projects.models import Project
 
+    if args.scopes:
+        stewards()
+        scoped = {"plans": explain_scopes()}
+        scoped["scopes"] = measure_scopes(args.scope_pages, args.rounds, args.before_pages)
+        print(json.dumps(scoped, ensure_ascii=False))
+        return
     figures = {
         "projects": Project.objects.count(),
         "enterprises": Enterprise.objects.count(),

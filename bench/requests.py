@@ -16,16 +16,22 @@ deadline. It measures
 - submissions through the API (POST /api/v1/requests with an enterprise contact's bearer
   token) against gunicorn with the database task worker running, from a few client threads;
 
-and prints the figures, then one JSON line at the end. With --explain it prints the plan of a
-city admin's city-wide queue pages (open, and overdue) and checks that they are read off the
-open-queue index (request_open_due) rather than sorted whole.
+and prints the figures, then one JSON line at the end. With --explain it prints the plans of
+every scope's queue page (`SCOPES`: city admin, area official, leaders, a department handler,
+a steward; the rows and the count) and fails unless each reads its intended index, with no
+Seq Scan over the requests and no sort of a whole scope. With --scopes it times those pages
+through the full request path, as they are and as they were before issue 19 item 3 (its
+indexes dropped in a rolled-back transaction, the old count and picker), alternately;
+--scopes-only stops there, --reuse-open keeps the last run's open requests.
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -34,11 +40,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
-from benchlib import ROOT, bench_database, pct, setup_django  # noqa: E402
+from benchlib import ROOT, bench_database, check_plan, pct, setup_django  # noqa: E402
 
 STEWARDS = 687
+DEPARTMENTS = 24
 ENTERPRISES = 20_000
 STATUS_MIX = {  # the open requests: share of each open status
     "submitted": 0.05,
@@ -67,7 +75,7 @@ def people() -> dict[str, Any]:
     """Stewards, area officials and leaders, a city admin and one enterprise contact."""
     from django.contrib.auth.hashers import make_password
 
-    from guanjia.accounts.models import Role, User
+    from guanjia.accounts.models import Department, Role, User
     from guanjia.enterprises.creditcode import make_code
     from guanjia.enterprises.models import Enterprise
     from guanjia.regions.models import Region
@@ -96,6 +104,23 @@ def people() -> dict[str, Any]:
     for name, role in (("bench_city_leader", Role.LEADER), ("bench_admin", Role.CITY_ADMIN)):
         if name not in have:
             new.append(User(username=name, role=role, region=city, password=make_password(None)))
+    # Departments (their queues: dispatched to them, claimed or not), one handler each.
+    named = set(
+        Department.objects.filter(name__startswith="基准部门").values_list("name", flat=True)
+    )
+    Department.objects.bulk_create(
+        Department(name=f"基准部门{i:02d}", region=areas[i % len(areas)])
+        for i in range(DEPARTMENTS)
+        if f"基准部门{i:02d}" not in named
+    )
+    departments = list(Department.objects.filter(name__startswith="基准部门").order_by("name"))
+    for i, department in enumerate(departments):
+        name = f"bench_handler_{i:02d}"
+        if name not in have:
+            new.append(
+                User(username=name, role=Role.HANDLER, region=department.region,
+                     department=department, password=make_password(None))
+            )  # fmt: skip
     User.objects.bulk_create(new, batch_size=1000)
     stewards = list(User.objects.filter(username__startswith="bench_steward_").order_by("username"))
     count = Enterprise.objects.count()
@@ -118,7 +143,9 @@ def people() -> dict[str, Any]:
         username="bench_contact",
         defaults={"role": Role.ENTERPRISE, "enterprise": first, "password": make_password(None)},
     )
-    return {"stewards": stewards, "contact": contact, "enterprise": first}
+    return {
+        "stewards": stewards, "contact": contact, "enterprise": first, "departments": departments
+    }  # fmt: skip
 
 
 def reference_data() -> None:
@@ -327,9 +354,13 @@ def templates(now: dt.datetime, count: int, overdue: bool) -> list[dict[str, Any
     return found
 
 
-def generate_open(n: int, due: int, stewards: list[Any], now: dt.datetime) -> dict[str, Any]:
+def generate_open(
+    n: int, due: int, stewards: list[Any], departments: list[Any], now: dt.datetime
+) -> dict[str, Any]:
     """n open requests: `due` of them overdue; steward 1 holds 10, steward 2 holds 70, the
-    rest are spread over the others. Written with COPY."""
+    rest are spread over the others. Of those others, the ones past dispatch are sent to a
+    department of their area (about 1,500 a department), and three in ten of the dispatched
+    ones wait there unclaimed (no assignee). Written with COPY."""
     from django.db import connection
     from django.utils import timezone
 
@@ -346,6 +377,10 @@ def generate_open(n: int, due: int, stewards: list[Any], now: dt.datetime) -> di
     for pk, steward, region in Enterprise.objects.values_list("pk", "steward_id", "region_id"):
         firms.setdefault(steward, []).append((pk, region))
     holders = [few] * 10 + [many] * 70
+    by_area: dict[int, list[int]] = {}
+    for department in departments:
+        by_area.setdefault(department.region_id, []).append(department.pk)
+    sent = random.Random(13)  # its own sequence: the rows above stay what they were
     holders += [others[i % len(others)] for i in range(n - len(holders))]
     with connection.cursor() as cur:
         cur.execute(
@@ -371,6 +406,10 @@ def generate_open(n: int, due: int, stewards: list[Any], now: dt.datetime) -> di
             "dispatched_by_id": holder.pk if template["dispatched_at"] else None,
             "updated_at": now,
         }
+        if i >= 80 + due and template["status"] != "submitted" and template["status"] != "accepted":
+            values["department_id"] = sent.choice(by_area.get(region) or [departments[0].pk])
+            if template["status"] == "dispatched" and sent.random() < 0.3:
+                values["assignee_id"] = None
         values["number"] = f"ZT{timezone.localtime(template['submitted_at']).year}{pk:07d}"
         row = [pk]
         for column in columns:
@@ -387,7 +426,7 @@ def generate_open(n: int, due: int, stewards: list[Any], now: dt.datetime) -> di
     return {"few": few, "many": many}
 
 
-def generate(closed: int, open_: int, due: int) -> dict[str, Any]:
+def generate(closed: int, open_: int, due: int, reuse_open: bool = False) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
@@ -408,9 +447,13 @@ def generate(closed: int, open_: int, due: int) -> dict[str, Any]:
         print(f"{closed} closed requests in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     t1 = time.perf_counter()
     now = timezone.now()
+    if reuse_open and ServiceRequest.objects.exclude(status="closed").count() == open_:
+        # Only the pages are timed (--scopes-only): last run's open requests serve as they are.
+        stewards = staff["stewards"]
+        return staff | {"now": now, "few": stewards[0], "many": stewards[1]}
     with transaction.atomic():
         clear_open()
-        staff |= generate_open(open_, due, staff["stewards"], now)
+        staff |= generate_open(open_, due, staff["stewards"], staff["departments"], now)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(f"{open_} open requests in {time.perf_counter() - t1:.1f}s", file=sys.stderr)
@@ -490,30 +533,158 @@ def measure_queue(staff: dict[str, Any], n: int) -> dict[str, Any]:
     return out
 
 
-def explain_queue(user: Any, queue_name: str) -> dict[str, Any]:
-    """The plan of `user`'s first page of one queue, as the queue view asks for it, and whether
-    PostgreSQL reads it off the open-queue index (no Sort over the whole open set)."""
+# Every scope's queue pages: (case, username, query string, indexes the page's rows may be read
+# off). A leader's "Overdue" is where their escalations are (the requests past a deadline in
+# their area); the department handler's "Department queue" is its unclaimed requests.
+AREA = "210781"  # 凌海市: an area official's and an area leader's scope
+SCOPES: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("city admin, my area", "bench_admin", "queue=area", ("request_open_due",)),
+    ("city admin, overdue", "bench_admin", "queue=late", ("request_open_due",)),
+    ("city admin, latest deadline first", "bench_admin", "queue=area&sort=-due",
+     ("request_open_due_desc",)),
+    ("city admin, newest first", "bench_admin", "queue=area&sort=-submitted",
+     ("request_open_submitted",)),
+    ("city admin, page 40", "bench_admin", "queue=area&page=40", ("request_open_due",)),
+    ("area official, my area", f"bench_area_official_{AREA}", "queue=area",
+     ("request_open_due",)),
+    ("area official, overdue", f"bench_area_official_{AREA}", "queue=late",
+     ("request_open_due", "request_area_q")),
+    ("area leader, overdue (escalations)", f"bench_leader_{AREA}", "queue=late",
+     ("request_open_due", "request_area_q")),
+    ("city leader, overdue (escalations)", "bench_city_leader", "queue=late",
+     ("request_open_due",)),
+    ("handler, my department", "bench_handler_00", "queue=department",
+     ("request_dept_open_due",)),
+    ("handler, department queue (unclaimed)", "bench_handler_00", "queue=unclaimed",
+     ("request_dept_open_due", "request_dept_q", "requests_servicerequest_department_id_81f31551")),
+    ("steward, assigned to me (70)", "bench_steward_0002", "queue=mine",
+     ("request_assignee_q",)),
+    ("steward, my enterprises", "bench_steward_0002", "queue=stewarded",
+     ("request_steward_q",)),
+]  # fmt: skip
+# The indexes this issue added: dropped (inside a transaction rolled back after) to time the
+# pages as they were, alternately with the pages as they are.
+NEW_INDEXES = ["request_open_due_desc", "request_open_submitted"]
+
+
+def explain_scopes(verbose: bool = True) -> list[dict[str, Any]]:
+    """The plan of each scope's first page (its rows, and its count) as the queue view asks for
+    them; fails unless each reads its intended index, with no Seq Scan over the requests and
+    no sort of a whole scope."""
+    from urllib.parse import parse_qs
+
     from django.conf import settings
     from django.utils import timezone
 
+    from guanjia.accounts.models import User
     from guanjia.requests import queue
 
-    _query, qs = queue.queue(user, {"queue": queue_name}, timezone.now())
-    plan = queue.page_rows(qs)[: settings.GUANJIA_PAGE_SIZE].explain()
-    return {
-        "queue": queue_name,
-        "plan": plan,
-        "uses_index": "request_open_due" in plan,
-        "sorts": "Sort Key" in plan,
-    }
+    out = []
+    tables = ("requests_servicerequest",)
+    for case, username, params, indexes in SCOPES:
+        user = User.objects.get(username=username)
+        query = {k: v[0] for k, v in parse_qs(params).items()}
+        _query, qs = queue.queue(user, query, timezone.now())
+        page = int(query.get("page", 1))
+        size = settings.GUANJIA_PAGE_SIZE
+        rows = queue.page_rows(qs)[(page - 1) * size : page * size]
+        paginator = queue.QueuePaginator(qs, size, number=page, ahead=queue.COUNT_AHEAD)
+        counted = qs.values("pk")[: paginator.upto + 1]
+        row = {
+            "case": case,
+            "rows": check_plan(rows.explain(format="json"), tables=tables, indexes=indexes),
+            "count": check_plan(counted.explain(format="json"), tables=tables),
+        }
+        if verbose:
+            print(f"EXPLAIN {case}: rows {row['rows']}; count {row['count']}", file=sys.stderr)
+        out.append(row)
+    bad = [r["case"] for r in out if not (r["rows"]["ok"] and r["count"]["ok"])]
+    assert not bad, f"plans not as intended: {bad}"
+    return out
 
 
-def explain_city_queues(admin: Any) -> list[dict[str, Any]]:
-    plans = [explain_queue(admin, name) for name in ("area", "late")]
-    for row in plans:
-        print(f"EXPLAIN {row['queue']}:\n{row['plan']}", file=sys.stderr)
-        assert row["uses_index"] and not row["sorts"], row["queue"]
-    return plans
+@contextlib.contextmanager
+def as_before(before: bool) -> Iterator[None]:
+    """The pages as they were before this issue's changes when `before`: the exact count, the
+    bulk dispatch's select drawn afresh on every page, and without the indexes it added
+    (dropped in a transaction that is rolled back)."""
+    from django.db import connection, transaction
+
+    from guanjia.requests import queue
+
+    # Both variants in a transaction rolled back: the same conditions but for the change.
+    ahead = queue.COUNT_AHEAD
+    if before:
+        queue.COUNT_AHEAD = 0
+        queue.PICKER.cached = lambda _key, compute: compute()  # type: ignore[method-assign]
+    try:
+        with transaction.atomic():
+            if before:
+                with connection.cursor() as cur:
+                    for name in NEW_INDEXES:
+                        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+            yield
+            transaction.set_rollback(True)
+    finally:
+        queue.COUNT_AHEAD = ahead
+        if before:
+            del queue.PICKER.cached
+
+
+def measure_scopes(n: int, rounds: int, n_before: int) -> dict[str, Any]:
+    """Each scope's queue page through the full request path (test client), after and before
+    alternately (A/B/A/B…), `rounds` times each; p50/p95 of all of a variant's requests."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from guanjia.accounts.models import User
+
+    url = reverse("requests:queue")
+    clients = {}
+    for _case, username, _params, _indexes in SCOPES:
+        if username not in clients:
+            clients[username] = Client()
+            clients[username].force_login(User.objects.get(username=username))
+    times: dict[tuple[str, str], list[float]] = {}
+    out: dict[str, Any] = {}
+    for _round in range(rounds):
+        for variant in ("after", "before"):
+            with as_before(variant == "before"):
+                for case, username, params, _indexes in SCOPES:
+                    client = clients[username]
+                    for _i in range(2):
+                        client.get(f"{url}?{params}")  # warm
+                    with CaptureQueriesContext(connection) as ctx:
+                        resp = client.get(f"{url}?{params}")
+                    assert resp.status_code == 200, (case, resp.status_code)
+                    row = out.setdefault(case, {"params": params})
+                    row[f"queries_{variant}"] = len(ctx.captured_queries)
+                    if variant == "after":
+                        html = resp.content.decode()
+                        found = re.search(r'<strong class="count">(\d+)</strong>', html)
+                        row["count"] = int(found.group(1)) if found else None
+                        row["capped"] = 'rel="next"' in html and 'rel="last"' not in html
+                    got = times.setdefault((case, variant), [])
+                    for _i in range(n if variant == "after" else n_before):
+                        t0 = time.perf_counter()
+                        resp = client.get(f"{url}?{params}")
+                        got.append((time.perf_counter() - t0) * 1000)
+    for (case, variant), got in times.items():
+        out[case] |= {f"p50_{variant}": pct(got, 0.5), f"p95_{variant}": pct(got, 0.95)}
+    return out
+
+
+def print_scopes(scopes: dict[str, Any]) -> None:
+    for case, row in scopes.items():
+        print(
+            f"{case:42s} after p50 {row.get('p50_after', 0):7.1f} p95 {row.get('p95_after', 0):7.1f}"
+            f" | before p50 {row.get('p50_before', 0):7.1f} p95 {row.get('p95_before', 0):7.1f} ms"
+            f" | queries {row.get('queries_after')}/{row.get('queries_before')}"
+            f" count {row.get('count')}{'+' if row.get('capped') else ''}",
+            file=sys.stderr,
+        )
 
 
 def free_port() -> int:
@@ -644,14 +815,24 @@ def main() -> None:
     parser.add_argument("--api-seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--skip-api", action="store_true")
-    parser.add_argument("--explain", action="store_true", help="print the city queue's plan")
+    parser.add_argument(
+        "--explain", action="store_true", help="print and check every scope's queue plans"
+    )
+    parser.add_argument("--scopes", action="store_true", help="time every scope's queue page")
+    parser.add_argument("--scopes-only", action="store_true", help="stop after the scopes")
+    parser.add_argument("--scope-pages", type=int, default=40, help="requests a case, a round")
+    parser.add_argument("--before-pages", type=int, default=10, help="the same, before")
+    parser.add_argument("--rounds", type=int, default=2, help="after/before rounds")
+    parser.add_argument(
+        "--reuse-open", action="store_true", help="keep last run's open requests (pages only)"
+    )
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     if not base.startswith("postgres"):
         sys.exit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
     url = bench_database(base, "requests")
     setup_django(url, tasks="db")
-    staff = generate(args.closed, args.open, args.due)
+    staff = generate(args.closed, args.open, args.due, reuse_open=args.reuse_open)
     from guanjia.requests.models import OPEN_STATUSES, ServiceRequest
 
     figures: dict[str, Any] = {
@@ -660,9 +841,15 @@ def main() -> None:
         "database": "postgresql",
     }
     if args.explain:
-        from guanjia.accounts.models import User
-
-        explain_city_queues(User.objects.get(username="bench_admin"))
+        figures["plans"] = explain_scopes()
+        if args.scopes_only and not args.scopes:
+            return
+    if args.scopes:
+        figures["scopes"] = measure_scopes(args.scope_pages, args.rounds, args.before_pages)
+        print_scopes(figures["scopes"])
+        if args.scopes_only:
+            print(json.dumps(figures, ensure_ascii=False, default=str))
+            return
     figures["sweep"] = measure_sweep(staff["now"])
     print(f"sweep: {figures['sweep']}", file=sys.stderr)
     figures["queue"] = measure_queue(staff, args.pages)

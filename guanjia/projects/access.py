@@ -20,12 +20,33 @@ def visible_q(user: User) -> Q:
     if user.role in AREA_ROLES:
         return region_q(user, "region")
     if user.role == Role.STEWARD:
-        return Q(steward=user) | Q(enterprise__steward=user)
+        return Q(steward=user) | Q(enterprise__in=_stewarded_enterprises(user))
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         # A subquery for partnerships keeps rows unique without DISTINCT.
         partner_of = Project.partners.through.objects.filter(enterprise_id=user.enterprise_id)
         return Q(enterprise_id=user.enterprise_id) | Q(pk__in=partner_of.values("project_id"))
     return Q(pk__in=[])
+
+
+# A steward's enterprises as a list of ids up to this many (a subquery beyond).
+STEWARDED_ID_LIMIT = 500
+
+
+def _stewarded_enterprises(user: User) -> Any:
+    """The ids of the enterprises `user` stewards: a short list lets PostgreSQL OR two index
+    scans together (project.steward, project.enterprise); `enterprise__steward` was a join
+    that an OR keeps off both indexes, so a steward's lists read every project of a stage.
+    Read once per user object (a request's)."""
+    from guanjia.enterprises.models import Enterprise
+
+    cached = getattr(user, "_stewarded_enterprise_ids", None)
+    if cached is not None:
+        return cached
+    mine = Enterprise.objects.filter(steward=user).values_list("pk", flat=True)
+    ids = list(mine[: STEWARDED_ID_LIMIT + 1])
+    found = ids if len(ids) <= STEWARDED_ID_LIMIT else mine
+    user._stewarded_enterprise_ids = found  # type: ignore[attr-defined]
+    return found
 
 
 def projects_for(user: User) -> ProjectQuerySet:

@@ -205,6 +205,18 @@ class Project(models.Model):
             models.Index(fields=["-total_investment_wan"]),
             models.Index(fields=["name"]),
             models.Index(fields=["updated_at"]),  # the ledger summary's cache version
+            # The stalled lists: each list's projects in its order (longest stalled first)
+            # off a partial index of its stages. The region comes last (after the unique id
+            # it changes no order) so that an area's list and its count are read off the
+            # index alone.
+            *(
+                models.Index(
+                    fields=[date_field, "id", "region"],
+                    name=f"project_stall_{kind.split('_')[0]}",
+                    condition=Q(stage__in=stages),
+                )
+                for kind, (stages, date_field) in STALL_WATCH.items()
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="project_stage_valid"),

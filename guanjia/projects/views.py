@@ -4,11 +4,9 @@ stalled lists. Parse the request, check access, call a service, render."""
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -312,13 +310,13 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     project_access.require_ledger_reader(user)
     kind = _kind(request)
     today = timezone.localdate()
-    page = Paginator(_projects(user, kind), settings.GUANJIA_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Each list's count as the ledger's summary keeps it (under the ledger's version and
+    # today's date: never stale), not four COUNTs over the lists on every view.
     counts = {
-        k: stalled.stalled(project_access.projects_for(user), k, today).count()
+        k: summarise(stalled.stalled(project_access.projects_for(user), k, today)).count
         for k in StallKind.values
     }
+    page = paginate(request, _projects(user, kind), counts[kind])
     context = {
         "kind": kind,
         "tabs": [(k, label, counts[k]) for k, label in StallKind.choices],

@@ -15,7 +15,7 @@ class RequestsConfig(AppConfig):
         from guanjia.core.sheets import jobs
         from guanjia.enterprises import services as enterprise_services
 
-        from . import access, open311, refcache, services
+        from . import access, open311, queue, refcache, services
         from .importers import job_importer
 
         REFERENCES.register(access.referenceable_requests, key="request")
@@ -26,3 +26,4 @@ class RequestsConfig(AppConfig):
         jobs.register("requests", job_importer, "requests:import_job")
         enterprise_services.on_steward_changed.register(services.follow_new_steward, key="requests")
         refcache.watch()
+        queue.watch_picker()

@@ -9,10 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
+from guanjia.core.versioned import Versioned
 from guanjia.worktime.clock import WorkCalendar
 
 from . import sla
@@ -182,6 +185,47 @@ def page_rows(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     )
 
 
+# How far past the page asked for a queue counts its rows: a city-wide queue of 50,000 open
+# requests says "more than 1,025" rather than reading every one of them for the exact figure.
+COUNT_AHEAD = 1000
+
+
+class QueuePaginator(Paginator):
+    """Pages of a queue whose count stops `ahead` rows past the page asked for.
+
+    Counting a scope's open requests reads each of them (an index entry and, for most scopes,
+    its row); at a million requests that was the page's slowest query. This counts at most
+    `ahead` rows beyond the requested page (one LIMITed subquery in the page's order, without
+    its joins), so the first page costs the same whatever the queue's length. When there are
+    more, `capped` is true and the page says "more than N"; the next pages stay reachable
+    (each counts ahead from where it is), only the last page is not known. `ahead=0` counts
+    exactly."""
+
+    def __init__(
+        self, object_list: QuerySet[Any], per_page: int, *, number: Any = 1, ahead: int = 0
+    ) -> None:
+        super().__init__(object_list, per_page)
+        try:
+            page = max(1, int(number))
+        except (TypeError, ValueError):
+            page = 1
+        self.upto = page * per_page + ahead if ahead else 0
+
+    @cached_property
+    def count(self) -> int:
+        if not self.upto:
+            return super().count
+        # In the page's order: the planner reads the same index as for the page's rows and
+        # stops after `upto` of them. Without an order it may take a Seq Scan with a LIMIT,
+        # which assumes the open requests are spread over the table; they are its newest
+        # rows, at its end.
+        return self.object_list.values("pk")[: self.upto + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return bool(self.upto) and self.count > self.upto
+
+
 @dataclass
 class Clock:
     """What a row shows of the clock."""
@@ -242,6 +286,38 @@ def usual_handlers(sr: ServiceRequest, limit: int = 3) -> list[int]:
         .order_by("-n", "assignee")
         .values_list("assignee", flat=True)[:limit]
     )
+
+
+# The bulk dispatch's "send to" select, drawn once for everyone of the same reach: for bureau
+# staff it lists every active person and department of the city (hundreds of options), which
+# took half of a city admin's queue page to read and draw. Kept under a version that every
+# save or delete of a user, a department or a region moves (`watch_picker`, in apps.ready).
+PICKER = Versioned("bulkpicker", ttl=600)
+
+
+def bulk_picker_html(user: User) -> str:
+    """The bulk dispatch's select as HTML (its options escaped when drawn)."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    # What `bulk_people` and `bulk_departments` depend on: the user's reach, and the language.
+    key = f"{get_language()}:{int(user.is_superuser)}:{user.role}:{user.region_id}"
+    html = PICKER.cached(
+        key,
+        lambda: render_to_string(
+            "requests/_picker.html", {"picker_id": "bulk-to", "picker_groups": bulk_picker(user)}
+        ),
+    )
+    return mark_safe(html)  # noqa: S308 (drawn by the template, every value escaped)
+
+
+def watch_picker() -> None:
+    """Connect the signals that move the picker's version (once; `apps.ready`)."""
+    from guanjia.accounts.models import Department
+    from guanjia.regions.models import Region
+
+    PICKER.watch([User, Department, Region])
 
 
 def bulk_picker(user: User) -> list[Any]:

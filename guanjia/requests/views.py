@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -76,9 +75,10 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     now = timezone.now()
     query, qs = queue.queue(user, request.GET, now)
-    page = Paginator(queue.page_rows(qs), settings.GUANJIA_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    number = request.GET.get("page")
+    page = queue.QueuePaginator(
+        queue.page_rows(qs), settings.GUANJIA_PAGE_SIZE, number=number, ahead=queue.COUNT_AHEAD
+    ).get_page(number)
     cal = services.calendar()
     is_enterprise = access.is_enterprise_contact(user)  # their own list, without the column
     context = {
@@ -98,7 +98,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "can_invite": access.can_invite(user),
         "can_import": access.can_import(user),
         "bulk_actions": [(a, services.STEP_LABELS[a]) for a in access.bulk_actions(user)],
-        "bulk_picker": queue.bulk_picker(user) if "dispatch" in access.bulk_actions(user) else [],
+        "bulk_picker": queue.bulk_picker_html(user)
+        if "dispatch" in access.bulk_actions(user)
+        else "",
     }
     return render(request, "requests/queue.html", context)
 
