@@ -103,10 +103,9 @@ bench-land: install ## land and portal benchmark on PostgreSQL (500 parks, 50,00
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/land.py
 
 PEER_ROOT ?=
-PEERS_DIR ?= ../shared/peers
-bench-peers: install ## ours and django-helpdesk side by side, A/B/A/B: submission, queue page, SLA sweep; ratios with the load average (PEER_ROOT=scratch folder outside the repo; PEER_ARGS=...)
+bench-peers: install ## ours and django-helpdesk side by side, A/B/A/B: submission, queue page, SLA sweep; ratios with the load average (PEER_ROOT=scratch folder outside the repo; the peers' harness: ../shared/peers or PEERS_DIR; PEER_ARGS=...)
 	@test -n "$(PEER_ROOT)" || { echo "set PEER_ROOT to a scratch folder outside the repository"; exit 1; }
-	PEER_ROOT=$(PEER_ROOT) PEERS_DIR=$(PEERS_DIR) DATABASE_URL=$(PG_URL) $(BIN)/python bench/peers.py $(PEER_ARGS)
+	PEER_ROOT=$(PEER_ROOT) DATABASE_URL=$(PG_URL) $(BIN)/python bench/peers.py $(PEER_ARGS)
 
 bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
 	$(BIN)/guanjia make_report weekly --day 2023-03-22 --repeat 3 --out var/reports-bench

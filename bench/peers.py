@@ -152,8 +152,10 @@ class Peer:
             "datatables_p50_ms": data["p50_ms"],
         }
 
-    def escalate(self) -> dict[str, Any]:
-        """escalate_tickets once, then its data put back as it was."""
+    def escalate(self, queues: list[str]) -> dict[str, Any]:
+        """escalate_tickets once (its bench.py mode for every queue; for some queues, its
+        `manage.py escalate_tickets --queues ...` timed the same way, as a whole process),
+        then its data put back as it was."""
         marks = self.psql(
             "select coalesce(max(id), 0) from helpdesk_followup;"
             " drop table if exists bench_peers_before;"
@@ -163,7 +165,7 @@ class Peer:
         )
         first_followup = int(marks.splitlines()[0]) + 1
         try:
-            row = self.bench("escalate")[-1]
+            row = self.bench("escalate")[-1] if not queues else self._escalate_some(queues)
         finally:
             self.psql(
                 f"delete from helpdesk_ticketchange where followup_id >= {first_followup};"
@@ -180,6 +182,24 @@ class Peer:
             "items": row["escalated"],
             "wall_s": row["wall_s"],
             "sql_statements": row["sql_statements"],
+        }
+
+    def _escalate_some(self, queues: list[str]) -> dict[str, Any]:
+        count = "select count(*) from helpdesk_followup where title = 'Ticket Escalated'"
+        before = int(self.psql(count))
+        t0 = time.perf_counter()
+        subprocess.run(  # noqa: S603 (the peer's own command)
+            [str(self.python), "manage.py", "escalate_tickets", "--queues", *queues],
+            cwd=self.root / "project", env=self.env, check=True, capture_output=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - t0
+        escalated = int(self.psql(count)) - before
+        return {
+            "ms_per_escalated_ticket": round(wall * 1000 / max(escalated, 1), 2),
+            "escalated": escalated,
+            "wall_s": round(wall, 2),
+            "sql_statements": None,
+            "queues": queues,
         }
 
 
@@ -348,6 +368,20 @@ def main() -> None:
     )
     parser.add_argument("--setup", action="store_true", help="install the peer if missing")
     parser.add_argument("--rounds", type=int, default=2, help="A/B pairs per measure")
+    parser.add_argument(
+        "--sweep-rounds",
+        type=int,
+        default=0,
+        help="A/B pairs of the sweep (default --rounds;"
+        " escalate_tickets takes minutes at full scale)",
+    )
+    parser.add_argument(
+        "--peer-queues",
+        default="procurement",
+        help="the peer's queues escalate_tickets runs on, comma-separated, or 'all' (its"
+        " bench.py escalate: ~30,000 tickets, most of an hour on a busy 2-core machine);"
+        " procurement holds ~400 due",
+    )
     parser.add_argument("--only", default="submit,queue,sweep")
     parser.add_argument("--submit-seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=8)
@@ -374,8 +408,8 @@ def main() -> None:
     only = set(args.only.split(","))
     rounds: dict[str, list[dict[str, Any]]] = {}
 
-    def pair(name: str, a: Any, b: Any, better: str) -> None:
-        for i in range(args.rounds):
+    def pair(name: str, a: Any, b: Any, better: str, rounds: int) -> None:
+        for i in range(rounds):
             mine = a()
             load_mine = load_average()
             theirs = b()
@@ -400,15 +434,27 @@ def main() -> None:
                     lambda: ours.submit(args.submit_seconds, args.clients),
                     lambda: peer.submit(args.submit_seconds, args.clients),
                     "higher",
+                    args.rounds,
                 )
             if "queue" in only:
                 pair(
-                    "queue", lambda: ours.queue(args.pages), lambda: peer.queue(args.pages), "lower"
+                    "queue",
+                    lambda: ours.queue(args.pages),
+                    lambda: peer.queue(args.pages),
+                    "lower",
+                    args.rounds,
                 )
         finally:
             ours.stop()
     if "sweep" in only:
-        pair("sweep", ours.sweep, peer.escalate, "lower")
+        queues = [] if args.peer_queues == "all" else args.peer_queues.split(",")
+        pair(
+            "sweep",
+            ours.sweep,
+            lambda: peer.escalate(queues),
+            "lower",
+            args.sweep_rounds or args.rounds,
+        )
 
     print("\nratio (> 1: ours better), per round, with the load average (1, 5, 15 min):")
     for name, rows in rounds.items():
