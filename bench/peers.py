@@ -248,7 +248,8 @@ class Ours:
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ),
         ]  # fmt: skip
-        self.mod.wait_for(f"http://127.0.0.1:{self.port}/api/v1/requests/categories")
+        # Minutes on a busy machine: four workers import the app at once.
+        self.mod.wait_for(f"http://127.0.0.1:{self.port}/api/v1/requests/categories", 300)
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -408,8 +409,8 @@ def main() -> None:
     only = set(args.only.split(","))
     rounds: dict[str, list[dict[str, Any]]] = {}
 
-    def pair(name: str, a: Any, b: Any, better: str, rounds: int) -> None:
-        for i in range(rounds):
+    def pair(name: str, a: Any, b: Any, better: str, times: int) -> None:
+        for i in range(times):
             mine = a()
             load_mine = load_average()
             theirs = b()
@@ -426,8 +427,8 @@ def main() -> None:
                   f" | load {load_mine} / {load_theirs}", file=sys.stderr)  # fmt: skip
 
     if only & {"submit", "queue"}:
-        ours.start()
         try:
+            ours.start()
             if "submit" in only:
                 pair(
                     "submit",
