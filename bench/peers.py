@@ -14,7 +14,8 @@ script drives the peer's own scripts there, with the peer's own interpreter:
   when its gunicorn is not answering on 127.0.0.1:8100 (its PostgreSQL on 5499 started first);
 - `helpdesk/gen_data.py` when its database holds no tickets (1,000,000 tickets: 15-25 min
   of CPU; it has no smaller scale, so start it early, or let this script run it);
-- `helpdesk/bench.py submit | http | escalate` for its figures (the JSON line each prints).
+- `helpdesk/bench.py submit | http | escalate` for its figures (the JSON line each prints),
+  or its `manage.py escalate_tickets --queues ...` for the sweep on some queues.
 
 Ours: the data of bench/requests.py (its own database `<name>_requests_bench` next to
 DATABASE_URL's; --closed/--open give a smaller scale, the default is its 950,000 + 50,000),
@@ -30,9 +31,11 @@ none). Per round:
   JSON it loads (its `bench.py http`; the two together are what a staff member waits for);
   figure: p50 ms;
 - the SLA sweep: ours `escalation.sweep` over --due requests just past a deadline (written
-  afresh each round), the peer's `manage.py escalate_tickets` (its `bench.py escalate`) on
-  its data, which this script puts back as it was after each round (priorities,
-  last_escalation, the follow-ups and changes it added); figure: ms per item acted on.
+  afresh each round), the peer's `manage.py escalate_tickets` as a whole process on its data
+  (--peer-queues: one queue by default, ~400 tickets due; `all` runs its `bench.py escalate`,
+  ~13,000 tickets, most of an hour on a busy 2-core machine), which this script puts back as
+  it was after each round (priorities, last_escalation, modified, the follow-ups and changes
+  it added); figure: ms per item acted on.
 
 Then each ratio (the peer's figure over ours for throughput, ours over the peer's for times,
 so > 1 always means ours is better) with `uptime`'s load average, and one JSON line.

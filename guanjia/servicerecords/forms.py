@@ -128,6 +128,7 @@ class RecordForm(forms.Form):
         # The enterprise with its area, which logging the service reads.
         enterprises = referenceable_enterprises(user).select_related("region").order_by("name")
         _field(self, "enterprise").queryset = enterprises
+        self._enterprises = enterprises
         _field(self, "project").queryset = referenceable_projects(user)
         _field(self, "request").queryset = referenceable_requests(user)
 
@@ -141,7 +142,7 @@ class RecordForm(forms.Form):
         The enterprise select shows the first enterprises by name plus the chosen one; the
         project and request selects show the chosen enterprise's own.
         """
-        enterprises = _field(self, "enterprise").queryset
+        enterprises = self._enterprises
         chosen = self.chosen_enterprise()
         shown = list(enterprises[:ENTERPRISE_CHOICES_SHOWN])
         if chosen and all(e.pk != chosen for e in shown):
