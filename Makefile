@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-land bench-ingest bench-ingest-tune bench-pages drill-backup drill-postgres drill-load drill-kill drill-redis drill-nodes seaweedfs seaweedfs-stop messages clean
+.PHONY: help install deps-run deps-test run run-prod run-demo migrate demo test test-pg test-shifted test-pg-shifted lint format bench bench-ledger bench-requests bench-policies bench-cockpit bench-reports bench-leads bench-land bench-ingest bench-ingest-tune bench-pages bench-peers drill-backup drill-postgres drill-load drill-kill drill-redis drill-nodes seaweedfs seaweedfs-stop messages clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -101,6 +101,11 @@ bench-leads: install ## leads and events benchmark on PostgreSQL (200,000 leads,
 
 bench-land: install ## land and portal benchmark on PostgreSQL (500 parks, 50,000 plots, 200,000 leads, 10,000 public projects): matching, map data, portal pages, open data
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/land.py
+
+PEER_ROOT ?=
+bench-peers: install ## ours and django-helpdesk side by side, A/B/A/B: submission, queue page, SLA sweep; ratios with the load average (PEER_ROOT=scratch folder outside the repo; the peers' harness: ../shared/peers or PEERS_DIR; PEER_ARGS=...)
+	@test -n "$(PEER_ROOT)" || { echo "set PEER_ROOT to a scratch folder outside the repository"; exit 1; }
+	PEER_ROOT=$(PEER_ROOT) DATABASE_URL=$(PG_URL) $(BIN)/python bench/peers.py $(PEER_ARGS)
 
 bench-reports: demo ## the weekly report's PDF on the demo data (target 3 s)
 	$(BIN)/guanjia make_report weekly --day 2023-03-22 --repeat 3 --out var/reports-bench

@@ -10,11 +10,12 @@ from ninja import Query, Router, Status
 
 from guanjia.accounts.models import Role, User
 from guanjia.accounts.scope import check_references
+from guanjia.core.steps import adopt
 from guanjia.enterprises.models import Enterprise
 from guanjia.industries.models import Industry
 from guanjia.projects import access, services
 from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
-from guanjia.projects.models import Project, stalled_q
+from guanjia.projects.models import Project, is_stalled
 from guanjia.projects.stages import DATE_FIELD, Stage
 
 from .common import caller, existing, industry_ref, person, reference, region_ref, user_ref
@@ -60,14 +61,13 @@ def project_item(p: Project, stalled: bool | None) -> dict[str, Any]:
     }
 
 
-def project_detail(pk: int, staff: bool = True) -> dict[str, Any]:
-    """One project; `staff` False (an enterprise's contact): without the bureau's stall flag."""
-    p = Project.objects.select_related(*RELATED, "leader").get(pk=pk)
-    stalled = (
-        Project.objects.filter(pk=pk).filter(stalled_q(timezone.localdate())).exists()
-        if staff
-        else None
-    )
+def project_detail(
+    pk: int, staff: bool = True, *, project: Project | None = None
+) -> dict[str, Any]:
+    """One project; `staff` False (an enterprise's contact): without the bureau's stall flag.
+    `project`: the project in hand, as written, with its related objects (not read again)."""
+    p = project or Project.objects.select_related(*RELATED, "leader").get(pk=pk)
+    stalled = is_stalled(p, timezone.localdate()) if staff else None
     history = [
         {
             "from_stage": c.from_stage or None,
@@ -194,7 +194,7 @@ def transition(request: HttpRequest, project_id: int, payload: TransitionIn) -> 
     if payload.to_stage == Stage.WITHDRAWN and not payload.reason.strip():
         raise invalid("reason", _("say why the project is withdrawn"))
     try:
-        services.transition(
+        change = services.transition(
             project, payload.to_stage, user,
             on=payload.on, evidence=payload.evidence, reason=payload.reason,
         )  # fmt: skip
@@ -202,4 +202,6 @@ def transition(request: HttpRequest, project_id: int, payload: TransitionIn) -> 
         raise ApiError(
             409, _("The stage move was refused."), django_errors(exc, default_field="to_stage")
         ) from exc
-    return project_detail(project.pk)
+    # The answer from the project in hand, brought up to the row the move wrote.
+    adopt(project, change.project)
+    return project_detail(project.pk, project=project)

@@ -48,6 +48,7 @@ from guanjia.requests.models import (
     ServiceRequest,
     Source,
     audiences,
+    kinds_seen,
 )
 from guanjia.requests.models import Status as RequestStatus
 from guanjia.requests.open311 import make_title
@@ -368,10 +369,21 @@ def _as_read(sr: ServiceRequest) -> ServiceRequest:
     return sr
 
 
-def request_detail(pk: int, user: User, *, new: ServiceRequest | None = None) -> dict[str, Any]:
+def request_detail(
+    pk: int,
+    user: User,
+    *,
+    new: ServiceRequest | None = None,
+    in_hand: ServiceRequest | None = None,
+) -> dict[str, Any]:
     """The request as the API shows it. `new`: a request just submitted, as `services.submit`
     returned it — its one event, no files, no extensions, parts or revisits yet: nothing to
-    read back."""
+    read back. `in_hand`: the request as a step just wrote it (`services.take_in_hand`), with
+    its RELATED objects: its row is not read again, its timeline and files are.
+
+    Extensions, parts and revisits are read only when the timeline has the step that makes
+    them (ask_extension, assist, revisit: each writes its entry with its row) — or when the
+    caller does not see that entry, so its absence says nothing."""
     staff = _sees_internals(user)
     events: Iterable[RequestEvent]
     attachments: Iterable[Attachment]
@@ -380,10 +392,20 @@ def request_detail(pk: int, user: User, *, new: ServiceRequest | None = None) ->
         events = new.__dict__["_new_events"]
         attachments = []
     else:
-        sr = ServiceRequest.objects.select_related(*RELATED).get(pk=pk)
+        sr = _as_read(in_hand) if in_hand is not None else (
+            ServiceRequest.objects.select_related(*RELATED).get(pk=pk)
+        )  # fmt: skip
         # What of the timeline the caller sees, entry by entry and text by text: TIMELINE.
-        events = RequestEvent.objects.filter(request=sr).visible_to(user).select_related("actor")
+        events = list(
+            RequestEvent.objects.filter(request=sr).visible_to(user).select_related("actor")
+        )
         attachments = Attachment.objects.filter(request=sr).visible_to(user)
+    present = {ev.kind for ev in events}
+    seen = set(kinds_seen(user))
+
+    def may_have(kind: str) -> bool:
+        return new is None and (kind in present or kind not in seen)
+
     extensions = (
         [
             {
@@ -399,7 +421,7 @@ def request_detail(pk: int, user: User, *, new: ServiceRequest | None = None) ->
             }
             for x in sr.extensions.select_related("asked_by", "decided_by")
         ]
-        if staff and new is None
+        if staff and may_have(EventKind.EXTENSION_ASKED)
         else []
     )
     parts = (
@@ -418,7 +440,7 @@ def request_detail(pk: int, user: User, *, new: ServiceRequest | None = None) ->
             }
             for p in sr.parts.select_related("handler", "department")
         ]
-        if staff and new is None
+        if staff and may_have(EventKind.ASSIST)
         else []
     )
     return request_item(sr, user) | {
@@ -450,7 +472,7 @@ def request_detail(pk: int, user: User, *, new: ServiceRequest | None = None) ->
                 "by": user_ref(r.by),
                 "at": r.at,
             }
-            for r in (sr.revisits.select_related("by") if new is None else [])
+            for r in (sr.revisits.select_related("by") if may_have(EventKind.REVISIT) else [])
         ],
         "bounce_reason": sr.bounce_reason if staff else None,
         "merged_into": sr.merged_into_id,
@@ -661,7 +683,7 @@ def _take(step: str, sr: ServiceRequest, user: User, data: StepIn) -> None:
         elif field.name in ("rating", "channel", "outcome"):
             value = str(value)
         fields[field.name] = value
-    services.take(step, sr, user, **fields)
+    services.take_in_hand(step, sr, user, **fields)
 
 
 @router.post(
@@ -689,7 +711,7 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
     request's detail lists those the caller may take now.
     """
     user = caller(request)
-    sr = access.get_request(user, request_id)
+    sr = access.get_request(user, request_id, related=RELATED)
     if step not in services.STEPS:
         raise Http404("no such step")
     try:
@@ -705,4 +727,5 @@ def take_step(request: HttpRequest, request_id: int, step: str, payload: StepIn)
         raise ApiError(429, " ".join(exc.messages), retry_after=exc.retry_after, limit=1) from exc
     except services.RequestError as exc:
         raise _refused(exc) from exc
-    return request_detail(sr.pk, user)
+    # The answer from the request in hand, as the step wrote it (not read back).
+    return request_detail(sr.pk, user, in_hand=sr)

@@ -126,9 +126,13 @@ def history(obj: models.Model) -> models.QuerySet[AuditEntry]:
     ).select_related("actor")
 
 
-def audited_save(obj: models.Model, actor: Any, note: str = "") -> models.Model:
-    """Validate, save and audit a new or changed instance (call inside a transaction)."""
-    obj.full_clean()
+def audited_save(
+    obj: models.Model, actor: Any, note: str = "", *, clean: bool = True
+) -> models.Model:
+    """Validate, save and audit a new or changed instance (call inside a transaction).
+    `clean=False`: the caller has just validated it (not twice)."""
+    if clean:
+        obj.full_clean()
     if obj.pk is None:
         obj.save()
         record(actor, AuditAction.CREATE, obj, note=note)

@@ -455,6 +455,17 @@ def check(table: StepTable, name: str, obj: Any, actor: Any) -> Step:
     return step
 
 
+def adopt(target: models.Model, row: models.Model) -> None:
+    """Bring `target` (the caller's copy, with the related objects it was read with) up to
+    the row a step wrote (`Change.obj`, the locked copy): its column values, so an answer is
+    built from the objects in hand rather than read back. A reference whose id changed drops
+    its cached object (Django does that on assignment) and is read when used."""
+    if target is row:
+        return
+    for column in target._meta.concrete_fields:
+        setattr(target, column.attname, getattr(row, column.attname))
+
+
 def run(table: StepTable, name: str, obj: Any, actor: Any, **fields: Any) -> Change:
     """Take step `name` on `obj` as `actor` (None: the system). Returns the `Change`:
     `.obj` the saved row, `.result` what the step's function returned (else the row),

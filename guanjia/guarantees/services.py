@@ -98,12 +98,18 @@ def blocking(project: Project, to_stage: str) -> list[Guarantee]:
         or ORDER[to_stage] <= ORDER.get(project.stage, -1)
     ):
         return []
-    if GuaranteeOverride.objects.filter(project=project, stage=to_stage).exists():
+    # No kind of guarantee feeds this move (lead → negotiating): nothing to read.
+    kinds = [kind for kind in BLOCKS if _feeds(kind, project.stage, to_stage)]
+    if not kinds:
         return []
-    rows = Guarantee.objects.filter(project=project, met_on__isnull=True).select_related(
-        "department"
-    )
-    return [g for g in rows if not g.is_met and _feeds(g.kind, project.stage, to_stage)]
+    rows = Guarantee.objects.filter(
+        project=project, met_on__isnull=True, kind__in=kinds
+    ).select_related("department")
+    missing = [g for g in rows if not g.is_met]
+    # The override is read only when something would block.
+    if missing and GuaranteeOverride.objects.filter(project=project, stage=to_stage).exists():
+        return []
+    return missing
 
 
 def describe(guarantee: Guarantee) -> str:

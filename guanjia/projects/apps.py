@@ -29,6 +29,10 @@ class ProjectsConfig(AppConfig):
         register("import", _("Import"), "projects:import_start", access.may_import, order=90)
         jobs.register("ledger", job_importer, "projects:import_job")
 
+        from .models import STALL_RULES, StallRule
+
+        STALL_RULES.watch([StallRule])
+
         from django.db.models.signals import post_delete, post_save
 
         from guanjia.industries.models import Industry

@@ -16,6 +16,7 @@ from guanjia.core.bounds import (
     validate_name,
     year_validators,
 )
+from guanjia.core.versioned import Versioned
 
 from .stages import Stage
 
@@ -74,14 +75,38 @@ class StallRule(models.Model):
         return f"{self.get_kind_display()} {self.get_level_display() or '*'}: {self.days}"
 
 
+# The stall rules, kept in the cache under a version every save or delete of a rule moves
+# (connected in `apps.ready`): read by every project answer and every list's stall filter.
+STALL_RULES = Versioned("stallrules")
+
+
 def stall_limits() -> dict[tuple[str, str], int]:
     """(kind, level) → days; level '' is the default for that kind."""
-    limits: dict[tuple[str, str], int] = {
-        (kind, ""): days for kind, days in DEFAULT_STALL_DAYS.items()
-    }
-    for rule in StallRule.objects.all():
-        limits[(rule.kind, rule.level)] = rule.days
-    return limits
+
+    def compute() -> dict[tuple[str, str], int]:
+        limits: dict[tuple[str, str], int] = {
+            (str(kind), ""): days for kind, days in DEFAULT_STALL_DAYS.items()
+        }
+        for rule in StallRule.objects.all():
+            limits[(rule.kind, rule.level)] = rule.days
+        return limits
+
+    return dict(STALL_RULES.cached("limits", compute))
+
+
+def is_stalled(project: "Project", today: dt.date) -> bool:
+    """Whether `project` is past its stall limit: `stalled_q` for one project in hand."""
+    limits = stall_limits()
+    for stall_kind, (stages, date_field) in STALL_WATCH.items():
+        if project.stage not in stages:
+            continue
+        since = getattr(project, date_field)
+        days = limits.get((stall_kind, project.level)) if project.level else None
+        if days is None:
+            days = limits[(stall_kind, "")]
+        if since is not None and since < today - dt.timedelta(days=days):
+            return True
+    return False
 
 
 def stalled_q(today: dt.date, kind: str | None = None) -> Q:

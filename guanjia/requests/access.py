@@ -4,7 +4,7 @@ The rules below are the people side of the table of steps, `services.STEPS`: eac
 names the rule that says who may take it (its status side is in the same entry).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -46,16 +46,18 @@ def requests_for(user: User) -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.filter(visible_q(user))
 
 
-def get_request(user: User, pk: int | str) -> ServiceRequest:
-    """The request if the user may see it; 404 otherwise (its existence is not revealed)."""
+def get_request(user: User, pk: int | str, *, related: Iterable[str] = ()) -> ServiceRequest:
+    """The request if the user may see it; 404 otherwise (its existence is not revealed).
+    `related`: more relations to read with it (the API's answer names who submitted it)."""
     try:
         return (
             requests_for(user)
             .select_related(
-                "enterprise", "project", "region", "category", "steward", "assignee", "department"
+                "enterprise", "project", "region", "category", "steward", "assignee", "department",
+                *related,
             )
             .get(pk=pk)
-        )
+        )  # fmt: skip
     except (ServiceRequest.DoesNotExist, ValueError, TypeError):
         raise Http404("no such request") from None
 

@@ -27,7 +27,7 @@ from guanjia.core import steps
 from guanjia.core.audit import entry, snapshot
 from guanjia.core.bounds import text_limit
 from guanjia.core.models import AuditAction, AuditEntry
-from guanjia.core.steps import Change, Step, StepTable, record_move, run
+from guanjia.core.steps import Change, Step, StepTable, adopt, record_move, run
 from guanjia.core.steps import Field as F
 from guanjia.enterprises.models import Enterprise
 from guanjia.enterprises.services import steward_of
@@ -1938,6 +1938,14 @@ def take(step: str, sr: ServiceRequest, actor: User | None, **fields: Any) -> An
     """Take `step` with its fields as the table names them (the page and the API call this);
     returns what the step's public function returns."""
     return run(STEPS, step, sr, actor, **fields).result
+
+
+def take_in_hand(step: str, sr: ServiceRequest, actor: User | None, **fields: Any) -> Any:
+    """`take`, with `sr` brought up to the row the step wrote (`steps.adopt`): the caller
+    answers from it, with the related objects it was read with, instead of reading it back."""
+    change = run(STEPS, step, sr, actor, **fields)
+    adopt(sr, change.obj)
+    return change.result
 
 
 # The steps the queue offers on many requests at once.

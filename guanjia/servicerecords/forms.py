@@ -120,24 +120,29 @@ class RecordForm(forms.Form):
             stewards = access.referenceable_stewards(user)
             if keep:
                 stewards = User.objects.filter(Q(pk__in=stewards.values("pk")) | Q(pk=keep))
-            _field(self, "steward").queryset = stewards.order_by("display_name", "username")
+            _field(self, "steward").queryset = stewards.select_related("region").order_by(
+                "display_name", "username"
+            )
         else:
             del self.fields["steward"]
-        enterprises = referenceable_enterprises(user).order_by("name")
+        # The enterprise with its area, which logging the service reads.
+        enterprises = referenceable_enterprises(user).select_related("region").order_by("name")
         _field(self, "enterprise").queryset = enterprises
+        self._enterprises = enterprises
         _field(self, "project").queryset = referenceable_projects(user)
         _field(self, "request").queryset = referenceable_requests(user)
-        self._limit_choices(enterprises)
 
     def chosen_enterprise(self) -> int | None:
         return _chosen_id(self["enterprise"].value())
 
-    def _limit_choices(self, enterprises: QuerySet[Enterprise]) -> None:
-        """Render a few options (validation still sees the whole queryset).
+    def limit_choices(self) -> "RecordForm":
+        """Render a few options (validation still sees the whole queryset); called when the
+        form is shown — a valid POST that logs the service reads none of them.
 
         The enterprise select shows the first enterprises by name plus the chosen one; the
         project and request selects show the chosen enterprise's own.
         """
+        enterprises = self._enterprises
         chosen = self.chosen_enterprise()
         shown = list(enterprises[:ENTERPRISE_CHOICES_SHOWN])
         if chosen and all(e.pk != chosen for e in shown):
@@ -165,6 +170,7 @@ class RecordForm(forms.Form):
             ]
         self.fields["project"].widget.choices = [("", _("— none —")), *projects]
         self.fields["request"].widget.choices = [("", _("— none —")), *requests]
+        return self
 
     def clean_date(self) -> dt.date:
         date = self.cleaned_data["date"]

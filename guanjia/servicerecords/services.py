@@ -35,6 +35,10 @@ EDITABLE_FIELDS = (
 )
 
 
+# A record's references: `prepare_record` sets them from objects in hand.
+REFERENCE_FIELDS = ["steward", "enterprise", "project", "region", "request", "created_by"]
+
+
 def _steward_in_reach(
     actor: User, steward: User, enterprise: Enterprise, project: Project | None
 ) -> bool:
@@ -134,7 +138,10 @@ def prepare_record(
     record.request = request
     if record.pk is None:
         record.created_by = actor
-    record.full_clean()
+    # Its references are objects in hand, read through the scoped checks above (and the
+    # database's foreign keys hold them): not looked up again, one query each. Its one
+    # constraint repeats the kind's choices, which the field's own check enforces.
+    record.full_clean(exclude=REFERENCE_FIELDS, validate_constraints=False)
     return record
 
 
@@ -164,7 +171,7 @@ def log_service(
         problems_solved=problems_solved,
         request=request,
     )
-    audited_save(record, actor)
+    audited_save(record, actor, clean=False)  # prepare_record has validated it
     return record
 
 
@@ -182,7 +189,7 @@ def update_service(record: ServiceRecord, actor: User, **fields: Any) -> Service
     values = {name: getattr(current, name) for name in EDITABLE_FIELDS}
     values.update(fields)
     prepare_record(actor, record, **values)
-    audited_save(record, actor)
+    audited_save(record, actor, clean=False)  # prepare_record has validated it
     return record
 
 

@@ -100,7 +100,10 @@ def _form_page(
 ) -> HttpResponse:
     status = 400 if form.is_bound else 200
     return render(
-        request, "servicerecords/form.html", {"form": form, "record": record}, status=status
+        request,
+        "servicerecords/form.html",
+        {"form": form.limit_choices(), "record": record},
+        status=status,
     )
 
 
@@ -178,7 +181,7 @@ def dependent_fields(request: AuthedRequest) -> HttpResponse:
     """The project and request selects for the enterprise just chosen (htmx)."""
     if not access.can_log(request.user):
         raise PermissionDenied("this role does not enter services")
-    form = RecordForm(user=request.user, initial=request.GET.dict())
+    form = RecordForm(user=request.user, initial=request.GET.dict()).limit_choices()
     return render(request, "servicerecords/_dependent_fields.html", {"form": form})
 
 
