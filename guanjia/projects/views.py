@@ -313,7 +313,7 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     # Each list's count as the ledger's summary keeps it (under the ledger's version and
     # today's date: never stale), not four COUNTs over the lists on every view.
     counts = {
-        k: summarise(stalled.stalled(project_access.projects_for(user), k, today)).count
+        k: summarise(stalled.stalled(project_access.projects_for(user), k, today)).count  # type: ignore[arg-type]
         for k in StallKind.values
     }
     page = paginate(request, _projects(user, kind), counts[kind])

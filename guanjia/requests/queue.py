@@ -219,7 +219,7 @@ class QueuePaginator(Paginator):
         # stops after `upto` of them. Without an order it may take a Seq Scan with a LIMIT,
         # which assumes the open requests are spread over the table; they are its newest
         # rows, at its end.
-        return self.object_list.values("pk")[: self.upto + 1].count()
+        return self.object_list.values("pk")[: self.upto + 1].count()  # type: ignore[attr-defined]
 
     @property
     def capped(self) -> bool:
