@@ -58,7 +58,9 @@ class Command(ServeCommand):
         super().add_arguments(parser)
         parser.set_defaults(web_workers=max(2, (os.cpu_count() or 1) + 1))
         parser.add_argument("--threads", type=int, default=4, help="threads per web worker")
-        parser.add_argument("--task-workers", type=int, default=3, help="rq worker processes (jobs in-process)")
+        parser.add_argument(
+            "--task-workers", type=int, default=3, help="rq worker processes (jobs in-process)"
+        )
 
     def commands(self, options: dict[str, Any]) -> list[list[str]]:
         cmds = [
