@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run-prod`: the production profile on this machine — PostgreSQL through a psycopg pool,
-# Redis for the cache and the task queue, gunicorn with several workers, N task workers and
-# the scheduler — against the local PostgreSQL and Redis, over plain HTTP on 127.0.0.1.
+# Redis for the cache and the task queue, gunicorn with several workers, N task workers (jobs
+# in-process, no fork per job: guanjia.core.worker) and the scheduler — against the local
+# PostgreSQL and Redis, over plain HTTP on 127.0.0.1.
 #
 # Every variable of .env.example may be exported to override the local defaults below, e.g.
 #   DATABASE_URL=postgres://guanjia@db.example/guanjia TASK_WORKERS=4 make run-prod

@@ -10,10 +10,12 @@ scheduler. A few API clients stream request submissions (an enterprise contact's
 each enqueues one email task per notified person) and project stage transitions (the city
 admin's token; no task) and retry connection errors; only a 2xx counts as acknowledged.
 Meanwhile it sends SIGKILL `--kills` times, spaced over the stream, alternating a gunicorn
-worker (the master forks a new one) and a task worker: every other time the worker with its
-work horse (as an OOM kill or systemd's cgroup kill on restart would), otherwise the horse
-alone, choosing a worker that is running a task when there is one. A killed task worker is
-started again after 2 s, as systemd's Restart=always, RestartSec=2 does.
+worker (the master forks a new one) and a task worker, choosing one that is running a task when
+there is one. The task workers run their jobs in-process (guanjia.core.worker), so killing
+one kills its job with it; with a forking worker (a work horse per job) it kills, every other
+time, the worker with its horse (as an OOM kill or systemd's cgroup kill on restart would),
+otherwise the horse alone. A killed task worker is started again after 2 s, as systemd's
+Restart=always, RestartSec=2 does.
 
 Emails go to a backend that appends one line per message to a file (the task's effect). At
 the end, once the queue has drained (the periodic sweep `guanjia.core.tasks.requeue_abandoned`
@@ -53,9 +55,9 @@ from guanjia.core.management.commands.serve_prod import gunicorn_command  # noqa
 
 PY = sys.executable
 PG = "postgres://postgres@127.0.0.1:5432"
-DB = "drill_kill"
-CACHE_URL = "redis://127.0.0.1:6379/5"
-QUEUE_URL = "redis://127.0.0.1:6379/6"
+DB = os.environ.get("DRILL_DB", "drill_kill")
+CACHE_URL = os.environ.get("DRILL_CACHE_URL", "redis://127.0.0.1:6379/5")
+QUEUE_URL = os.environ.get("DRILL_QUEUE_URL", "redis://127.0.0.1:6379/6")
 STAGES = ["negotiating", "signed", "registered", "construction", "operation", "full_capacity"]
 RESTART_SEC = 2.0
 
@@ -208,8 +210,8 @@ def kill(pid: int) -> bool:
 class TaskWorkers:
     """N rq workers, each started again RESTART_SEC after it dies (systemd's Restart=always)."""
 
-    def __init__(self, n: int, env: dict[str, str], logdir: Path) -> None:
-        self.env, self.logdir = env | {"DB_POOL": "false"}, logdir
+    def __init__(self, n: int, env: dict[str, str], logdir: Path, redis: Any = None) -> None:
+        self.env, self.logdir, self.redis = env | {"DB_POOL": "false"}, logdir, redis
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * n
         self.died_at: list[float | None] = [None] * n
         self.starts = 0
@@ -235,14 +237,24 @@ class TaskWorkers:
                 elif time.monotonic() - (self.died_at[i] or 0) >= RESTART_SEC:
                     self.start(i)
 
+    def running(self) -> set[int]:
+        """The pids of the workers running a job now, as rq records them in Redis."""
+        if self.redis is None:
+            return set()
+        from rq import Worker
+
+        return {w.pid for w in Worker.all(connection=self.redis) if w.get_state() == "busy"}
+
     def kill_one(self, with_worker: bool) -> str:
-        """SIGKILL a task worker that is running a task (if one is within 1 s): its horse
-        alone, or (with_worker, or no horse) the worker and its horse."""
+        """SIGKILL a task worker that is running a task (if one is within 1 s): a worker that
+        runs its jobs in-process, with its job; a forking one's horse alone, or (with_worker,
+        or no horse) the worker and its horse."""
         deadline = time.monotonic() + 1.0
         while True:
             with self.lock:
                 alive = [p for p in self.procs if p is not None and p.poll() is None]
-                busy = [(p, children(p.pid)) for p in alive if children(p.pid)]
+                running = self.running()
+                busy = [(p, children(p.pid)) for p in alive if p.pid in running or children(p.pid)]
                 if busy or time.monotonic() > deadline:
                     if busy:
                         proc, horses = random.choice(busy)
@@ -257,7 +269,9 @@ class TaskWorkers:
                     kill(proc.pid)
                     for h in horses:
                         kill(h)
-                    return "worker+horse" if horses else "idle worker"
+                    if horses:
+                        return "worker+horse"
+                    return "worker mid-job" if proc.pid in running else "idle worker"
             time.sleep(0.02)
 
     def stop(self) -> None:
@@ -416,7 +430,7 @@ def drill(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             stderr=schedlog,
         )
     )
-    workers = TaskWorkers(args.task_workers, env, work)
+    workers = TaskWorkers(args.task_workers, env, work, queue)
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):  # wait for gunicorn
         try:

@@ -171,9 +171,12 @@ def _database(url: str) -> dict[str, Any]:
         # and so the plans.
         if envbool("DB_SERVER_SIDE_BINDING", "true"):
             db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
-        # A psycopg connection pool per process (web servers); the task workers fork a child
-        # per job and run with DB_POOL=false. A pool and persistent connections exclude
-        # each other, so CONN_MAX_AGE is 0 with the pool.
+        # A psycopg connection pool per process (web servers); the task workers and the
+        # scheduler are one thread each and run with DB_POOL=false: one persistent connection
+        # (CONN_MAX_AGE), checked before it is reused after a job or a request
+        # (guanjia.core.worker). A pool and persistent connections exclude each other, so
+        # CONN_MAX_AGE is 0 with the pool.
+        db["CONN_HEALTH_CHECKS"] = True
         if envbool("DB_POOL", "true" if PRODUCTION else "false"):
             db["CONN_MAX_AGE"] = 0
             # The pool checks a connection before handing it out (psycopg_pool's

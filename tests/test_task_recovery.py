@@ -4,12 +4,15 @@ Real rq workers on a real Redis (database 13, a queue of each test's own): the w
 forked child, as in production. A dead worker is made in two ways: a job that SIGKILLs its own
 horse (the worker sees it die), and a worker that takes a job and then does nothing more (as
 if killed with its horse: the job stays "started" until its heartbeat runs out, which the
-tests fast-forward by moving the registry's expiry scores into the past).
+tests fast-forward by moving the registry's expiry scores into the past). Our own worker,
+which runs its jobs in-process (guanjia.core.worker), is tested at the end.
 """
 
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -23,7 +26,8 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from guanjia.core import taskrecovery
 from guanjia.core.taskrecovery import MAX_REQUEUES, recover
 
-REDIS = "redis://127.0.0.1:6379/13"
+# TEST_REDIS_URL points the tests at another server (a private one: redis://127.0.0.1:6395).
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/13"
 # rq forks its work horse from this (threaded) test process, as a worker does from its own.
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
 
@@ -198,3 +202,64 @@ def test_an_email_task_run_again_after_its_worker_died_does_not_send_twice(mailo
     assert send_email.call(first.pk) is True  # the requeued run: already sent
     assert send_emails.call([first.pk, second.pk]) == 2  # a batch run again sends the rest
     assert [m.subject for m in mailoutbox] == ["one", "two"]
+
+
+# --- The in-process worker (guanjia.core.worker) ------------------------------------------
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def in_process_worker(queue: Queue) -> "Worker":
+    from guanjia.core.worker import InProcessWorker
+
+    return InProcessWorker([queue], connection=queue.connection)
+
+
+def test_the_in_process_worker_runs_jobs_in_its_own_process(queue, db):
+    jobs = [queue.enqueue(pid) for _ in range(3)]
+    in_process_worker(queue).work(burst=True)
+    assert [j.return_value() for j in jobs] == [os.getpid()] * 3  # no fork per job
+
+
+def test_the_in_process_worker_still_times_a_job_out(queue, db):
+    job = queue.enqueue(time.sleep, 5, job_timeout=1)
+    started = time.monotonic()
+    in_process_worker(queue).work(burst=True)
+    assert time.monotonic() - started < 4
+    assert job.get_status() == JobStatus.FAILED
+    assert "JobTimeoutException" in job.latest_result().exc_string
+
+
+def test_a_job_whose_in_process_worker_was_killed_runs_again_after_a_short_heartbeat(
+    queue, tmp_path, db
+):
+    """The worker dies with its job (kill -9 mid-job): the job's started entry lives a
+    heartbeat (30 s + 60 s), not the job's whole timeout (30 min), and is then requeued."""
+    script = (
+        "import django, sys; django.setup(); from redis import Redis; from rq import Queue; "
+        "from guanjia.core.worker import InProcessWorker; "
+        "q = Queue(sys.argv[1], connection=Redis.from_url(sys.argv[2])); "
+        "InProcessWorker([q], connection=q.connection).work(burst=True)"
+    )
+    job = queue.enqueue(die_once, str(tmp_path / "marker"), job_timeout=1800)
+    root = Path(__file__).resolve().parents[1]
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "guanjia.settings",
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, "-c", script, queue.name, REDIS], env=env, cwd=root, timeout=60
+    )
+    assert done.returncode == -signal.SIGKILL
+    assert job.get_status() == JobStatus.STARTED
+    registry = StartedJobRegistry(queue.name, connection=queue.connection)
+    [(_member, expiry)] = queue.connection.zrange(registry.key, 0, -1, withscores=True)
+    assert expiry - time.time() < 30 + 60 + 5  # the forking worker's heartbeat, not 1860 s
+
+    expire_started(queue)
+    recovered = recover([queue])
+    assert (recovered.abandoned, recovered.requeued) == (1, 1)
+    in_process_worker(queue).work(burst=True)
+    assert job.get_status() == JobStatus.FINISHED and job.return_value() == "ran"

@@ -48,7 +48,10 @@ def test_the_database_queue_is_worked_by_db_worker(env):
 
 
 def test_the_redis_queue_is_worked_by_an_rq_worker(env):
-    env = env | {"TASKS_BACKEND": "rq", "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    env = env | {
+        "TASKS_BACKEND": "rq",
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/15",
+    }
     task_id = guanjia(env, "shell", "-c", ENQUEUE).splitlines()[-1]
     guanjia(env, "rqworker", "--burst", *RQ_WORKER[1:])
     status = guanjia(env, "shell", "-c", RESULT.format(task_id)).splitlines()[-1]

@@ -1,12 +1,13 @@
 """Tasks a dead task worker left behind, run again (the Redis queue, django-tasks-rq).
 
-An rq worker runs each job in a forked child (the "work horse"). When a worker dies without
+Our rq workers run each job in their own process (guanjia.core.worker); rq's default worker
+runs it in a forked child (the "work horse"), and both may be met. When a worker dies without
 finishing its job — `kill -9`, an out-of-memory kill, a machine restart — rq does not run
 the job again:
 
 - the horse killed, the worker alive: the worker fails the job at once ("Work-horse
   terminated unexpectedly") into the FailedJobRegistry;
-- the worker killed (and its horse with it): the job stays in the StartedJobRegistry until its
+- the worker killed (with the job it ran in-process, or its horse): the job stays in the StartedJobRegistry until its
   heartbeat runs out (the monitoring interval + 60 s), and rq's cleanup then fails it as an
   `AbandonedJobError`; rq runs that cleanup only every 10 minutes, or when a worker starts;
 - the worker killed between taking the job off the queue and starting it: the job waits in

@@ -16,6 +16,11 @@ Delivery is at least once: a worker killed after the mail server took the messag
 the row was marked sent leaves the lease to run out, and the sweep sends it again (no sender
 can make SMTP exactly-once). Every try of one notification sends the same Message-ID, so such
 a copy is recognisable, and mail systems that honour Message-ID show it once.
+
+Digests: a sweep that tells one person of many requests emails them once
+(`services.Digests`): the rows share a digest key, the first carries the email through the
+outbox as above, and its email lists every row of the digest (`compose_digest`); when it has
+gone, they are all marked sent.
 """
 
 import datetime as dt
@@ -26,8 +31,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Case, F, Q, TextField, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import EmailStatus, Notification
 
@@ -92,6 +98,47 @@ def claim(notification_id: int, now: dt.datetime | None = None) -> int | None:
     )
 
 
+def digest_rows(notification: Notification) -> list[Notification]:
+    """The rows an email carries: the notification alone, or every row of its digest."""
+    if not notification.email_digest:
+        return [notification]
+    rows = list(
+        Notification.objects.filter(
+            email_digest=notification.email_digest, recipient_id=notification.recipient_id
+        ).order_by("kind", "pk")
+    )
+    return rows or [notification]
+
+
+def compose_digest(rows: list[Notification]) -> tuple[str, str]:
+    """One email for many notifications of one person: each one's title and link, in the
+    installation's language (the one the notifications were written in)."""
+    from .services import absolute_url
+
+    with translation.override(settings.LANGUAGE_CODE):
+        count = len(rows)
+        subject = ngettext(
+            "%(count)d notification from %(site)s",
+            "%(count)d notifications from %(site)s",
+            count,
+        ) % {"count": count, "site": settings.GUANJIA_SITE_NAME}
+        lines = [
+            ngettext(
+                "You have %(count)d new notification:",
+                "You have %(count)d new notifications:",
+                count,
+            )
+            % {"count": count},
+            "",
+        ]
+        for row in rows:
+            lines.append("- " + " ".join(row.title.split()))
+            if row.url:
+                lines.append("  " + absolute_url(row.url))
+        lines += ["", "-- ", str(settings.GUANJIA_SITE_NAME)]
+    return subject, "\n".join(lines)
+
+
 def compose(notification: Notification) -> tuple[str, str]:
     """The email's subject and text."""
     from .services import absolute_url
@@ -128,25 +175,32 @@ def send(notification_id: int) -> bool:
         return False
     if notification.emailed_at is not None:
         return True
+    if notification.email_digest and notification.email_status == EmailStatus.NONE:
+        return False  # one of a digest's rows: its carrier sends the email
     attempt = claim(notification.pk)
     if attempt is None:
         return Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()
-    subject, text = compose(notification)
+    rows = digest_rows(notification)
+    subject, text = compose(notification) if len(rows) == 1 else compose_digest(rows)
+    others = [r.pk for r in rows if r.pk != notification.pk]
     try:
         EmailMessage(
             subject, text, None, [user.email], headers={"Message-ID": message_id(notification)}
         ).send()
     except Exception as exc:  # whatever the mail backend raises: record it, retry later
         logger.warning("email for notification %s failed (try %s)", notification.pk, attempt)
-        _failed(notification.pk, attempt, f"{type(exc).__name__}: {exc}")
+        _failed(notification.pk, attempt, f"{type(exc).__name__}: {exc}", others)
         return False
-    Notification.objects.filter(pk=notification.pk).update(
+    Notification.objects.filter(pk__in=[notification.pk, *others], emailed_at__isnull=True).update(
         email_status=EmailStatus.SENT, emailed_at=timezone.now(), email_due_at=None, email_error=""
     )
     return True
 
 
-def _failed(notification_id: int, attempt: int, error: str) -> None:
+def _failed(
+    notification_id: int, attempt: int, error: str, others: list[int] | None = None
+) -> None:
+    """Record a failed try; the last one gives the email up (with the rows of its digest)."""
     now = timezone.now()
     if attempt >= max_attempts():
         status, due = EmailStatus.FAILED, None
@@ -155,6 +209,10 @@ def _failed(notification_id: int, attempt: int, error: str) -> None:
     Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         email_status=status, email_due_at=due, email_error=error[:2000]
     )
+    if status == EmailStatus.FAILED and others:
+        Notification.objects.filter(pk__in=others, emailed_at__isnull=True).update(
+            email_status=EmailStatus.FAILED, email_error=error[:2000]
+        )
 
 
 def sweep(now: dt.datetime | None = None) -> int:

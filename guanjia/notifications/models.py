@@ -54,6 +54,10 @@ class Notification(models.Model):
     email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
     email_error = bounded_text(_("last email error"), ERROR_MAX, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # The notifications of one person emailed together as one digest (a sweep that tells
+    # someone of many requests): the same key on each. The first row carries the email
+    # (`pending`); the others wait with no status of their own and are marked sent with it.
+    email_digest = models.CharField(_("email digest"), max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = _("notification")
@@ -67,6 +71,12 @@ class Notification(models.Model):
                 fields=["email_due_at"],
                 name="notif_email_pending",
                 condition=models.Q(email_status="pending"),
+            ),
+            # The rows of one digest, found when it is sent; most rows have none.
+            models.Index(
+                fields=["email_digest"],
+                name="notif_email_digest",
+                condition=~models.Q(email_digest=""),
             ),
         ]
         constraints = [

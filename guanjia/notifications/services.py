@@ -162,6 +162,77 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     return done
 
 
+class Digests:
+    """One email per person for a run that tells people many times (the escalation sweep):
+    pass one `Digests` to every `batched(digests)` block of the run, and call `send()` when
+    the run ends.
+
+    Every inbox row is written as before (one per event, each with its link); the emails
+    are gathered per recipient under a digest key (`Notification.email_digest`). The first row
+    of a person carries the email — `pending`, in the outbox like any other, so a run that dies
+    halfway loses nothing: the outbox sweep sends it after the grace — and the person's later
+    rows join it. A later block first pushes the carrier's grace on (so the outbox sweep
+    leaves it to the run's end); a carrier already taken by a try (the run outlived the
+    grace) is left alone and the person's next rows start a new digest. `send()` queues the
+    carriers' emails; each is composed when it goes, from every row of its digest
+    (`emails.compose`)."""
+
+    def __init__(self) -> None:
+        # recipient id -> (digest key, the carrying row's id once written)
+        self.carriers: dict[int, tuple[str, int | None]] = {}
+        self.owed: list[int] = []
+
+    def gather(self, rows: list[Notification]) -> None:
+        """Before the block's rows are written (in its transaction): give each emailed row its
+        digest; only a person's first row stays pending."""
+        import uuid
+
+        from .emails import GRACE
+
+        joining: set[int] = {
+            pk
+            for r in rows
+            if r.email_status == EmailStatus.PENDING
+            and r.recipient_id in self.carriers
+            and (pk := self.carriers[r.recipient_id][1]) is not None
+        }
+        if joining:
+            untouched = list(
+                Notification.objects.select_for_update()
+                .filter(pk__in=joining, email_status=EmailStatus.PENDING, email_attempts=0)
+                .values_list("pk", flat=True)
+            )
+            Notification.objects.filter(pk__in=untouched).update(
+                email_due_at=timezone.now() + GRACE
+            )
+            for user_id, (_key, pk) in list(self.carriers.items()):
+                if pk in joining and pk not in untouched:
+                    del self.carriers[user_id]  # already being sent: start a new digest
+        for row in rows:
+            if row.email_status != EmailStatus.PENDING:
+                continue
+            known = self.carriers.get(row.recipient_id)
+            if known is None:
+                self.carriers[row.recipient_id] = (uuid.uuid4().hex, None)
+                row.email_digest = self.carriers[row.recipient_id][0]
+                continue
+            row.email_digest = known[0]
+            row.email_status, row.email_due_at = EmailStatus.NONE, None
+
+    def written(self, rows: list[Notification]) -> None:
+        """After they are written: the carrying rows' ids."""
+        for row in rows:
+            if row.email_digest and row.email_status == EmailStatus.PENDING:
+                self.carriers[row.recipient_id] = (row.email_digest, row.pk)
+                self.owed.append(row.pk)
+
+    def send(self) -> None:
+        """Queue the digests' emails (on commit); what is never queued the outbox sweeps."""
+        owed, self.owed = self.owed, []
+        if owed:
+            transaction.on_commit(lambda: _enqueue_batch(owed, [], []), robust=True)
+
+
 class _Pending:
     def __init__(self) -> None:
         self.rows: list[Notification] = []
@@ -175,11 +246,13 @@ _batch = threading.local()
 
 
 @contextmanager
-def batched() -> Iterator[None]:
+def batched(digests: Digests | None = None) -> Iterator[None]:
     """Notify many times, write and send once: inside the block `notify` collects the inbox
     rows, and they are written in one insert when the block ends (call it inside the
     transaction), the emails queued as one task per 500 and the webhook endpoints looked up
-    once. Used by the escalation sweep, which may tell hundreds of people in one run."""
+    once. Used by the escalation sweep, which may tell hundreds of people in one run. With
+    `digests`, each person's emails of the run are one digest (see `Digests`), queued by
+    `digests.send()` at the run's end."""
     if getattr(_batch, "pending", None) is not None:  # nested: the outer block sends
         yield
         return
@@ -188,9 +261,15 @@ def batched() -> Iterator[None]:
         yield
     finally:
         _batch.pending = None
+    if digests is not None:
+        digests.gather(pending.rows)
     rows = Notification.objects.bulk_create(pending.rows, batch_size=1000)
     forget_unread_counts(n.recipient_id for n in rows)
-    owed = [n.pk for n in rows if n.email_status == EmailStatus.PENDING]
+    if digests is not None:
+        digests.written(rows)
+        owed = []
+    else:
+        owed = [n.pk for n in rows if n.email_status == EmailStatus.PENDING]
     if owed or pending.deliveries or pending.channel_deliveries:
         transaction.on_commit(
             lambda: _enqueue_batch(owed, pending.deliveries, pending.channel_deliveries),

@@ -24,7 +24,7 @@ from guanjia.accounts.models import Role, User
 from guanjia.core import steps
 from guanjia.core.audit import entry
 from guanjia.core.models import AuditAction, AuditEntry
-from guanjia.notifications.services import batched
+from guanjia.notifications.services import Digests, batched
 from guanjia.worktime.clock import WorkCalendar
 
 from . import services, sla
@@ -74,27 +74,34 @@ class People:
 
 
 def sweep(at: dt.datetime | None = None, batch: int = 200) -> int:
-    """Act on every mark due by `at` (default now); returns how many marks were acted on."""
+    """Act on every mark due by `at` (default now); returns how many marks were acted on.
+    Each person told gets one inbox row per mark and one email for the whole run (a digest,
+    queued when the run ends: `notifications.services.Digests`)."""
     moment = at or timezone.now()
     cal: WorkCalendar | None = None
     people = People()
+    digests = Digests()
     acted = 0
-    while True:
-        # The ids first, from the partial index; the rows with their joins only when needed.
-        ids = list(
-            ServiceRequest.objects.filter(next_mark_at__lte=moment)
-            .order_by("next_mark_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return acted
-        cal = cal or WorkCalendar.load()
-        with transaction.atomic(), batched():
-            work = Work(moment, people)
-            claimed = work.claim(_locked(ServiceRequest.objects.filter(pk__in=ids), moment), cal)
-            acted += work.write()
-        if not claimed:
-            return acted  # all due rows are in another worker's hands right now
+    try:
+        while True:
+            # The ids first, from the partial index; the rows with their joins only when needed.
+            ids = list(
+                ServiceRequest.objects.filter(next_mark_at__lte=moment)
+                .order_by("next_mark_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return acted
+            cal = cal or WorkCalendar.load()
+            with transaction.atomic(), batched(digests):
+                work = Work(moment, people)
+                due = _locked(ServiceRequest.objects.filter(pk__in=ids), moment)
+                claimed = work.claim(due, cal)
+                acted += work.write()
+            if not claimed:
+                return acted  # all due rows are in another worker's hands right now
+    finally:
+        digests.send()
 
 
 def act_on(rows: list[ServiceRequest], at: dt.datetime) -> int:

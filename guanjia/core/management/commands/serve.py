@@ -11,8 +11,21 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from guanjia.core.worker import MAX_JOBS, WORKER_CLASS
+
 # django-tasks-rq runs tasks through its own job class; a plain rq worker cannot call them.
-RQ_WORKER = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+# Jobs run in the worker's process, not a fork per job, and the worker is started again after
+# MAX_JOBS jobs (guanjia.core.worker).
+RQ_WORKER = [
+    "rqworker",
+    "--worker-class",
+    WORKER_CLASS,
+    "--job-class",
+    "django_tasks_rq.Job",
+    "--max-jobs",
+    str(MAX_JOBS),
+    "default",
+]
 DB_WORKER = ["db_worker", "--interval", "1"]
 RESTART_SECONDS = 2.0
 

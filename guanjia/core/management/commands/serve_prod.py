@@ -58,7 +58,9 @@ class Command(ServeCommand):
         super().add_arguments(parser)
         parser.set_defaults(web_workers=max(2, (os.cpu_count() or 1) + 1))
         parser.add_argument("--threads", type=int, default=4, help="threads per web worker")
-        parser.add_argument("--task-workers", type=int, default=3, help="rq worker processes")
+        parser.add_argument(
+            "--task-workers", type=int, default=3, help="rq worker processes (jobs in-process)"
+        )
 
     def commands(self, options: dict[str, Any]) -> list[list[str]]:
         cmds = [
@@ -67,8 +69,8 @@ class Command(ServeCommand):
             )
         ]
         if not options["no_worker"]:
-            # The task workers fork a child per job and the scheduler is one thread: a
-            # connection pool belongs in the web servers only.
+            # The task workers (jobs in-process, guanjia.core.worker) and the scheduler are one
+            # thread each, with one persistent connection: a pool belongs in the web servers.
             no_pool = ["env", "DB_POOL=false", sys.executable, "-m", "guanjia"]
             cmds.append([*no_pool, "scheduler"])
             cmds += [[*no_pool, *RQ_WORKER] for _ in range(options["task_workers"])]
