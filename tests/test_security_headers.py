@@ -371,7 +371,8 @@ def test_deploy_files_agree_with_the_settings(settings):
     proxy = (ROOT / "deploy/nginx/guanjia-proxy.conf").read_text()
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in proxy  # SECURE_PROXY_SSL_HEADER
     worker = (ROOT / "deploy/systemd/guanjia-worker@.service").read_text()
-    assert "rqworker --job-class django_tasks_rq.Job" in worker and "DB_POOL=false" in worker
+    assert "rqworker --worker-class guanjia.core.worker.InProcessWorker" in worker  # no fork a job
+    assert "--job-class django_tasks_rq.Job" in worker and "DB_POOL=false" in worker
     assert "guanjia scheduler" in (ROOT / "deploy/systemd/guanjia-scheduler.service").read_text()
     assert (
         "gunicorn guanjia.wsgi:application"
