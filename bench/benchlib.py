@@ -1,10 +1,12 @@
 """What every benchmark here shares: its own PostgreSQL database, Django set up on it, and
 percentiles. The scripts run as `python bench/<name>.py`, so this imports as `benchlib`."""
 
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +117,17 @@ def check_plan(sql_plan: str, *, tables: tuple[str, ...], indexes: tuple[str, ..
     big = [r for r in sorts if r > BIG_SORT]
     ok = not seq and not big and (not indexes or bool(set(indexes) & set(used)))
     return {"indexes": used, "seq_scans": seq, "sort_rows": sorts, "ok": ok}
+
+
+@contextlib.contextmanager
+def rolled_back(drop: Iterable[str] = ()) -> Iterator[None]:
+    """A transaction rolled back at the end, with the indexes `drop` dropped inside it: the
+    before and after variants of a benchmark run in the same conditions but for the change."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            for name in drop:
+                cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+        yield
+        transaction.set_rollback(True)

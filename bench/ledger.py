@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from benchlib import ROOT, bench_database, check_plan, pct, setup_django  # noqa: E402
+from benchlib import ROOT, bench_database, check_plan, pct, rolled_back, setup_django  # noqa: E402
 
 
 def generate(n_projects: int, n_enterprises: int) -> None:
@@ -204,7 +204,6 @@ def as_before(before: bool, stalled_list: bool = False) -> Iterator[None]:
     """As before this issue's changes when `before`: without its indexes (dropped in a
     transaction rolled back), a steward's projects found through the enterprise join, and (on
     a stalled list) each list counted afresh on every view."""
-    from django.db import connection, transaction
     from django.db.models import Q
 
     from guanjia.accounts.models import Role
@@ -223,13 +222,8 @@ def as_before(before: bool, stalled_list: bool = False) -> Iterator[None]:
         if stalled_list:
             views.summarise = lambda qs: Summary(count=qs.count(), total_investment_wan=0)
     try:
-        with transaction.atomic():  # both variants: the same conditions but for the change
-            if before:
-                with connection.cursor() as cur:
-                    for name in NEW_INDEXES:
-                        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+        with rolled_back(NEW_INDEXES if before else ()):
             yield
-            transaction.set_rollback(True)
     finally:
         access.visible_q, views.summarise = visible_q, summarise
 

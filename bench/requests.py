@@ -43,7 +43,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-from benchlib import ROOT, bench_database, check_plan, pct, setup_django  # noqa: E402
+from benchlib import ROOT, bench_database, check_plan, pct, rolled_back, setup_django  # noqa: E402
 
 STEWARDS = 687
 DEPARTMENTS = 24
@@ -608,8 +608,6 @@ def as_before(before: bool) -> Iterator[None]:
     """The pages as they were before this issue's changes when `before`: the exact count, the
     bulk dispatch's select drawn afresh on every page, and without the indexes it added
     (dropped in a transaction that is rolled back)."""
-    from django.db import connection, transaction
-
     from guanjia.requests import queue
 
     # Both variants in a transaction rolled back: the same conditions but for the change.
@@ -618,13 +616,8 @@ def as_before(before: bool) -> Iterator[None]:
         queue.COUNT_AHEAD = 0
         queue.PICKER.cached = lambda _key, compute: compute()  # type: ignore[method-assign]
     try:
-        with transaction.atomic():
-            if before:
-                with connection.cursor() as cur:
-                    for name in NEW_INDEXES:
-                        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+        with rolled_back(NEW_INDEXES if before else ()):
             yield
-            transaction.set_rollback(True)
     finally:
         queue.COUNT_AHEAD = ahead
         if before:
