@@ -143,6 +143,18 @@ def _default_language():
 
 
 @pytest.fixture
+def one_rate_window():
+    """The clock moved to one second past the current hour (and ticking), so a test that
+    spends a rate limit's fixed window (a minute, an hour: guanjia.accounts.ratelimit)
+    never straddles two windows and sees its count start again halfway."""
+    import time_machine
+
+    start = dt.datetime.now(dt.UTC).replace(minute=0, second=1, microsecond=0)
+    with time_machine.travel(start, tick=True):
+        yield start
+
+
+@pytest.fixture
 def regions(db):
     load_regions()
     return {r.code: r for r in Region.objects.all()}

@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 
 
 @pytest.fixture
-def tight(settings):
+def tight(settings, one_rate_window):
     settings.GUANJIA_RATE_LIMITS = {
         "login": "3/60",
         "api_read": "5/60",

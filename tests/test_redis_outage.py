@@ -151,7 +151,9 @@ def test_log_out_during_the_outage_ends_the_session(db, users, on_redis):
     assert not client.get("/", follow=True).context["user"].is_authenticated
 
 
-def test_the_rate_limit_holds_on_the_database_while_redis_is_down(db, users, on_redis, settings):
+def test_the_rate_limit_holds_on_the_database_while_redis_is_down(
+    db, users, on_redis, settings, one_rate_window
+):
     settings.GUANJIA_RATE_LIMITS = {**settings.GUANJIA_RATE_LIMITS, "login": "3/60"}
     outage(on_redis)
     client = Client()
