@@ -15,7 +15,7 @@ from guanjia.regions.models import Region
 from .errors import invalid
 
 # What the API's renderer (`main.Utf8JsonRenderer`) writes: UTF-8 text, not \\u escapes.
-JSON_DUMPS = {"ensure_ascii": False}
+JSON_DUMPS: dict[str, Any] = {"ensure_ascii": False}
 JSON_TYPE = "application/json; charset=utf-8"
 
 

@@ -140,7 +140,7 @@ def list_items(ids: list[int], staff: bool) -> list[dict[str, Any]]:
         default=Value(False),
         output_field=BooleanField(),
     )
-    found = Project.objects.filter(pk__in=ids).annotate(is_stalled=stalled)
+    found = Project.objects.filter(pk__in=ids).annotate(**{"is_stalled": stalled})
     rows = {r["pk"]: r for r in found.values(*ITEM_VALUES, "is_stalled")}
     items = []
     for pk in ids:

@@ -158,12 +158,11 @@ def queue_row(
 
 
 def _shown(value: Any) -> str:
-    """`{{ value }}` in a template: local time, localized, escaped."""
+    """`{{ value }}` in a template, for what is not a moment: localized, escaped."""
     from django.utils.formats import localize
     from django.utils.html import conditional_escape
-    from django.utils.timezone import template_localtime
 
-    return str(conditional_escape(localize(template_localtime(value))))
+    return str(conditional_escape(localize(value)))
 
 
 @register.simple_tag
