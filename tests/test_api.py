@@ -758,3 +758,46 @@ def test_the_docs_page_serves_swagger_from_our_own_static_files(client, db):
     assert "https://" not in html
     assert finders.find("ninja/swagger-ui-bundle.js") is not None
     assert finders.find("ninja/swagger-ui.css") is not None
+
+
+def test_the_project_list_answers_the_bytes_the_validated_items_gave(client, ledger, users):
+    """The list is built as plain JSON from plain rows (`projects.list_items`,
+    `common.answer`), not validated item by item against `ProjectList` any more: the same
+    bytes as the old path (`project_item` on the ledger's model rows, validated by the schema,
+    rendered by the API's renderer), for staff and for an enterprise's contact (no stall flag),
+    with a name full of markup."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from guanjia.api.common import JSON_DUMPS
+    from guanjia.api.projects import project_item
+    from guanjia.api.schemas import ProjectList, money
+    from guanjia.projects import access
+    from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
+
+    Project.objects.filter(pk=ledger["pigment"].pk).update(name="""<b>&"'</b> 项目""")
+    contact = users["enterprise"]
+    Project.objects.filter(pk=ledger["coke"].pk).update(enterprise=contact.enterprise)
+    for user in (users["admin"], users["steward"], contact):
+        staff = access.reads_ledger(user)
+        for query, params in (
+            ("", {}),
+            ("?limit=1&offset=1", {}),
+            ("?sort=-investment", {"sort": "-investment"}),
+        ):
+            answer = client.get(f"{API}/projects{query}", headers=bearer(user))
+            assert answer.status_code == 200
+            assert answer["Content-Type"] == "application/json; charset=utf-8"
+            if not staff:
+                params["stalled"] = ""
+            qs = LedgerFilter.from_params(params).apply(access.projects_for(user))
+            summary = summarise(qs)
+            start, limit = (1, 1) if "offset" in query else (0, 25)
+            old = ProjectList.model_validate({
+                "count": summary.count,
+                "total_investment_wan": money(summary.total_investment_wan),
+                "items": [project_item(p, p.is_stalled if staff else None)
+                          for p in fetch_page(qs, start, limit)],
+            }).model_dump()  # fmt: skip
+            assert answer.content == json.dumps(old, cls=NinjaJSONEncoder, **JSON_DUMPS).encode()
+            if not query and user is not users["steward"]:
+                assert json.loads(answer.content)["items"]

@@ -15,6 +15,7 @@ from guanjia.requests import services
 from guanjia.requests.loading import load_categories
 from guanjia.requests.models import (
     INTERNAL_EVENTS,
+    OPEN_STATUSES,
     Category,
     EventKind,
     ServiceRequest,
@@ -516,3 +517,36 @@ def test_the_schema_lists_the_request_paths(client, db):
     components = schema["components"]["schemas"]
     assert "kind" in components["TimelineEventOut"]["properties"]
     assert "date" in components["EventOut"]["properties"]  # the events' own, not overwritten
+
+
+def test_the_list_answers_the_bytes_the_validated_items_gave(call, world):
+    """The list is built as plain JSON (`list_items`, `common.answer`), not validated item by
+    item against `RequestList` any more: the same bytes as the old path (`request_item` on
+    model instances, validated by the schema, rendered by the API's renderer), for every
+    role, with a title full of markup, a project, a department, people, a rating."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from guanjia.api.common import JSON_DUMPS
+    from guanjia.api.requests import RELATED, RequestList, request_item
+    from guanjia.requests import access
+
+    sr = new_request(world, title="""<b>&"'</b> 用地""")
+    services.dispatch(sr, world["linghai_steward"], to=world["handler"], note="请办理")
+    ServiceRequest.objects.filter(pk=sr.pk).update(rating="satisfied", supervised=True)
+    new_request(world, code="energy")
+    new_request(world, role="other_enterprise")
+    for role in ROLES:
+        user = world[role]
+        for query in ({}, {"limit": 1, "offset": 1}, {"status": "open"}):
+            answer = call(role, "get", **query)
+            assert answer.status_code == 200
+            assert answer["Content-Type"] == "application/json; charset=utf-8"
+            qs = access.requests_for(user).order_by("-submitted_at", "-id")
+            if query.get("status"):
+                qs = qs.filter(status__in=OPEN_STATUSES)
+            start = query.get("offset", 0)
+            rows = list(qs.select_related(*RELATED)[start : start + query.get("limit", 25)])
+            old = RequestList.model_validate(
+                {"count": qs.count(), "items": [request_item(r, user) for r in rows]}
+            ).model_dump()
+            assert answer.content == json.dumps(old, cls=NinjaJSONEncoder, **JSON_DUMPS).encode()

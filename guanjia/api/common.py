@@ -1,9 +1,10 @@
 """Small helpers the resource modules share: the caller, references to related rows."""
 
+import json
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
@@ -12,6 +13,10 @@ from guanjia.industries.models import Industry
 from guanjia.regions.models import Region
 
 from .errors import invalid
+
+# What the API's renderer (`main.Utf8JsonRenderer`) writes: UTF-8 text, not \\u escapes.
+JSON_DUMPS: dict[str, Any] = {"ensure_ascii": False}
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 def caller(request: HttpRequest) -> User:
@@ -35,6 +40,18 @@ def user_ref(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user.pk, "name": str(user)}
+
+
+def answer(data: dict[str, Any]) -> HttpResponse:
+    """`data` as the API's renderer writes it, without ninja validating it again against the
+    operation's response schema. For the hot lists whose items are built here field by field
+    in the schema's order with the schema's types: the validation, row by row, cost more than
+    reading the rows. Tests compare the bytes with the validated answer's."""
+    from ninja.responses import NinjaJSONEncoder
+
+    return HttpResponse(
+        json.dumps(data, cls=NinjaJSONEncoder, **JSON_DUMPS), content_type=JSON_TYPE
+    )
 
 
 def page(qs: QuerySet, limit: int, offset: int) -> list:

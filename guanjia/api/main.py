@@ -22,6 +22,7 @@ from . import (
     requests,
 )
 from .auth import BearerToken, BrowserSession
+from .common import JSON_DUMPS
 from .schemas import InvalidOut, RateLimitedOut
 
 DESCRIPTION = """\
@@ -64,7 +65,7 @@ class JsonParser(Parser):
 class Utf8JsonRenderer(JSONRenderer):
     """Chinese names as UTF-8 text rather than \\u escapes: readable, and half the bytes."""
 
-    json_dumps_params = {"ensure_ascii": False}
+    json_dumps_params = JSON_DUMPS
 
 
 RATE_LIMITED = {

@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db.models import BooleanField, Case, Value, When
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -14,11 +15,11 @@ from guanjia.core.steps import adopt
 from guanjia.enterprises.models import Enterprise
 from guanjia.industries.models import Industry
 from guanjia.projects import access, services
-from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
-from guanjia.projects.models import Project, is_stalled
+from guanjia.projects.ledger import LedgerFilter, summarise
+from guanjia.projects.models import Project, is_stalled, stalled_q
 from guanjia.projects.stages import DATE_FIELD, Stage
 
-from .common import caller, existing, industry_ref, person, reference, region_ref, user_ref
+from .common import answer, caller, existing, industry_ref, person, reference, region_ref, user_ref
 from .errors import ApiError, django_errors, invalid
 from .schemas import (
     ErrorOut,
@@ -99,7 +100,7 @@ def project_detail(
 
 
 @router.get("", response={200: ProjectList, 401: ErrorOut, 422: InvalidOut})
-def list_projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict:
+def list_projects(request: HttpRequest, filters: Query[ProjectFilters]) -> HttpResponse:
     """The ledger: the web list's filters, search and sort, with the filtered set's total.
 
     The number of SQL queries does not grow with `limit` or `offset`.
@@ -111,12 +112,64 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict:
         params["stalled"] = ""
     qs = LedgerFilter.from_params(params).apply(access.projects_for(user))
     summary = summarise(qs)
-    rows = fetch_page(qs, filters.offset, filters.limit)
-    return {
+    ids = list(qs.values_list("pk", flat=True)[filters.offset : filters.offset + filters.limit])
+    # Built field by field in the schema's order and types: not validated again (`answer`).
+    return answer({
         "count": summary.count,
         "total_investment_wan": money(summary.total_investment_wan),
-        "items": [project_item(p, p.is_stalled if staff else None) for p in rows],
-    }
+        "items": list_items(ids, staff),
+    })  # fmt: skip
+
+
+# What a list item reads of a project and its three joined relations (`project_item`).
+ITEM_VALUES = (
+    "pk", "name", "enterprise_id", "enterprise__name", "enterprise__credit_code", "region_id",
+    "region__code", "region__name", "industry_id", "industry__name", "level", "stage",
+    *STAGE_DATES, "total_investment_wan", "plan_year", "planned_investment_year_wan",
+    "completed_investment_year_wan", "funds_in_place_wan", "steward_id", "updated_at",
+)  # fmt: skip
+
+
+def list_items(ids: list[int], staff: bool) -> list[dict[str, Any]]:
+    """`project_item` of each project of `ids`, in that order, from plain rows (one query, as
+    `ledger.fetch_page` reads them, with today's stall flag; no model instances)."""
+    if not ids:
+        return []
+    stalled = Case(
+        When(stalled_q(timezone.localdate()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    found = Project.objects.filter(pk__in=ids).annotate(**{"is_stalled": stalled})
+    rows = {r["pk"]: r for r in found.values(*ITEM_VALUES, "is_stalled")}
+    items = []
+    for pk in ids:
+        r = rows[pk]
+        items.append({
+            "id": pk,
+            "name": r["name"],
+            "enterprise": {
+                "id": r["enterprise_id"],
+                "name": r["enterprise__name"],
+                "credit_code": r["enterprise__credit_code"],
+            },
+            "region": {"id": r["region_id"], "code": r["region__code"], "name": r["region__name"]},
+            "industry": None
+            if r["industry_id"] is None
+            else {"id": r["industry_id"], "name": r["industry__name"]},
+            "level": r["level"],
+            "stage": r["stage"],
+            **{name: r[name] for name in STAGE_DATES},
+            "total_investment_wan": money(r["total_investment_wan"]),
+            "plan_year": r["plan_year"],
+            "planned_investment_year_wan": money(r["planned_investment_year_wan"]),
+            "completed_investment_year_wan": money(r["completed_investment_year_wan"]),
+            "funds_in_place_wan": money(r["funds_in_place_wan"]),
+            "steward_id": r["steward_id"],
+            "stalled": r["is_stalled"] if staff else None,
+            "updated_at": r["updated_at"],
+        })  # fmt: skip
+    return items
 
 
 @router.get("/{int:project_id}", response={200: ProjectOut, 401: ErrorOut, 404: ErrorOut})

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -53,7 +53,7 @@ from guanjia.requests.models import (
 from guanjia.requests.models import Status as RequestStatus
 from guanjia.requests.open311 import make_title
 
-from .common import caller, page, reference, region_ref, user_ref
+from .common import answer, caller, page, reference, region_ref, user_ref
 from .errors import ApiError, django_errors, field_error, invalid
 from .schemas import (
     EnterpriseRef,
@@ -556,7 +556,7 @@ def _filtered(qs: QuerySet[ServiceRequest], filters: RequestFilters) -> QuerySet
 
 
 @router.get("", response={200: RequestList, 401: ErrorOut, 422: InvalidOut})
-def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
+def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> HttpResponse:
     """Requests the caller may see, newest first, with the filtered set's count."""
     user = caller(request)
     qs = _filtered(access.requests_for(user), filters)
@@ -572,9 +572,79 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
     # under the sort and the limit cost PostgreSQL ~45 ms of planning per call.
     ids = page(qs.order_by("-submitted_at", "-id").values_list("pk", flat=True), filters.limit,
                filters.offset)  # fmt: skip
-    found = ServiceRequest.objects.select_related(*JOINED).prefetch_related(*PEOPLE).in_bulk(ids)
-    rows = [found[pk] for pk in ids]
-    return {"count": qs.count(), "items": [request_item(sr, user) for sr in rows]}
+    return answer({"count": qs.count(), "items": list_items(ids, user)})
+
+
+# What a list item reads of a request and the five relations it joins (`request_item`).
+ITEM_VALUES = (
+    "pk", "number", "title", "status", "priority", "category_id", "category__code",
+    "category__name", "enterprise_id", "enterprise__name", "enterprise__credit_code",
+    "project_id", "project__name", "region_id", "region__code", "region__name", "source",
+    "submitted_at", "steward_id", "assignee_id", "department_id", "department__name", "due_at",
+    "intake_due_at", "accepted_at", "resolve_due_at", "rating", "press_count", "pressed_at",
+    "supervised", "escalation_level", "updated_at",
+)  # fmt: skip
+
+
+def list_items(ids: list[int], user: User) -> list[dict[str, Any]]:
+    """`request_item` of each request of `ids`, in that order, from plain rows: one query for
+    the requests with their five joined relations, one for the names of their people (no
+    model instances but the people's, no schema validation: see `common.answer`)."""
+    if not ids:
+        return []
+    rows = {r["pk"]: r for r in ServiceRequest.objects.filter(pk__in=ids).values(*ITEM_VALUES)}
+    people = {r["steward_id"] for r in rows.values()} | {r["assignee_id"] for r in rows.values()}
+    people.discard(None)
+    names = {
+        u.pk: {"id": u.pk, "name": str(u)}
+        for u in User.objects.filter(pk__in=people).only(
+            "id", "display_name", "first_name", "last_name", "username"
+        )
+    }
+    staff = _sees_internals(user)
+    items = []
+    for pk in ids:
+        r = rows[pk]
+        items.append({
+            "id": pk,
+            "number": r["number"],
+            "title": r["title"],
+            "status": r["status"],
+            "is_open": r["status"] in OPEN_STATUSES,
+            "priority": r["priority"],
+            "category": {
+                "id": r["category_id"], "code": r["category__code"], "name": r["category__name"],
+            },
+            "enterprise": {
+                "id": r["enterprise_id"],
+                "name": r["enterprise__name"],
+                "credit_code": r["enterprise__credit_code"],
+            },
+            "project": None
+            if r["project_id"] is None
+            else {"id": r["project_id"], "name": r["project__name"]},
+            "region": None
+            if r["region_id"] is None
+            else {"id": r["region_id"], "code": r["region__code"], "name": r["region__name"]},
+            "source": r["source"],
+            "submitted_at": r["submitted_at"],
+            "steward": names.get(r["steward_id"]),
+            "assignee": names.get(r["assignee_id"]),
+            "department": None
+            if r["department_id"] is None
+            else {"id": r["department_id"], "name": r["department__name"]},
+            "due_at": r["due_at"],
+            "intake_due_at": r["intake_due_at"],
+            "accepted_at": r["accepted_at"],
+            "resolve_due_at": r["resolve_due_at"],
+            "rating": r["rating"] or None,
+            "press_count": r["press_count"],
+            "pressed_at": r["pressed_at"],
+            "supervised": r["supervised"] if staff else None,
+            "escalation_level": r["escalation_level"] if staff else None,
+            "updated_at": r["updated_at"],
+        })  # fmt: skip
+    return items
 
 
 @router.get("/{int:request_id}", response={200: RequestOut} | READ_ERRORS)

@@ -172,7 +172,9 @@ def detail(
         event.files = event.files_for(user)  # type: ignore[attr-defined]
     offered = services.next_steps(sr, user, now)
     steps = offered.all
-    pending = sr.extensions.filter(status=ExtensionStatus.PENDING).first()
+    # Its extensions in one read: the list (staff) and the one waiting for a decision.
+    extensions = list(sr.extensions.all())
+    pending = next((x for x in extensions if x.status == ExtensionStatus.PENDING), None)
     assign_form = (
         AssignForm(sr) if {"dispatch", "transfer", "arbitrate", "assist"} & set(steps) else None
     )
@@ -215,7 +217,7 @@ def detail(
         "revisit_late": bool(sr.revisit_required and sr.revisit_due_at and sr.revisit_due_at < now),
         "marks": marks,
         "pending_extension": pending,
-        "extensions": [] if is_enterprise else list(sr.extensions.all()),
+        "extensions": [] if is_enterprise else extensions,
         "escalations": [] if is_enterprise else list(sr.escalations.prefetch_related("recipients")),
         "assign_form": assign_form,
         "picker": _picker(assign_form, sr, posted) if assign_form else [],
@@ -251,7 +253,10 @@ def _merged_into(user: User, sr: ServiceRequest) -> ServiceRequest | None:
 def _duplicates(user: User, sr: ServiceRequest) -> list[dict[str, Any]]:
     """The duplicates merged into this request, each with the part of its timeline the user
     sees: both timelines stay, and the page shows both."""
-    found = []
+    found: list[dict[str, Any]] = []
+    # Most requests have none: asked without the reader's visibility rules, cheaper to build.
+    if not ServiceRequest.objects.filter(merged_into=sr).exists():
+        return found
     for dup in access.requests_for(user).filter(merged_into=sr).order_by("submitted_at", "id"):
         events = list(
             RequestEvent.objects.filter(request=dup).visible_to(user).select_related("actor")
