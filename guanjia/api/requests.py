@@ -26,6 +26,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 from guanjia.accounts.models import Role, User
 from guanjia.core.bounds import text_limit
 from guanjia.core.steps import check as check_step
+from guanjia.enterprises.access import referenced_enterprise
 from guanjia.enterprises.models import Enterprise
 from guanjia.requests import access, queue, services
 from guanjia.requests.models import (
@@ -672,7 +673,12 @@ def _enterprise_for_submit(user: User, enterprise_id: int | None) -> tuple[Enter
         raise PermissionDenied
     if enterprise_id is None:
         raise invalid("enterprise_id", _("Say which enterprise the request is for."))
-    return reference(user, "enterprise", enterprise_id, "enterprise_id"), Source.STAFF
+    # One the caller may name, with its area and steward (what the submission reads of it).
+    enterprise = referenced_enterprise(
+        user, enterprise_id, "enterprise_id", related=("region", "steward")
+    )
+    assert enterprise is not None
+    return enterprise, Source.STAFF
 
 
 @router.post("", response={201: RequestOut} | WRITE_ERRORS)

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("guanjia.cache")
@@ -49,6 +49,26 @@ def _outage_of(server: str) -> _Outage:
         return _OUTAGES.setdefault(server, _Outage())
 
 
+class _Client(RedisCacheClient):
+    """Django's Redis client holder, keeping one `redis.Redis` per connection pool. Django
+    makes a new one for every cache call (`get_client`), and redis-py's constructor builds its
+    table of ~200 response callbacks each time: a fifth of the CPU of a cache read. A client
+    over a pool is safe to share (each command takes a connection from the pool); the pools
+    stay Django's own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None or client.connection_pool is not pool:
+            made = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            client = self._clients[id(pool)] = made
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     BACKOFF = 1.0  # seconds the cache is skipped after an error
     LOG_EVERY = 30.0  # seconds between two log lines about the outage
@@ -61,6 +81,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_timeout", 1.0)
         params["OPTIONS"] = options
         super().__init__(server, params)
+        self._class = _Client
         self._outage = _outage_of(str(server))
 
     # -- health -----------------------------------------------------------------------------

@@ -8,8 +8,17 @@ kept under the version readers see afterwards. Writes that bypass the signals (a
 `update()`, `bulk_create`) call `bump()` themselves. Correctness comes from the key; `ttl`
 bounds memory and, should the cache be down while the rows change (the bumps are lost then),
 how long an older answer can be served after it is back.
+
+`local=True` also keeps the answer in the process, under the same version (at most `ttl`
+seconds): a reader then asks the cache for the version only, not for the answer and its
+unpickling. A version is never reused — a new one (after the cache was emptied, or while it
+is down) is a random number, not 1 again — so an answer kept in a process under a version
+is the one every reader of that version gets. Only for small answers that are read, never
+changed, by their callers (the objects are shared by the process's requests).
 """
 
+import secrets
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,16 +27,24 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
 
+def _fresh() -> int:
+    """A version no earlier one equals (the cache emptied, its count lost)."""
+    return secrets.randbits(48) + 2
+
+
 class Versioned:
-    def __init__(self, name: str, ttl: int = 300) -> None:
+    def __init__(self, name: str, ttl: int = 300, *, local: bool = False) -> None:
         self.name = name
         self.ttl = ttl
         self.version_key = f"gj:{name}:version"
+        self.local = local
+        # key → (version, monotonic deadline, answer): the latest version's answer only.
+        self._here: dict[str, tuple[int, float, Any]] = {}
 
     def version(self) -> int:
         value = cache.get(self.version_key)
         if value is None:
-            value = 1
+            value = _fresh()
             cache.add(self.version_key, value, timeout=None)
             value = cache.get(self.version_key) or value
         return int(value)
@@ -35,8 +52,8 @@ class Versioned:
     def _incr(self) -> None:
         try:
             cache.incr(self.version_key)
-        except ValueError:  # not there (emptied): any value but 1 differs from what was read
-            cache.set(self.version_key, 2, timeout=None)
+        except ValueError:  # not there (emptied): a new version, unlike any read before
+            cache.set(self.version_key, _fresh(), timeout=None)
 
     def bump(self, using: str | None = None, **_kwargs: Any) -> None:
         """The rows changed: the next reader computes afresh (now, and once committed)."""
@@ -45,11 +62,18 @@ class Versioned:
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """`compute()`, kept under the current version and `key`."""
-        full = f"gj:{self.name}:{self.version()}:{key}"
+        version = self.version()
+        if self.local:
+            held = self._here.get(key)
+            if held is not None and held[0] == version and held[1] > time.monotonic():
+                return held[2]
+        full = f"gj:{self.name}:{version}:{key}"
         value = cache.get(full)
         if value is None:
             value = compute()
             cache.set(full, value, timeout=self.ttl)
+        if self.local:
+            self._here[key] = (version, time.monotonic() + self.ttl, value)
         return value
 
     def watch(self, senders: Iterable[type[models.Model]]) -> None:

@@ -50,6 +50,53 @@ def enterprises_for(user: User) -> QuerySet[Enterprise]:
     return Enterprise.objects.none()
 
 
+def seen_by_its_row(user: User, enterprise: Enterprise) -> bool:
+    """Whether `enterprises_for(user)` holds `enterprise` by the enterprise's own row (its area,
+    its steward; no area, for the bureau and the areas), decided in Python with no query
+    (`enterprise.region` loaded with it). True only where a term of that scope holds; False
+    says nothing, the ties (`ties`) may still hold it."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if user.role in AREA_ROLES:
+        path = region_path(user)
+        if path is None:
+            return True
+        if enterprise.region_id is None:
+            return user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL)
+        region = enterprise.region
+        return region is not None and region.path.startswith(path)
+    if user.role == Role.STEWARD:
+        return enterprise.steward_id == user.pk
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        return enterprise.pk == user.enterprise_id
+    return False
+
+
+def referenced_enterprise(
+    user: User, pk: int | None, field: str, *, related: tuple[str, ...] = ("region",)
+) -> Enterprise | None:
+    """`accounts.scope.check_reference(user, "enterprise", pk)` (the enterprise a write names,
+    if the user may name it; else ReferenceOutOfScope on `field`), with `related` loaded: the
+    row read by its id, and the scope's query only when its own row does not already show it
+    is in scope (`seen_by_its_row`) — compiling that query (its area subtree and the ties'
+    subqueries) was most of the CPU of a staff member's submission."""
+    from guanjia.accounts.scope import ReferenceOutOfScope
+
+    if pk is None:
+        return None
+    found = None
+    if isinstance(pk, int):
+        related = tuple({"region", *related})
+        found = Enterprise.objects.select_related(*related).filter(pk=pk).first()
+    if found is None or not (
+        seen_by_its_row(user, found) or referenceable_enterprises(user).filter(pk=pk).exists()
+    ):
+        raise ReferenceOutOfScope(field, pk)
+    return found
+
+
 def can_edit(user: User, enterprise: Enterprise) -> bool:
     if user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AREA_OFFICIAL):
         return True

@@ -100,7 +100,7 @@ def verify_signature(
 # Whether any endpoint or robot is active, kept in the cache under a version every save or
 # delete of one moves (connected in `apps.ready`): most notifications then need no query to
 # learn there is nobody outside to tell. The rows themselves (their secrets) are not cached.
-OUTSIDE = Versioned("outside")
+OUTSIDE = Versioned("outside", local=True)
 
 
 def active_endpoints() -> list[WebhookEndpoint]:

@@ -77,7 +77,7 @@ class StallRule(models.Model):
 
 # The stall rules, kept in the cache under a version every save or delete of a rule moves
 # (connected in `apps.ready`): read by every project answer and every list's stall filter.
-STALL_RULES = Versioned("stallrules")
+STALL_RULES = Versioned("stallrules", local=True)
 
 
 def stall_limits() -> dict[tuple[str, str], int]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from guanjia.core.versioned import Versioned
 
-REFERENCE = Versioned("reqref")
+REFERENCE = Versioned("reqref", local=True)
 
 
 def cached(name: str, compute: Callable[[], Any]) -> Any:

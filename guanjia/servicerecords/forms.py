@@ -11,9 +11,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.accounts.models import Role, User
-from guanjia.accounts.scope import region_path, region_q
+from guanjia.accounts.scope import ReferenceOutOfScope, region_path, region_q
 from guanjia.core.widgets import DateInput
-from guanjia.enterprises.access import referenceable_enterprises
+from guanjia.enterprises.access import referenceable_enterprises, referenced_enterprise
 from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import projects_for, referenceable_projects
 from guanjia.projects.models import Project
@@ -66,11 +66,34 @@ def region_choices(regions: QuerySet[Region]) -> list[tuple[str, str]]:
     return [(str(r.pk), "\u3000" * (r.level - top) + r.name) for r in found]
 
 
+class _EnterpriseField(forms.ModelChoiceField):
+    """The enterprise chosen, among those the user may name (the queryset, for the choices
+    shown): checked by `referenced_enterprise` — its row by id, the scope's query only when
+    the row does not show it is in scope — rather than the scope's query each time."""
+
+    user: User | None = None
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Enterprise):
+            value = value.pk
+        try:
+            pk = int(value)
+            return referenced_enterprise(self.user, pk, "enterprise")  # type: ignore[arg-type]
+        except (TypeError, ValueError, ReferenceOutOfScope):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
 class RecordForm(forms.Form):
     """Log or correct one service. Laid out for a phone: one column, native date picker."""
 
     steward = forms.ModelChoiceField(label=_("Steward"), queryset=User.objects.none())
-    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Enterprise.objects.none())
+    enterprise = _EnterpriseField(label=_("Enterprise"), queryset=Enterprise.objects.none())
     project = forms.ModelChoiceField(
         label=_("Project"),
         queryset=Project.objects.none(),
@@ -128,6 +151,7 @@ class RecordForm(forms.Form):
         # The enterprise with its area, which logging the service reads.
         enterprises = referenceable_enterprises(user).select_related("region").order_by("name")
         _field(self, "enterprise").queryset = enterprises
+        cast(_EnterpriseField, self.fields["enterprise"]).user = user
         self._enterprises = enterprises
         _field(self, "project").queryset = referenceable_projects(user)
         _field(self, "request").queryset = referenceable_requests(user)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Role, User
 from guanjia.core.audit import audited_delete, audited_save
-from guanjia.enterprises.access import enterprises_for
+from guanjia.enterprises.access import enterprises_for, seen_by_its_row
 from guanjia.enterprises.models import Enterprise
 from guanjia.projects.access import projects_for
 from guanjia.projects.models import Project
@@ -89,7 +89,9 @@ def prepare_record(
     elif not _steward_in_reach(actor, steward, enterprise, project):
         fail("steward", _("%(name)s does not work in your area.") % {"name": steward})
 
-    if not enterprises_for(actor).filter(pk=enterprise.pk).exists():
+    # Its own row decides most (its area, its steward) with no query; else the scope's query.
+    seen = seen_by_its_row(actor, enterprise)
+    if not seen and not enterprises_for(actor).filter(pk=enterprise.pk).exists():
         fail("enterprise", _("You do not serve this enterprise."))
     if project is not None:
         belongs = project.enterprise_id == enterprise.pk or (
