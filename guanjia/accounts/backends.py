@@ -7,7 +7,7 @@ from axes.backends import AxesBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import connections, router
-from django.db.models.query import _get_from_db, get_related_populators
+from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
 from django.http import HttpRequest
 
 # What every request knows of its user, read with the user in one query: the region every
@@ -72,7 +72,7 @@ class UserQuery:
         if list(params) != [self.SENTINEL]:  # not the shape expected: the ORM each time
             return None
         select, klass_info = compiler.select, compiler.klass_info
-        fetch_mode = queryset._fetch_mode
+        fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         return (

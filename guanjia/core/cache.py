@@ -64,12 +64,12 @@ class ReusedClients(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        django: Any = self  # RedisCacheClient's private helpers, untyped in django-stubs
+        index = django._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            client = self._clients[index] = self._client(
-                connection_pool=self._get_connection_pool(write)
-            )
+            pool = django._get_connection_pool(write)
+            client = self._clients[index] = django._client(connection_pool=pool)
         return client
 
 
