@@ -5,71 +5,24 @@ a lookup per dotted variable, an include per panel). Here each section is one fo
 its words translated once; tests/test_project_page.py compares every section with the old
 template's bytes in both languages, with values full of `<>&"'`.
 
-As in the template, a `{% translate %}` of a literal is not escaped (`_t`), every value is.
+As in the template, a `{% translate %}` of a literal is not escaped (`lit`), every value is.
 """
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.template.defaultfilters import floatformat, linebreaksbr
-from django.utils.timezone import template_localtime
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, pgettext
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from guanjia.core.htmlbits import join, lit, or_dash, shown, url_maker, ymd, ymd_hm
+from guanjia.core.models import AuditAction
 from guanjia.core.templatetags.amount_tags import money
 from guanjia.core.templatetags.csp_tags import pct_class
-
-_ANY = 999999999  # a URL's placeholder id, replaced by each row's
-
-
-def _t(message: str) -> SafeString:
-    """`{% translate "…" %}`: the translation of a literal, not escaped."""
-    return mark_safe(gettext(message))  # noqa: S308 - a msgid of ours, as the template had it
-
-
-def ymd(value: Any) -> str:
-    """`{{ value|date:"Y-m-d" }}` for a date, a datetime (in the current time zone) or None."""
-    if not value:
-        return ""
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-
-
-def ymd_hm(value: Any) -> str:
-    """`{{ value|date:"Y-m-d H:i" }}`."""
-    if not value:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return f"{ymd(value)} {value.hour:02d}:{value.minute:02d}"
-
-
-def shown(value: Any) -> SafeString:
-    """`{{ value }}`: in the current time zone, localized, escaped unless already safe."""
-    return mark_safe(conditional_escape(localize(template_localtime(value))))  # noqa: S308
-
-
-def or_dash(value: Any) -> Any:
-    """`{{ value|default:"—" }}`."""
-    return value if value else "—"
-
-
-def url_maker(name: str) -> Any:
-    """One `reverse` a page, then each object's id put in: `{% url name pk %}` per row."""
-    base = reverse(name, args=[_ANY])
-    placeholder = f"/{_ANY}/"
-    return lambda pk: base.replace(placeholder, f"/{pk}/")
-
-
-def join(parts: Iterable[str]) -> SafeString:
-    return mark_safe("".join(parts))  # noqa: S308 - each part built by format_html
-
+from guanjia.projects.stages import Stage
 
 _HEAD = """<div class="page-head">
   {ledger}
@@ -87,20 +40,20 @@ def head(project: Any, stalled_kinds: list[Any], reads_ledger: bool, writable: b
         format_html(
             '<p class="muted"><a href="{}">{}</a> ›</p>',
             reverse("projects:project_list"),
-            _t("Project ledger"),
+            lit(_("Project ledger")),
         )
         if reads_ledger
         else ""
     )
     stalled = join(
-        format_html('<span class="tag stalled">{}: {}</span>', _t("Stalled"), kind.label)
+        format_html('<span class="tag stalled">{}: {}</span>', lit(_("Stalled")), kind.label)
         for kind in stalled_kinds
     )
     edit = (
         format_html(
             '<p class="actions"><a class="btn" href="{}">{}</a></p>',
             reverse("projects:project_edit", args=[project.pk]),
-            _t("Edit"),
+            lit(_("Edit")),
         )
         if writable
         else ""
@@ -121,7 +74,7 @@ def holding(reasons: list[str]) -> str:
         return ""
     return format_html(
         '\n<div class="card holding" id="holding">\n  <h2>{}</h2>\n  <ul>{}</ul>\n</div>\n',
-        _t("Holding it"),
+        lit(_("Holding it")),
         join(format_html("<li>{}</li>", reason) for reason in reasons),
     )
 
@@ -173,7 +126,7 @@ def facts(
         separator = mark_safe(pgettext("list separator", ", "))  # noqa: S308 - a msgid of ours
         partners_html = format_html(
             _PARTNERS,
-            _t("Other enterprises"),
+            lit(_("Other enterprises")),
             mark_safe(  # noqa: S308 - each link built by format_html
                 separator.join(
                     format_html('<a href="{}">{}</a>', enterprise_url(p.pk), p.name)
@@ -190,43 +143,43 @@ def facts(
     if project.construction_content:
         construction = format_html(
             "<dt>{}</dt><dd>{}</dd>",
-            _t("Construction content"),
+            lit(_("Construction content")),
             linebreaksbr(project.construction_content, autoescape=True),
         )
     return format_html(
         _FACTS,
-        l_facts=_t("Facts"),
-        l_investor=_t("Investor"),
+        l_facts=lit(_("Facts")),
+        l_investor=lit(_("Investor")),
         enterprise_url=reverse("enterprises:enterprise_detail", args=[enterprise.pk]),
         enterprise=enterprise.name,
         credit_code=format_html(' <span class="muted">{}</span>', enterprise.credit_code)
         if enterprise.credit_code
         else "",
         partners=partners_html,
-        l_region=_t("Region"),
+        l_region=lit(_("Region")),
         region=project.region.name,
-        l_industry=_t("Industry"),
+        l_industry=lit(_("Industry")),
         industry=or_dash(project.industry.name if project.industry else None),
-        l_level=_t("Level"),
+        l_level=lit(_("Level")),
         level=project.get_level_display(),
-        l_total=_t("Total investment"),
+        l_total=lit(_("Total investment")),
         total=money(project.total_investment_wan),
-        l_planned=_t("Planned investment this year"),
+        l_planned=lit(_("Planned investment this year")),
         plan_year=format_html(" ({})", project.plan_year) if project.plan_year else "",
         planned=money(project.planned_investment_year_wan),
-        l_completed=_t("Completed investment this year"),
+        l_completed=lit(_("Completed investment this year")),
         completed=money(project.completed_investment_year_wan),
         completion=completion,
-        l_funds=_t("Funds in place"),
+        l_funds=lit(_("Funds in place")),
         funds=money(project.funds_in_place_wan),
         funds_ratio=format_html(' <span class="muted">({}%)</span>', floatformat(funds_ratio, 0))
         if funds_ratio is not None
         else "",
-        l_steward=_t("Steward"),
+        l_steward=lit(_("Steward")),
         steward=or_dash(steward),
-        l_leader=_t("Leader in charge"),
+        l_leader=lit(_("Leader in charge")),
         leader=or_dash(project.leader),
-        l_task_force=_t("Task force"),
+        l_task_force=lit(_("Task force")),
         task_force=or_dash(project.task_force),
         construction=construction,
     )
@@ -262,19 +215,19 @@ _SIGNING_ROW = """
 
 def signings(rows: list[Any]) -> str:
     if not rows:
-        body = format_html('\n    <p class="muted">{}</p>\n    ', _t("No signing recorded."))
-        return format_html(_SIGNINGS, l_signings=_t("Signings"), body=body)
+        body = format_html('\n    <p class="muted">{}</p>\n    ', lit(_("No signing recorded.")))
+        return format_html(_SIGNINGS, l_signings=lit(_("Signings")), body=body)
     words = {
-        "l_event": _t("Event"),
-        "l_government": _t("Signing government"),
-        "l_date": _t("Date"),
-        "l_contracted": _t("Contracted amount"),
-        "l_counted": _t("Counted amount"),
-        "l_first": _t("First signing"),
+        "l_event": lit(_("Event")),
+        "l_government": lit(_("Signing government")),
+        "l_date": lit(_("Date")),
+        "l_contracted": lit(_("Contracted amount")),
+        "l_counted": lit(_("Counted amount")),
+        "l_first": lit(_("First signing")),
     }
     event_url = url_maker("events:event_detail")
-    first = format_html('<span class="tag first">{}</span>', _t("first signing"))
-    increase = format_html('<span class="muted">{}</span>', _t("increase only"))
+    first = format_html('<span class="tag first">{}</span>', lit(_("first signing")))
+    increase = format_html('<span class="muted">{}</span>', lit(_("increase only")))
     html = []
     for s in rows:
         event = (
@@ -295,7 +248,7 @@ def signings(rows: list[Any]) -> str:
             )
         )
     body = format_html(_SIGNINGS_TABLE, **words, rows=join(html))
-    return format_html(_SIGNINGS, l_signings=_t("Signings"), body=body)
+    return format_html(_SIGNINGS, l_signings=lit(_("Signings")), body=body)
 
 
 _STAGE_HISTORY = """  <section class="card">
@@ -323,20 +276,23 @@ _STAGE_ROW = """
 
 def stage_history(changes: Iterable[Any]) -> str:
     words = {
-        "l_date": _t("Date"),
-        "l_move": _t("Move"),
-        "l_by": _t("By"),
-        "l_evidence": _t("Evidence"),
-        "l_correction": _t("Correction"),
+        "l_date": lit(_("Date")),
+        "l_move": lit(_("Move")),
+        "l_by": lit(_("By")),
+        "l_evidence": lit(_("Evidence")),
+        "l_correction": lit(_("Correction")),
     }
-    system = _t("system")
-    correction_tag = format_html('<span class="tag stalled">{}</span> ', _t("correction"))
+    system = lit(_("system"))
+    stage_names = {value: str(label) for value, label in Stage.choices}
+    correction_tag = format_html('<span class="tag stalled">{}</span> ', lit(_("correction")))
     html = []
     for c in changes:
         move = format_html(
             "{}{}",
-            format_html("{} → ", c.get_from_stage_display()) if c.from_stage else "",
-            c.get_to_stage_display(),
+            format_html("{} → ", stage_names.get(c.from_stage, c.from_stage))
+            if c.from_stage
+            else "",
+            stage_names.get(c.to_stage, c.to_stage),
         )
         if c.is_correction:
             correction = format_html("{}{}", correction_tag, c.reason)
@@ -354,7 +310,7 @@ def stage_history(changes: Iterable[Any]) -> str:
                 correction=correction,
             )
         )
-    return format_html(_STAGE_HISTORY, **words, l_title=_t("Stage history"), rows=join(html))
+    return format_html(_STAGE_HISTORY, **words, l_title=lit(_("Stage history")), rows=join(html))
 
 
 _LIFECYCLE = """  <section class="card">
@@ -375,8 +331,8 @@ _LIFECYCLE_ITEM = """
 
 
 def lifecycle(items: list[dict[str, Any]]) -> str:
-    l_planned = _t("planned")
-    l_reason = _t("Reason")
+    l_planned = lit(_("planned"))
+    l_reason = lit(_("Reason"))
     html = []
     for item in items:
         on = item["on"]
@@ -397,7 +353,7 @@ def lifecycle(items: list[dict[str, Any]]) -> str:
                 else "",
             )
         )
-    return format_html(_LIFECYCLE, l_title=_t("Lifecycle"), items=join(html))
+    return format_html(_LIFECYCLE, l_title=lit(_("Lifecycle")), items=join(html))
 
 
 _MILESTONES = """  <section class="card">
@@ -414,11 +370,12 @@ _MILESTONE = """
 
 def milestones(rows: list[Any], project: Any) -> str:
     if not rows:
-        body = format_html('\n    <p class="muted">{}</p>\n    ', _t("No milestones planned."))
-        return format_html(_MILESTONES, l_title=_t("Milestones"), body=body)
-    l_planned = _t("planned")
-    l_reached = _t("reached")
-    late = format_html(' <span class="tag stalled">{}</span>', _t("late"))
+        body = format_html('\n    <p class="muted">{}</p>\n    ', lit(_("No milestones planned.")))
+        return format_html(_MILESTONES, l_title=lit(_("Milestones")), body=body)
+    l_planned = lit(_("planned"))
+    l_reached = lit(_("reached"))
+    stage_names = {value: str(label) for value, label in Stage.choices}
+    late = format_html(' <span class="tag stalled">{}</span>', lit(_("late")))
     html = []
     for m in rows:
         actual = project.stage_date(m.stage)
@@ -430,17 +387,15 @@ def milestones(rows: list[Any], project: Any) -> str:
         html.append(
             format_html(
                 _MILESTONE,
-                stage=m.get_stage_display(),
+                stage=stage_names.get(m.stage, m.stage),
                 l_planned=l_planned,
                 planned=ymd(m.planned_on),
                 reached=reached,
                 note=format_html('<span class="muted">{}</span>', m.note) if m.note else "",
             )
         )
-    body = format_html(
-        '\n    <ul class="milestones">\n      {}\n    </ul>\n    ', join(html)
-    )
-    return format_html(_MILESTONES, l_title=_t("Milestones"), body=body)
+    body = format_html('\n    <ul class="milestones">\n      {}\n    </ul>\n    ', join(html))
+    return format_html(_MILESTONES, l_title=lit(_("Milestones")), body=body)
 
 
 _HISTORY = """
@@ -492,15 +447,16 @@ def _capfirst(value: Any) -> Any:
 def history(rows: list[dict[str, Any]]) -> str:
     """core/_history.html: the audit entries `core.views.history_rows` put in words."""
     if not rows:
-        body = format_html('\n  <p class="muted">{}</p>\n  ', _t("No changes recorded."))
-        return format_html(_HISTORY, l_title=_t("Change history"), body=body)
+        body = format_html('\n  <p class="muted">{}</p>\n  ', lit(_("No changes recorded.")))
+        return format_html(_HISTORY, l_title=lit(_("Change history")), body=body)
     words = {
-        "l_when": _t("When"),
-        "l_who": _t("Who"),
-        "l_what": _t("What"),
-        "l_changes": _t("Changes"),
+        "l_when": lit(_("When")),
+        "l_who": lit(_("Who")),
+        "l_what": lit(_("What")),
+        "l_changes": lit(_("Changes")),
     }
-    system = _t("system")
+    system = lit(_("system"))
+    actions = {value: str(label) for value, label in AuditAction.choices}
     html = []
     for row in rows:
         entry = row["entry"]
@@ -526,11 +482,13 @@ def history(rows: list[dict[str, Any]]) -> str:
                 who=entry.actor if entry.actor else system,
                 what=format_html(
                     "{}{}",
-                    entry.get_action_display(),
-                    format_html(' <span class="muted">({})</span>', entry.note) if entry.note else "",
+                    actions.get(entry.action, entry.action),
+                    format_html(' <span class="muted">({})</span>', entry.note)
+                    if entry.note
+                    else "",
                 ),
                 changes=changes,
             )
         )
     body = format_html(_HISTORY_TABLE, **words, rows=join(html))
-    return format_html(_HISTORY, l_title=_t("Change history"), body=body)
+    return format_html(_HISTORY, l_title=lit(_("Change history")), body=body)
