@@ -106,6 +106,10 @@ def rich_project(users, linghai, own_enterprise):
     kind.department = users["handler"].department
     kind.save()
     approval_services.add_item(project, kind, admin)
+    other = ApprovalKind.objects.exclude(pk=kind.pk).first()
+    submitted = approval_services.add_item(project, other, admin)
+    approval_services.submit(submitted, admin, [m for m in other.materials.all() if m.core])
+    approval_services.accept(submitted, admin)
     taskforce_services.record_meeting(
         admin, project, held_on=dt.date(2023, 6, 1), title=f"{NASTY} 推进会",
         minutes=f"{NASTY} 协调供地。" * 20,
@@ -156,3 +160,33 @@ def test_the_page_reads_fewer_queries(client, users, rich_project, django_assert
     client.get(url)
     with django_assert_max_num_queries(40):
         assert client.get(url).status_code == 200
+
+
+def panel_request(client, users, project, role):  # type: ignore[no-untyped-def]
+    """The request of the project page for the role's user (the panels read its user)."""
+    user = project.steward if role == "steward" else users[role]
+    if role == "enterprise":
+        user.enterprise = project.enterprise
+        user.save()
+    client.force_login(user)
+    response = client.get(reverse("projects:project_detail", args=[project.pk]))
+    assert response.status_code == 200
+    return response.wsgi_request
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("role", ROLES)
+def test_the_approvals_panel_is_the_html_its_template_drew(
+    client, users, rich_project, role, language
+):
+    from guanjia.approvals.templatetags.approvals_tags import panel_context, panel_html
+
+    request = panel_request(client, users, rich_project, role)
+    with translation.override(language):
+        c = panel_context({"request": request, "csrf_token": "t0ken"}, rich_project)
+        assert c["rows"] and c["events"]
+        expected = old_template("approvals_panel.html").render(c)
+        assert str(panel_html(c)) == expected
+    if role == "admin":  # the forms of each status are there
+        assert 'name="materials"' in expected and "/approve/" in expected
+        assert 'name="kind"' in expected and "&lt;b&gt;" in expected
