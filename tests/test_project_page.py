@@ -108,7 +108,7 @@ def rich_project(users, linghai, own_enterprise):
     approval_services.add_item(project, kind, admin)
     other = ApprovalKind.objects.exclude(pk=kind.pk).first()
     submitted = approval_services.add_item(project, other, admin)
-    approval_services.submit(submitted, admin, [m for m in other.materials.all() if m.core])
+    approval_services.submit(submitted, admin, list(other.materials.all()))
     approval_services.accept(submitted, admin)
     taskforce_services.record_meeting(
         admin, project, held_on=dt.date(2023, 6, 1), title=f"{NASTY} 推进会",
