@@ -110,6 +110,9 @@ def rich_project(users, linghai, own_enterprise):
     submitted = approval_services.add_item(project, other, admin)
     approval_services.submit(submitted, admin, list(other.materials.all()))
     approval_services.accept(submitted, admin)
+    ApprovalKind.objects.filter(
+        pk=ApprovalKind.objects.exclude(pk__in=[kind.pk, other.pk]).first().pk
+    ).update(name=f"{NASTY} 审批")
     taskforce_services.record_meeting(
         admin, project, held_on=dt.date(2023, 6, 1), title=f"{NASTY} 推进会",
         minutes=f"{NASTY} 协调供地。" * 20,
