@@ -101,6 +101,11 @@ def rich_project(users, linghai, own_enterprise):
         due_on=dt.date(2023, 6, 1), land_mu=Decimal("12.5"),
     )  # fmt: skip
     guarantee_services.set_guarantee(admin, project, "energy", energy_tce=Decimal("3"))
+    guarantee_services.set_guarantee(
+        admin, project, "finance", finance_needed_wan=Decimal("100.5"), note=NASTY
+    )
+    guarantee_services.set_guarantee(admin, project, "environment", env_level=NASTY)
+    guarantee_services.override(admin, project, Stage.SIGNED, reason=f"{NASTY} 特批")
     load_approval_kinds()
     kind = ApprovalKind.objects.get(name="施工许可")
     kind.department = users["handler"].department
@@ -193,3 +198,23 @@ def test_the_approvals_panel_is_the_html_its_template_drew(
     if role == "admin":  # the forms of each status are there
         assert 'name="materials"' in expected and "/approve/" in expected
         assert 'name="kind"' in expected and "&lt;b&gt;" in expected
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("role", ROLES)
+def test_the_guarantees_panel_is_the_html_its_template_drew(
+    client, users, rich_project, role, language
+):
+    from guanjia.guarantees.templatetags.guarantees_tags import panel_context, panel_html
+
+    request = panel_request(client, users, rich_project, role)
+    with translation.override(language):
+        c = panel_context(
+            {"request": request, "user": request.user, "csrf_token": "t0ken"}, rich_project
+        )
+        expected = old_template("guarantees_panel.html").render(c)
+        assert str(panel_html(c)) == expected
+    if role == "admin":  # every part of it is there
+        assert c["blocked"] and c["overrides"] and c["override_form"] and c["missing_kinds"]
+        assert 'name="land_mu"' in expected and 'name="finance_needed_wan"' in expected
+        assert "&lt;b&gt;" in expected
