@@ -92,7 +92,9 @@ def rich_project(users, linghai, own_enterprise):
     Milestone.objects.create(
         project=project, stage=Stage.REGISTERED, planned_on=dt.date(2023, 5, 1), note=NASTY
     )
-    Milestone.objects.create(project=project, stage=Stage.CONSTRUCTION, planned_on=dt.date(2027, 1, 1))
+    Milestone.objects.create(
+        project=project, stage=Stage.CONSTRUCTION, planned_on=dt.date(2027, 1, 1)
+    )
     project_services.update_project(project, admin, task_force=f"{NASTY} 二期专班")
     project.refresh_from_db()
     # What holds it: an unmet guarantee, an approval item, a late action item.
@@ -218,3 +220,20 @@ def test_the_guarantees_panel_is_the_html_its_template_drew(
         assert c["blocked"] and c["overrides"] and c["override_form"] and c["missing_kinds"]
         assert 'name="land_mu"' in expected and 'name="finance_needed_wan"' in expected
         assert "&lt;b&gt;" in expected
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("role", ROLES)
+def test_the_taskforce_panel_is_the_html_its_template_drew(
+    client, users, rich_project, role, language
+):
+    from guanjia.taskforces.templatetags.taskforce_tags import panel_context, panel_html
+
+    request = panel_request(client, users, rich_project, role)
+    with translation.override(language):
+        c = panel_context({"request": request, "csrf_token": "t0ken"}, rich_project)
+        expected = old_template("taskforce_panel.html").render(c)
+        assert str(panel_html(c)) == expected
+    if role == "admin":  # every part of it is there
+        assert c["late"] and c["meetings"] and c["decisions"] and c["writer"]
+        assert "&lt;b&gt;" in expected and "linklike" in expected
