@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 _ANY = 999999999  # a URL's placeholder id, replaced by each row's
 

@@ -294,6 +294,7 @@ def stage_history(changes: Iterable[Any]) -> str:
             else "",
             stage_names.get(c.to_stage, c.to_stage),
         )
+        correction: Any
         if c.is_correction:
             correction = format_html("{}{}", correction_tag, c.reason)
         else:
