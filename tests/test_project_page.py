@@ -237,3 +237,22 @@ def test_the_taskforce_panel_is_the_html_its_template_drew(
     if role == "admin":  # every part of it is there
         assert c["late"] and c["meetings"] and c["decisions"] and c["writer"]
         assert "&lt;b&gt;" in expected and "linklike" in expected
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_form_fields_are_the_html_the_include_loop_drew(rich_project, language):
+    from guanjia.core.htmlbits import form_fields
+    from guanjia.projects.forms import TransitionForm
+
+    loop = engines["django"].from_string(
+        '{% for field in form %}{% include "core/_field.html" %}{% endfor %}'
+    )
+    with translation.override(language):
+        for form in (
+            TransitionForm(rich_project),
+            TransitionForm(rich_project, data={"to_stage": "nowhere", "evidence": NASTY}),
+        ):
+            form.is_valid()
+            expected = loop.render({"form": form})
+            assert str(form_fields(form)) == expected
+    assert "has-error" in expected and "helptext" in expected and "&lt;b&gt;" in expected

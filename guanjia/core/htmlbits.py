@@ -68,3 +68,38 @@ def csrf_input(token: Any) -> str:
     if token == "NOTPROVIDED":  # noqa: S105 - Django's marker, not a password
         return format_html("")
     return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
+_FIELD = """<div class="field{error_class}" id="field-{name}">
+  {label}
+  {widget}
+  {errors}
+  {help}
+</div>
+"""
+
+
+def form_fields(form: Any) -> SafeString:
+    """`{% for field in form %}{% include "core/_field.html" %}{% endfor %}` (the widgets
+    themselves drawn by the form's renderer, `core.formrender`)."""
+    html = []
+    for field in form:
+        errors = field.errors
+        html.append(
+            format_html(
+                _FIELD,
+                error_class=" has-error" if errors else "",
+                name=field.name,
+                label=field.label_tag(),
+                widget=conditional_escape(field),
+                errors=conditional_escape(errors),
+                help=format_html(
+                    '<div class="helptext" id="{}_helptext">{}</div>',
+                    field.auto_id,
+                    field.help_text,
+                )
+                if field.help_text
+                else "",
+            )
+        )
+    return join(html)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
 from guanjia.accounts.typing import AuthedRequest
+from guanjia.core.htmlbits import form_fields
 from guanjia.core.templatetags.amount_tags import money
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 from guanjia.core.xlsx import Column, download, write_table
@@ -228,6 +229,7 @@ def sections(c: dict[str, Any]) -> dict[str, str]:
         "history": page.history(c["history"]),
         "lifecycle": page.lifecycle(c["timeline"]),
         "milestones": page.milestones(c["milestones"], project),
+        "fields": form_fields(c["transition_form"]) if c["transition_form"] else "",
     }
 
 
