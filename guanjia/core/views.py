@@ -61,6 +61,8 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
         related: related._default_manager.in_bulk(list(ids)) for related, ids in wanted.items()
     }
 
+    choices: dict[models.Field, dict[Any, str]] = {}
+
     def words(field: models.Field | None, value: Any) -> Any:
         if value is None or value == "":
             return None
@@ -72,7 +74,9 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
             found = names.get(field.related_model, {}).get(value)
             return str(found) if found is not None else f"#{value}"
         if field.choices:
-            return dict(field.flatchoices).get(value, value)
+            if field not in choices:  # the labels once a field, not once a value
+                choices[field] = {k: str(v) for k, v in field.flatchoices}
+            return choices[field].get(value, value)
         return value
 
     rows = []

@@ -20,12 +20,13 @@ from django.views.decorators.http import require_POST
 from guanjia.accounts.models import User
 from guanjia.accounts.scope import require_writer
 from guanjia.accounts.typing import AuthedRequest
+from guanjia.core.htmlbits import form_fields
 from guanjia.core.templatetags.amount_tags import money
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
 from guanjia.core.xlsx import Column, download, write_table
 from guanjia.enterprises.services import steward_of
 from guanjia.projects import access as project_access
-from guanjia.projects import holding, stalled
+from guanjia.projects import holding, page, stalled
 from guanjia.projects import services as project_services
 from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
 from guanjia.projects.models import Level, Project, StallKind
@@ -126,9 +127,9 @@ def ledger_rows(projects: list[Project]) -> SafeString:
     return mark_safe("".join(html))  # noqa: S308 - each row built by format_html
 
 
-def _timeline(project: Project) -> list[dict[str, Any]]:
+def _timeline(project: Project, milestones: list[Any]) -> list[dict[str, Any]]:
     """Every stage on the line with its date and planned date; withdrawn last if it happened."""
-    planned = {m.stage: m.planned_on for m in project.milestones.all()}
+    planned = {m.stage: m.planned_on for m in milestones}
     withdrawn = project.stage == Stage.WITHDRAWN
     items = []
     for stage in LINE:
@@ -171,12 +172,10 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     return part / whole * 100 if whole else None
 
 
-def _project_page(
-    request: AuthedRequest,
-    project: Project,
-    transition_form: TransitionForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
+def page_context(
+    request: AuthedRequest, project: Project, transition_form: TransitionForm | None = None
+) -> dict[str, Any]:
+    """What the project page shows, read for this user (sections() draws it)."""
     user = request.user
     writable = user.can_write and project_access.can_edit(user, project)
     if writable and transition_form is None:
@@ -186,9 +185,10 @@ def _project_page(
     completion = _percent(
         project.completed_investment_year_wan, project.planned_investment_year_wan
     )
-    context = {
+    milestones = list(project.milestones.all())
+    return {
         "project": project,
-        "partners": project.partners.all(),
+        "partners": list(project.partners.all()),
         # The bureau's flags and working notes; the enterprise's contacts see stage and milestones.
         "stalled_kinds": project.stall_kinds(today) if staff_view else [],
         "staff_view": staff_view,
@@ -197,10 +197,10 @@ def _project_page(
         "reads_ledger": project_access.reads_ledger(user),
         # What holds it (guarantees, approvals, task force items), for staff only.
         "holding": holding.reasons(project) if staff_view else [],
-        "timeline": _timeline(project),
-        "stage_changes": project.stage_changes.select_related("actor"),
-        "signings": project.signings.select_related("event", "government"),
-        "milestones": project.milestones.all(),
+        "timeline": _timeline(project, milestones),
+        "stage_changes": list(project.stage_changes.select_related("actor")),
+        "signings": list(project.signings.select_related("event", "government")),
+        "milestones": milestones,
         "history": history_rows(project),
         "writable": writable,
         "transition_form": transition_form if writable else None,
@@ -208,6 +208,39 @@ def _project_page(
         "completion_ratio": completion,
         "completion_bar": min(int(completion), 100) if completion is not None else 0,
     }
+
+
+def sections(c: dict[str, Any]) -> dict[str, str]:
+    """The page's read-only sections in Python (`projects.page`), from `page_context`."""
+    project = c["project"]
+    return {
+        "head": page.head(project, c["stalled_kinds"], c["reads_ledger"], c["writable"]),
+        "holding": page.holding(c["holding"]),
+        "facts": page.facts(
+            project,
+            c["partners"],
+            c["steward"],
+            c["completion_ratio"],
+            c["completion_bar"],
+            c["funds_ratio"],
+        ),
+        "signings": page.signings(c["signings"]),
+        "stage_history": page.stage_history(c["stage_changes"]),
+        "history": page.history(c["history"]),
+        "lifecycle": page.lifecycle(c["timeline"]),
+        "milestones": page.milestones(c["milestones"], project),
+        "fields": form_fields(c["transition_form"]) if c["transition_form"] else "",
+    }
+
+
+def _project_page(
+    request: AuthedRequest,
+    project: Project,
+    transition_form: TransitionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = page_context(request, project, transition_form)
+    context["sections"] = sections(context)
     return render(request, "projects/project_detail.html", context, status=status)
 
 
