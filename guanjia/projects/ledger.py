@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from guanjia.core.models import AuditEntry
 from guanjia.enterprises.models import Enterprise
@@ -144,18 +146,20 @@ class Summary:
         return self.total_investment_wan / Decimal(10_000)
 
 
-def summarise(qs: ProjectQuerySet) -> Summary:
+def summarise(qs: ProjectQuerySet, version: tuple[Any, ...] | None = None) -> Summary:
     """Count and total investment of a filtered set.
 
     Summing 100,000 rows costs more than the rest of a ledger page, so the figures are cached
     under a version read from two indexes: the audit log's high-water mark (every audited
     change: enterprises, regions, stall rules, deletions, imports) and the projects' latest
     `updated_at` (any project write, audited or not). A change means a new key, so a cached
-    figure is never stale. Today's date is in the key for the stall lists.
+    figure is never stale. Today's date is in the key for the stall lists. `version`: the
+    ledger's version when the caller has just read it (`ledger_version`).
     """
     if qs.query.is_empty():
         return Summary(count=0, total_investment_wan=Decimal(0))
-    version = _ledger_version()
+    if version is None:
+        version = ledger_version()
     sql = str(qs.order_by().query)
     key = (
         "ledger-summary:"
@@ -170,7 +174,9 @@ def summarise(qs: ProjectQuerySet) -> Summary:
     return summary
 
 
-def _ledger_version() -> tuple[Any, ...]:
+def ledger_version() -> tuple[Any, ...]:
+    """What every ledger write moves: the audit log's high-water mark (audited changes,
+    deletions, imports), the projects' latest `updated_at` and their highest id. One query."""
     with connection.cursor() as cursor:
         audit, project = AuditEntry._meta.db_table, Project._meta.db_table  # our own tables
         sql = (
@@ -179,6 +185,29 @@ def _ledger_version() -> tuple[Any, ...]:
         )
         cursor.execute(sql)
         return tuple(cursor.fetchone() or ())
+
+
+FRAGMENT_TTL = 600  # seconds; correctness comes from the key, this only bounds memory
+
+
+def fragment(kind: str, parts: tuple[Any, ...], build: Callable[[], str]) -> SafeString:
+    """A piece of a ledger page's HTML, cached under `parts`: the caller puts in them
+    everything the HTML depends on — the ledger's version (`ledger_version`), the reference
+    data's, today's date, the language, the user's role and scope and the query — so an
+    entry is never stale and two users who would see different HTML never share one."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = f"ledger-fragment:{kind}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = str(build())
+        cache.set(key, html, FRAGMENT_TTL)
+    return mark_safe(html)  # noqa: S308 - HTML rendered by our templates, cached as such
+
+
+def scope_sql(qs: ProjectQuerySet) -> str:
+    """The SQL of a filtered, scoped and sorted ledger query: which rows, in which order, a
+    user sees (their scope's conditions are in it), for a cache key."""
+    return "none" if qs.query.is_empty() else str(qs.query)
 
 
 LIST_RELATED = ("enterprise", "region", "industry")

@@ -9,16 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
-from guanjia.accounts.scope import require_writer
+from guanjia.accounts.scope import region_path, require_writer
 from guanjia.accounts.typing import AuthedRequest
 from guanjia.core.templatetags.amount_tags import money
 from guanjia.core.views import add_service_errors, history_rows, is_htmx, paginate
@@ -27,11 +29,24 @@ from guanjia.enterprises.services import steward_of
 from guanjia.projects import access as project_access
 from guanjia.projects import holding, stalled
 from guanjia.projects import services as project_services
-from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
+from guanjia.projects.ledger import (
+    LedgerFilter,
+    fetch_page,
+    fragment,
+    ledger_version,
+    scope_sql,
+    summarise,
+)
 from guanjia.projects.models import Level, Project, StallKind
 from guanjia.projects.stages import LINE, Stage
 
-from .forms import LedgerFilterForm, ProjectCreateForm, ProjectForm, TransitionForm
+from .forms import (
+    LedgerFilterForm,
+    ProjectCreateForm,
+    ProjectForm,
+    TransitionForm,
+    reference_version,
+)
 
 # Project pages -------------------------------------------------------------------------
 
@@ -42,12 +57,48 @@ def project_list(request: AuthedRequest) -> HttpResponse:
     project_access.require_ledger_reader(user)
     ledger_filter = LedgerFilter.from_params(request.GET)
     qs = ledger_filter.apply(project_access.projects_for(user))
-    summary = summarise(qs)
+    htmx = is_htmx(request)
+    # The filters and the results are cached HTML (`ledger.fragment`), keyed by everything
+    # they show: the reference data's version (regions, industries), the ledger's (every
+    # project write, every audited change), today (the stall tags), the language, the user's
+    # role and area and the query's SQL (their scope's conditions are in it), and the query
+    # string (the links keep it).
+    reference = reference_version()
+    query = request.GET.urlencode()
+    language = get_language()
+    area = region_path(user) or "*"
+    scope = (user.role, user.is_superuser, area)
+    version = ledger_version()
+    parts = (version, reference, timezone.localdate(), language, scope, scope_sql(qs), query)
+    results = fragment(
+        "results", (htmx, *parts), lambda: _ledger_results(request, qs, ledger_filter, version)
+    )
+    if htmx:
+        response = HttpResponse(results)
+    else:
+        filters = fragment(
+            "filters",
+            (reference, language, area, query),
+            lambda: render_to_string(
+                "projects/_ledger_filters.html", {"form": LedgerFilterForm(user, request.GET)}
+            ),
+        )
+        context = {"filters_html": filters, "results_html": results}
+        response = render(request, "projects/project_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _ledger_results(
+    request: AuthedRequest, qs: Any, ledger_filter: LedgerFilter, version: tuple[Any, ...]
+) -> str:
+    """The ledger's summary, rows and pagination (`projects/_project_results.html`)."""
+    summary = summarise(qs, version)
     page = paginate(request, qs, summary.count)
     rows = fetch_page(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
-    context = {
+    context: dict[str, Any] = {
         "page": page,
-        "rows": [(p, p.is_stalled) for p in rows],
+        "rows": bool(rows),
         "rows_html": ledger_rows(rows),
         "summary": summary,
         "filtered": any(
@@ -55,15 +106,10 @@ def project_list(request: AuthedRequest) -> HttpResponse:
             for f in ("region", "industry", "stage", "level", "stalled", "q", "reached", "period")
         ),
     }
-    form = LedgerFilterForm(user, request.GET)
     if is_htmx(request):
-        context["sort_field"] = form["sort"]
-        response = render(request, "projects/_project_results.html", context)
-    else:
-        context["form"] = form
-        response = render(request, "projects/project_list.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+        # A header click changed the sort: the form's sort select follows it.
+        context["sort_field"] = LedgerFilterForm(request.user, request.GET)["sort"]
+    return render_to_string("projects/_project_results.html", context, request)
 
 
 # One row of the ledger as `projects/_project_results.html` drew it with a template loop.
