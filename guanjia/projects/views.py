@@ -31,8 +31,9 @@ from guanjia.projects import holding, stalled
 from guanjia.projects import services as project_services
 from guanjia.projects.ledger import (
     LedgerFilter,
-    fetch_page,
-    fragment,
+    LedgerRow,
+    fetch_rows,
+    fragments,
     ledger_version,
     scope_sql,
     summarise,
@@ -55,35 +56,38 @@ from .forms import (
 def project_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     project_access.require_ledger_reader(user)
-    ledger_filter = LedgerFilter.from_params(request.GET)
-    qs = ledger_filter.apply(project_access.projects_for(user))
     htmx = is_htmx(request)
-    # The filters and the results are cached HTML (`ledger.fragment`), keyed by everything
+    # The filters and the results are cached HTML (`ledger.fragments`), keyed by everything
     # they show: the reference data's version (regions, industries), the ledger's (every
     # project write, every audited change), today (the stall tags), the language, the user's
-    # role and area and the query's SQL (their scope's conditions are in it), and the query
-    # string (the links keep it).
+    # role, area and scope (the SQL of the projects they may see) and the query string (the
+    # filters, the sort, the page; the links keep it).
     reference = reference_version()
     query = request.GET.urlencode()
     language = get_language()
     area = region_path(user) or "*"
-    scope = (user.role, user.is_superuser, area)
+    scope = (user.role, user.is_superuser, area, scope_sql(project_access.projects_for(user)))
     version = ledger_version()
-    parts = (version, reference, timezone.localdate(), language, scope, scope_sql(qs), query)
-    results = fragment(
-        "results", (htmx, *parts), lambda: _ledger_results(request, qs, ledger_filter, version)
-    )
+
+    def results() -> str:
+        ledger_filter = LedgerFilter.from_params(request.GET)
+        qs = ledger_filter.apply(project_access.projects_for(user))
+        return _ledger_results(request, qs, ledger_filter, version)
+
+    def filters() -> str:
+        form = LedgerFilterForm(user, request.GET)
+        return render_to_string("projects/_ledger_filters.html", {"form": form})
+
+    parts = (version, reference, timezone.localdate(), language, scope, query)
     if htmx:
-        response = HttpResponse(results)
+        (results_html,) = fragments(("results-htmx", parts, results))
+        response = HttpResponse(results_html)
     else:
-        filters = fragment(
-            "filters",
-            (reference, language, area, query),
-            lambda: render_to_string(
-                "projects/_ledger_filters.html", {"form": LedgerFilterForm(user, request.GET)}
-            ),
+        filters_html, results_html = fragments(
+            ("filters", (reference, language, area, query), filters),
+            ("results", parts, results),
         )
-        context = {"filters_html": filters, "results_html": results}
+        context = {"filters_html": filters_html, "results_html": results_html}
         response = render(request, "projects/project_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -95,7 +99,7 @@ def _ledger_results(
     """The ledger's summary, rows and pagination (`projects/_project_results.html`)."""
     summary = summarise(qs, version)
     page = paginate(request, qs, summary.count)
-    rows = fetch_page(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
+    rows = fetch_rows(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
     context: dict[str, Any] = {
         "page": page,
         "rows": bool(rows),
@@ -128,7 +132,7 @@ _LEDGER_ROW = (
 _ANY_PROJECT = 999999999  # the detail URL's placeholder id, replaced by each row's
 
 
-def ledger_rows(projects: list[Project]) -> SafeString:
+def ledger_rows(projects: list[LedgerRow]) -> SafeString:
     """The ledger's rows in Python, the HTML the template loop drew (a test compares them):
     the column names, stages and levels translated once a page, not once a cell; every
     value escaped."""
@@ -151,17 +155,16 @@ def ledger_rows(projects: list[Project]) -> SafeString:
     placeholder = f"/{_ANY_PROJECT}/"
     html = []
     for p in projects:
-        industry = p.industry.name if p.industry_id and p.industry else ""
         html.append(
             format_html(
                 _LEDGER_ROW,
                 **words,
                 url=detail.replace(placeholder, f"/{p.pk}/"),
                 name=p.name,
-                stalled=stalled_tag if p.is_stalled else "",  # type: ignore[attr-defined]
-                enterprise=p.enterprise.name,
-                region=p.region.name,
-                industry=industry or "—",
+                stalled=stalled_tag if p.is_stalled else "",
+                enterprise=p.enterprise,
+                region=p.region,
+                industry=p.industry or "—",
                 stage=p.stage,
                 stage_name=stage_names.get(p.stage, p.stage),
                 level_name=level_names.get(p.level, p.level),
