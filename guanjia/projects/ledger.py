@@ -272,7 +272,7 @@ def fetch_rows(qs: ProjectQuerySet, offset: int, limit: int) -> list[LedgerRow]:
     found = (
         Project.objects.filter(pk__in=ids)
         .annotate(**{"is_stalled": stalled})
-        .values_list(
+        .values_list(  # type: ignore[misc]  # the annotation, unknown to the plugin
             "pk",
             "name",
             "is_stalled",
