@@ -261,7 +261,7 @@ def test_the_ledger_rows_are_the_html_the_template_loop_drew(ledger, linghai, la
     from django.template import engines
     from django.utils import translation
 
-    from guanjia.projects.ledger import fetch_page
+    from guanjia.projects.ledger import fetch_page, fetch_rows
     from guanjia.projects.views import ledger_rows
 
     ProjectFactory(
@@ -277,8 +277,76 @@ def test_the_ledger_rows_are_the_html_the_template_loop_drew(ledger, linghai, la
     loop = engines["django"].from_string(OLD_LEDGER_LOOP)
     with translation.override(language):
         expected = loop.render({"rows": [(p, p.is_stalled) for p in rows]})
-        assert str(ledger_rows(rows)) == expected
+        assert str(ledger_rows(fetch_rows(qs, 0, 100))) == expected
     assert "&lt;b&gt;&quot;Tom &amp; Jerry&#x27;s&quot;&lt;/b&gt;" in expected
+
+
+# The list's cached HTML (`ledger.fragment`) -------------------------------------------------
+
+
+def test_a_cached_ledger_page_is_the_page_drawn_afresh(admin_client, ledger):
+    from django.core.cache import cache
+
+    for params in ({}, {"stage": "signed"}, {"q": "项目", "sort": "-investment"}):
+        for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
+            drawn = admin_client.get(LIST, params, **htmx).content.decode()
+            cached = admin_client.get(LIST, params, **htmx).content.decode()
+            cache.clear()
+            again = admin_client.get(LIST, params, **htmx).content.decode()
+            token = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")\w+')
+            assert token.sub("", cached) == token.sub("", drawn) == token.sub("", again)
+
+
+def test_every_write_to_the_ledger_shows_on_the_cached_list(admin_client, ledger, users, linghai):
+    from guanjia.core.audit import audited_delete
+    from guanjia.enterprises import services as enterprise_services
+
+    assert "针状焦项目" in names_in(admin_client.get(LIST))
+    project_services.update_project(ledger["needle_coke"], users["admin"], name="针状焦二期")
+    assert "针状焦二期" in names_in(admin_client.get(LIST))
+    ProjectFactory(name="新来的项目", region=linghai)
+    assert "新来的项目" in names_in(admin_client.get(LIST))
+    petro = ledger["needle_coke"].enterprise
+    enterprise_services.update_enterprise(petro, users["admin"], name="锦州石化新名")
+    assert "锦州石化新名" in admin_client.get(LIST).content.decode()
+    linghai.name = "凌海新区"
+    linghai.save()  # the reference data: the rows and the region filter show its name
+    html = admin_client.get(LIST).content.decode()
+    assert html.count("凌海新区") >= 2
+    audited_delete(ledger["hospital"], users["admin"])  # as the admin site deletes
+    assert "康养中心项目" not in names_in(admin_client.get(LIST))
+
+
+def test_users_of_different_scopes_never_share_a_cached_list(client, users, ledger, heishan):
+    from guanjia.accounts.models import Role
+    from guanjia.testing.factories import UserFactory
+
+    other_official = UserFactory(username="t_official_2", role=Role.AREA_OFFICIAL, region=heishan)
+    other_steward = UserFactory(
+        username="t_steward_2", role=Role.STEWARD, region=users["steward"].region
+    )
+    Project.objects.filter(pk=ledger["wind"].pk).update(steward=other_steward)
+    seen = {}
+    for _round in range(2):  # the second round reads what the first cached
+        for name, user in [
+            ("admin", users["admin"]),
+            ("official", users["official"]),
+            ("other_official", other_official),
+            ("steward", users["steward"]),
+            ("other_steward", other_steward),
+            ("leader", users["leader"]),
+        ]:
+            client.force_login(user)
+            for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
+                names = sorted(names_in(client.get(LIST, **htmx)))
+                assert seen.setdefault((name, bool(htmx)), names) == names
+    assert seen[("admin", False)] == sorted(p.name for p in ledger.values())
+    assert seen[("official", False)] == ["针状焦项目", "颜料扩产项目"]
+    assert seen[("other_official", False)] == ["康养中心项目", "黑山400MW风电项目"]
+    assert seen[("steward", False)] == ["颜料扩产项目"]
+    assert seen[("other_steward", False)] == ["黑山400MW风电项目"]
+    client.force_login(users["enterprise"])
+    assert client.get(LIST).status_code == 403
 
 
 def test_writers_see_new_project_and_export_links_that_keep_the_filters(admin_client, ledger):

@@ -109,11 +109,16 @@ def reference_changed(**kwargs: Any) -> None:
     cache.set(REFERENCE_VERSION, timezone.now().timestamp(), None)
 
 
+def reference_version() -> Any:
+    """The regions' and industries' version: `reference_changed` moves it."""
+    return cache.get_or_set(REFERENCE_VERSION, lambda: timezone.now().timestamp(), None)
+
+
 def filter_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The ledger filters' region and industry options for the user's part of the tree. Every
     list page shows them, and they change only when the reference data does (see
     `reference_changed`), so they are cached under its version."""
-    version = cache.get_or_set(REFERENCE_VERSION, lambda: timezone.now().timestamp(), None)
+    version = reference_version()
     key = f"ledger:filter-choices:{version}:{region_path(user) or '*'}"
     found = cache.get(key)
     if found is None:

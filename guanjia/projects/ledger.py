@@ -2,14 +2,17 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from guanjia.core.models import AuditEntry
 from guanjia.enterprises.models import Enterprise
@@ -144,18 +147,20 @@ class Summary:
         return self.total_investment_wan / Decimal(10_000)
 
 
-def summarise(qs: ProjectQuerySet) -> Summary:
+def summarise(qs: ProjectQuerySet, version: tuple[Any, ...] | None = None) -> Summary:
     """Count and total investment of a filtered set.
 
     Summing 100,000 rows costs more than the rest of a ledger page, so the figures are cached
     under a version read from two indexes: the audit log's high-water mark (every audited
     change: enterprises, regions, stall rules, deletions, imports) and the projects' latest
     `updated_at` (any project write, audited or not). A change means a new key, so a cached
-    figure is never stale. Today's date is in the key for the stall lists.
+    figure is never stale. Today's date is in the key for the stall lists. `version`: the
+    ledger's version when the caller has just read it (`ledger_version`).
     """
     if qs.query.is_empty():
         return Summary(count=0, total_investment_wan=Decimal(0))
-    version = _ledger_version()
+    if version is None:
+        version = ledger_version()
     sql = str(qs.order_by().query)
     key = (
         "ledger-summary:"
@@ -170,7 +175,9 @@ def summarise(qs: ProjectQuerySet) -> Summary:
     return summary
 
 
-def _ledger_version() -> tuple[Any, ...]:
+def ledger_version() -> tuple[Any, ...]:
+    """What every ledger write moves: the audit log's high-water mark (audited changes,
+    deletions, imports), the projects' latest `updated_at` and their highest id. One query."""
     with connection.cursor() as cursor:
         audit, project = AuditEntry._meta.db_table, Project._meta.db_table  # our own tables
         sql = (
@@ -179,6 +186,41 @@ def _ledger_version() -> tuple[Any, ...]:
         )
         cursor.execute(sql)
         return tuple(cursor.fetchone() or ())
+
+
+FRAGMENT_TTL = 600  # seconds; correctness comes from the key, this only bounds memory
+
+
+def fragments(*wanted: tuple[str, tuple[Any, ...], Callable[[], str]]) -> list[SafeString]:
+    """Pieces of a ledger page's HTML, each `(kind, parts, build)`, cached under its `parts`
+    (read in one round trip): the caller puts in them everything the HTML depends on — the
+    ledger's version (`ledger_version`), the reference data's, today's date, the language,
+    the user's role and scope (`scope_sql`) and the query — so an entry is never stale and
+    two users who would see different HTML never share one."""
+    keys = [
+        f"ledger-fragment:{kind}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        for kind, parts, _build in wanted
+    ]
+    found = cache.get_many(keys)
+    missing = {}
+    html = []
+    for key, (_kind, _parts, build) in zip(keys, wanted, strict=True):
+        piece = found.get(key)
+        if piece is None:
+            piece = missing[key] = str(build())
+        html.append(mark_safe(piece))  # noqa: S308 - HTML our templates rendered, kept as is
+    if missing:
+        cache.set_many(missing, FRAGMENT_TTL)
+    return html
+
+
+def scope_sql(qs: ProjectQuerySet) -> str:
+    """The SQL of the projects a user may see (`access.projects_for`): their scope's
+    conditions are in it, for a cache key."""
+    try:
+        return "none" if qs.query.is_empty() else str(qs.query)
+    except EmptyResultSet:
+        return "none"
 
 
 LIST_RELATED = ("enterprise", "region", "industry")
@@ -198,4 +240,50 @@ def fetch_page(qs: ProjectQuerySet, offset: int, limit: int) -> list[Project]:
     )
     rows = Project.objects.select_related(*LIST_RELATED).annotate(**{"is_stalled": stalled})
     by_id = rows.in_bulk(ids)
+    return [by_id[pk] for pk in ids]
+
+
+class LedgerRow(NamedTuple):
+    """What a row of the ledger's table shows, and nothing else."""
+
+    pk: int
+    name: str
+    is_stalled: bool
+    enterprise: str
+    region: str
+    industry: str | None
+    stage: str
+    level: str
+    total_investment_wan: Decimal
+    signed_on: dt.date | None
+
+
+def fetch_rows(qs: ProjectQuerySet, offset: int, limit: int) -> list[LedgerRow]:
+    """`fetch_page` for the web table: the same rows, as tuples of the columns it shows (no
+    model instances). Three queries (with the stall rules) whatever the page size or offset."""
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    stalled = Case(
+        When(stalled_q(timezone.localdate()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    found = (
+        Project.objects.filter(pk__in=ids)
+        .annotate(**{"is_stalled": stalled})
+        .values_list(  # type: ignore[misc]  # the annotation, unknown to the plugin
+            "pk",
+            "name",
+            "is_stalled",
+            "enterprise__name",
+            "region__name",
+            "industry__name",
+            "stage",
+            "level",
+            "total_investment_wan",
+            "signed_on",
+        )
+    )
+    by_id = {row[0]: LedgerRow(*row) for row in found}
     return [by_id[pk] for pk in ids]

@@ -9,16 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.accounts.models import User
-from guanjia.accounts.scope import require_writer
+from guanjia.accounts.scope import region_path, require_writer
 from guanjia.accounts.typing import AuthedRequest
 from guanjia.core.htmlbits import form_fields
 from guanjia.core.templatetags.amount_tags import money
@@ -28,11 +30,25 @@ from guanjia.enterprises.services import steward_of
 from guanjia.projects import access as project_access
 from guanjia.projects import holding, page, stalled
 from guanjia.projects import services as project_services
-from guanjia.projects.ledger import LedgerFilter, fetch_page, summarise
+from guanjia.projects.ledger import (
+    LedgerFilter,
+    LedgerRow,
+    fetch_rows,
+    fragments,
+    ledger_version,
+    scope_sql,
+    summarise,
+)
 from guanjia.projects.models import Level, Project, StallKind
 from guanjia.projects.stages import LINE, Stage
 
-from .forms import LedgerFilterForm, ProjectCreateForm, ProjectForm, TransitionForm
+from .forms import (
+    LedgerFilterForm,
+    ProjectCreateForm,
+    ProjectForm,
+    TransitionForm,
+    reference_version,
+)
 
 # Project pages -------------------------------------------------------------------------
 
@@ -41,14 +57,53 @@ from .forms import LedgerFilterForm, ProjectCreateForm, ProjectForm, TransitionF
 def project_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     project_access.require_ledger_reader(user)
-    ledger_filter = LedgerFilter.from_params(request.GET)
-    qs = ledger_filter.apply(project_access.projects_for(user))
-    summary = summarise(qs)
+    htmx = is_htmx(request)
+    # The filters and the results are cached HTML (`ledger.fragments`), keyed by everything
+    # they show: the reference data's version (regions, industries), the ledger's (every
+    # project write, every audited change), today (the stall tags), the language, the user's
+    # role, area and scope (the SQL of the projects they may see) and the query string (the
+    # filters, the sort, the page; the links keep it).
+    reference = reference_version()
+    query = request.GET.urlencode()
+    language = get_language()
+    area = region_path(user) or "*"
+    scope = (user.role, user.is_superuser, area, scope_sql(project_access.projects_for(user)))
+    version = ledger_version()
+
+    def results() -> str:
+        ledger_filter = LedgerFilter.from_params(request.GET)
+        qs = ledger_filter.apply(project_access.projects_for(user))
+        return _ledger_results(request, qs, ledger_filter, version)
+
+    def filters() -> str:
+        form = LedgerFilterForm(user, request.GET)
+        return render_to_string("projects/_ledger_filters.html", {"form": form})
+
+    parts = (version, reference, timezone.localdate(), language, scope, query)
+    if htmx:
+        (results_html,) = fragments(("results-htmx", parts, results))
+        response = HttpResponse(results_html)
+    else:
+        filters_html, results_html = fragments(
+            ("filters", (reference, language, area, query), filters),
+            ("results", parts, results),
+        )
+        context = {"filters_html": filters_html, "results_html": results_html}
+        response = render(request, "projects/project_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _ledger_results(
+    request: AuthedRequest, qs: Any, ledger_filter: LedgerFilter, version: tuple[Any, ...]
+) -> str:
+    """The ledger's summary, rows and pagination (`projects/_project_results.html`)."""
+    summary = summarise(qs, version)
     page = paginate(request, qs, summary.count)
-    rows = fetch_page(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
-    context = {
+    rows = fetch_rows(qs, page.start_index() - 1, page.paginator.per_page) if summary.count else []
+    context: dict[str, Any] = {
         "page": page,
-        "rows": [(p, p.is_stalled) for p in rows],
+        "rows": bool(rows),
         "rows_html": ledger_rows(rows),
         "summary": summary,
         "filtered": any(
@@ -56,15 +111,10 @@ def project_list(request: AuthedRequest) -> HttpResponse:
             for f in ("region", "industry", "stage", "level", "stalled", "q", "reached", "period")
         ),
     }
-    form = LedgerFilterForm(user, request.GET)
     if is_htmx(request):
-        context["sort_field"] = form["sort"]
-        response = render(request, "projects/_project_results.html", context)
-    else:
-        context["form"] = form
-        response = render(request, "projects/project_list.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+        # A header click changed the sort: the form's sort select follows it.
+        context["sort_field"] = LedgerFilterForm(request.user, request.GET)["sort"]
+    return render_to_string("projects/_project_results.html", context, request)
 
 
 # One row of the ledger as `projects/_project_results.html` drew it with a template loop.
@@ -83,7 +133,7 @@ _LEDGER_ROW = (
 _ANY_PROJECT = 999999999  # the detail URL's placeholder id, replaced by each row's
 
 
-def ledger_rows(projects: list[Project]) -> SafeString:
+def ledger_rows(projects: list[LedgerRow]) -> SafeString:
     """The ledger's rows in Python, the HTML the template loop drew (a test compares them):
     the column names, stages and levels translated once a page, not once a cell; every
     value escaped."""
@@ -106,17 +156,16 @@ def ledger_rows(projects: list[Project]) -> SafeString:
     placeholder = f"/{_ANY_PROJECT}/"
     html = []
     for p in projects:
-        industry = p.industry.name if p.industry_id and p.industry else ""
         html.append(
             format_html(
                 _LEDGER_ROW,
                 **words,
                 url=detail.replace(placeholder, f"/{p.pk}/"),
                 name=p.name,
-                stalled=stalled_tag if p.is_stalled else "",  # type: ignore[attr-defined]
-                enterprise=p.enterprise.name,
-                region=p.region.name,
-                industry=industry or "—",
+                stalled=stalled_tag if p.is_stalled else "",
+                enterprise=p.enterprise,
+                region=p.region,
+                industry=p.industry or "—",
                 stage=p.stage,
                 stage_name=stage_names.get(p.stage, p.stage),
                 level_name=level_names.get(p.level, p.level),
