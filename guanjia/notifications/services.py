@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from guanjia.core import steps
 from guanjia.core.bounds import text_limit
 
 from . import channels, emails, webhooks
@@ -263,7 +264,8 @@ def batched(digests: Digests | None = None) -> Iterator[None]:
         _batch.pending = None
     if digests is not None:
         digests.gather(pending.rows)
-    rows = Notification.objects.bulk_create(pending.rows, batch_size=1000)
+    rows = pending.rows
+    steps.insert_now(rows, with_ids=True)  # bulk_create without compiling SQL per row
     forget_unread_counts(n.recipient_id for n in rows)
     if digests is not None:
         digests.written(rows)

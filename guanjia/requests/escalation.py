@@ -192,12 +192,13 @@ class Work:
             return len(self.items)
         try:
             with transaction.atomic():
-                Escalation.objects.bulk_create([e for _sr, _m, e, _p in self.items])
+                steps.insert_now([e for _sr, _m, e, _p in self.items], with_ids=True)
         except IntegrityError:
             # Some mark was acted on before (never twice for one mark): one by one, keeping
             # only the new ones.
             kept = []
             for item in self.items:
+                item[2].pk, item[2]._state.adding = None, True
                 try:
                     with transaction.atomic():
                         item[2].save()
@@ -206,7 +207,7 @@ class Work:
                     continue
             self.items = kept
         Through = Escalation.recipients.through
-        Through.objects.bulk_create(
+        steps.insert_many(
             [
                 Through(escalation_id=e.pk, user_id=u.pk)
                 for _sr, _m, e, people in self.items
@@ -214,8 +215,8 @@ class Work:
             ]
         )
         events, audits = self._records()
-        RequestEvent.objects.bulk_create(events)
-        AuditEntry.objects.bulk_create(audits)
+        steps.insert_many(events)
+        steps.insert_many(audits)
         return len(self.items)
 
     def _write_with_batch(self) -> None:
