@@ -399,10 +399,34 @@ def insert_now(objs: Sequence[models.Model], *, with_ids: bool = False) -> None:
     if with_ids and connection.vendor != "postgresql":
         model._default_manager.bulk_create(objs, batch_size=1000)
         return
+    if connection.vendor != "postgresql":
+        _insert_rows(model, list(objs))
+        return
     if with_ids:
         for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
             obj.pk = pk
-    _insert_rows(model, list(objs))
+    _copy_rows(model, list(objs))
+
+
+def _copy_rows(model: type[models.Model], objs: list[models.Model]) -> None:
+    """`_insert_rows` with PostgreSQL's COPY: one statement, the rows streamed."""
+    meta = model._meta
+    with_ids = objs[0].pk is not None
+    fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(
+        quote(meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
+    )
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for obj in objs:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def reserve_ids(model: type[models.Model], n: int) -> list[int]:

@@ -257,17 +257,18 @@ class Work:
                 )
                 told = list(people)
                 if mark.level:
+                    # As the row was before `claim` moved it on (`sr` shows it after).
+                    level, supervised = getattr(
+                        sr, "_before", (sr.escalation_level, sr.supervised)
+                    )
                     audits.append(
                         entry(
                             None,
                             AuditAction.TRANSITION,
                             sr,
-                            before={
-                                "escalation_level": sr.escalation_level,
-                                "supervised": sr.supervised,
-                            },
+                            before={"escalation_level": level, "supervised": supervised},
                             after={
-                                "escalation_level": max(sr.escalation_level, mark.level),
+                                "escalation_level": max(level, mark.level),
                                 "supervised": True,
                             },
                             note=f"escalate: {mark.code}",
