@@ -258,9 +258,7 @@ class Work:
                 told = list(people)
                 if mark.level:
                     # As the row was before `claim` moved it on (`sr` shows it after).
-                    level, supervised = getattr(
-                        sr, "_before", (sr.escalation_level, sr.supervised)
-                    )
+                    level, supervised = getattr(sr, "_before", (sr.escalation_level, sr.supervised))
                     audits.append(
                         entry(
                             None,
