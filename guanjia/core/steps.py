@@ -415,6 +415,8 @@ def _copy_rows(model: type[models.Model], objs: list[models.Model]) -> None:
     fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
+    # Plain values go as they are; the rest through the field's own preparation.
+    kinds = [(f, _as_is(f)) for f in fields]
     sql = "COPY {} ({}) FROM STDIN".format(
         quote(meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
     )
@@ -424,9 +426,40 @@ def _copy_rows(model: type[models.Model], objs: list[models.Model]) -> None:
         cursor.cursor.copy(sql) as copy,
     ):
         for obj in objs:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+            copy.write_row([_copy_value(obj, f, as_is, connection) for f, as_is in kinds])
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+# Field classes (exactly these, not subclasses) that leave None or a value of these types as
+# it is when preparing it for the database.
+_AS_IS: dict[type[models.Field], type] = {
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.BigIntegerField: int,
+    models.BooleanField: bool,
+    models.CharField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.TextField: str,
+}
+
+
+def _as_is(f: models.Field) -> type | None:
+    """The type of value `f` writes unchanged (None: always prepare it)."""
+    if type(f) is models.ForeignKey:
+        return _as_is(f.target_field)
+    return _AS_IS.get(type(f))
+
+
+def _copy_value(obj: models.Model, f: models.Field, as_is: type | None, connection: Any) -> Any:
+    if as_is is not None:
+        value = getattr(obj, f.attname)
+        if value is None or type(value) is as_is:
+            return value
+    return f.get_db_prep_save(f.pre_save(obj, True), connection)
 
 
 def reserve_ids(model: type[models.Model], n: int) -> list[int]:
