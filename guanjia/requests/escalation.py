@@ -146,7 +146,7 @@ def _locked(qs: QuerySet[ServiceRequest], moment: dt.datetime) -> list[ServiceRe
     return list(
         qs.filter(next_mark_at__lte=moment)
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("region", "project__leader", "assignee", "steward", "department__head")
+        .select_related("region", "project__leader", "assignee", "department__head")
     )
 
 
