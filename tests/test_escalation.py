@@ -174,3 +174,48 @@ def test_a_sweep_writes_its_inbox_rows_together_and_queues_one_email_task(
         Notification.objects.filter(recipient=ladder["steward"], kind="request.reminder").count()
         == 3
     )
+
+
+def test_an_escalation_audits_the_level_before_and_after_it(ladder):
+    from guanjia.core.models import AuditEntry
+
+    sr = dispatched(ladder, at(2026, 3, 2, 9, 0))
+    assert (sr.escalation_level, sr.supervised) == (0, False)
+    assert escalation.sweep(at(2026, 3, 3, 9, 5)) == 1  # past sign-for: level 1
+    entry = AuditEntry.objects.get(object_id=str(sr.pk), note="escalate: sign100")
+    assert entry.actor is None and entry.action == "transition"
+    assert entry.before == {"escalation_level": 0, "supervised": False}
+    assert entry.after == {"escalation_level": 1, "supervised": True}
+
+
+def test_a_sweep_queues_its_digests_fifty_to_a_job(ladder, django_capture_on_commit_callbacks):
+    """Many people told in one run: their digests go as jobs of 50, which several task
+    workers share, each digest once."""
+    from django.tasks import default_task_backend
+    from django.test import override_settings
+
+    from guanjia.notifications.models import EmailStatus
+
+    stewards = [
+        UserFactory(
+            username=f"s_{i}",
+            role=Role.STEWARD,
+            region=ladder["steward"].region,
+            email=f"s{i}@example.cn",
+        )
+        for i in range(120)
+    ]
+    for steward in stewards:
+        sr = dispatched(ladder, at(2026, 3, 2, 9, 0))
+        ServiceRequest.objects.filter(pk=sr.pk).update(assignee=steward)
+    dummy = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=dummy):
+        default_task_backend.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert escalation.sweep(at(2026, 3, 2, 14, 20)) == 120
+        jobs = [r.args[0] for r in default_task_backend.results if r.task.name == "send_emails"]
+    assert [len(ids) for ids in jobs] == [50, 50, 20]
+    owed = set(
+        Notification.objects.filter(email_status=EmailStatus.PENDING).values_list("pk", flat=True)
+    )
+    assert sorted(pk for ids in jobs for pk in ids) == sorted(owed)

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from guanjia.core import steps
 from guanjia.core.bounds import text_limit
 
 from . import channels, emails, webhooks
@@ -249,8 +250,8 @@ _batch = threading.local()
 def batched(digests: Digests | None = None) -> Iterator[None]:
     """Notify many times, write and send once: inside the block `notify` collects the inbox
     rows, and they are written in one insert when the block ends (call it inside the
-    transaction), the emails queued as one task per 500 and the webhook endpoints looked up
-    once. Used by the escalation sweep, which may tell hundreds of people in one run. With
+    transaction), the emails queued as one task per `EMAILS_PER_JOB` and the webhook
+    endpoints looked up once. Used by the escalation sweep, which may tell hundreds of people in one run. With
     `digests`, each person's emails of the run are one digest (see `Digests`), queued by
     `digests.send()` at the run's end."""
     if getattr(_batch, "pending", None) is not None:  # nested: the outer block sends
@@ -263,7 +264,8 @@ def batched(digests: Digests | None = None) -> Iterator[None]:
         _batch.pending = None
     if digests is not None:
         digests.gather(pending.rows)
-    rows = Notification.objects.bulk_create(pending.rows, batch_size=1000)
+    rows = pending.rows
+    steps.insert_now(rows, with_ids=True)  # bulk_create without compiling SQL per row
     forget_unread_counts(n.recipient_id for n in rows)
     if digests is not None:
         digests.written(rows)
@@ -277,13 +279,18 @@ def batched(digests: Digests | None = None) -> Iterator[None]:
         )
 
 
+# Emails (or digests) per queued job: small enough that every task worker takes a share of a
+# sweep's emails (685 digests are 14 jobs, not 2), large enough that queueing stays cheap.
+EMAILS_PER_JOB = 50
+
+
 def _enqueue_batch(
     notification_ids: list[int], delivery_ids: list[int], channel_ids: list[int]
 ) -> None:
     from .tasks import deliver_channel, deliver_webhook, send_emails
 
-    for start in range(0, len(notification_ids), 500):
-        send_emails.enqueue(notification_ids[start : start + 500])
+    for start in range(0, len(notification_ids), EMAILS_PER_JOB):
+        send_emails.enqueue(notification_ids[start : start + EMAILS_PER_JOB])
     for pk in delivery_ids:
         deliver_webhook.enqueue(pk)
     for pk in channel_ids:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,11 +25,19 @@ from guanjia.accounts.models import Role, User
 from guanjia.core import steps
 from guanjia.core.audit import entry
 from guanjia.core.models import AuditAction, AuditEntry
-from guanjia.notifications.services import Digests, batched
+from guanjia.notifications.services import Digests, batched, notify
 from guanjia.worktime.clock import WorkCalendar
 
 from . import services, sla
-from .models import INTERNAL_EVENTS, Escalation, EventKind, RequestEvent, ServiceRequest
+from .models import (
+    INTERNAL_EVENTS,
+    TIMELINE,
+    Escalation,
+    EventKind,
+    RequestEvent,
+    ServiceRequest,
+    audiences,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +47,14 @@ class People:
 
     def __init__(self) -> None:
         self.cache: dict[tuple[int, str, bool], list[User]] = {}
+        self.handlers: dict[int, list[User]] = {}
+        self.url: str | None = None
+
+    def detail_url(self, pk: int) -> str:
+        """The request's page (what `reverse` gives, worked out once per run)."""
+        if self.url is None:
+            self.url = reverse("requests:detail", args=[987654321]).replace("987654321", "{}")
+        return self.url.format(pk)
 
     def nearest(self, sr: ServiceRequest, role: str, city_only: bool = False) -> list[User]:
         key = (sr.region_id, role, city_only)
@@ -54,7 +71,10 @@ class People:
         """A request waiting in a department's queue, unclaimed: its handlers are reminded;
         an escalation reaches the department's head (负责人) as well as those above."""
         if mark.level == 0:
-            return services.department_handlers(sr.department)
+            assert sr.department_id is not None
+            if sr.department_id not in self.handlers:
+                self.handlers[sr.department_id] = services.department_handlers(sr.department)
+            return self.handlers[sr.department_id]
         head = sr.department.head if sr.department else None
         above = self.for_holder(sr, mark)
         if head is None or not head.is_active:
@@ -126,7 +146,7 @@ def _locked(qs: QuerySet[ServiceRequest], moment: dt.datetime) -> list[ServiceRe
     return list(
         qs.filter(next_mark_at__lte=moment)
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("region", "project__leader", "assignee", "steward", "department__head")
+        .select_related("region", "project__leader", "assignee", "department__head")
     )
 
 
@@ -192,12 +212,13 @@ class Work:
             return len(self.items)
         try:
             with transaction.atomic():
-                Escalation.objects.bulk_create([e for _sr, _m, e, _p in self.items])
+                steps.insert_now([e for _sr, _m, e, _p in self.items], with_ids=True)
         except IntegrityError:
             # Some mark was acted on before (never twice for one mark): one by one, keeping
             # only the new ones.
             kept = []
             for item in self.items:
+                item[2].pk, item[2]._state.adding = None, True
                 try:
                     with transaction.atomic():
                         item[2].save()
@@ -206,7 +227,7 @@ class Work:
                     continue
             self.items = kept
         Through = Escalation.recipients.through
-        Through.objects.bulk_create(
+        steps.insert_many(
             [
                 Through(escalation_id=e.pk, user_id=u.pk)
                 for _sr, _m, e, people in self.items
@@ -214,8 +235,8 @@ class Work:
             ]
         )
         events, audits = self._records()
-        RequestEvent.objects.bulk_create(events)
-        AuditEntry.objects.bulk_create(audits)
+        steps.insert_many(events)
+        steps.insert_many(audits)
         return len(self.items)
 
     def _write_with_batch(self) -> None:
@@ -256,17 +277,16 @@ class Work:
                 )
                 told = list(people)
                 if mark.level:
+                    # As the row was before `claim` moved it on (`sr` shows it after).
+                    level, supervised = getattr(sr, "_before", (sr.escalation_level, sr.supervised))
                     audits.append(
                         entry(
                             None,
                             AuditAction.TRANSITION,
                             sr,
-                            before={
-                                "escalation_level": sr.escalation_level,
-                                "supervised": sr.supervised,
-                            },
+                            before={"escalation_level": level, "supervised": supervised},
                             after={
-                                "escalation_level": max(sr.escalation_level, mark.level),
+                                "escalation_level": max(level, mark.level),
                                 "supervised": True,
                             },
                             note=f"escalate: {mark.code}",
@@ -274,15 +294,27 @@ class Work:
                     )
                     # The holder hears too: a late request is under supervision (督办).
                     told += [sr.assignee] if sr.assignee else []
-                services._tell(
-                    set(told),
-                    "reminder" if mark.level == 0 else "escalated",
-                    title,
-                    sr,
-                    about=kind,
-                    quotes_note=True,
-                )
+                self._tell(told, "reminder" if mark.level == 0 else "escalated", title, sr, kind)
         return events, audits
+
+    def _tell(
+        self, told: list[User], kind: str, title: str, sr: ServiceRequest, about: str
+    ) -> None:
+        """`services._tell` for a mark (its title quotes the timeline entry's note), the
+        request's link worked out once per run."""
+        if not steps.telling():
+            return
+        shown = TIMELINE[about]
+        needed = {shown.entry, shown.note}
+        people = [u for u in set(told) if u is not None and needed <= audiences(u)]
+        if people:
+            notify(
+                people,
+                kind=f"request.{kind}",
+                title=title,
+                url=self.people.detail_url(sr.pk),
+                target=sr,
+            )
 
 
 def _recipients_later(batch: steps.Batch) -> list[tuple[Escalation, User]]:

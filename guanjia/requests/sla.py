@@ -11,6 +11,7 @@ resolution window (`reopen_days`) and owes a revisit (回访) by its own deadlin
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -138,24 +139,32 @@ def _intake_minutes(sr: ServiceRequest) -> float:
     return float(sr.intake_hours) * 60
 
 
-def mark_times(sr: ServiceRequest, cal: WorkCalendar) -> list[tuple[Mark, dt.datetime]]:
-    """The current phase's marks and when each falls."""
+def _phase_marks(
+    sr: ServiceRequest, cal: WorkCalendar
+) -> tuple[tuple[Mark, ...], Callable[[Mark], dt.datetime]]:
+    """The current phase's marks, and when a mark of them falls (worked out on demand)."""
     which = phase(sr)
     if which == "intake":
         window = _intake_minutes(sr)
-        return [(m, cal.add(sr.submitted_at, window * m.fraction)) for m in INTAKE_MARKS]
+        start = sr.submitted_at
+        return INTAKE_MARKS, lambda m: cal.add(start, window * m.fraction)
     if which == "sign":
         assert sr.sign_started_at is not None
         window = float(sr.sign_days) * cal.minutes_per_day
-        return [(m, cal.add(sr.sign_started_at, window * m.fraction)) for m in SIGN_MARKS]
+        start = sr.sign_started_at
+        return SIGN_MARKS, lambda m: cal.add(start, window * m.fraction)
     if which == "resolve":
         assert sr.clock_started_at is not None
         window = _resolve_minutes(sr, cal)
-        return [
-            (m, cal.add(sr.clock_started_at, window * m.fraction + sr.paused_minutes))
-            for m in RESOLVE_MARKS
-        ]
-    return []
+        start, paused = sr.clock_started_at, sr.paused_minutes
+        return RESOLVE_MARKS, lambda m: cal.add(start, window * m.fraction + paused)
+    return (), lambda m: dt.datetime.max.replace(tzinfo=dt.UTC)  # no marks: never called
+
+
+def mark_times(sr: ServiceRequest, cal: WorkCalendar) -> list[tuple[Mark, dt.datetime]]:
+    """The current phase's marks and when each falls."""
+    marks, time_of = _phase_marks(sr, cal)
+    return [(m, time_of(m)) for m in marks]
 
 
 def reschedule(
@@ -204,14 +213,16 @@ def reschedule(
 def following_mark(
     sr: ServiceRequest, cal: WorkCalendar, after: str, now: dt.datetime
 ) -> tuple[str, dt.datetime | None]:
-    """The mark after `after` in the current phase: what the sweep waits for next."""
-    times = mark_times(sr, cal)
-    codes = [m.code for m, _ in times]
+    """The mark after `after` in the current phase: what the sweep waits for next (only its
+    time is worked out: the sweep calls this for every mark it acts on)."""
+    marks, time_of = _phase_marks(sr, cal)
+    codes = [m.code for m in marks]
     if after not in codes:
         return "", None
-    for mark, at in times[codes.index(after) + 1 :]:
-        return mark.code, at
-    return "", None
+    following = marks[codes.index(after) + 1 :]
+    if not following:
+        return "", None
+    return following[0].code, time_of(following[0])
 
 
 def elapsed_fraction(sr: ServiceRequest, cal: WorkCalendar, now: dt.datetime) -> float | None:
