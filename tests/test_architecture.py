@@ -78,8 +78,12 @@ def urls_with_views(app: str) -> list[str]:
 
 
 def templates_in_app(app: str) -> list[str]:
-    """An app with pages keeps its templates in <app>/templates/<app>/."""
-    if not (_app_dir(app) / "views.py").exists():
+    """An app whose views draw pages from templates keeps them in <app>/templates/<app>/
+    (an app whose views only act and redirect, its HTML drawn in Python, needs none)."""
+    views = _app_dir(app) / "views.py"
+    if not views.exists():
+        return []
+    if not re.search(r"\brender\(|template_name|TemplateResponse", views.read_text()):
         return []
     if not (_app_dir(app) / "templates" / app).is_dir():
         return [f"no {app}/templates/{app}/"]
