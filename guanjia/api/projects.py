@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +14,8 @@ from guanjia.core.steps import adopt
 from guanjia.enterprises.models import Enterprise
 from guanjia.industries.models import Industry
 from guanjia.projects import access, services
-from guanjia.projects.ledger import LedgerFilter, summarise
-from guanjia.projects.models import Project, is_stalled, stalled_q
+from guanjia.projects.ledger import LedgerFilter, stalled_today, summarise
+from guanjia.projects.models import Project, is_stalled
 from guanjia.projects.stages import DATE_FIELD, Stage
 
 from .common import answer, caller, existing, industry_ref, person, reference, region_ref, user_ref
@@ -135,11 +134,7 @@ def list_items(ids: list[int], staff: bool) -> list[dict[str, Any]]:
     `ledger.fetch_page` reads them, with today's stall flag; no model instances)."""
     if not ids:
         return []
-    stalled = Case(
-        When(stalled_q(timezone.localdate()), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
+    stalled = stalled_today()
     found = Project.objects.filter(pk__in=ids).annotate(**{"is_stalled": stalled})
     rows = {r["pk"]: r for r in found.values(*ITEM_VALUES, "is_stalled")}
     items = []

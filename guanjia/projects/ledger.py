@@ -226,6 +226,15 @@ def scope_sql(qs: ProjectQuerySet) -> str:
 LIST_RELATED = ("enterprise", "region", "industry")
 
 
+def stalled_today() -> Case:
+    """`is_stalled` for today, as a column: the list pages and the API's rows annotate it."""
+    return Case(
+        When(stalled_q(timezone.localdate()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def fetch_page(qs: ProjectQuerySet, offset: int, limit: int) -> list[Project]:
     """One page of rows: the ids first (an index walk, cheap even at page 500), then the
     joined rows for just those ids, each with `is_stalled` for today. Three queries (with the
@@ -233,11 +242,7 @@ def fetch_page(qs: ProjectQuerySet, offset: int, limit: int) -> list[Project]:
     ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
     if not ids:
         return []
-    stalled = Case(
-        When(stalled_q(timezone.localdate()), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
+    stalled = stalled_today()
     rows = Project.objects.select_related(*LIST_RELATED).annotate(**{"is_stalled": stalled})
     by_id = rows.in_bulk(ids)
     return [by_id[pk] for pk in ids]
@@ -264,11 +269,7 @@ def fetch_rows(qs: ProjectQuerySet, offset: int, limit: int) -> list[LedgerRow]:
     ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
     if not ids:
         return []
-    stalled = Case(
-        When(stalled_q(timezone.localdate()), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
+    stalled = stalled_today()
     found = (
         Project.objects.filter(pk__in=ids)
         .annotate(**{"is_stalled": stalled})
